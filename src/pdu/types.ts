@@ -176,4 +176,6 @@ export interface PduLimits {
   maxPduLength: number;
   /** Largest A-ASSOCIATE-RQ/AC PDU-length accepted. Default 1 MiB. */
   associatePduMax: number;
+  /** Ceiling on any P-DATA-TF PDU-length, applied even when `maxPduLength` is 0. Default 64 MiB. */
+  hardMaxPduLength?: number;
 }

@@ -1,0 +1,82 @@
+/**
+ * The Application Entity: our AE title, the presentation contexts we request and support, and
+ * the entry points to associate (SCU) and to serve (SCP). No global state: everything comes in
+ * through options.
+ */
+import { DEFAULT_TRANSFER_SYNTAXES, type RequestedContext, type SupportedContext } from './acse/contexts';
+import { serveTransport, type AcceptorOptions } from './acceptor';
+import type { Association } from './association';
+import type { CloseInfo } from './channel';
+import { silentLogger } from './logger';
+import { DEFAULT_AE_OPTIONS, type AeOptions } from './options';
+import { requestAssociation, type AssociateOptions } from './requestor';
+import type { ScpHandlers } from './scp/types';
+import { Server, type ServeOptions } from './server';
+import type { Listener, Transport } from './transport';
+import { isStorageSopClass } from './uids/sop-classes';
+
+/** Roles to propose (requestor) or accept (acceptor) for a context (PS3.7 D.3.3.4). */
+export interface RoleOptions {
+  scuRole?: boolean;
+  scpRole?: boolean;
+}
+
+export class ApplicationEntity {
+  /** Resolved options (defaults merged with what was given). */
+  readonly options: AeOptions;
+  /** Contexts proposed by associate(), in order (IDs 1, 3, 5, ...). */
+  readonly requestedContexts: RequestedContext[] = [];
+  /** Contexts accepted when serving. */
+  readonly supportedContexts: SupportedContext[] = [];
+  private anyStorage: readonly string[] | null = null;
+
+  constructor(options: Partial<AeOptions> = {}) {
+    this.options = { ...DEFAULT_AE_OPTIONS, logger: silentLogger, ...options };
+    const title = this.options.aeTitle;
+    if (title.trim().length === 0 || title.length > 16) throw new RangeError(`AE title must be 1-16 characters, got '${title}'`);
+  }
+
+  /** Adds a context to propose. Transfer syntaxes default to the uncompressed ones. */
+  addRequestedContext(abstractSyntax: string, transferSyntaxes: readonly string[] = DEFAULT_TRANSFER_SYNTAXES, roles: RoleOptions = {}): this {
+    this.requestedContexts.push({ abstractSyntax, transferSyntaxes: [...transferSyntaxes], ...roles });
+    return this;
+  }
+
+  /** Adds a context to accept; transfer syntaxes in our preference order. Roles: whether to accept a proposed SCU/SCP role. */
+  addSupportedContext(abstractSyntax: string, transferSyntaxes: readonly string[] = DEFAULT_TRANSFER_SYNTAXES, roles: RoleOptions = {}): this {
+    const index = this.supportedContexts.findIndex((c) => c.abstractSyntax === abstractSyntax);
+    const context = { abstractSyntax, transferSyntaxes: [...transferSyntaxes], ...roles };
+    if (index >= 0) this.supportedContexts[index] = context;
+    else this.supportedContexts.push(context);
+    return this;
+  }
+
+  /** Accepts every storage SOP class of the registry, even unlisted ones (pynetdicom's unrestricted storage). */
+  acceptAnyStorage(transferSyntaxes: readonly string[] = DEFAULT_TRANSFER_SYNTAXES): this {
+    this.anyStorage = [...transferSyntaxes];
+    return this;
+  }
+
+  /** Requests an association over a connected transport. Rejects with AssociationRejectedError, TimeoutError, ... */
+  associate(transport: Transport, options: AssociateOptions = {}): Promise<Association> {
+    return requestAssociation(transport, this.requestedContexts, this.options, options);
+  }
+
+  /** Serves one association on `transport` as acceptor; resolves with how it ended (never rejects). */
+  handle(transport: Transport, handlers: ScpHandlers = {}, policy: Partial<AcceptorOptions> = {}, onAssociation?: (a: Association) => void): Promise<CloseInfo> {
+    return serveTransport(transport, this.options, this.acceptorOptions(policy), handlers, onAssociation);
+  }
+
+  /** Serves every transport a listener hands out (an SCP). */
+  serve(listener: Listener, handlers: ScpHandlers = {}, options: ServeOptions = {}): Server {
+    return new Server(listener, (transport, policy, onAssociation) => this.handle(transport, handlers, policy, onAssociation), options);
+  }
+
+  private acceptorOptions(policy: Partial<AcceptorOptions>): AcceptorOptions {
+    return {
+      supported: this.supportedContexts,
+      ...(this.anyStorage && { acceptAnyStorage: { transferSyntaxes: this.anyStorage, isStorage: isStorageSopClass } }),
+      ...policy,
+    };
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * An established association: the user API for DIMSE operations (SCU calls) plus release and
+ * abort. Created by {@link ApplicationEntity.associate} (requestor) or by the SCP side (acceptor).
+ */
+import type { NegotiatedContext } from './acse/contexts';
+import type { Channel, CloseInfo } from './channel';
+import { AssociationAbortedError, NegotiationError } from './errors';
+import type { AeOptions } from './options';
+import type { AssociateAcPdu, AssociateRqPdu } from './pdu/types';
+import { DimseProvider } from './dimse/provider';
+import { describeCommand } from './dimse/messages';
+import type { DatasetBytes } from './dimse/dataset-source';
+import type { Command } from './dimse/types';
+import { cEcho } from './scu/echo';
+import { cStore, type StoreInput, type StoreOptions } from './scu/store';
+import { cFind, type FindOptions, type FindResult } from './scu/find';
+import { cGet, cMove, type RetrieveOptions, type RetrieveProgress } from './scu/retrieve';
+import * as n from './scu/n-services';
+import type { CallOptions, Dataset, DimseResponse } from './scu/types';
+
+export type { CloseInfo } from './channel';
+
+export class Association {
+  /** Which side we are. */
+  readonly role: 'requestor' | 'acceptor';
+  /** The A-ASSOCIATE-RQ as sent or received. */
+  readonly request: AssociateRqPdu;
+  /** The A-ASSOCIATE-AC as sent or received. */
+  readonly accept: AssociateAcPdu;
+  /** Every proposed context with its result and roles. */
+  readonly contexts: readonly NegotiatedContext[];
+  /** The DIMSE service provider (lower-level API: sendMsg/getMsg/peekMsg). */
+  readonly dimse: DimseProvider;
+  /** Settles (never rejects) when the association has ended and the transport is closed. */
+  readonly closed: Promise<CloseInfo>;
+  /** Resolved options of the application entity that owns this association. */
+  readonly options: AeOptions;
+  /** Where the transport goes. */
+  readonly remoteAddress?: string;
+
+  private messageIdCounter = 0;
+  private ended: CloseInfo | null = null;
+
+  /** @internal Use ApplicationEntity.associate or serve. */
+  constructor(
+    private readonly channel: Channel,
+    init: {
+      role: 'requestor' | 'acceptor';
+      request: AssociateRqPdu;
+      accept: AssociateAcPdu;
+      contexts: readonly NegotiatedContext[];
+      options: AeOptions;
+      remoteAddress?: string;
+      streamDataset?: (contextId: number, command: Command) => boolean;
+    },
+  ) {
+    this.role = init.role;
+    this.request = init.request;
+    this.accept = init.accept;
+    this.contexts = init.contexts;
+    this.options = init.options;
+    this.remoteAddress = init.remoteAddress;
+    const accepted = new Set(init.contexts.filter((c) => c.result === 0).map((c) => c.id));
+    const peerInfo = init.role === 'requestor' ? init.accept.userInformation : init.request.userInformation;
+    const logger = init.options.logger;
+    this.dimse = new DimseProvider({
+      sendPdu: (pdu) => channel.ul.sendPData(pdu),
+      peerMaxPduLength: peerInfo.maxLength ?? 0,
+      fallbackMaxPduLength: Math.max(init.options.maxPduLength, 16384),
+      dimseTimeoutMs: init.options.dimseTimeoutMs,
+      maxCommandLength: init.options.maxCommandLength,
+      maxDatasetLength: init.options.maxDatasetLength,
+      isAcceptedContext: (id) => accepted.has(id),
+      streamDataset: init.streamDataset,
+      onMessage: init.options.debug
+        ? (dir, id, command) => logger.debug(`${dir === 'sent' ? 'Sending' : 'Received'} on context ${id}:\n${describeCommand(command)}`)
+        : undefined,
+    });
+    channel.onPData = (pdu) => this.dimse.receivePrimitive(pdu);
+    channel.onEnd = (info) => {
+      this.ended = info;
+      this.dimse.fail(info.error ?? new AssociationAbortedError(`association ${info.reason}`));
+    };
+    this.closed = channel.ended;
+    channel.establish();
+  }
+
+  /** Our AE title. */
+  get localAeTitle(): string {
+    return this.role === 'requestor' ? this.request.callingAeTitle : this.request.calledAeTitle;
+  }
+  /** The peer's AE title. */
+  get peerAeTitle(): string {
+    return this.role === 'requestor' ? this.request.calledAeTitle : this.request.callingAeTitle;
+  }
+  /** True until the association is released or aborted. */
+  get isEstablished(): boolean {
+    return this.ended === null;
+  }
+  /** Accepted contexts only. */
+  get acceptedContexts(): NegotiatedContext[] {
+    return this.contexts.filter((c) => c.result === 0);
+  }
+
+  /** The next Message ID (1..65535, wrapping). */
+  nextMessageId(): number {
+    this.messageIdCounter = (this.messageIdCounter % 0xffff) + 1;
+    return this.messageIdCounter;
+  }
+
+  /**
+   * An accepted context for `abstractSyntax` on which we may send requests (`'scu'`) or receive them
+   * (`'scp'`), optionally with a given transfer syntax. Throws NegotiationError when there is none.
+   */
+  findContext(abstractSyntax: string, options: { as?: 'scu' | 'scp'; transferSyntax?: string } = {}): NegotiatedContext {
+    const as = options.as ?? 'scu';
+    const found = this.acceptedContexts.find(
+      (c) =>
+        c.abstractSyntax === abstractSyntax &&
+        (options.transferSyntax === undefined || c.transferSyntax === options.transferSyntax) &&
+        this.mayActAs(c, as),
+    );
+    if (!found) {
+      throw new NegotiationError(
+        `no accepted presentation context for ${abstractSyntax}${options.transferSyntax ? ` with ${options.transferSyntax}` : ''} where we act as ${as.toUpperCase()}`,
+      );
+    }
+    return found;
+  }
+
+  /** Whether we may act as SCU (send requests) or SCP (answer them) on a context. */
+  mayActAs(context: NegotiatedContext, as: 'scu' | 'scp'): boolean {
+    const requestorRole = this.role === 'requestor' ? as : as === 'scu' ? 'scp' : 'scu';
+    return requestorRole === 'scu' ? context.requestorIsScu : context.requestorIsScp;
+  }
+
+  /** C-ECHO (PS3.7 §9.1.5): verifies the peer answers. */
+  cEcho(options?: CallOptions): Promise<DimseResponse> {
+    return cEcho(this, options);
+  }
+  /** C-STORE (PS3.7 §9.1.1): sends one instance. */
+  cStore(input: StoreInput, options?: StoreOptions): Promise<DimseResponse> {
+    return cStore(this, input, options);
+  }
+  /** C-FIND (PS3.7 §9.1.2): yields each match; breaking out or aborting the signal sends C-CANCEL. */
+  cFind(query: Dataset, options: FindOptions): AsyncGenerator<FindResult> {
+    return cFind(this, query, options);
+  }
+  /** C-GET (PS3.7 §9.1.3): yields progress while the peer sends C-STORE sub-operations on this association. */
+  cGet(query: Dataset, options: RetrieveOptions): AsyncGenerator<RetrieveProgress> {
+    return cGet(this, query, options);
+  }
+  /** C-MOVE (PS3.7 §9.1.4): asks the peer to send matches to `destination`; yields progress. */
+  cMove(query: Dataset, destination: string, options: RetrieveOptions): AsyncGenerator<RetrieveProgress> {
+    return cMove(this, query, destination, options);
+  }
+  /** N-GET (PS3.7 §10.1.2). */
+  nGet(sopClassUid: string, sopInstanceUid: string, attributes?: number[], options?: CallOptions): Promise<n.NResult> {
+    return n.nGet(this, sopClassUid, sopInstanceUid, attributes, options);
+  }
+  /** N-SET (PS3.7 §10.1.3). */
+  nSet(sopClassUid: string, sopInstanceUid: string, modifications: Dataset, options?: CallOptions): Promise<n.NResult> {
+    return n.nSet(this, sopClassUid, sopInstanceUid, modifications, options);
+  }
+  /** N-ACTION (PS3.7 §10.1.4). */
+  nAction(sopClassUid: string, sopInstanceUid: string, actionTypeId: number, information?: Dataset | null, options?: CallOptions): Promise<n.NResult> {
+    return n.nAction(this, sopClassUid, sopInstanceUid, actionTypeId, information ?? null, options);
+  }
+  /** N-CREATE (PS3.7 §10.1.5). Leave the instance UID undefined to let the SCP assign it. */
+  nCreate(sopClassUid: string, sopInstanceUid: string | undefined, attributes?: Dataset | null, options?: CallOptions): Promise<n.NResult> {
+    return n.nCreate(this, sopClassUid, sopInstanceUid, attributes ?? null, options);
+  }
+  /** N-DELETE (PS3.7 §10.1.6). */
+  nDelete(sopClassUid: string, sopInstanceUid: string, options?: CallOptions): Promise<n.NResult> {
+    return n.nDelete(this, sopClassUid, sopInstanceUid, options);
+  }
+  /** N-EVENT-REPORT (PS3.7 §10.1.1). */
+  nEventReport(sopClassUid: string, sopInstanceUid: string, eventTypeId: number, information?: Dataset | null, options?: CallOptions): Promise<n.NResult> {
+    return n.nEventReport(this, sopClassUid, sopInstanceUid, eventTypeId, information ?? null, options);
+  }
+
+  /** Sends a raw message: the lower-level escape hatch. */
+  send(command: Command, contextId: number, dataset: DatasetBytes | null = null): Promise<void> {
+    return this.dimse.sendMsg(command, contextId, dataset);
+  }
+
+  /** A-RELEASE: waits for the peer's A-RELEASE-RP (ACSE timeout, then abort). */
+  release(options: { signal?: AbortSignal } = {}): Promise<void> {
+    return this.channel.release(options.signal);
+  }
+
+  /** A-ABORT: ends the association at once (service-user source). */
+  abort(): Promise<void> {
+    return this.channel.abort(0, 0);
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * ASCII (ISO 646 G0) text in PDU fields: AE titles (PS3.8 Table 9-11, 16 bytes, space padded)
+ * and UIDs in items (PS3.8 Annex F, item length = string length, no padding).
+ */
+
+/** Fixed width of the Called/Calling AE title fields (PS3.8 Table 9-11). */
+export const AE_TITLE_LENGTH = 16;
+
+const SPACE = 0x20;
+const NUL = 0x00;
+
+/** Characters of `text` as bytes; throws RangeError on anything outside 7-bit ASCII. */
+export function encodeAscii(text: string, what = 'text'): Uint8Array {
+  const out = new Uint8Array(text.length);
+  // Short strings only (AE titles, UIDs, names); payloads never pass here.
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 0x7f) throw new RangeError(`${what} is not ASCII: ${JSON.stringify(text)}`);
+    out[i] = code;
+  }
+  return out;
+}
+
+/** Bytes as a string, one char per byte (latin-1 so every byte value maps to one char). */
+export function decodeAscii(bytes: Uint8Array): string {
+  let out = '';
+  // Chunked to keep fromCharCode's argument count small.
+  for (let i = 0; i < bytes.length; i += 4096) {
+    out += String.fromCharCode(...bytes.subarray(i, i + 4096));
+  }
+  return out;
+}
+
+/** AE title field: 16 bytes, space padded (PS3.8 Table 9-11). Throws RangeError if longer. */
+export function encodeAeTitle(title: string): Uint8Array {
+  if (title.length > AE_TITLE_LENGTH) {
+    throw new RangeError(`AE title longer than ${AE_TITLE_LENGTH} characters: ${JSON.stringify(title)}`);
+  }
+  const out = new Uint8Array(AE_TITLE_LENGTH).fill(SPACE);
+  out.set(encodeAscii(title, 'AE title'));
+  return out;
+}
+
+/** AE title from its field: leading/trailing spaces are not significant, trailing NULs dropped. */
+export function decodeAeTitle(bytes: Uint8Array): string {
+  let end = bytes.length;
+  while (end > 0 && (bytes[end - 1] === SPACE || bytes[end - 1] === NUL)) end--;
+  let start = 0;
+  while (start < end && bytes[start] === SPACE) start++;
+  return decodeAscii(bytes.subarray(start, end));
+}
+
+/** UID as sent in an item: the characters only, no padding (PS3.8 Annex F). */
+export function encodeUid(uid: string): Uint8Array {
+  return encodeAscii(uid, 'UID');
+}
+
+/**
+ * UID from an item value. Tolerates the NUL (and stray trailing spaces) that some peers pad
+ * with, as PS3.5 UI values are padded, although PS3.8 Annex F says not to.
+ */
+export function decodeUid(bytes: Uint8Array): string {
+  let end = bytes.length;
+  while (end > 0 && (bytes[end - 1] === NUL || bytes[end - 1] === SPACE)) end--;
+  return decodeAscii(bytes.subarray(0, end));
+}

@@ -1,0 +1,212 @@
+/**
+ * The link between one UpperLayer and the ACSE/DIMSE code above it: turns the state machine's
+ * indications into promises (association response, release, end) and feeds P-DATA to DIMSE.
+ * Internal; the public face is {@link Association}.
+ */
+import { AssociationAbortedError, AssociationRejectedError, NetdicomError, ProtocolError, TimeoutError } from './errors';
+import type { AeOptions } from './options';
+import { describeReject } from './pdu/constants';
+import type { AssociateAcPdu, AssociateRjPdu, AssociateRqPdu, PDataTfPdu, Pdu } from './pdu/types';
+import type { Transport } from './transport';
+import { UpperLayer } from './ul/upper-layer';
+import { describePdu } from './debug/describe-pdu';
+
+/** How an association ended. */
+export interface CloseInfo {
+  readonly reason: 'released' | 'aborted' | 'rejected' | 'closed';
+  /** For aborts: the error describing who aborted and why. */
+  readonly error?: NetdicomError;
+}
+
+type Deferred<T> = { resolve(value: T): void; reject(error: unknown): void };
+
+export class Channel {
+  readonly ul: UpperLayer;
+  /** Settles (never rejects) when the transport is closed and the state machine is back in Sta1. */
+  readonly ended: Promise<CloseInfo>;
+  /** Receives P-DATA once the association is established; errors are turned into A-ABORT. */
+  onPData: ((pdu: PDataTfPdu) => Promise<void>) | null = null;
+  /** Told when the association ends (before `ended` settles). */
+  onEnd: ((info: CloseInfo) => void) | null = null;
+  /** Told when the peer asks to release; the channel answers it. */
+  onPeerRelease: (() => void) | null = null;
+
+  private associateResponse: Deferred<AssociateAcPdu> | null = null;
+  private associateRequest: Deferred<AssociateRqPdu> | null = null;
+  private releaseWaiter: Deferred<void> | null = null;
+  private endInfo: CloseInfo | null = null;
+  private resolveEnded!: (info: CloseInfo) => void;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private established = false;
+
+  constructor(
+    transport: Transport,
+    role: 'requestor' | 'acceptor',
+    private readonly options: AeOptions,
+  ) {
+    this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
+    this.ul = new UpperLayer(
+      transport,
+      {
+        associateRequest: (rq) => this.associateRequest?.resolve(rq),
+        associateAccept: (ac) => this.associateResponse?.resolve(ac),
+        associateReject: (rj) => this.rejected(rj),
+        pData: (pdu) => this.receive(pdu),
+        releaseRequest: () => this.peerReleaseRequest(),
+        releaseConfirm: () => this.releaseConfirmed(),
+        abort: (info) => this.aborted(info),
+        closed: () => this.finish({ reason: 'closed' }),
+      },
+      {
+        role,
+        limits: { maxPduLength: options.maxPduLength, associatePduMax: options.associatePduMax },
+        artimTimeoutMs: options.artimTimeoutMs,
+        abortLingerMs: options.abortLingerMs,
+        onPdu: (direction, pdu) => this.observe(direction, pdu),
+      },
+    );
+  }
+
+  /** Requestor: sends the RQ and waits (ACSE timeout) for AC; rejects on RJ, abort or timeout. */
+  async requestAssociation(rq: AssociateRqPdu, signal?: AbortSignal): Promise<AssociateAcPdu> {
+    const response = new Promise<AssociateAcPdu>((resolve, reject) => (this.associateResponse = { resolve, reject }));
+    this.ul.start();
+    await this.ul.requestAssociation(rq);
+    return this.withTimeout(response, this.options.acseTimeoutMs, 'no A-ASSOCIATE response', signal);
+  }
+
+  /** Acceptor: starts reading and waits for the peer's RQ (ARTIM applies in the state machine). */
+  waitForRequest(): Promise<AssociateRqPdu> {
+    const request = new Promise<AssociateRqPdu>((resolve, reject) => (this.associateRequest = { resolve, reject }));
+    this.ul.start();
+    return request;
+  }
+
+  /** Marks the association established: P-DATA flows and the network idle timer runs. */
+  establish(): void {
+    this.established = true;
+    this.touch();
+  }
+
+  /** Requests release and waits for the peer's A-RELEASE-RP (ACSE timeout, then abort). */
+  async release(signal?: AbortSignal): Promise<void> {
+    if (this.endInfo) return;
+    const confirmed = new Promise<void>((resolve, reject) => (this.releaseWaiter = { resolve, reject }));
+    await this.ul.requestRelease();
+    try {
+      await this.withTimeout(confirmed, this.options.acseTimeoutMs, 'no A-RELEASE-RP', signal);
+    } catch (error) {
+      await this.abort();
+      throw error;
+    }
+    await this.ended;
+  }
+
+  /** Sends A-ABORT (service-user) and waits until the transport is closed. */
+  async abort(source = 0, reason = 0): Promise<void> {
+    if (!this.endInfo) {
+      this.finish({ reason: 'aborted', error: new AssociationAbortedError('aborted by the local service user', { source, reason }) });
+      await this.ul.abort(source, reason).catch(() => undefined);
+    }
+    await this.ul.closed;
+  }
+
+  private async receive(pdu: PDataTfPdu): Promise<void> {
+    this.touch();
+    try {
+      await this.onPData?.(pdu);
+    } catch (error) {
+      const abort = error instanceof ProtocolError ? error.abort : { source: 2, reason: 0 };
+      this.options.logger.warn(`aborting: ${(error as Error).message}`);
+      this.finish({ reason: 'aborted', error: asNetdicomError(error) });
+      await this.ul.abort(abort.source, abort.reason).catch(() => undefined);
+    }
+  }
+
+  private peerReleaseRequest(): void {
+    this.onPeerRelease?.();
+    // Sta8 (normal) and Sta9 (collision, requestor side) answer now; Sta10 answers after our RP arrives (AR-10).
+    if (this.ul.state === 'Sta8' || this.ul.state === 'Sta9') {
+      this.finish({ reason: 'released' });
+      void this.ul.respondRelease().catch(() => undefined);
+    }
+  }
+
+  private releaseConfirmed(): void {
+    this.releaseWaiter?.resolve();
+    this.finish({ reason: 'released' });
+    if (this.ul.state === 'Sta12') void this.ul.respondRelease().catch(() => undefined);
+  }
+
+  private rejected(rj: AssociateRjPdu): void {
+    const error = new AssociationRejectedError(rj.result, rj.source, rj.reason, `association rejected: ${describeReject(rj.result, rj.source, rj.reason)}`);
+    this.associateResponse?.reject(error);
+    this.finish({ reason: 'rejected', error });
+  }
+
+  private aborted(info: { source: number; reason: number } | { provider: true; error: Error }): void {
+    const error =
+      'provider' in info
+        ? info.error instanceof AssociationAbortedError
+          ? info.error
+          : new AssociationAbortedError(`association aborted: ${info.error.message}`, info.error instanceof ProtocolError ? info.error.abort : undefined, { cause: info.error })
+        : new AssociationAbortedError(`association aborted by the peer (source ${info.source}, reason ${info.reason})`, info);
+    this.finish({ reason: 'aborted', error });
+  }
+
+  private finish(info: CloseInfo): void {
+    if (!this.endInfo) {
+      this.endInfo = info;
+      clearTimeout(this.idleTimer);
+      const error = info.error ?? new AssociationAbortedError(`association ${info.reason}`);
+      this.associateResponse?.reject(error);
+      this.associateRequest?.reject(error);
+      if (info.reason !== 'released') this.releaseWaiter?.reject(error);
+      this.onEnd?.(info);
+    }
+    if (info.reason === 'closed' || this.ul.state === 'Sta1') this.resolveEnded(this.endInfo);
+    else void this.ul.closed.then(() => this.resolveEnded(this.endInfo!));
+  }
+
+  private observe(direction: 'sent' | 'received', pdu: Pdu): void {
+    if (direction === 'received') this.touch();
+    if (this.options.debug) this.options.logger.debug(`${direction === 'sent' ? 'Sending' : 'Received'} ${describePdu(pdu)}`);
+  }
+
+  /** Restarts the network idle timer (only while established). */
+  private touch(): void {
+    if (!this.established || this.endInfo || !Number.isFinite(this.options.networkTimeoutMs)) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.options.logger.warn(`network timeout: no PDU for ${this.options.networkTimeoutMs} ms, aborting`);
+      this.finish({ reason: 'aborted', error: new TimeoutError('network', `no traffic for ${this.options.networkTimeoutMs} ms`) as unknown as NetdicomError });
+      void this.ul.abort(0, 0).catch(() => undefined);
+    }, this.options.networkTimeoutMs);
+  }
+
+  private async withTimeout<T>(promise: Promise<T>, ms: number, what: string, signal?: AbortSignal): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
+    const limits = new Promise<never>((_, reject) => {
+      if (Number.isFinite(ms)) timer = setTimeout(() => reject(new TimeoutError('acse', `${what} within ${ms} ms`)), ms);
+      if (signal) {
+        onAbort = () => reject(signal.reason);
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      }
+    });
+    try {
+      return await Promise.race([promise, limits]);
+    } catch (error) {
+      if (!(error instanceof AssociationRejectedError) && !(error instanceof AssociationAbortedError)) await this.abort();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+function asNetdicomError(error: unknown): NetdicomError {
+  return error instanceof NetdicomError ? error : new NetdicomError('INTERNAL', String((error as Error)?.message ?? error), { cause: error });
+}

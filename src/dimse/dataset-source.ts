@@ -1,0 +1,88 @@
+/**
+ * Where the bytes of an outgoing data set come from: a buffer, or a stream read as it goes
+ * so that a large instance is never held in memory whole.
+ */
+
+/** Encoded data set bytes, or a stream/iterable of them. */
+export type DatasetBytes = Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+
+/**
+ * Yields fragments of exactly `size` bytes (the last may be shorter) with a flag telling whether
+ * it is the last one. Input chunks are sliced as views; bytes are copied only to join the tail of
+ * one chunk with the head of the next.
+ */
+export async function* fragmentsOf(
+  source: DatasetBytes,
+  size: number,
+): AsyncGenerator<{ data: Uint8Array; isLast: boolean }> {
+  if (source instanceof Uint8Array) {
+    if (source.byteLength === 0) yield { data: source, isLast: true };
+    for (let o = 0; o < source.byteLength; o += size) {
+      const end = Math.min(o + size, source.byteLength);
+      yield { data: source.subarray(o, end), isLast: end === source.byteLength };
+    }
+    return;
+  }
+  // Hold one fragment back so the last one can be flagged when the stream ends.
+  let pending: Uint8Array | null = null;
+  let partial: Uint8Array | null = null;
+  let partialLength = 0;
+  for await (const chunk of iterate(source)) {
+    let offset = 0;
+    while (offset < chunk.byteLength) {
+      if (partial === null && chunk.byteLength - offset >= size) {
+        if (pending) yield { data: pending, isLast: false };
+        pending = chunk.subarray(offset, offset + size);
+        offset += size;
+        continue;
+      }
+      partial ??= new Uint8Array(size);
+      const take = Math.min(size - partialLength, chunk.byteLength - offset);
+      partial.set(chunk.subarray(offset, offset + take), partialLength);
+      partialLength += take;
+      offset += take;
+      if (partialLength === size) {
+        if (pending) yield { data: pending, isLast: false };
+        pending = partial;
+        partial = null;
+        partialLength = 0;
+      }
+    }
+  }
+  if (partial && partialLength > 0) {
+    if (pending) yield { data: pending, isLast: false };
+    pending = partial.subarray(0, partialLength);
+  }
+  yield { data: pending ?? new Uint8Array(0), isLast: true };
+}
+
+/** Iterates a ReadableStream with getReader() (async iteration of streams is missing in Safari) or any AsyncIterable. */
+export async function* iterate(source: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  if (Symbol.asyncIterator in source && !(typeof (source as ReadableStream).getReader === 'function')) {
+    yield* source as AsyncIterable<Uint8Array>;
+    return;
+  }
+  const reader = (source as ReadableStream<Uint8Array>).getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      if (value.byteLength > 0) yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/** Joins chunks into one buffer (one copy); returns the chunk itself when there is only one. */
+export function concatChunks(chunks: readonly Uint8Array[], total?: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const length = total ?? chunks.reduce((n, c) => n + c.byteLength, 0);
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,201 @@
+/**
+ * The DIMSE service provider of one association (PS3.7 §6, like pynetdicom's DIMSEServiceProvider):
+ * sends messages as P-DATA, rebuilds incoming ones, queues them for the services, and keeps
+ * C-CANCEL requests apart, keyed by the Message ID they cancel.
+ */
+import { AssociationAbortedError, TimeoutError } from '../errors';
+import type { PDataTfPdu } from '../pdu/types';
+import { encodeCommand } from './command-set';
+import { fragmentsOf, type DatasetBytes } from './dataset-source';
+import { maxFragmentLength, PduPacker, splitIntoPdvs } from './fragment';
+import { MessageAssembler, type IncomingMessage, type ReassemblerOptions } from './reassemble';
+import { CommandField, NO_DATASET, type Command } from './types';
+
+export type { IncomingMessage } from './reassemble';
+
+export interface DimseProviderOptions extends ReassemblerOptions {
+  /** Sends one P-DATA-TF PDU; resolves when the transport can take more (write back-pressure). */
+  sendPdu(pdu: PDataTfPdu): Promise<void>;
+  /** The peer's maximum PDU length from its 51H sub-item; 0 = unlimited (then `fallbackMaxPduLength`). */
+  peerMaxPduLength: number;
+  /** Used when the peer has no maximum (default 65536). */
+  fallbackMaxPduLength?: number;
+  /** How long getMsg waits by default (ms); default 30000. Infinity: wait for ever. */
+  dimseTimeoutMs?: number;
+  /** Called for every message sent and received (debug dumps). */
+  onMessage?(direction: 'sent' | 'received', contextId: number, command: Command): void;
+}
+
+/** Options for {@link DimseProvider.getMsg}. */
+export interface GetMsgOptions {
+  /** Wait for a message (default true); false returns at once. */
+  block?: boolean;
+  /** Overrides the DIMSE timeout for this call (ms). */
+  timeoutMs?: number;
+  /** Take the first queued message this accepts instead of the first one. */
+  match?: (message: IncomingMessage) => boolean;
+  signal?: AbortSignal;
+}
+
+interface Waiter {
+  match?: (message: IncomingMessage) => boolean;
+  resolve(message: IncomingMessage | null): void;
+  reject(error: unknown): void;
+}
+
+/** Cancel requests remembered at most (C-CANCELs for operations that are not running are dropped). */
+const MAX_PENDING_CANCELS = 64;
+
+export class DimseProvider {
+  private readonly assembler: MessageAssembler;
+  private readonly queue: IncomingMessage[] = [];
+  private readonly waiters = new Set<Waiter>();
+  private readonly cancels = new Set<number>();
+  private readonly cancelWatchers = new Map<number, AbortController>();
+  private sending: Promise<void> = Promise.resolve();
+  private failure: Error | null = null;
+  private peerMaxPdu: number;
+  /** DIMSE timeout in ms (default 30000). */
+  dimseTimeoutMs: number;
+
+  constructor(private readonly options: DimseProviderOptions) {
+    this.assembler = new MessageAssembler(options);
+    this.peerMaxPdu = options.peerMaxPduLength || (options.fallbackMaxPduLength ?? 65536);
+    this.dimseTimeoutMs = options.dimseTimeoutMs ?? 30000;
+  }
+
+  /** The largest PDU we send (the peer's maximum, or our fallback when it has none). */
+  get maximumPduSize(): number {
+    return this.peerMaxPdu;
+  }
+
+  /**
+   * Sends one message on a presentation context. Messages never interleave: a second call waits
+   * for the first to be fully written. A data set given as a stream is read as it is sent.
+   */
+  sendMsg(command: Command, contextId: number, dataset: DatasetBytes | null = null): Promise<void> {
+    const full: Command = { ...command, CommandDataSetType: dataset === null ? NO_DATASET : command.CommandDataSetType === NO_DATASET ? 0x0001 : command.CommandDataSetType };
+    const run = this.sending.then(() => this.writeMessage(full, contextId, dataset));
+    this.sending = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Feeds one received P-DATA-TF; throws ProtocolError on a PDV sequencing error. */
+  async receivePrimitive(pdu: PDataTfPdu): Promise<void> {
+    for (const pdv of pdu.pdvs) {
+      const message = await this.assembler.push(pdv);
+      if (message) this.deliver(message);
+    }
+  }
+
+  /**
+   * The next incoming message (or the first one `match` accepts). Resolves null when the DIMSE
+   * timeout passes (or at once when block is false and none is queued); rejects when the
+   * association ends.
+   */
+  getMsg(options: GetMsgOptions = {}): Promise<IncomingMessage | null> {
+    const index = this.queue.findIndex((m) => !options.match || options.match(m));
+    if (index >= 0) return Promise.resolve(this.queue.splice(index, 1)[0]!);
+    if (this.failure) return Promise.reject(this.failure);
+    if (options.block === false) return Promise.resolve(null);
+    return new Promise((resolve, reject) => {
+      const timeoutMs = options.timeoutMs ?? this.dimseTimeoutMs;
+      const done = () => {
+        this.waiters.delete(waiter);
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+      };
+      const waiter: Waiter = {
+        match: options.match,
+        resolve: (m) => (done(), resolve(m)),
+        reject: (e) => (done(), reject(e)),
+      };
+      const onAbort = () => waiter.reject(options.signal!.reason);
+      const timer = Number.isFinite(timeoutMs) ? setTimeout(() => waiter.resolve(null), timeoutMs) : undefined;
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** The message getMsg would return next, without taking it. */
+  peekMsg(): IncomingMessage | null {
+    return this.queue[0] ?? null;
+  }
+
+  /** Like getMsg but rejects with a TimeoutError instead of resolving null. */
+  async expectMsg(options: GetMsgOptions = {}): Promise<IncomingMessage> {
+    const message = await this.getMsg(options);
+    if (message) return message;
+    throw new TimeoutError('dimse', `no DIMSE response within ${options.timeoutMs ?? this.dimseTimeoutMs} ms`);
+  }
+
+  /**
+   * A signal that aborts when a C-CANCEL-RQ for `messageId` arrives (at once if one already did).
+   * Call {@link endOperation} when the operation ends.
+   */
+  cancelSignal(messageId: number): AbortSignal {
+    let controller = this.cancelWatchers.get(messageId);
+    if (!controller) {
+      controller = new AbortController();
+      this.cancelWatchers.set(messageId, controller);
+    }
+    if (this.cancels.delete(messageId)) controller.abort(new Error(`C-CANCEL for message ${messageId}`));
+    return controller.signal;
+  }
+
+  /** Forgets cancel state for an operation that has ended. */
+  endOperation(messageId: number): void {
+    this.cancelWatchers.delete(messageId);
+    this.cancels.delete(messageId);
+  }
+
+  /** Ends the provider: waiters and streams fail with `error` (the association ended). */
+  fail(error: Error = new AssociationAbortedError('association ended')): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.assembler.fail(error);
+    for (const waiter of [...this.waiters]) waiter.reject(error);
+  }
+
+  private deliver(message: IncomingMessage): void {
+    this.options.onMessage?.('received', message.contextId, message.command);
+    if (message.command.CommandField === CommandField['C-CANCEL-RQ']) {
+      this.recordCancel(message.command.MessageIDBeingRespondedTo ?? -1);
+      return;
+    }
+    for (const waiter of this.waiters) {
+      if (!waiter.match || waiter.match(message)) {
+        waiter.resolve(message);
+        return;
+      }
+    }
+    this.queue.push(message);
+  }
+
+  private recordCancel(messageId: number): void {
+    const watcher = this.cancelWatchers.get(messageId);
+    if (watcher) {
+      watcher.abort(new Error(`C-CANCEL for message ${messageId}`));
+      return;
+    }
+    if (this.cancels.size >= MAX_PENDING_CANCELS) this.cancels.delete(this.cancels.values().next().value!);
+    this.cancels.add(messageId);
+  }
+
+  private async writeMessage(command: Command, contextId: number, dataset: DatasetBytes | null): Promise<void> {
+    if (this.failure) throw this.failure;
+    this.options.onMessage?.('sent', contextId, command);
+    const fragment = maxFragmentLength(this.peerMaxPdu);
+    const packer = new PduPacker(this.peerMaxPdu);
+    const send = async (pdu: PDataTfPdu | null) => {
+      if (pdu) await this.options.sendPdu(pdu);
+    };
+    for (const pdv of splitIntoPdvs(encodeCommand(command), contextId, true, fragment)) await send(packer.add(pdv));
+    if (dataset !== null) {
+      for await (const { data, isLast } of fragmentsOf(dataset, fragment)) {
+        await send(packer.add({ contextId, isCommand: false, isLast, data }));
+      }
+    }
+    await send(packer.flush());
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * Rebuilding DIMSE messages from PDVs (PS3.8 Annex E, PS3.7 §6.3.1).
+ *
+ * Command fragments are joined (bounded by maxCommandLength) and decoded once complete.
+ * The data set either is buffered (bounded by maxDatasetLength; one copy at the end) or, when
+ * the caller asks for it, streamed: the message is delivered as soon as its command is complete
+ * and its data set arrives through a ReadableStream while the PDUs keep coming, so a large
+ * instance is never held whole. Sequencing errors abort with (2,5), unknown contexts with (2,6).
+ */
+import { ProtocolError } from '../errors';
+import type { Pdv } from '../pdu/types';
+import { decodeCommand } from './command-set';
+import { concatChunks } from './dataset-source';
+import { NO_DATASET, type Command } from './types';
+
+/** A message as it comes off the wire. */
+export interface IncomingMessage {
+  readonly contextId: number;
+  readonly command: Command;
+  /** The buffered data set, or null when there is none, it is streamed, or it was too large. */
+  readonly dataset: Uint8Array | null;
+  /** The data set as a stream of fragments (views), when streaming was chosen for this message. */
+  readonly datasetStream?: ReadableStream<Uint8Array>;
+  /** True when a buffered data set exceeded maxDatasetLength and was discarded. */
+  readonly datasetTooLarge?: boolean;
+}
+
+export interface ReassemblerOptions {
+  /** Largest command set accepted (default 64 KiB). */
+  maxCommandLength?: number;
+  /** Largest buffered data set (default 16 MiB); streamed data sets are not limited here. */
+  maxDatasetLength?: number;
+  /** Whether a presentation context ID was accepted on this association. */
+  isAcceptedContext(contextId: number): boolean;
+  /** Return true to receive this message's data set as a stream instead of a buffer. */
+  streamDataset?(contextId: number, command: Command): boolean;
+  /** Chunks the data set stream queues before the PDU reader waits for its consumer (default 16). */
+  streamHighWaterMark?: number;
+}
+
+const sequenceError = (message: string) =>
+  new ProtocolError('PDV_SEQUENCE', message, { source: 2, reason: 5 });
+
+/** Feeds PDVs in arrival order; returns the messages that became deliverable. */
+export class MessageAssembler {
+  private contextId = 0;
+  private commandChunks: Uint8Array[] = [];
+  private commandLength = 0;
+  private command: Command | null = null;
+  private datasetChunks: Uint8Array[] = [];
+  private datasetLength = 0;
+  private tooLarge = false;
+  private stream: ReadableStreamDefaultController<Uint8Array> | null = null;
+  private streamCancelled = false;
+  /** Resolves when the stream's consumer wants more (its pull callback ran) or cancelled it. */
+  private wakeProducer: (() => void) | null = null;
+  private readonly maxCommand: number;
+  private readonly maxDataset: number;
+
+  constructor(private readonly options: ReassemblerOptions) {
+    this.maxCommand = options.maxCommandLength ?? 64 * 1024;
+    this.maxDataset = options.maxDatasetLength ?? 16 * 1024 * 1024;
+  }
+
+  /**
+   * Consumes one PDV. Resolves with a deliverable message or null. When a streamed data set's
+   * consumer is slow, the promise waits, which pauses the reader (back-pressure).
+   */
+  async push(pdv: Pdv): Promise<IncomingMessage | null> {
+    if (!this.options.isAcceptedContext(pdv.contextId)) {
+      throw new ProtocolError(
+        'PDV_UNKNOWN_CONTEXT',
+        `PDV on presentation context ${pdv.contextId}, which was not accepted`,
+        { source: 2, reason: 6 },
+      );
+    }
+    const inMessage = this.commandChunks.length > 0 || this.command !== null;
+    if (inMessage && pdv.contextId !== this.contextId) {
+      throw sequenceError(`PDV on context ${pdv.contextId} inside a message on context ${this.contextId}`);
+    }
+    this.contextId = pdv.contextId;
+    return pdv.isCommand ? this.pushCommand(pdv) : this.pushData(pdv);
+  }
+
+  /** Fails a data set stream in progress (association ended mid-message). */
+  fail(error: Error): void {
+    if (this.stream && !this.streamCancelled) this.stream.error(error);
+    this.stream = null;
+    this.wake();
+  }
+
+  private pushCommand(pdv: Pdv): IncomingMessage | null {
+    if (this.command !== null) throw sequenceError('command fragment while the data set was expected');
+    this.commandLength += pdv.data.byteLength;
+    if (this.commandLength > this.maxCommand) {
+      throw new ProtocolError('COMMAND_TOO_LARGE', `command set exceeds ${this.maxCommand} bytes`, {
+        source: 2,
+        reason: 6,
+      });
+    }
+    this.commandChunks.push(pdv.data);
+    if (!pdv.isLast) return null;
+    let command: Command;
+    try {
+      command = decodeCommand(concatChunks(this.commandChunks, this.commandLength), this.maxCommand);
+    } catch (error) {
+      // PS3.8 leaves this to the DIMSE user: abort as service-user (0,0), like DCMTK and dcm4che.
+      throw new ProtocolError('COMMAND_UNDECODABLE', `undecodable command set: ${(error as Error).message}`, { source: 0, reason: 0 }, { cause: error });
+    }
+    this.commandChunks = [];
+    this.commandLength = 0;
+    if (command.CommandDataSetType === NO_DATASET) return { contextId: this.contextId, command, dataset: null };
+    this.command = command;
+    if (!this.options.streamDataset?.(this.contextId, command)) return null;
+    const datasetStream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.stream = controller;
+        },
+        pull: () => this.wake(),
+        cancel: () => {
+          this.streamCancelled = true;
+          this.wake();
+        },
+      },
+      { highWaterMark: this.options.streamHighWaterMark ?? 16 },
+    );
+    return { contextId: this.contextId, command, dataset: null, datasetStream };
+  }
+
+  private async pushData(pdv: Pdv): Promise<IncomingMessage | null> {
+    const command = this.command;
+    if (command === null) throw sequenceError('data set fragment without a preceding command');
+    if (this.stream) return this.pushStreamed(pdv);
+    if (!this.tooLarge) {
+      this.datasetLength += pdv.data.byteLength;
+      if (this.datasetLength > this.maxDataset) {
+        this.tooLarge = true;
+        this.datasetChunks = [];
+      } else if (pdv.data.byteLength > 0) {
+        this.datasetChunks.push(pdv.data);
+      }
+    }
+    if (!pdv.isLast) return null;
+    const message: IncomingMessage = this.tooLarge
+      ? { contextId: this.contextId, command, dataset: null, datasetTooLarge: true }
+      : { contextId: this.contextId, command, dataset: concatChunks(this.datasetChunks, this.datasetLength) };
+    this.resetDataset();
+    return message;
+  }
+
+  private async pushStreamed(pdv: Pdv): Promise<null> {
+    const controller = this.stream!;
+    if (!this.streamCancelled && pdv.data.byteLength > 0) {
+      controller.enqueue(pdv.data);
+      // Back-pressure: wait until the consumer has drained the queue below its high-water mark.
+      if ((controller.desiredSize ?? 1) <= 0) await new Promise<void>((resolve) => (this.wakeProducer = resolve));
+    }
+    if (pdv.isLast) {
+      if (!this.streamCancelled) controller.close();
+      this.resetDataset();
+    }
+    return null;
+  }
+
+  private wake(): void {
+    const wake = this.wakeProducer;
+    this.wakeProducer = null;
+    wake?.();
+  }
+
+  private resetDataset(): void {
+    this.command = null;
+    this.datasetChunks = [];
+    this.datasetLength = 0;
+    this.tooLarge = false;
+    this.stream = null;
+    this.streamCancelled = false;
+  }
+}

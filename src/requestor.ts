@@ -1,0 +1,75 @@
+/**
+ * Association establishment as the requestor (PS3.8 §7.1, PS3.7 Annex D): builds the RQ,
+ * waits for AC/RJ under the ACSE timeout, and returns the established Association.
+ */
+import { DICOM_APPLICATION_CONTEXT, type RequestedContext } from './acse/contexts';
+import { contextsFromAc, proposeContexts } from './acse/negotiate';
+import { Association } from './association';
+import { Channel } from './channel';
+import { CommandField } from './dimse/types';
+import type { AeOptions } from './options';
+import type { AssociateRqPdu, UserIdentityRq, SopClassExtendedNegotiation, SopClassCommonExtendedNegotiation } from './pdu/types';
+import type { Transport } from './transport';
+
+/** Per-association options of the requestor. */
+export interface AssociateOptions {
+  /** The peer's AE title. Default 'ANY-SCP'. */
+  calledAeTitle?: string;
+  /** Overrides the AE's own title for this association. */
+  callingAeTitle?: string;
+  /** Cancels association establishment (the transport is aborted). */
+  signal?: AbortSignal;
+  /** Contexts to propose instead of the AE's requested contexts. */
+  contexts?: readonly RequestedContext[];
+  /** User identity negotiation (PS3.7 D.3.3.7). */
+  userIdentity?: UserIdentityRq;
+  /** SOP class extended negotiation items (56H). */
+  extendedNegotiations?: readonly SopClassExtendedNegotiation[];
+  /** SOP class common extended negotiation items (57H). */
+  commonExtendedNegotiations?: readonly SopClassCommonExtendedNegotiation[];
+}
+
+/** Sends an A-ASSOCIATE-RQ over `transport` and returns the association once accepted. */
+export async function requestAssociation(
+  transport: Transport,
+  contexts: readonly RequestedContext[],
+  options: AeOptions,
+  params: AssociateOptions = {},
+): Promise<Association> {
+  const { contexts: proposed, roles } = proposeContexts(params.contexts ?? contexts);
+  const window = options.asyncOps;
+  const rq: AssociateRqPdu = {
+    type: 'A-ASSOCIATE-RQ',
+    protocolVersion: 1,
+    calledAeTitle: params.calledAeTitle ?? 'ANY-SCP',
+    callingAeTitle: params.callingAeTitle ?? options.aeTitle,
+    applicationContextName: DICOM_APPLICATION_CONTEXT,
+    presentationContexts: proposed,
+    userInformation: {
+      maxLength: options.maxPduLength,
+      implementationClassUid: options.implementationClassUid,
+      implementationVersionName: options.implementationVersionName,
+      // The window item is sent only when it differs from the default 1/1 (PS3.7 D.3.3.3).
+      ...((window.maxInvoked !== 1 || window.maxPerformed !== 1) && { asyncOps: window }),
+      roleSelections: roles,
+      extendedNegotiations: params.extendedNegotiations ?? [],
+      commonExtendedNegotiations: params.commonExtendedNegotiations ?? [],
+      ...(params.userIdentity && { userIdentityRq: params.userIdentity }),
+    },
+  };
+  const channel = new Channel(transport, 'requestor', options);
+  const ac = await channel.requestAssociation(rq, params.signal);
+  const negotiated = contextsFromAc(rq, ac);
+  options.logger.info(
+    `association accepted by ${rq.calledAeTitle}: ${negotiated.filter((c) => c.result === 0).length}/${negotiated.length} contexts`,
+  );
+  return new Association(channel, {
+    role: 'requestor',
+    request: rq,
+    accept: ac,
+    contexts: negotiated,
+    options,
+    remoteAddress: transport.info.remote,
+    streamDataset: (_, command) => command.CommandField === CommandField['C-STORE-RQ'],
+  });
+}

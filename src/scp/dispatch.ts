@@ -1,0 +1,100 @@
+/**
+ * The SCP loop of one association: takes each incoming request, runs the matching handler and
+ * answers (PS3.7 §9.1, §10.1). One operation at a time (asynchronous operations window 1).
+ */
+import type { Association } from '../association';
+import type { IncomingMessage } from '../dimse/reassemble';
+import { CommandField } from '../dimse/types';
+import { failureFor, respond, statusFields } from './respond';
+import { serveFind } from './find';
+import { serveGet, serveMove } from './retrieve';
+import { serveN } from './n-services';
+import { serveStore } from './store';
+import type { RequestContext, ScpHandlers } from './types';
+
+/** Refused: SOP class not supported (PS3.7 C.5.x). */
+const REFUSED_SOP_CLASS = 0x0122;
+/** Unrecognized operation (PS3.7 C.5.x). */
+const UNRECOGNIZED_OPERATION = 0x0211;
+
+/** Serves requests until the association ends. Never rejects. */
+export async function serveRequests(association: Association, handlers: ScpHandlers): Promise<void> {
+  for (;;) {
+    let message: IncomingMessage | null;
+    try {
+      message = await association.dimse.getMsg({ timeoutMs: Infinity });
+    } catch {
+      return; // released or aborted
+    }
+    if (!message) continue;
+    try {
+      await dispatch(association, message, handlers);
+    } catch (error) {
+      association.options.logger.error(`SCP handler failed: ${(error as Error).message}`);
+    }
+  }
+}
+
+async function dispatch(association: Association, message: IncomingMessage, handlers: ScpHandlers): Promise<void> {
+  const { command } = message;
+  const field = command.CommandField;
+  if ((field & 0x8000) !== 0) {
+    // A response nobody waits for (e.g. after a DIMSE timeout): drop it.
+    association.options.logger.warn(`ignoring unexpected response 0x${field.toString(16)} to message ${command.MessageIDBeingRespondedTo}`);
+    await message.datasetStream?.cancel();
+    return;
+  }
+  const context = association.contexts.find((c) => c.id === message.contextId)!;
+  const messageId = command.MessageID ?? 0;
+  const ctx: RequestContext = {
+    association,
+    contextId: message.contextId,
+    abstractSyntax: context.abstractSyntax,
+    transferSyntax: context.transferSyntax,
+    command,
+    messageId,
+    peerAeTitle: association.peerAeTitle,
+    signal: association.dimse.cancelSignal(messageId),
+  };
+  try {
+    const sopClass = command.AffectedSOPClassUID ?? command.RequestedSOPClassUID;
+    // C-services must name the context's SOP class; N-services may name a class of a meta SOP class.
+    const mismatch = field < 0x0100 && sopClass !== context.abstractSyntax;
+    if (mismatch || !association.mayActAs(context, 'scp')) {
+      await message.datasetStream?.cancel();
+      return respond(association, ctx.contextId, command, { Status: REFUSED_SOP_CLASS });
+    }
+    switch (field) {
+      case CommandField['C-ECHO-RQ']:
+        return respond(association, ctx.contextId, command, statusFields(await echo(handlers, ctx)));
+      case CommandField['C-STORE-RQ']:
+        return serveStore(message, ctx, handlers);
+      case CommandField['C-FIND-RQ']:
+        return serveFind(message, ctx, handlers);
+      case CommandField['C-GET-RQ']:
+        return serveGet(message, ctx, handlers);
+      case CommandField['C-MOVE-RQ']:
+        return serveMove(message, ctx, handlers);
+      case CommandField['N-GET-RQ']:
+      case CommandField['N-SET-RQ']:
+      case CommandField['N-ACTION-RQ']:
+      case CommandField['N-CREATE-RQ']:
+      case CommandField['N-DELETE-RQ']:
+      case CommandField['N-EVENT-REPORT-RQ']:
+        return serveN(message, ctx, handlers);
+      default:
+        return respond(association, ctx.contextId, command, { Status: UNRECOGNIZED_OPERATION });
+    }
+  } finally {
+    association.dimse.endOperation(messageId);
+  }
+}
+
+async function echo(handlers: ScpHandlers, ctx: RequestContext) {
+  if (!handlers.cEcho) return 0x0000;
+  try {
+    return await handlers.cEcho(ctx);
+  } catch (error) {
+    return failureFor(error);
+  }
+}

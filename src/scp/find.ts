@@ -1,0 +1,38 @@
+/**
+ * C-FIND SCP (PS3.4 C.4.1, K.4): each match the handler yields goes out as a Pending response
+ * as soon as it is produced; C-CANCEL is honoured between matches.
+ */
+import { decodeDataset, encodeDataset } from '../dataset/codec';
+import type { IncomingMessage } from '../dimse/reassemble';
+import { failureFor, respond } from './respond';
+import type { FindAnswer, RequestContext, ScpHandlers } from './types';
+
+const PENDING = 0xff00;
+const CANCEL = 0xfe00;
+/** Unable to process (PS3.4 C.4.1.1.4). */
+const UNABLE_TO_PROCESS = 0xc000;
+
+export async function serveFind(message: IncomingMessage, ctx: RequestContext, handlers: ScpHandlers): Promise<void> {
+  const { association, contextId, command, transferSyntax } = ctx;
+  if (!handlers.cFind) return respond(association, contextId, command, { Status: 0x0122 });
+  if (message.datasetTooLarge || !message.dataset) return respond(association, contextId, command, { Status: UNABLE_TO_PROCESS });
+  try {
+    const identifier = decodeDataset(message.dataset, transferSyntax);
+    const matches = handlers.cFind({ sopClassUid: ctx.abstractSyntax, identifier, priority: command.Priority ?? 0 }, ctx);
+    for await (const answer of matches as AsyncIterable<FindAnswer>) {
+      if (ctx.signal.aborted) return respond(association, contextId, command, { Status: CANCEL });
+      const { status, identifier: match } = isStatusAnswer(answer) ? answer : { status: PENDING, identifier: answer };
+      await respond(association, contextId, command, { Status: status }, encodeDataset(match, transferSyntax));
+    }
+    const final = ctx.signal.aborted ? CANCEL : 0x0000;
+    return respond(association, contextId, command, { Status: final });
+  } catch (error) {
+    if (!association.isEstablished) return;
+    const f = failureFor(error, UNABLE_TO_PROCESS);
+    return respond(association, contextId, command, typeof f === 'number' ? { Status: f } : { Status: f.status, ErrorComment: f.errorComment });
+  }
+}
+
+function isStatusAnswer(answer: FindAnswer): answer is { status: number; identifier: Record<string, unknown> } {
+  return typeof (answer as { status?: unknown }).status === 'number' && typeof (answer as { identifier?: unknown }).identifier === 'object';
+}

@@ -1,0 +1,162 @@
+/**
+ * C-GET and C-MOVE SCP (PS3.4 C.4.2, C.4.3): the handler names the instances; the framework
+ * performs the C-STORE sub-operations (on this association for C-GET, on a new association to
+ * the destination for C-MOVE) and reports Pending counts and the final status.
+ */
+import { DEFAULT_TRANSFER_SYNTAXES, type RequestedContext } from '../acse/contexts';
+import type { Association } from '../association';
+import { decodeDataset, encodeDataset, readPart10 } from '../dataset/codec';
+import type { IncomingMessage } from '../dimse/reassemble';
+import type { Command } from '../dimse/types';
+import { requestAssociation } from '../requestor';
+import type { StoreInput } from '../scu/store';
+import { failureFor, respond } from './respond';
+import type { MoveAnswer, QueryRequest, RequestContext, ScpHandlers, StatusResult } from './types';
+
+const PENDING = 0xff00;
+const CANCEL = 0xfe00;
+/** Sub-operations complete, one or more failures or warnings (PS3.4 C.4.2.1.5). */
+const SOME_FAILED = 0xb000;
+/** Unable to perform sub-operations. */
+const ALL_FAILED = 0xa702;
+const UNABLE_TO_PROCESS = 0xc000;
+
+interface Counts {
+  remaining: number;
+  completed: number;
+  failed: number;
+  warning: number;
+  failedUids: string[];
+}
+
+export async function serveGet(message: IncomingMessage, ctx: RequestContext, handlers: ScpHandlers): Promise<void> {
+  const request = parseQuery(message, ctx);
+  if (!handlers.cGet || !request) return answer(ctx, { Status: handlers.cGet ? UNABLE_TO_PROCESS : 0x0122 });
+  await runSubOperations(ctx, () => handlers.cGet!(request, ctx), ctx.association);
+}
+
+export async function serveMove(message: IncomingMessage, ctx: RequestContext, handlers: ScpHandlers): Promise<void> {
+  const request = parseQuery(message, ctx);
+  if (!handlers.cMove || !request) return answer(ctx, { Status: handlers.cMove ? UNABLE_TO_PROCESS : 0x0122 });
+  let decision: MoveAnswer;
+  try {
+    decision = await handlers.cMove({ ...request, destination: ctx.command.MoveDestination ?? '' }, ctx);
+  } catch (error) {
+    return answer(ctx, toFields(failureFor(error, UNABLE_TO_PROCESS)));
+  }
+  if (typeof decision === 'number' || !('destination' in decision)) return answer(ctx, toFields(decision as StatusResult));
+  const instances = await collect(decision.instances);
+  let target: Association;
+  try {
+    const transport = await decision.destination.connect(ctx.signal);
+    target = await requestAssociation(transport, contextsFor(instances), ctx.association.options, {
+      calledAeTitle: decision.destination.aeTitle,
+    });
+  } catch (error) {
+    return answer(ctx, toFields(failureFor(error, ALL_FAILED)));
+  }
+  try {
+    await runSubOperations(ctx, () => instances, target, { aeTitle: ctx.association.peerAeTitle, messageId: ctx.messageId });
+  } finally {
+    await target.release().catch(() => target.abort());
+  }
+}
+
+async function runSubOperations(
+  ctx: RequestContext,
+  list: () => AsyncIterable<StoreInput> | Iterable<StoreInput>,
+  target: Association,
+  moveOriginator?: { aeTitle: string; messageId: number },
+): Promise<void> {
+  let instances: StoreInput[];
+  try {
+    instances = await collect(list());
+  } catch (error) {
+    return answer(ctx, toFields(failureFor(error, UNABLE_TO_PROCESS)));
+  }
+  const counts: Counts = { remaining: instances.length, completed: 0, failed: 0, warning: 0, failedUids: [] };
+  for (const instance of instances) {
+    if (ctx.signal.aborted) return answer(ctx, { Status: CANCEL, ...countFields(counts) }, failedList(ctx, counts));
+    counts.remaining--;
+    try {
+      const rsp = await target.cStore(instance, { moveOriginator });
+      if (rsp.category === 'Success') counts.completed++;
+      else if (rsp.category === 'Warning') counts.warning++;
+      else (counts.failed++, counts.failedUids.push(uidOf(instance)));
+    } catch (error) {
+      counts.failed++;
+      counts.failedUids.push(uidOf(instance));
+      if (!target.isEstablished || !ctx.association.isEstablished) break;
+      ctx.association.options.logger.warn(`sub-operation failed: ${(error as Error).message}`);
+    }
+    if (counts.remaining > 0) await answer(ctx, { Status: PENDING, ...countFields(counts) });
+  }
+  if (!ctx.association.isEstablished) return;
+  const status =
+    counts.failed + counts.warning === 0 ? 0x0000 : counts.completed + counts.warning === 0 && counts.failed > 0 ? ALL_FAILED : SOME_FAILED;
+  // Final responses carry no Remaining count (PS3.4 C.4.2.1.6 / C.4.3.1.5).
+  const { remaining: _, ...final } = countFields(counts);
+  return answer(ctx, { Status: status, ...final }, failedList(ctx, counts));
+}
+
+function parseQuery(message: IncomingMessage, ctx: RequestContext): QueryRequest | null {
+  if (!message.dataset) return null;
+  try {
+    return { sopClassUid: ctx.abstractSyntax, identifier: decodeDataset(message.dataset, ctx.transferSyntax), priority: ctx.command.Priority ?? 0 };
+  } catch {
+    return null;
+  }
+}
+
+function answer(ctx: RequestContext, fields: Partial<Command> & { Status: number }, dataset: Uint8Array | null = null): Promise<void> {
+  return respond(ctx.association, ctx.contextId, ctx.command, fields, dataset);
+}
+
+function countFields(c: Counts) {
+  return {
+    NumberOfRemainingSuboperations: c.remaining,
+    NumberOfCompletedSuboperations: c.completed,
+    NumberOfFailedSuboperations: c.failed,
+    NumberOfWarningSuboperations: c.warning,
+  };
+}
+
+/** Failed SOP Instance UID List (0008,0058) for a final or cancel response with failures. */
+function failedList(ctx: RequestContext, counts: Counts): Uint8Array | null {
+  if (counts.failedUids.length === 0) return null;
+  return encodeDataset({ FailedSOPInstanceUIDList: counts.failedUids }, ctx.transferSyntax);
+}
+
+function toFields(result: StatusResult): Partial<Command> & { Status: number } {
+  return typeof result === 'number' ? { Status: result } : { Status: result.status, ErrorComment: result.errorComment };
+}
+
+async function collect<T>(items: AsyncIterable<T> | Iterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+function identityOf(instance: StoreInput): { sopClassUid: string; sopInstanceUid: string; transferSyntaxUid: string } {
+  if ('dataset' in instance) {
+    return { sopClassUid: String(instance.dataset.SOPClassUID), sopInstanceUid: String(instance.dataset.SOPInstanceUID), transferSyntaxUid: '' };
+  }
+  if ('part10' in instance) return readPart10(instance.part10);
+  return instance;
+}
+
+function uidOf(instance: StoreInput): string {
+  return identityOf(instance).sopInstanceUid;
+}
+
+/** One context per SOP class and transfer syntax the instances are in (plus the uncompressed ones). */
+function contextsFor(instances: StoreInput[]): RequestedContext[] {
+  const wanted = new Map<string, Set<string>>();
+  for (const instance of instances) {
+    const { sopClassUid, transferSyntaxUid } = identityOf(instance);
+    const set = wanted.get(sopClassUid) ?? new Set(DEFAULT_TRANSFER_SYNTAXES);
+    if (transferSyntaxUid) set.add(transferSyntaxUid);
+    wanted.set(sopClassUid, set);
+  }
+  return [...wanted].map(([abstractSyntax, ts]) => ({ abstractSyntax, transferSyntaxes: [...ts] }));
+}

@@ -1,0 +1,77 @@
+/**
+ * C-STORE SCP (PS3.4 Annex B): hands the data set to the handler as a stream, then answers.
+ * The response goes only after the whole data set was received, whatever the handler read.
+ */
+import { decodeDataset } from '../dataset/codec';
+import { concatChunks, iterate } from '../dimse/dataset-source';
+import type { IncomingMessage } from '../dimse/reassemble';
+import { failureFor, respond, statusFields } from './respond';
+import type { RequestContext, ScpHandlers, StatusResult, StoreRequest } from './types';
+
+/** Refused: SOP class not supported (PS3.4 B.2.3) — used when no store handler exists. */
+const NO_HANDLER = 0x0122;
+/** Out of resources (0xA700) — the data set was larger than the buffered limit. */
+const OUT_OF_RESOURCES = 0xa700;
+
+export async function serveStore(message: IncomingMessage, ctx: RequestContext, handlers: ScpHandlers): Promise<void> {
+  const { command } = message;
+  const source = message.datasetStream ?? streamOf(message.dataset);
+  const reader = source.getReader();
+  // The handler reads through a wrapper so we can drain whatever it leaves unread.
+  const data = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+  }, { highWaterMark: 0 });
+  const request: StoreRequest = {
+    sopClassUid: command.AffectedSOPClassUID ?? '',
+    sopInstanceUid: command.AffectedSOPInstanceUID ?? '',
+    priority: command.Priority ?? 0,
+    transferSyntax: ctx.transferSyntax,
+    moveOriginator:
+      command.MoveOriginatorApplicationEntityTitle !== undefined
+        ? { aeTitle: command.MoveOriginatorApplicationEntityTitle, messageId: command.MoveOriginatorMessageID ?? 0 }
+        : undefined,
+    data,
+    bytes: () => collect(data),
+    dataset: async () => decodeDataset(await collect(data), ctx.transferSyntax),
+  };
+  let result: StatusResult;
+  if (message.datasetTooLarge) result = OUT_OF_RESOURCES;
+  else if (!handlers.cStore) result = NO_HANDLER;
+  else {
+    try {
+      result = await handlers.cStore(request, ctx);
+    } catch (error) {
+      result = failureFor(error, 0xa700);
+    }
+  }
+  // Drain the rest so the response follows the complete data set (PS3.7 §9.3.1.2).
+  try {
+    for (;;) if ((await reader.read()).done) break;
+  } catch {
+    return; // the association ended mid-data set: there is nobody to answer
+  }
+  await respond(ctx.association, ctx.contextId, command, statusFields(result));
+}
+
+function streamOf(bytes: Uint8Array | null): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      if (bytes && bytes.byteLength > 0) controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+}
+
+async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of iterate(stream)) {
+    chunks.push(chunk);
+    total += chunk.byteLength;
+  }
+  return chunks.length === 0 ? new Uint8Array(0) : concatChunks(chunks, total);
+}

@@ -1,0 +1,120 @@
+/**
+ * What SCP handlers receive and return (PS3.4 service behaviour, PS3.7 response fields).
+ */
+import type { Association } from '../association';
+import type { Command } from '../dimse/types';
+import type { AssociateRqPdu } from '../pdu/types';
+import type { Dataset } from '../scu/types';
+import type { StoreInput } from '../scu/store';
+import type { Transport } from '../transport';
+
+/** A status, or a status with the optional response fields of PS3.7 §9.1/§10.1. */
+export type StatusResult =
+  | number
+  | {
+      readonly status: number;
+      readonly errorComment?: string;
+      readonly errorId?: number;
+      readonly offendingElement?: number[];
+    };
+
+/** What every handler is told about the request. */
+export interface RequestContext {
+  readonly association: Association;
+  readonly contextId: number;
+  readonly abstractSyntax: string;
+  readonly transferSyntax: string;
+  readonly command: Command;
+  readonly messageId: number;
+  /** The peer's AE title. */
+  readonly peerAeTitle: string;
+  /** Aborts on C-CANCEL for this request (C-FIND/GET/MOVE) or when the association ends. */
+  readonly signal: AbortSignal;
+}
+
+/** A C-STORE request whose data set arrives as a stream of its encoded bytes. */
+export interface StoreRequest {
+  readonly sopClassUid: string;
+  readonly sopInstanceUid: string;
+  readonly priority: number;
+  readonly transferSyntax: string;
+  readonly moveOriginator?: { readonly aeTitle: string; readonly messageId: number };
+  /** The encoded data set (in `transferSyntax`), streamed as it arrives. Read it at most once. */
+  readonly data: ReadableStream<Uint8Array>;
+  /** Collects the whole data set into one buffer. */
+  bytes(): Promise<Uint8Array>;
+  /** Collects and decodes the data set with dcmjs. */
+  dataset(): Promise<Dataset>;
+}
+
+/** A query (C-FIND/GET/MOVE) as the SCP sees it. */
+export interface QueryRequest {
+  readonly sopClassUid: string;
+  readonly identifier: Dataset;
+  readonly priority: number;
+}
+
+/** One C-FIND match, or a match with a specific Pending status (0xFF01: optional keys unsupported). */
+export type FindAnswer = Dataset | { readonly status: number; readonly identifier: Dataset };
+
+/** Where a C-MOVE sends its sub-operations. */
+export interface MoveDestination {
+  readonly aeTitle: string;
+  connect(signal?: AbortSignal): Promise<Transport>;
+}
+
+/** A C-MOVE handler's answer: where to send, and what; or a failure status (e.g. 0xA801 unknown destination). */
+export type MoveAnswer =
+  | { readonly destination: MoveDestination; readonly instances: AsyncIterable<StoreInput> | Iterable<StoreInput> }
+  | StatusResult;
+
+/** An N-service handler's answer: a status and, where the service has one, a data set. */
+export interface NAnswer {
+  readonly status: number;
+  readonly dataset?: Dataset | null;
+  /** N-CREATE: the instance UID the SCP assigned (when the request had none). */
+  readonly sopInstanceUid?: string;
+  readonly errorComment?: string;
+}
+
+export interface NRequest {
+  readonly sopClassUid: string;
+  readonly sopInstanceUid: string;
+  /** N-GET: requested attribute tags; N-SET: empty. */
+  readonly attributes: number[];
+  /** N-SET modification list, N-ACTION action information, N-CREATE attributes, N-EVENT-REPORT event information. */
+  readonly dataset: Dataset | null;
+  /** N-ACTION Action Type ID / N-EVENT-REPORT Event Type ID. */
+  readonly typeId?: number;
+}
+
+/** The acceptor's decision on an association request. */
+export type AssociateDecision =
+  | void
+  | { readonly accept: true; readonly contextResult?: (abstractSyntax: string, contextId: number) => number | undefined }
+  | { readonly reject: { readonly result: number; readonly source: number; readonly reason: number } };
+
+/**
+ * SCP handlers, one per DIMSE service (like pynetdicom's evt handlers). Any may be async.
+ * A missing service handler answers a failure (0x0122 / 0x0211) except C-ECHO, which succeeds.
+ */
+export interface ScpHandlers {
+  /** Decide on an A-ASSOCIATE-RQ after AE-title policies passed. */
+  associate?(request: AssociateRqPdu, info: { remoteAddress?: string }): AssociateDecision | Promise<AssociateDecision>;
+  cEcho?(ctx: RequestContext): StatusResult | Promise<StatusResult>;
+  cStore?(request: StoreRequest, ctx: RequestContext): StatusResult | Promise<StatusResult>;
+  cFind?(request: QueryRequest, ctx: RequestContext): AsyncIterable<FindAnswer> | Iterable<FindAnswer>;
+  cGet?(request: QueryRequest, ctx: RequestContext): AsyncIterable<StoreInput> | Iterable<StoreInput>;
+  cMove?(request: QueryRequest & { readonly destination: string }, ctx: RequestContext): MoveAnswer | Promise<MoveAnswer>;
+  nGet?(request: NRequest, ctx: RequestContext): NAnswer | Promise<NAnswer>;
+  nSet?(request: NRequest, ctx: RequestContext): NAnswer | Promise<NAnswer>;
+  nAction?(request: NRequest, ctx: RequestContext): NAnswer | Promise<NAnswer>;
+  nCreate?(request: NRequest, ctx: RequestContext): NAnswer | Promise<NAnswer>;
+  nDelete?(request: NRequest, ctx: RequestContext): NAnswer | Promise<NAnswer>;
+  nEventReport?(request: NRequest, ctx: RequestContext): NAnswer | Promise<NAnswer>;
+  /** Notifications. */
+  accepted?(association: Association): void;
+  released?(association: Association): void;
+  aborted?(association: Association, error: Error | undefined): void;
+  rejected?(request: AssociateRqPdu, reject: { result: number; source: number; reason: number }): void;
+}

@@ -1,0 +1,95 @@
+/**
+ * C-FIND SCU (PS3.7 §9.1.2, PS3.4 Annex C/K) as an async iterator. Breaking out of the loop or
+ * aborting the signal sends C-CANCEL (§9.3.2.3) and reads on to the final response, so the
+ * association stays usable.
+ */
+import type { Association } from '../association';
+import { decodeDataset, encodeDataset } from '../dataset/codec';
+import type { IncomingMessage } from '../dimse/reassemble';
+import { CommandField, NO_DATASET } from '../dimse/types';
+import { queryModelUid, type QueryModel } from './query-models';
+import { awaitResponse, priorityValue, sendRequest, toResponse } from './request';
+import type { CallOptions, Dataset, DimseResponse } from './types';
+
+export interface FindOptions extends CallOptions {
+  /** Information model: 'patient', 'study', 'psonly', 'worklist' or a SOP class UID. */
+  model: QueryModel;
+}
+
+/** One C-FIND response: Pending ones carry a match; the last one carries the final status. */
+export interface FindResult extends DimseResponse {
+  readonly identifier: Dataset | null;
+}
+
+export async function* cFind(association: Association, query: Dataset, options: FindOptions): AsyncGenerator<FindResult> {
+  const sopClassUid = queryModelUid(options.model, 'find');
+  const context = association.findContext(sopClassUid);
+  const messageId = await sendRequest(
+    association,
+    context.id,
+    { CommandField: CommandField['C-FIND-RQ'], AffectedSOPClassUID: sopClassUid, Priority: priorityValue(options.priority) },
+    encodeDataset(query, context.transferSyntax),
+  );
+  const operation = new PendingOperation(association, context.id, messageId, options);
+  try {
+    for (;;) {
+      const message = await operation.next();
+      const result = { ...toResponse(message), identifier: message.dataset ? decodeDataset(message.dataset, context.transferSyntax) : null };
+      if (result.category !== 'Pending') {
+        operation.finished = true;
+        yield result;
+        return;
+      }
+      if (!operation.cancelled) yield result;
+    }
+  } finally {
+    await operation.close();
+  }
+}
+
+/**
+ * Bookkeeping for a multi-response operation: sends C-CANCEL once (on abort or early exit) and
+ * drains the remaining responses. Shared by C-FIND, C-GET and C-MOVE.
+ */
+export class PendingOperation {
+  cancelled = false;
+  finished = false;
+  private readonly onAbort = () => void this.cancel().catch(() => undefined);
+
+  constructor(
+    private readonly association: Association,
+    private readonly contextId: number,
+    readonly messageId: number,
+    private readonly options: CallOptions,
+  ) {
+    if (options.signal?.aborted) this.onAbort();
+    else options.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** The next response (not the signal: after a cancel the final response is still wanted). */
+  next(match?: (m: IncomingMessage) => boolean): Promise<IncomingMessage> {
+    if (!match) return awaitResponse(this.association, this.messageId, { timeoutMs: this.options.timeoutMs });
+    return this.association.dimse.expectMsg({ match, timeoutMs: this.options.timeoutMs });
+  }
+
+  /** Sends C-CANCEL-RQ for this operation, once. */
+  async cancel(): Promise<void> {
+    if (this.cancelled || this.finished) return;
+    this.cancelled = true;
+    await this.association.dimse.sendMsg(
+      { CommandField: CommandField['C-CANCEL-RQ'], MessageIDBeingRespondedTo: this.messageId, CommandDataSetType: NO_DATASET },
+      this.contextId,
+    );
+  }
+
+  /** On early exit: cancel and read up to the final response. */
+  async close(): Promise<void> {
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    if (this.finished || !this.association.isEstablished) return;
+    await this.cancel();
+    for (;;) {
+      const message = await this.next();
+      if (toResponse(message).category !== 'Pending') return;
+    }
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * C-GET and C-MOVE SCU (PS3.7 §9.1.3-9.1.4, PS3.4 Annex C.4.2-C.4.3) as async iterators of
+ * progress. During C-GET the peer sends C-STORE sub-operations on this association; they go to
+ * `onStore` (or are refused) and the iteration continues.
+ */
+import type { Association } from '../association';
+import { decodeDataset, encodeDataset } from '../dataset/codec';
+import { CommandField } from '../dimse/types';
+import type { IncomingMessage } from '../dimse/reassemble';
+import { serveStore } from '../scp/store';
+import type { RequestContext, StoreRequest, StatusResult } from '../scp/types';
+import { PendingOperation } from './find';
+import { queryModelUid, type QueryModel } from './query-models';
+import { priorityValue, sendRequest, toResponse } from './request';
+import type { CallOptions, Dataset, DimseResponse } from './types';
+
+export interface RetrieveOptions extends CallOptions {
+  /** Information model: 'patient', 'study', 'psonly', 'composite' or a SOP class UID. */
+  model: QueryModel;
+  /** C-GET: receives each C-STORE sub-operation; returns its status. Without it they are refused (0xA702-like 0x0122). */
+  onStore?(request: StoreRequest, ctx: RequestContext): StatusResult | Promise<StatusResult>;
+}
+
+/** Progress of a retrieve: the sub-operation counts of each response (PS3.4 C.4.2.1.6). */
+export interface RetrieveProgress extends DimseResponse {
+  readonly remaining?: number;
+  readonly completed?: number;
+  readonly failed?: number;
+  readonly warning?: number;
+  /** Final response of a partial failure: Failed SOP Instance UID List (0008,0058) and the like. */
+  readonly identifier: Dataset | null;
+}
+
+export function cGet(association: Association, query: Dataset, options: RetrieveOptions): AsyncGenerator<RetrieveProgress> {
+  return retrieve(association, query, options, 'get');
+}
+
+export function cMove(association: Association, query: Dataset, destination: string, options: RetrieveOptions): AsyncGenerator<RetrieveProgress> {
+  return retrieve(association, query, options, 'move', destination);
+}
+
+async function* retrieve(
+  association: Association,
+  query: Dataset,
+  options: RetrieveOptions,
+  kind: 'get' | 'move',
+  destination?: string,
+): AsyncGenerator<RetrieveProgress> {
+  const sopClassUid = queryModelUid(options.model, kind);
+  const context = association.findContext(sopClassUid);
+  const messageId = await sendRequest(
+    association,
+    context.id,
+    {
+      CommandField: kind === 'get' ? CommandField['C-GET-RQ'] : CommandField['C-MOVE-RQ'],
+      AffectedSOPClassUID: sopClassUid,
+      Priority: priorityValue(options.priority),
+      ...(destination !== undefined && { MoveDestination: destination }),
+    },
+    encodeDataset(query, context.transferSyntax),
+  );
+  const operation = new PendingOperation(association, context.id, messageId, options);
+  const isOurs = (m: IncomingMessage) =>
+    m.command.MessageIDBeingRespondedTo === messageId && (m.command.CommandField & 0x8000) !== 0;
+  const isStore = (m: IncomingMessage) => m.command.CommandField === CommandField['C-STORE-RQ'];
+  try {
+    for (;;) {
+      const message = await operation.next((m) => isOurs(m) || (kind === 'get' && isStore(m)));
+      if (!isOurs(message)) {
+        await serveSubOperation(association, message, options);
+        continue;
+      }
+      const progress = toProgress(message, context.transferSyntax);
+      if (progress.category !== 'Pending') {
+        operation.finished = true;
+        yield progress;
+        return;
+      }
+      if (!operation.cancelled) yield progress;
+    }
+  } finally {
+    await operation.close();
+  }
+}
+
+function toProgress(message: IncomingMessage, transferSyntax: string): RetrieveProgress {
+  const c = message.command;
+  return {
+    ...toResponse(message),
+    remaining: c.NumberOfRemainingSuboperations,
+    completed: c.NumberOfCompletedSuboperations,
+    failed: c.NumberOfFailedSuboperations,
+    warning: c.NumberOfWarningSuboperations,
+    identifier: message.dataset ? decodeDataset(message.dataset, transferSyntax) : null,
+  };
+}
+
+async function serveSubOperation(association: Association, message: IncomingMessage, options: RetrieveOptions): Promise<void> {
+  const context = association.contexts.find((c) => c.id === message.contextId)!;
+  const ctx: RequestContext = {
+    association,
+    contextId: message.contextId,
+    abstractSyntax: context.abstractSyntax,
+    transferSyntax: context.transferSyntax,
+    command: message.command,
+    messageId: message.command.MessageID ?? 0,
+    peerAeTitle: association.peerAeTitle,
+    signal: new AbortController().signal,
+  };
+  await serveStore(message, ctx, { cStore: options.onStore });
+}
