@@ -58,7 +58,7 @@ export interface ActionInfo {
 }
 
 /**
- * The 26 actions of PS3.8 §9.2.2: Association establishment (Table 9-6), data transfer (9-7),
+ * The 28 actions of PS3.8 §9.2.2: Association establishment (Table 9-6), data transfer (9-7),
  * release (9-8) and abort (9-9).
  */
 export const ACTIONS = {
