@@ -95,7 +95,7 @@ async function runSubOperations(
   const status =
     counts.failed + counts.warning === 0 ? 0x0000 : counts.completed + counts.warning === 0 && counts.failed > 0 ? ALL_FAILED : SOME_FAILED;
   // Final responses carry no Remaining count (PS3.4 C.4.2.1.6 / C.4.3.1.5).
-  const { remaining: _, ...final } = countFields(counts);
+  const { NumberOfRemainingSuboperations: _, ...final } = countFields(counts);
   return answer(ctx, { Status: status, ...final }, failedList(ctx, counts));
 }
 
