@@ -1,0 +1,69 @@
+/**
+ * PDU encoder (PS3.8 §9.3): plain data (types.ts) to wire bytes. Reserved fields are 00H,
+ * AE titles are space padded to 16, UIDs are written without padding (Annex F).
+ * Invalid local input (AE title > 16 chars, non-ASCII UID, item > 64 KiB) throws RangeError.
+ */
+import { ByteWriter } from '../bytes/byte-writer';
+import { encodeAeTitle } from '../bytes/text';
+import { PDU_HEADER_LENGTH, PDU_TYPE as P, PDU_TYPE_CODE } from './constants';
+import { writeApplicationContext, writePresentationContextAc, writePresentationContextRq } from './items';
+import type { AssociateAcPdu, AssociateRqPdu, PDataTfPdu, Pdu } from './types';
+import { writeUserInformation } from './user-info';
+
+/** Bytes of one PDU, header included. */
+export function encodePdu(pdu: Pdu): Uint8Array {
+  switch (pdu.type) {
+    case 'A-ASSOCIATE-RQ':
+    case 'A-ASSOCIATE-AC':
+      return encodeAssociate(pdu);
+    case 'P-DATA-TF':
+      return encodePData(pdu);
+    case 'A-ASSOCIATE-RJ':
+      // reserved, result, source, reason/diag. (Table 9-21)
+      return fixed(P.A_ASSOCIATE_RJ, 0, pdu.result, pdu.source, pdu.reason);
+    case 'A-RELEASE-RQ':
+      return fixed(P.A_RELEASE_RQ, 0, 0, 0, 0);
+    case 'A-RELEASE-RP':
+      return fixed(P.A_RELEASE_RP, 0, 0, 0, 0);
+    case 'A-ABORT':
+      // reserved, reserved, source, reason/diag. (Table 9-26)
+      return fixed(P.A_ABORT, 0, 0, pdu.source, pdu.reason);
+  }
+}
+
+/** A 10-byte PDU whose 4-byte body is given (PS3.8 §9.3.4, §9.3.6–9.3.8). */
+function fixed(type: number, ...body: [number, number, number, number]): Uint8Array {
+  return Uint8Array.of(type, 0, 0, 0, 0, 4, ...body);
+}
+
+/** A-ASSOCIATE-RQ/AC (PS3.8 Tables 9-11, 9-17); `protocolVersion` defaults to 1. */
+function encodeAssociate(pdu: AssociateRqPdu | AssociateAcPdu): Uint8Array {
+  const w = new ByteWriter(512);
+  w.uint8(PDU_TYPE_CODE[pdu.type]).uint8(0);
+  const at = w.reserveUint32();
+  w.uint16(pdu.protocolVersion ?? 1).uint16(0);
+  w.bytes(encodeAeTitle(pdu.calledAeTitle)).bytes(encodeAeTitle(pdu.callingAeTitle)).zeros(32);
+  writeApplicationContext(w, pdu.applicationContextName);
+  if (pdu.type === 'A-ASSOCIATE-RQ') {
+    for (const pc of pdu.presentationContexts) writePresentationContextRq(w, pc);
+  } else {
+    for (const pc of pdu.presentationContexts) writePresentationContextAc(w, pc);
+  }
+  writeUserInformation(w, pdu.userInformation);
+  w.patchUint32(at);
+  return w.finish();
+}
+
+/** P-DATA-TF (PS3.8 §9.3.5): sized exactly up front so PDV data is copied once. */
+function encodePData(pdu: PDataTfPdu): Uint8Array {
+  let length = 0;
+  for (const pdv of pdu.pdvs) length += 6 + pdv.data.length;
+  const w = new ByteWriter(PDU_HEADER_LENGTH + length);
+  w.uint8(P.P_DATA_TF).uint8(0).uint32(length);
+  for (const pdv of pdu.pdvs) {
+    // Message control header: bit 0 command, bit 1 last fragment; bits 2–7 zero (Annex E.2).
+    const header = (pdv.isCommand ? 1 : 0) | (pdv.isLast ? 2 : 0);
+    w.uint32(pdv.data.length + 2).uint8(pdv.contextId).uint8(header).bytes(pdv.data);
+  }
+  return w.finish();
+}

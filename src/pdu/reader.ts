@@ -1,0 +1,130 @@
+/**
+ * Incremental PDU reader (PS3.8 §9.3.1 framing): bytes in any chunking → whole PDUs.
+ * Keeps a list of chunks (as ws's receiver does); a PDU lying inside one chunk is decoded from a
+ * view, one spanning chunks is copied once. The 6-byte header is checked against the limits
+ * before the body is waited for, so a bogus length never causes an allocation.
+ */
+import { pduError } from '../bytes/byte-reader';
+import { ProtocolError } from '../errors';
+import { DEFAULT_PDU_LIMITS, PDU_HEADER_LENGTH } from './constants';
+import { checkPduHeader, decodePdu, readPduHeader } from './decode';
+import type { Pdu, PduLimits } from './types';
+
+/**
+ * Turns a byte stream into PDUs.
+ *
+ * - `push(chunk)` returns every PDU completed by this chunk, in order (possibly none).
+ * - Limits (defaults: DEFAULT_PDU_LIMITS) are applied to each header as soon as its 6 bytes are
+ *   in; `setLimits` takes effect for the next header checked (e.g. after 51H negotiation).
+ * - Errors: the first malformed PDU throws a ProtocolError (code, pduType, offset, and the
+ *   A-ABORT to send). Framing is then lost, so the reader is dead: its buffers are released
+ *   and every later `push` throws that same error. PDUs completed earlier in the same `push`
+ *   call are not returned (the association is aborted anyway; PS3.8 §9.3.8 allows it at any time).
+ * - Chunks are kept by reference until consumed and decoded PDUs may view into them: don't
+ *   reuse a pushed buffer.
+ */
+export class PduReader {
+  private chunks: Uint8Array[] = [];
+  private buffered = 0;
+  private limits: PduLimits;
+  private error: ProtocolError | undefined;
+
+  constructor(limits: Partial<PduLimits> = {}) {
+    this.limits = { ...DEFAULT_PDU_LIMITS, ...limits };
+  }
+
+  /** Bytes held waiting for the rest of a PDU. */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  /** The error that killed this reader, if any. */
+  get failure(): ProtocolError | undefined {
+    return this.error;
+  }
+
+  /** Changes the caps for headers not yet checked (PS3.8 Annex D.1: our advertised 51H). */
+  setLimits(limits: Partial<PduLimits>): void {
+    this.limits = { ...this.limits, ...limits };
+  }
+
+  /**
+   * Appends `chunk` and returns the PDUs it completes.
+   * @throws ProtocolError — on the first malformed PDU, and on every call after that.
+   */
+  push(chunk: Uint8Array): Pdu[] {
+    if (this.error) throw this.error;
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+    }
+    const out: Pdu[] = [];
+    try {
+      for (let pdu = this.next(); pdu; pdu = this.next()) out.push(pdu);
+    } catch (error) {
+      this.die(error);
+    }
+    return out;
+  }
+
+  /** The next whole PDU, or undefined if more bytes are needed. */
+  private next(): Pdu | undefined {
+    if (this.buffered < PDU_HEADER_LENGTH) return undefined;
+    const header = readPduHeader(this.peekHeader());
+    // Checked before waiting for the body: a huge or bogus length is rejected on 6 bytes.
+    checkPduHeader(header, this.limits);
+    const total = PDU_HEADER_LENGTH + header.length;
+    if (this.buffered < total) return undefined;
+    return decodePdu(this.consume(total));
+  }
+
+  /** The first 6 buffered bytes, a view when the first chunk holds them. */
+  private peekHeader(): Uint8Array {
+    const first = this.chunks[0]!;
+    if (first.length >= PDU_HEADER_LENGTH) return first;
+    const header = new Uint8Array(PDU_HEADER_LENGTH);
+    let filled = 0;
+    for (const chunk of this.chunks) {
+      const take = Math.min(chunk.length, PDU_HEADER_LENGTH - filled);
+      header.set(chunk.subarray(0, take), filled);
+      filled += take;
+      if (filled === PDU_HEADER_LENGTH) break;
+    }
+    return header;
+  }
+
+  /** Removes `n` bytes from the front: a view if they lie in the first chunk, else one copy. */
+  private consume(n: number): Uint8Array {
+    this.buffered -= n;
+    const first = this.chunks[0]!;
+    if (first.length >= n) {
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const out = new Uint8Array(n);
+    let filled = 0;
+    let used = 0;
+    while (filled < n) {
+      const chunk = this.chunks[used]!;
+      const take = Math.min(chunk.length, n - filled);
+      out.set(chunk.subarray(0, take), filled);
+      filled += take;
+      if (take === chunk.length) used++;
+      else this.chunks[used] = chunk.subarray(take);
+    }
+    // One splice per PDU rather than a shift per chunk.
+    this.chunks.splice(0, used);
+    return out;
+  }
+
+  private die(error: unknown): never {
+    this.chunks = [];
+    this.buffered = 0;
+    this.error = error instanceof ProtocolError
+      ? error
+      : pduError('READER_FAILED', `PDU reader failed: ${String(error)}`, {});
+    throw this.error;
+  }
+}
+
