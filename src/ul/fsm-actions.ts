@@ -18,8 +18,10 @@ export interface EventInput {
   readonly userAbort?: { readonly source: number; readonly reason: number };
   /** The A-ABORT the decoder says to answer with (Evt19, from `ProtocolError.abort`). */
   readonly abort?: { readonly source: number; readonly reason: number };
-  /** Why: the decoder error (Evt19), the transport error (Evt17), or an unexpected-PDU error. */
+  /** Why: the decoder error (Evt19) or the transport error (Evt17). */
   readonly error?: Error;
+  /** Evt17 only: true when the connection was reset (destroy, nothing to flush), false on a clean end. */
+  readonly reset?: boolean;
 }
 
 /** How an action reaches the outside world; implemented by the UpperLayer. */
@@ -156,10 +158,10 @@ export function ar4(ctx: FsmContext, input: EventInput): void {
 }
 
 /** AR-5 (Sta13, Evt17): stop ARTIM; the peer closed, so close our side. → Sta1 */
-export function ar5(ctx: FsmContext): void {
+export function ar5(ctx: FsmContext, input: EventInput): void {
   ctx.stopArtim();
   ctx.state = 'Sta1';
-  ctx.closeTransport(true);
+  ctx.closeTransport(!input.reset);
 }
 
 /** AR-6 (Sta7, Evt10): P-DATA indication (responses may still arrive after our A-RELEASE-RQ). → Sta7 */
@@ -219,14 +221,14 @@ export function aa3(ctx: FsmContext, input: EventInput): void {
 export function aa4(ctx: FsmContext, input: EventInput): void {
   ctx.state = 'Sta1';
   ctx.indicate.abort({ provider: true, error: input.error ?? new Error('transport connection closed') });
-  ctx.closeTransport(!input.error);
+  ctx.closeTransport(!input.reset);
 }
 
 /** AA-5 (Sta2, Evt17): stop ARTIM; the peer left before sending an A-ASSOCIATE-RQ. → Sta1 */
 export function aa5(ctx: FsmContext, input: EventInput): void {
   ctx.stopArtim();
   ctx.state = 'Sta1';
-  ctx.closeTransport(!input.error);
+  ctx.closeTransport(!input.reset);
 }
 
 /** AA-6 (Sta13, Evt3/4/10/12/13): ignore the PDU. → Sta13 */

@@ -1,0 +1,361 @@
+/**
+ * The DICOM Upper Layer protocol machine over one {@link Transport} (PS3.8 §9.2): reads PDUs,
+ * maps them and local primitives to events, runs the Table 9-10 action, and closes the transport
+ * on every path that ends the association. Platform-free: web streams and an injectable clock only.
+ */
+import { InvalidStateError, ProtocolError, TransportError } from '../errors';
+import { encodePdu } from '../pdu/encode';
+import { PduReader } from '../pdu/reader';
+import type { AbortPdu, AssociateAcPdu, AssociateRjPdu, AssociateRqPdu, PDataTfPdu, Pdu, PduLimits } from '../pdu/types';
+import type { Transport } from '../transport';
+import { ArtimTimer, systemClock, type Clock } from './artim';
+import { ACTION_FUNCTIONS, abortPdu, type EventInput, type FsmContext, type Indications } from './fsm-actions';
+import { EVENTS, STATES, transition, type ActionName, type EventName, type StateName } from './fsm-table';
+import { closeGracefully } from './close';
+
+export type { Clock } from './artim';
+export type { ActionName, EventName, StateName } from './fsm-table';
+
+/** What the service user is told when the association is aborted (PS3.8 §7.3 A-ABORT, §7.4 A-P-ABORT). */
+export type AbortIndication =
+  /** A-ABORT PDU received (AA-3): the peer's source (0 user, 2 provider) and reason, as sent. */
+  | { readonly source: number; readonly reason: number }
+  /** A-P-ABORT raised locally: transport lost (AA-4, a TransportError), bad or unexpected PDU (AA-8, a ProtocolError), or a user callback threw. */
+  | { readonly provider: true; readonly error: Error };
+
+/** One step of the state machine, as reported to {@link UpperLayerOptions.onTransition}. */
+export interface TransitionStep {
+  readonly state: StateName;
+  readonly event: EventName;
+  readonly action: ActionName;
+}
+
+/** Options of one {@link UpperLayer}. */
+export interface UpperLayerOptions {
+  /** `requestor`: the transport is connected, call requestAssociation(). `acceptor`: start() runs Evt5/AE-5 (Sta2, ARTIM). */
+  readonly role: 'requestor' | 'acceptor';
+  /** Decoder limits (PS3.8 §9.3 lengths); setReceiveLimits() changes them after negotiation. */
+  readonly limits?: Partial<PduLimits>;
+  /** ARTIM in Sta2: time from connection to a complete A-ASSOCIATE-RQ (PS3.8 §9.1.5). Default 30000 ms. */
+  readonly artimTimeoutMs?: number;
+  /** ARTIM in Sta13: wait for the peer to close after our RJ/RP/A-ABORT; also bounds each closing step. Default 1000 ms. */
+  readonly abortLingerMs?: number;
+  /** Timer functions (fake timers in tests). Default: the global setTimeout/clearTimeout. */
+  readonly clock?: Clock;
+  /** Debug hook: every PDU sent or received (decoded). Exceptions are ignored. */
+  readonly onPdu?: (direction: 'sent' | 'received', pdu: Pdu) => void;
+  /** Trace hook: every (state, event, action) before the action runs (PS3.8 Table 9-10). Exceptions are ignored. */
+  readonly onTransition?: (step: TransitionStep) => void;
+}
+
+/**
+ * Indications and confirmations to the service user (the ACSE/DIMSE layer above, PS3.8 §7). Each is
+ * called after the state has moved to the action's next state, so the user may call the next
+ * primitive (e.g. respondRelease()) from inside the callback. A throwing callback is treated as a
+ * local A-ABORT request (0, 0) and reported through `abort` with `provider: true`.
+ */
+export interface UpperLayerUser {
+  /** A-ASSOCIATE indication (AE-6, Sta2 → Sta3): answer with acceptAssociation() or rejectAssociation(). */
+  associateRequest?(rq: AssociateRqPdu): void;
+  /** A-ASSOCIATE confirmation, accepted (AE-3, Sta5 → Sta6). */
+  associateAccept?(ac: AssociateAcPdu): void;
+  /** A-ASSOCIATE confirmation, rejected (AE-4, Sta5 → Sta1; the transport is being closed). */
+  associateReject?(rj: AssociateRjPdu): void;
+  /** P-DATA indication (DT-2 in Sta6, AR-6 in Sta7). A returned promise is awaited before the next PDU is read. */
+  pData?(pdu: PDataTfPdu): void | Promise<void>;
+  /** A-RELEASE indication: AR-2 (→ Sta8, answer with respondRelease()) or a collision AR-8 (→ Sta9 requestor / Sta10 acceptor). */
+  releaseRequest?(): void;
+  /** A-RELEASE confirmation: AR-3 (→ Sta1) or, in a collision on the acceptor side, AR-10 (→ Sta12, then respondRelease()). */
+  releaseConfirm?(): void;
+  /** A-ABORT / A-P-ABORT indication: AA-3 (peer's A-ABORT), AA-4 (transport lost), AA-8 (we aborted a bad/unexpected PDU). */
+  abort?(info: AbortIndication): void;
+  /** Sta1 reached and the transport closed (always called once, last). */
+  closed?(): void;
+}
+
+const PDU_EVENTS: Readonly<Record<Pdu['type'], EventName>> = {
+  'A-ASSOCIATE-RQ': 'Evt6',
+  'A-ASSOCIATE-AC': 'Evt3',
+  'A-ASSOCIATE-RJ': 'Evt4',
+  'P-DATA-TF': 'Evt10',
+  'A-RELEASE-RQ': 'Evt12',
+  'A-RELEASE-RP': 'Evt13',
+  'A-ABORT': 'Evt16',
+};
+
+/**
+ * One DICOM Upper Layer association endpoint (PS3.8 §9.2) owning one transport. Local primitives
+ * are methods (Evt1, 7, 8, 9, 11, 14, 15); a primitive whose Table 9-10 cell is empty for the
+ * current state rejects with {@link InvalidStateError} and sends nothing. Network input, transport
+ * loss and ARTIM are events handled internally; every path ends in Sta1 with the transport closed
+ * and {@link UpperLayer.closed} resolved. Nothing here rejects unhandled.
+ */
+export class UpperLayer {
+  /** Resolves once Sta1 is reached and the transport is closed. Never rejects. */
+  readonly closed: Promise<void>;
+
+  private readonly fsm: FsmContext;
+  private readonly artim: ArtimTimer;
+  private readonly pduReader: PduReader;
+  private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
+  private readonly clock: Clock;
+  private reading = false;
+  private started = false;
+  private closing = false;
+  /** Set after a framing error: nothing more is parsed or answered (reliability 2.4). */
+  private discardInput = false;
+  private resolveClosed!: () => void;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly user: UpperLayerUser,
+    private readonly options: UpperLayerOptions,
+  ) {
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.clock = options.clock ?? systemClock;
+    this.artim = new ArtimTimer(() => this.networkEvent('Evt18', {}), this.clock);
+    this.pduReader = new PduReader(options.limits);
+    this.writer = transport.writable.getWriter();
+    transport.closed.catch(() => undefined);
+    this.fsm = this.makeContext();
+  }
+
+  /** The current state, `'Sta1'` .. `'Sta13'` (PS3.8 §9.2.1). */
+  get state(): StateName {
+    return this.fsm.state;
+  }
+
+  /** Acceptor: Evt5 → AE-5 (Sta2, ARTIM started) and start reading. Requestor: no-op (reading starts with AE-2). Idempotent. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    if (this.options.role === 'acceptor' && this.fsm.state === 'Sta1' && !this.closing) {
+      this.dispatch('Evt5', {});
+      this.beginReading();
+    }
+  }
+
+  /** A-ASSOCIATE request (requestor, Sta1): Evt1 → AE-1 → Sta4, then Evt2 → AE-2 sends the RQ → Sta5. */
+  async requestAssociation(rq: AssociateRqPdu): Promise<void> {
+    if (this.options.role !== 'requestor') throw new InvalidStateError('A-ASSOCIATE request needs the requestor role');
+    this.check('Evt1');
+    const bytes = encodePdu(rq);
+    this.dispatch('Evt1', {});
+    this.dispatch('Evt2', { pdu: rq, bytes });
+    this.beginReading();
+    await this.drained();
+  }
+
+  /** A-ASSOCIATE response, accept (Sta3): Evt7 → AE-7 sends the AC → Sta6. */
+  acceptAssociation(ac: AssociateAcPdu): Promise<void> {
+    return this.local('Evt7', ac);
+  }
+
+  /** A-ASSOCIATE response, reject (Sta3): Evt8 → AE-8 sends the RJ, ARTIM → Sta13. */
+  rejectAssociation(rj: AssociateRjPdu): Promise<void> {
+    return this.local('Evt8', rj);
+  }
+
+  /** P-DATA request: Evt9 → DT-1 (Sta6) or AR-7 (Sta8). Resolves when the transport writer is ready again. */
+  sendPData(pdu: PDataTfPdu): Promise<void> {
+    return this.local('Evt9', pdu);
+  }
+
+  /** A-RELEASE request (Sta6): Evt11 → AR-1 sends A-RELEASE-RQ → Sta7. */
+  requestRelease(): Promise<void> {
+    return this.local('Evt11', { type: 'A-RELEASE-RQ' });
+  }
+
+  /** A-RELEASE response: Evt14 → AR-4 (Sta8, Sta12: RP, ARTIM → Sta13) or AR-9 (Sta9: RP → Sta11). */
+  respondRelease(): Promise<void> {
+    return this.local('Evt14', { type: 'A-RELEASE-RP' });
+  }
+
+  /** A-ABORT request (Sta3..Sta12): Evt15 → AA-1 sends A-ABORT(source, reason), ARTIM → Sta13. Default (0, 0). */
+  abort(source = 0, reason = 0): Promise<void> {
+    const pdu: AbortPdu = abortPdu(source, reason);
+    return this.local('Evt15', pdu, { userAbort: { source, reason } });
+  }
+
+  /**
+   * Outside PS3.8: tear the connection down now, in any state (e.g. server shutdown). No PDU is
+   * sent and no indication is issued except `closed`.
+   */
+  destroy(): void {
+    if (this.closing) return;
+    this.artim.stop();
+    this.fsm.state = 'Sta1';
+    this.closeTransport(false);
+  }
+
+  /** Changes the decoder limits, e.g. maxPduLength once the association is negotiated (PS3.8 Annex D.1). */
+  setReceiveLimits(limits: Partial<PduLimits>): void {
+    this.pduReader.setLimits(limits);
+  }
+
+  private check(event: EventName): void {
+    if (this.closing || !transition(event, this.fsm.state)) {
+      throw new InvalidStateError(`${EVENTS[event]} is not allowed in ${this.fsm.state} (${STATES[this.fsm.state]})`);
+    }
+  }
+
+  /** A local primitive: encode first (a bad PDU rejects without a transition), then run the action. */
+  private async local(event: EventName, pdu: Pdu, extra: EventInput = {}): Promise<void> {
+    this.check(event);
+    const bytes = encodePdu(pdu);
+    this.dispatch(event, { ...extra, pdu, bytes });
+    await this.drained();
+  }
+
+  private dispatch(event: EventName, input: EventInput): void | Promise<void> {
+    const state = this.fsm.state;
+    const action = transition(event, state)!;
+    quietly(() => this.options.onTransition?.({ state, event, action }));
+    return ACTION_FUNCTIONS[action](this.fsm, input);
+  }
+
+  /** Network events (Evt3/4/6/10/12/13/16/17/18/19): cells left empty by Table 9-10 cannot occur and are ignored. */
+  private networkEvent(event: EventName, input: EventInput): void | Promise<void> {
+    if (this.closing || !transition(event, this.fsm.state)) return;
+    return this.dispatch(event, input);
+  }
+
+  private async drained(): Promise<void> {
+    try {
+      await this.writer.ready;
+    } catch {
+      // The transport failed; Evt17 reports it.
+    }
+  }
+
+  private beginReading(): void {
+    if (this.reading) return;
+    this.reading = true;
+    void this.readLoop();
+  }
+
+  private async readLoop(): Promise<void> {
+    let reader: ReadableStreamDefaultReader<Uint8Array>;
+    try {
+      reader = this.transport.readable.getReader();
+    } catch (error) {
+      this.transportLost(error);
+      return;
+    }
+    this.cancelReader = () => void reader.cancel().catch(() => undefined);
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        this.transportLost(error);
+        return;
+      }
+      if (chunk.done) return this.transportLost();
+      // In Sta1 (closing) and after a framing error, input is read and discarded until the end.
+      if (!this.discardInput && !this.closing) await this.receiveChunk(chunk.value);
+    }
+  }
+
+  private cancelReader: () => void = () => undefined;
+
+  private async receiveChunk(chunk: Uint8Array): Promise<void> {
+    let pdus: Pdu[];
+    try {
+      pdus = this.pduReader.push(chunk);
+    } catch (error) {
+      this.discardInput = true;
+      const abort = error instanceof ProtocolError ? error.abort : { source: 2, reason: 0 };
+      this.networkEvent('Evt19', { error: error as Error, abort });
+      return;
+    }
+    for (const pdu of pdus) {
+      if (this.discardInput || this.closing) return;
+      quietly(() => this.options.onPdu?.('received', pdu));
+      await this.networkEvent(PDU_EVENTS[pdu.type], { pdu });
+    }
+  }
+
+  /** Evt17: the readable ended (the peer closed) or errored / a write failed (reset). */
+  private transportLost(cause?: unknown): void {
+    const reset = cause !== undefined;
+    const error = new TransportError(reset ? 'transport connection lost' : 'the peer closed the transport connection', { cause });
+    this.networkEvent('Evt17', { error, reset });
+  }
+
+  private send(pdu: Pdu, bytes?: Uint8Array): void {
+    const data = bytes ?? encodePdu(pdu);
+    quietly(() => this.options.onPdu?.('sent', pdu));
+    this.writer.write(data).catch((error: unknown) => this.transportLost(error ?? new Error('write failed')));
+  }
+
+  /** Ends the connection once (Sta1); `graceful` flushes our last PDU and FINs before closing. */
+  private closeTransport(graceful: boolean): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.artim.stop();
+    void closeGracefully(this.transport, this.writer, {
+      graceful,
+      stepTimeoutMs: this.options.abortLingerMs ?? 1000,
+      clock: this.clock,
+    }).then(() => {
+      this.cancelReader();
+      this.resolveClosed();
+      quietly(() => this.user.closed?.());
+    });
+  }
+
+  /** A throwing service-user callback: treated as a local A-ABORT request (0, 0) where one is allowed. */
+  private userFailed(cause: unknown): void {
+    queueMicrotask(() => {
+      if (this.closing || !transition('Evt15', this.fsm.state)) return;
+      this.dispatch('Evt15', { userAbort: { source: 0, reason: 0 } });
+      const error = new InvalidStateError(`service-user callback failed: ${(cause as Error)?.message ?? String(cause)}`);
+      this.notify(() => this.user.abort?.({ provider: true, error }));
+    });
+  }
+
+  /** Calls a user callback; exceptions and rejections go to userFailed(). Returns a promise to await, if any. */
+  private notify(call: () => void | Promise<void>): void | Promise<void> {
+    try {
+      const result = call();
+      if (result && typeof (result as Promise<void>).then === 'function') {
+        return (result as Promise<void>).then(undefined, (error: unknown) => this.userFailed(error));
+      }
+    } catch (error) {
+      this.userFailed(error);
+    }
+  }
+
+  private makeContext(): FsmContext {
+    const indicate: Indications = {
+      associateRequest: (rq) => void this.notify(() => this.user.associateRequest?.(rq)),
+      associateAccept: (ac) => void this.notify(() => this.user.associateAccept?.(ac)),
+      associateReject: (rj) => void this.notify(() => this.user.associateReject?.(rj)),
+      pData: (pdu) => this.notify(() => this.user.pData?.(pdu)),
+      releaseRequest: () => void this.notify(() => this.user.releaseRequest?.()),
+      releaseConfirm: () => void this.notify(() => this.user.releaseConfirm?.()),
+      abort: (info) => void this.notify(() => this.user.abort?.(info)),
+    };
+    return {
+      role: this.options.role,
+      state: 'Sta1',
+      abortSentInSta13: false,
+      indicate,
+      send: (pdu, bytes) => this.send(pdu, bytes),
+      startArtim: (kind) =>
+        this.artim.start(kind === 'request' ? (this.options.artimTimeoutMs ?? 30000) : (this.options.abortLingerMs ?? 1000)),
+      stopArtim: () => this.artim.stop(),
+      closeTransport: (graceful) => this.closeTransport(graceful),
+    };
+  }
+}
+
+/** Runs a hook; a throwing debug hook must not disturb the protocol machine. */
+function quietly(hook: () => void): void {
+  try {
+    hook();
+  } catch {
+    // ignored on purpose
+  }
+}
