@@ -1,0 +1,112 @@
+// Builds dist/ (see package.json "exports"):
+//   ESM, dependencies external: index.js, memory.js, node.js*, node-stub.js, cli.js*   (* only if the source exists)
+//   one shared-chunk build so `instanceof TransportError` holds across entries
+//   types: dist/types/** (declarations from the typescript plugin, same tree as the sources)
+//   IIFE for <script>: netdicom.iife.js, global `netdicom`, dcmjs + buffer + web-streams-polyfill bundled in
+import { existsSync, readFileSync } from 'node:fs';
+import commonjs from '@rollup/plugin-commonjs';
+import resolve from '@rollup/plugin-node-resolve';
+import typescript from '@rollup/plugin-typescript';
+
+const optionalEntries = {
+  node: 'adapters/node/index.ts',
+  cli: 'adapters/cli/index.ts',
+};
+
+const esmInput = {
+  index: 'src/index.ts',
+  memory: 'adapters/memory/index.ts',
+  'node-stub': 'adapters/node-stub.ts',
+};
+for (const [name, file] of Object.entries(optionalEntries)) {
+  if (existsSync(file)) esmInput[name] = file;
+}
+
+/** Bare specifiers (npm packages, node: built-ins) stay imports in the ESM builds. */
+const isBare = (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0') && !/^[A-Za-z]:[\\/]/.test(id);
+
+/** Files the typescript plugin compiles: only what the entries reach, never tests or other adapters' WIP. */
+const tsInclude = ['src/**/*.ts', 'adapters/**/*.ts'];
+
+/**
+ * dcmjs uses a bare `Buffer` global (e.g. datasetToBuffer). In the browser bundle we give
+ * that one module the npm `buffer` package instead of installing a global.
+ */
+function injectBufferIntoDcmjs() {
+  return {
+    name: 'inject-buffer-into-dcmjs',
+    transform(code, id) {
+      if (!/[\\/]node_modules[\\/]dcmjs[\\/]/.test(id) || !/\bBuffer\b/.test(code)) return null;
+      return { code: `import { Buffer } from 'buffer';\n${code}`, map: null };
+    },
+  };
+}
+
+/** Quiet the warnings we expect and understand; keep the rest. */
+function onwarn(warning, warn) {
+  // dcmjs' bundled dependencies use top-level `this` and circular imports; harmless in the IIFE.
+  if (warning.code === 'THIS_IS_UNDEFINED' || warning.code === 'CIRCULAR_DEPENDENCY') return;
+  warn(warning);
+}
+
+/** The IIFE build type-checks the same program again; its type errors were already shown once. */
+function onwarnIife(warning, warn) {
+  if (warning.plugin === 'typescript') return;
+  onwarn(warning, warn);
+}
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+const banner = `/*! netdicom ${pkg.version} | MIT */`;
+
+export default [
+  {
+    input: esmInput,
+    external: isBare,
+    output: {
+      dir: 'dist',
+      format: 'es',
+      entryFileNames: '[name].js',
+      chunkFileNames: 'chunks/[name]-[hash].js',
+      sourcemap: true,
+      banner,
+    },
+    plugins: [
+      typescript({
+        tsconfig: './tsconfig.json',
+        include: tsInclude,
+        compilerOptions: {
+          outDir: 'dist',
+          declaration: true,
+          declarationDir: 'dist/types',
+          rootDir: '.',
+          sourceMap: true,
+          noEmitOnError: false,
+        },
+        noForceEmit: false,
+      }),
+    ],
+    onwarn,
+  },
+  {
+    input: 'adapters/browser-entry.ts',
+    output: {
+      file: 'dist/netdicom.iife.js',
+      format: 'iife',
+      name: 'netdicom',
+      sourcemap: true,
+      banner,
+    },
+    plugins: [
+      injectBufferIntoDcmjs(),
+      // browser: true picks browser fields; preferBuiltins: false so `buffer` is the npm package.
+      resolve({ browser: true, preferBuiltins: false }),
+      commonjs(),
+      typescript({
+        tsconfig: './tsconfig.json',
+        include: tsInclude,
+        compilerOptions: { outDir: 'dist', declaration: false, declarationMap: false, sourceMap: true, rootDir: '.' },
+      }),
+    ],
+    onwarn: onwarnIife,
+  },
+];
