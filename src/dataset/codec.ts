@@ -1,0 +1,174 @@
+/**
+ * Data set codec: naturalized JS objects (keyword keys, as dcmjs produces) <-> encoded bytes in a
+ * transfer syntax (PS3.5 §7, §10, Annex A). The only module that imports dcmjs.
+ * Also the Part 10 file wrapper (PS3.10 §7.1: preamble, "DICM", File Meta Information).
+ */
+import { data as dcmjsData } from 'dcmjs';
+import { DimseError } from '../errors';
+import { transferSyntax, TransferSyntax } from '../uids/transfer-syntax';
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../options';
+import { deflateRaw, inflateRaw, DEFAULT_MAX_INFLATED_LENGTH } from './deflate';
+import { encodeMetaGroup, metaGroupEnd } from './meta';
+
+const { DicomMessage, DicomMetaDictionary, ReadBufferStream, WriteBufferStream } = dcmjsData;
+
+/** A naturalized data set: DICOM keywords as keys, e.g. `{ PatientName: 'DOE^J' }` (dcmjs convention). */
+export type Dataset = Record<string, unknown>;
+
+/** Options for decoding. */
+export interface DecodeOptions {
+  /** Cap on the inflated size of a Deflated Explicit VR Little Endian data set (default 512 MiB). */
+  maxInflatedLength?: number;
+}
+
+/**
+ * How dcmjs should parse/write a transfer syntax: its three native encodings by UID; every other
+ * (encapsulated) syntax encodes the data set as Explicit VR Little Endian (PS3.5 A.4).
+ */
+function plan(transferSyntaxUid: string, code: string): { syntax: string; deflated: boolean; littleEndian: boolean } {
+  const info = transferSyntax(transferSyntaxUid);
+  if (!info) throw new DimseError(code, `unknown transfer syntax ${transferSyntaxUid}`);
+  if (info.deflated) return { syntax: TransferSyntax.ExplicitVRLittleEndian, deflated: true, littleEndian: true };
+  if (!info.explicitVr) return { syntax: TransferSyntax.ImplicitVRLittleEndian, deflated: false, littleEndian: true };
+  if (!info.littleEndian) return { syntax: TransferSyntax.ExplicitVRBigEndian, deflated: false, littleEndian: false };
+  return { syntax: TransferSyntax.ExplicitVRLittleEndian, deflated: false, littleEndian: true };
+}
+
+/** An ArrayBuffer holding exactly `bytes` (dcmjs reads `view.buffer` whole, ignoring the view's offset). */
+function exactBuffer(bytes: Uint8Array): ArrayBuffer {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
+    return bytes.buffer;
+  }
+  return bytes.slice().buffer;
+}
+
+/** dcmjs adds `_vrMap: {}` to every (sub-)dataset; keep it only where it says something. */
+function dropEmptyVrMaps(ds: Dataset): Dataset {
+  const vrMap = ds._vrMap;
+  if (vrMap && typeof vrMap === 'object' && Object.keys(vrMap).length === 0) delete ds._vrMap;
+  for (const v of Object.values(ds)) {
+    if (Array.isArray(v)) for (const item of v) if (isItem(item)) dropEmptyVrMaps(item);
+  }
+  return ds;
+}
+
+const isItem = (v: unknown): v is Dataset =>
+  typeof v === 'object' && v !== null && !ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer) && '_vrMap' in v;
+
+/**
+ * Decode an encoded data set (no preamble, no meta group) in the given transfer syntax into a
+ * naturalized object. Supports Implicit VR LE, Explicit VR LE, Explicit VR BE and Deflated
+ * Explicit VR LE (PS3.5 A.1-A.5), and the encapsulated syntaxes (data set in Explicit VR LE).
+ * Throws DimseError('DATASET_DECODE_FAILED') with the dcmjs error as `cause`.
+ */
+export function decodeDataset(bytes: Uint8Array, transferSyntaxUid: string, options: DecodeOptions = {}): Dataset {
+  const p = plan(transferSyntaxUid, 'DATASET_DECODE_FAILED');
+  const plain = p.deflated ? inflateRaw(bytes, options.maxInflatedLength ?? DEFAULT_MAX_INFLATED_LENGTH) : bytes;
+  if (plain.length === 0) return {};
+  try {
+    const stream = new ReadBufferStream(exactBuffer(plain), p.littleEndian, { noCopy: false });
+    const dict = DicomMessage._read(stream, p.syntax, { ignoreErrors: false, untilTag: null, includeUntilTagValue: false });
+    return dropEmptyVrMaps(DicomMetaDictionary.naturalizeDataset(dict));
+  } catch (err) {
+    throw new DimseError(
+      'DATASET_DECODE_FAILED',
+      `cannot decode ${plain.length}-byte data set as ${transferSyntaxUid}: ${(err as Error)?.message ?? String(err)}`,
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * Encode a naturalized data set in the given transfer syntax (PS3.5 §7, A.1-A.5); deflates for
+ * Deflated Explicit VR LE. Throws DimseError('DATASET_ENCODE_FAILED') with the dcmjs error as `cause`.
+ */
+export function encodeDataset(dataset: Dataset, transferSyntaxUid: string): Uint8Array {
+  const p = plan(transferSyntaxUid, 'DATASET_ENCODE_FAILED');
+  let bytes: Uint8Array;
+  try {
+    const dict = DicomMetaDictionary.denaturalizeDataset(dataset);
+    const stream = new WriteBufferStream(4096, p.littleEndian);
+    DicomMessage.write(dict, stream, p.syntax, { allowInvalidVRLength: false });
+    bytes = new Uint8Array(stream.getBuffer(0, stream.size));
+  } catch (err) {
+    throw new DimseError(
+      'DATASET_ENCODE_FAILED',
+      `cannot encode data set as ${transferSyntaxUid}: ${(err as Error)?.message ?? String(err)}`,
+      { cause: err },
+    );
+  }
+  return p.deflated ? deflateRaw(bytes) : bytes;
+}
+
+/** A parsed Part 10 file (PS3.10 §7.1). */
+export interface Part10 {
+  /** The File Meta Information (group 0002), naturalized. */
+  meta: Dataset;
+  /** (0002,0010) */
+  transferSyntaxUid: string;
+  /** (0002,0002) Media Storage SOP Class UID */
+  sopClassUid: string;
+  /** (0002,0003) Media Storage SOP Instance UID */
+  sopInstanceUid: string;
+  /** The encoded data set after the meta group, exactly as in the file (a view, not a copy). */
+  dataset: Uint8Array;
+}
+
+const DICM = [0x44, 0x49, 0x43, 0x4d];
+
+/**
+ * Split a Part 10 file into its File Meta Information and the encoded data set (PS3.10 §7.1),
+ * without decoding the data set. Throws DimseError('DATASET_DECODE_FAILED') when it is not a
+ * Part 10 file or the meta group lacks the transfer syntax / SOP class / SOP instance UIDs.
+ */
+export function readPart10(bytes: Uint8Array): Part10 {
+  if (bytes.length < 132 || DICM.some((c, i) => bytes[128 + i] !== c)) {
+    throw new DimseError('DATASET_DECODE_FAILED', 'not a DICOM Part 10 file: no "DICM" prefix at offset 128');
+  }
+  const end = metaGroupEnd(bytes, 132);
+  const meta = decodeDataset(bytes.subarray(132, end), TransferSyntax.ExplicitVRLittleEndian);
+  const str = (k: string): string => {
+    const v = meta[k];
+    if (typeof v !== 'string' || v === '') {
+      throw new DimseError('DATASET_DECODE_FAILED', `Part 10 File Meta Information has no ${k}`);
+    }
+    return v;
+  };
+  return {
+    meta,
+    transferSyntaxUid: str('TransferSyntaxUID'),
+    sopClassUid: str('MediaStorageSOPClassUID'),
+    sopInstanceUid: str('MediaStorageSOPInstanceUID'),
+    dataset: bytes.subarray(end),
+  };
+}
+
+/** What `writePart10` needs: the UIDs for the meta group and the already-encoded data set. */
+export interface Part10Input {
+  transferSyntaxUid: string;
+  sopClassUid: string;
+  sopInstanceUid: string;
+  /** The data set encoded in `transferSyntaxUid` (written as-is). */
+  dataset: Uint8Array;
+  implementationClassUid?: string;
+  implementationVersionName?: string;
+  sourceAeTitle?: string;
+}
+
+/**
+ * Build a Part 10 file as chunks (PS3.10 §7.1): 128-byte preamble + "DICM", the File Meta
+ * Information group (PS3.10 Table 7.1-1, Explicit VR LE), then the data set bytes unchanged.
+ */
+export function writePart10(input: Part10Input): Uint8Array[] {
+  const head = new Uint8Array(132);
+  head.set(DICM, 128);
+  const meta = encodeMetaGroup({
+    MediaStorageSOPClassUID: input.sopClassUid,
+    MediaStorageSOPInstanceUID: input.sopInstanceUid,
+    TransferSyntaxUID: input.transferSyntaxUid,
+    ImplementationClassUID: input.implementationClassUid ?? IMPLEMENTATION_CLASS_UID,
+    ImplementationVersionName: input.implementationVersionName ?? IMPLEMENTATION_VERSION_NAME,
+    SourceApplicationEntityTitle: input.sourceAeTitle,
+  });
+  return [head, meta, input.dataset];
+}

@@ -1,0 +1,95 @@
+/**
+ * File Meta Information (group 0002) helpers for Part 10 files (PS3.10 §7.1, Table 7.1-1).
+ * The meta group is always Explicit VR Little Endian; it is small, so it is written by hand.
+ */
+import { DimseError } from '../errors';
+
+// VRs with a 2-byte reserved field and a 32-bit length in Explicit VR (PS3.5 §7.1.2).
+const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
+
+/**
+ * The offset just past the group 0002 elements that start at `start` (PS3.10 §7.1). Walks the
+ * element headers rather than trusting (0002,0000); throws DimseError('DATASET_DECODE_FAILED')
+ * when an element overruns the buffer.
+ */
+export function metaGroupEnd(bytes: Uint8Array, start: number): number {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let off = start;
+  while (off + 8 <= bytes.length && dv.getUint16(off, true) === 0x0002) {
+    const vr = String.fromCharCode(bytes[off + 4]!, bytes[off + 5]!);
+    let length: number;
+    let header: number;
+    if (LONG_VRS.has(vr)) {
+      if (off + 12 > bytes.length) break;
+      length = dv.getUint32(off + 8, true);
+      header = 12;
+    } else {
+      length = dv.getUint16(off + 6, true);
+      header = 8;
+    }
+    if (length > bytes.length - off - header) {
+      throw new DimseError('DATASET_DECODE_FAILED', `File Meta Information element at offset ${off} overruns the file`);
+    }
+    off += header + length;
+  }
+  if (off === start) throw new DimseError('DATASET_DECODE_FAILED', 'Part 10 file has no File Meta Information');
+  return off;
+}
+
+const encoder = new TextEncoder();
+
+/** Explicit VR LE element with a 16-bit length; value padded to even length (UI with NUL, others space). */
+function shortElement(element: number, vr: string, value: string): Uint8Array {
+  const raw = encoder.encode(value);
+  const len = raw.length + (raw.length % 2);
+  const out = new Uint8Array(8 + len);
+  const dv = new DataView(out.buffer);
+  dv.setUint16(0, 0x0002, true);
+  dv.setUint16(2, element, true);
+  out[4] = vr.charCodeAt(0);
+  out[5] = vr.charCodeAt(1);
+  dv.setUint16(6, len, true);
+  out.set(raw, 8);
+  if (len > raw.length) out[8 + raw.length] = vr === 'UI' ? 0x00 : 0x20;
+  return out;
+}
+
+/** The values `encodeMetaGroup` writes (PS3.10 Table 7.1-1). */
+export interface MetaValues {
+  MediaStorageSOPClassUID: string;
+  MediaStorageSOPInstanceUID: string;
+  TransferSyntaxUID: string;
+  ImplementationClassUID: string;
+  ImplementationVersionName?: string;
+  SourceApplicationEntityTitle?: string;
+}
+
+/** Encode the File Meta Information group, (0002,0000) group length first (PS3.10 Table 7.1-1). */
+export function encodeMetaGroup(v: MetaValues): Uint8Array {
+  // (0002,0001) File Meta Information Version: OB, value 00 01.
+  const version = new Uint8Array([0x02, 0x00, 0x01, 0x00, 0x4f, 0x42, 0, 0, 2, 0, 0, 0, 0x00, 0x01]);
+  const parts = [
+    version,
+    shortElement(0x0002, 'UI', v.MediaStorageSOPClassUID),
+    shortElement(0x0003, 'UI', v.MediaStorageSOPInstanceUID),
+    shortElement(0x0010, 'UI', v.TransferSyntaxUID),
+    shortElement(0x0012, 'UI', v.ImplementationClassUID),
+  ];
+  if (v.ImplementationVersionName) parts.push(shortElement(0x0013, 'SH', v.ImplementationVersionName));
+  if (v.SourceApplicationEntityTitle) parts.push(shortElement(0x0016, 'AE', v.SourceApplicationEntityTitle));
+  const groupLength = parts.reduce((n, p) => n + p.length, 0);
+  const out = new Uint8Array(12 + groupLength);
+  const dv = new DataView(out.buffer);
+  dv.setUint16(0, 0x0002, true);
+  dv.setUint16(2, 0x0000, true);
+  out[4] = 0x55; // 'U'
+  out[5] = 0x4c; // 'L'
+  dv.setUint16(6, 4, true);
+  dv.setUint32(8, groupLength, true);
+  let off = 12;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
