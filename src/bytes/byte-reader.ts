@@ -53,9 +53,12 @@ export class ByteReader {
     return this.bytes.length - this.pos;
   }
 
-  /** Throws the codec's ProtocolError at the current offset. */
-  fail(code: string, message: string, reason = 6): never {
-    throw pduError(code, message, { pduType: this.pduType, offset: this.offset }, reason);
+  /**
+   * Throws the codec's ProtocolError, reporting `at` (an absolute offset, default the current
+   * one) and A-ABORT (2, `reason`).
+   */
+  fail(code: string, message: string, at = this.offset, reason = 6): never {
+    throw pduError(code, message, { pduType: this.pduType, offset: at }, reason);
   }
 
   /** Throws FIELD_TRUNCATED unless `n` more bytes are present. */

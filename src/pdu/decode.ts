@@ -41,9 +41,7 @@ export function readPduHeader(bytes: Uint8Array): PduHeader {
  */
 export function checkPduHeader({ type, length }: PduHeader, limits?: PduLimits): void {
   const at = { pduType: type, offset: 2 };
-  if (PDU_TYPE_NAME[type] === undefined) {
-    throw pduError(E.UNKNOWN_PDU_TYPE, `unrecognized PDU type 0x${type.toString(16).padStart(2, '0')}`, { pduType: type, offset: 0 }, 1);
-  }
+  checkPduType(type);
   if (type === P.A_ASSOCIATE_RQ || type === P.A_ASSOCIATE_AC) {
     if (length < ASSOCIATE_FIXED_LENGTH) {
       throw pduError(E.ASSOCIATE_LENGTH_TOO_SHORT, `${PDU_TYPE_NAME[type]} length ${length} is below its fixed fields (${ASSOCIATE_FIXED_LENGTH})`, at);
@@ -59,6 +57,13 @@ export function checkPduHeader({ type, length }: PduHeader, limits?: PduLimits):
   }
 }
 
+/** Throws UNKNOWN_PDU_TYPE, A-ABORT (2, 1) unrecognized-PDU, unless `type` is 01H..07H (PS3.8 §9.3.1). */
+export function checkPduType(type: number): void {
+  if (PDU_TYPE_NAME[type] === undefined) {
+    throw pduError(E.UNKNOWN_PDU_TYPE, `unrecognized PDU type 0x${type.toString(16).padStart(2, '0')}`, { pduType: type, offset: 0 }, 1);
+  }
+}
+
 /** maxPduLength, or the hard cap when it is 0 (no limit) or above the hard cap. */
 export function effectiveMaxPduLength(limits: PduLimits): number {
   const hard = limits.hardMaxPduLength ?? HARD_MAX_PDU_LENGTH;
@@ -67,8 +72,9 @@ export function effectiveMaxPduLength(limits: PduLimits): number {
 
 /**
  * Decodes exactly one PDU: `bytes` must hold the 6-byte header and PDU-length more bytes,
- * nothing else. Applies the structural header checks of `checkPduHeader` but no size caps
- * (those belong to PduReader, which sees the header before the body).
+ * nothing else. Applies the structural header checks of `checkPduHeader` and the 64 MiB
+ * P-DATA-TF hard cap, but not the configurable caps (PduReader applies those to the header
+ * before the body is buffered).
  * @throws ProtocolError — see PDU_ERROR_CODE.
  */
 export function decodePdu(bytes: Uint8Array): Pdu {
@@ -125,10 +131,10 @@ function decodeAssociate<K extends 'A-ASSOCIATE-RQ' | 'A-ASSOCIATE-AC'>(r: ByteR
   const contexts: (PresentationContextRq | PresentationContextAc)[] = [];
   for (const item of readItems(r, type)) {
     if (item.type === ITEM_TYPE.APPLICATION_CONTEXT) {
-      if (applicationContextName !== undefined) item.value.fail(E.DUPLICATE_ITEM, 'second application context item');
+      if (applicationContextName !== undefined) item.value.fail(E.DUPLICATE_ITEM, 'second application context item (10H)', item.offset);
       applicationContextName = decodeApplicationContext(item);
     } else if (item.type === ITEM_TYPE.USER_INFORMATION) {
-      if (userInformation !== undefined) item.value.fail(E.DUPLICATE_ITEM, 'second user information item');
+      if (userInformation !== undefined) item.value.fail(E.DUPLICATE_ITEM, 'second user information item (50H)', item.offset);
       userInformation = decodeUserInformation(item.value);
     } else if (isRq && item.type === ITEM_TYPE.PRESENTATION_CONTEXT_RQ) {
       contexts.push(decodePresentationContextRq(item.value));
@@ -151,9 +157,10 @@ function decodePdvs(r: ByteReader): Pdv[] {
   const pdvs: Pdv[] = [];
   while (r.remaining > 0) {
     if (r.remaining < 4) r.fail(E.PDV_LENGTH_MISMATCH, `PDV lengths do not add up to the PDU length (${r.remaining} byte(s) left over)`);
+    const start = r.offset;
     const length = r.uint32('PDV item-length');
-    if (length < 2) r.fail(E.PDV_LENGTH_TOO_SHORT, `PDV item-length ${length} is below 2`);
-    if (length > r.remaining) r.fail(E.PDV_OVERRUN, `PDV item-length ${length} overruns the PDU (${r.remaining} left)`);
+    if (length < 2) r.fail(E.PDV_LENGTH_TOO_SHORT, `PDV item-length ${length} is below 2`, start);
+    if (length > r.remaining) r.fail(E.PDV_OVERRUN, `PDV item-length ${length} overruns the PDU (${r.remaining} left)`, start);
     const idOffset = r.offset;
     const contextId = r.uint8('presentation-context-ID');
     checkContextId(r, contextId, idOffset);

@@ -28,7 +28,7 @@ export function* readItems(r: ByteReader, container: string): Generator<ItemView
     r.skip(1, `${container}: reserved`);
     const length = r.uint16(`${container}: item-length`);
     if (length > r.remaining) {
-      r.fail(E.ITEM_OVERRUN, `${container}: item ${hex(type)} length ${length} overruns its container (${r.remaining} left)`);
+      r.fail(E.ITEM_OVERRUN, `${container}: item ${hex(type)} length ${length} overruns its container (${r.remaining} left)`, offset);
     }
     yield { type, offset, value: r.reader(length, `${container}: item ${hex(type)}`) };
   }
@@ -36,9 +36,10 @@ export function* readItems(r: ByteReader, container: string): Generator<ItemView
 
 /** Reads a 2-byte length then a child reader over that many bytes, which must fit (PS3.7 D.3.3). */
 export function lengthPrefixedReader(r: ByteReader, field: string): ByteReader {
+  const at = r.offset;
   const length = r.uint16(`${field} length`);
   if (length > r.remaining) {
-    r.fail(E.ITEM_OVERRUN, `${field} length ${length} overruns its item (${r.remaining} left)`);
+    r.fail(E.ITEM_OVERRUN, `${field} length ${length} overruns its item (${r.remaining} left)`, at);
   }
   return r.reader(length, field);
 }
@@ -51,7 +52,7 @@ export function readLengthPrefixed(r: ByteReader, field: string): Uint8Array {
 /** Presentation-context-ID must be odd, 1..255 (PS3.8 §9.3.2.2, §9.3.5.1). */
 export function checkContextId(r: ByteReader, id: number, offset: number): void {
   if (id % 2 === 0) {
-    r.fail(E.INVALID_CONTEXT_ID, `presentation-context-ID ${id} (at ${offset}) is not odd`);
+    r.fail(E.INVALID_CONTEXT_ID, `presentation-context-ID ${id} is not odd`, offset);
   }
 }
 
@@ -98,7 +99,7 @@ export function decodePresentationContextAc(r: ByteReader): PresentationContextA
 
 /** Raises DUPLICATE_SUB_ITEM for a sub-item allowed only once. */
 export function duplicate(item: ItemView, what: string): never {
-  return item.value.fail(E.DUPLICATE_SUB_ITEM, `second ${what} sub-item ${hex(item.type)} (item at ${item.offset})`);
+  return item.value.fail(E.DUPLICATE_SUB_ITEM, `second ${what} sub-item ${hex(item.type)}`, item.offset);
 }
 
 /** Writes item header + value; the 2-byte length is patched after `body` (PS3.8 §9.3.2). */

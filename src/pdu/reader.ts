@@ -7,7 +7,7 @@
 import { pduError } from '../bytes/byte-reader';
 import { ProtocolError } from '../errors';
 import { DEFAULT_PDU_LIMITS, PDU_HEADER_LENGTH } from './constants';
-import { checkPduHeader, decodePdu, readPduHeader } from './decode';
+import { checkPduHeader, checkPduType, decodePdu, readPduHeader } from './decode';
 import type { Pdu, PduLimits } from './types';
 
 /**
@@ -69,6 +69,9 @@ export class PduReader {
 
   /** The next whole PDU, or undefined if more bytes are needed. */
   private next(): Pdu | undefined {
+    if (this.buffered === 0) return undefined;
+    // The type byte alone tells an unrecognized PDU (HTTP, TLS, garbage): fail without waiting.
+    checkPduType(this.chunks[0]![0]!);
     if (this.buffered < PDU_HEADER_LENGTH) return undefined;
     const header = readPduHeader(this.peekHeader());
     // Checked before waiting for the body: a huge or bogus length is rejected on 6 bytes.

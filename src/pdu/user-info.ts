@@ -35,7 +35,7 @@ const DECODERS: Readonly<Record<number, (r: ByteReader, ui: Draft) => void>> = {
     ui.maxLength = r.uint32('maximum-length-received');
   },
   [T.IMPLEMENTATION_CLASS_UID]: (r, ui) => {
-    if (r.remaining === 0) r.fail(E.SUB_ITEM_LENGTH_INVALID, 'implementation class UID (52H) is empty');
+    if (r.remaining === 0) r.fail(E.SUB_ITEM_LENGTH_INVALID, 'implementation class UID (52H) is empty', r.offset - 4);
     ui.implementationClassUid = decodeUid(r.rest());
   },
   [T.ASYNC_OPERATIONS_WINDOW]: (r, ui) => {
@@ -110,7 +110,8 @@ function rawItem(item: ItemView): RawItem {
 
 function fixedLength(r: ByteReader, length: number, what: string): void {
   if (r.remaining !== length) {
-    r.fail(E.SUB_ITEM_LENGTH_INVALID, `${what} must have length ${length}, has ${r.remaining}`);
+    // Reported at the sub-item header (the value starts 4 bytes after it).
+    r.fail(E.SUB_ITEM_LENGTH_INVALID, `${what} must have length ${length}, has ${r.remaining}`, r.offset - 4);
   }
 }
 
