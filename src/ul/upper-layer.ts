@@ -143,7 +143,6 @@ export class UpperLayer {
     this.dispatch('Evt1', {});
     this.dispatch('Evt2', { pdu: rq, bytes });
     this.beginReading();
-    await this.drained();
   }
 
   /** A-ASSOCIATE response, accept (Sta3): Evt7 → AE-7 sends the AC → Sta6. */
@@ -156,9 +155,10 @@ export class UpperLayer {
     return this.local('Evt8', rj);
   }
 
-  /** P-DATA request: Evt9 → DT-1 (Sta6) or AR-7 (Sta8). Resolves when the transport writer is ready again. */
-  sendPData(pdu: PDataTfPdu): Promise<void> {
-    return this.local('Evt9', pdu);
+  /** P-DATA request: Evt9 → DT-1 (Sta6) or AR-7 (Sta8). Resolves when the transport writer is ready again (write back-pressure). */
+  async sendPData(pdu: PDataTfPdu): Promise<void> {
+    await this.local('Evt9', pdu);
+    await this.drained();
   }
 
   /** A-RELEASE request (Sta6): Evt11 → AR-1 sends A-RELEASE-RQ → Sta7. */
@@ -199,12 +199,15 @@ export class UpperLayer {
     }
   }
 
-  /** A local primitive: encode first (a bad PDU rejects without a transition), then run the action. */
+  /**
+   * A local primitive: encode first (a bad PDU rejects without a transition), then run the action.
+   * Resolves once the PDU is queued; only P-DATA waits for write back-pressure, so control PDUs
+   * (RQ, AC, RJ, release, A-ABORT) never wait on a peer that stopped reading.
+   */
   private async local(event: EventName, pdu: Pdu, extra: EventInput = {}): Promise<void> {
     this.check(event);
     const bytes = encodePdu(pdu);
     this.dispatch(event, { ...extra, pdu, bytes });
-    await this.drained();
   }
 
   private dispatch(event: EventName, input: EventInput): void | Promise<void> {
@@ -220,6 +223,7 @@ export class UpperLayer {
     return this.dispatch(event, input);
   }
 
+  /** Waits for `writer.ready`; a failed transport resolves too (Evt17 reports it). */
   private async drained(): Promise<void> {
     try {
       await this.writer.ready;
