@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { decodeDataset, encodeDataset, readPart10, writePart10 } from '../../src/dataset/codec';
+import { deflateRaw, inflateRaw } from '../../src/dataset/deflate';
+import { DimseError } from '../../src/errors';
+import { TransferSyntax } from '../../src/uids/transfer-syntax';
+
+const SYNTAXES = [
+  ['Implicit VR LE', TransferSyntax.ImplicitVRLittleEndian],
+  ['Explicit VR LE', TransferSyntax.ExplicitVRLittleEndian],
+  ['Explicit VR BE', TransferSyntax.ExplicitVRBigEndian],
+  ['Deflated Explicit VR LE', TransferSyntax.DeflatedExplicitVRLittleEndian],
+] as const;
+
+const sample = () => ({
+  SOPClassUID: '1.2.840.10008.5.1.4.1.1.2',
+  SOPInstanceUID: '1.2.3.4.5.6.7',
+  PatientName: [{ Alphabetic: 'DOE^JANE' }],
+  PatientID: 'PID001',
+  StudyDate: '20240131',
+  Rows: 512,
+  Columns: 256,
+  SliceThickness: 1.25,
+  ImageType: ['ORIGINAL', 'PRIMARY', 'AXIAL'],
+  ReferencedSeriesSequence: [
+    { SeriesInstanceUID: '1.2.3.9', ReferencedInstanceSequence: [{ ReferencedSOPInstanceUID: '1.2.3.10' }] },
+    { SeriesInstanceUID: '1.2.3.11' },
+  ],
+});
+
+const expectError = (fn: () => unknown, code: string): DimseError => {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(DimseError);
+    expect((e as DimseError).code).toBe(code);
+    return e as DimseError;
+  }
+  throw new Error('expected a DimseError');
+};
+
+describe('encodeDataset / decodeDataset', () => {
+  for (const [label, ts] of SYNTAXES) {
+    it(`round-trips a PN and nested sequences through ${label}`, () => {
+      const bytes = encodeDataset(sample(), ts);
+      expect(decodeDataset(bytes, ts)).toEqual(sample());
+    });
+  }
+
+  it('encodes each syntax as PS3.5 says', () => {
+    const ds = { Rows: 2 }; // (0028,0010) US 2
+    const h = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+    expect(h(encodeDataset(ds, TransferSyntax.ImplicitVRLittleEndian))).toBe('2800100002000000' + '0200');
+    expect(h(encodeDataset(ds, TransferSyntax.ExplicitVRLittleEndian))).toBe('28001000' + '5553' + '0200' + '0200');
+    expect(h(encodeDataset(ds, TransferSyntax.ExplicitVRBigEndian))).toBe('00280010' + '5553' + '0002' + '0002');
+    const deflated = encodeDataset(ds, TransferSyntax.DeflatedExplicitVRLittleEndian);
+    expect(h(inflateRaw(deflated))).toBe('2800100055530200' + '0200');
+  });
+
+  it('accepts a PN given as a plain string', () => {
+    const bytes = encodeDataset({ PatientName: 'DOE^J' }, TransferSyntax.ExplicitVRLittleEndian);
+    expect(decodeDataset(bytes, TransferSyntax.ExplicitVRLittleEndian)).toEqual({ PatientName: [{ Alphabetic: 'DOE^J' }] });
+  });
+
+  it('decodes from a view with a non-zero byteOffset', () => {
+    const bytes = encodeDataset(sample(), TransferSyntax.ImplicitVRLittleEndian);
+    const big = new Uint8Array(bytes.length + 7);
+    big.set(bytes, 7);
+    expect(decodeDataset(big.subarray(7), TransferSyntax.ImplicitVRLittleEndian)).toEqual(sample());
+  });
+
+  it('treats encapsulated syntaxes as Explicit VR LE for the data set', () => {
+    const bytes = encodeDataset({ PatientID: 'A' }, TransferSyntax.JPEGBaseline8Bit);
+    expect(bytes).toEqual(encodeDataset({ PatientID: 'A' }, TransferSyntax.ExplicitVRLittleEndian));
+  });
+
+  it('an empty data set is empty', () => {
+    expect(encodeDataset({}, TransferSyntax.ImplicitVRLittleEndian).length).toBe(0);
+    expect(decodeDataset(new Uint8Array(0), TransferSyntax.ImplicitVRLittleEndian)).toEqual({});
+  });
+
+  it('wraps failures in DimseError with a cause', () => {
+    const enc = expectError(() => encodeDataset({ Rows: 'abc' }, TransferSyntax.ExplicitVRLittleEndian), 'DATASET_ENCODE_FAILED');
+    expect(enc.cause).toBeInstanceOf(Error);
+    const dec = expectError(() => decodeDataset(new Uint8Array([1, 2, 3]), TransferSyntax.ImplicitVRLittleEndian), 'DATASET_DECODE_FAILED');
+    expect(dec.cause).toBeDefined();
+    expectError(() => decodeDataset(new Uint8Array([1, 2]), '1.2.3.4'), 'DATASET_DECODE_FAILED');
+    expectError(() => encodeDataset({}, '1.2.3.4'), 'DATASET_ENCODE_FAILED');
+  });
+
+  it('rejects corrupt or oversized deflated data', () => {
+    expectError(() => decodeDataset(new Uint8Array([0xff, 0xff, 0xff, 0xff]), TransferSyntax.DeflatedExplicitVRLittleEndian), 'DATASET_DECODE_FAILED');
+    const deflated = deflateRaw(new Uint8Array(1 << 20)); // 1 MiB of zeros -> ~1 KiB
+    expect(deflated.length).toBeLessThan(4096);
+    expect(inflateRaw(deflated).length).toBe(1 << 20);
+    expectError(() => inflateRaw(deflated, 1000), 'DATASET_DECODE_FAILED');
+    expectError(() => decodeDataset(deflated, TransferSyntax.DeflatedExplicitVRLittleEndian, { maxInflatedLength: 1000 }), 'DATASET_DECODE_FAILED');
+    expectError(() => inflateRaw(deflated.subarray(0, deflated.length - 4)), 'DATASET_DECODE_FAILED'); // truncated
+  });
+});
+
+describe('Part 10', () => {
+  const concat = (chunks: Uint8Array[]): Uint8Array => {
+    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    let off = 0;
+    for (const c of chunks) {
+      out.set(c, off);
+      off += c.length;
+    }
+    return out;
+  };
+
+  for (const [label, ts] of SYNTAXES) {
+    it(`writes and reads back a ${label} file without re-encoding the data set`, () => {
+      const dataset = encodeDataset(sample(), ts);
+      const chunks = writePart10({ transferSyntaxUid: ts, sopClassUid: '1.2.840.10008.5.1.4.1.1.2', sopInstanceUid: '1.2.3.4.5.6.7', dataset, sourceAeTitle: 'NETDICOM' });
+      expect(chunks[2]).toBe(dataset);
+      const file = concat(chunks);
+      expect(String.fromCharCode(...file.subarray(128, 132))).toBe('DICM');
+      const part10 = readPart10(file);
+      expect(part10.transferSyntaxUid).toBe(ts);
+      expect(part10.sopClassUid).toBe('1.2.840.10008.5.1.4.1.1.2');
+      expect(part10.sopInstanceUid).toBe('1.2.3.4.5.6.7');
+      expect(part10.meta.SourceApplicationEntityTitle).toBe('NETDICOM');
+      expect(typeof part10.meta.ImplementationClassUID).toBe('string');
+      expect(part10.dataset).toEqual(dataset);
+      expect(part10.dataset.buffer).toBe(file.buffer); // a view
+      expect(decodeDataset(part10.dataset, part10.transferSyntaxUid)).toEqual(sample());
+    });
+  }
+
+  it('writes a correct group length and even-length meta elements', () => {
+    const [, meta] = writePart10({ transferSyntaxUid: '1.2.840.10008.1.2.1', sopClassUid: '1.2.3', sopInstanceUid: '1.2.34', dataset: new Uint8Array(0) });
+    const dv = new DataView(meta!.buffer, meta!.byteOffset);
+    expect(dv.getUint32(8, true)).toBe(meta!.length - 12);
+    expect(meta!.length % 2).toBe(0);
+  });
+
+  it('rejects files that are not Part 10 or lack meta UIDs', () => {
+    expectError(() => readPart10(new Uint8Array(100)), 'DATASET_DECODE_FAILED');
+    expectError(() => readPart10(new Uint8Array(200)), 'DATASET_DECODE_FAILED');
+    const noMeta = new Uint8Array(140);
+    noMeta.set([0x44, 0x49, 0x43, 0x4d], 128);
+    noMeta.set([0x08, 0x00, 0x10, 0x00], 132);
+    expectError(() => readPart10(noMeta), 'DATASET_DECODE_FAILED');
+    const file = concat(writePart10({ transferSyntaxUid: '1.2.840.10008.1.2', sopClassUid: '1.2.3', sopInstanceUid: '1.2.4', dataset: new Uint8Array(0) }));
+    expectError(() => readPart10(file.subarray(0, file.length - 3)), 'DATASET_DECODE_FAILED'); // meta element overrun
+  });
+});
