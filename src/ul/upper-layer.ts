@@ -10,68 +10,14 @@ import type { AbortPdu, AssociateAcPdu, AssociateRjPdu, AssociateRqPdu, PDataTfP
 import type { Transport } from '../transport';
 import { ArtimTimer, systemClock, type Clock } from './artim';
 import { ACTION_FUNCTIONS, abortPdu, type EventInput, type FsmContext, type Indications } from './fsm-actions';
-import { EVENTS, STATES, transition, type ActionName, type EventName, type StateName } from './fsm-table';
+import { EVENTS, STATES, transition, type EventName, type StateName } from './fsm-table';
 import { closeGracefully } from './close';
+
+import type { UpperLayerOptions, UpperLayerUser } from './types';
 
 export type { Clock } from './artim';
 export type { ActionName, EventName, StateName } from './fsm-table';
-
-/** What the service user is told when the association is aborted (PS3.8 §7.3 A-ABORT, §7.4 A-P-ABORT). */
-export type AbortIndication =
-  /** A-ABORT PDU received (AA-3): the peer's source (0 user, 2 provider) and reason, as sent. */
-  | { readonly source: number; readonly reason: number }
-  /** A-P-ABORT raised locally: transport lost (AA-4, a TransportError), bad or unexpected PDU (AA-8, a ProtocolError), or a user callback threw. */
-  | { readonly provider: true; readonly error: Error };
-
-/** One step of the state machine, as reported to {@link UpperLayerOptions.onTransition}. */
-export interface TransitionStep {
-  readonly state: StateName;
-  readonly event: EventName;
-  readonly action: ActionName;
-}
-
-/** Options of one {@link UpperLayer}. */
-export interface UpperLayerOptions {
-  /** `requestor`: the transport is connected, call requestAssociation(). `acceptor`: start() runs Evt5/AE-5 (Sta2, ARTIM). */
-  readonly role: 'requestor' | 'acceptor';
-  /** Decoder limits (PS3.8 §9.3 lengths); setReceiveLimits() changes them after negotiation. */
-  readonly limits?: Partial<PduLimits>;
-  /** ARTIM in Sta2: time from connection to a complete A-ASSOCIATE-RQ (PS3.8 §9.1.5). Default 30000 ms. */
-  readonly artimTimeoutMs?: number;
-  /** ARTIM in Sta13: wait for the peer to close after our RJ/RP/A-ABORT; also bounds each closing step. Default 1000 ms. */
-  readonly abortLingerMs?: number;
-  /** Timer functions (fake timers in tests). Default: the global setTimeout/clearTimeout. */
-  readonly clock?: Clock;
-  /** Debug hook: every PDU sent or received (decoded). Exceptions are ignored. */
-  readonly onPdu?: (direction: 'sent' | 'received', pdu: Pdu) => void;
-  /** Trace hook: every (state, event, action) before the action runs (PS3.8 Table 9-10). Exceptions are ignored. */
-  readonly onTransition?: (step: TransitionStep) => void;
-}
-
-/**
- * Indications and confirmations to the service user (the ACSE/DIMSE layer above, PS3.8 §7). Each is
- * called after the state has moved to the action's next state, so the user may call the next
- * primitive (e.g. respondRelease()) from inside the callback. A throwing callback is treated as a
- * local A-ABORT request (0, 0) and reported through `abort` with `provider: true`.
- */
-export interface UpperLayerUser {
-  /** A-ASSOCIATE indication (AE-6, Sta2 → Sta3): answer with acceptAssociation() or rejectAssociation(). */
-  associateRequest?(rq: AssociateRqPdu): void;
-  /** A-ASSOCIATE confirmation, accepted (AE-3, Sta5 → Sta6). */
-  associateAccept?(ac: AssociateAcPdu): void;
-  /** A-ASSOCIATE confirmation, rejected (AE-4, Sta5 → Sta1; the transport is being closed). */
-  associateReject?(rj: AssociateRjPdu): void;
-  /** P-DATA indication (DT-2 in Sta6, AR-6 in Sta7). A returned promise is awaited before the next PDU is read. */
-  pData?(pdu: PDataTfPdu): void | Promise<void>;
-  /** A-RELEASE indication: AR-2 (→ Sta8, answer with respondRelease()) or a collision AR-8 (→ Sta9 requestor / Sta10 acceptor). */
-  releaseRequest?(): void;
-  /** A-RELEASE confirmation: AR-3 (→ Sta1) or, in a collision on the acceptor side, AR-10 (→ Sta12, then respondRelease()). */
-  releaseConfirm?(): void;
-  /** A-ABORT / A-P-ABORT indication: AA-3 (peer's A-ABORT), AA-4 (transport lost), AA-8 (we aborted a bad/unexpected PDU). */
-  abort?(info: AbortIndication): void;
-  /** Sta1 reached and the transport closed (always called once, last). */
-  closed?(): void;
-}
+export type { AbortIndication, TransitionStep, UpperLayerOptions, UpperLayerUser } from './types';
 
 const PDU_EVENTS: Readonly<Record<Pdu['type'], EventName>> = {
   'A-ASSOCIATE-RQ': 'Evt6',
@@ -105,6 +51,9 @@ export class UpperLayer {
   /** Set after a framing error: nothing more is parsed or answered (reliability 2.4). */
   private discardInput = false;
   private resolveClosed!: () => void;
+  /** Resolves when closing starts, so the read loop stops waiting on a user promise. */
+  private readonly closingSignal: Promise<void>;
+  private signalClosing!: () => void;
 
   constructor(
     private readonly transport: Transport,
@@ -112,6 +61,7 @@ export class UpperLayer {
     private readonly options: UpperLayerOptions,
   ) {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    this.closingSignal = new Promise((resolve) => (this.signalClosing = resolve));
     this.clock = options.clock ?? systemClock;
     this.artim = new ArtimTimer(() => this.networkEvent('Evt18', {}), this.clock);
     this.pduReader = new PduReader(options.limits);
@@ -235,7 +185,15 @@ export class UpperLayer {
   private beginReading(): void {
     if (this.reading) return;
     this.reading = true;
-    void this.readLoop();
+    void this.readLoop().catch((error: unknown) => this.internalFailure(error));
+  }
+
+  /** A bug surfaced in the read loop: report it as a provider abort and tear down; never rethrown. */
+  private internalFailure(cause: unknown): void {
+    if (this.closing) return;
+    const error = cause instanceof Error ? cause : new Error(String(cause));
+    this.notify(() => this.user.abort?.({ provider: true, error }));
+    this.destroy();
   }
 
   private async readLoop(): Promise<void> {
@@ -276,7 +234,9 @@ export class UpperLayer {
     for (const pdu of pdus) {
       if (this.discardInput || this.closing) return;
       quietly(() => this.options.onPdu?.('received', pdu));
-      await this.networkEvent(PDU_EVENTS[pdu.type], { pdu });
+      const pending = this.networkEvent(PDU_EVENTS[pdu.type], { pdu });
+      // Read back-pressure: wait for the user's P-DATA handling, but not past the end of the association.
+      if (pending) await Promise.race([pending, this.closingSignal]);
     }
   }
 
@@ -297,6 +257,7 @@ export class UpperLayer {
   private closeTransport(graceful: boolean): void {
     if (this.closing) return;
     this.closing = true;
+    this.signalClosing();
     this.artim.stop();
     void closeGracefully(this.transport, this.writer, {
       graceful,

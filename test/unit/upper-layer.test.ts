@@ -359,13 +359,16 @@ describe('ARTIM (PS3.8 §9.1.5; T-01, T-02)', () => {
     expect(h.trace).toEqual([]);
   });
 
-  it('a custom artimTimeoutMs is honoured', async () => {
-    const h = harness('acceptor', {}, { artimTimeoutMs: 500 });
+  it('a custom artimTimeoutMs and an injected clock are honoured', async () => {
+    const clock = { setTimeout: vi.fn(globalThis.setTimeout), clearTimeout: vi.fn(globalThis.clearTimeout) };
+    const h = harness('acceptor', {}, { artimTimeoutMs: 500, clock });
+    expect(clock.setTimeout).not.toHaveBeenCalled();
     h.ul.start();
     await vi.advanceTimersByTimeAsync(499);
     expect(h.ul.state).toBe('Sta2');
     await vi.advanceTimersByTimeAsync(1);
     expect(h.ul.state).toBe('Sta1');
+    expect(clock.setTimeout).toHaveBeenCalledWith(expect.any(Function), 500);
   });
 });
 
@@ -645,6 +648,21 @@ describe('back-pressure', () => {
     expect(h.calls).toEqual(['associateRequest', 'pData', 'releaseRequest']);
   });
 
+  it('a pData promise that never settles does not keep the association open after an abort', async () => {
+    const h = harness('acceptor', { pData: () => new Promise<void>(() => undefined) });
+    h.ul.start();
+    h.peer.send(RQ_OK);
+    await settle();
+    await h.ul.acceptAssociation(AC);
+    h.peer.send(ECHO_OK);
+    await settle();
+    await h.ul.abort();
+    await vi.advanceTimersByTimeAsync(LINGER);
+    await settle();
+    expect(h.ul.state).toBe('Sta1');
+    expect(h.isClosed()).toBe(true);
+  });
+
   it('sendPData resolves only when the transport writer is ready again', async () => {
     const [local, remote] = createMemoryPair({ highWaterMark: 64 });
     const ul = new UpperLayer(local, {}, { role: 'requestor' });
@@ -669,8 +687,8 @@ describe('back-pressure', () => {
 });
 
 describe('two UpperLayers back to back (S-02, S-03, S-04, S-07)', () => {
-  function pair(release: 'answer' | 'collision-aware' = 'collision-aware') {
-    const [a, b] = createMemoryPair();
+  function pair(release: 'answer' | 'collision-aware' = 'collision-aware', chunking?: { min: number; max: number; seed: number }) {
+    const [a, b] = createMemoryPair({ chunking });
     const traceA: string[] = [];
     const traceB: string[] = [];
     let scu!: UpperLayer;
@@ -711,6 +729,21 @@ describe('two UpperLayers back to back (S-02, S-03, S-04, S-07)', () => {
     expect(traceB).toEqual(['Sta1 Evt5 AE-5', 'Sta2 Evt6 AE-6', 'Sta3 Evt7 AE-7', 'Sta6 Evt10 DT-2', 'Sta6 Evt9 DT-1', 'Sta6 Evt12 AR-2', 'Sta8 Evt14 AR-4', 'Sta13 Evt17 AR-5']);
     expect(scu.state).toBe('Sta1');
     expect(scp.state).toBe('Sta1');
+  });
+
+  it.each([1, 2, 3])('M-07: the same path over 1..7-byte chunks (seed %i)', async (seed) => {
+    const { scu, scp, traceA, traceB, received } = pair('collision-aware', { min: 1, max: 7, seed });
+    scp.start();
+    await scu.requestAssociation(RQ);
+    await settle();
+    await scu.sendPData(PDATA);
+    await settle();
+    await scu.requestRelease();
+    await settle();
+    await Promise.all([scu.closed, scp.closed]);
+    expect(received).toEqual(['scp']);
+    expect(traceA.at(-1)).toBe('Sta7 Evt13 AR-3');
+    expect(traceB.at(-1)).toBe('Sta13 Evt17 AR-5');
   });
 
   it('S-03/S-04: release collision on both sides ends in Sta1 on both', async () => {
