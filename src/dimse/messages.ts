@@ -2,6 +2,7 @@
  * What each DIMSE message carries (PS3.7 §9.3 DIMSE-C and §10.3 DIMSE-N command tables),
  * plus validation and a readable dump for debug logs.
  */
+import { DimseError } from '../errors';
 import { uidName } from '../uids/sop-classes';
 import { describeStatus, statusCategory, type DimseService } from './status';
 import { CommandField, NO_DATASET, type Command, type CommandName } from './types';
@@ -99,10 +100,16 @@ export function isRequest(field: number): boolean {
   return (field & 0x8000) === 0;
 }
 
-/** The response Command Field for a request, e.g. 0x0001 -> 0x8001; undefined for C-CANCEL-RQ and unknowns. */
-export function responseFieldFor(requestField: number): number | undefined {
-  if (!isRequest(requestField) || requestField === CommandField['C-CANCEL-RQ']) return undefined;
-  return NAMES.has(requestField | 0x8000) ? requestField | 0x8000 : undefined;
+/**
+ * The response Command Field for a request: bit 15 set, e.g. 0x0001 -> 0x8001 (PS3.7 Table E.1-1).
+ * Throws DimseError('COMMAND_INVALID') for C-CANCEL-RQ (no response), responses and unknown fields.
+ */
+export function responseFieldFor(requestField: number): number {
+  const response = requestField | 0x8000;
+  if (!isRequest(requestField) || requestField === CommandField['C-CANCEL-RQ'] || !NAMES.has(response)) {
+    throw new DimseError('COMMAND_INVALID', `0x${hex(requestField)} is not a request that has a response`);
+  }
+  return response;
 }
 
 /** The DIMSE service of a command field, e.g. 0x8021 -> "C-MOVE" (used to pick status tables). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { commandName, describeCommand, isRequest, MESSAGES, responseFieldFor, serviceOf, validateCommand } from '../../src/dimse/messages';
+import { DimseError } from '../../src/errors';
 import { CommandField, NO_DATASET, type Command, type CommandName } from '../../src/dimse/types';
 
 describe('command field helpers (PS3.7 Table E.1-1)', () => {
@@ -16,9 +17,7 @@ describe('command field helpers (PS3.7 Table E.1-1)', () => {
       if (!name.endsWith('-RQ') || name === 'C-CANCEL-RQ') continue;
       expect(commandName(responseFieldFor(CommandField[name])!)).toBe(name.replace(/RQ$/, 'RSP'));
     }
-    expect(responseFieldFor(0x0fff)).toBeUndefined();
-    expect(responseFieldFor(0x8001)).toBeUndefined();
-    expect(responseFieldFor(0x0002)).toBeUndefined();
+    for (const bad of [0x0fff, 0x8001, 0x0002]) expect(() => responseFieldFor(bad)).toThrow(DimseError);
     expect(serviceOf(0x8021)).toBe('C-MOVE');
     expect(serviceOf(0x0100)).toBe('N-EVENT-REPORT');
     expect(serviceOf(0x0fff)).toBeUndefined();
