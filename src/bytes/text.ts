@@ -9,13 +9,17 @@ export const AE_TITLE_LENGTH = 16;
 const SPACE = 0x20;
 const NUL = 0x00;
 
-/** Characters of `text` as bytes; throws RangeError on anything outside 7-bit ASCII. */
+/**
+ * Characters of `text` as bytes, one byte each. Chars 80H–FFH are written as-is so whatever
+ * `decodeAscii` produced (e.g. an RQ's AE titles echoed in the AC) encodes back byte-exact;
+ * anything above FFH throws RangeError. Whether text is valid ISO 646 is the caller's check.
+ */
 export function encodeAscii(text: string, what = 'text'): Uint8Array {
   const out = new Uint8Array(text.length);
   // Short strings only (AE titles, UIDs, names); payloads never pass here.
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code > 0x7f) throw new RangeError(`${what} is not ASCII: ${JSON.stringify(text)}`);
+    if (code > 0xff) throw new RangeError(`${what} has a character that is not one byte: ${JSON.stringify(text)}`);
     out[i] = code;
   }
   return out;
