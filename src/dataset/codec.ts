@@ -9,6 +9,7 @@ import { transferSyntax, TransferSyntax } from '../uids/transfer-syntax';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../options';
 import { deflateRaw, inflateRaw, DEFAULT_MAX_INFLATED_LENGTH } from './deflate';
 import { encodeMetaGroup, metaGroupEnd } from './meta';
+import { checkStructure } from './structure';
 
 const { DicomMessage, DicomMetaDictionary, ReadBufferStream, WriteBufferStream } = dcmjsData;
 
@@ -65,6 +66,7 @@ export function decodeDataset(bytes: Uint8Array, transferSyntaxUid: string, opti
   const p = plan(transferSyntaxUid, 'DATASET_DECODE_FAILED');
   const plain = p.deflated ? inflateRaw(bytes, options.maxInflatedLength ?? DEFAULT_MAX_INFLATED_LENGTH) : bytes;
   if (plain.length === 0) return {};
+  checkStructure(plain, p.syntax !== TransferSyntax.ImplicitVRLittleEndian, p.littleEndian);
   try {
     const stream = new ReadBufferStream(exactBuffer(plain), p.littleEndian, { noCopy: false });
     const dict = DicomMessage._read(stream, p.syntax, { ignoreErrors: false, untilTag: null, includeUntilTagValue: false });

@@ -81,10 +81,48 @@ describe('encodeDataset / decodeDataset', () => {
   it('wraps failures in DimseError with a cause', () => {
     const enc = expectError(() => encodeDataset({ Rows: 'abc' }, TransferSyntax.ExplicitVRLittleEndian), 'DATASET_ENCODE_FAILED');
     expect(enc.cause).toBeInstanceOf(Error);
-    const dec = expectError(() => decodeDataset(new Uint8Array([1, 2, 3]), TransferSyntax.ImplicitVRLittleEndian), 'DATASET_DECODE_FAILED');
+    expectError(() => decodeDataset(new Uint8Array([1, 2, 3]), TransferSyntax.ImplicitVRLittleEndian), 'DATASET_DECODE_FAILED');
+    // Structurally fine, but an unknown VR: dcmjs throws, and its error is the cause.
+    const badVr = new Uint8Array([0x10, 0x00, 0x10, 0x00, 0x5a, 0x5a, 0x02, 0x00, 0x41, 0x42]);
+    const dec = expectError(() => decodeDataset(badVr, TransferSyntax.ExplicitVRLittleEndian), 'DATASET_DECODE_FAILED');
     expect(dec.cause).toBeDefined();
     expectError(() => decodeDataset(new Uint8Array([1, 2]), '1.2.3.4'), 'DATASET_DECODE_FAILED');
     expectError(() => encodeDataset({}, '1.2.3.4'), 'DATASET_ENCODE_FAILED');
+  });
+
+  for (const [label, ts] of SYNTAXES) {
+    it(`rejects truncated input instead of returning short values (${label})`, () => {
+      const bytes = encodeDataset(sample(), ts);
+      const plain = ts === TransferSyntax.DeflatedExplicitVRLittleEndian ? inflateRaw(bytes) : bytes;
+      for (const cut of [1, 2, 5, 9, Math.floor(plain.length / 2)]) {
+        const short = plain.subarray(0, plain.length - cut);
+        const input = ts === TransferSyntax.DeflatedExplicitVRLittleEndian ? deflateRaw(short) : short;
+        expectError(() => decodeDataset(input, ts), 'DATASET_DECODE_FAILED');
+      }
+    });
+  }
+
+  it('rejects a value length that overruns the buffer (dcmjs alone would truncate it)', () => {
+    // (0010,0010) implicit, length 0xFFFF but only 2 value bytes.
+    const bytes = new Uint8Array([0x10, 0x00, 0x10, 0x00, 0xff, 0xff, 0x00, 0x00, 0x41, 0x42]);
+    expect(expectError(() => decodeDataset(bytes, TransferSyntax.ImplicitVRLittleEndian), 'DATASET_DECODE_FAILED').message).toMatch(/offset 0: length 65535 overruns/);
+  });
+
+  it('random corruption only ever throws DimseError', () => {
+    const good = encodeDataset(sample(), TransferSyntax.ExplicitVRLittleEndian);
+    let seed = 7;
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    for (let i = 0; i < 300; i++) {
+      const bytes = good.slice();
+      for (let k = 0; k < 2; k++) bytes[Math.floor(rnd() * bytes.length)] = Math.floor(rnd() * 256);
+      for (const ts of [TransferSyntax.ExplicitVRLittleEndian, TransferSyntax.ImplicitVRLittleEndian]) {
+        try {
+          decodeDataset(bytes, ts);
+        } catch (e) {
+          expect(e).toBeInstanceOf(DimseError);
+        }
+      }
+    }
   });
 
   it('rejects corrupt or oversized deflated data', () => {
