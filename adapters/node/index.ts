@@ -1,0 +1,8 @@
+/**
+ * netdicom for Node.js: TCP and TLS transports for the core (entry `netdicom/node`).
+ */
+export { connectTcp, listenTcp, type TcpConnectOptions, type TcpListenOptions } from './tcp';
+export { connectTls, listenTls, type TlsConnectOptions, type TlsListenOptions } from './tls';
+export type { NodeListener } from './listener';
+export type { DialOptions } from './connect';
+export { socketTransport, type SocketTransportOptions } from './socket-transport';

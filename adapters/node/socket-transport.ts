@@ -1,0 +1,184 @@
+/**
+ * net.Socket (or tls.TLSSocket) ⇄ the core's {@link Transport}: a pair of web streams with
+ * back-pressure both ways.
+ *
+ * - Reads: the socket is paused while the ReadableStream's queue is full (`readHighWaterMark`
+ *   bytes) and resumed when the consumer pulls, so a slow reader makes the kernel window close
+ *   instead of memory grow.
+ * - Writes: each `write()` resolves only when Node has handed the chunk to the kernel (the
+ *   `socket.write` callback), so at most `writeHighWaterMark` bytes wait in the WritableStream's
+ *   queue plus one chunk in flight. The chunk may be reused by the caller once the write resolves.
+ * - Errors: socket errors never escape as `'error'` events; they error both streams and reject
+ *   `closed` with a {@link TransportError}.
+ */
+import type { Socket } from 'node:net';
+import { TransportError } from '../../src/errors';
+import type { Transport, TransportInfo } from '../../src/transport';
+
+/** Tuning for {@link socketTransport}. */
+export interface SocketTransportOptions {
+  /** True for TLS sockets. */
+  secure: boolean;
+  /** Bytes buffered in the ReadableStream before the socket is paused. Default 64 KiB. */
+  readHighWaterMark?: number;
+  /** Bytes queued in the WritableStream before `writer.ready` waits. Default 64 KiB. */
+  writeHighWaterMark?: number;
+}
+
+const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
+
+/** `host:port`, with brackets around IPv6 hosts. */
+export function formatAddress(host: string | undefined, port: number | undefined): string | undefined {
+  if (host === undefined || port === undefined) return undefined;
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** Turns a Node error into the core's TransportError, keeping the errno code in the message. */
+export function toTransportError(error: unknown, what = 'connection'): TransportError {
+  if (error instanceof TransportError) return error;
+  const e = error as NodeJS.ErrnoException | undefined;
+  const code = e?.code ? `${e.code}: ` : '';
+  return new TransportError(`${what} failed: ${code}${e?.message ?? String(error)}`, { cause: error });
+}
+
+/**
+ * Wraps a connected socket as a {@link Transport}. The socket must already be connected
+ * (and, for TLS, past the handshake); the wrapper owns it from now on.
+ */
+export function socketTransport(socket: Socket, options: SocketTransportOptions): Transport {
+  const readHwm = options.readHighWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+  const writeHwm = options.writeHighWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+  let failure: TransportError | undefined;
+  let abortedLocally = false;
+  let readDone = false;
+  let readController!: ReadableStreamDefaultController<Uint8Array>;
+  let writeController: WritableStreamDefaultController | undefined;
+  // Rejecters of writes still waiting for their callback; a destroyed socket may never call back.
+  const pendingWrites = new Set<(e: unknown) => void>();
+
+  let resolveClosed!: () => void;
+  let rejectClosed!: (e: unknown) => void;
+  const closed = new Promise<void>((res, rej) => {
+    resolveClosed = res;
+    rejectClosed = rej;
+  });
+  closed.catch(() => {}); // observed through `closed` by whoever cares; never an unhandled rejection
+
+  const info: TransportInfo = {
+    local: formatAddress(socket.localAddress, socket.localPort),
+    remote: formatAddress(socket.remoteAddress, socket.remotePort),
+    secure: options.secure,
+  };
+
+  const readable = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        readController = controller;
+      },
+      pull() {
+        if (!readDone) socket.resume();
+      },
+      cancel() {
+        // The consumer no longer wants input: drain and discard it so the peer is not blocked.
+        readDone = true;
+        socket.removeListener('data', onData);
+        socket.on('data', () => {});
+        socket.resume();
+      },
+    },
+    new ByteLengthQueuingStrategy({ highWaterMark: readHwm }),
+  );
+
+  const writable = new WritableStream<Uint8Array>(
+    {
+      start(controller) {
+        writeController = controller;
+      },
+      write(chunk) {
+        if (failure) return Promise.reject(failure);
+        return new Promise<void>((resolve, reject) => {
+          pendingWrites.add(reject);
+          socket.write(chunk, (err) => {
+            pendingWrites.delete(reject);
+            if (err) reject(failure ?? toTransportError(err, 'write'));
+            else resolve();
+          });
+        });
+      },
+      close() {
+        return endSocket();
+      },
+      abort() {
+        socket.destroy();
+      },
+    },
+    new ByteLengthQueuingStrategy({ highWaterMark: writeHwm }),
+  );
+
+  function onData(chunk: Buffer) {
+    if (readDone) return;
+    // A plain Uint8Array view (no copy): Buffer's slice() semantics differ from Uint8Array's.
+    readController.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    if ((readController.desiredSize ?? 0) <= 0) socket.pause();
+  }
+
+  function endSocket(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (socket.destroyed || socket.writableFinished) return resolve();
+      socket.once('close', () => resolve());
+      socket.end(() => resolve());
+    });
+  }
+
+  function fail(error: TransportError) {
+    failure ??= error;
+    if (!readDone) {
+      readDone = true;
+      readController.error(failure);
+    }
+    writeController?.error(failure);
+    for (const reject of pendingWrites) reject(failure);
+    pendingWrites.clear();
+  }
+
+  socket.on('data', onData);
+  socket.on('end', () => {
+    if (!readDone) {
+      readDone = true;
+      readController.close();
+    }
+  });
+  socket.on('error', (err) => fail(toTransportError(err)));
+  socket.on('close', () => {
+    if (failure && !abortedLocally) {
+      rejectClosed(failure);
+      return;
+    }
+    // Closed before the peer's FIN without an error (local abort): unblock readers and writers.
+    fail(failure ?? new TransportError('connection closed'));
+    resolveClosed();
+  });
+
+  return {
+    readable,
+    writable,
+    closed,
+    info,
+    async close() {
+      if (!writable.locked) {
+        await writable.close().catch(() => {});
+        return;
+      }
+      // The core holds the writer: let its in-flight write finish (Node keeps order), then FIN.
+      await endSocket();
+    },
+    abort(reason?: unknown) {
+      if (!failure && !socket.destroyed) {
+        // A local abort is not a transport failure: streams error, but `closed` resolves.
+        abortedLocally = true;
+        fail(new TransportError('connection aborted locally', { cause: reason }));
+      }
+      socket.destroy();
+    },
+  };
+}
