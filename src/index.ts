@@ -1,8 +1,43 @@
 /**
- * netdicom public API (curated). Everything else is internal.
- * Owned by the integration work; adapters and tests may import from src/ paths directly.
+ * netdicom public API (curated). Lower layers are reachable through `netdicom/internal`-style
+ * deep imports in tests and adapters, but only what is exported here is supported.
  */
 export * from './errors';
 export type { Transport, TransportInfo, Listener } from './transport';
 export type * from './pdu/types';
 export * from './dimse/types';
+
+export { ApplicationEntity, type RoleOptions } from './ae';
+export { Association, type CloseInfo } from './association';
+export { Server, type ServeOptions } from './server';
+export { Reject, type AcceptorOptions } from './acceptor';
+export type { AssociateOptions } from './requestor';
+export { DEFAULT_AE_OPTIONS, type AeOptions } from './options';
+export { consoleLogger, silentLogger, type Logger } from './logger';
+export {
+  ContextResult,
+  DEFAULT_TRANSFER_SYNTAXES,
+  DICOM_APPLICATION_CONTEXT,
+  contextResultName,
+  type NegotiatedContext,
+  type RequestedContext,
+  type SupportedContext,
+} from './acse/contexts';
+
+export type { CallOptions, Dataset, DimseResponse, StatusCategory } from './scu/types';
+export type { StoreInput, StoreOptions } from './scu/store';
+export type { FindOptions, FindResult } from './scu/find';
+export type { RetrieveOptions, RetrieveProgress } from './scu/retrieve';
+export type { NResult } from './scu/n-services';
+export type { QueryModel } from './scu/query-models';
+export type * from './scp/types';
+
+export { DimseProvider, type DimseProviderOptions, type GetMsgOptions, type IncomingMessage } from './dimse/provider';
+export type { DatasetBytes } from './dimse/dataset-source';
+export * from './dimse/status';
+export { encodeCommand, decodeCommand } from './dimse/command-set';
+export * from './uids';
+export * from './dataset';
+export { encodePdu } from './pdu/encode';
+export { decodePdu } from './pdu/decode';
+export { PduReader } from './pdu/reader';
