@@ -3,7 +3,7 @@
  * transfer syntax (PS3.5 §7, §10, Annex A). The only module that imports dcmjs.
  * Also the Part 10 file wrapper (PS3.10 §7.1: preamble, "DICM", File Meta Information).
  */
-import { data as dcmjsData } from 'dcmjs';
+import { data as dcmjsData, log as dcmjsLog } from 'dcmjs';
 import { DimseError } from '../errors';
 import { transferSyntax, TransferSyntax } from '../uids/transfer-syntax';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../options';
@@ -69,8 +69,10 @@ export function decodeDataset(bytes: Uint8Array, transferSyntaxUid: string, opti
   checkStructure(plain, p.syntax !== TransferSyntax.ImplicitVRLittleEndian, p.littleEndian);
   try {
     const stream = new ReadBufferStream(exactBuffer(plain), p.littleEndian, { noCopy: false });
-    const dict = DicomMessage._read(stream, p.syntax, { ignoreErrors: false, untilTag: null, includeUntilTagValue: false });
-    return dropEmptyVrMaps(DicomMetaDictionary.naturalizeDataset(dict));
+    return quietly(() => {
+      const dict = DicomMessage._read(stream, p.syntax, { ignoreErrors: false, untilTag: null, includeUntilTagValue: false });
+      return dropEmptyVrMaps(DicomMetaDictionary.naturalizeDataset(dict));
+    });
   } catch (err) {
     throw new DimseError(
       'DATASET_DECODE_FAILED',
@@ -88,10 +90,12 @@ export function encodeDataset(dataset: Dataset, transferSyntaxUid: string): Uint
   const p = plan(transferSyntaxUid, 'DATASET_ENCODE_FAILED');
   let bytes: Uint8Array;
   try {
-    const dict = DicomMetaDictionary.denaturalizeDataset(dataset);
-    const stream = new WriteBufferStream(4096, p.littleEndian);
-    DicomMessage.write(dict, stream, p.syntax, { allowInvalidVRLength: false });
-    bytes = new Uint8Array(stream.getBuffer(0, stream.size));
+    bytes = quietly(() => {
+      const dict = DicomMetaDictionary.denaturalizeDataset(dataset);
+      const stream = new WriteBufferStream(4096, p.littleEndian);
+      DicomMessage.write(dict, stream, p.syntax, { allowInvalidVRLength: false });
+      return new Uint8Array(stream.getBuffer(0, stream.size));
+    });
   } catch (err) {
     throw new DimseError(
       'DATASET_ENCODE_FAILED',
@@ -100,6 +104,22 @@ export function encodeDataset(dataset: Dataset, transferSyntaxUid: string): Uint
     );
   }
   return p.deflated ? deflateRaw(bytes) : bytes;
+}
+
+/**
+ * Runs `fn` with dcmjs's logger silenced: a library must not print to the console, and dcmjs
+ * logs every odd element it meets. The previous level is restored, so an application's own
+ * dcmjs logging setting is left alone.
+ */
+function quietly<T>(fn: () => T): T {
+  const loggers = [dcmjsLog, dcmjsLog.getLogger('validation.dcmjs')];
+  const levels = loggers.map((l) => l.getLevel());
+  for (const l of loggers) l.setLevel('silent', false);
+  try {
+    return fn();
+  } finally {
+    loggers.forEach((l, i) => l.setLevel(levels[i]!, false));
+  }
 }
 
 /** A parsed Part 10 file (PS3.10 §7.1). */

@@ -18,6 +18,13 @@ declare module 'dcmjs' {
     new (defaultSize?: number, littleEndian?: boolean): { size: number; getBuffer(start?: number, end?: number): ArrayBuffer };
   }
 
+  /** dcmjs's loglevel logger. */
+  export interface DcmjsLogger {
+    getLevel(): number;
+    setLevel(level: number | string, persist?: boolean): void;
+  }
+  export const log: DcmjsLogger & { getLogger(name: string): DcmjsLogger };
+
   export const data: {
     ReadBufferStream: ReadBufferStreamCtor;
     WriteBufferStream: WriteBufferStreamCtor;
