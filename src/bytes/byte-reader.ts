@@ -68,11 +68,13 @@ export class ByteReader {
     }
   }
 
+  /** Reads one byte; `field` names it in the error if absent. */
   uint8(field: string): number {
     this.need(1, field);
     return this.dv.getUint8(this.pos++);
   }
 
+  /** Reads a big-endian 16-bit unsigned integer. */
   uint16(field: string): number {
     this.need(2, field);
     const value = this.dv.getUint16(this.pos);
@@ -80,6 +82,7 @@ export class ByteReader {
     return value;
   }
 
+  /** Reads a big-endian 32-bit unsigned integer. */
   uint32(field: string): number {
     this.need(4, field);
     const value = this.dv.getUint32(this.pos);
@@ -100,6 +103,7 @@ export class ByteReader {
     return this.view(this.remaining, 'rest');
   }
 
+  /** Skips `n` bytes (reserved fields: present but never tested, PS3.8 §9.3). */
   skip(n: number, field: string): void {
     this.need(n, field);
     this.pos += n;

@@ -29,12 +29,14 @@ export class ByteWriter {
     this.dv = new DataView(next.buffer);
   }
 
+  /** Appends one byte. */
   uint8(value: number): this {
     this.ensure(1);
     this.dv.setUint8(this.pos++, value);
     return this;
   }
 
+  /** Appends a big-endian 16-bit unsigned integer. */
   uint16(value: number): this {
     this.ensure(2);
     this.dv.setUint16(this.pos, value);
@@ -42,6 +44,7 @@ export class ByteWriter {
     return this;
   }
 
+  /** Appends a big-endian 32-bit unsigned integer. */
   uint32(value: number): this {
     this.ensure(4);
     this.dv.setUint32(this.pos, value);
@@ -49,6 +52,7 @@ export class ByteWriter {
     return this;
   }
 
+  /** Appends a copy of `value` (one bulk copy, no per-byte loop). */
   bytes(value: Uint8Array): this {
     this.ensure(value.length);
     this.buf.set(value, this.pos);

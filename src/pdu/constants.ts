@@ -142,6 +142,7 @@ export const PDU_ERROR_CODE = {
   PDV_LENGTH_TOO_SHORT: 'PDV_LENGTH_TOO_SHORT',
   PDV_OVERRUN: 'PDV_OVERRUN',
   PDV_LENGTH_MISMATCH: 'PDV_LENGTH_MISMATCH',
+  /** A non-protocol exception inside the reader (a bug); still carries A-ABORT (2, 6). */
   READER_FAILED: 'READER_FAILED',
 } as const;
 

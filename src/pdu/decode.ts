@@ -119,7 +119,7 @@ function decodeBody(type: number, r: ByteReader): Pdu {
  * A-ASSOCIATE-RQ/AC (PS3.8 Tables 9-11, 9-17): fixed fields then items 10H, 20H/21H…, 50H.
  * Items of unknown (or other-PDU) types are skipped (§9.3.1); a second 10H or 50H is rejected.
  */
-function decodeAssociate<K extends 'A-ASSOCIATE-RQ' | 'A-ASSOCIATE-AC'>(r: ByteReader, type: K): AssociateRqPdu | AssociateAcPdu {
+function decodeAssociate(r: ByteReader, type: 'A-ASSOCIATE-RQ' | 'A-ASSOCIATE-AC'): AssociateRqPdu | AssociateAcPdu {
   const protocolVersion = r.uint16('protocol-version');
   r.skip(2, 'reserved');
   const calledAeTitle = decodeAeTitle(r.view(16, 'called-AE-title'));
