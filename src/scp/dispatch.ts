@@ -56,34 +56,35 @@ async function dispatch(association: Association, message: IncomingMessage, hand
     peerAeTitle: association.peerAeTitle,
     signal: association.dimse.cancelSignal(messageId),
   };
+  // `await` inside try matters: finally must run after the operation, not when its promise is made.
   try {
     const sopClass = command.AffectedSOPClassUID ?? command.RequestedSOPClassUID;
     // C-services must name the context's SOP class; N-services may name a class of a meta SOP class.
     const mismatch = field < 0x0100 && sopClass !== context.abstractSyntax;
     if (mismatch || !association.mayActAs(context, 'scp')) {
       await message.datasetStream?.cancel();
-      return respond(association, ctx.contextId, command, { Status: REFUSED_SOP_CLASS });
+      return await respond(association, ctx.contextId, command, { Status: REFUSED_SOP_CLASS });
     }
     switch (field) {
       case CommandField['C-ECHO-RQ']:
-        return respond(association, ctx.contextId, command, statusFields(await echo(handlers, ctx)));
+        return await respond(association, ctx.contextId, command, statusFields(await echo(handlers, ctx)));
       case CommandField['C-STORE-RQ']:
-        return serveStore(message, ctx, handlers);
+        return await serveStore(message, ctx, handlers);
       case CommandField['C-FIND-RQ']:
-        return serveFind(message, ctx, handlers);
+        return await serveFind(message, ctx, handlers);
       case CommandField['C-GET-RQ']:
-        return serveGet(message, ctx, handlers);
+        return await serveGet(message, ctx, handlers);
       case CommandField['C-MOVE-RQ']:
-        return serveMove(message, ctx, handlers);
+        return await serveMove(message, ctx, handlers);
       case CommandField['N-GET-RQ']:
       case CommandField['N-SET-RQ']:
       case CommandField['N-ACTION-RQ']:
       case CommandField['N-CREATE-RQ']:
       case CommandField['N-DELETE-RQ']:
       case CommandField['N-EVENT-REPORT-RQ']:
-        return serveN(message, ctx, handlers);
+        return await serveN(message, ctx, handlers);
       default:
-        return respond(association, ctx.contextId, command, { Status: UNRECOGNIZED_OPERATION });
+        return await respond(association, ctx.contextId, command, { Status: UNRECOGNIZED_OPERATION });
     }
   } finally {
     association.dimse.endOperation(messageId);

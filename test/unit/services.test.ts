@@ -1,0 +1,245 @@
+/**
+ * DIMSE-C and DIMSE-N services end to end over memory pairs: C-FIND (with cancel), C-GET
+ * (sub-operations on the same association), C-MOVE (sub-association), N-GET/N-ACTION/N-EVENT-REPORT,
+ * and the timeouts (ACSE, DIMSE, network).
+ */
+import { describe, expect, it } from 'vitest';
+import { createMemoryPair } from '../../adapters/memory';
+import { ApplicationEntity } from '../../src/ae';
+import type { Association } from '../../src/association';
+import { TimeoutError } from '../../src/errors';
+import type { ScpHandlers } from '../../src/scp/types';
+import type { StoreInput } from '../../src/scu/store';
+
+const VERIFICATION = '1.2.840.10008.1.1';
+const CT = '1.2.840.10008.5.1.4.1.1.2';
+const STUDY_FIND = '1.2.840.10008.5.1.4.1.2.2.1';
+const STUDY_GET = '1.2.840.10008.5.1.4.1.2.2.3';
+const STUDY_MOVE = '1.2.840.10008.5.1.4.1.2.2.2';
+const DISPLAY = '1.2.840.10008.5.1.1.40';
+const EXPLICIT = '1.2.840.10008.1.2.1';
+
+const instance = (n: number): StoreInput => ({
+  dataset: { SOPClassUID: CT, SOPInstanceUID: `1.2.3.${n}`, PatientName: `P^${n}`, Modality: 'CT' },
+});
+
+async function pairUp(scp: ApplicationEntity, handlers: ScpHandlers, scu: ApplicationEntity): Promise<Association> {
+  const [a, b] = createMemoryPair();
+  void scp.handle(b, handlers);
+  return scu.associate(a, { calledAeTitle: scp.options.aeTitle });
+}
+
+describe('C-FIND', () => {
+  const matches = Array.from({ length: 5 }, (_, i) => ({ PatientName: `DOE^${i}`, StudyInstanceUID: `1.2.${i}`, QueryRetrieveLevel: 'STUDY' }));
+  const scp = () => new ApplicationEntity({ aeTitle: 'QR' }).addSupportedContext(STUDY_FIND);
+  const scu = () => new ApplicationEntity({ aeTitle: 'SCU' }).addRequestedContext(STUDY_FIND);
+
+  it('yields each match as Pending, then Success', async () => {
+    let query: Record<string, unknown> = {};
+    const assoc = await pairUp(scp(), {
+      async *cFind(rq) {
+        query = rq.identifier;
+        yield* matches;
+      },
+    }, scu());
+    const results = [];
+    for await (const r of assoc.cFind({ QueryRetrieveLevel: 'STUDY', PatientName: 'DOE*' }, { model: 'study' })) results.push(r);
+    expect(query).toMatchObject({ QueryRetrieveLevel: 'STUDY', PatientName: [{ Alphabetic: 'DOE*' }] });
+    expect(results.map((r) => r.category)).toEqual(['Pending', 'Pending', 'Pending', 'Pending', 'Pending', 'Success']);
+    expect(results[2]!.identifier).toMatchObject({ PatientName: [{ Alphabetic: 'DOE^2' }] });
+    await assoc.release();
+  });
+
+  it('an aborted signal sends C-CANCEL; the SCP sees it and the iteration ends with Cancel', async () => {
+    let scpSawCancel = false;
+    const assoc = await pairUp(scp(), {
+      async *cFind(_rq, ctx) {
+        for (let i = 0; ; i++) {
+          if (ctx.signal.aborted) {
+            scpSawCancel = true;
+            return;
+          }
+          yield { PatientName: `N^${i}` };
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      },
+    }, scu());
+    const controller = new AbortController();
+    const statuses: string[] = [];
+    for await (const r of assoc.cFind({ QueryRetrieveLevel: 'STUDY' }, { model: 'study', signal: controller.signal })) {
+      statuses.push(r.category);
+      if (statuses.length === 3) controller.abort();
+    }
+    expect(statuses.slice(0, 3)).toEqual(['Pending', 'Pending', 'Pending']);
+    expect(statuses.at(-1)).toBe('Cancel');
+    expect(scpSawCancel).toBe(true);
+    // The association is still usable.
+    const again = [];
+    for await (const r of assoc.cFind({}, { model: 'study', timeoutMs: 2000 })) {
+      again.push(r);
+      if (again.length === 2) break; // break also cancels
+    }
+    await assoc.release();
+  });
+
+  it('a handler that throws gives a failure status, and the association goes on', async () => {
+    const assoc = await pairUp(scp(), {
+      // eslint-disable-next-line require-yield
+      async *cFind() {
+        throw new Error('database down');
+      },
+    }, scu());
+    const results = [];
+    for await (const r of assoc.cFind({}, { model: 'study' })) results.push(r);
+    expect(results).toHaveLength(1);
+    expect(results[0]!.category).toBe('Failure');
+    expect(results[0]!.command.ErrorComment).toContain('database down');
+    await assoc.release();
+  });
+});
+
+describe('C-GET', () => {
+  it('performs C-STORE sub-operations on the same association and reports progress', async () => {
+    const scp = new ApplicationEntity({ aeTitle: 'QR' }).addSupportedContext(STUDY_GET).addSupportedContext(CT, [EXPLICIT], { scuRole: true, scpRole: true });
+    const scu = new ApplicationEntity({ aeTitle: 'SCU' }).addRequestedContext(STUDY_GET).addRequestedContext(CT, [EXPLICIT], { scuRole: false, scpRole: true });
+    const assoc = await pairUp(scp, { cGet: () => [instance(1), instance(2), instance(3)] }, scu);
+    const stored: string[] = [];
+    const progress = [];
+    for await (const p of assoc.cGet({ QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '1.2' }, {
+      model: 'study',
+      onStore: async (rq) => {
+        const ds = await rq.dataset();
+        stored.push(String(ds.SOPInstanceUID));
+        return ds.SOPInstanceUID === '1.2.3.2' ? 0xa700 : 0;
+      },
+    })) progress.push(p);
+    expect(stored).toEqual(['1.2.3.1', '1.2.3.2', '1.2.3.3']);
+    expect(progress.map((p) => [p.category, p.remaining])).toEqual([
+      ['Pending', 2],
+      ['Pending', 1],
+      ['Warning', undefined],
+    ]);
+    expect(progress.at(-1)).toMatchObject({ status: 0xb000, completed: 2, failed: 1, warning: 0 });
+    expect(progress.at(-1)!.identifier).toMatchObject({ FailedSOPInstanceUIDList: '1.2.3.2' });
+    await assoc.release();
+  });
+
+  it('without the SCP role for the storage class every sub-operation fails', async () => {
+    const scp = new ApplicationEntity({ aeTitle: 'QR' }).addSupportedContext(STUDY_GET).addSupportedContext(CT, [EXPLICIT]);
+    const scu = new ApplicationEntity({ aeTitle: 'SCU' }).addRequestedContext(STUDY_GET).addRequestedContext(CT, [EXPLICIT]);
+    const assoc = await pairUp(scp, { cGet: () => [instance(1)] }, scu);
+    const progress = [];
+    for await (const p of assoc.cGet({ QueryRetrieveLevel: 'STUDY' }, { model: 'study' })) progress.push(p);
+    expect(progress.at(-1)).toMatchObject({ status: 0xa702, failed: 1 });
+    await assoc.release();
+  });
+});
+
+describe('C-MOVE', () => {
+  it('opens a sub-association to the destination and stores there', async () => {
+    const received: string[] = [];
+    const destination = new ApplicationEntity({ aeTitle: 'DEST' }).addSupportedContext(CT, [EXPLICIT]);
+    const qr = new ApplicationEntity({ aeTitle: 'QR' }).addSupportedContext(STUDY_MOVE);
+    const scu = new ApplicationEntity({ aeTitle: 'SCU' }).addRequestedContext(STUDY_MOVE);
+    const assoc = await pairUp(qr, {
+      cMove: (rq) => {
+        if (rq.destination !== 'DEST') return 0xa801;
+        return {
+          destination: {
+            aeTitle: 'DEST',
+            connect: async () => {
+              const [a, b] = createMemoryPair();
+              void destination.handle(b, {
+                cStore: async (store) => {
+                  received.push(`${store.sopInstanceUid} from ${store.moveOriginator?.aeTitle}`);
+                  await store.bytes();
+                  return 0;
+                },
+              });
+              return a;
+            },
+          },
+          instances: [instance(1), instance(2)],
+        };
+      },
+    }, scu);
+    const progress = [];
+    for await (const p of assoc.cMove({ QueryRetrieveLevel: 'STUDY' }, 'DEST', { model: 'study' })) progress.push(p);
+    expect(received).toEqual(['1.2.3.1 from SCU', '1.2.3.2 from SCU']);
+    expect(progress.at(-1)).toMatchObject({ status: 0, completed: 2, failed: 0 });
+    const unknown = [];
+    for await (const p of assoc.cMove({ QueryRetrieveLevel: 'STUDY' }, 'NOWHERE', { model: 'study' })) unknown.push(p);
+    expect(unknown.map((p) => p.status)).toEqual([0xa801]);
+    await assoc.release();
+  });
+});
+
+describe('DIMSE-N', () => {
+  it('N-GET of the Display System well-known instance returns the requested attributes', async () => {
+    const scp = new ApplicationEntity({ aeTitle: 'DISPLAY' }).addSupportedContext(DISPLAY);
+    const scu = new ApplicationEntity({ aeTitle: 'SCU' }).addRequestedContext(DISPLAY);
+    let asked: number[] = [];
+    const assoc = await pairUp(scp, {
+      nGet: (rq) => {
+        asked = rq.attributes;
+        return { status: 0, dataset: { Manufacturer: 'netdicom', SOPClassUID: rq.sopClassUid, SOPInstanceUID: rq.sopInstanceUid } };
+      },
+    }, scu);
+    const result = await assoc.nGet(DISPLAY, '1.2.840.10008.5.1.1.40.1', [0x00080070]);
+    expect(asked).toEqual([0x00080070]);
+    expect(result.status).toBe(0);
+    expect(result.dataset).toMatchObject({ Manufacturer: 'netdicom' });
+    expect(result.command.AffectedSOPInstanceUID).toBe('1.2.840.10008.5.1.1.40.1');
+    await assoc.release();
+  });
+
+  it('N-ACTION, N-CREATE, N-SET, N-DELETE and N-EVENT-REPORT reach their handlers', async () => {
+    const MPPS = '1.2.840.10008.3.1.2.3.3';
+    const seen: string[] = [];
+    const scp = new ApplicationEntity({ aeTitle: 'SCP' }).addSupportedContext(MPPS);
+    const scu = new ApplicationEntity({ aeTitle: 'SCU' }).addRequestedContext(MPPS);
+    const answer = (name: string) => (rq: { typeId?: number }) => (seen.push(`${name}${rq.typeId ?? ''}`), { status: 0 });
+    const assoc = await pairUp(scp, {
+      nCreate: () => (seen.push('create'), { status: 0, sopInstanceUid: '1.2.99' }),
+      nSet: answer('set'),
+      nAction: answer('action'),
+      nDelete: answer('delete'),
+      nEventReport: answer('event'),
+    }, scu);
+    const created = await assoc.nCreate(MPPS, undefined, { PerformedProcedureStepStatus: 'IN PROGRESS' });
+    expect(created.command.AffectedSOPInstanceUID).toBe('1.2.99');
+    await assoc.nSet(MPPS, '1.2.99', { PerformedProcedureStepStatus: 'COMPLETED' });
+    await assoc.nAction(MPPS, '1.2.99', 1);
+    await assoc.nDelete(MPPS, '1.2.99');
+    expect(seen).toEqual(['create', 'set', 'action1', 'delete']);
+    // Unhandled services answer a failure, not silence.
+    const scp2 = new ApplicationEntity({ aeTitle: 'SCP' }).addSupportedContext(MPPS);
+    const other = await pairUp(scp2, {}, scu);
+    expect((await other.nGet(MPPS, '1.2.99')).status).toBe(0x0211);
+    await Promise.all([assoc.release(), other.release()]);
+  });
+});
+
+describe('timeouts', () => {
+  it('ACSE: no answer to the A-ASSOCIATE-RQ → TimeoutError and the transport is closed', async () => {
+    const [a] = createMemoryPair();
+    const scu = new ApplicationEntity({ aeTitle: 'SCU', acseTimeoutMs: 50, abortLingerMs: 50 }).addRequestedContext(VERIFICATION);
+    await expect(scu.associate(a)).rejects.toBeInstanceOf(TimeoutError);
+  });
+
+  it('DIMSE: a response that never comes → TimeoutError', async () => {
+    const scp = new ApplicationEntity({ aeTitle: 'SCP' }).addSupportedContext(VERIFICATION);
+    const scu = new ApplicationEntity({ aeTitle: 'SCU', dimseTimeoutMs: 50 }).addRequestedContext(VERIFICATION);
+    const assoc = await pairUp(scp, { cEcho: () => new Promise(() => {}) }, scu);
+    await expect(assoc.cEcho()).rejects.toMatchObject({ timeout: 'dimse' });
+    await assoc.abort();
+  });
+
+  it('network: an idle association is aborted', async () => {
+    const scp = new ApplicationEntity({ aeTitle: 'SCP', networkTimeoutMs: 60 }).addSupportedContext(VERIFICATION);
+    const scu = new ApplicationEntity({ aeTitle: 'SCU' }).addRequestedContext(VERIFICATION);
+    const assoc = await pairUp(scp, {}, scu);
+    const info = await assoc.closed;
+    expect(info.reason).toBe('aborted');
+  });
+});
