@@ -56,8 +56,6 @@ function loadBundle(withStreams: boolean): vm.Context {
 }
 
 const built = existsSync(bundlePath);
-const probe = built ? loadBundle(true) : undefined;
-const hasApi = probe !== undefined && vm.runInContext("typeof netdicom.ApplicationEntity === 'function'", probe) === true;
 
 /** The in-memory C-ECHO from the README, run inside the context through the global. */
 const ECHO_SCRIPT = `(async () => {
@@ -116,8 +114,9 @@ describe('IIFE bundle in a web-only vm context', () => {
       expect(got).toBe('1,2,3,4,5');
     });
 
-    it.skipIf(!hasApi)(`runs a C-ECHO through the global API (${label})`, async () => {
+    it.skipIf(!built)(`runs a C-ECHO through the global API (${label})`, async () => {
       const context = loadBundle(withStreams);
+      expect(vm.runInContext('typeof netdicom.ApplicationEntity', context)).toBe('function');
       expect(await vm.runInContext(ECHO_SCRIPT, context)).toBe(0);
     });
   }
