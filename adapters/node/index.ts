@@ -6,3 +6,4 @@ export { connectTls, listenTls, type TlsConnectOptions, type TlsListenOptions } 
 export type { NodeListener } from './listener';
 export type { DialOptions } from './connect';
 export { socketTransport, type SocketTransportOptions } from './socket-transport';
+export { createFsStore, safeFileName, type FsStore, type FsStoreOptions, type StoredInfo } from './fs-store';

@@ -1,0 +1,200 @@
+/**
+ * An on-disk C-STORE sink (PS3.4 Annex B, PS3.10 §7.1): each instance becomes a Part 10 file in
+ * one directory. The data set is streamed to a temporary file in that directory, fsynced, and
+ * renamed to its final name only once the whole data set arrived, so a file under a final name
+ * is always complete (reliability.md P-01..P-06, X-01, X-05).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { writePart10 } from '../../src/dataset/codec';
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../../src/options';
+import type { RequestContext, StatusResult, StoreRequest } from '../../src/scp/types';
+
+/** Failure: out of resources (PS3.4 B.2.3) — disk full, read-only, permission denied. */
+export const OUT_OF_RESOURCES = 0xa700;
+/** Failure: cannot understand (PS3.4 B.2.3) — used when the association ends mid-data set. */
+export const CANNOT_UNDERSTAND = 0xc000;
+
+/** Suffix of temporary files; {@link FsStore.sweep} removes leftovers of a crashed run. */
+export const TEMP_SUFFIX = '.netdicom-part';
+
+/** Bytes gathered before one `writev`: fewer system calls than one write per PDV fragment. */
+const WRITE_BATCH = 1024 * 1024;
+/** …and at most this many buffers per `writev` (below IOV_MAX, 1024 on Linux). */
+const MAX_BUFFERS = 512;
+
+/** What {@link createFsStore} is told. */
+export interface FsStoreOptions {
+  /** Output directory (created if missing). */
+  directory: string;
+  /** Receive and discard every data set (answers success, writes nothing). */
+  ignore?: boolean;
+  /** fsync each file before the rename (default true): a success status then means durable. */
+  fsync?: boolean;
+  /** (0002,0012) and (0002,0013) written in the File Meta Information. */
+  implementationClassUid?: string;
+  implementationVersionName?: string;
+  /** Called after each instance is stored (or discarded, with `path` undefined). */
+  onStored?(info: StoredInfo): void;
+  /** Called when an instance could not be stored. */
+  onFailed?(info: { sopInstanceUid: string; error: unknown; status: number }): void;
+}
+
+/** One stored instance. */
+export interface StoredInfo {
+  readonly sopClassUid: string;
+  readonly sopInstanceUid: string;
+  readonly transferSyntax: string;
+  readonly callingAeTitle: string;
+  /** Data set bytes received (without the meta group). */
+  readonly bytes: number;
+  /** Final path; undefined in ignore mode. */
+  readonly path?: string;
+}
+
+/** A C-STORE handler (`ScpHandlers.cStore`) that writes into a directory. */
+export interface FsStore {
+  readonly directory: string;
+  /** The handler: pass it as `{ cStore: store.cStore }`. */
+  cStore(request: StoreRequest, ctx: RequestContext): Promise<StatusResult>;
+  /** Deletes temporary files left by a previous run that was killed (call at start only). Returns how many. */
+  sweep(): number;
+  /** The file name an instance would get (exposed for tests and tools). */
+  fileName(sopInstanceUid: string): string;
+}
+
+/** A well-formed UID (PS3.5 §9.1): digits and dots only, no empty component, at most 64 characters. */
+const UID_SHAPE = /^[0-9]+(\.[0-9]+)*$/;
+
+/**
+ * The file name for a SOP Instance UID from the network. A well-formed UID is used as-is (it can
+ * contain only digits and dots, never a separator, and `.dcm` makes "." and ".." impossible);
+ * anything else becomes a hash of it, so two different hostile values never share a name.
+ */
+export function safeFileName(sopInstanceUid: string): string {
+  if (sopInstanceUid.length <= 64 && UID_SHAPE.test(sopInstanceUid)) return `${sopInstanceUid}.dcm`;
+  return `x${createHash('sha256').update(sopInstanceUid, 'utf8').digest('hex').slice(0, 40)}.dcm`;
+}
+
+/** Creates an on-disk store; the directory is created now so configuration errors show at start. */
+export function createFsStore(options: FsStoreOptions): FsStore {
+  mkdirSync(options.directory, { recursive: true });
+  // Resolve symlinks once: containment checks compare against the real directory.
+  const directory = realpathSync(options.directory);
+  const fsync = options.fsync ?? true;
+
+  const finalPath = (uid: string): string => {
+    const name = safeFileName(uid);
+    const full = path.resolve(directory, name);
+    const rel = path.relative(directory, full);
+    if (path.dirname(full) !== directory || rel !== name || path.isAbsolute(rel)) {
+      throw new Error(`refusing file name outside ${directory}: ${JSON.stringify(uid)}`);
+    }
+    return full;
+  };
+
+  async function receive(request: StoreRequest, ctx: RequestContext): Promise<StatusResult> {
+    const info = {
+      sopClassUid: request.sopClassUid,
+      sopInstanceUid: request.sopInstanceUid,
+      transferSyntax: request.transferSyntax,
+      callingAeTitle: ctx.peerAeTitle,
+    };
+    if (options.ignore) {
+      let bytes = 0;
+      const reader = request.data.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        bytes += value.byteLength;
+      }
+      options.onStored?.({ ...info, bytes });
+      return 0x0000;
+    }
+    const target = finalPath(request.sopInstanceUid);
+    const temp = path.join(directory, `.${randomBytes(8).toString('hex')}${TEMP_SUFFIX}`);
+    let phase: 'disk' | 'network' = 'disk';
+    let handle: Awaited<ReturnType<typeof open>> | undefined;
+    try {
+      // 'wx' = O_CREAT|O_EXCL: never follows or reuses a pre-planted file (X-05).
+      handle = await open(temp, 'wx', 0o644);
+      const [preamble, meta] = writePart10({
+        sopClassUid: request.sopClassUid,
+        sopInstanceUid: request.sopInstanceUid,
+        transferSyntaxUid: request.transferSyntax,
+        dataset: new Uint8Array(0),
+        implementationClassUid: options.implementationClassUid ?? IMPLEMENTATION_CLASS_UID,
+        implementationVersionName: options.implementationVersionName ?? IMPLEMENTATION_VERSION_NAME,
+        sourceAeTitle: ctx.peerAeTitle.trim() || undefined,
+      });
+      let batch: Uint8Array[] = [preamble!, meta!];
+      let batched = preamble!.byteLength + meta!.byteLength;
+      let bytes = 0;
+      const reader = request.data.getReader();
+      for (;;) {
+        phase = 'network';
+        const { done, value } = await reader.read();
+        phase = 'disk';
+        if (!done) {
+          batch.push(value);
+          batched += value.byteLength;
+          bytes += value.byteLength;
+        }
+        if (batched >= WRITE_BATCH || batch.length >= MAX_BUFFERS || (done && batched > 0)) {
+          await writeAll(handle, batch);
+          batch = [];
+          batched = 0;
+        }
+        if (done) break;
+      }
+      if (fsync) await handle.sync();
+      await handle.close();
+      handle = undefined;
+      await rename(temp, target);
+      options.onStored?.({ ...info, bytes, path: target });
+      return 0x0000;
+    } catch (error) {
+      await handle?.close().catch(() => {});
+      await rm(temp, { force: true }).catch(() => {});
+      const status = phase === 'network' ? CANNOT_UNDERSTAND : OUT_OF_RESOURCES;
+      options.onFailed?.({ sopInstanceUid: request.sopInstanceUid, error, status });
+      const message = error instanceof Error ? error.message : String(error);
+      return { status, errorComment: message.slice(0, 64) };
+    }
+  }
+
+  return {
+    directory,
+    cStore: receive,
+    fileName: safeFileName,
+    sweep() {
+      let removed = 0;
+      for (const name of readdirSync(directory)) {
+        if (!name.startsWith('.') || !name.endsWith(TEMP_SUFFIX)) continue;
+        rmSync(path.join(directory, name), { force: true });
+        removed++;
+      }
+      return removed;
+    },
+  };
+}
+
+/** Writes every chunk, retrying short writes (`writev` may write less than asked). */
+async function writeAll(handle: Awaited<ReturnType<typeof open>>, chunks: Uint8Array[]): Promise<void> {
+  let pending = chunks;
+  while (pending.length > 0) {
+    const { bytesWritten } = await handle.writev(pending);
+    let skip = bytesWritten;
+    const rest: Uint8Array[] = [];
+    for (const c of pending) {
+      if (skip >= c.byteLength) skip -= c.byteLength;
+      else {
+        rest.push(skip > 0 ? c.subarray(skip) : c);
+        skip = 0;
+      }
+    }
+    pending = rest;
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * The on-disk C-STORE sink over a memory pair: complete Part 10 files only, nothing left after an
+ * abort, disk errors answered 0xA700, hostile SOP Instance UIDs never escape the directory.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMemoryPair, type MemoryPairOptions } from '../../adapters/memory';
+import { createFsStore, safeFileName, type FsStore, type FsStoreOptions } from '../../adapters/node/fs-store';
+import { ApplicationEntity } from '../../src/ae';
+import { readPart10 } from '../../src/dataset/codec';
+import type { StatusResult } from '../../src/scp/types';
+import { sha256 } from '../helpers/bytes';
+import { CT_IMAGE_STORAGE as CT, EXPLICIT_LE, IMPLICIT_LE, ctPart10 } from '../helpers/ct-instance';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const d = mkdtempSync(path.join(tmpdir(), 'netdicom-fs-store-'));
+  dirs.push(d);
+  return d;
+}
+
+/** An SCP with an FsStore on one end of a memory pair; `pending` holds every handler run. */
+async function setup(store: FsStore, pair: MemoryPairOptions = {}) {
+  const [a, b] = createMemoryPair(pair);
+  const pending: Promise<StatusResult>[] = [];
+  const scp = new ApplicationEntity({ aeTitle: 'STORESCP' }).addSupportedContext(CT, [EXPLICIT_LE, IMPLICIT_LE]);
+  const served = scp.handle(b, {
+    cStore: (rq, ctx) => {
+      const p = store.cStore(rq, ctx);
+      pending.push(p);
+      return p;
+    },
+  });
+  const scu = new ApplicationEntity({ aeTitle: 'STORESCU' }).addRequestedContext(CT, [EXPLICIT_LE]);
+  const assoc = await scu.associate(a, { calledAeTitle: 'STORESCP' });
+  return { assoc, served, pending };
+}
+
+function storeIn(dir: string, options: Partial<FsStoreOptions> = {}): FsStore {
+  return createFsStore({ directory: dir, fsync: false, ...options });
+}
+
+describe('createFsStore', () => {
+  it('writes a valid Part 10 file whose data set is byte-identical', async () => {
+    const dir = tempDir();
+    const stored: string[] = [];
+    const store = storeIn(dir, { fsync: true, onStored: (i) => stored.push(i.path!) });
+    const uid = '1.2.826.0.1.3680043.9.7433.3.1';
+    const { file, dataset } = ctPart10({ sopInstanceUid: uid, rows: 1024, columns: 1024 }); // 2 MiB pixel data
+    const { assoc } = await setup(store);
+    const rsp = await assoc.cStore({ part10: file });
+    expect(rsp.status).toBe(0);
+    await assoc.release();
+    expect(readdirSync(store.directory)).toEqual([`${uid}.dcm`]);
+    expect(stored).toEqual([path.join(store.directory, `${uid}.dcm`)]);
+    const back = readPart10(new Uint8Array(readFileSync(stored[0]!)));
+    expect(back.sopClassUid).toBe(CT);
+    expect(back.sopInstanceUid).toBe(uid);
+    expect(back.transferSyntaxUid).toBe(EXPLICIT_LE);
+    expect(back.meta.SourceApplicationEntityTitle).toBe('STORESCU');
+    expect(typeof back.meta.ImplementationClassUID).toBe('string');
+    expect(back.dataset.byteLength).toBe(dataset.byteLength);
+    expect(sha256(back.dataset)).toBe(sha256(dataset));
+  });
+
+  it('stores the same instance twice by replacing it atomically', async () => {
+    const store = storeIn(tempDir());
+    const { file } = ctPart10({ sopInstanceUid: '1.2.3.4' });
+    const { assoc } = await setup(store);
+    expect((await assoc.cStore({ part10: file })).status).toBe(0);
+    expect((await assoc.cStore({ part10: file })).status).toBe(0);
+    await assoc.release();
+    expect(readdirSync(store.directory)).toEqual(['1.2.3.4.dcm']);
+  });
+
+  it('leaves no file and no temp file when the association is aborted mid data set', async () => {
+    const store = storeIn(tempDir());
+    const { dataset } = ctPart10({ sopInstanceUid: '1.2.3.5', rows: 1024, columns: 1024 });
+    const { assoc, served, pending } = await setup(store);
+    // Send half the data set, then stall and abort.
+    let release!: () => void;
+    const stalled = new Promise<void>((r) => (release = r));
+    async function* halfThenStall() {
+      yield dataset.subarray(0, dataset.byteLength >> 1);
+      await stalled;
+    }
+    const sending = assoc
+      .cStore({ sopClassUid: CT, sopInstanceUid: '1.2.3.5', transferSyntaxUid: EXPLICIT_LE, data: halfThenStall() })
+      .catch((e) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    await assoc.abort();
+    release();
+    await sending;
+    expect((await served).reason).toBe('aborted');
+    const results = await Promise.all(pending);
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ status: expect.any(Number) });
+    expect((results[0] as { status: number }).status).not.toBe(0);
+    expect(readdirSync(store.directory)).toEqual([]);
+  });
+
+  it('leaves nothing when the connection is reset mid data set', async () => {
+    const store = storeIn(tempDir());
+    const { file } = ctPart10({ sopInstanceUid: '1.2.3.6', rows: 1024, columns: 1024 });
+    const { assoc, served, pending } = await setup(store, { cutAfterBytes: { bytes: 1024 * 1024, from: 0 } });
+    await expect(assoc.cStore({ part10: file })).rejects.toThrow();
+    await served;
+    await Promise.all(pending);
+    expect(pending).toHaveLength(1);
+    expect(readdirSync(store.directory)).toEqual([]);
+  });
+
+  it('answers 0xA700 on a disk error and the association goes on', async () => {
+    const dir = tempDir();
+    const store = storeIn(path.join(dir, 'out'));
+    rmSync(store.directory, { recursive: true }); // every open now fails with ENOENT
+    const { assoc } = await setup(store);
+    const rsp = await assoc.cStore({ part10: ctPart10({ sopInstanceUid: '1.2.3.7' }).file });
+    expect(rsp.status).toBe(0xa700);
+    mkdirSync(store.directory);
+    expect((await assoc.cStore({ part10: ctPart10({ sopInstanceUid: '1.2.3.8' }).file })).status).toBe(0);
+    await assoc.release();
+    expect(readdirSync(store.directory)).toEqual(['1.2.3.8.dcm']);
+  });
+
+  it('ignore mode receives, answers success and writes nothing', async () => {
+    const seen: number[] = [];
+    const store = storeIn(tempDir(), { ignore: true, onStored: (i) => seen.push(i.bytes) });
+    const { file, dataset } = ctPart10({ sopInstanceUid: '1.2.3.9', rows: 256, columns: 256 });
+    const { assoc } = await setup(store);
+    expect((await assoc.cStore({ part10: file })).status).toBe(0);
+    await assoc.release();
+    expect(seen).toEqual([dataset.byteLength]);
+    expect(readdirSync(store.directory)).toEqual([]);
+  });
+
+  it('sweeps temp files left by a killed run', () => {
+    const store = storeIn(tempDir());
+    mkdirSync(path.join(store.directory, 'keep'));
+    const temp = path.join(store.directory, '.0123456789abcdef.netdicom-part');
+    writeFileSync(temp, 'partial');
+    expect(store.sweep()).toBe(1);
+    expect(readdirSync(store.directory)).toEqual(['keep']);
+  });
+});
+
+describe('file names from hostile SOP Instance UIDs (X-01, X-02)', () => {
+  const hostile = [
+    '../../x',
+    '..',
+    '.',
+    '/etc/passwd',
+    '..\\..\\x',
+    'C:\\x',
+    '1.2.3/../../x',
+    '1.2.3\u0000.dcm',
+    '-rf',
+    'CON',
+    'NUL',
+    '1.2.3.',
+    '1..2',
+    '1'.repeat(65),
+    '1.2.'.repeat(2560),
+  ];
+
+  it('safeFileName keeps well-formed UIDs and hashes everything else', () => {
+    expect(safeFileName('1.2.840.10008.5.1.4.1.1.2')).toBe('1.2.840.10008.5.1.4.1.1.2.dcm');
+    const names = hostile.map(safeFileName);
+    for (const n of names) expect(n).toMatch(/^x[0-9a-f]{40}\.dcm$/);
+    expect(new Set(names).size).toBe(hostile.length);
+  });
+
+  it('never writes outside the output directory', async () => {
+    const parent = tempDir();
+    const store = storeIn(path.join(parent, 'out'));
+    const { assoc } = await setup(store);
+    const { dataset } = ctPart10({ sopInstanceUid: '1.2.3' });
+    for (const uid of hostile) {
+      const rsp = await assoc.cStore({ sopClassUid: CT, sopInstanceUid: uid, transferSyntaxUid: EXPLICIT_LE, data: dataset });
+      expect(rsp.status, uid).toBe(0);
+    }
+    await assoc.release();
+    expect(readdirSync(parent)).toEqual(['out']);
+    const files = readdirSync(store.directory);
+    expect(files).toHaveLength(hostile.length);
+    for (const f of files) expect(f).toMatch(/^x[0-9a-f]{40}\.dcm$/);
+  });
+});
