@@ -41,3 +41,4 @@ export * from './dataset';
 export { encodePdu } from './pdu/encode';
 export { decodePdu } from './pdu/decode';
 export { PduReader } from './pdu/reader';
+export { matchesQuery, projectResponse, type MatchOptions } from './services/query-matching';

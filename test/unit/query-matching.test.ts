@@ -1,0 +1,230 @@
+/**
+ * PS3.4 C.2.2.2 attribute matching and C.4.1.1.3.2 response projection, from the rules of the
+ * standard: each describe names the clause it checks.
+ */
+import { describe, expect, it } from 'vitest';
+import { decodeDataset, encodeDataset } from '../../src/dataset/codec';
+import { isRange, matchTemporal, temporalKey } from '../../src/services/date-range';
+import { keywordOf, tagOf, vrOf } from '../../src/services/dictionary';
+import { matchesQuery, projectResponse } from '../../src/services/query-matching';
+
+const study = {
+  SpecificCharacterSet: 'ISO_IR 100',
+  PatientName: [{ Alphabetic: 'Doe^John^^' }],
+  PatientID: 'PID-001',
+  PatientBirthDate: '19700315',
+  StudyInstanceUID: '1.2.840.99.1',
+  StudyDate: '20200615',
+  StudyTime: '143015.25',
+  AccessionNumber: 'ACC 1',
+  StudyDescription: 'CT Chest',
+  ModalitiesInStudy: ['CT', 'SR'],
+  NumberOfStudyRelatedInstances: 12,
+  ReferringPhysicianName: '',
+  AcquisitionDateTime: '20200615143015.250000+0100',
+};
+const match = (q: Record<string, unknown>, c: Record<string, unknown> = study) => matchesQuery(c, q);
+/** What the query looks like after the network (dcmjs decode), so tests see real shapes. */
+const wire = (q: Record<string, unknown>) => decodeDataset(encodeDataset(q, '1.2.840.10008.1.2'), '1.2.840.10008.1.2');
+
+describe('dictionary', () => {
+  it('knows VRs, tags and keywords', () => {
+    expect(vrOf('PatientName')).toBe('PN');
+    expect(vrOf('ScheduledProcedureStepSequence')).toBe('SQ');
+    expect(vrOf('NoSuchKeyword')).toBeUndefined();
+    expect(keywordOf('(0010,0010)')).toBe('PatientName');
+    expect(keywordOf('0020000d')).toBe('StudyInstanceUID');
+    expect(keywordOf(0x00080052)).toBe('QueryRetrieveLevel');
+    expect(keywordOf('zz')).toBeUndefined();
+    expect(tagOf('PatientID')).toBe(0x00100020);
+  });
+});
+
+describe('C.2.2.2.3 universal matching', () => {
+  it('a zero-length key matches every candidate, also one without the attribute', () => {
+    expect(match({ PatientID: '', StudyDate: '', PatientName: [], NumberOfStudyRelatedInstances: null, OtherPatientIDs: '' })).toBe(true);
+    expect(match(wire({ QueryRetrieveLevel: 'STUDY', PatientName: '', StudyDate: '', SeriesNumber: '' }))).toBe(true);
+  });
+  it('a lone * is universal (C.2.2.2.4), even for an empty candidate value', () => {
+    expect(match({ ReferringPhysicianName: '*', AccessionNumber: '*' })).toBe(true);
+    expect(match({ PatientName: [{ Alphabetic: '*' }] }, { PatientName: [] })).toBe(true);
+  });
+  it('QueryRetrieveLevel and SpecificCharacterSet are not matched', () => {
+    expect(match({ QueryRetrieveLevel: 'IMAGE', SpecificCharacterSet: 'ISO_IR 192' })).toBe(true);
+  });
+});
+
+describe('C.2.2.2.1 single value matching', () => {
+  it('exact and case-sensitive for non-PN VRs', () => {
+    expect(match({ PatientID: 'PID-001' })).toBe(true);
+    expect(match({ PatientID: 'pid-001' })).toBe(false);
+    expect(match({ StudyDescription: 'CT CHEST' })).toBe(false);
+    expect(match({ PatientID: 'PID-00' })).toBe(false);
+  });
+  it('padding is not significant; embedded spaces are', () => {
+    expect(match({ PatientID: 'PID-001 ' })).toBe(true);
+    expect(match({ AccessionNumber: 'ACC 1' })).toBe(true);
+    expect(match({ AccessionNumber: 'ACC1' })).toBe(false);
+  });
+  it('a key the candidate lacks matches nothing but universal', () => {
+    expect(match({ InstitutionName: 'X' })).toBe(false);
+  });
+  it('PN: Alphabetic component, case-insensitive, trailing empty components ignored', () => {
+    expect(match({ PatientName: [{ Alphabetic: 'DOE^JOHN' }] })).toBe(true);
+    expect(match({ PatientName: 'doe^john' })).toBe(true);
+    expect(match({ PatientName: 'DOE' })).toBe(false);
+    expect(match(wire({ PatientName: 'Doe^John' }))).toBe(true);
+    expect(matchesQuery(study, { PatientName: 'DOE^JOHN' }, { caseSensitiveNames: true })).toBe(false);
+  });
+  it('numbers compare by value', () => {
+    expect(match({ NumberOfStudyRelatedInstances: 12 })).toBe(true);
+    expect(match({ NumberOfStudyRelatedInstances: '12' })).toBe(true);
+    expect(match({ NumberOfStudyRelatedInstances: 11 })).toBe(false);
+  });
+  it('"" (two quotes) matches only empty values', () => {
+    expect(match({ ReferringPhysicianName: '""' })).toBe(true);
+    expect(match({ PatientID: '""' })).toBe(false);
+  });
+  it('a multi-valued candidate matches when any value does', () => {
+    expect(match({ ModalitiesInStudy: 'SR' })).toBe(true);
+    expect(match({ ModalitiesInStudy: 'MR' })).toBe(false);
+    expect(match({ ModalitiesInStudy: 'CT' }, { ModalitiesInStudy: 'CT\\MR' })).toBe(true);
+  });
+  it('a multi-valued query key matches when any of its values does', () => {
+    expect(match({ ModalitiesInStudy: ['MR', 'CT'] })).toBe(true);
+    expect(match(wire({ ModalitiesInStudy: ['MR', 'US'] }))).toBe(false);
+  });
+});
+
+describe('C.2.2.2.2 list of UID matching', () => {
+  it('matches when the candidate UID is any of the listed ones', () => {
+    expect(match({ StudyInstanceUID: ['1.2.3', '1.2.840.99.1'] })).toBe(true);
+    expect(match(wire({ StudyInstanceUID: ['1.2.3', '1.2.840.99.1'] }))).toBe(true);
+    expect(match({ StudyInstanceUID: '1.2.3\\1.2.840.99.1' })).toBe(true);
+    expect(match({ StudyInstanceUID: ['1.2.3', '1.2.4'] })).toBe(false);
+  });
+  it('UIDs are never wildcard-matched nor prefix-matched', () => {
+    expect(match({ StudyInstanceUID: '1.2.840.99.*' })).toBe(false);
+    expect(match({ StudyInstanceUID: '1.2.840.99' })).toBe(false);
+    expect(match({ SOPInstanceUID: '1.2?' }, { SOPInstanceUID: '1.2?' })).toBe(true);
+  });
+});
+
+describe('C.2.2.2.4 wild card matching', () => {
+  it('* matches any run (also none), ? one character', () => {
+    expect(match({ PatientID: 'PID*' })).toBe(true);
+    expect(match({ PatientID: '*001' })).toBe(true);
+    expect(match({ PatientID: 'PID-00?' })).toBe(true);
+    expect(match({ PatientID: 'PID-0?' })).toBe(false);
+    expect(match({ PatientID: 'PID-001*' })).toBe(true);
+    expect(match({ StudyDescription: 'CT*' })).toBe(true);
+    expect(match({ StudyDescription: 'ct*' })).toBe(false);
+  });
+  it('regular-expression characters are literal', () => {
+    expect(match({ PatientID: 'PID.001' }, { PatientID: 'PIDX001' })).toBe(false);
+    expect(match({ PatientID: '(a)*' }, { PatientID: '(a)+b' })).toBe(true);
+  });
+  it('PN wild cards on the Alphabetic component, case-insensitive', () => {
+    expect(match({ PatientName: [{ Alphabetic: 'DOE*' }] })).toBe(true);
+    expect(match(wire({ PatientName: 'do?^*' }))).toBe(true);
+    expect(match({ PatientName: [{ Alphabetic: 'SMITH*' }] })).toBe(false);
+  });
+  it('is not applied to numeric, date or UID VRs', () => {
+    expect(match({ NumberOfStudyRelatedInstances: '1*' })).toBe(false);
+    expect(match({ StudyDate: '2020*' })).toBe(false);
+  });
+});
+
+describe('C.2.2.2.5 range matching', () => {
+  it('DA: a-b inclusive, a- on or after, -b on or before', () => {
+    expect(match({ StudyDate: '20200101-20201231' })).toBe(true);
+    expect(match({ StudyDate: '20200615-20200615' })).toBe(true);
+    expect(match({ StudyDate: '20200616-' })).toBe(false);
+    expect(match({ StudyDate: '20200615-' })).toBe(true);
+    expect(match({ StudyDate: '-20200615' })).toBe(true);
+    expect(match({ StudyDate: '-20200614' })).toBe(false);
+    expect(match(wire({ StudyDate: '20200101-20201231' }))).toBe(true); // arrives padded to even length
+  });
+  it('DA single value is exact', () => {
+    expect(match({ StudyDate: '20200615' })).toBe(true);
+    expect(match({ StudyDate: '20200616' })).toBe(false);
+  });
+  it('TM ranges, partial precision: an upper bound includes its whole period', () => {
+    expect(match({ StudyTime: '1400-1500' })).toBe(true);
+    expect(match({ StudyTime: '14-14' })).toBe(true);
+    expect(match({ StudyTime: '-1430' })).toBe(true);
+    expect(match({ StudyTime: '-1429' })).toBe(false);
+    expect(match({ StudyTime: '143016-' })).toBe(false);
+    expect(match({ StudyTime: '143015.25-143015.25' })).toBe(true);
+    expect(match({ StudyTime: '14:30-' })).toBe(true);
+  });
+  it('DT ranges; an offset is not mistaken for the range dash', () => {
+    expect(isRange('DT', '20200615143015-0100')).toBe(true);
+    expect(match({ AcquisitionDateTime: '20200615-20200616' })).toBe(true);
+    expect(match({ AcquisitionDateTime: '202006151431-' })).toBe(false);
+    expect(match({ AcquisitionDateTime: '-2020' })).toBe(true);
+    expect(match({ AcquisitionDateTime: '2021-' })).toBe(false);
+  });
+  it('an unparsable candidate never matches a range', () => {
+    expect(matchTemporal('DA', '2020-', 'garbage')).toBe(false);
+    expect(matchTemporal('DA', '20200101-', '2020.06.15')).toBe(true);
+  });
+  it('keys pad with 0, upper bounds with 9', () => {
+    expect(temporalKey('TM', '14')).toBe('140000000000');
+    expect(temporalKey('TM', '14', true)).toBe('149999999999');
+    expect(temporalKey('DT', '2020', true)).toBe('20209999999999999999');
+    expect(temporalKey('DA', '2020')).toBeNull();
+  });
+});
+
+describe('C.2.2.2.6 sequence matching', () => {
+  const worklist = {
+    PatientName: 'ROE^JANE',
+    ScheduledProcedureStepSequence: [
+      { Modality: 'MR', ScheduledStationAETitle: 'MR1', ScheduledProcedureStepStartDate: '20240102' },
+      { Modality: 'CT', ScheduledStationAETitle: 'CT1', ScheduledProcedureStepStartDate: '20240103' },
+    ],
+  };
+  it('matches when one candidate item matches every key of the query item', () => {
+    expect(match({ ScheduledProcedureStepSequence: [{ Modality: 'CT', ScheduledStationAETitle: 'CT*' }] }, worklist)).toBe(true);
+    expect(match({ ScheduledProcedureStepSequence: [{ Modality: 'CT', ScheduledStationAETitle: 'MR1' }] }, worklist)).toBe(false);
+    expect(match({ ScheduledProcedureStepSequence: [{ ScheduledProcedureStepStartDate: '20240103-' }] }, worklist)).toBe(true);
+    expect(match(wire({ ScheduledProcedureStepSequence: [{ Modality: 'MR', ScheduledStationAETitle: '' }] }), worklist)).toBe(true);
+  });
+  it('zero items, or an item of empty keys, is universal; a missing sequence fails a real item', () => {
+    expect(match({ ScheduledProcedureStepSequence: [] }, worklist)).toBe(true);
+    expect(match({ ScheduledProcedureStepSequence: [{ Modality: '' }] }, { PatientName: 'X' })).toBe(true);
+    expect(match({ ScheduledProcedureStepSequence: [{ Modality: 'CT' }] }, { PatientName: 'X' })).toBe(false);
+  });
+  it('the response holds the matching items, reduced to the query item keys', () => {
+    const q = { PatientName: '', ScheduledProcedureStepSequence: [{ Modality: 'CT', ScheduledProcedureStepStartDate: '' }] };
+    expect(projectResponse(worklist, q)).toEqual({
+      PatientName: 'ROE^JANE',
+      ScheduledProcedureStepSequence: [{ Modality: 'CT', ScheduledProcedureStepStartDate: '20240103' }],
+    });
+  });
+});
+
+describe('C.4.1.1.3.2 response projection', () => {
+  it('exactly the query keys, with the candidate values (empty where it has none)', () => {
+    const q = { QueryRetrieveLevel: 'STUDY', PatientName: 'DOE*', StudyInstanceUID: '', InstitutionName: '', NumberOfStudyRelatedInstances: '', PatientBirthDate: '' };
+    const r = projectResponse(study, q);
+    expect(r).toEqual({
+      QueryRetrieveLevel: 'STUDY',
+      PatientName: [{ Alphabetic: 'Doe^John^^' }],
+      StudyInstanceUID: '1.2.840.99.1',
+      InstitutionName: '',
+      NumberOfStudyRelatedInstances: 12,
+      PatientBirthDate: '19700315',
+      SpecificCharacterSet: 'ISO_IR 100',
+    });
+    expect(r).not.toHaveProperty('PatientID');
+    // Encodes cleanly, empty values included.
+    const back = decodeDataset(encodeDataset(projectResponse({ StudyInstanceUID: '1.2' }, q), '1.2.840.10008.1.2.1'), '1.2.840.10008.1.2.1');
+    expect(back).toMatchObject({ QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '1.2', InstitutionName: '' });
+  });
+  it('never leaks dcmjs bookkeeping keys', () => {
+    const r = projectResponse({ ...study, _vrMap: {} }, { _vrMap: {}, PatientID: '' });
+    expect(Object.keys(r).sort()).toEqual(['PatientID', 'SpecificCharacterSet']);
+  });
+});
