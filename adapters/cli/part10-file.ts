@@ -1,0 +1,119 @@
+/**
+ * Part 10 files on disk for storescu: learn a file's SOP class and transfer syntax from its
+ * File Meta Information alone, and stream its data set from disk as it is sent.
+ */
+import { open, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { readPart10 } from '../../src/dataset/codec';
+
+/** What storescu needs to know about a file before sending it. */
+export interface Part10Header {
+  readonly path: string;
+  /** File size in bytes. */
+  readonly size: number;
+  readonly sopClassUid: string;
+  readonly sopInstanceUid: string;
+  readonly transferSyntaxUid: string;
+  /** Where the data set starts (just past the meta group). */
+  readonly datasetOffset: number;
+}
+
+/** First read: enough for any usual meta group; a larger one is retried with {@link MAX_META}. */
+const FIRST_READ = 16 * 1024;
+const MAX_META = 1024 * 1024;
+/** Chunk size when streaming a data set from disk: large views mean few copies downstream. */
+const STREAM_CHUNK = 1024 * 1024;
+
+/**
+ * Reads only the start of `file` (preamble, "DICM", meta group) and returns its identity, or
+ * throws with a reason when it is not a Part 10 file.
+ */
+export async function readPart10Header(file: string): Promise<Part10Header> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    for (const want of [FIRST_READ, MAX_META]) {
+      const length = Math.min(size, want);
+      const bytes = new Uint8Array(length);
+      const { bytesRead } = await handle.read(bytes, 0, length, 0);
+      const head = bytes.subarray(0, bytesRead);
+      try {
+        const p = readPart10(head);
+        return {
+          path: file,
+          size,
+          sopClassUid: p.sopClassUid,
+          sopInstanceUid: p.sopInstanceUid,
+          transferSyntaxUid: p.transferSyntaxUid,
+          datasetOffset: head.byteLength - p.dataset.byteLength,
+        };
+      } catch (error) {
+        // An overrun means the meta group is longer than what we read: read more once.
+        if (length === size || !/overruns/.test(String((error as Error).message))) throw error;
+      }
+    }
+    throw new Error('File Meta Information larger than 1 MiB');
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The file's bytes from `offset` to the end as a web ReadableStream, read from disk one chunk per
+ * pull (so memory stays bounded by the consumer's pace). `onBytes` reports each chunk read.
+ */
+export function fileStream(file: string, offset: number, onBytes?: (n: number) => void): ReadableStream<Uint8Array> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  let position = offset;
+  const closeHandle = async () => {
+    const h = handle;
+    handle = undefined;
+    await h?.close();
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      async start() {
+        handle = await open(file, 'r');
+      },
+      async pull(controller) {
+        // A fresh buffer each time: downstream keeps views of it until the PDUs are written.
+        const chunk = new Uint8Array(STREAM_CHUNK);
+        const { bytesRead } = await handle!.read(chunk, 0, STREAM_CHUNK, position);
+        if (bytesRead === 0) {
+          await closeHandle();
+          controller.close();
+          return;
+        }
+        position += bytesRead;
+        onBytes?.(bytesRead);
+        controller.enqueue(chunk.subarray(0, bytesRead));
+      },
+      cancel: closeHandle,
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/**
+ * Expands paths into files: files as given, folders listed (recursively with `recursive`),
+ * sorted for a stable order. Missing paths are reported through `warn` and skipped.
+ */
+export async function listFiles(paths: readonly string[], recursive: boolean, warn: (m: string) => void): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      if (e.isFile()) out.push(full);
+      else if (e.isDirectory() && recursive) await walk(full);
+    }
+  };
+  for (const p of paths) {
+    const info = await stat(p).catch(() => null);
+    if (!info) warn(`no such file or directory: ${p}`);
+    else if (info.isDirectory()) await walk(p);
+    else out.push(p);
+  }
+  return out;
+}

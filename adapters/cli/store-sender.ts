@@ -1,0 +1,150 @@
+/**
+ * storescu's engine: plans presentation contexts from the files' meta headers, then sends each
+ * file on as few associations as the 128-context limit allows, streaming data sets from disk.
+ * A failed file is recorded and the rest go on.
+ */
+import { readFile } from 'node:fs/promises';
+import type { ApplicationEntity } from '../../src/ae';
+import type { Association } from '../../src/association';
+import type { AssociateOptions } from '../../src/requestor';
+import type { Transport } from '../../src/transport';
+import { TransferSyntax } from '../../src/uids/transfer-syntax';
+import { fileStream, type Part10Header } from './part10-file';
+
+/** PS3.8 §9.3.2.2: presentation context IDs are odd numbers 1..255. */
+const MAX_CONTEXTS = 128;
+/** Syntaxes the core can convert between losslessly (`allowConversion`). */
+const CONVERTIBLE = new Set<string>([
+  TransferSyntax.ImplicitVRLittleEndian,
+  TransferSyntax.ExplicitVRLittleEndian,
+  TransferSyntax.ExplicitVRBigEndian,
+]);
+const FALLBACK = [TransferSyntax.ExplicitVRLittleEndian, TransferSyntax.ImplicitVRLittleEndian];
+/** Files larger than this are never loaded whole for a conversion. */
+const MAX_CONVERT_BYTES = 256 * 1024 * 1024;
+
+/** A context to propose. */
+export interface PlannedContext {
+  readonly abstractSyntax: string;
+  readonly transferSyntaxes: readonly string[];
+}
+
+/** One association's worth of work. */
+export interface Batch {
+  readonly contexts: PlannedContext[];
+  readonly files: Part10Header[];
+}
+
+/**
+ * One context per (SOP class, transfer syntax) the files are in, plus, for a class with
+ * uncompressed files, a fallback proposing Explicit and Implicit VR LE (used with conversion).
+ * Classes are kept whole within a batch; a batch never exceeds 128 contexts.
+ */
+export function planBatches(files: readonly Part10Header[]): Batch[] {
+  const byClass = new Map<string, Part10Header[]>();
+  for (const f of files) {
+    const list = byClass.get(f.sopClassUid);
+    if (list) list.push(f);
+    else byClass.set(f.sopClassUid, [f]);
+  }
+  const batches: Batch[] = [];
+  let current: Batch = { contexts: [], files: [] };
+  for (const [sopClass, list] of byClass) {
+    const syntaxes = [...new Set(list.map((f) => f.transferSyntaxUid))];
+    const contexts: PlannedContext[] = syntaxes.map((ts) => ({ abstractSyntax: sopClass, transferSyntaxes: [ts] }));
+    if (syntaxes.some((ts) => CONVERTIBLE.has(ts))) contexts.push({ abstractSyntax: sopClass, transferSyntaxes: FALLBACK });
+    if (current.contexts.length + contexts.length > MAX_CONTEXTS && current.files.length > 0) {
+      batches.push(current);
+      current = { contexts: [], files: [] };
+    }
+    current.contexts.push(...contexts.slice(0, MAX_CONTEXTS));
+    current.files.push(...list);
+  }
+  if (current.files.length > 0) batches.push(current);
+  return batches;
+}
+
+/** The outcome of one file. */
+export interface FileResult {
+  readonly file: Part10Header;
+  /** DIMSE status, when a response came. */
+  readonly status?: number;
+  readonly ok: boolean;
+  readonly error?: string;
+}
+
+/** How {@link sendFiles} reaches the peer and reports. */
+export interface SendOptions {
+  /** Builds our AE with the given contexts (AE title, max PDU and timeouts come from the caller). */
+  makeAe(contexts: readonly PlannedContext[]): ApplicationEntity;
+  connect(): Promise<Transport>;
+  associate: AssociateOptions;
+  allowConversion?: boolean;
+  /** Data set bytes read from disk (for progress). */
+  onBytes?(n: number): void;
+  onResult?(result: FileResult): void;
+}
+
+/** Sends every file; resolves with one result per file (never rejects). */
+export async function sendFiles(batches: readonly Batch[], options: SendOptions): Promise<FileResult[]> {
+  const results: FileResult[] = [];
+  const record = (r: FileResult) => {
+    results.push(r);
+    options.onResult?.(r);
+  };
+  for (const batch of batches) {
+    const ae = options.makeAe(batch.contexts);
+    let assoc: Association | null = null;
+    for (const file of batch.files) {
+      // (Re)associate when needed: a peer that aborted mid-batch only costs the file in flight.
+      if (!assoc || !assoc.isEstablished) {
+        try {
+          assoc = await ae.associate(await options.connect(), options.associate);
+        } catch (error) {
+          assoc = null;
+          record({ file, ok: false, error: `association failed: ${message(error)}` });
+          continue;
+        }
+      }
+      record(await sendOne(assoc, file, options));
+    }
+    if (assoc?.isEstablished) await assoc.release().catch(() => {});
+  }
+  return results;
+}
+
+async function sendOne(assoc: Association, file: Part10Header, options: SendOptions): Promise<FileResult> {
+  const ok = (status: number) => status === 0 || (status & 0xf000) === 0xb000;
+  try {
+    const exact = assoc.acceptedContexts.some(
+      (c) => c.abstractSyntax === file.sopClassUid && c.transferSyntax === file.transferSyntaxUid && assoc.mayActAs(c, 'scu'),
+    );
+    let rsp;
+    if (!exact && options.allowConversion && CONVERTIBLE.has(file.transferSyntaxUid) && file.size <= MAX_CONVERT_BYTES) {
+      // Conversion needs the whole data set in memory; only done when asked for.
+      const part10 = new Uint8Array(await readFile(file.path));
+      options.onBytes?.(file.size - file.datasetOffset);
+      rsp = await assoc.cStore({ part10 }, { allowConversion: true });
+    } else {
+      const data = fileStream(file.path, file.datasetOffset, options.onBytes);
+      const input = { sopClassUid: file.sopClassUid, sopInstanceUid: file.sopInstanceUid, transferSyntaxUid: file.transferSyntaxUid, data };
+      rsp = await assoc.cStore(input).catch(async (error) => {
+        await data.cancel().catch(() => {});
+        throw error;
+      });
+    }
+    return ok(rsp.status)
+      ? { file, status: rsp.status, ok: true }
+      : { file, status: rsp.status, ok: false, error: `status 0x${rsp.status.toString(16).padStart(4, '0')}${comment(rsp.command)}` };
+  } catch (error) {
+    return { file, ok: false, error: message(error) };
+  }
+}
+
+function comment(command: { ErrorComment?: unknown }): string {
+  return typeof command.ErrorComment === 'string' && command.ErrorComment ? ` (${command.ErrorComment})` : '';
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

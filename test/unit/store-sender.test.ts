@@ -1,0 +1,103 @@
+/**
+ * storescu's engine without the CLI: meta-only planning, streaming from disk, failures reported
+ * per file, into an fs-store over memory pairs.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMemoryPair } from '../../adapters/memory';
+import { createFsStore } from '../../adapters/node/fs-store';
+import { listFiles, readPart10Header, type Part10Header } from '../../adapters/cli/part10-file';
+import { planBatches, sendFiles, type PlannedContext } from '../../adapters/cli/store-sender';
+import { ApplicationEntity } from '../../src/ae';
+import { readPart10 } from '../../src/dataset/codec';
+import { sha256 } from '../helpers/bytes';
+import { CT_IMAGE_STORAGE as CT, EXPLICIT_LE, IMPLICIT_LE, MR_IMAGE_STORAGE as MR, ctPart10 } from '../helpers/ct-instance';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const d = mkdtempSync(path.join(tmpdir(), 'netdicom-sender-'));
+  dirs.push(d);
+  return d;
+}
+
+function header(i: number, sopClassUid: string, transferSyntaxUid: string): Part10Header {
+  return { path: `f${i}`, size: 0, sopClassUid, sopInstanceUid: `1.${i}`, transferSyntaxUid, datasetOffset: 0 };
+}
+
+describe('planBatches', () => {
+  it('one context per (class, syntax) plus an uncompressed fallback per class', () => {
+    const [batch, ...rest] = planBatches([header(1, CT, EXPLICIT_LE), header(2, CT, IMPLICIT_LE), header(3, MR, '1.2.840.10008.1.2.4.50')]);
+    expect(rest).toEqual([]);
+    expect(batch!.contexts).toEqual([
+      { abstractSyntax: CT, transferSyntaxes: [EXPLICIT_LE] },
+      { abstractSyntax: CT, transferSyntaxes: [IMPLICIT_LE] },
+      { abstractSyntax: CT, transferSyntaxes: [EXPLICIT_LE, IMPLICIT_LE] },
+      { abstractSyntax: MR, transferSyntaxes: ['1.2.840.10008.1.2.4.50'] },
+    ]);
+  });
+
+  it('splits into several associations beyond 128 contexts', () => {
+    const files = Array.from({ length: 100 }, (_, i) => header(i, `1.2.3.${i}`, EXPLICIT_LE));
+    const batches = planBatches(files);
+    expect(batches.length).toBe(2);
+    for (const b of batches) expect(b.contexts.length).toBeLessThanOrEqual(128);
+    expect(batches.flatMap((b) => b.files)).toHaveLength(100);
+  });
+});
+
+describe('sendFiles into an fs-store', () => {
+  it('streams files from disk; the received data sets are identical; failures go on', async () => {
+    const src = tempDir();
+    const datasets = new Map<string, string>();
+    for (let i = 1; i <= 6; i++) {
+      const uid = `1.2.826.0.1.3680043.9.7433.4.${i}`;
+      const ts = i % 2 ? EXPLICIT_LE : IMPLICIT_LE;
+      const { file, dataset } = ctPart10({ sopInstanceUid: uid, transferSyntaxUid: ts, rows: 64 * i, columns: 64, sopClassUid: i === 6 ? MR : CT });
+      writeFileSync(path.join(src, `${i}.dcm`), file);
+      datasets.set(uid, sha256(dataset));
+    }
+    writeFileSync(path.join(src, 'README.txt'), 'not dicom');
+    const warnings: string[] = [];
+    const headers: Part10Header[] = [];
+    for (const f of await listFiles([src, path.join(src, 'missing')], false, (w) => warnings.push(w))) {
+      await readPart10Header(f).then((h) => headers.push(h), (e) => warnings.push(`${f}: ${e.message}`));
+    }
+    expect(headers).toHaveLength(6);
+    expect(warnings).toHaveLength(2);
+
+    const out = tempDir();
+    const store = createFsStore({ directory: out, fsync: false });
+    // The SCP accepts CT only: the MR file must fail alone.
+    const scp = new ApplicationEntity({ aeTitle: 'SCP' }).addSupportedContext(CT, [EXPLICIT_LE, IMPLICIT_LE]);
+    let bytes = 0;
+    const results = await sendFiles(planBatches(headers), {
+      makeAe: (contexts: readonly PlannedContext[]) => {
+        const ae = new ApplicationEntity({ aeTitle: 'SCU' });
+        for (const c of contexts) ae.addRequestedContext(c.abstractSyntax, c.transferSyntaxes);
+        return ae;
+      },
+      connect: async () => {
+        const [a, b] = createMemoryPair();
+        void scp.handle(b, { cStore: store.cStore });
+        return a;
+      },
+      associate: { calledAeTitle: 'SCP' },
+      onBytes: (n) => (bytes += n),
+    });
+    expect(results.filter((r) => r.ok)).toHaveLength(5);
+    const failed = results.filter((r) => !r.ok);
+    expect(failed.map((r) => r.file.sopClassUid)).toEqual([MR]);
+    const files = readdirSync(out).sort();
+    expect(files).toHaveLength(5);
+    for (const f of files) {
+      const p = readPart10(new Uint8Array(readFileSync(path.join(out, f))));
+      expect(sha256(p.dataset)).toBe(datasets.get(p.sopInstanceUid));
+    }
+    expect(bytes).toBe(headers.filter((h) => h.sopClassUid === CT).reduce((n, h) => n + h.size - h.datasetOffset, 0));
+  });
+});
