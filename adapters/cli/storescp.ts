@@ -1,0 +1,76 @@
+/**
+ * `netdicom storescp PORT -od DIR`: a Storage SCP writing each instance as a Part 10 file
+ * (adapters/node/fs-store: temp name, fsync, rename once complete), or discarding with --ignore.
+ * Serves until SIGINT/SIGTERM: the first closes gracefully, a second aborts what is running.
+ */
+import { ApplicationEntity } from '../../src/ae';
+import type { Logger } from '../../src/logger';
+import type { Listener } from '../../src/transport';
+import { storageSopClasses } from '../../src/uids/sop-classes';
+import { TransferSyntax, transferSyntaxes } from '../../src/uids/transfer-syntax';
+import { createFsStore } from '../node/fs-store';
+import { formatMB } from './progress';
+
+const VERIFICATION = '1.2.840.10008.1.1';
+
+/** Every known transfer syntax, uncompressed ones first: instances are stored as they come. */
+export function storeTransferSyntaxes(): string[] {
+  const first = [TransferSyntax.ExplicitVRLittleEndian, TransferSyntax.ImplicitVRLittleEndian, TransferSyntax.ExplicitVRBigEndian];
+  const rest = transferSyntaxes().map((t) => t.uid).filter((uid) => !first.includes(uid as never));
+  return [...first, ...rest];
+}
+
+/** What storescp runs with, after argument parsing. */
+export interface StoreScpConfig {
+  outputDir?: string;
+  ignore: boolean;
+  aeTitle: string;
+  maxPdu: number;
+  acceptAny: boolean;
+  debug: boolean;
+  quiet: boolean;
+  /** Opens the TCP or TLS listener. */
+  listen(): Promise<Listener>;
+  /** Resolves when the process is asked to stop; `force` on a second request. */
+  stopSignal: { graceful: Promise<void>; force: Promise<void> };
+  out(line: string): void;
+  err(line: string): void;
+  logger: Logger;
+}
+
+/** Runs storescp; resolves with the exit code once closed. */
+export async function runStoreScp(config: StoreScpConfig): Promise<number> {
+  if (!config.ignore && !config.outputDir) {
+    config.err('storescp: -od DIR is required (or --ignore)');
+    return 2;
+  }
+  const log = (line: string) => {
+    if (!config.quiet) config.out(line);
+  };
+  const store = createFsStore({
+    directory: config.outputDir ?? '.',
+    ignore: config.ignore,
+    onStored: (i) =>
+      log(`${i.path ? 'stored' : 'received'} ${i.sopInstanceUid} from ${i.callingAeTitle.trim()} (${formatMB(i.bytes)})${i.path ? ` -> ${i.path}` : ''}`),
+    onFailed: (i) => config.err(`failed ${i.sopInstanceUid}: status 0x${i.status.toString(16)} ${String((i.error as Error)?.message ?? i.error)}`),
+  });
+  if (!config.ignore) {
+    const swept = store.sweep();
+    if (swept > 0) log(`removed ${swept} temporary file(s) left by an earlier run`);
+  }
+  const syntaxes = storeTransferSyntaxes();
+  const ae = new ApplicationEntity({ aeTitle: config.aeTitle, maxPduLength: config.maxPdu, logger: config.logger, debug: config.debug });
+  ae.addSupportedContext(VERIFICATION);
+  if (config.acceptAny) ae.acceptAnyStorage(syntaxes);
+  else for (const uid of storageSopClasses()) ae.addSupportedContext(uid, syntaxes);
+  const listener = await config.listen();
+  const server = ae.serve(listener, {
+    cStore: store.cStore,
+    aborted: (a, error) => log(`association with ${a.remoteAddress ?? 'peer'} aborted${error ? `: ${error.message}` : ''}`),
+  });
+  log(`storescp: listening on ${listener.address} as ${config.aeTitle}${config.ignore ? ' (discarding)' : `, writing to ${store.directory}`}`);
+  await config.stopSignal.graceful;
+  log('storescp: closing (running associations finish; signal again to abort them)');
+  await Promise.race([server.close(), config.stopSignal.force.then(() => server.close({ force: true }))]);
+  return 0;
+}
