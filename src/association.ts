@@ -155,27 +155,27 @@ export class Association {
     return cMove(this, query, destination, options);
   }
   /** N-GET (PS3.7 §10.1.2). */
-  nGet(sopClassUid: string, sopInstanceUid: string, attributes?: number[], options?: CallOptions): Promise<n.NResult> {
+  nGet(sopClassUid: string, sopInstanceUid: string, attributes?: number[], options?: n.NCallOptions): Promise<n.NResult> {
     return n.nGet(this, sopClassUid, sopInstanceUid, attributes, options);
   }
   /** N-SET (PS3.7 §10.1.3). */
-  nSet(sopClassUid: string, sopInstanceUid: string, modifications: Dataset, options?: CallOptions): Promise<n.NResult> {
+  nSet(sopClassUid: string, sopInstanceUid: string, modifications: Dataset, options?: n.NCallOptions): Promise<n.NResult> {
     return n.nSet(this, sopClassUid, sopInstanceUid, modifications, options);
   }
   /** N-ACTION (PS3.7 §10.1.4). */
-  nAction(sopClassUid: string, sopInstanceUid: string, actionTypeId: number, information?: Dataset | null, options?: CallOptions): Promise<n.NResult> {
+  nAction(sopClassUid: string, sopInstanceUid: string, actionTypeId: number, information?: Dataset | null, options?: n.NCallOptions): Promise<n.NResult> {
     return n.nAction(this, sopClassUid, sopInstanceUid, actionTypeId, information ?? null, options);
   }
   /** N-CREATE (PS3.7 §10.1.5). Leave the instance UID undefined to let the SCP assign it. */
-  nCreate(sopClassUid: string, sopInstanceUid: string | undefined, attributes?: Dataset | null, options?: CallOptions): Promise<n.NResult> {
+  nCreate(sopClassUid: string, sopInstanceUid: string | undefined, attributes?: Dataset | null, options?: n.NCallOptions): Promise<n.NResult> {
     return n.nCreate(this, sopClassUid, sopInstanceUid, attributes ?? null, options);
   }
   /** N-DELETE (PS3.7 §10.1.6). */
-  nDelete(sopClassUid: string, sopInstanceUid: string, options?: CallOptions): Promise<n.NResult> {
+  nDelete(sopClassUid: string, sopInstanceUid: string, options?: n.NCallOptions): Promise<n.NResult> {
     return n.nDelete(this, sopClassUid, sopInstanceUid, options);
   }
   /** N-EVENT-REPORT (PS3.7 §10.1.1). */
-  nEventReport(sopClassUid: string, sopInstanceUid: string, eventTypeId: number, information?: Dataset | null, options?: CallOptions): Promise<n.NResult> {
+  nEventReport(sopClassUid: string, sopInstanceUid: string, eventTypeId: number, information?: Dataset | null, options?: n.NCallOptions): Promise<n.NResult> {
     return n.nEventReport(this, sopClassUid, sopInstanceUid, eventTypeId, information ?? null, options);
   }
 

@@ -9,6 +9,8 @@ import { Channel } from './channel';
 import { CommandField } from './dimse/types';
 import type { AeOptions } from './options';
 import type { AssociateRqPdu, UserIdentityRq, SopClassExtendedNegotiation, SopClassCommonExtendedNegotiation } from './pdu/types';
+import { isRequestMessage, serveRequests } from './scp/dispatch';
+import type { ScpHandlers } from './scp/types';
 import type { Transport } from './transport';
 
 /** Per-association options of the requestor. */
@@ -27,6 +29,13 @@ export interface AssociateOptions {
   extendedNegotiations?: readonly SopClassExtendedNegotiation[];
   /** SOP class common extended negotiation items (57H). */
   commonExtendedNegotiations?: readonly SopClassCommonExtendedNegotiation[];
+  /**
+   * Serve the peer's requests on this association in the background while we use it as SCU,
+   * e.g. the N-EVENT-REPORT of Storage Commitment (PS3.4 J.3.3) or UPS (PS3.4 CC.2.4), or
+   * requests on contexts where we negotiated the SCP role. Responses to our own requests still
+   * go to the call that waits for them. C-STORE-RQs are left to cGet's `onStore`.
+   */
+  handlers?: ScpHandlers;
 }
 
 /** Sends an A-ASSOCIATE-RQ over `transport` and returns the association once accepted. */
@@ -63,7 +72,7 @@ export async function requestAssociation(
   options.logger.info(
     `association accepted by ${rq.calledAeTitle}: ${negotiated.filter((c) => c.result === 0).length}/${negotiated.length} contexts`,
   );
-  return new Association(channel, {
+  const association = new Association(channel, {
     role: 'requestor',
     request: rq,
     accept: ac,
@@ -72,4 +81,8 @@ export async function requestAssociation(
     remoteAddress: transport.info.remote,
     streamDataset: (_, command) => command.CommandField === CommandField['C-STORE-RQ'],
   });
+  if (params.handlers) {
+    void serveRequests(association, params.handlers, (m) => isRequestMessage(m) && m.command.CommandField !== CommandField['C-STORE-RQ']);
+  }
+  return association;
 }

@@ -150,19 +150,80 @@ const RETRIEVE: readonly Entry[] = [
 ];
 const MOVE: readonly Entry[] = [[0xa801, 0xffff, 'Refused: Move destination unknown'], ...RETRIEVE];
 
-const SERVICE: Partial<Record<DimseService, readonly Entry[]>> = {
+/**
+ * Service classes whose N-service statuses go beyond PS3.7 Annex C. MPPS has none of its own:
+ * an MPPS that may no longer be updated answers 0x0110 with Error ID 0xA710 (PS3.4 F.7.2.2.4).
+ */
+export type NServiceClass = 'print' | 'ups' | 'media-creation';
+
+/** Print Management statuses, PS3.4 H.4 (film session, film box, image box N-CREATE/N-SET/N-ACTION). */
+const PRINT: readonly Entry[] = [
+  [0xb600, 0xffff, 'Warning: Memory allocation not supported'],
+  [0xb601, 0xffff, 'Warning: Film session printing (collation) is not supported'],
+  [0xb602, 0xffff, 'Warning: Film session contains no image box instances (empty page)'],
+  [0xb603, 0xffff, 'Warning: Film box contains no image box instances (empty page)'],
+  [0xb604, 0xffff, 'Warning: Image size larger than image box size, the image has been demagnified'],
+  [0xb605, 0xffff, "Warning: Requested min or max density outside of the printer's operating range"],
+  [0xb609, 0xffff, 'Warning: Image size larger than image box size, the image has been cropped to fit'],
+  [0xb60a, 0xffff, 'Warning: Image size larger than image box size, the image has been decimated to fit'],
+  [0xc600, 0xffff, 'Failure: Film session contains no film box instances'],
+  [0xc601, 0xffff, 'Failure: Unable to create Print Job instance; print queue is full'],
+  [0xc602, 0xffff, 'Failure: Unable to create Print Job instance; print queue is full'],
+  [0xc603, 0xffff, 'Failure: Image size is larger than image box size'],
+  [0xc604, 0xffff, 'Failure: Image position collision: several images assigned to one position'],
+  [0xc605, 0xffff, 'Failure: Insufficient memory in printer to store the image'],
+  [0xc613, 0xffff, 'Failure: Combined print image size is larger than the image box size'],
+  [0xc616, 0xffff, 'Failure: An unprinted film box exists and film-session-level N-ACTION is not supported'],
+];
+
+/** Unified Procedure Step statuses, PS3.4 CC.2.1-CC.2.5 (N-CREATE, N-SET, N-GET, N-ACTION). */
+const UPS: readonly Entry[] = [
+  [0xb300, 0xffff, 'Warning: The UPS was created with modifications'],
+  [0xb301, 0xffff, 'Warning: Deletion lock not granted'],
+  [0xb304, 0xffff, 'Warning: The UPS is already in the requested state of CANCELED'],
+  [0xb305, 0xffff, 'Warning: Coerced invalid values to valid values'],
+  [0xb306, 0xffff, 'Warning: The UPS is already in the requested state of COMPLETED'],
+  [0xc300, 0xffff, 'Failure: The UPS may no longer be updated'],
+  [0xc301, 0xffff, 'Failure: The correct Transaction UID was not provided'],
+  [0xc302, 0xffff, 'Failure: The UPS is already IN PROGRESS'],
+  [0xc303, 0xffff, 'Failure: The UPS may only become SCHEDULED via N-CREATE'],
+  [0xc304, 0xffff, 'Failure: The UPS has not met final state requirements for the requested state change'],
+  [0xc307, 0xffff, 'Failure: Specified SOP Instance UID does not exist or is not a UPS managed by this SCP'],
+  [0xc308, 0xffff, 'Failure: Receiving AE title is unknown to this SCP'],
+  [0xc309, 0xffff, 'Failure: The provided value of UPS State was not SCHEDULED'],
+  [0xc310, 0xffff, "Failure: The UPS is not in the 'IN PROGRESS' state"],
+  [0xc311, 0xffff, 'Failure: The UPS is already COMPLETED'],
+  [0xc312, 0xffff, 'Failure: Performer chooses not to cancel'],
+  [0xc314, 0xffff, 'Failure: Specified action not appropriate for specified instance'],
+  [0xc315, 0xffff, 'Failure: SCP does not support Event Reports'],
+];
+
+/** Media Creation Management statuses, PS3.4 S.3.2.2 (N-ACTION initiate / cancel). */
+const MEDIA_CREATION: readonly Entry[] = [
+  [0xa510, 0xffff, 'Failure: An Initiate Media Creation action has already been received for this instance'],
+  [0xc201, 0xffff, 'Failure: Media creation request already completed'],
+  [0xc202, 0xffff, 'Failure: Media creation request already in progress and cannot be interrupted'],
+  [0xc203, 0xffff, 'Failure: Cancellation denied for unspecified reason'],
+];
+
+const SERVICE: Partial<Record<DimseService | NServiceClass, readonly Entry[]>> = {
   'C-STORE': STORE,
   'C-FIND': FIND,
   'C-GET': RETRIEVE,
   'C-MOVE': MOVE,
+  print: PRINT,
+  ups: UPS,
+  'media-creation': MEDIA_CREATION,
 };
 
 /**
  * A readable meaning for a status: the service-specific table first (PS3.4 B.2.3, C.4.1.1.4,
- * C.4.2.1.5, C.4.3.1.4), then the general ones (PS3.7 C.1-C.5), then the category.
- * e.g. `describeStatus(0xA801, 'C-MOVE')` -> "Refused: Move destination unknown".
+ * C.4.2.1.5, C.4.3.1.4; for N-services the service class: print H.4, UPS CC.2, media creation
+ * S.3.2), then the general ones (PS3.7 C.1-C.5), then the category.
+ * e.g. `describeStatus(0xA801, 'C-MOVE')` -> "Refused: Move destination unknown",
+ * `describeStatus(0xC310, 'ups')` -> "Failure: The UPS is not in the 'IN PROGRESS' state".
  */
-export function describeStatus(status: number, service?: DimseService): string {
+export function describeStatus(status: number, service?: DimseService | NServiceClass): string {
   const table = service ? SERVICE[service] : undefined;
   const hit = table?.find(([code, mask]) => (status & mask) === code);
   if (hit) return hit[2];

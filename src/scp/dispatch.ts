@@ -17,12 +17,23 @@ const REFUSED_SOP_CLASS = 0x0122;
 /** Unrecognized operation (PS3.7 C.5.x). */
 const UNRECOGNIZED_OPERATION = 0x0211;
 
-/** Serves requests until the association ends. Never rejects. */
-export async function serveRequests(association: Association, handlers: ScpHandlers): Promise<void> {
+/** Any request (bit 15 of the Command Field clear): the serve loop never takes responses. */
+export const isRequestMessage = (m: IncomingMessage): boolean => (m.command.CommandField & 0x8000) === 0;
+
+/**
+ * Serves requests until the association ends. Never rejects. Takes only messages `accept`
+ * allows (default: every request), so responses stay for the SCU calls awaiting them on the
+ * same association, e.g. an SCP's own N-EVENT-REPORT (PS3.4 J.3.3, CC.2.4).
+ */
+export async function serveRequests(
+  association: Association,
+  handlers: ScpHandlers,
+  accept: (m: IncomingMessage) => boolean = isRequestMessage,
+): Promise<void> {
   for (;;) {
     let message: IncomingMessage | null;
     try {
-      message = await association.dimse.getMsg({ timeoutMs: Infinity });
+      message = await association.dimse.getMsg({ timeoutMs: Infinity, match: accept });
     } catch {
       return; // released or aborted
     }
@@ -61,7 +72,9 @@ async function dispatch(association: Association, message: IncomingMessage, hand
     const sopClass = command.AffectedSOPClassUID ?? command.RequestedSOPClassUID;
     // C-services must name the context's SOP class; N-services may name a class of a meta SOP class.
     const mismatch = field < 0x0100 && sopClass !== context.abstractSyntax;
-    if (mismatch || !association.mayActAs(context, 'scp')) {
+    // N-EVENT-REPORT is invoked by the performing SCP: its receiver acts as SCU (PS3.7 §10.1.1).
+    const role = field === CommandField['N-EVENT-REPORT-RQ'] ? 'scu' : 'scp';
+    if (mismatch || !association.mayActAs(context, role)) {
       await message.datasetStream?.cancel();
       return await respond(association, ctx.contextId, command, { Status: REFUSED_SOP_CLASS });
     }

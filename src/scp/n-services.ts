@@ -5,6 +5,7 @@
 import { decodeDataset, encodeDataset } from '../dataset/codec';
 import type { IncomingMessage } from '../dimse/reassemble';
 import { CommandField, type Command } from '../dimse/types';
+import { generateUid } from '../uids/generate';
 import { respond } from './respond';
 import type { NAnswer, NRequest, RequestContext, ScpHandlers } from './types';
 
@@ -22,6 +23,7 @@ const PROCESSING_FAILURE = 0x0110;
 /** Mistyped argument: the request's data set could not be decoded. */
 const MISTYPED_ARGUMENT = 0x0212;
 
+/** Serves one N-service request with the matching handler (0x0211 when there is none). */
 export async function serveN(message: IncomingMessage, ctx: RequestContext, handlers: ScpHandlers): Promise<void> {
   const { command } = message;
   const handler = handlers[HANDLER[command.CommandField]!] as
@@ -36,9 +38,12 @@ export async function serveN(message: IncomingMessage, ctx: RequestContext, hand
       return respond(ctx.association, ctx.contextId, command, { Status: MISTYPED_ARGUMENT });
     }
   }
+  // N-CREATE without an instance UID: the SCP assigns one (PS3.7 §10.1.5.1.4); the handler sees it.
+  const assigned =
+    command.CommandField === CommandField['N-CREATE-RQ'] && !command.AffectedSOPInstanceUID ? generateUid() : undefined;
   const request: NRequest = {
     sopClassUid: command.AffectedSOPClassUID ?? command.RequestedSOPClassUID ?? '',
-    sopInstanceUid: command.AffectedSOPInstanceUID ?? command.RequestedSOPInstanceUID ?? '',
+    sopInstanceUid: assigned ?? command.AffectedSOPInstanceUID ?? command.RequestedSOPInstanceUID ?? '',
     attributes: command.AttributeIdentifierList ?? [],
     dataset,
     typeId: command.ActionTypeID ?? command.EventTypeID,
@@ -52,10 +57,19 @@ export async function serveN(message: IncomingMessage, ctx: RequestContext, hand
   const fields: Partial<Command> & { Status: number } = {
     Status: result.status,
     ...(result.errorComment !== undefined && { ErrorComment: result.errorComment.slice(0, 64) }),
-    ...(result.sopInstanceUid !== undefined && { AffectedSOPInstanceUID: result.sopInstanceUid }),
+    ...(result.errorId !== undefined && { ErrorID: result.errorId }),
+    ...(result.offendingElement !== undefined && { OffendingElement: result.offendingElement }),
+    ...((result.sopInstanceUid ?? assigned) !== undefined && { AffectedSOPInstanceUID: result.sopInstanceUid ?? assigned }),
     ...(command.ActionTypeID !== undefined && { ActionTypeID: command.ActionTypeID }),
     ...(command.EventTypeID !== undefined && { EventTypeID: command.EventTypeID }),
   };
-  const data = result.dataset ? encodeDataset(result.dataset, ctx.transferSyntax) : null;
-  return respond(ctx.association, ctx.contextId, command, fields, data);
+  // N-DELETE responses carry no data set (PS3.7 Table 10.3-12).
+  const data = result.dataset && command.CommandField !== CommandField['N-DELETE-RQ'] ? encodeDataset(result.dataset, ctx.transferSyntax) : null;
+  await respond(ctx.association, ctx.contextId, command, fields, data);
+  if (result.afterResponse) {
+    const logger = ctx.association.options.logger;
+    void Promise.resolve()
+      .then(result.afterResponse)
+      .catch((error: unknown) => logger.error(`N-service follow-up failed: ${(error as Error)?.message ?? error}`));
+  }
 }

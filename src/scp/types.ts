@@ -72,9 +72,18 @@ export type MoveAnswer =
 export interface NAnswer {
   readonly status: number;
   readonly dataset?: Dataset | null;
-  /** N-CREATE: the instance UID the SCP assigned (when the request had none). */
+  /** N-CREATE: the instance UID the SCP assigned (when the request had none; default `request.sopInstanceUid`). */
   readonly sopInstanceUid?: string;
   readonly errorComment?: string;
+  /** Error ID (0000,0902), e.g. 0xA710 for an MPPS that may no longer be updated (PS3.4 F.7.2.2.4). */
+  readonly errorId?: number;
+  /** Offending Element (0000,0901): the tags a 0x0105/0x0106/0x0107/0x0116/0x0120/0x0121 status is about (PS3.7 Annex C). */
+  readonly offendingElement?: number[];
+  /**
+   * Runs once the response has been sent, e.g. to send the N-EVENT-REPORT that follows an
+   * N-ACTION (PS3.4 J.3.3). Not awaited by the serve loop; a rejection is logged.
+   */
+  readonly afterResponse?: () => void | Promise<void>;
 }
 
 export interface NRequest {

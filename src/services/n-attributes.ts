@@ -1,0 +1,79 @@
+/**
+ * Attribute handling shared by the N-service SCPs: answering an N-GET from a stored data set with
+ * the Attribute Identifier List (PS3.7 §10.1.2.1.3), and applying an N-SET Modification List
+ * (PS3.7 §10.1.3.1.3).
+ */
+import { data as dcmjsData } from 'dcmjs';
+import type { NAnswer } from '../scp/types';
+import type { Dataset } from '../scu/types';
+
+// dcmjs.d.ts types only what the codec uses; the dictionary tables are part of dcmjs's public API.
+const dictionary = dcmjsData.DicomMetaDictionary as unknown as {
+  dictionary: Record<string, { name: string } | undefined>;
+  nameMap: Record<string, { tag: string } | undefined>;
+};
+
+/** The data set keyword of a tag (0x00080070 → 'Manufacturer'), or undefined when not in the dictionary. */
+export function keywordForTag(tag: number): string | undefined {
+  const hex = (tag >>> 0).toString(16).padStart(8, '0').toUpperCase();
+  return dictionary.dictionary[`(${hex.slice(0, 4)},${hex.slice(4)})`]?.name;
+}
+
+/** The tag of a keyword ('Manufacturer' → 0x00080070), or undefined. */
+export function tagForKeyword(keyword: string): number | undefined {
+  const tag = dictionary.nameMap[keyword]?.tag?.replace(/[(),]/g, '');
+  return tag && /^[0-9A-Fa-f]{8}$/.test(tag) ? parseInt(tag, 16) : undefined;
+}
+
+/** Keys of a naturalized data set that are attributes (dcmjs adds `_vrMap`, `_meta`). */
+const attributeKeys = (ds: Dataset) => Object.keys(ds).filter((k) => !k.startsWith('_'));
+
+/**
+ * The attributes of `source` that an N-GET asks for: all of them for an empty list (PS3.7
+ * §10.1.2.1.3), otherwise those named, plus the tags that `source` does not hold.
+ * Sequence attributes are returned whole (the list names top-level tags).
+ */
+export function selectAttributes(source: Dataset, tags: readonly number[]): { dataset: Dataset; missing: number[] } {
+  if (tags.length === 0) {
+    const dataset: Dataset = {};
+    for (const k of attributeKeys(source)) dataset[k] = source[k];
+    return { dataset, missing: [] };
+  }
+  const dataset: Dataset = {};
+  const missing: number[] = [];
+  for (const tag of tags) {
+    const keyword = keywordForTag(tag);
+    if (keyword !== undefined && keyword in source) dataset[keyword] = source[keyword];
+    else missing.push(tag);
+  }
+  return { dataset, missing };
+}
+
+/**
+ * An N-GET answer from a stored instance: the requested attributes plus SOP Class UID and SOP
+ * Instance UID (as PS3.4 EE.4.1 and F.8.2.1 require). Requested attributes the instance does not
+ * hold give 0x0107 (warning, attribute list error) naming them, the rest is still returned.
+ */
+export function nGetAnswer(source: Dataset, tags: readonly number[], uids: { sopClassUid: string; sopInstanceUid: string }): NAnswer {
+  const { dataset, missing } = selectAttributes(source, tags);
+  const identity = new Set([0x00080016, 0x00080018]);
+  const unknown = missing.filter((t) => !identity.has(t));
+  return {
+    status: unknown.length > 0 ? 0x0107 : 0x0000,
+    dataset: { ...dataset, SOPClassUID: uids.sopClassUid, SOPInstanceUID: uids.sopInstanceUid },
+    ...(unknown.length > 0 && { offendingElement: unknown }),
+  };
+}
+
+/** Applies an N-SET Modification List: present values replace, so do empty ones (PS3.7 §10.1.3.1.3). */
+export function applyModifications(target: Dataset, modifications: Dataset): Dataset {
+  for (const k of attributeKeys(modifications)) target[k] = modifications[k];
+  return target;
+}
+
+/** The first value of a (naturalized) attribute as a string, or undefined. */
+export function stringValue(ds: Dataset | null | undefined, keyword: string): string | undefined {
+  const v = ds?.[keyword];
+  const first = Array.isArray(v) ? v[0] : v;
+  return first === undefined || first === null ? undefined : String(first);
+}
