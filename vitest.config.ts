@@ -12,6 +12,15 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'reliability',
+          include: ['test/reliability/**/*.test.ts'],
+          setupFiles: ['test/reliability/helpers/setup.ts'],
+          testTimeout: 20000,
+          hookTimeout: 20000,
+        },
+      },
+      {
+        test: {
           name: 'interop',
           include: ['test/interop/**/*.test.ts'],
           testTimeout: 60000,

@@ -62,6 +62,7 @@ export async function serveTransport(
     options.logger.info(`rejecting association from '${rq.callingAeTitle}': ${JSON.stringify(rejection.reject)}`);
     handlers.rejected?.(rq, rejection.reject);
     await channel.ul.rejectAssociation({ type: 'A-ASSOCIATE-RJ', ...rejection.reject }).catch(() => undefined);
+    channel.decided();
     return channel.ended;
   }
   const decide = rejection.contextResult;

@@ -38,6 +38,9 @@ export class Channel {
   private resolveEnded!: (info: CloseInfo) => void;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private established = false;
+  /** Holds the read loop in Sta3 until the acceptor has answered (see {@link Channel.decided}). */
+  private readonly decision: Promise<void>;
+  private resolveDecision!: () => void;
 
   constructor(
     transport: Transport,
@@ -45,10 +48,14 @@ export class Channel {
     private readonly options: AeOptions,
   ) {
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
+    this.decision = new Promise((resolve) => (this.resolveDecision = resolve));
     this.ul = new UpperLayer(
       transport,
       {
-        associateRequest: (rq) => this.associateRequest?.resolve(rq),
+        associateRequest: (rq) => {
+          this.associateRequest?.resolve(rq);
+          return this.decision;
+        },
         associateAccept: (ac) => this.associateResponse?.resolve(ac),
         associateReject: (rj) => this.rejected(rj),
         pData: (pdu) => this.receive(pdu),
@@ -85,7 +92,16 @@ export class Channel {
   /** Marks the association established: P-DATA flows and the network idle timer runs. */
   establish(): void {
     this.established = true;
+    this.decided();
     this.touch();
+  }
+
+  /**
+   * Acceptor: the A-ASSOCIATE response was given (or the RQ rejected); input queued behind the RQ
+   * may now be read. Until then it waits, so pipelined PDUs meet the answered state, not Sta3.
+   */
+  decided(): void {
+    this.resolveDecision();
   }
 
   /** Requests release and waits for the peer's A-RELEASE-RP (ACSE timeout, then abort). */
@@ -158,6 +174,7 @@ export class Channel {
     if (!this.endInfo) {
       this.endInfo = info;
       clearTimeout(this.idleTimer);
+      this.decided();
       const error = info.error ?? new AssociationAbortedError(`association ${info.reason}`);
       this.associateResponse?.reject(error);
       this.associateRequest?.reject(error);

@@ -43,7 +43,7 @@ export interface FsmContext {
 
 /** The service-user indications an action can issue (PS3.8 §9.2.2). */
 export interface Indications {
-  associateRequest(rq: AssociateRqPdu): void;
+  associateRequest(rq: AssociateRqPdu): void | Promise<void>;
   associateAccept(ac: AssociateAcPdu): void;
   associateReject(rj: AssociateRjPdu): void;
   pData(pdu: PDataTfPdu): void | Promise<void>;
@@ -98,7 +98,7 @@ export function ae5(ctx: FsmContext): void {
  * bit 0 set, Table 9-11) → A-ASSOCIATE indication, Sta3; otherwise send A-ASSOCIATE-RJ (1,2,2),
  * start ARTIM → Sta13.
  */
-export function ae6(ctx: FsmContext, input: EventInput): void {
+export function ae6(ctx: FsmContext, input: EventInput): void | Promise<void> {
   ctx.stopArtim();
   const rq = input.pdu as AssociateRqPdu;
   if ((rq.protocolVersion & 1) === 0) {
@@ -107,7 +107,7 @@ export function ae6(ctx: FsmContext, input: EventInput): void {
     return;
   }
   ctx.state = 'Sta3';
-  ctx.indicate.associateRequest(rq);
+  return ctx.indicate.associateRequest(rq);
 }
 
 /** AE-7 (Sta3, Evt7): send A-ASSOCIATE-AC. → Sta6 */

@@ -45,8 +45,12 @@ export interface UpperLayerOptions {
  * local A-ABORT request (0, 0) and reported through `abort` with `provider: true`.
  */
 export interface UpperLayerUser {
-  /** A-ASSOCIATE indication (AE-6, Sta2 → Sta3): answer with acceptAssociation() or rejectAssociation(). */
-  associateRequest?(rq: AssociateRqPdu): void;
+  /**
+   * A-ASSOCIATE indication (AE-6, Sta2 → Sta3): answer with acceptAssociation() or rejectAssociation().
+   * A returned promise holds further input until it settles, so PDUs pipelined behind the RQ are
+   * handled after the local response whatever the chunking (reliability.md M-07).
+   */
+  associateRequest?(rq: AssociateRqPdu): void | Promise<void>;
   /** A-ASSOCIATE confirmation, accepted (AE-3, Sta5 → Sta6). */
   associateAccept?(ac: AssociateAcPdu): void;
   /** A-ASSOCIATE confirmation, rejected (AE-4, Sta5 → Sta1; the transport is being closed). */

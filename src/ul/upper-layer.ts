@@ -227,6 +227,11 @@ export class UpperLayer {
       pdus = this.pduReader.push(chunk);
     } catch (error) {
       this.discardInput = true;
+      // An A-ABORT with a bad length is still the peer leaving (reliability.md M-15): Evt16, not an answer.
+      if (error instanceof ProtocolError && error.pduType === 0x07 && error.code === 'FIXED_PDU_LENGTH_INVALID') {
+        this.networkEvent('Evt16', { pdu: abortPdu(2, 0) });
+        return;
+      }
       const abort = error instanceof ProtocolError ? error.abort : { source: 2, reason: 0 };
       this.networkEvent('Evt19', { error: error as Error, abort });
       return;
@@ -235,7 +240,7 @@ export class UpperLayer {
       if (this.discardInput || this.closing) return;
       quietly(() => this.options.onPdu?.('received', pdu));
       const pending = this.networkEvent(PDU_EVENTS[pdu.type], { pdu });
-      // Read back-pressure: wait for the user's P-DATA handling, but not past the end of the association.
+      // Read back-pressure: wait for the user's P-DATA handling (or A-ASSOCIATE decision), but not past the end of the association.
       if (pending) await Promise.race([pending, this.closingSignal]);
     }
   }
@@ -294,7 +299,7 @@ export class UpperLayer {
 
   private makeContext(): FsmContext {
     const indicate: Indications = {
-      associateRequest: (rq) => void this.notify(() => this.user.associateRequest?.(rq)),
+      associateRequest: (rq) => this.notify(() => this.user.associateRequest?.(rq)),
       associateAccept: (ac) => void this.notify(() => this.user.associateAccept?.(ac)),
       associateReject: (rj) => void this.notify(() => this.user.associateReject?.(rj)),
       pData: (pdu) => this.notify(() => this.user.pData?.(pdu)),
