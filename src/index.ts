@@ -42,3 +42,10 @@ export { encodePdu } from './pdu/encode';
 export { decodePdu } from './pdu/decode';
 export { PduReader } from './pdu/reader';
 export { matchesQuery, projectResponse, type MatchOptions } from './services/query-matching';
+
+// DIMSE-N service classes (PS3.4): SCP handler factories and SCU helpers.
+export type { NCallOptions } from './scu/n-services';
+export { ServiceContexts } from './services/service-contexts';
+export { keywordForTag, tagForKeyword, selectAttributes, nGetAnswer, applyModifications } from './services/n-attributes';
+export * from './services/display-system';
+export * from './services/storage-commitment';
