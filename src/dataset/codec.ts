@@ -40,7 +40,8 @@ function exactBuffer(bytes: Uint8Array): ArrayBuffer {
   if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
     return bytes.buffer;
   }
-  return bytes.slice().buffer;
+  // Uint8Array.prototype.slice copies; a Node Buffer's own slice() would share its (pooled) memory.
+  return Uint8Array.prototype.slice.call(bytes).buffer as ArrayBuffer;
 }
 
 /** dcmjs adds `_vrMap: {}` to every (sub-)dataset; keep it only where it says something. */

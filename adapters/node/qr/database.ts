@@ -1,0 +1,256 @@
+/**
+ * The Query/Retrieve index: SQLite (sql.js, compiled to WebAssembly, so nothing native to build)
+ * in memory, saved to one file atomically (temp + rename) shortly after each change and on close,
+ * and loaded again at start. One row per instance, plus one per series, study and patient holding
+ * the attributes common to all their instances (the level's own attributes, PS3.4 C.6.1.1).
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
+import type { Dataset } from '../../../src/dataset/codec';
+import type { Part10Info } from './part10-reader';
+
+/** Query/Retrieve levels (PS3.4 C.6.1.1, C.6.2.1). */
+export type QrLevel = 'PATIENT' | 'STUDY' | 'SERIES' | 'IMAGE';
+
+/** One indexed instance: where its file is and what it is. */
+export interface InstanceRow {
+  readonly sopInstanceUid: string;
+  readonly sopClassUid: string;
+  readonly transferSyntaxUid: string;
+  readonly path: string;
+  readonly datasetOffset: number;
+}
+
+/** Exact-value filters the index can apply before attribute matching (UID lists allowed). */
+export interface KeyFilter {
+  readonly patientId?: readonly string[];
+  readonly studyUid?: readonly string[];
+  readonly seriesUid?: readonly string[];
+  readonly sopInstanceUid?: readonly string[];
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS instances (
+  sop_instance_uid TEXT PRIMARY KEY, sop_class_uid TEXT NOT NULL, transfer_syntax TEXT NOT NULL,
+  patient_id TEXT NOT NULL, study_uid TEXT NOT NULL, series_uid TEXT NOT NULL, modality TEXT,
+  path TEXT NOT NULL, size INTEGER, mtime REAL, dataset_offset INTEGER NOT NULL, attrs TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS instances_study ON instances(study_uid);
+CREATE INDEX IF NOT EXISTS instances_series ON instances(series_uid);
+CREATE INDEX IF NOT EXISTS instances_patient ON instances(patient_id);
+CREATE INDEX IF NOT EXISTS instances_path ON instances(path);
+CREATE TABLE IF NOT EXISTS series (series_uid TEXT PRIMARY KEY, study_uid TEXT NOT NULL, attrs TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS studies (study_uid TEXT PRIMARY KEY, patient_id TEXT NOT NULL, attrs TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS patients (patient_id TEXT PRIMARY KEY, attrs TEXT NOT NULL);
+`;
+
+let sqlJs: Promise<SqlJsStatic> | undefined;
+function loadSqlJs(): Promise<SqlJsStatic> {
+  // sql.js is CommonJS and finds its .wasm next to itself; load it through require.
+  const require = createRequire(import.meta.url);
+  sqlJs ??= (require('sql.js') as (config?: object) => Promise<SqlJsStatic>)();
+  return sqlJs;
+}
+
+export interface QrDatabaseOptions {
+  /** The database file; null keeps it in memory only. */
+  file: string | null;
+  /** Delay before saving after a change (default 250 ms): a burst of C-STOREs is saved once. */
+  saveDelayMs?: number;
+}
+
+export class QrDatabase {
+  private timer: NodeJS.Timeout | undefined;
+  private saving: Promise<void> = Promise.resolve();
+  private dirty = false;
+
+  private constructor(
+    private readonly db: Database,
+    private readonly options: QrDatabaseOptions,
+  ) {}
+
+  /** Opens (or creates) the index; a file that is not a readable database is an error, not silently replaced. */
+  static async open(options: QrDatabaseOptions): Promise<QrDatabase> {
+    const SQL = await loadSqlJs();
+    let data: Uint8Array | undefined;
+    if (options.file) {
+      mkdirSync(path.dirname(options.file), { recursive: true });
+      try {
+        data = readFileSync(options.file);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    const db = new SQL.Database(data);
+    db.exec(SCHEMA);
+    return new QrDatabase(db, options);
+  }
+
+  /** Instances indexed. */
+  count(): number {
+    return Number(this.db.exec('SELECT COUNT(*) FROM instances')[0]?.values[0]?.[0] ?? 0);
+  }
+
+  /** Whether this file is indexed as it is now (same size and modification time). */
+  isCurrent(file: string, size: number, mtimeMs: number): boolean {
+    return this.rows('SELECT 1 FROM instances WHERE path = ? AND size = ? AND mtime = ?', [file, size, mtimeMs]).length > 0;
+  }
+
+  /** Every indexed path (to drop files that disappeared). */
+  paths(): Array<{ sopInstanceUid: string; path: string }> {
+    return this.rows('SELECT sop_instance_uid, path FROM instances').map(([uid, p]) => ({ sopInstanceUid: String(uid), path: String(p) }));
+  }
+
+  /** Adds or replaces an instance, and folds its attributes into its series, study and patient. */
+  add(info: Part10Info, attributes: Dataset): void {
+    const attrs = indexable(attributes);
+    const str = (k: string) => (typeof attrs[k] === 'string' ? (attrs[k] as string) : '');
+    const patientId = str('PatientID');
+    const studyUid = str('StudyInstanceUID');
+    const seriesUid = str('SeriesInstanceUID');
+    this.db.run(
+      'INSERT OR REPLACE INTO instances VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
+      [info.sopInstanceUid, info.sopClassUid, info.transferSyntaxUid, patientId, studyUid, seriesUid, str('Modality') || null,
+        info.path, info.size, info.mtimeMs, info.datasetOffset, JSON.stringify(attrs)],
+    );
+    this.merge('series', 'series_uid', seriesUid, attrs, ['study_uid', studyUid]);
+    this.merge('studies', 'study_uid', studyUid, attrs, ['patient_id', patientId]);
+    this.merge('patients', 'patient_id', patientId, attrs);
+    this.changed();
+  }
+
+  /** Removes an instance (its file is gone). */
+  remove(sopInstanceUid: string): void {
+    this.db.run('DELETE FROM instances WHERE sop_instance_uid = ?', [sopInstanceUid]);
+    this.changed();
+  }
+
+  /**
+   * Candidate records of a level, with the level's computed attributes (PS3.4 C.6.1.1.x: numbers
+   * of related entities, Modalities and SOP Classes in Study). Only entities with instances.
+   */
+  records(level: QrLevel, filter: KeyFilter): Dataset[] {
+    const { where, params } = whereOf(filter);
+    const parse = (text: SqlValue) => JSON.parse(String(text)) as Dataset;
+    const list = (v: SqlValue) => (v === null ? [] : String(v).split(',').filter(Boolean).sort());
+    switch (level) {
+      case 'IMAGE':
+        return this.rows(`SELECT attrs FROM instances i ${where}`, params).map(([a]) => parse(a!));
+      case 'SERIES':
+        return this.rows(`SELECT s.attrs, COUNT(*) FROM series s JOIN instances i ON i.series_uid = s.series_uid ${where} GROUP BY s.series_uid`, params)
+          .map(([a, n]) => ({ ...parse(a!), NumberOfSeriesRelatedInstances: Number(n) }));
+      case 'STUDY':
+        return this.rows(
+          `SELECT s.attrs, COUNT(*), COUNT(DISTINCT i.series_uid), group_concat(DISTINCT i.modality), group_concat(DISTINCT i.sop_class_uid)
+           FROM studies s JOIN instances i ON i.study_uid = s.study_uid ${where} GROUP BY s.study_uid`, params,
+        ).map(([a, n, ns, mods, classes]) => ({
+          ...parse(a!), NumberOfStudyRelatedInstances: Number(n), NumberOfStudyRelatedSeries: Number(ns), ModalitiesInStudy: list(mods!), SOPClassesInStudy: list(classes!),
+        }));
+      case 'PATIENT':
+        return this.rows(
+          `SELECT p.attrs, COUNT(*), COUNT(DISTINCT i.series_uid), COUNT(DISTINCT i.study_uid)
+           FROM patients p JOIN instances i ON i.patient_id = p.patient_id ${where} GROUP BY p.patient_id`, params,
+        ).map(([a, n, ns, nst]) => ({
+          ...parse(a!), NumberOfPatientRelatedInstances: Number(n), NumberOfPatientRelatedSeries: Number(ns), NumberOfPatientRelatedStudies: Number(nst),
+        }));
+    }
+  }
+
+  /** The instances under the given entities (for C-GET/C-MOVE), in study/series/instance order. */
+  instances(filter: KeyFilter): InstanceRow[] {
+    const { where, params } = whereOf(filter);
+    return this.rows(
+      `SELECT sop_instance_uid, sop_class_uid, transfer_syntax, path, dataset_offset FROM instances i ${where} ORDER BY study_uid, series_uid, path`, params,
+    ).map(([uid, cls, ts, p, off]) => ({ sopInstanceUid: String(uid), sopClassUid: String(cls), transferSyntaxUid: String(ts), path: String(p), datasetOffset: Number(off) }));
+  }
+
+  /** Writes the database file now (waits for a save under way). */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.saving = this.saving.then(() => this.save());
+    await this.saving;
+  }
+
+  /** Saves pending changes and frees the database. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.db.close();
+  }
+
+  private changed(): void {
+    this.dirty = true;
+    if (!this.options.file || this.timer) return;
+    this.timer = setTimeout(() => void this.flush().catch(() => undefined), this.options.saveDelayMs ?? 250);
+    this.timer.unref();
+  }
+
+  /** Atomic save: a reader (or a crash) sees the old file or the new one, never half of one. */
+  private async save(): Promise<void> {
+    if (!this.dirty || !this.options.file) return;
+    this.dirty = false;
+    const file = this.options.file;
+    const temp = `${file}.${process.pid}.tmp`;
+    try {
+      await writeFile(temp, this.db.export(), { flush: true });
+      await rename(temp, file);
+    } catch (error) {
+      this.dirty = true;
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  private merge(table: string, key: string, id: string, attrs: Dataset, extra?: [string, string]): void {
+    const [old] = this.rows(`SELECT attrs FROM ${table} WHERE ${key} = ?`, [id]);
+    const merged = old ? common(JSON.parse(String(old[0])) as Dataset, attrs) : attrs;
+    const columns = extra ? `(${key}, ${extra[0]}, attrs) VALUES (?, ?, ?)` : `(${key}, attrs) VALUES (?, ?)`;
+    this.db.run(`INSERT OR REPLACE INTO ${table} ${columns}`, extra ? [id, extra[1], JSON.stringify(merged)] : [id, JSON.stringify(merged)]);
+  }
+
+  private rows(sql: string, params: SqlValue[] = []): SqlValue[][] {
+    const statement = this.db.prepare(sql, params);
+    const out: SqlValue[][] = [];
+    try {
+      while (statement.step()) out.push(statement.get());
+    } finally {
+      statement.free();
+    }
+    return out;
+  }
+}
+
+function whereOf(filter: KeyFilter): { where: string; params: string[] } {
+  const clauses: string[] = [];
+  const params: string[] = [];
+  const add = (column: string, values: readonly string[] | undefined) => {
+    if (!values) return;
+    clauses.push(`i.${column} IN (${values.map(() => '?').join(',')})`);
+    params.push(...values);
+  };
+  add('patient_id', filter.patientId);
+  add('study_uid', filter.studyUid);
+  add('series_uid', filter.seriesUid);
+  add('sop_instance_uid', filter.sopInstanceUid);
+  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+/** The attributes worth indexing: no bulk (binary) values, no dcmjs bookkeeping. */
+function indexable(ds: Dataset): Dataset {
+  const out: Dataset = {};
+  for (const [k, v] of Object.entries(ds)) {
+    if (k.startsWith('_') || v instanceof ArrayBuffer || ArrayBuffer.isView(v)) continue;
+    if (Array.isArray(v) && v.some((x) => x instanceof ArrayBuffer || ArrayBuffer.isView(x))) continue;
+    out[k] = Array.isArray(v) ? v.map((x) => (x && typeof x === 'object' && !('Alphabetic' in x) ? indexable(x as Dataset) : x)) : v;
+  }
+  return out;
+}
+
+/** The attributes two records share with equal values. */
+function common(a: Dataset, b: Dataset): Dataset {
+  const out: Dataset = {};
+  for (const [k, v] of Object.entries(a)) if (k in b && JSON.stringify(b[k]) === JSON.stringify(v)) out[k] = v;
+  return out;
+}

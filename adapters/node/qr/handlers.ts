@@ -1,0 +1,135 @@
+/**
+ * C-FIND, C-GET and C-MOVE handlers of the Query/Retrieve SCP over the index (PS3.4 C.4.1-C.4.3,
+ * C.6.1 Patient Root, C.6.2 Study Root, C.6.3 Patient/Study Only), and Modality Worklist C-FIND
+ * (PS3.4 K.4) from a folder of worklist items.
+ */
+import type { Dataset } from '../../../src/dataset/codec';
+import type { FindAnswer, MoveAnswer, QueryRequest, RequestContext, ScpHandlers } from '../../../src/scp/types';
+import type { StoreInput } from '../../../src/scu/store';
+import type { Transport } from '../../../src/transport';
+import { matchesQuery, projectResponse } from '../../../src/services/query-matching';
+import type { KeyFilter, QrDatabase, QrLevel } from './database';
+import { fileChunks } from './part10-reader';
+import { worklistItems } from './worklist';
+
+/** Where a C-MOVE may send: AE title → address (the only way a destination is found). */
+export interface MoveDestinationEntry {
+  readonly host: string;
+  readonly port: number;
+  readonly tls?: boolean;
+}
+
+export interface QrHandlerOptions {
+  readonly db: QrDatabase;
+  /** Our AE title, returned as Retrieve AE Title (0008,0054). */
+  readonly aeTitle: string;
+  /** C-MOVE destinations by AE title. An unknown title is refused with 0xA801, never looked up as a host name. */
+  readonly destinations: ReadonlyMap<string, MoveDestinationEntry>;
+  /** Opens a transport to a destination (TCP/TLS in the CLI, memory pairs in tests). */
+  connect(entry: MoveDestinationEntry, signal?: AbortSignal): Promise<Transport>;
+  /** Folder of worklist items for Modality Worklist C-FIND. */
+  readonly worklistDir?: string;
+}
+
+const MODELS: Record<string, { levels: readonly QrLevel[]; kind: 'find' | 'get' | 'move' }> = {
+  '1.2.840.10008.5.1.4.1.2.1.1': { levels: ['PATIENT', 'STUDY', 'SERIES', 'IMAGE'], kind: 'find' },
+  '1.2.840.10008.5.1.4.1.2.1.2': { levels: ['PATIENT', 'STUDY', 'SERIES', 'IMAGE'], kind: 'move' },
+  '1.2.840.10008.5.1.4.1.2.1.3': { levels: ['PATIENT', 'STUDY', 'SERIES', 'IMAGE'], kind: 'get' },
+  '1.2.840.10008.5.1.4.1.2.2.1': { levels: ['STUDY', 'SERIES', 'IMAGE'], kind: 'find' },
+  '1.2.840.10008.5.1.4.1.2.2.2': { levels: ['STUDY', 'SERIES', 'IMAGE'], kind: 'move' },
+  '1.2.840.10008.5.1.4.1.2.2.3': { levels: ['STUDY', 'SERIES', 'IMAGE'], kind: 'get' },
+  '1.2.840.10008.5.1.4.1.2.3.1': { levels: ['PATIENT', 'STUDY'], kind: 'find' },
+  '1.2.840.10008.5.1.4.1.2.3.2': { levels: ['PATIENT', 'STUDY'], kind: 'move' },
+  '1.2.840.10008.5.1.4.1.2.3.3': { levels: ['PATIENT', 'STUDY'], kind: 'get' },
+};
+export const WORKLIST_FIND = '1.2.840.10008.5.1.4.31';
+/** Every SOP class the SCP answers. */
+export const QR_SOP_CLASSES = [...Object.keys(MODELS), WORKLIST_FIND];
+
+/** Unique key of each level (PS3.4 C.6.1.1), and the filter column it narrows. */
+const UNIQUE: Record<QrLevel, { key: string; column: keyof KeyFilter }> = {
+  PATIENT: { key: 'PatientID', column: 'patientId' },
+  STUDY: { key: 'StudyInstanceUID', column: 'studyUid' },
+  SERIES: { key: 'SeriesInstanceUID', column: 'seriesUid' },
+  IMAGE: { key: 'SOPInstanceUID', column: 'sopInstanceUid' },
+};
+const ORDER: QrLevel[] = ['PATIENT', 'STUDY', 'SERIES', 'IMAGE'];
+
+export function qrHandlers(options: QrHandlerOptions): Pick<ScpHandlers, 'cFind' | 'cGet' | 'cMove'> {
+  return {
+    cFind(request, ctx) {
+      if (request.sopClassUid === WORKLIST_FIND) return worklist(options, request, ctx);
+      return find(options, request, ctx);
+    },
+    async *cGet(request, ctx) {
+      yield* instancesFor(options, request, ctx);
+    },
+    cMove(request, ctx): MoveAnswer {
+      const entry = options.destinations.get(request.destination.trim());
+      if (!entry) return { status: 0xa801, errorComment: `unknown move destination ${request.destination.trim()}`.slice(0, 64) };
+      return {
+        destination: { aeTitle: request.destination.trim(), connect: (signal) => options.connect(entry, signal) },
+        instances: instancesFor(options, request, ctx),
+      };
+    },
+  };
+}
+
+/** Matches at the request's level, each as it is found (C-CANCEL is seen between matches). */
+async function* find(options: QrHandlerOptions, request: QueryRequest, ctx: RequestContext): AsyncGenerator<FindAnswer> {
+  for (const record of matching(options, request)) {
+    if (ctx.signal.aborted) return;
+    yield projectResponse(record, request.identifier);
+  }
+}
+
+function* matching(options: QrHandlerOptions, request: QueryRequest): Generator<Dataset> {
+  const level = levelOf(request);
+  const query = request.identifier;
+  for (const record of options.db.records(level, filterFor(level, query))) {
+    const candidate = { ...record, QueryRetrieveLevel: level, RetrieveAETitle: options.aeTitle, InstanceAvailability: 'ONLINE' };
+    if (matchesQuery(candidate, query)) yield candidate;
+  }
+}
+
+/** The instances under every entity the C-GET/C-MOVE identifier selects, streamed from disk. */
+async function* instancesFor(options: QrHandlerOptions, request: QueryRequest, ctx: RequestContext): AsyncGenerator<StoreInput> {
+  const level = levelOf(request);
+  const { key, column } = UNIQUE[level];
+  const ids = new Set<string>();
+  for (const record of matching(options, request)) ids.add(String(record[key] ?? ''));
+  if (ids.size === 0 || ctx.signal.aborted) return;
+  for (const row of options.db.instances({ [column]: [...ids] })) {
+    yield { sopClassUid: row.sopClassUid, sopInstanceUid: row.sopInstanceUid, transferSyntaxUid: row.transferSyntaxUid, data: fileChunks(row.path, row.datasetOffset) };
+  }
+}
+
+function levelOf(request: QueryRequest): QrLevel {
+  const model = MODELS[request.sopClassUid];
+  const level = String(request.identifier.QueryRetrieveLevel ?? '').trim().toUpperCase() as QrLevel;
+  if (!model) throw new Error(`not a Query/Retrieve SOP class: ${request.sopClassUid}`);
+  if (!model.levels.includes(level)) throw new Error(`Query/Retrieve Level '${level}' not in this model`);
+  return level;
+}
+
+/** Exact keys of this level and above (a single value or a UID list, no wild cards) narrow the index look-up. */
+function filterFor(level: QrLevel, query: Dataset): KeyFilter {
+  const filter: Record<string, string[]> = {};
+  for (const l of ORDER.slice(0, ORDER.indexOf(level) + 1)) {
+    const { key, column } = UNIQUE[l];
+    const raw = query[key];
+    const values = (Array.isArray(raw) ? raw : [raw]).filter((v): v is string => typeof v === 'string').map((v) => v.trim());
+    if (values.length === 0 || values.some((v) => v === '' || /[*?\\]/.test(v))) continue;
+    if (key === 'PatientID' && values.length > 1) continue; // only UIDs are list-matched
+    filter[column] = values;
+  }
+  return filter;
+}
+
+async function* worklist(options: QrHandlerOptions, request: QueryRequest, ctx: RequestContext): AsyncGenerator<FindAnswer> {
+  if (!options.worklistDir) throw new Error('no worklist configured');
+  for await (const item of worklistItems(options.worklistDir)) {
+    if (ctx.signal.aborted) return;
+    if (matchesQuery(item, request.identifier)) yield projectResponse(item, request.identifier);
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * A Query/Retrieve SCP that works out of the box (PS3.4 Annex C, K; like DCMTK's dcmqrscp +
+ * wlmscpfs): indexes the Part 10 files of a folder, stores what it receives into that folder
+ * (any storage SOP class) and indexes it, and answers C-FIND/C-GET/C-MOVE from the index and
+ * Modality Worklist C-FIND from a folder of worklist items.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ApplicationEntity } from '../../../src/ae';
+import type { AeOptions } from '../../../src/options';
+import type { ScpHandlers, StatusResult } from '../../../src/scp/types';
+import type { Transport } from '../../../src/transport';
+import { transferSyntaxes, TransferSyntax } from '../../../src/uids/transfer-syntax';
+import { createFsStore, TEMP_SUFFIX, type FsStore } from '../fs-store';
+import { QrDatabase } from './database';
+import { qrHandlers, QR_SOP_CLASSES, type MoveDestinationEntry } from './handlers';
+import { readForIndex } from './part10-reader';
+
+export { QrDatabase, type QrLevel } from './database';
+export { qrHandlers, type MoveDestinationEntry } from './handlers';
+export { parseDestinations, loadDestinations } from './destinations';
+
+/** Default index file name inside the storage folder (hidden, so it is never taken for an instance). */
+export const INDEX_FILE = '.netdicom-qr.sqlite';
+
+export interface QrScpOptions {
+  /** Folder indexed at start and where received instances are written. */
+  readonly directory: string;
+  /** The index file; default `<directory>/.netdicom-qr.sqlite`; null: in memory only. */
+  readonly databaseFile?: string | null;
+  /** C-MOVE destinations by AE title. */
+  readonly destinations?: ReadonlyMap<string, MoveDestinationEntry>;
+  /** Opens a connection to a C-MOVE destination. */
+  connect(entry: MoveDestinationEntry, signal?: AbortSignal): Promise<Transport>;
+  /** Folder of Modality Worklist items (.wl/.dcm). */
+  readonly worklistDir?: string;
+  /** AE options (title, max PDU, logger, timeouts). */
+  readonly ae?: Partial<AeOptions>;
+  /** fsync each received file (default true). */
+  readonly fsync?: boolean;
+}
+
+/** The SCP, ready to serve transports: `qr.ae.serve(listener, qr.handlers)`. */
+export interface QrScp {
+  readonly ae: ApplicationEntity;
+  readonly handlers: ScpHandlers;
+  readonly db: QrDatabase;
+  readonly store: FsStore;
+  /** Indexes new or changed files of the folder and forgets vanished ones; returns how many were added. */
+  scan(): Promise<number>;
+  /** Saves the index and frees it. */
+  close(): Promise<void>;
+}
+
+/** Transfer syntaxes accepted for storage (ours first: uncompressed), and offered for retrieval. */
+const STORAGE_SYNTAXES = [
+  TransferSyntax.ExplicitVRLittleEndian,
+  TransferSyntax.ImplicitVRLittleEndian,
+  ...transferSyntaxes().map((t) => t.uid).filter((uid) => uid !== TransferSyntax.ExplicitVRLittleEndian && uid !== TransferSyntax.ImplicitVRLittleEndian),
+];
+
+/** Builds the SCP: opens (or creates) the index and scans the folder once. */
+export async function createQrScp(options: QrScpOptions): Promise<QrScp> {
+  const logger = options.ae?.logger;
+  const store = createFsStore({ directory: options.directory, fsync: options.fsync });
+  store.sweep();
+  const databaseFile = options.databaseFile === undefined ? path.join(store.directory, INDEX_FILE) : options.databaseFile;
+  const db = await QrDatabase.open({ file: databaseFile });
+  const ae = new ApplicationEntity(options.ae).addSupportedContext('1.2.840.10008.1.1').acceptAnyStorage(STORAGE_SYNTAXES);
+  for (const uid of QR_SOP_CLASSES) ae.addSupportedContext(uid);
+
+  const index = async (file: string): Promise<boolean> => {
+    const info = await stat(file);
+    if (db.isCurrent(file, info.size, info.mtimeMs)) return false;
+    const { info: part10, attributes } = await readForIndex(file);
+    db.add(part10, attributes);
+    return true;
+  };
+
+  const scan = async (): Promise<number> => {
+    for (const { sopInstanceUid, path: file } of db.paths()) {
+      if (!(await stat(file).catch(() => null))) db.remove(sopInstanceUid);
+    }
+    let added = 0;
+    for (const file of await walk(store.directory)) {
+      if (databaseFile && path.resolve(file).startsWith(path.resolve(databaseFile))) continue;
+      try {
+        if (await index(file)) added++;
+      } catch (error) {
+        logger?.debug?.(`not indexed: ${file}: ${(error as Error).message}`);
+      }
+    }
+    await db.flush();
+    return added;
+  };
+
+  const handlers: ScpHandlers = {
+    ...qrHandlers({ db, aeTitle: ae.options.aeTitle, destinations: options.destinations ?? new Map(), connect: options.connect, worklistDir: options.worklistDir }),
+    async cStore(request, ctx): Promise<StatusResult> {
+      const result = await store.cStore(request, ctx);
+      const status = typeof result === 'number' ? result : result.status;
+      if (status !== 0) return result;
+      try {
+        await index(path.join(store.directory, store.fileName(request.sopInstanceUid)));
+        return result;
+      } catch (error) {
+        // Stored but not understood: keep the file, tell the sender (PS3.4 B.2.3 "Cannot understand").
+        return { status: 0xc000, errorComment: `stored but not indexed: ${(error as Error).message}`.slice(0, 64) };
+      }
+    },
+  };
+
+  await scan();
+  return { ae, handlers, db, store, scan, close: () => db.close() };
+}
+
+/** Every regular file under `dir` (recursively), skipping hidden files (index, temporaries). */
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith('.') || entry.name.endsWith(TEMP_SUFFIX)) continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await walk(full)));
+    else if (entry.isFile()) out.push(full);
+  }
+  return out.sort();
+}
