@@ -102,10 +102,13 @@ export function storageCommitmentResults(): {
         if (request.sopClassUid !== STORAGE_COMMITMENT_SOP_CLASS) return { status: 0x0118 };
         if (request.typeId !== 1 && request.typeId !== 2) return { status: 0x0113 };
         const result = parseCommitmentResult(request.typeId, request.dataset);
-        const waiter = waiting.get(result.transactionUid);
-        if (waiter) waiter(result);
-        else arrived.set(result.transactionUid, result);
-        return { status: 0x0000 };
+        // Deliver once our response is sent, so a caller that releases next does not overtake it.
+        const deliver = () => {
+          const waiter = waiting.get(result.transactionUid);
+          if (waiter) waiter(result);
+          else arrived.set(result.transactionUid, result);
+        };
+        return { status: 0x0000, afterResponse: deliver };
       },
     },
     wait(transactionUid, options = {}) {
