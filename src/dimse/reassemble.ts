@@ -11,7 +11,10 @@ import { ProtocolError } from '../errors';
 import type { Pdv } from '../pdu/types';
 import { decodeCommand } from './command-set';
 import { concatChunks } from './dataset-source';
-import { NO_DATASET, type Command } from './types';
+import { CommandField, NO_DATASET, type Command } from './types';
+
+/** Command Field values PS3.7 defines; any other cannot be answered (there is no response field for it). */
+const KNOWN_COMMAND_FIELDS = new Set<number>(Object.values(CommandField));
 
 /** A message as it comes off the wire. */
 export interface IncomingMessage {
@@ -106,6 +109,10 @@ export class MessageAssembler {
     } catch (error) {
       // PS3.8 leaves this to the DIMSE user: abort as service-user (0,0), like DCMTK and dcm4che.
       throw new ProtocolError('COMMAND_UNDECODABLE', `undecodable command set: ${(error as Error).message}`, { source: 0, reason: 0 }, { cause: error });
+    }
+    if (!KNOWN_COMMAND_FIELDS.has(command.CommandField)) {
+      // Decision table (reliability.md §2.4, D-01): an unknown Command Field is an undecodable command, (0,0).
+      throw new ProtocolError('COMMAND_UNDECODABLE', `unknown Command Field 0x${command.CommandField.toString(16).padStart(4, '0')}`, { source: 0, reason: 0 });
     }
     this.commandChunks = [];
     this.commandLength = 0;

@@ -17,7 +17,8 @@ export async function serveFind(message: IncomingMessage, ctx: RequestContext, h
   if (!handlers.cFind) return respond(association, contextId, command, { Status: 0x0122 });
   if (message.datasetTooLarge || !message.dataset) return respond(association, contextId, command, { Status: UNABLE_TO_PROCESS });
   try {
-    const identifier = decodeDataset(message.dataset, transferSyntax);
+    // Inflate no further than a buffered data set may be (reliability.md D-13: deflate bombs).
+    const identifier = decodeDataset(message.dataset, transferSyntax, { maxInflatedLength: association.options.maxDatasetLength });
     const matches = handlers.cFind({ sopClassUid: ctx.abstractSyntax, identifier, priority: command.Priority ?? 0 }, ctx);
     for await (const answer of matches as AsyncIterable<FindAnswer>) {
       if (ctx.signal.aborted) return respond(association, contextId, command, { Status: CANCEL });

@@ -102,7 +102,7 @@ async function runSubOperations(
 function parseQuery(message: IncomingMessage, ctx: RequestContext): QueryRequest | null {
   if (!message.dataset) return null;
   try {
-    return { sopClassUid: ctx.abstractSyntax, identifier: decodeDataset(message.dataset, ctx.transferSyntax), priority: ctx.command.Priority ?? 0 };
+    return { sopClassUid: ctx.abstractSyntax, identifier: decodeDataset(message.dataset, ctx.transferSyntax, { maxInflatedLength: ctx.association.options.maxDatasetLength }), priority: ctx.command.Priority ?? 0 };
   } catch {
     return null;
   }

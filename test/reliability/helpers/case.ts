@@ -24,6 +24,8 @@ export interface HostileCase {
   readonly withinMs?: number;
   /** Expected close after the answer: 'fin' (default), or null when the peer ends the connection itself. */
   readonly close?: 'fin' | null;
+  /** P-DATA answers (responses to messages before the bad input) that may precede the answer. */
+  readonly allowResponses?: boolean;
   /** Run the canary during and after the case (default true; batches run one canary per batch). */
   readonly canary?: boolean;
 }
@@ -40,6 +42,10 @@ export async function runHostile(scp: TestScp, c: HostileCase): Promise<number |
     if (typeof c.send === 'function') await c.send(peer);
     else peer.send(c.send);
     if (c.answer !== null) {
+      if (c.allowResponses) {
+        await peer.expectPdu(0x04, undefined, c.withinMs ?? 200).catch(() => undefined);
+        if (peer.pdus[0]?.type === 0x04) peer.pdus.shift();
+      }
       const pdu = await peer.expectPdu(parseInt(c.answer.slice(0, 2), 16), c.answer, c.withinMs ?? 200);
       answerMs = pdu.at - sentAt;
     }
