@@ -49,3 +49,5 @@ export { ServiceContexts } from './services/service-contexts';
 export { keywordForTag, tagForKeyword, selectAttributes, nGetAnswer, applyModifications } from './services/n-attributes';
 export * from './services/display-system';
 export * from './services/storage-commitment';
+export * from './services/mpps';
+export * from './services/instance-availability';

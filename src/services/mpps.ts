@@ -1,0 +1,90 @@
+/**
+ * Modality Performed Procedure Step (PS3.4 Annex F): N-CREATE and N-SET of the MPPS SOP Class
+ * with the state rules of F.7.2 (created IN PROGRESS; one transition to COMPLETED or
+ * DISCONTINUED, after which it may no longer be updated), and N-GET of the MPPS Retrieve SOP Class.
+ */
+import type { NAnswer, NRequest, RequestContext, ScpHandlers } from '../scp/types';
+import type { Dataset } from '../scu/types';
+import { applyModifications, nGetAnswer, stringValue } from './n-attributes';
+
+/** Modality Performed Procedure Step SOP Class (PS3.4 F.7.1). */
+export const MPPS_SOP_CLASS = '1.2.840.10008.3.1.2.3.3';
+/** MPPS Retrieve SOP Class (PS3.4 F.8.1): N-GET. */
+export const MPPS_RETRIEVE_SOP_CLASS = '1.2.840.10008.3.1.2.3.4';
+
+/** Performed Procedure Step Status (0040,0252) values (PS3.3 C.4.14). */
+export type MppsStatus = 'IN PROGRESS' | 'COMPLETED' | 'DISCONTINUED';
+
+/** Error ID of "Performed Procedure Step Object may no longer be updated" (PS3.4 Table F.7.2-2). */
+export const MPPS_NO_LONGER_UPDATABLE = 0xa710;
+
+const STATUS_TAG = 0x00400252;
+const FINAL = new Set(['COMPLETED', 'DISCONTINUED']);
+
+export interface MppsScpOptions {
+  /** Where instances live (default: a new in-memory map keyed by SOP Instance UID). */
+  store?: Map<string, Dataset>;
+  /** Told about each created instance; a returned status (non-zero) refuses it. */
+  onCreate?(instance: Dataset, uid: string, ctx: RequestContext): void | number | Promise<void | number>;
+  /** Told about each update (the merged instance and the modification list); a returned non-zero status refuses it. */
+  onSet?(instance: Dataset, modifications: Dataset, uid: string, ctx: RequestContext): void | number | Promise<void | number>;
+}
+
+/**
+ * SCP handlers for MPPS (PS3.4 F.7.2.1 N-CREATE, F.7.2.2 N-SET) and MPPS Retrieve (F.8.2 N-GET):
+ * - N-CREATE: the status must be IN PROGRESS (else 0x0106, Offending Element (0040,0252)); a
+ *   duplicate instance 0x0111. The SCP assigns the UID when the SCU gave none.
+ * - N-SET: unknown instance 0x0112; an instance already COMPLETED/DISCONTINUED 0x0110 with
+ *   Error ID 0xA710; an unknown status value 0x0106.
+ */
+export function mppsScp(options: MppsScpOptions = {}): Pick<ScpHandlers, 'nCreate' | 'nSet' | 'nGet'> & { store: Map<string, Dataset> } {
+  const store = options.store ?? new Map<string, Dataset>();
+  return {
+    store,
+    async nCreate(request, ctx) {
+      if (request.sopClassUid !== MPPS_SOP_CLASS) return { status: 0x0118 };
+      const uid = request.sopInstanceUid;
+      if (store.has(uid)) return { status: 0x0111 };
+      const attributes = request.dataset ?? {};
+      if (stringValue(attributes, 'PerformedProcedureStepStatus') !== 'IN PROGRESS') {
+        return { status: 0x0106, offendingElement: [STATUS_TAG], errorComment: 'an MPPS is created IN PROGRESS' };
+      }
+      const instance: Dataset = { ...attributes, SOPClassUID: MPPS_SOP_CLASS, SOPInstanceUID: uid };
+      const refused = await options.onCreate?.(instance, uid, ctx);
+      if (refused) return { status: refused };
+      store.set(uid, instance);
+      return { status: 0x0000 };
+    },
+    async nSet(request, ctx) {
+      if (request.sopClassUid !== MPPS_SOP_CLASS) return { status: 0x0118 };
+      const current = store.get(request.sopInstanceUid);
+      if (!current) return { status: 0x0112 };
+      const modifications = request.dataset ?? {};
+      const check = transition(current, modifications);
+      if (check) return check;
+      const merged = applyModifications({ ...current }, modifications);
+      const refused = await options.onSet?.(merged, modifications, request.sopInstanceUid, ctx);
+      if (refused) return { status: refused };
+      store.set(request.sopInstanceUid, merged);
+      return { status: 0x0000 };
+    },
+    nGet(request: NRequest) {
+      if (request.sopClassUid !== MPPS_RETRIEVE_SOP_CLASS && request.sopClassUid !== MPPS_SOP_CLASS) return { status: 0x0118 };
+      const instance = store.get(request.sopInstanceUid);
+      if (!instance) return { status: 0x0112 };
+      return nGetAnswer(instance, request.attributes, { sopClassUid: request.sopClassUid, sopInstanceUid: request.sopInstanceUid });
+    },
+  };
+}
+
+/** The F.7.2.2 state rule for one N-SET, or undefined when allowed. */
+function transition(current: Dataset, modifications: Dataset): NAnswer | undefined {
+  const from = stringValue(current, 'PerformedProcedureStepStatus');
+  if (from && FINAL.has(from)) {
+    return { status: 0x0110, errorId: MPPS_NO_LONGER_UPDATABLE, errorComment: 'Performed Procedure Step Object may no longer be updated' };
+  }
+  if (!('PerformedProcedureStepStatus' in modifications)) return undefined;
+  const to = stringValue(modifications, 'PerformedProcedureStepStatus');
+  if (to !== 'IN PROGRESS' && !FINAL.has(to ?? '')) return { status: 0x0106, offendingElement: [STATUS_TAG] };
+  return undefined;
+}

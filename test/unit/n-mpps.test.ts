@@ -1,0 +1,85 @@
+/**
+ * MPPS (PS3.4 F.7/F.8) and Instance Availability Notification (PS3.4 R) over memory pairs.
+ */
+import { describe, expect, it } from 'vitest';
+import { describeStatus } from '../../src/dimse/status';
+import { INSTANCE_AVAILABILITY_SOP_CLASS as IAN, instanceAvailabilityScp, notifyInstanceAvailability } from '../../src/services/instance-availability';
+import { MPPS_NO_LONGER_UPDATABLE, MPPS_RETRIEVE_SOP_CLASS, MPPS_SOP_CLASS as MPPS, mppsScp } from '../../src/services/mpps';
+import type { Dataset } from '../../src/scu/types';
+import { ae, pair, problemsIn } from './n-helpers';
+
+const inProgress = { PerformedProcedureStepStatus: 'IN PROGRESS', PerformedProcedureStepID: 'PPS1', Modality: 'CT' };
+
+describe('MPPS', () => {
+  const scp = () => ae('RIS').addSupportedContext(MPPS).addSupportedContext(MPPS_RETRIEVE_SOP_CLASS);
+  const scu = () => ae('CT').addRequestedContext(MPPS).addRequestedContext(MPPS_RETRIEVE_SOP_CLASS);
+
+  it('IN PROGRESS → COMPLETED, then no more updates (0x0110 + Error ID A710); N-GET reads it back', async () => {
+    const created: string[] = [];
+    const handlers = mppsScp({ onCreate: (_, uid) => void created.push(uid) });
+    const p = await pair(scp(), handlers, scu());
+    const create = await p.scu.nCreate(MPPS, undefined, inProgress);
+    expect(create.status).toBe(0);
+    const uid = create.sopInstanceUid!;
+    expect(created).toEqual([uid]);
+    expect((await p.scu.nSet(MPPS, uid, { PerformedProcedureStepDescription: 'head' })).status).toBe(0);
+    expect((await p.scu.nSet(MPPS, uid, { PerformedProcedureStepStatus: 'COMPLETED', PerformedProcedureStepEndTime: '120000' })).status).toBe(0);
+    const late = await p.scu.nSet(MPPS, uid, { PerformedProcedureStepStatus: 'DISCONTINUED' });
+    expect(late.status).toBe(0x0110);
+    expect(late.command.ErrorID).toBe(MPPS_NO_LONGER_UPDATABLE);
+    expect(late.command.ErrorComment).toMatch(/may no longer be updated/);
+    const got = await p.scu.nGet(MPPS_RETRIEVE_SOP_CLASS, uid, [0x00400252, 0x00400254]);
+    expect(got.status).toBe(0);
+    expect(got.dataset).toMatchObject({ PerformedProcedureStepStatus: 'COMPLETED', PerformedProcedureStepDescription: 'head', SOPInstanceUID: uid });
+    await p.scu.release();
+    expect(problemsIn([...p.sentByScu, ...p.sentByScp])).toEqual([]);
+    expect(handlers.store.get(uid)).toMatchObject({ PerformedProcedureStepEndTime: '120000' });
+  });
+
+  it('invalid creates and sets: not IN PROGRESS 0x0106, duplicate 0x0111, unknown instance 0x0112, bad status value 0x0106', async () => {
+    const p = await pair(scp(), mppsScp(), scu());
+    const notInProgress = await p.scu.nCreate(MPPS, '1.2.1', { PerformedProcedureStepStatus: 'COMPLETED' });
+    expect(notInProgress.status).toBe(0x0106);
+    expect(notInProgress.command.OffendingElement).toEqual([0x00400252]);
+    expect((await p.scu.nCreate(MPPS, '1.2.2', inProgress)).status).toBe(0);
+    expect((await p.scu.nCreate(MPPS, '1.2.2', inProgress)).status).toBe(0x0111);
+    expect((await p.scu.nSet(MPPS, '1.2.404', { PerformedProcedureStepStatus: 'COMPLETED' })).status).toBe(0x0112);
+    expect((await p.scu.nSet(MPPS, '1.2.2', { PerformedProcedureStepStatus: 'SCHEDULED' })).status).toBe(0x0106);
+    // DISCONTINUED is the other final state.
+    expect((await p.scu.nSet(MPPS, '1.2.2', { PerformedProcedureStepStatus: 'DISCONTINUED' })).status).toBe(0);
+    expect((await p.scu.nSet(MPPS, '1.2.2', { PerformedProcedureStepDescription: 'x' })).status).toBe(0x0110);
+    await p.scu.release();
+    expect(describeStatus(0x0110, 'N-SET')).toBe('Processing failure');
+  });
+
+  it('an application hook can refuse a create', async () => {
+    const p = await pair(scp(), mppsScp({ onCreate: () => 0x0124 }), scu());
+    expect((await p.scu.nCreate(MPPS, '1.2.3', inProgress)).status).toBe(0x0124);
+    await p.scu.release();
+  });
+});
+
+describe('Instance Availability Notification', () => {
+  const notification: Dataset = {
+    ReferencedPerformedProcedureStepSequence: [],
+    CurrentRequestedProcedureEvidenceSequence: [
+      { StudyInstanceUID: '1.2.1', ReferencedSeriesSequence: [{ SeriesInstanceUID: '1.2.1.1', ReferencedSOPSequence: [{ ReferencedSOPClassUID: '1.2.840.10008.5.1.4.1.1.2', ReferencedSOPInstanceUID: '1.2.1.1.1', InstanceAvailability: 'ONLINE', RetrieveAETitle: 'PACS' }] }] },
+    ],
+  };
+
+  it('the SCU notifies, the SCP application receives it; a notification without the required sequences is 0x0120', async () => {
+    const received: Dataset[] = [];
+    const p = await pair(ae('RIS').addSupportedContext(IAN), instanceAvailabilityScp({ onNotification: (n) => void received.push(n) }), ae('PACS').addRequestedContext(IAN));
+    const rsp = await notifyInstanceAvailability(p.scu, notification);
+    expect(rsp.status).toBe(0);
+    expect(received).toHaveLength(1);
+    expect(received[0]!.SOPInstanceUID).toBe(rsp.sopInstanceUid);
+    const seq = received[0]!.CurrentRequestedProcedureEvidenceSequence as Dataset[];
+    expect(seq[0]!.StudyInstanceUID).toBe('1.2.1');
+    const bad = await notifyInstanceAvailability(p.scu, { ReferencedPerformedProcedureStepSequence: [] });
+    expect(bad.status).toBe(0x0120);
+    expect(bad.command.OffendingElement).toEqual([0x0040a375]);
+    await p.scu.release();
+    expect(problemsIn([...p.sentByScu, ...p.sentByScp])).toEqual([]);
+  });
+});
