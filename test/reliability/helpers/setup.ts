@@ -19,7 +19,7 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  destroyAllPeers();
+  await destroyAllPeers();
   await closeAllScps();
   // Let late callbacks (closing sockets, timers at abortLinger) run inside this test's window.
   await new Promise((r) => setTimeout(r, 20));

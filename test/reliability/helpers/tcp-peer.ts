@@ -32,9 +32,14 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** Every peer still open, so a failing test cannot leak sockets into the next one. */
 const live = new Set<TcpPeer>();
 
-/** Destroys every peer a test left open (call from afterEach). */
-export function destroyAllPeers(): void {
+/** Scripted servers still listening. */
+const servers = new Set<() => Promise<void>>();
+
+/** Destroys every peer and scripted server a test left open (call from afterEach). */
+export async function destroyAllPeers(): Promise<void> {
   for (const peer of live) peer.destroy();
+  await Promise.all([...servers].map((close) => close()));
+  servers.clear();
 }
 
 export class TcpPeer {
@@ -76,6 +81,33 @@ export class TcpPeer {
         resolve(new TcpPeer(socket, t0));
       });
     });
+  }
+
+  /** Wraps an accepted socket (a scripted SCP's side). */
+  static fromSocket(socket: net.Socket): TcpPeer {
+    socket.setNoDelay(true);
+    return new TcpPeer(socket, performance.now());
+  }
+
+  /**
+   * A scripted SCP on 127.0.0.1 and a free port: each accepted connection becomes a TcpPeer
+   * handed to `script`. `close()` destroys every connection and the server.
+   */
+  static async listen(script: (peer: TcpPeer) => void | Promise<void>): Promise<{ port: number; peers: TcpPeer[]; close(): Promise<void> }> {
+    const peers: TcpPeer[] = [];
+    const server = net.createServer((socket) => {
+      const peer = TcpPeer.fromSocket(socket);
+      peers.push(peer);
+      void Promise.resolve(script(peer)).catch(() => peer.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const close = () => {
+      for (const p of peers) p.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    };
+    servers.add(close);
+    return { port, peers, close };
   }
 
   /** ms since the peer was created. */
