@@ -1,5 +1,6 @@
 // Builds dist/ (see package.json "exports"):
-//   ESM, dependencies external: index.js, memory.js, node.js*, node-stub.js, cli.js*   (* only if the source exists)
+//   ESM, dependencies external: index.js, memory.js, node.js*, node-stub.js, cli.js*, websocket.js*, proxy.js*
+//   (* only if the source exists)
 //   one shared-chunk build so `instanceof TransportError` holds across entries
 //   types: dist/types/** (declarations from the typescript plugin, same tree as the sources)
 //   IIFE for <script>: netdicom.iife.js, global `netdicom`, dcmjs + buffer + web-streams-polyfill bundled in
@@ -11,6 +12,8 @@ import typescript from '@rollup/plugin-typescript';
 const optionalEntries = {
   node: 'adapters/node/index.ts',
   cli: 'adapters/cli/index.ts',
+  websocket: 'adapters/websocket/index.ts', // web platform only; also in the IIFE
+  proxy: 'adapters/websocket-proxy/index.ts', // Node only; `ws` stays external
 };
 
 const esmInput = {

@@ -5,4 +5,4 @@
 import './browser-polyfill'; // must stay first: streams before any core module runs
 export * from '../src/index';
 export * from './memory/index';
-// The WebSocket adapter joins here once adapters/websocket exists.
+export * from './websocket/index';

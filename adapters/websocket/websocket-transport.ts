@@ -1,0 +1,207 @@
+/**
+ * An open WebSocket ⇄ the core's {@link Transport}. The WebSocket carries the raw bytes of one
+ * TCP connection in binary messages (websockify's convention), so message boundaries mean
+ * nothing: each message is just the next chunk of the byte stream.
+ *
+ * - Writes: each chunk is sent as one or more binary messages of at most `maxMessageBytes`
+ *   (proxies cap message size; netdicom's at 1 MiB). A write resolves once `bufferedAmount`
+ *   is at or below `writeHighWaterMark`; the WebSocket API has no drain event, so we poll.
+ * - Reads: the WebSocket API cannot pause the sender, so inbound chunks are queued without a
+ *   cap. The core reads continuously, and the proxy bounds what one PDU can be.
+ * - Close: 1000 (or 1005, no code) from the peer ends the readable; any other code, or a dropped
+ *   connection (1006), errors both streams and rejects `closed` with a {@link TransportError}
+ *   that names the code and reason.
+ */
+import { TransportError } from '../../src/errors';
+import type { Transport } from '../../src/transport';
+import { ReadyState, type WebSocketEventMap, type WebSocketLike } from './websocket-like';
+
+/** Tuning for {@link websocketTransport}. */
+export interface WebSocketTransportOptions {
+  /** Largest binary message sent; bigger writes are split. Default 64 KiB. */
+  maxMessageBytes?: number;
+  /** A write resolves once `bufferedAmount` is at most this. Default 1 MiB. */
+  writeHighWaterMark?: number;
+  /** How often `bufferedAmount` is checked while above the mark. Default 5 ms. */
+  pollMs?: number;
+}
+
+/** Close code sent by `abort()`: application range (browsers may send only 1000 and 3000–4999). */
+export const ABORT_CLOSE_CODE = 4000;
+
+const DEFAULTS = { maxMessageBytes: 64 * 1024, writeHighWaterMark: 1024 * 1024, pollMs: 5 };
+
+/** Plain words for a close code (RFC 6455 §7.4.1 and the IANA registry). */
+export function describeClose(code: number, reason: string): string {
+  const names: Record<number, string> = {
+    1001: 'going away',
+    1002: 'protocol error',
+    1003: 'unsupported data (text frames are not allowed)',
+    1006: 'connection dropped without a close frame',
+    1008: 'policy violation',
+    1009: 'message too big',
+    1011: 'upstream connection failed',
+    1013: 'try again later',
+    1014: 'bad gateway (the DICOM peer could not be reached)',
+  };
+  const name = names[code] ?? (code >= 4000 ? 'closed by the application' : 'closed');
+  return `code ${code}, ${name}${reason ? `: ${reason}` : ''}`;
+}
+
+/** Wraps an open WebSocket (binaryType 'arraybuffer') as a {@link Transport}. */
+export function websocketTransport(ws: WebSocketLike, url: string, options: WebSocketTransportOptions = {}): Transport {
+  const { maxMessageBytes, writeHighWaterMark, pollMs } = { ...DEFAULTS, ...options };
+  let failure: TransportError | undefined;
+  let abortedLocally = false;
+  let closing = false;
+  let readDone = false;
+  let readController!: ReadableStreamDefaultController<Uint8Array>;
+  let writeController: WritableStreamDefaultController | undefined;
+  let resolveClosed!: () => void;
+  let rejectClosed!: (e: unknown) => void;
+  const closed = new Promise<void>((res, rej) => {
+    resolveClosed = res;
+    rejectClosed = rej;
+  });
+  closed.catch(() => {}); // observed through `closed` by whoever cares
+  // Pollers waiting for bufferedAmount to fall; failed together when the socket dies.
+  const waiters = new Set<{ timer?: ReturnType<typeof setTimeout>; reject: (e: unknown) => void }>();
+
+  const readable = new ReadableStream<Uint8Array>({
+    start(controller) {
+      readController = controller;
+    },
+    cancel() {
+      readDone = true; // later messages are dropped
+    },
+  });
+
+  const writable = new WritableStream<Uint8Array>(
+    {
+      start(controller) {
+        writeController = controller;
+      },
+      async write(chunk) {
+        sendAll(chunk);
+        await drained(writeHighWaterMark);
+      },
+      async close() {
+        await closeSocket();
+      },
+      abort(reason) {
+        abort(reason);
+      },
+    },
+    new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }),
+  );
+
+  function sendAll(chunk: Uint8Array): void {
+    if (failure) throw failure;
+    if (ws.readyState !== ReadyState.OPEN) throw (failure ??= new TransportError(`WebSocket to ${url} is closed`));
+    // send() copies the bytes (WHATWG; `ws` copies while masking), so the caller may reuse chunk.
+    for (let at = 0; at < chunk.byteLength; at += maxMessageBytes) {
+      ws.send(chunk.subarray(at, Math.min(at + maxMessageBytes, chunk.byteLength)));
+    }
+  }
+
+  function drained(mark: number): Promise<void> {
+    if (failure) return Promise.reject(failure);
+    if (ws.bufferedAmount <= mark) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiter: { timer?: ReturnType<typeof setTimeout>; reject: (e: unknown) => void } = { reject };
+      const check = () => {
+        if (ws.bufferedAmount <= mark || ws.readyState !== ReadyState.OPEN) {
+          waiters.delete(waiter);
+          if (failure) reject(failure);
+          else resolve();
+        } else waiter.timer = setTimeout(check, pollMs);
+      };
+      waiters.add(waiter);
+      waiter.timer = setTimeout(check, pollMs);
+    });
+  }
+
+  /** Flush, then a normal close (1000); settles with the close event. */
+  async function closeSocket(): Promise<void> {
+    closing = true;
+    if (ws.readyState === ReadyState.OPEN) {
+      await drained(0).catch(() => {});
+      if (ws.readyState === ReadyState.OPEN) ws.close(1000, 'done');
+    }
+    await closed.catch(() => {});
+  }
+
+  function fail(error: TransportError): void {
+    failure ??= error;
+    if (!readDone) {
+      readDone = true;
+      readController.error(failure);
+    }
+    writeController?.error(failure);
+    for (const w of waiters) {
+      clearTimeout(w.timer);
+      w.reject(failure);
+    }
+    waiters.clear();
+  }
+
+  function abort(reason?: unknown): void {
+    if (!failure && ws.readyState !== ReadyState.CLOSED) {
+      // A local abort is not a transport failure: streams error, but `closed` resolves.
+      abortedLocally = true;
+      fail(new TransportError('connection aborted locally', { cause: reason }));
+    }
+    // A non-1000 code: the proxy resets the TCP side, so the DICOM peer sees an error, not an end.
+    if (ws.readyState === ReadyState.OPEN || ws.readyState === ReadyState.CONNECTING) ws.close(ABORT_CLOSE_CODE, 'aborted');
+  }
+
+  const onMessage = (event: WebSocketEventMap['message']) => {
+    if (readDone) return;
+    const { data } = event;
+    if (data instanceof ArrayBuffer) readController.enqueue(new Uint8Array(data));
+    else if (ArrayBuffer.isView(data)) readController.enqueue(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    else {
+      // A text message is not part of a byte stream: a broken or non-websockify peer.
+      fail(new TransportError(`WebSocket to ${url} received a text message; only binary messages carry DICOM bytes`));
+      ws.close(1003, 'binary messages only');
+    }
+  };
+  const onClose = (event: WebSocketEventMap['close']) => {
+    ws.removeEventListener('message', onMessage);
+    ws.removeEventListener('close', onClose);
+    const normal = event.code === 1000 || event.code === 1005;
+    if (abortedLocally || (normal && !failure)) {
+      if (!readDone) {
+        readDone = true;
+        readController.close();
+      }
+      // Erroring a writable whose close() is in flight would turn a clean close into an error.
+      if (!closing) fail(failure ?? new TransportError('connection closed'));
+      resolveClosed();
+      return;
+    }
+    fail(failure ?? new TransportError(`WebSocket to ${url} closed: ${describeClose(event.code, event.reason)}`));
+    rejectClosed(failure);
+  };
+  ws.addEventListener('message', onMessage);
+  ws.addEventListener('close', onClose);
+  // Details reach us through 'close'; with the `ws` package an 'error' nobody listens to would throw.
+  ws.addEventListener('error', () => {});
+
+  return {
+    readable,
+    writable,
+    closed,
+    info: { remote: url, secure: url.startsWith('wss:') },
+    async close() {
+      if (!writable.locked) {
+        await writable.close().catch(() => {});
+        await closed.catch(() => {});
+        return;
+      }
+      // The core holds the writer; send() is synchronous, so everything written is queued already.
+      await closeSocket();
+    },
+    abort,
+  };
+}
