@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { encodeDataset, readPart10, writePart10 } from '../dist/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(root, 'bin', 'netdicom.mjs');
+const cli = process.env.NETDICOM_CLI ?? path.join(root, 'bin', 'netdicom.mjs');
 const sizeMiB = Number(process.argv[2] ?? process.env.LARGE_MIB ?? 1024);
 const CT = '1.2.840.10008.5.1.4.1.1.2';
 const EXPLICIT = '1.2.840.10008.1.2.1';
@@ -99,11 +99,11 @@ try {
   generate(src, bytes);
   console.log(`generated ${sizeMiB} MiB instance in ${((performance.now() - t) / 1000).toFixed(1)} s (${statSync(src).size} bytes)`);
   const port = await freePort();
-  const scp = run(['storescp', String(port), '-od', out, '-q'], 'storescp');
+  const scp = run(['storescp', String(port), '-od', out, '-q', '--max-pdu', '131072'], 'storescp');
   processes.push(scp);
   await new Promise((r) => setTimeout(r, 700));
   t = performance.now();
-  const scu = run(['storescu', '127.0.0.1', String(port), src, '--max-pdu', '131072'], 'storescu');
+  const scu = run(['storescu', '127.0.0.1', String(port), src], 'storescu');
   processes.push(scu);
   const { code } = await scu.exited;
   const seconds = (performance.now() - t) / 1000;

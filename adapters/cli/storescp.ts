@@ -4,12 +4,13 @@
  * Serves until SIGINT/SIGTERM: the first closes gracefully, a second aborts what is running.
  */
 import { ApplicationEntity } from '../../src/ae';
-import type { Logger } from '../../src/logger';
+import { consoleLogger, silentLogger, type Logger } from '../../src/logger';
 import type { Listener } from '../../src/transport';
 import { storageSopClasses } from '../../src/uids/sop-classes';
 import { TransferSyntax, transferSyntaxes } from '../../src/uids/transfer-syntax';
 import { createFsStore } from '../node/fs-store';
 import { formatMB } from './progress';
+import { COMMON_SPEC, intOption, listener, parseArgs, stopSignals, type Spec } from './store-args';
 
 const VERIFICATION = '1.2.840.10008.1.1';
 
@@ -73,4 +74,57 @@ export async function runStoreScp(config: StoreScpConfig): Promise<number> {
   log('storescp: closing (running associations finish; signal again to abort them)');
   await Promise.race([server.close(), config.stopSignal.force.then(() => server.close({ force: true }))]);
   return 0;
+}
+
+const USAGE = `usage: netdicom storescp PORT (-od DIR | --ignore) [-aet TITLE] [--max-pdu N] [--accept-any]
+       [--bind HOST] [--tls-cert F --tls-key F [--tls-ca F] [--tls-require-client]] [-d] [-q]`;
+
+const SPEC: Spec = {
+  ...COMMON_SPEC,
+  '--output-directory': { value: true, aliases: ['-od'] },
+  '--ignore': { value: false },
+  '--accept-any': { value: false },
+  '--bind': { value: true },
+};
+
+/** `netdicom storescp ...`: parses `argv` (after the app name), serves until SIGINT/SIGTERM; resolves with the exit code. */
+export async function storescpMain(argv: readonly string[]): Promise<number> {
+  let p;
+  try {
+    p = parseArgs(argv, SPEC);
+    if (p.flags.has('--help')) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (p.positionals.length !== 1) throw new Error('PORT is required');
+  } catch (error) {
+    console.error(`storescp: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const port = Number(p.positionals[0]);
+  const stop = stopSignals();
+  try {
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port ${p.positionals[0]}`);
+    const debug = p.flags.has('--debug');
+    return await runStoreScp({
+      outputDir: p.values.get('--output-directory'),
+      ignore: p.flags.has('--ignore'),
+      aeTitle: p.values.get('--aetitle') ?? 'STORESCP',
+      maxPdu: intOption(p, '--max-pdu', 16384),
+      acceptAny: p.flags.has('--accept-any'),
+      debug,
+      quiet: p.flags.has('--quiet'),
+      // DCMTK's storescp listens on every interface; so do we unless told otherwise.
+      listen: listener(p, p.values.get('--bind') ?? '0.0.0.0', port),
+      stopSignal: stop,
+      out: (l) => console.log(l),
+      err: (l) => console.error(l),
+      logger: debug ? consoleLogger({ verbose: true, prefix: 'storescp' }) : silentLogger,
+    });
+  } catch (error) {
+    console.error(`storescp: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    stop.dispose();
+  }
 }

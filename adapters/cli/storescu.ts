@@ -5,11 +5,12 @@
  * code is 1 when any file failed.
  */
 import { ApplicationEntity } from '../../src/ae';
-import type { Logger } from '../../src/logger';
+import { consoleLogger, silentLogger, type Logger } from '../../src/logger';
 import type { Transport } from '../../src/transport';
 import { listFiles, readPart10Header, type Part10Header } from './part10-file';
 import { ProgressBar, type ProgressSink } from './progress';
 import { planBatches, sendFiles } from './store-sender';
+import { COMMON_SPEC, dialer, intOption, parseArgs, secondsOption, type Spec } from './store-args';
 
 /** What storescu runs with, after argument parsing. */
 export interface StoreScuConfig {
@@ -88,4 +89,61 @@ export async function runStoreScu(config: StoreScuConfig): Promise<number> {
   bar.clear();
   if (!config.quiet || results.some((r) => !r.ok)) config.out(bar.summary(skipped));
   return results.every((r) => r.ok) ? 0 : 1;
+}
+
+const USAGE = `usage: netdicom storescu ADDR PORT PATH... [-r] [-aet TITLE] [-aec TITLE] [--max-pdu N]
+       [-ta S] [-td S] [-tn S] [--tls] [--tls-ca F] [--tls-cert F] [--tls-key F] [--tls-insecure]
+       [--allow-conversion] [-d] [-q]`;
+
+const SPEC: Spec = {
+  ...COMMON_SPEC,
+  '--recurse': { value: false, aliases: ['-r', '+r'] },
+  '--call': { value: true, aliases: ['-aec'] },
+  '--acse-timeout': { value: true, aliases: ['-ta'] },
+  '--dimse-timeout': { value: true, aliases: ['-td'] },
+  '--network-timeout': { value: true, aliases: ['-tn'] },
+  '--allow-conversion': { value: false },
+};
+
+/** `netdicom storescu ...`: parses `argv` (after the app name) and runs; resolves with the exit code. */
+export async function storescuMain(argv: readonly string[]): Promise<number> {
+  let p;
+  try {
+    p = parseArgs(argv, SPEC);
+    if (p.flags.has('--help')) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (p.positionals.length < 3) throw new Error('ADDR, PORT and at least one PATH are required');
+  } catch (error) {
+    console.error(`storescu: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const [host, portText, ...paths] = p.positionals as [string, string, ...string[]];
+  try {
+    const port = Number(portText);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`bad port ${portText}`);
+    const debug = p.flags.has('--debug');
+    return await runStoreScu({
+      paths,
+      recursive: p.flags.has('--recurse'),
+      aeTitle: p.values.get('--aetitle') ?? 'STORESCU',
+      calledAeTitle: p.values.get('--call') ?? 'ANY-SCP',
+      maxPdu: intOption(p, '--max-pdu', 16384),
+      allowConversion: p.flags.has('--allow-conversion'),
+      debug,
+      quiet: p.flags.has('--quiet'),
+      acseTimeoutMs: secondsOption(p, '--acse-timeout'),
+      dimseTimeoutMs: secondsOption(p, '--dimse-timeout'),
+      networkTimeoutMs: secondsOption(p, '--network-timeout'),
+      connect: dialer(p, host, port),
+      progress: process.stderr,
+      out: (l) => console.log(l),
+      err: (l) => console.error(l),
+      logger: debug ? consoleLogger({ verbose: true, prefix: 'storescu' }) : silentLogger,
+    });
+  } catch (error) {
+    console.error(`storescu: ${(error as Error).message}`);
+    return 1;
+  }
 }
