@@ -1,0 +1,157 @@
+/**
+ * findscu, getscu, movescu against qrscp, all in-process over TCP on 127.0.0.1: output, files
+ * written, exit codes and one-line reasons; plus `-k` key parsing.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findscu } from '../../adapters/cli/findscu';
+import { getscu } from '../../adapters/cli/getscu';
+import { movescu } from '../../adapters/cli/movescu';
+import { qrscp } from '../../adapters/cli/qrscp';
+import { buildQuery, formatIdentifier } from '../../adapters/cli/query-keys';
+import { readPart10 } from '../../src/dataset/codec';
+import { ARCHIVE, part10, writeArchive } from './helpers/qr-fixtures';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, sink: { out: (l: string) => void out.push(l), err: (l: string) => void err.push(l) } };
+}
+
+let root: string;
+let port: number;
+let movePort: number;
+let stop: () => void;
+let done: Promise<number>;
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(tmpdir(), 'qr-cli-'));
+  writeArchive(path.join(root, 'archive'));
+  movePort = await freePort();
+  let resolveStop!: () => void;
+  const stopped = new Promise<void>((r) => (resolveStop = r));
+  stop = resolveStop;
+  const listening = new Promise<string>((resolve) => {
+    done = qrscp(
+      ['0', '--dir', path.join(root, 'archive'), '-aet', 'QRSCP', '--bind', '127.0.0.1', '--no-fsync', '-q',
+        '--move-destination', `MOVESCU=127.0.0.1:${movePort}`],
+      io().sink,
+      { stop: stopped, onListening: resolve },
+    );
+  });
+  port = Number((await listening).split(':').at(-1));
+});
+afterAll(async () => {
+  stop();
+  expect(await done).toBe(0);
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('findscu', () => {
+  it('prints each match as a block and exits 0', async () => {
+    const { out, err, sink } = io();
+    const code = await findscu(['127.0.0.1', String(port), '-S', '-aec', 'QRSCP', '-k', 'QueryRetrieveLevel=STUDY', '-k', 'PatientName=DOE*', '-k', 'StudyInstanceUID', '-k', '(0008,0061)'], sink);
+    expect(err.join('\n')).toMatch(/2 matches, final status 0x0000 \(Success\)/);
+    expect(code).toBe(0);
+    expect(out.filter((l) => l.startsWith('# Match'))).toHaveLength(2);
+    expect(out.join('\n')).toContain('(0020,000D) UI StudyInstanceUID');
+    expect(out.join('\n')).toContain('[CT\\SR]');
+  });
+
+  it('--json prints one object per line; -w writes rsp files; -P patient root', async () => {
+    const { out, sink } = io();
+    const dir = path.join(root, 'rsp');
+    expect(await findscu(['127.0.0.1', String(port), '-P', '--json', '-w', dir, '-k', 'PatientID', '-k', 'NumberOfPatientRelatedStudies'], sink)).toBe(0);
+    const rows = out.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.map((r) => r.PatientID).sort()).toEqual(['P1', 'P2']);
+    expect(readdirSync(dir).sort()).toEqual(['rsp0001.dcm', 'rsp0002.dcm']);
+  });
+
+  it('--cancel N sends C-CANCEL after N matches and still exits 0', async () => {
+    const { out, err, sink } = io();
+    expect(await findscu(['127.0.0.1', String(port), '--cancel', '1', '-k', 'QueryRetrieveLevel=IMAGE', '-k', 'SOPInstanceUID'], sink)).toBe(0);
+    expect(out.filter((l) => l.startsWith('# Match')).length).toBe(1);
+    // The SCP may finish before the C-CANCEL arrives (PS3.4 C.4.1.2.3): Cancel or Success, both fine.
+    expect(err.join('\n')).toMatch(/1 match, final status 0x(FE00 \(Cancel\)|0000 \(Success\))/);
+  });
+
+  it('bad usage exits 2 and a failure status exits 1, each with one line', async () => {
+    let r = io();
+    expect(await findscu(['127.0.0.1', String(port), '-k', 'NoSuchThing=1'], r.sink)).toBe(2);
+    expect(r.err).toEqual(["findscu: unknown attribute keyword 'NoSuchThing'"]);
+    r = io();
+    expect(await findscu(['127.0.0.1'], r.sink)).toBe(2);
+    r = io();
+    expect(await findscu(['127.0.0.1', String(port), '-O', '-k', 'QueryRetrieveLevel=IMAGE'], r.sink)).toBe(1);
+    expect(r.err).toHaveLength(1);
+    expect(r.err[0]).toMatch(/final status 0xC000/);
+    r = io();
+    expect(await findscu(['127.0.0.1', String(await freePort())], r.sink)).toBe(1);
+    expect(r.err[0]).toMatch(/^findscu: cannot associate with 127\.0\.0\.1:\d+: /);
+  });
+});
+
+describe('getscu', () => {
+  it('stores every instance of the study in -od, as on disk', async () => {
+    const od = path.join(root, 'got');
+    const { err, sink } = io();
+    expect(await getscu(['127.0.0.1', String(port), '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.9.1', '-od', od], sink)).toBe(0);
+    expect(err.join()).toMatch(/3 completed, 0 failed/);
+    expect(readdirSync(od).sort()).toEqual(['1.2.9.1.1.1.dcm', '1.2.9.1.1.2.dcm', '1.2.9.1.2.3.dcm']);
+    const back = readPart10(readFileSync(path.join(od, '1.2.9.1.1.1.dcm')));
+    expect(new Uint8Array(back.dataset)).toEqual(new Uint8Array(readPart10(part10(ARCHIVE[0]!)).dataset));
+  });
+});
+
+describe('movescu', () => {
+  it('--store receives the moved instances on its own port', async () => {
+    const od = path.join(root, 'moved');
+    const { err, sink } = io();
+    const code = await movescu(['127.0.0.1', String(port), '-aet', 'MOVESCU', '--store', '--store-port', String(movePort), '-od', od,
+      '-k', 'QueryRetrieveLevel=SERIES', '-k', 'StudyInstanceUID=1.2.9.3', '-k', 'SeriesInstanceUID=1.2.9.3.1'], sink);
+    expect(err.join()).toMatch(/3 completed/);
+    expect(code).toBe(0);
+    expect(readdirSync(od)).toHaveLength(3);
+  });
+
+  it('an unknown destination fails with 0xA801 and exit 1', async () => {
+    const { err, sink } = io();
+    expect(await movescu(['127.0.0.1', String(port), '-aem', 'NOBODY', '-k', 'StudyInstanceUID=1.2.9.3'], sink)).toBe(1);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(/0xA801/);
+    expect(existsSync(path.join(root, 'NOBODY'))).toBe(false);
+  });
+});
+
+describe('-k keys', () => {
+  it('keywords, tags, return keys, lists and sequence items', () => {
+    expect(buildQuery(['QueryRetrieveLevel=STUDY', '(0010,0010)=DOE*', 'StudyDate', 'StudyInstanceUID=1.2\\1.3'], {})).toEqual({
+      QueryRetrieveLevel: 'STUDY', PatientName: 'DOE*', StudyDate: '', StudyInstanceUID: ['1.2', '1.3'],
+    });
+    expect(buildQuery(['ScheduledProcedureStepSequence[0].Modality=CT', 'ScheduledProcedureStepSequence[0].ScheduledStationAETitle', 'ReferencedStudySequence'])).toEqual({
+      ScheduledProcedureStepSequence: [{ Modality: 'CT', ScheduledStationAETitle: '' }], ReferencedStudySequence: [],
+    });
+    expect(buildQuery(['PatientID=1'], { QueryRetrieveLevel: 'STUDY' })).toEqual({ QueryRetrieveLevel: 'STUDY', PatientID: '1' });
+    expect(() => buildQuery(['PatientName[0].X=1'])).toThrow(/not a sequence/);
+    expect(() => buildQuery(['(9999,9999)=1'])).toThrow(/unknown tag/);
+  });
+  it('formats identifiers readably', () => {
+    const lines = formatIdentifier({ PatientName: [{ Alphabetic: 'DOE^J' }], ScheduledProcedureStepSequence: [{ Modality: 'CT' }], PatientID: '' });
+    expect(lines[0]).toMatch(/^\(0010,0010\) PN PatientName\s+\[DOE\^J\]$/);
+    expect(lines).toContain('(0040,0100) SQ ScheduledProcedureStepSequence (1 item)');
+    expect(lines.join('\n')).toContain('(empty)');
+  });
+});
