@@ -51,3 +51,5 @@ export * from './services/display-system';
 export * from './services/storage-commitment';
 export * from './services/mpps';
 export * from './services/instance-availability';
+export * from './services/ups-scu';
+export { upsScp, type UpsScpOptions } from './services/ups';
