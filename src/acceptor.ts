@@ -57,7 +57,11 @@ export async function serveTransport(
   } catch {
     return channel.ended;
   }
-  const rejection = await checkRequest(rq, transport, options, acceptor, handlers);
+  // A throwing policy hook must not leave the peer waiting in Sta3 or escape as a rejection: refuse (1,1,1).
+  const rejection = await checkRequest(rq, transport, options, acceptor, handlers).catch((error: unknown): Check => {
+    options.logger.error(`association policy hook failed: ${(error as Error)?.message ?? String(error)}`);
+    return { reject: Reject.noReason };
+  });
   if ('reject' in rejection) {
     options.logger.info(`rejecting association from '${rq.callingAeTitle}': ${JSON.stringify(rejection.reject)}`);
     handlers.rejected?.(rq, rejection.reject);
