@@ -1,0 +1,448 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: netdicom against DCMTK on loopback (issue 8). Every SCU and SCP is its own
+ * process; implementations alternate within each row (the starting one rotates per repetition).
+ * Prints medians with min–max and the ratio to the row's DCMTK reference, and writes
+ * bench/results/latest.json and latest.md.
+ *
+ * Usage: node bench/run.mjs [--full] [--reps N] [--only row,row] [--list]
+ *   --full   one 1 GiB instance (quick: 256 MiB) and larger counts; slower
+ *   --reps   repetitions per variant (default 3)
+ *   --only   run only these rows (ids: tcp echo cycles store16 store128 store1m large16 large128 large1m find concurrent)
+ *
+ * Timing: netdicom SCUs time themselves from connect to release (in-process). DCMTK tools are
+ * timed as process wall time minus the same tool's start-up cost (median of runs that fail at
+ * once on a closed port), so both exclude process start. Received data goes to /dev/shm (tmpfs)
+ * so the disk does not take part; netdicom's fs-store runs without fsync, as DCMTK does.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { EXPLICIT_LE, FIND_QUERY, writeFindInstances, writeInstance, writeInstances } from './lib/data.mjs';
+import { DCMTK_ENV, freePort, killAll, run, start, stop, waitListening } from './lib/proc.mjs';
+import { machine, renderMarkdown, summarize } from './lib/report.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const { values: opt } = parseArgs({
+  options: {
+    full: { type: 'boolean', default: false },
+    reps: { type: 'string', default: '3' },
+    only: { type: 'string' },
+    list: { type: 'boolean', default: false },
+  },
+});
+const FULL = opt.full;
+const REPS = Math.max(1, Number(opt.reps));
+const KiB = 1024;
+const MiB = 1024 * 1024;
+
+/** Sizes and counts; quick mode keeps the whole run under 5 minutes on a 2-core machine. */
+const P = {
+  echoCount: FULL ? 20000 : 3000,
+  cyclesNd: FULL ? 500 : 100,
+  cyclesDcmtk: FULL ? 100 : 20, // one echoscu process per cycle
+  files: 500,
+  fileBytes: 512 * KiB,
+  largeBytes: FULL ? 1024 * MiB : 256 * MiB,
+  findCount: 1000,
+  assocs: 50,
+  perAssoc: 20,
+};
+
+const node = process.execPath;
+const ndScp = path.join(here, 'workers', 'nd-scp.mjs');
+const ndScu = path.join(here, 'workers', 'nd-scu.mjs');
+const shm = statSafe('/dev/shm')?.isDirectory() ? '/dev/shm' : tmpdir();
+const work = mkdtempSync(path.join(shm, 'netdicom-bench-'));
+
+function statSafe(p) {
+  try {
+    return statSync(p);
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------- servers
+
+/** A netdicom SCP process; resolves once it listens. */
+async function ndServer({ maxPdu = 16384, out = null, findCount = 0 } = {}) {
+  const port = await freePort();
+  const args = [ndScp, '--port', String(port), '--max-pdu', String(maxPdu), '--find-count', String(findCount)];
+  if (out) args.push('--out', out);
+  const proc = start(node, args, { sampleRss: true });
+  await waitListening(proc, port);
+  return { proc, port, call: 'ANY-SCP' };
+}
+
+/** DCMTK storescp (default mode, or +B bit-preserving; --fork for concurrent associations). */
+async function storescp({ maxPdu = 16384, out, bitPreserving = false, fork = false }) {
+  const port = await freePort();
+  const args = ['-pdu', String(maxPdu), '-od', out, '-dhl'];
+  if (bitPreserving) args.push('+B');
+  if (fork) args.push('--fork');
+  args.push(String(port));
+  const proc = start('storescp', args, { env: DCMTK_ENV, sampleRss: true });
+  await waitListening(proc, port);
+  return { proc, port, call: 'ANY-SCP' };
+}
+
+/** DCMTK dcmqrscp over the indexed C-FIND series. */
+async function dcmqrscp({ maxPdu = 16384 } = {}) {
+  const port = await freePort();
+  const proc = start('dcmqrscp', ['-c', qr.config, '--single-process', '-pdu', String(maxPdu), String(port)], { env: DCMTK_ENV, sampleRss: true });
+  await waitListening(proc, port);
+  return { proc, port, call: 'QRSCP' };
+}
+
+// ---------------------------------------------------------------- clients
+
+/** Runs a netdicom SCU; returns its own timing and peak RSS. */
+async function ndClient(mode, server, args = []) {
+  const r = await run(node, [ndScu, mode, '--port', String(server.port), '--call', server.call, ...args]);
+  const line = r.output.trim().split('\n').at(-1);
+  const j = JSON.parse(line);
+  return { seconds: j.seconds, count: j.count, scuPeakKib: j.peakKib };
+}
+
+/** Start-up cost of each DCMTK tool (ms): runs that fail at once against a closed port. */
+const baselines = {};
+async function measureBaselines() {
+  const closed = await freePort();
+  const tiny = path.join(work, 'tiny.dcm');
+  writeInstance(tiny, 256);
+  const tools = {
+    echoscu: ['127.0.0.1', String(closed)],
+    storescu: ['-R', '127.0.0.1', String(closed), tiny],
+    findscu: ['-S', '-k', 'QueryRetrieveLevel=IMAGE', '127.0.0.1', String(closed)],
+  };
+  for (const [tool, args] of Object.entries(tools)) {
+    const times = [];
+    for (let i = 0; i < 7; i++) times.push((await run(tool, args, { env: DCMTK_ENV, allowFailure: true })).ms);
+    times.sort((a, b) => a - b);
+    baselines[tool] = times[3];
+  }
+}
+
+/** Runs a DCMTK tool; seconds = wall time minus its start-up baseline. */
+async function dcmtkClient(tool, args) {
+  const r = await run(tool, args, { env: DCMTK_ENV, sampleRss: true });
+  return { seconds: Math.max(1e-6, (r.ms - baselines[tool]) / 1000), wallSeconds: r.ms / 1000, scuPeakKib: r.peakKib, output: r.output };
+}
+
+// ---------------------------------------------------------------- shared data
+
+const data = {};
+const qr = {};
+
+function setupData(rows) {
+  const need = (...ids) => ids.some((id) => rows.has(id));
+  let t = performance.now();
+  if (need('store16', 'store128', 'store1m', 'concurrent')) {
+    const dir = path.join(work, 'files');
+    mkdirSync(dir);
+    const n = Math.max(P.files, P.assocs * P.perAssoc);
+    const { files, sizes } = writeInstances(dir, n, P.fileBytes);
+    const sum = (k) => sizes.slice(0, k).reduce((a, b) => a + b, 0);
+    data.files = files;
+    data.storeList = path.join(work, 'store.list');
+    writeFileSync(data.storeList, files.slice(0, P.files).join('\n'));
+    data.storeBytes = sum(P.files);
+    data.concurrentList = path.join(work, 'concurrent.list');
+    const cfiles = files.slice(0, P.assocs * P.perAssoc);
+    writeFileSync(data.concurrentList, cfiles.join('\n'));
+    data.concurrentBytes = sum(cfiles.length);
+  }
+  if (need('large16', 'large128', 'large1m')) {
+    const file = path.join(work, 'large.dcm');
+    const r = writeInstance(file, P.largeBytes, 0, 99999);
+    data.large = file;
+    data.largeList = path.join(work, 'large.list');
+    writeFileSync(data.largeList, file);
+    data.largeBytes = r.datasetBytes;
+  }
+  console.log(`data generated in ${((performance.now() - t) / 1000).toFixed(1)} s in ${work}`);
+  if (need('find')) {
+    t = performance.now();
+    const dir = path.join(work, 'find');
+    const db = path.join(work, 'qrdb');
+    mkdirSync(dir);
+    mkdirSync(db);
+    const files = writeFindInstances(dir, P.findCount);
+    qr.config = path.join(work, 'dcmqrscp.cfg');
+    writeFileSync(
+      qr.config,
+      ['NetworkTCPPort = 11112', 'MaxPDUSize = 16384', 'MaxAssociations = 16', '', 'HostTable BEGIN', 'HostTable END', '',
+        'VendorTable BEGIN', 'VendorTable END', '', 'AETable BEGIN', `QRSCP ${db} RW (500, 1024mb) ANY`, 'AETable END', ''].join('\n'),
+    );
+    return run('dcmqridx', [db, ...files]).then(() =>
+      console.log(`dcmqrscp index of ${P.findCount} instances built in ${((performance.now() - t) / 1000).toFixed(1)} s (untimed)`),
+    );
+  }
+}
+
+/** Fresh output directory per run; counts what arrived, then removes it. */
+function outDir() {
+  const dir = path.join(work, `out-${Math.random().toString(36).slice(2)}`);
+  mkdirSync(dir);
+  return {
+    dir,
+    finish(expected) {
+      const got = readdirSync(dir).filter((n) => !n.startsWith('.')).length;
+      rmSync(dir, { recursive: true, force: true });
+      if (expected !== undefined && got !== expected) throw new Error(`expected ${expected} received files, found ${got}`);
+    },
+  };
+}
+
+const FIND_ARGS = ['-S', '-sr', ...Object.entries(FIND_QUERY).flatMap(([k, v]) => ['-k', v ? `${k}=${v}` : k])];
+
+// ---------------------------------------------------------------- rows
+
+/** One run of a store variant: start the SCP, send, stop it, check what arrived. */
+async function storeRun({ scp, scu, pdu, list, count, bytes, stream = false, concurrent = false }) {
+  const out = outDir();
+  const server = scp === 'netdicom' ? await ndServer({ maxPdu: pdu, out: out.dir }) : await storescp({ maxPdu: pdu, out: out.dir, bitPreserving: scp === 'dcmtk+B', fork: concurrent });
+  try {
+    let r;
+    if (scu === 'netdicom') {
+      const mode = concurrent ? 'concurrent' : stream ? 'stream' : 'store';
+      r = await ndClient(mode, server, ['--list', list, '--max-pdu', String(pdu), '--assocs', String(P.assocs)]);
+    } else if (concurrent) {
+      // DCMTK has no concurrent SCU: one storescu process per association, all at once.
+      const files = data.files.slice(0, P.assocs * P.perAssoc);
+      const t0 = performance.now();
+      const procs = [];
+      for (let i = 0; i < P.assocs; i++) {
+        procs.push(run('storescu', ['-R', '-pdu', String(pdu), '127.0.0.1', String(server.port), ...files.slice(i * P.perAssoc, (i + 1) * P.perAssoc)], { env: DCMTK_ENV }));
+      }
+      await Promise.all(procs);
+      const ms = performance.now() - t0;
+      r = { seconds: (ms - baselines.storescu) / 1000, wallSeconds: ms / 1000 };
+    } else {
+      r = await dcmtkClient('storescu', ['-R', '-pdu', String(pdu), '127.0.0.1', String(server.port), ...(stream ? [data.large] : data.files.slice(0, P.files))]);
+    }
+    const scpPeakKib = await stop(server.proc);
+    out.finish(count);
+    return { ...r, ops: count, bytes, scpPeakKib };
+  } finally {
+    await stop(server.proc);
+  }
+}
+
+async function serverRun(makeServer, client) {
+  const server = await makeServer();
+  try {
+    const r = await client(server);
+    const scpPeakKib = await stop(server.proc);
+    return { ...r, scpPeakKib };
+  } finally {
+    await stop(server.proc);
+  }
+}
+
+const echoDcmtkScp = () => {
+  const out = outDir();
+  return storescp({ out: out.dir }).then((s) => ({ ...s, out }));
+};
+
+const ROWS = [
+  {
+    id: 'tcp',
+    title: `Raw loopback TCP, Node socket → socket (ceiling), ${P.largeBytes / MiB} MiB`,
+    metrics: ['MB/s'],
+    variants: [16 * KiB, 128 * KiB, MiB].map((chunk) => ({
+      id: `tcp-${chunk / KiB}k`,
+      label: `${chunk / KiB} KiB writes`,
+      async run() {
+        const port = await freePort();
+        const sink = start(node, [path.join(here, 'workers', 'tcp-sink.mjs'), String(port)]);
+        await waitListening(sink, port);
+        const r = await run(node, [path.join(here, 'workers', 'tcp-source.mjs'), String(port), String(P.largeBytes), String(chunk)]);
+        await sink.exited;
+        return { seconds: JSON.parse(r.output.trim()).seconds, ops: 1, bytes: P.largeBytes };
+      },
+    })),
+  },
+  {
+    id: 'echo',
+    title: `C-ECHO in one association (${P.echoCount} round trips)`,
+    metrics: ['ops/s'],
+    ref: 'dcmtk-dcmtk',
+    variants: [
+      { id: 'nd-nd', label: 'netdicom → netdicom', run: () => serverRun(() => ndServer(), async (s) => ({ ...(await ndClient('echo', s, ['--count', String(P.echoCount)])), ops: P.echoCount })) },
+      { id: 'dcmtk-dcmtk', label: 'echoscu → storescp', run: () => serverRun(echoDcmtkScp, async (s) => { const r = await dcmtkClient('echoscu', ['--repeat', String(P.echoCount), '127.0.0.1', String(s.port)]); s.out.finish(); return { ...r, ops: P.echoCount }; }) },
+      { id: 'nd-dcmtk', label: 'netdicom → storescp', run: () => serverRun(echoDcmtkScp, async (s) => { const r = await ndClient('echo', s, ['--count', String(P.echoCount)]); s.out.finish(); return { ...r, ops: P.echoCount }; }) },
+      { id: 'dcmtk-nd', label: 'echoscu → netdicom', run: () => serverRun(() => ndServer(), async (s) => ({ ...(await dcmtkClient('echoscu', ['--repeat', String(P.echoCount), '127.0.0.1', String(s.port)])), ops: P.echoCount })) },
+    ],
+  },
+  {
+    id: 'cycles',
+    title: 'Associate + C-ECHO + release cycles',
+    note: `netdicom: ${P.cyclesNd} cycles in one process; DCMTK: ${P.cyclesDcmtk} echoscu processes, each minus the start-up baseline`,
+    metrics: ['ops/s'],
+    ref: 'dcmtk-dcmtk',
+    variants: [
+      { id: 'nd-nd', label: 'netdicom → netdicom', run: () => serverRun(() => ndServer(), async (s) => ({ ...(await ndClient('cycles', s, ['--count', String(P.cyclesNd)])), ops: P.cyclesNd })) },
+      { id: 'dcmtk-dcmtk', label: 'echoscu → storescp', run: () => serverRun(echoDcmtkScp, async (s) => { const r = await echoCycles(s); s.out.finish(); return r; }) },
+      { id: 'nd-dcmtk', label: 'netdicom → storescp', run: () => serverRun(echoDcmtkScp, async (s) => { const r = await ndClient('cycles', s, ['--count', String(P.cyclesNd)]); s.out.finish(); return { ...r, ops: P.cyclesNd }; }) },
+      { id: 'dcmtk-nd', label: 'echoscu → netdicom', run: () => serverRun(() => ndServer(), echoCycles) },
+    ],
+  },
+  ...[16 * KiB, 128 * KiB].map((pdu) => ({
+    id: `store${pdu / KiB}`,
+    title: `C-STORE ${P.files} × ${P.fileBytes / KiB} KiB, max PDU ${pdu / KiB} KiB`,
+    metrics: ['files/s', 'MB/s'],
+    ref: 'dcmtk-dcmtkB',
+    variants: storeVariants(pdu, () => ({ list: data.storeList, count: P.files, bytes: data.storeBytes })),
+  })),
+  {
+    id: 'store1m',
+    title: `C-STORE ${P.files} × ${P.fileBytes / KiB} KiB, max PDU 1 MiB (netdicom only; DCMTK caps at 128 KiB)`,
+    metrics: ['files/s', 'MB/s'],
+    variants: [{ id: 'nd-nd', label: 'netdicom → netdicom', run: () => storeRun({ scp: 'netdicom', scu: 'netdicom', pdu: MiB, list: data.storeList, count: P.files, bytes: data.storeBytes }) }],
+  },
+  ...[16 * KiB, 128 * KiB, MiB].map((pdu) => ({
+    id: `large${pdu >= MiB ? '1m' : pdu / KiB}`,
+    title: `C-STORE of one ${P.largeBytes / MiB} MiB instance, max PDU ${pdu >= MiB ? '1 MiB' : `${pdu / KiB} KiB`}${pdu >= MiB ? ' (netdicom only)' : ''}`,
+    metrics: ['MB/s', 'SCP RSS', 'SCU RSS'],
+    ref: pdu >= MiB ? undefined : 'dcmtk-dcmtkB',
+    variants: (pdu >= MiB ? ['nd-nd'] : pdu === 16 * KiB ? ['nd-nd', 'dcmtk-dcmtkB'] : ['nd-nd', 'dcmtk-dcmtk', 'dcmtk-dcmtkB', 'nd-dcmtkB', 'dcmtk-nd']).map((v) =>
+      storeVariant(v, pdu, () => ({ list: data.largeList, count: 1, bytes: data.largeBytes, stream: true })),
+    ),
+  })),
+  {
+    id: 'find',
+    title: `C-FIND with ${P.findCount} matches (Study Root, IMAGE level: dcmqrscp holds ≤ 500 studies)`,
+    metrics: ['matches/s'],
+    ref: 'dcmtk-dcmtk',
+    variants: [
+      { id: 'nd-nd', label: 'netdicom → netdicom', run: () => serverRun(() => ndServer({ findCount: P.findCount }), (s) => findNd(s)) },
+      { id: 'dcmtk-dcmtk', label: 'findscu → dcmqrscp', run: () => serverRun(() => dcmqrscp(), (s) => findDcmtk(s)) },
+      { id: 'nd-dcmtk', label: 'netdicom → dcmqrscp', run: () => serverRun(() => dcmqrscp(), (s) => findNd(s)) },
+      { id: 'dcmtk-nd', label: 'findscu → netdicom', run: () => serverRun(() => ndServer({ findCount: P.findCount }), (s) => findDcmtk(s)) },
+    ],
+  },
+  {
+    id: 'concurrent',
+    title: `${P.assocs} concurrent associations × ${P.perAssoc} instances of ${P.fileBytes / KiB} KiB (aggregate), max PDU 16 KiB`,
+    note: 'DCMTK: 50 storescu processes at once → storescp --fork (minus one start-up baseline)',
+    metrics: ['MB/s', 'files/s'],
+    ref: 'dcmtk-dcmtkB',
+    variants: ['nd-nd', 'dcmtk-dcmtk', 'dcmtk-dcmtkB', 'dcmtk-nd'].map((v) =>
+      storeVariant(v, 16 * KiB, () => ({ list: data.concurrentList, count: P.assocs * P.perAssoc, bytes: data.concurrentBytes, concurrent: true })),
+    ),
+  },
+];
+
+function storeVariants(pdu, what) {
+  return ['nd-nd', 'dcmtk-dcmtk', 'dcmtk-dcmtkB', 'nd-dcmtkB', 'dcmtk-nd'].map((v) => storeVariant(v, pdu, what));
+}
+
+function storeVariant(id, pdu, what) {
+  const [scu, scp] = { 'nd-nd': ['netdicom', 'netdicom'], 'dcmtk-dcmtk': ['dcmtk', 'dcmtk'], 'dcmtk-dcmtkB': ['dcmtk', 'dcmtk+B'], 'nd-dcmtkB': ['netdicom', 'dcmtk+B'], 'dcmtk-nd': ['dcmtk', 'netdicom'] }[id];
+  const name = (side, s) => (s === 'netdicom' ? 'netdicom' : side === 'scu' ? 'storescu' : s === 'dcmtk+B' ? 'storescp +B' : 'storescp');
+  return { id, label: `${name('scu', scu)} → ${name('scp', scp)}`, run: () => storeRun({ scu, scp, pdu, ...what() }) };
+}
+
+async function echoCycles(server) {
+  let seconds = 0;
+  let wall = 0;
+  for (let i = 0; i < P.cyclesDcmtk; i++) {
+    const r = await dcmtkClient('echoscu', ['127.0.0.1', String(server.port)]);
+    seconds += r.seconds;
+    wall += r.wallSeconds;
+  }
+  return { seconds, wallSeconds: wall, ops: P.cyclesDcmtk };
+}
+
+async function findNd(server) {
+  const r = await ndClient('find', server);
+  if (r.count !== P.findCount) throw new Error(`netdicom C-FIND got ${r.count} matches, expected ${P.findCount}`);
+  return { ...r, ops: r.count };
+}
+
+async function findDcmtk(server) {
+  return { ...(await dcmtkClient('findscu', ['-aec', server.call, ...FIND_ARGS, '127.0.0.1', String(server.port)])), ops: P.findCount };
+}
+
+/** Untimed check that findscu really gets every match from both SCPs (it runs with -sr when timed). */
+async function verifyFind() {
+  for (const make of [() => dcmqrscp(), () => ndServer({ findCount: P.findCount })]) {
+    await serverRun(make, async (s) => {
+      const args = ['-aec', s.call, ...FIND_ARGS.filter((a) => a !== '-sr'), '+sr', '127.0.0.1', String(s.port)];
+      const r = await run('findscu', args, { env: DCMTK_ENV });
+      const n = (r.output.match(/Find Response: \d+ \(Pending/g) ?? []).length;
+      if (n !== P.findCount) throw new Error(`findscu got ${n} matches, expected ${P.findCount}`);
+      return {};
+    });
+  }
+}
+
+// ---------------------------------------------------------------- main
+
+/** Benchmarking an old build is the classic mistake: say so when src/ is newer than dist/. */
+function warnIfStale() {
+  const built = statSafe(path.join(here, '..', 'dist', 'index.js'))?.mtimeMs ?? 0;
+  let newest = 0;
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  for (const d of ['src', 'adapters']) walk(path.join(here, '..', d));
+  if (newest > built) console.warn('warning: src/ or adapters/ is newer than dist/ — run `npm run build` first');
+}
+
+if (opt.list) {
+  for (const r of ROWS) console.log(`${r.id.padEnd(11)} ${r.title}`);
+  process.exit(0);
+}
+warnIfStale();
+const only = opt.only ? new Set(opt.only.split(',')) : null;
+const rows = ROWS.filter((r) => !only || only.has(r.id));
+const started = performance.now();
+const results = [];
+try {
+  await measureBaselines();
+  console.log(`DCMTK start-up baselines (ms): ${Object.entries(baselines).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
+  await setupData(new Set(rows.map((r) => r.id)));
+  if (rows.some((r) => r.id === 'find')) await verifyFind();
+  for (const row of rows) {
+    const t = performance.now();
+    const samples = Object.fromEntries(row.variants.map((v) => [v.id, []]));
+    for (let rep = 0; rep < REPS; rep++) {
+      // Alternate: every variant once per repetition, starting one further along each time.
+      for (let k = 0; k < row.variants.length; k++) {
+        const v = row.variants[(k + rep) % row.variants.length];
+        samples[v.id].push(await v.run());
+      }
+    }
+    const summary = summarize(row, samples);
+    results.push(summary);
+    console.log(`\n${row.title}  (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+    for (const line of summary.lines) console.log(`  ${line}`);
+  }
+} finally {
+  killAll();
+  rmSync(work, { recursive: true, force: true });
+}
+const report = {
+  date: new Date().toISOString(),
+  machine: await machine(),
+  mode: FULL ? 'full' : 'quick',
+  reps: REPS,
+  baselinesMs: baselines,
+  parameters: P,
+  totalSeconds: (performance.now() - started) / 1000,
+  rows: results.map(({ lines, ...r }) => r),
+};
+const outDirPath = path.join(here, 'results');
+mkdirSync(outDirPath, { recursive: true });
+writeFileSync(path.join(outDirPath, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+writeFileSync(path.join(outDirPath, 'latest.md'), renderMarkdown(report));
+console.log(`\nwrote bench/results/latest.json and latest.md (${report.totalSeconds.toFixed(0)} s in all)`);

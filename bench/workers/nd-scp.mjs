@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/**
+ * netdicom SCP for the bench (its own process, so its peak RSS is its own): C-ECHO, C-STORE into
+ * a directory through the fs-store (streamed, no fsync, like DCMTK's storescp), C-FIND over
+ * generated instance records (IMAGE level). Runs until SIGTERM.
+ * Usage: nd-scp.mjs --port N --max-pdu N [--out DIR] [--find-count N]
+ */
+import { parseArgs } from 'node:util';
+import { ApplicationEntity, SopClass, matchesQuery, projectResponse } from '../../dist/index.js';
+import { createFsStore, listenTcp } from '../../dist/node.js';
+import { findRecords } from '../lib/data.mjs';
+
+const { values: o } = parseArgs({
+  options: {
+    port: { type: 'string' },
+    'max-pdu': { type: 'string', default: '16384' },
+    out: { type: 'string' },
+    'find-count': { type: 'string', default: '0' },
+  },
+});
+
+const ae = new ApplicationEntity({ aeTitle: 'NDSCP', maxPduLength: Number(o['max-pdu']) });
+ae.addSupportedContext(SopClass.Verification);
+ae.addSupportedContext(SopClass.StudyRootQueryRetrieveInformationModelFind);
+ae.acceptAnyStorage();
+
+const records = findRecords(Number(o['find-count']));
+const store = o.out ? createFsStore({ directory: o.out, fsync: false }) : null;
+
+const listener = await listenTcp({ host: '127.0.0.1', port: Number(o.port) });
+const server = ae.serve(
+  listener,
+  {
+    ...(store && { cStore: store.cStore }),
+    *cFind(request) {
+      const { QueryRetrieveLevel, ...query } = request.identifier;
+      for (const r of records) if (matchesQuery(r, query)) yield { QueryRetrieveLevel, ...projectResponse(r, query) };
+    },
+  },
+  { maxAssociations: 200 },
+);
+process.on('SIGTERM', () => {
+  void server.close({ force: true }).finally(() => process.exit(0));
+  setTimeout(() => process.exit(0), 1000).unref();
+});

@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+/**
+ * netdicom SCU for the bench. Times its own work (connect to last release, in-process) and prints
+ * one JSON line: { seconds, count, peakKib }.
+ * Usage: nd-scu.mjs MODE --port N --max-pdu N [...]
+ *   echo --count N          C-ECHO N times in one association
+ *   cycles --count N        associate + C-ECHO + release, N times
+ *   store --list FILE       C-STORE every file named in FILE (one path a line), one association
+ *   stream --list FILE      same, each data set streamed from disk (for one large instance)
+ *   concurrent --list FILE --assocs A   A associations at once, files split evenly between them
+ *   find                    C-FIND (Study Root, IMAGE level, FIND_QUERY); count = matches
+ */
+import { open, readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { ApplicationEntity, SopClass, readPart10 } from '../../dist/index.js';
+import { connectTcp } from '../../dist/node.js';
+import { FIND_QUERY } from '../lib/data.mjs';
+
+const { positionals, values: o } = parseArgs({
+  allowPositionals: true,
+  options: {
+    port: { type: 'string' },
+    'max-pdu': { type: 'string', default: '16384' },
+    count: { type: 'string', default: '1' },
+    list: { type: 'string' },
+    assocs: { type: 'string', default: '1' },
+    call: { type: 'string', default: 'ANY-SCP' },
+  },
+});
+const mode = positionals[0];
+const port = Number(o.port);
+const count = Number(o.count);
+
+const ae = new ApplicationEntity({ aeTitle: 'NDSCU', maxPduLength: Number(o['max-pdu']) });
+ae.addRequestedContext(SopClass.Verification);
+ae.addRequestedContext(SopClass.CTImageStorage, ['1.2.840.10008.1.2.1']);
+ae.addRequestedContext(SopClass.StudyRootQueryRetrieveInformationModelFind);
+
+const associate = async () => ae.associate(await connectTcp({ host: '127.0.0.1', port }), { calledAeTitle: o.call });
+const files = async () => (await readFile(o.list, 'utf8')).split('\n').filter(Boolean);
+
+/** Sends whole files (read into memory, as a 512 KiB instance would be). */
+async function storeFiles(association, list) {
+  for (const file of list) {
+    const buf = await readFile(file);
+    const part10 = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength); // plain view, not Buffer
+    const r = await association.cStore({ part10 });
+    if (r.status !== 0) throw new Error(`C-STORE ${file}: status 0x${r.status.toString(16)}`);
+  }
+}
+
+/** Sends files with the data set streamed from disk in 1 MiB reads (never whole in memory). */
+async function streamFiles(association, list) {
+  for (const file of list) {
+    const fh = await open(file);
+    try {
+      const head = new Uint8Array(4096);
+      const { bytesRead } = await fh.read(head, 0, head.length, 0);
+      const p = readPart10(head.subarray(0, bytesRead));
+      const offset = bytesRead - p.dataset.byteLength;
+      let position = offset;
+      const data = new ReadableStream({
+        async pull(controller) {
+          const chunk = new Uint8Array(1 << 20);
+          const { bytesRead: n } = await fh.read(chunk, 0, chunk.length, position);
+          if (n === 0) return controller.close();
+          position += n;
+          controller.enqueue(n === chunk.length ? chunk : chunk.subarray(0, n));
+        },
+      }, { highWaterMark: 0 });
+      const r = await association.cStore({ sopClassUid: p.sopClassUid, sopInstanceUid: p.sopInstanceUid, transferSyntaxUid: p.transferSyntaxUid, data });
+      if (r.status !== 0) throw new Error(`C-STORE ${file}: status 0x${r.status.toString(16)}`);
+    } finally {
+      await fh.close();
+    }
+  }
+}
+
+const t0 = performance.now();
+let done = 0;
+switch (mode) {
+  case 'echo': {
+    const a = await associate();
+    for (; done < count; done++) await a.cEcho();
+    await a.release();
+    break;
+  }
+  case 'cycles': {
+    for (; done < count; done++) {
+      const a = await associate();
+      await a.cEcho();
+      await a.release();
+    }
+    break;
+  }
+  case 'store':
+  case 'stream': {
+    const list = await files();
+    const a = await associate();
+    await (mode === 'store' ? storeFiles : streamFiles)(a, list);
+    await a.release();
+    done = list.length;
+    break;
+  }
+  case 'concurrent': {
+    const list = await files();
+    const n = Number(o.assocs);
+    const per = Math.ceil(list.length / n);
+    await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        const a = await associate();
+        await storeFiles(a, list.slice(i * per, (i + 1) * per));
+        await a.release();
+      }),
+    );
+    done = list.length;
+    break;
+  }
+  case 'find': {
+    const a = await associate();
+    for await (const r of a.cFind(FIND_QUERY, { model: 'study' })) {
+      if (r.category === 'Pending') done++;
+      else if (r.status !== 0) throw new Error(`C-FIND final status 0x${r.status.toString(16)}`);
+    }
+    await a.release();
+    break;
+  }
+  default:
+    throw new Error(`unknown mode ${mode}`);
+}
+const seconds = (performance.now() - t0) / 1000;
+const m = /VmHWM:\s+(\d+) kB/.exec(await readFile('/proc/self/status', 'utf8'));
+console.log(JSON.stringify({ seconds, count: done, peakKib: m ? Number(m[1]) : 0 }));
