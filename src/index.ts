@@ -53,3 +53,4 @@ export * from './services/mpps';
 export * from './services/instance-availability';
 export * from './services/ups-scu';
 export { upsScp, type UpsScpOptions } from './services/ups';
+export * from './services/print';
