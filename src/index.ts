@@ -54,3 +54,4 @@ export * from './services/instance-availability';
 export * from './services/ups-scu';
 export { upsScp, type UpsScpOptions } from './services/ups';
 export * from './services/print';
+export * from './services/media-creation';

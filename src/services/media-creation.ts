@@ -1,0 +1,73 @@
+/**
+ * Media Creation Management (PS3.4 Annex S): N-CREATE of a media creation request, N-ACTION
+ * initiate (1) / cancel (2), N-GET of its Execution Status (IDLE, PENDING, CREATING, DONE, FAILURE).
+ */
+import type { RequestContext, ScpHandlers } from '../scp/types';
+import type { Dataset } from '../scu/types';
+import { nGetAnswer } from './n-attributes';
+
+/** Media Creation Management SOP Class (PS3.4 S.3). */
+export const MEDIA_CREATION_SOP_CLASS = '1.2.840.10008.5.1.1.33';
+
+export interface MediaCreationScpOptions {
+  /** Requests by SOP Instance UID (default: a new in-memory map). */
+  store?: Map<string, Dataset>;
+  /** Writes the media; resolves when done (ExecutionStatus DONE) or rejects (FAILURE, message as info). */
+  create(request: Dataset, ctx: RequestContext): Promise<void>;
+}
+
+/**
+ * SCP handlers (PS3.4 S.3.2): N-CREATE needs a Referenced SOP Sequence (else 0x0120); initiate
+ * twice is 0xA510; cancel of a DONE request 0xC201, of one being written 0xC202; N-GET reads the status.
+ */
+export function mediaCreationScp(options: MediaCreationScpOptions): Pick<ScpHandlers, 'nCreate' | 'nAction' | 'nGet'> & { store: Map<string, Dataset> } {
+  const store = options.store ?? new Map<string, Dataset>();
+  return {
+    store,
+    nCreate(request) {
+      if (request.sopClassUid !== MEDIA_CREATION_SOP_CLASS) return { status: 0x0118 };
+      if (store.has(request.sopInstanceUid)) return { status: 0x0111 };
+      const attributes = request.dataset ?? {};
+      if (!Array.isArray(attributes.ReferencedSOPSequence) || attributes.ReferencedSOPSequence.length === 0) {
+        return { status: 0x0120, offendingElement: [0x00081199] };
+      }
+      const instance = { ...attributes, SOPClassUID: MEDIA_CREATION_SOP_CLASS, SOPInstanceUID: request.sopInstanceUid, ExecutionStatus: 'IDLE' };
+      store.set(request.sopInstanceUid, instance);
+      return { status: 0x0000, dataset: { ExecutionStatus: 'IDLE' } };
+    },
+    nAction(request, ctx) {
+      const instance = store.get(request.sopInstanceUid);
+      if (!instance) return { status: 0x0112 };
+      if (request.typeId === 1) {
+        if (instance.ExecutionStatus !== 'IDLE') return { status: 0xa510 };
+        Object.assign(instance, request.dataset ?? {}, { ExecutionStatus: 'PENDING' });
+        return {
+          status: 0x0000,
+          afterResponse: async () => {
+            if (instance.ExecutionStatus !== 'PENDING') return; // cancelled meanwhile
+            instance.ExecutionStatus = 'CREATING';
+            try {
+              await options.create(instance, ctx);
+              Object.assign(instance, { ExecutionStatus: 'DONE', ExecutionStatusInfo: 'NORMAL' });
+            } catch (error) {
+              Object.assign(instance, { ExecutionStatus: 'FAILURE', ExecutionStatusInfo: String((error as Error).message).slice(0, 16) });
+            }
+          },
+        };
+      }
+      if (request.typeId === 2) {
+        if (instance.ExecutionStatus === 'DONE') return { status: 0xc201 };
+        if (instance.ExecutionStatus === 'CREATING') return { status: 0xc202 };
+        store.delete(request.sopInstanceUid);
+        return { status: 0x0000 };
+      }
+      return { status: 0x0123 };
+    },
+    nGet(request) {
+      if (request.sopClassUid !== MEDIA_CREATION_SOP_CLASS) return { status: 0x0118 };
+      const instance = store.get(request.sopInstanceUid);
+      if (!instance) return { status: 0x0112 };
+      return nGetAnswer(instance, request.attributes, { sopClassUid: MEDIA_CREATION_SOP_CLASS, sopInstanceUid: request.sopInstanceUid });
+    },
+  };
+}
