@@ -80,7 +80,7 @@ describe('M-04/M-05: unknown PDU types and non-DICOM input', () => {
       await Promise.all([
         canary(scp.port),
         ...types.slice(i, i + 25).map((t) =>
-          runHostile(scp, { id: `M-04 ${t.toString(16)}H`, group: STA2, send: Uint8Array.of(t, 0, 0, 0, 0, 4, 0, 0, 0, 0), answer: ABORT_0_0, canary: false }),
+          runHostile(scp, { id: `M-04 ${t.toString(16)}H`, group: STA2, send: Uint8Array.of(t, 0, 0, 0, 0, 4, 0, 0, 0, 0), answer: ABORT_0_0, canary: false, withinMs: 1000 }),
         ),
       ]);
     }
@@ -92,7 +92,7 @@ describe('M-04/M-05: unknown PDU types and non-DICOM input', () => {
     await Promise.all([
       canary(scp.port),
       ...sample.map((t) =>
-        runHostile(scp, { id: `M-04 Sta6 ${t.toString(16)}H`, group: STA6, established: true, send: Uint8Array.of(t, 0, 0, 0, 0, 4, 0, 0, 0, 0), answer: abortBytes(2, 1), canary: false }),
+        runHostile(scp, { id: `M-04 Sta6 ${t.toString(16)}H`, group: STA6, established: true, send: Uint8Array.of(t, 0, 0, 0, 0, 4, 0, 0, 0, 0), answer: abortBytes(2, 1), canary: false, withinMs: 1000 }),
       ),
     ]);
     await canary(scp.port);
