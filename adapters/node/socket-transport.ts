@@ -23,6 +23,8 @@ export interface SocketTransportOptions {
   readHighWaterMark?: number;
   /** Bytes queued in the WritableStream before `writer.ready` waits. Default 64 KiB. */
   writeHighWaterMark?: number;
+  /** The TCP socket under a TLS socket, so `abort()` can send RST (TLS sockets cannot reset themselves). */
+  tcpSocket?: Socket;
 }
 
 const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
@@ -109,7 +111,7 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
         return endSocket();
       },
       abort() {
-        socket.destroy();
+        reset();
       },
     },
     new ByteLengthQueuingStrategy({ highWaterMark: writeHwm }),
@@ -120,6 +122,29 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
     // A plain Uint8Array view (no copy): Buffer's slice() semantics differ from Uint8Array's.
     readController.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     if ((readController.desiredSize ?? 0) <= 0) socket.pause();
+  }
+
+  // abort() must reach the peer as an error, not a clean end: RST rather than FIN.
+  function reset() {
+    const tcp = options.tcpSocket;
+    if (!tcp) {
+      try {
+        if (!socket.destroyed) socket.resetAndDestroy();
+      } catch {
+        socket.destroy();
+      }
+      return;
+    }
+    // Under TLS, reset the TCP socket one macrotask later: resetting it and destroying the TLS
+    // socket from inside a TLS callback (e.g. right after the handshake) crashes Node 20 (SIGSEGV).
+    setImmediate(() => {
+      try {
+        if (!tcp.destroyed) tcp.resetAndDestroy();
+      } catch {
+        // Not a TCP handle any more: a plain destroy is the best we can do.
+      }
+      socket.destroy();
+    });
   }
 
   function endSocket(): Promise<void> {
@@ -178,7 +203,7 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
         abortedLocally = true;
         fail(new TransportError('connection aborted locally', { cause: reason }));
       }
-      socket.destroy();
+      reset();
     },
   };
 }

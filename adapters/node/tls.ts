@@ -62,7 +62,11 @@ export interface TlsListenOptions extends Omit<SocketTransportOptions, 'secure'>
 export async function connectTls(options: TlsConnectOptions): Promise<Transport> {
   const { host, port, noDelay = true, rejectUnauthorized = true, minVersion = 'TLSv1.2' } = options;
   const servername = options.servername ?? (net.isIP(host) ? undefined : host);
+  // Our own TCP socket under TLS, so abort() can reset it (a TLSSocket cannot send RST itself).
+  const tcpSocket = net.connect({ host, port, noDelay });
+  tcpSocket.on('error', () => {}); // reported through the TLS socket
   const socket = tls.connect({
+    socket: tcpSocket,
     host,
     port,
     ca: options.ca,
@@ -72,9 +76,13 @@ export async function connectTls(options: TlsConnectOptions): Promise<Transport>
     rejectUnauthorized,
     minVersion,
   });
-  await waitConnected(socket, 'secureConnect', describeTarget(host, port), options);
-  socket.setNoDelay(noDelay);
-  return socketTransport(socket, { ...options, secure: true });
+  try {
+    await waitConnected(socket, 'secureConnect', describeTarget(host, port), options);
+  } catch (error) {
+    tcpSocket.destroy();
+    throw error;
+  }
+  return socketTransport(socket, { ...options, secure: true, tcpSocket });
 }
 
 /** Binds a TLS server; iterate the result for inbound transports (handshake already done). */
@@ -93,5 +101,8 @@ export function listenTls(options: TlsListenOptions): Promise<NodeListener> {
     options.onHandshakeError?.(err, socket.remoteAddress);
     socket.destroy();
   });
-  return acceptLoop(server, 'secureConnection', options, (socket) => socketTransport(socket, { ...options, secure: true }));
+  return acceptLoop(server, 'secureConnection', options, (socket) =>
+    // `_parent` is the accepted TCP socket under the TLS one (undocumented but long-standing); used only for RST.
+    socketTransport(socket, { ...options, secure: true, tcpSocket: (socket as { _parent?: net.Socket })._parent }),
+  );
 }

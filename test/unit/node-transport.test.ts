@@ -9,6 +9,7 @@ import { TimeoutError, TransportError } from '../../src/errors';
 import type { Transport } from '../../src/transport';
 import { connectTcp, connectTls, listenTcp, listenTls, type NodeListener } from '../../adapters/node/index';
 import { generateTestPki, type TestPki } from '../interop/helpers/certs';
+import { transportContract } from '../contract/transport-contract';
 
 let pki: TestPki;
 beforeAll(() => {
@@ -120,6 +121,28 @@ describe('node TCP specifics', () => {
     srv.close();
   });
 
+  it('writing after the peer is gone fails with TransportError, never an unhandled error', async () => {
+    const l = await listenTcp();
+    const [a, b] = await pairVia(l, () => connectTcp({ host: '127.0.0.1', port: l.port }));
+    b.abort();
+    await a.readable.getReader().read().catch(() => {});
+    const w = a.writable.getWriter();
+    let error: unknown;
+    for (let i = 0; i < 50 && !error; i++) {
+      await w.write(new Uint8Array(64 * 1024)).catch((e) => (error = e));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(error).toBeInstanceOf(TransportError);
+    await expect(a.closed).rejects.toBeInstanceOf(TransportError);
+  });
+
+  it('TLS: connection refused rejects with TransportError', async () => {
+    const port = await freePort();
+    const err = await connectTls({ host: '127.0.0.1', port, ca: pki.pem(pki.caCert) }).catch((e) => e);
+    expect(err).toBeInstanceOf(TransportError);
+    expect(err.message).toMatch(/ECONNREFUSED/);
+  });
+
   it('a slow reader makes the writer wait (back-pressure) with bounded memory', async () => {
     const l = await listenTcp({ readHighWaterMark: 16 * 1024 });
     const [a, b] = await pairVia(l, () => connectTcp({ host: '127.0.0.1', port: l.port }));
@@ -156,19 +179,17 @@ describe('node TCP specifics', () => {
 describe('listener', () => {
   it('close() ends the iteration and refuses new connections', async () => {
     const l = await listenTcp();
+    const accepted: Transport[] = [];
     const iterated = (async () => {
-      let n = 0;
-      for await (const t of l) {
-        n++;
-        t.abort();
-      }
-      return n;
+      for await (const t of l) accepted.push(t);
     })();
     const c = await connectTcp({ host: '127.0.0.1', port: l.port });
     await new Promise((r) => setTimeout(r, 50));
     await l.close();
-    expect(await iterated).toBe(1);
+    await iterated;
+    expect(accepted).toHaveLength(1);
     c.abort();
+    accepted[0]!.abort();
     await expect(connectTcp({ host: '127.0.0.1', port: l.port })).rejects.toBeInstanceOf(TransportError);
   });
 
@@ -258,102 +279,3 @@ describe('TLS certificates', () => {
   });
 });
 
-/**
- * Interim contract cases, until test/contract/transport-contract.ts lands (then this is replaced
- * by a call to the shared suite with the same setups).
- */
-function transportContract(name: string, setup: () => Promise<[Transport, Transport]>) {
-  describe(`transport contract: ${name}`, () => {
-    it('carries bytes both ways in order', async () => {
-      const [a, b] = await setup();
-      const wa = a.writable.getWriter();
-      const wb = b.writable.getWriter();
-      await wa.write(new Uint8Array([1, 2, 3]));
-      await wb.write(new Uint8Array([9]));
-      const ra = a.readable.getReader();
-      const rb = b.readable.getReader();
-      expect(Array.from((await rb.read()).value!)).toEqual([1, 2, 3]);
-      expect(Array.from((await ra.read()).value!)).toEqual([9]);
-      a.abort();
-      b.abort();
-    });
-
-    it('one 10 MB write and 1000 small writes arrive intact', async () => {
-      const [a, b] = await setup();
-      const big = new Uint8Array(10 * 1024 * 1024);
-      for (let i = 0; i < big.length; i += 4096) big[i] = (i >> 12) & 0xff;
-      const w = a.writable.getWriter();
-      const received: Uint8Array[] = [];
-      const reading = (async () => {
-        const r = b.readable.getReader();
-        for (;;) {
-          const { value, done } = await r.read();
-          if (done) return;
-          received.push(value.slice());
-        }
-      })();
-      await w.write(big);
-      for (let i = 0; i < 1000; i++) await w.write(new Uint8Array([i & 0xff]));
-      await w.close();
-      await reading;
-      const all = new Uint8Array(received.reduce((n, c) => n + c.byteLength, 0));
-      let o = 0;
-      for (const c of received) {
-        all.set(c, o);
-        o += c.byteLength;
-      }
-      expect(all.byteLength).toBe(big.byteLength + 1000);
-      // Buffer.compare: vitest's deep equality over 10 M elements would take minutes.
-      expect(Buffer.compare(all.subarray(0, big.byteLength), big)).toBe(0);
-      expect(all[big.byteLength + 999]).toBe(999 & 0xff);
-      await b.close();
-      await Promise.all([a.closed, b.closed]);
-    });
-
-    it('close() flushes, ends the peer\'s readable, and both `closed` resolve', async () => {
-      const [a, b] = await setup();
-      const w = a.writable.getWriter();
-      void w.write(new Uint8Array(100_000));
-      w.releaseLock();
-      const reading = readAll(b);
-      await a.close();
-      expect(await reading).toBe(100_000);
-      await b.close();
-      await expect(Promise.all([a.closed, b.closed])).resolves.toBeDefined();
-    });
-
-    it('close() works while the writer is held', async () => {
-      const [a, b] = await setup();
-      const w = a.writable.getWriter();
-      await w.write(new Uint8Array(10));
-      const reading = readAll(b);
-      await a.close();
-      expect(await reading).toBe(10);
-      b.abort();
-    });
-
-    it('abort() tears down at once: local `closed` resolves, the peer sees the end', async () => {
-      const [a, b] = await setup();
-      const reading = readAll(b).catch((e) => e);
-      a.abort(new Error('bye'));
-      await expect(a.closed).resolves.toBeUndefined();
-      await expect(a.readable.getReader().read()).rejects.toBeInstanceOf(TransportError);
-      await reading;
-      await b.closed.catch(() => {});
-    });
-
-    it('writing after the peer is gone fails with TransportError, never an unhandled error', async () => {
-      const [a, b] = await setup();
-      b.abort();
-      await a.readable.getReader().read().catch(() => {});
-      const w = a.writable.getWriter();
-      let error: unknown;
-      for (let i = 0; i < 50 && !error; i++) {
-        await w.write(new Uint8Array(64 * 1024)).catch((e) => (error = e));
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      expect(error).toBeInstanceOf(TransportError);
-      await a.closed.catch(() => {});
-    });
-  });
-}

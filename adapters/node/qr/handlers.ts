@@ -78,6 +78,9 @@ export function qrHandlers(options: QrHandlerOptions): Pick<ScpHandlers, 'cFind'
 /** Matches at the request's level, each as it is found (C-CANCEL is seen between matches). */
 async function* find(options: QrHandlerOptions, request: QueryRequest, ctx: RequestContext): AsyncGenerator<FindAnswer> {
   for (const record of matching(options, request)) {
+    // Let the read loop run between matches: a socket with room completes sends without ever
+    // yielding to I/O, and a C-CANCEL would then only be read after the last match.
+    await yieldToIo();
     if (ctx.signal.aborted) return;
     yield projectResponse(record, request.identifier);
   }
@@ -129,7 +132,12 @@ function filterFor(level: QrLevel, query: Dataset): KeyFilter {
 async function* worklist(options: QrHandlerOptions, request: QueryRequest, ctx: RequestContext): AsyncGenerator<FindAnswer> {
   if (!options.worklistDir) throw new Error('no worklist configured');
   for await (const item of worklistItems(options.worklistDir)) {
+    await yieldToIo();
     if (ctx.signal.aborted) return;
     if (matchesQuery(item, request.identifier)) yield projectResponse(item, request.identifier);
   }
+}
+
+function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
