@@ -1,30 +1,49 @@
-// `npm start` (after `npm run build`). Placeholder for the full demo, which will be:
-//   a Node SCP with an on-disk store + the WebSocket proxy + a static page that loads
-//   dist/netdicom.iife.js and runs C-ECHO / C-FIND / C-STORE from the browser.
-// Today it runs a C-ECHO between two application entities over an in-memory transport,
-// as soon as the public API (ApplicationEntity, SopClass) is exported from dist/index.js.
-import * as netdicom from '../dist/index.js';
-import { createMemoryPair } from '../dist/memory.js';
+// `npm start` (after `npm run build`): the browser demo. Starts a DICOM SCP with an on-disk store,
+// the WebSocket-to-TCP proxy in front of it and the demo page, then prints the URL to open.
+//   node demo/start.mjs [--port 8080] [--dicom-port 11112] [--data DIR]
+// (also NETDICOM_DEMO_PORT, NETDICOM_DEMO_DICOM_PORT, NETDICOM_DEMO_DATA). Ctrl-C stops everything.
+import { parseArgs } from 'node:util';
+import { bundleBuilt, PACS_AE_TITLE, startDemo } from './server.mjs';
 
-console.log('netdicom demo');
-console.log('  planned: Node SCP + on-disk store + WebSocket proxy + browser page using dist/netdicom.iife.js');
+const { values } = parseArgs({
+  options: { port: { type: 'string' }, 'dicom-port': { type: 'string' }, data: { type: 'string' }, verbose: { type: 'boolean' } },
+});
+const env = process.env;
+const port = Number(values.port ?? env.NETDICOM_DEMO_PORT ?? 8080);
+const dicomPort = Number(values['dicom-port'] ?? env.NETDICOM_DEMO_DICOM_PORT ?? 11112);
 
-if (typeof netdicom.ApplicationEntity !== 'function' || !netdicom.SopClass) {
-  console.log('  the public API is not exported yet; build outputs are in dist/ (index.js, memory.js, netdicom.iife.js)');
-  process.exit(0);
+if (!bundleBuilt()) {
+  console.error('dist/netdicom.iife.js is missing: run `npm run build` first (`npm start` does).');
+  process.exit(1);
 }
 
-const [a, b] = createMemoryPair({ names: ['memory:scu', 'memory:scp'] });
-const scp = new netdicom.ApplicationEntity({ aeTitle: 'DEMO-SCP' });
-scp.addSupportedContext(netdicom.SopClass.Verification);
-const served = scp.handle(b, {});
+console.log('netdicom browser demo');
+let demo;
+try {
+  demo = await startDemo({
+    port,
+    dicomPort,
+    dataDir: values.data ?? env.NETDICOM_DEMO_DATA,
+    log: (line) => console.log(line),
+    proxyLog: values.verbose ? (line) => console.log(`  proxy ${line}`) : undefined,
+  });
+} catch (error) {
+  const busy = error && error.code === 'EADDRINUSE';
+  console.error(busy ? `  a port is in use (${error.message}); try --port 0 --dicom-port 0 for free ones` : error);
+  process.exit(1);
+}
+console.log(`  DICOM SCP   ${PACS_AE_TITLE} on 127.0.0.1:${demo.dicomPort} (${demo.kind})`);
+console.log(`  storage     ${demo.dataDir}`);
+console.log(`  proxy       ${demo.url.replace(/^http/, 'ws')}pacs  →  127.0.0.1:${demo.dicomPort}`);
+console.log(`\n  open ${demo.url} in a browser   (Ctrl-C to stop)\n`);
 
-const scu = new netdicom.ApplicationEntity({ aeTitle: 'DEMO-SCU' });
-scu.addRequestedContext(netdicom.SopClass.Verification);
-const started = Date.now();
-const assoc = await scu.associate(a, { calledAeTitle: 'DEMO-SCP' });
-const rsp = await assoc.cEcho();
-await assoc.release();
-await served;
-console.log(`  in-memory C-ECHO DEMO-SCU -> DEMO-SCP: status 0x${rsp.status.toString(16).padStart(4, '0')} in ${Date.now() - started} ms`);
-if (rsp.status !== 0) process.exit(1);
+let stopping = false;
+const stop = async () => {
+  if (stopping) process.exit(130); // a second Ctrl-C: do not wait
+  stopping = true;
+  console.log('\nstopping...');
+  await demo.close();
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,18 @@
+// Types for demo/server.mjs (used by test/browser/demo.test.ts).
+export declare const PACS_AE_TITLE: string;
+export interface DemoOptions {
+  port?: number;
+  dicomPort?: number;
+  dataDir?: string;
+  log?: (line: string) => void;
+  proxyLog?: (line: string) => void;
+}
+export interface Demo {
+  readonly url: string;
+  readonly dataDir: string;
+  readonly dicomPort: number;
+  readonly kind: string;
+  close(): Promise<void>;
+}
+export declare function startDemo(options?: DemoOptions): Promise<Demo>;
+export declare function bundleBuilt(): boolean;
