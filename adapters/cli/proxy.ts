@@ -1,0 +1,118 @@
+/**
+ * `netdicom proxy --listen PORT [--host 127.0.0.1] --target NAME=HOST:PORT … [--allow-origin ORIGIN …]
+ * [--allow-missing-origin] [--allowed-host HOST:PORT …] [--static DIR] [--max-connections N]
+ * [--idle-timeout MS] [--verbose]`: the WebSocket-to-TCP proxy of adapters/websocket-proxy.
+ * `ws://HOST:PORT/NAME` reaches the DICOM peer configured for NAME, and nothing else.
+ * Serves until SIGINT/SIGTERM (or `stop` resolves).
+ */
+import { parseArgs } from 'node:util';
+import { createDicomProxy, type DicomProxyOptions, type ProxyTarget } from '../websocket-proxy/index';
+
+/** Where the app writes. */
+export interface ProxyIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** Hooks for tests and embedding. */
+export interface ProxyRunOptions {
+  /** Resolves when the proxy should stop; default: the first SIGINT or SIGTERM. */
+  readonly stop?: Promise<void>;
+  /** Called once listening, with the bound `host:port`. */
+  onListening?(address: string): void;
+}
+
+const USAGE =
+  'usage: netdicom proxy --listen PORT [--host 127.0.0.1] --target NAME=HOST:PORT … [--allow-origin ORIGIN …] ' +
+  '[--allow-missing-origin] [--allowed-host HOST:PORT …] [--static DIR] [--max-connections N] [--idle-timeout MS] [--verbose]';
+
+/** `pacs=127.0.0.1:11112` (or `pacs=[::1]:11112`) → ['/pacs', target]. */
+export function parseTarget(text: string): [string, ProxyTarget] {
+  const match = /^([A-Za-z0-9_~-][A-Za-z0-9._~-]*)=(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/.exec(text);
+  if (!match) throw new Error(`--target must look like NAME=HOST:PORT (e.g. pacs=127.0.0.1:11112), got ${JSON.stringify(text)}`);
+  const port = Number(match[3]);
+  if (port < 1 || port > 65535) throw new Error(`--target port out of range: ${match[3]}`);
+  return [`/${match[1]}`, { host: match[2]!.replace(/^\[|\]$/g, ''), port }];
+}
+
+function int(text: string | undefined, name: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw new Error(`${name} must be a whole number, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+/** Parses the command line into proxy options. Throws with a readable message on mistakes. */
+export function proxyOptions(argv: readonly string[], log?: (line: string) => void): DicomProxyOptions {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: {
+      listen: { type: 'string' },
+      host: { type: 'string' },
+      target: { type: 'string', multiple: true },
+      'allow-origin': { type: 'string', multiple: true },
+      'allow-missing-origin': { type: 'boolean' },
+      'allowed-host': { type: 'string', multiple: true },
+      static: { type: 'string' },
+      'max-connections': { type: 'string' },
+      'idle-timeout': { type: 'string' },
+      verbose: { type: 'boolean' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length > 0) throw new Error(`unexpected argument ${JSON.stringify(positionals[0])}\n${USAGE}`);
+  const port = int(values.listen, '--listen');
+  if (port === undefined || port > 65535) throw new Error(`--listen PORT is required (0..65535)\n${USAGE}`);
+  if (!values.target?.length) throw new Error(`at least one --target NAME=HOST:PORT is required\n${USAGE}`);
+  const origins = values['allow-origin'];
+  return {
+    targets: Object.fromEntries(values.target.map(parseTarget)),
+    allowOrigins: origins?.includes('*') ? '*' : origins,
+    allowMissingOrigin: values['allow-missing-origin'] ?? false,
+    allowedHosts: values['allowed-host'],
+    staticDir: values.static,
+    maxConnections: int(values['max-connections'], '--max-connections'),
+    idleTimeoutMs: int(values['idle-timeout'], '--idle-timeout'),
+    host: values.host ?? '127.0.0.1',
+    port,
+    log: values.verbose ? log : undefined,
+  };
+}
+
+/** Runs the proxy until stopped; returns the exit code (0 ok, 1 failure, 2 usage). */
+export async function proxyMain(argv: readonly string[], io: ProxyIo = defaultIo, run: ProxyRunOptions = {}): Promise<number> {
+  let options: DicomProxyOptions;
+  try {
+    options = proxyOptions(argv, io.out);
+  } catch (error) {
+    io.err(`proxy: ${(error as Error).message}`);
+    return 2;
+  }
+  let proxy;
+  try {
+    proxy = await createDicomProxy(options);
+  } catch (error) {
+    io.err(`proxy: ${(error as Error).message}`);
+    return 1;
+  }
+  for (const [path, t] of Object.entries(options.targets)) io.out(`proxy: ws://${proxy.address}${path} -> ${t.host}:${t.port}`);
+  if (options.staticDir) io.out(`proxy: serving ${options.staticDir} at ${proxy.url}/`);
+  run.onListening?.(proxy.address);
+  await (run.stop ?? signalled());
+  await proxy.close();
+  return 0;
+}
+
+const defaultIo: ProxyIo = { out: (l) => console.log(l), err: (l) => console.error(l) };
+
+function signalled(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
