@@ -8,6 +8,7 @@
  * Usage: node bench/run.mjs [--full] [--reps N] [--only row,row] [--list]
  *   --full   one 1 GiB instance (quick: 256 MiB) and larger counts; slower
  *   --reps   repetitions per variant (default 3)
+ *   --smoke  tiny sizes, to check that every row works (numbers meaningless)
  *   --only   run only these rows (ids: tcp echo cycles store16 store128 store1m large16 large128 large1m find concurrent)
  *
  * Timing: netdicom SCUs time themselves from connect to release (in-process). DCMTK tools are
@@ -21,7 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EXPLICIT_LE, FIND_QUERY, writeFindInstances, writeInstance, writeInstances } from './lib/data.mjs';
-import { DCMTK_ENV, freePort, killAll, run, start, stop, waitListening } from './lib/proc.mjs';
+import { DCMTK_ENV, freePort, killAll, onInterrupt, run, start, stop, waitListening } from './lib/proc.mjs';
 import { machine, renderMarkdown, summarize } from './lib/report.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -31,9 +32,11 @@ const { values: opt } = parseArgs({
     reps: { type: 'string', default: '3' },
     only: { type: 'string' },
     list: { type: 'boolean', default: false },
+    smoke: { type: 'boolean', default: false },
   },
 });
 const FULL = opt.full;
+const SMOKE = opt.smoke;
 const REPS = Math.max(1, Number(opt.reps));
 const KiB = 1024;
 const MiB = 1024 * 1024;
@@ -50,12 +53,13 @@ const P = {
   assocs: 50,
   perAssoc: 20,
 };
+if (SMOKE) Object.assign(P, { echoCount: 200, cyclesNd: 10, cyclesDcmtk: 3, files: 20, largeBytes: 16 * MiB, assocs: 5, perAssoc: 4 });
 
 const node = process.execPath;
 const ndScp = path.join(here, 'workers', 'nd-scp.mjs');
 const ndScu = path.join(here, 'workers', 'nd-scu.mjs');
 const shm = statSafe('/dev/shm')?.isDirectory() ? '/dev/shm' : tmpdir();
-const work = mkdtempSync(path.join(shm, 'netdicom-bench-'));
+let work = '';
 
 function statSafe(p) {
   try {
@@ -328,7 +332,7 @@ const ROWS = [
   {
     id: 'concurrent',
     title: `${P.assocs} concurrent associations × ${P.perAssoc} instances of ${P.fileBytes / KiB} KiB (aggregate), max PDU 16 KiB`,
-    note: 'DCMTK: 50 storescu processes at once → storescp --fork (minus one start-up baseline)',
+    note: `DCMTK: ${P.assocs} storescu processes at once → storescp --fork (minus one start-up baseline)`,
     metrics: ['MB/s', 'files/s'],
     ref: 'dcmtk-dcmtkB',
     variants: ['nd-nd', 'dcmtk-dcmtk', 'dcmtk-dcmtkB', 'dcmtk-nd'].map((v) =>
@@ -407,6 +411,8 @@ const only = opt.only ? new Set(opt.only.split(',')) : null;
 const rows = ROWS.filter((r) => !only || only.has(r.id));
 const started = performance.now();
 const results = [];
+work = mkdtempSync(path.join(shm, 'netdicom-bench-'));
+onInterrupt(() => rmSync(work, { recursive: true, force: true }));
 try {
   await measureBaselines();
   console.log(`DCMTK start-up baselines (ms): ${Object.entries(baselines).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
@@ -434,7 +440,7 @@ try {
 const report = {
   date: new Date().toISOString(),
   machine: await machine(),
-  mode: FULL ? 'full' : 'quick',
+  mode: SMOKE ? 'smoke' : FULL ? 'full' : 'quick',
   reps: REPS,
   baselinesMs: baselines,
   parameters: P,
@@ -443,6 +449,7 @@ const report = {
 };
 const outDirPath = path.join(here, 'results');
 mkdirSync(outDirPath, { recursive: true });
-writeFileSync(path.join(outDirPath, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
-writeFileSync(path.join(outDirPath, 'latest.md'), renderMarkdown(report));
-console.log(`\nwrote bench/results/latest.json and latest.md (${report.totalSeconds.toFixed(0)} s in all)`);
+const base = SMOKE ? 'smoke' : 'latest';
+writeFileSync(path.join(outDirPath, `${base}.json`), JSON.stringify(report, null, 2) + '\n');
+writeFileSync(path.join(outDirPath, `${base}.md`), renderMarkdown(report));
+console.log(`\nwrote bench/results/${base}.json and ${base}.md (${report.totalSeconds.toFixed(0)} s in all)`);

@@ -7,6 +7,12 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 const live = new Set();
+const cleanups = [];
+
+/** Runs `fn` when the bench is interrupted (after the children are killed), e.g. to remove temp files. */
+export function onInterrupt(fn) {
+  cleanups.push(fn);
+}
 
 /** Kills every child still running (SIGKILL, by pid). Called on exit and on signals. */
 export function killAll() {
@@ -21,6 +27,11 @@ process.on('exit', killAll);
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     killAll();
+    for (const fn of cleanups) {
+      try {
+        fn();
+      } catch {}
+    }
     process.exit(130);
   });
 }
