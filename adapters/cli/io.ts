@@ -1,0 +1,41 @@
+/**
+ * What every app writes to, and how failures become one stderr line plus an exit code.
+ */
+import { AssociationAbortedError, AssociationRejectedError, TimeoutError, TransportError } from '../../src/errors';
+import { UsageError } from './args';
+
+/** Where an app writes. Tests pass their own; the CLI passes stdout/stderr. */
+export interface AppIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** Exit codes shared by the apps (documented in `netdicom --help`). */
+export const ExitCode = {
+  ok: 0,
+  /** The operation ran but failed (non-success DIMSE status, or an unexpected error). */
+  failed: 1,
+  usage: 2,
+  /** Connection refused, reset, TLS handshake failed. */
+  network: 3,
+  rejected: 4,
+  timeout: 5,
+  aborted: 6,
+} as const;
+
+/** One line saying why, and the exit code for it. */
+export function describeFailure(error: unknown): { line: string; code: number } {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof UsageError) return { line: message, code: ExitCode.usage };
+  if (error instanceof AssociationRejectedError) return { line: message, code: ExitCode.rejected };
+  if (error instanceof TimeoutError) return { line: message, code: ExitCode.timeout };
+  if (error instanceof AssociationAbortedError) return { line: message, code: ExitCode.aborted };
+  if (error instanceof TransportError) return { line: message, code: ExitCode.network };
+  return { line: message, code: ExitCode.failed };
+}
+
+/** Node's process streams as {@link AppIo}. */
+export const processIo: AppIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
