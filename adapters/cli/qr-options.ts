@@ -82,9 +82,10 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec, defaults: { a
   };
   const tlsWanted = switches.has('tls') || ['tls-ca', 'tls-cert', 'tls-key'].some((n) => values.has(n));
   const tls = tlsWanted ? { ca: one('tls-ca'), cert: one('tls-cert'), key: one('tls-key'), verify: !switches.has('tls-no-verify') } : null;
+  const calledAeTitle = one('aec') ?? 'ANY-SCP';
   for (const name of ['debug', 'quiet', 'tls', 'tls-no-verify']) switches.delete(name);
   for (const name of new Set(Object.values(COMMON_VALUES))) values.delete(name);
-  return { positional, ae, calledAeTitle: one('aec') ?? 'ANY-SCP', debug, quiet, tls, values, switches };
+  return { positional, ae, calledAeTitle, debug, quiet, tls, values, switches };
 }
 
 /** A TCP port from the command line, or an Error with the reason. */

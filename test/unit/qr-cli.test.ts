@@ -12,6 +12,7 @@ import { getscu } from '../../adapters/cli/getscu';
 import { movescu } from '../../adapters/cli/movescu';
 import { qrscp } from '../../adapters/cli/qrscp';
 import { buildQuery, formatIdentifier } from '../../adapters/cli/query-keys';
+import { parseArgs } from '../../adapters/cli/qr-options';
 import { readPart10 } from '../../src/dataset/codec';
 import { ARCHIVE, part10, writeArchive } from './helpers/qr-fixtures';
 
@@ -133,6 +134,18 @@ describe('movescu', () => {
     expect(err).toHaveLength(1);
     expect(err[0]).toMatch(/0xA801/);
     expect(existsSync(path.join(root, 'NOBODY'))).toBe(false);
+  });
+});
+
+describe('common options', () => {
+  it('-aec names the called AE title; -aet, timeouts in seconds, --max-pdu', () => {
+    const a = parseArgs(['h', '1', '-aec', 'THEIRS', '-aet', 'MINE', '-td', '2.5', '--max-pdu', '32768', '-q'], {}, { aeTitle: 'X' });
+    expect(a.calledAeTitle).toBe('THEIRS');
+    expect(a.ae).toMatchObject({ aeTitle: 'MINE', dimseTimeoutMs: 2500, maxPduLength: 32768 });
+    expect(a.quiet).toBe(true);
+    expect(a.positional).toEqual(['h', '1']);
+    expect(() => parseArgs(['--nope'], {}, { aeTitle: 'X' })).toThrow('unknown option --nope');
+    expect(() => parseArgs(['-td', '0'], {}, { aeTitle: 'X' })).toThrow(/positive/);
   });
 });
 

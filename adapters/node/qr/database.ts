@@ -63,6 +63,7 @@ export interface QrDatabaseOptions {
 
 export class QrDatabase {
   private timer: NodeJS.Timeout | undefined;
+  private depth = 0;
   private saving: Promise<void> = Promise.resolve();
   private dirty = false;
 
@@ -84,6 +85,9 @@ export class QrDatabase {
       }
     }
     const db = new SQL.Database(data);
+    // The WASM file system is memory: a journal on it costs time and buys nothing (the file on
+    // disk is written whole, atomically, by save()).
+    db.exec('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;');
     db.exec(SCHEMA);
     return new QrDatabase(db, options);
   }
@@ -103,8 +107,27 @@ export class QrDatabase {
     return this.rows('SELECT sop_instance_uid, path FROM instances').map(([uid, p]) => ({ sopInstanceUid: String(uid), path: String(p) }));
   }
 
+  /** Runs `fn` in one transaction (nested calls join the outer one): many adds cost one commit. */
+  transaction<T>(fn: () => T): T {
+    if (this.depth++ === 0) this.db.exec('BEGIN');
+    try {
+      const result = fn();
+      if (this.depth === 1) this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (this.depth === 1) this.db.exec('ROLLBACK');
+      throw error;
+    } finally {
+      this.depth--;
+    }
+  }
+
   /** Adds or replaces an instance, and folds its attributes into its series, study and patient. */
   add(info: Part10Info, attributes: Dataset): void {
+    this.transaction(() => this.insert(info, attributes));
+  }
+
+  private insert(info: Part10Info, attributes: Dataset): void {
     const attrs = indexable(attributes);
     const str = (k: string) => (typeof attrs[k] === 'string' ? (attrs[k] as string) : '');
     const patientId = str('PatientID');

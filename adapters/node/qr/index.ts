@@ -82,14 +82,25 @@ export async function createQrScp(options: QrScpOptions): Promise<QrScp> {
       if (!(await stat(file).catch(() => null))) db.remove(sopInstanceUid);
     }
     let added = 0;
+    let batch: Array<Awaited<ReturnType<typeof readForIndex>>> = [];
+    // Files are read one by one, but added a batch per transaction: one commit per hundred files.
+    const commit = () => {
+      db.transaction(() => batch.forEach((r) => db.add(r.info, r.attributes)));
+      added += batch.length;
+      batch = [];
+    };
     for (const file of await walk(store.directory)) {
       if (databaseFile && path.resolve(file).startsWith(path.resolve(databaseFile))) continue;
       try {
-        if (await index(file)) added++;
+        const info = await stat(file);
+        if (db.isCurrent(file, info.size, info.mtimeMs)) continue;
+        batch.push(await readForIndex(file));
       } catch (error) {
         logger?.debug?.(`not indexed: ${file}: ${(error as Error).message}`);
       }
+      if (batch.length >= 100) commit();
     }
+    commit();
     await db.flush();
     return added;
   };

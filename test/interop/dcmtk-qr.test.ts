@@ -1,0 +1,260 @@
+/**
+ * Query/Retrieve interoperability with DCMTK, on 127.0.0.1 only, random free ports, every process
+ * killed in teardown:
+ * - DCMTK findscu/getscu/movescu (and findscu -W) → netdicom qrscp;
+ * - netdicom findscu/getscu/movescu → DCMTK dcmqrscp (configured here, loaded with DCMTK storescu);
+ * - the same query answers the same matches on both sides; retrieved data sets equal the originals;
+ *   a C-MOVE to a third AE (DCMTK storescp) delivers every instance; a cancelled C-FIND stops.
+ * The netdicom side runs in-process through the same app functions the CLI calls.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findscu } from '../../adapters/cli/findscu';
+import { getscu } from '../../adapters/cli/getscu';
+import { movescu } from '../../adapters/cli/movescu';
+import { qrscp } from '../../adapters/cli/qrscp';
+import { decodeDataset, encodeDataset, readPart10, writePart10 } from '../../src/dataset/codec';
+import { ARCHIVE, EXPLICIT, part10, writeArchive } from '../unit/helpers/qr-fixtures';
+
+const running = new Set<ChildProcess>();
+
+/** Runs a DCMTK tool to completion (TCP_NODELAY=1: DCMTK otherwise waits on Nagle for small PDUs). */
+function run(command: string, args: string[], cwd?: string, timeoutMs = 30000): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = daemon(command, args, cwd);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output: (child as ChildProcess & { output: string }).output });
+    });
+  });
+}
+
+function daemon(command: string, args: string[], cwd?: string): ChildProcess & { output: string } {
+  const child = spawn(command, args, { cwd, env: { ...process.env, TCP_NODELAY: '1' }, stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & { output: string };
+  child.output = '';
+  child.stdout!.on('data', (d) => (child.output += d));
+  child.stderr!.on('data', (d) => (child.output += d));
+  running.add(child);
+  child.on('exit', () => running.delete(child));
+  return child;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port }, () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+function collector() {
+  const lines: string[] = [];
+  return { lines, io: { out: (l: string) => void lines.push(l), err: (l: string) => void lines.push(l) } };
+}
+
+/** The Part 10 files of a folder, decoded (rsp files of findscu -X, retrieved instances). */
+function readDir(dir: string): Array<{ file: string; dataset: Record<string, unknown>; raw: Uint8Array }> {
+  return readdirSync(dir).filter((f) => !f.startsWith('.')).sort().map((file) => {
+    const p = readPart10(readFileSync(path.join(dir, file)));
+    return { file, dataset: decodeDataset(p.dataset, p.transferSyntaxUid), raw: p.dataset };
+  });
+}
+
+const studyUids = (rows: Array<{ dataset: Record<string, unknown> }>) => rows.map((r) => String(r.dataset.StudyInstanceUID)).sort();
+const originals = new Map(ARCHIVE.map((s) => [s.sop, readPart10(part10(s)).dataset]));
+
+let root: string;
+let stopQr: () => void;
+let qrDone: Promise<number>;
+let qrPort: number;
+let storescpPort: number;
+let moveBackPort: number;
+
+beforeAll(async () => {
+  root = mkdtempSync(path.join(tmpdir(), 'dcmtk-qr-'));
+  writeArchive(path.join(root, 'archive'));
+  // Worklist items (Part 10 files, like dump2dcm writes them for wlmscpfs).
+  mkdirSync(path.join(root, 'wl'));
+  const wl = (name: string, modality: string, aet: string) => ({
+    SpecificCharacterSet: 'ISO_IR 100', PatientName: name, PatientID: name.slice(0, 3), AccessionNumber: `A-${aet}`, StudyInstanceUID: `1.2.77.${aet.length}${modality.length}`,
+    RequestedProcedureID: 'RP1', ScheduledProcedureStepSequence: [{ Modality: modality, ScheduledStationAETitle: aet, ScheduledProcedureStepStartDate: '20240301', ScheduledProcedureStepStartTime: '0900', ScheduledProcedureStepID: `S-${aet}` }],
+  });
+  for (const [file, ds] of [['a.wl', wl('DOE^A', 'CT', 'CT1')], ['b.wl', wl('ROE^B', 'MR', 'MR1')]] as const) {
+    writeFileSync(path.join(root, 'wl', file), Buffer.concat(writePart10({ transferSyntaxUid: EXPLICIT, sopClassUid: '1.2.840.10008.5.1.4.31', sopInstanceUid: `1.2.78.${file.length}`, dataset: encodeDataset(ds, EXPLICIT) })));
+  }
+  storescpPort = await freePort();
+  moveBackPort = await freePort();
+  mkdirSync(path.join(root, 'storescp'));
+  daemon('storescp', ['-aet', 'STORESCP', '-od', path.join(root, 'storescp'), String(storescpPort)]);
+  let resolveStop!: () => void;
+  const stopped = new Promise<void>((r) => (resolveStop = r));
+  stopQr = resolveStop;
+  const listening = new Promise<string>((resolve) => {
+    qrDone = qrscp(
+      ['0', '--dir', path.join(root, 'archive'), '-aet', 'NETQR', '--bind', '127.0.0.1', '--no-fsync', '-q', '--worklist', path.join(root, 'wl'),
+        '--move-destination', `STORESCP=127.0.0.1:${storescpPort}`, '--move-destination', `MOVEBACK=127.0.0.1:${moveBackPort}`],
+      collector().io,
+      { stop: stopped, onListening: resolve },
+    );
+  });
+  qrPort = Number((await listening).split(':').at(-1));
+  await waitForPort(storescpPort);
+});
+
+afterAll(async () => {
+  stopQr?.();
+  await qrDone;
+  await Promise.all([...running].map((c) => new Promise<void>((r) => (c.exitCode !== null ? r() : (c.once('exit', () => r()), c.kill('SIGKILL'))))));
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('DCMTK SCUs → netdicom qrscp', () => {
+  it('findscu (Study Root, wildcard) gets the matching studies', async () => {
+    const out = path.join(root, 'find1');
+    mkdirSync(out);
+    const r = await run('findscu', ['-S', '-aec', 'NETQR', '-X', '-od', out, '-k', 'QueryRetrieveLevel=STUDY', '-k', 'PatientName=DOE*', '-k', 'StudyInstanceUID', '-k', 'NumberOfStudyRelatedInstances', '127.0.0.1', String(qrPort)]);
+    expect(r.code, r.output).toBe(0);
+    const rows = readDir(out);
+    expect(studyUids(rows)).toEqual(['1.2.9.1', '1.2.9.2']);
+    expect(rows.find((x) => x.dataset.StudyInstanceUID === '1.2.9.1')!.dataset.NumberOfStudyRelatedInstances).toBe(3);
+  });
+
+  it('findscu (Patient Root, IMAGE level, date range at study level)', async () => {
+    const out = path.join(root, 'find2');
+    mkdirSync(out);
+    const r = await run('findscu', ['-P', '-aec', 'NETQR', '-X', '-od', out, '-k', 'QueryRetrieveLevel=IMAGE', '-k', 'PatientID=P2', '-k', 'StudyInstanceUID=1.2.9.3', '-k', 'SeriesInstanceUID=1.2.9.3.1', '-k', 'SOPInstanceUID', '127.0.0.1', String(qrPort)]);
+    expect(r.code, r.output).toBe(0);
+    expect(readDir(out).map((x) => x.dataset.SOPInstanceUID).sort()).toEqual(['1.2.9.3.1.1', '1.2.9.3.1.2', '1.2.9.3.1.3']);
+  });
+
+  it('getscu retrieves a study; data sets equal the originals', async () => {
+    const out = path.join(root, 'get1');
+    mkdirSync(out);
+    const r = await run('getscu', ['-S', '-aec', 'NETQR', '-od', out, '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.9.1', '127.0.0.1', String(qrPort)]);
+    expect(r.code, r.output).toBe(0);
+    const rows = readDir(out);
+    expect(rows.map((x) => x.dataset.SOPInstanceUID).sort()).toEqual(['1.2.9.1.1.1', '1.2.9.1.1.2', '1.2.9.1.2.3']);
+    for (const row of rows) expect(Buffer.from(row.raw).equals(Buffer.from(originals.get(String(row.dataset.SOPInstanceUID))!))).toBe(true);
+  });
+
+  it('movescu to a third AE (DCMTK storescp) delivers every instance; unknown destination is refused', async () => {
+    const r = await run('movescu', ['-S', '-aec', 'NETQR', '-aem', 'STORESCP', '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.9.3', '127.0.0.1', String(qrPort)]);
+    expect(r.code, r.output).toBe(0);
+    const got = readDir(path.join(root, 'storescp'));
+    expect(got.map((x) => x.dataset.SOPInstanceUID).sort()).toEqual(['1.2.9.3.1.1', '1.2.9.3.1.2', '1.2.9.3.1.3']);
+    const bad = await run('movescu', ['-v', '-S', '-aec', 'NETQR', '-aem', 'NOWHERE', '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.9.3', '127.0.0.1', String(qrPort)]);
+    expect(bad.output).toMatch(/MoveDestinationUnknown|0xa801/i);
+  });
+
+  it('findscu -W (Modality Worklist) with sequence matching', async () => {
+    const out = path.join(root, 'wl-out');
+    mkdirSync(out);
+    const r = await run('findscu', ['-W', '-aec', 'NETQR', '-X', '-od', out, '-k', 'PatientName', '-k', 'AccessionNumber',
+      '-k', 'ScheduledProcedureStepSequence[0].Modality=CT', '-k', 'ScheduledProcedureStepSequence[0].ScheduledStationAETitle', '-k', 'ScheduledProcedureStepSequence[0].ScheduledProcedureStepStartDate=20240301-20240331', '127.0.0.1', String(qrPort)]);
+    expect(r.code, r.output).toBe(0);
+    const rows = readDir(out);
+    expect(rows.map((x) => x.dataset.AccessionNumber)).toEqual(['A-CT1']);
+    expect(rows[0]!.dataset.ScheduledProcedureStepSequence).toMatchObject([{ Modality: 'CT', ScheduledStationAETitle: 'CT1' }]);
+  });
+});
+
+describe('netdicom SCUs → DCMTK dcmqrscp', () => {
+  let qrscpPort: number;
+  let movePort: number;
+
+  beforeAll(async () => {
+    qrscpPort = await freePort();
+    movePort = await freePort();
+    const db = path.join(root, 'dcmqrscp-db');
+    mkdirSync(db);
+    const cfg = path.join(root, 'dcmqrscp.cfg');
+    writeFileSync(cfg, [
+      `NetworkTCPPort = ${qrscpPort}`, 'MaxPDUSize = 16384', 'MaxAssociations = 16',
+      'HostTable BEGIN', `movescu = (MOVESCU, 127.0.0.1, ${movePort})`, `storescp = (STORESCP, 127.0.0.1, ${storescpPort})`, 'HostTable END',
+      'VendorTable BEGIN', 'VendorTable END',
+      'AETable BEGIN', `DCMQRSCP ${db} RW (200, 1024mb) ANY`, 'AETable END', '',
+    ].join('\n'));
+    // Forks a child per association (its -s mode serves one association only); children end with their association.
+    daemon('dcmqrscp', ['-c', cfg]);
+    await waitForPort(qrscpPort);
+    const files = readdirSync(path.join(root, 'archive'), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.startsWith('IMG')).map((e) => path.join(e.parentPath, e.name));
+    const load = await run('storescu', ['-aec', 'DCMQRSCP', '127.0.0.1', String(qrscpPort), ...files]);
+    expect(load.code, load.output).toBe(0);
+  });
+
+  it('findscu: the same query gives the same matches as netdicom qrscp', async () => {
+    const query = ['-S', '--json', '-k', 'QueryRetrieveLevel=STUDY', '-k', 'PatientName=DOE*', '-k', 'StudyInstanceUID'];
+    const theirs = collector();
+    expect(await findscu(['127.0.0.1', String(qrscpPort), '-aec', 'DCMQRSCP', ...query], theirs.io), theirs.lines.join('\n')).toBe(0);
+    const ours = collector();
+    expect(await findscu(['127.0.0.1', String(qrPort), '-aec', 'NETQR', ...query], ours.io)).toBe(0);
+    const uids = (lines: string[]) => lines.filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { StudyInstanceUID: string }).StudyInstanceUID).sort();
+    expect(uids(theirs.lines)).toEqual(['1.2.9.1', '1.2.9.2']);
+    expect(uids(ours.lines)).toEqual(uids(theirs.lines));
+  });
+
+  it('getscu retrieves a series; data sets equal the originals', async () => {
+    const od = path.join(root, 'net-get');
+    const c = collector();
+    const code = await getscu(['127.0.0.1', String(qrscpPort), '-aec', 'DCMQRSCP', '-od', od, '-k', 'QueryRetrieveLevel=SERIES', '-k', 'StudyInstanceUID=1.2.9.1', '-k', 'SeriesInstanceUID=1.2.9.1.1'], c.io);
+    expect(code, c.lines.join('\n')).toBe(0);
+    const rows = readDir(od);
+    expect(rows.map((x) => x.dataset.SOPInstanceUID).sort()).toEqual(['1.2.9.1.1.1', '1.2.9.1.1.2']);
+    for (const row of rows) expect(row.dataset).toMatchObject(decodeDataset(originals.get(String(row.dataset.SOPInstanceUID))!, EXPLICIT));
+  });
+
+  it('movescu --store receives a moved study; a move to DCMTK storescp delivers too', async () => {
+    const od = path.join(root, 'net-move');
+    const c = collector();
+    const code = await movescu(['127.0.0.1', String(qrscpPort), '-aec', 'DCMQRSCP', '-aet', 'MOVESCU', '--store', '--store-port', String(movePort), '-od', od,
+      '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.9.1'], c.io);
+    expect(code, c.lines.join('\n')).toBe(0);
+    expect(readdirSync(od).sort()).toEqual(['1.2.9.1.1.1.dcm', '1.2.9.1.1.2.dcm', '1.2.9.1.2.3.dcm']);
+    const c2 = collector();
+    expect(await movescu(['127.0.0.1', String(qrscpPort), '-aec', 'DCMQRSCP', '-aem', 'STORESCP', '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.9.2'], c2.io), c2.lines.join('\n')).toBe(0);
+    expect(readDir(path.join(root, 'storescp')).some((x) => x.dataset.SOPInstanceUID === '1.2.9.2.1.1')).toBe(true);
+  });
+});
+
+describe('C-CANCEL across implementations', () => {
+  it('DCMTK findscu --cancel 1 against netdicom qrscp stops the matches', async () => {
+    const many = path.join(root, 'many');
+    writeArchive(many, Array.from({ length: 400 }, (_, i) => ({ ...ARCHIVE[0]!, study: `1.5.${i}`, series: `1.5.${i}.1`, sop: `1.5.${i}.1.1` })));
+    let resolveStop!: () => void;
+    const stopped = new Promise<void>((r) => (resolveStop = r));
+    let finished!: Promise<number>;
+    const address = await new Promise<string>((resolve) => {
+      finished = qrscp(['0', '--dir', many, '-aet', 'MANY', '--bind', '127.0.0.1', '--no-fsync', '-q'], collector().io, { stop: stopped, onListening: resolve });
+    });
+    const port = address.split(':').at(-1)!;
+    const out = path.join(root, 'cancel-out');
+    mkdirSync(out);
+    const r = await run('findscu', ['-v', '-S', '-aec', 'MANY', '--cancel', '1', '-X', '-od', out, '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID', '127.0.0.1', port]);
+    resolveStop();
+    await finished;
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/Cancel/);
+    expect(readdirSync(out).length).toBeLessThan(400);
+  });
+});
