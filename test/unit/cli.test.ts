@@ -1,0 +1,90 @@
+/**
+ * The `netdicom` command line, spawned as users run it (`node bin/netdicom.mjs`, needs dist/ from
+ * `npm run build`, which `npm test` runs first): help, usage errors, exit codes, and echoscu ↔
+ * echoscp over TCP 127.0.0.1 and ::1 and TLS.
+ */
+import { existsSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { generateTestPki, type TestPki } from '../interop/helpers/certs';
+import { NETDICOM_BIN, freePort, killAll, run, start, waitForOutput } from '../interop/helpers/dcmtk';
+
+const cli = (...args: string[]) => run('node', [NETDICOM_BIN, ...args]);
+let pki: TestPki;
+beforeAll(() => {
+  if (!existsSync(new URL('../../dist/cli.js', import.meta.url))) throw new Error('dist/cli.js is missing: run `npm run build`');
+  pki = generateTestPki();
+});
+afterAll(() => pki?.dispose());
+afterEach(killAll);
+
+async function echoscp(...args: string[]) {
+  const proc = start('node', [NETDICOM_BIN, 'echoscp', ...args]);
+  const [, port] = await waitForOutput(proc, /listening on .*:(\d+)\n/);
+  return { proc, port: port! };
+}
+
+describe('netdicom CLI', () => {
+  it('--help lists the apps and exits 0; no app prints help and exits 2', async () => {
+    const r = await cli('--help');
+    expect(r.code).toBe(0);
+    for (const app of ['echoscu', 'echoscp', 'storescu', 'storescp', 'findscu']) expect(r.output).toContain(app);
+    expect((await cli()).code).toBe(2);
+  });
+
+  it('echoscu --help describes every option', async () => {
+    const r = await cli('echoscu', '--help');
+    expect(r.code).toBe(0);
+    for (const flag of ['-aet', '-aec', '--max-pdu', '-ta', '-td', '-tn', '-d', '-q', '--tls-cert', '--tls-key', '--tls-ca', '--repeat', '-h']) {
+      expect(r.output).toContain(flag);
+    }
+  });
+
+  it('unknown app, unknown flag and missing PORT: one line on stderr, exit 2', async () => {
+    for (const args of [['nosuchapp'], ['echoscu', '--bogus', 'x', '1'], ['echoscu', '127.0.0.1'], ['echoscp', '-aet']]) {
+      const r = await cli(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.output.trim().split('\n'), r.output).toHaveLength(1);
+    }
+  });
+
+  it('connection refused: exit 3 with the reason', async () => {
+    const r = await cli('echoscu', '127.0.0.1', String(await freePort()));
+    expect(r.code).toBe(3);
+    expect(r.output).toMatch(/^echoscu: .*ECONNREFUSED/);
+  });
+
+  it('TLS to a plaintext SCP (L-06) fails fast with a one-line network or timeout error', async () => {
+    const { proc, port } = await echoscp('0'); // plain TCP SCP: the ClientHello is not a PDU
+    const r = await cli('echoscu', '-tn', '0.5', '--tls-ca', pki.caCert, '127.0.0.1', port);
+    expect([3, 5]).toContain(r.code);
+    expect(r.output.trim().split('\n')).toHaveLength(1);
+    await proc.kill();
+  });
+
+  for (const host of ['127.0.0.1', '::1']) {
+    it(`echoscu --repeat 3 → echoscp over ${host}`, async () => {
+      const { proc, port } = await echoscp('--bind', host, '-aet', 'MYSCP', '0');
+      const r = await cli('echoscu', '--repeat', '3', '-aet', 'ME', '-aec', 'MYSCP', host, port);
+      expect(r.code, r.output).toBe(0);
+      expect(r.output.match(/status 0x0000/g)).toHaveLength(3);
+      await waitForOutput(proc, /association from ME .* accepted/);
+      await proc.kill();
+    });
+  }
+
+  it('echoscu → echoscp over mutual TLS with a large PDU', async () => {
+    const { proc, port } = await echoscp('--tls-cert', pki.serverCert, '--tls-key', pki.serverKey, '--tls-ca', pki.caCert, '--max-pdu', '131072', '0');
+    const r = await cli('echoscu', '--tls-cert', pki.clientCert, '--tls-key', pki.clientKey, '--tls-ca', pki.caCert, '--max-pdu', '131072', '127.0.0.1', port);
+    expect(r.code, r.output + proc.output()).toBe(0);
+    await proc.kill();
+  });
+
+  it('rejected association (called AE title): exit 4 with the reason; echoscp logs it', async () => {
+    const { proc, port } = await echoscp('-aet', 'MYSCP', '--require-called-aet', '0');
+    const r = await cli('echoscu', '-aec', 'OTHER', '127.0.0.1', port);
+    expect(r.code).toBe(4);
+    expect(r.output).toMatch(/^echoscu: association rejected: rejected-permanent, service-user: called-AE-title-not-recognized\n$/);
+    await waitForOutput(proc, /rejected: rejected-permanent, service-user: called-AE-title-not-recognized/);
+    await proc.kill();
+  });
+});
