@@ -57,6 +57,10 @@ async function dispatch(association: Association, message: IncomingMessage, hand
   }
   const context = association.contexts.find((c) => c.id === message.contextId)!;
   const messageId = command.MessageID ?? 0;
+  // The cancel signal is made on first use: an AbortController per C-ECHO/C-STORE that nobody
+  // reads cost ~5% of an echo round trip. A C-CANCEL that comes first is remembered by the provider.
+  let signal: AbortSignal | undefined;
+  let ended = false;
   const ctx: RequestContext = {
     association,
     contextId: message.contextId,
@@ -65,7 +69,10 @@ async function dispatch(association: Association, message: IncomingMessage, hand
     command,
     messageId,
     peerAeTitle: association.peerAeTitle,
-    signal: association.dimse.cancelSignal(messageId),
+    get signal() {
+      signal ??= ended ? new AbortController().signal : association.dimse.cancelSignal(messageId);
+      return signal;
+    },
   };
   // `await` inside try matters: finally must run after the operation, not when its promise is made.
   try {
@@ -100,6 +107,7 @@ async function dispatch(association: Association, message: IncomingMessage, hand
         return await respond(association, ctx.contextId, command, { Status: UNRECOGNIZED_OPERATION });
     }
   } finally {
+    ended = true;
     association.dimse.endOperation(messageId);
   }
 }
