@@ -2,30 +2,32 @@
  * `netdicom findscu ADDR PORT [-P|-S|-O|-W] -k KEY=VALUE…`: a C-FIND SCU (PS3.4 C.4.1, K.4.1).
  * Prints each match as a block (or one JSON object per line with --json), can write each as a
  * file with `-w DIR`, and can cancel after N matches (`--cancel N`, C-CANCEL PS3.7 §9.3.2.3).
- * Exit code 0 on Success (or the Cancel we asked for), 1 on a failure status, 2 on bad usage.
+ * Exit code 0 on Success (or the Cancel we asked for), 1 on a failure status, 2-6 as io.ts says.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApplicationEntity } from '../../src/ae';
+import type { Association } from '../../src/association';
 import { encodeDataset, writePart10, type Dataset } from '../../src/dataset/codec';
 import { queryModelUid, type QueryModel } from '../../src/scu/query-models';
 import { generateUid } from '../../src/uids/generate';
+import { COMMON_OPTIONS, dialFor, intOption, parsePort, positionals, SCU_OPTIONS, type OptionSpec } from './args';
+import { ExitCode } from './io';
 import { buildQuery, formatIdentifier, statusText } from './query-keys';
-import { connectFor, parseArgs, parsePort, type CliIo, type ParsedArgs } from './qr-options';
+import { fail, KEY_OPTION, MODEL_OPTIONS, modelOf, parseQrArgs, WORKLIST_OPTION, type CliIo, type QrArgs } from './qr-options';
 
 const EXPLICIT = '1.2.840.10008.1.2.1';
 
-/** Model switches shared by the query apps: -P patient root, -S study root (default), -O patient/study only, -W worklist. */
-export const MODEL_SWITCHES = { '-P': 'patient', '--patient': 'patient', '-S': 'study', '--study': 'study', '-O': 'psonly', '--psonly': 'psonly', '-W': 'worklist', '--worklist': 'worklist' };
-
-/** The information model the switches chose (the last one wins); `study` by default. */
-export function modelOf(args: ParsedArgs, allowed: readonly string[]): QueryModel {
-  const chosen = ['patient', 'study', 'psonly', 'worklist'].filter((m) => args.switches.has(m));
-  if (chosen.length > 1) throw new Error(`choose one information model, got ${chosen.join(' and ')}`);
-  const model = chosen[0] ?? 'study';
-  if (!allowed.includes(model)) throw new Error(`the ${model} model is not available here`);
-  return model;
-}
+const OPTIONS: readonly OptionSpec[] = [
+  ...COMMON_OPTIONS,
+  ...SCU_OPTIONS,
+  ...MODEL_OPTIONS,
+  WORKLIST_OPTION,
+  KEY_OPTION,
+  { name: '--json', help: 'print each match as one JSON object per line (dcmjs naturalized form)' },
+  { name: '--write', aliases: ['-w', '-od'], value: 'DIR', help: 'also write each match as DIR/rspNNNN.dcm' },
+  { name: '--cancel', value: 'N', help: 'send C-CANCEL after N matches' },
+];
 
 /** The default Query/Retrieve Level of a model when no -k QueryRetrieveLevel is given. */
 export function defaultLevel(model: QueryModel): Dataset {
@@ -33,43 +35,23 @@ export function defaultLevel(model: QueryModel): Dataset {
 }
 
 export async function findscu(argv: readonly string[], io: CliIo): Promise<number> {
-  let args: ParsedArgs;
-  let query: Dataset;
-  let model: QueryModel;
-  let host: string;
-  let port: number;
-  let cancelAfter: number | undefined;
+  let args: QrArgs | null;
+  let association: Association | undefined;
   try {
-    args = parseArgs(argv, { values: { '-k': 'key', '--key': 'key', '-w': 'write', '--write': 'write', '--cancel': 'cancel' }, switches: { ...MODEL_SWITCHES, '--json': 'json' } }, { aeTitle: 'FINDSCU' });
-    if (args.positional.length !== 2) throw new Error('usage: findscu ADDR PORT [-P|-S|-O|-W] [-k KEY[=VALUE]]…');
-    host = args.positional[0]!;
-    port = parsePort(args.positional[1]);
-    model = modelOf(args, ['patient', 'study', 'psonly', 'worklist']);
-    query = buildQuery(args.values.get('key') ?? [], defaultLevel(model));
-    const cancel = args.values.get('cancel')?.at(-1);
-    if (cancel !== undefined) {
-      cancelAfter = Number(cancel);
-      if (!Number.isInteger(cancelAfter) || cancelAfter < 0) throw new Error(`--cancel needs a number of matches, got '${cancel}'`);
-    }
-  } catch (error) {
-    io.err(`findscu: ${(error as Error).message}`);
-    return 2;
-  }
-  const outDir = args.values.get('write')?.at(-1);
-  if (outDir) mkdirSync(outDir, { recursive: true });
-  const ae = new ApplicationEntity(args.ae).addRequestedContext(queryModelUid(model, 'find'));
-  let association;
-  try {
-    association = await ae.associate(await connectFor(args, host, port), { calledAeTitle: args.calledAeTitle });
-  } catch (error) {
-    io.err(`findscu: cannot associate with ${host}:${port}: ${(error as Error).message}`);
-    return 1;
-  }
-  const controller = new AbortController();
-  let matches = 0;
-  let exit = 1;
-  try {
+    args = parseQrArgs(argv, OPTIONS, 'findscu', 'netdicom findscu [options] ADDR PORT', 'Query SCU: sends one C-FIND and prints the matches.', io);
+    if (!args) return ExitCode.ok;
+    const [host, portText] = positionals(args.argv, ['ADDR', 'PORT']);
+    const port = parsePort(portText);
+    const model = modelOf(args, ['patient', 'study', 'psonly', 'worklist']);
+    const query = buildQuery(args.all('--key'), defaultLevel(model));
+    const cancelAfter = args.last('--cancel') === undefined ? undefined : intOption(args.argv, '--cancel', 0, 0, 1e9);
+    const outDir = args.last('--write');
+    if (outDir) mkdirSync(outDir, { recursive: true });
+    const ae = new ApplicationEntity(args.settings.ae).addRequestedContext(queryModelUid(model, 'find'));
+    association = await ae.associate(await dialFor(args.settings, host!, port), { calledAeTitle: args.settings.calledAeTitle });
+    const controller = new AbortController();
     if (cancelAfter === 0) controller.abort();
+    let matches = 0;
     for await (const r of association.cFind(query, { model, signal: controller.signal })) {
       if (r.category === 'Pending' && r.identifier) {
         matches++;
@@ -78,29 +60,25 @@ export async function findscu(argv: readonly string[], io: CliIo): Promise<numbe
         if (cancelAfter !== undefined && matches >= cancelAfter) controller.abort();
         continue;
       }
-      const cancelled = r.category === 'Cancel' && controller.signal.aborted;
-      exit = r.category === 'Success' || cancelled ? 0 : 1;
+      const ok = r.category === 'Success' || (r.category === 'Cancel' && controller.signal.aborted);
       const line = `findscu: ${matches} match${matches === 1 ? '' : 'es'}, final status ${statusText(r.status, r.category, r.command.ErrorComment)}`;
-      if (exit === 0) {
-        if (!args.quiet) io.err(line);
-      } else io.err(line);
+      if (!ok || !args.settings.quiet) io.err(line);
+      await association.release();
+      return ok ? ExitCode.ok : ExitCode.failed;
     }
-    await association.release();
+    throw new Error('no final C-FIND response');
   } catch (error) {
-    io.err(`findscu: C-FIND failed: ${(error as Error).message}`);
-    await association.abort();
-    return 1;
+    association?.abort().catch(() => {});
+    return fail('findscu', io, error);
   }
-  return exit;
 }
 
-function print(args: ParsedArgs, io: CliIo, identifier: Dataset, n: number): void {
-  if (args.switches.has('json')) {
-    const clean = JSON.parse(JSON.stringify(identifier, (k, v) => (k.startsWith('_') ? undefined : v))) as Dataset;
-    io.out(JSON.stringify(clean));
+function print(args: QrArgs, io: CliIo, identifier: Dataset, n: number): void {
+  if (args.has('--json')) {
+    io.out(JSON.stringify(identifier, (k, v: unknown) => (k.startsWith('_') ? undefined : v)));
     return;
   }
-  if (args.quiet) return;
+  if (args.settings.quiet) return;
   io.out(`# Match ${n}`);
   for (const line of formatIdentifier(identifier)) io.out(line);
   io.out('');

@@ -3,11 +3,24 @@
  * [--worklist DIR] [--db FILE] [--bind HOST]`: the Query/Retrieve SCP of adapters/node/qr (C-FIND,
  * C-GET, C-MOVE, storage, Modality Worklist). Serves until SIGINT/SIGTERM (or `stop` resolves).
  */
-import { createQrScp, loadDestinations, parseDestinations, type MoveDestinationEntry } from '../node/qr';
+import { readFileSync } from 'node:fs';
+import { createQrScp, loadDestinations, parseDestinations, type QrScp } from '../node/qr';
 import { connectTcp } from '../node/tcp';
 import { connectTls } from '../node/tls';
-import { listenFor, parseArgs, parsePort, type CliIo, type ParsedArgs } from './qr-options';
-import { readFileSync } from 'node:fs';
+import { COMMON_OPTIONS, listenFor, parsePort, positionals, UsageError, type OptionSpec } from './args';
+import { ExitCode } from './io';
+import { fail, parseQrArgs, type CliIo } from './qr-options';
+
+const OPTIONS: readonly OptionSpec[] = [
+  ...COMMON_OPTIONS,
+  { name: '--dir', aliases: ['-od'], value: 'DIR', help: 'the archive: indexed at start, received instances are written here (required)' },
+  { name: '--db', value: 'FILE', help: 'index database file (default DIR/.netdicom-qr.sqlite)' },
+  { name: '--move-destination', value: 'AET=HOST:PORT', help: 'a C-MOVE destination (repeat); unknown AE titles are refused (0xA801)' },
+  { name: '--destinations', value: 'FILE', help: 'C-MOVE destinations as JSON: {"AET": {"host": "...", "port": N, "tls": false}}' },
+  { name: '--worklist', value: 'DIR', help: 'answer Modality Worklist C-FIND from the .wl/.dcm items in DIR' },
+  { name: '--bind', value: 'HOST', help: 'address to listen on (default 0.0.0.0: every interface)' },
+  { name: '--no-fsync', help: 'do not fsync received files (faster; a crash may lose the last ones)' },
+];
 
 export interface QrScpRunOptions {
   /** Resolves when the server should stop; default: the first SIGINT or SIGTERM. */
@@ -17,65 +30,45 @@ export interface QrScpRunOptions {
 }
 
 export async function qrscp(argv: readonly string[], io: CliIo, run: QrScpRunOptions = {}): Promise<number> {
-  let args: ParsedArgs;
-  let port: number;
-  let destinations: Map<string, MoveDestinationEntry>;
+  let scp: QrScp | undefined;
   try {
-    args = parseArgs(argv, {
-      values: { '--dir': 'dir', '-od': 'dir', '--move-destination': 'dest', '--destinations': 'dest-file', '--worklist': 'worklist', '--db': 'db', '--bind': 'bind' },
-      switches: { '--no-fsync': 'no-fsync' },
-    }, { aeTitle: 'QRSCP' });
-    if (args.positional.length !== 1) throw new Error('usage: qrscp PORT --dir DIR [-aet AET] [--move-destination AET=HOST:PORT]…');
-    port = args.positional[0] === '0' ? 0 : parsePort(args.positional[0]);
-    if (!args.values.get('dir')) throw new Error('--dir DIR is required');
-    destinations = new Map([
-      ...(args.values.get('dest-file') ?? []).flatMap((f) => [...loadDestinations(f)]),
-      ...parseDestinations(args.values.get('dest') ?? []),
-    ]);
-  } catch (error) {
-    io.err(`qrscp: ${(error as Error).message}`);
-    return 2;
-  }
-  const log = (line: string) => {
-    if (!args.quiet) io.out(line);
-  };
-  const tls = args.tls;
-  const pem = (f?: string) => (f ? readFileSync(f) : undefined);
-  let scp;
-  try {
+    const args = parseQrArgs(argv, OPTIONS, 'qrscp', 'netdicom qrscp [options] PORT --dir DIR', 'Query/Retrieve SCP (and storage SCP, Modality Worklist SCP) over a directory of DICOM files.', io);
+    if (!args) return ExitCode.ok;
+    const port = parsePort(positionals(args.argv, ['PORT'])[0], true);
+    const dir = args.last('--dir');
+    if (!dir) throw new UsageError('--dir DIR is required');
+    const destinations = new Map([...args.all('--destinations').flatMap((f) => [...loadDestinations(f)]), ...parseDestinations(args.all('--move-destination'))]);
+    const { settings } = args;
+    const pem = (f?: string) => (f ? readFileSync(f) : undefined);
+    const log = (line: string) => {
+      if (!settings.quiet) io.out(line);
+    };
     scp = await createQrScp({
-      directory: args.values.get('dir')!.at(-1)!,
-      databaseFile: args.values.get('db')?.at(-1),
+      directory: dir,
+      databaseFile: args.last('--db'),
       destinations,
-      worklistDir: args.values.get('worklist')?.at(-1),
-      ae: args.ae,
-      fsync: !args.switches.has('no-fsync'),
+      worklistDir: args.last('--worklist'),
+      ae: settings.ae,
+      fsync: !args.has('--no-fsync'),
       connect: (entry) =>
         entry.tls
-          ? connectTls({ host: entry.host, port: entry.port, ca: pem(tls?.ca), cert: pem(tls?.cert), key: pem(tls?.key), rejectUnauthorized: tls?.verify ?? true })
-          : connectTcp({ host: entry.host, port: entry.port }),
+          ? connectTls({ host: entry.host, port: entry.port, ca: pem(settings.tls?.ca), cert: pem(settings.tls?.cert), key: pem(settings.tls?.key) })
+          : connectTcp({ host: entry.host, port: entry.port, timeoutMs: settings.networkTimeoutMs }),
     });
+    const listener = await listenFor(settings, args.last('--bind') ?? '0.0.0.0', port);
+    const server = scp.ae.serve(listener, scp.handlers);
+    log(`qrscp: ${scp.db.count()} instance(s) indexed in ${scp.store.directory}; listening on ${listener.address} as ${scp.ae.options.aeTitle}`);
+    run.onListening?.(listener.address);
+    await (run.stop ?? signalled());
+    log('qrscp: closing');
+    await Promise.race([server.close(), new Promise((r) => setTimeout(r, 5000))]);
+    await server.close({ force: true });
+    return ExitCode.ok;
   } catch (error) {
-    io.err(`qrscp: cannot open ${args.values.get('dir')!.at(-1)}: ${(error as Error).message}`);
-    return 1;
+    return fail('qrscp', io, error);
+  } finally {
+    await scp?.close();
   }
-  let listener;
-  try {
-    listener = await listenFor(args, args.values.get('bind')?.at(-1) ?? '0.0.0.0', port);
-  } catch (error) {
-    await scp.close();
-    io.err(`qrscp: cannot listen on port ${port}: ${(error as Error).message}`);
-    return 1;
-  }
-  const server = scp.ae.serve(listener, scp.handlers);
-  log(`qrscp: ${scp.db.count()} instance(s) indexed in ${scp.store.directory}; listening on ${listener.address} as ${scp.ae.options.aeTitle}`);
-  run.onListening?.(listener.address);
-  await (run.stop ?? signalled());
-  log('qrscp: closing');
-  await Promise.race([server.close(), new Promise((r) => setTimeout(r, 5000))]);
-  await server.close({ force: true });
-  await scp.close();
-  return 0;
 }
 
 function signalled(): Promise<void> {

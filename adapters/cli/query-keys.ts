@@ -5,16 +5,17 @@
  */
 import type { Dataset } from '../../src/dataset/codec';
 import { keywordOf, tagOf, vrOf } from '../../src/services/dictionary';
+import { UsageError } from './args';
 
 /** Turns one `-k` key into a keyword, throwing with a reason when unknown. */
 function keywordFor(name: string): string {
   const trimmed = name.trim();
   if (/^\(?[0-9a-fA-F]{4},?[0-9a-fA-F]{4}\)?$/.test(trimmed)) {
     const keyword = keywordOf(trimmed);
-    if (!keyword) throw new Error(`unknown tag ${trimmed}`);
+    if (!keyword) throw new UsageError(`unknown tag ${trimmed}`);
     return keyword;
   }
-  if (!vrOf(trimmed)) throw new Error(`unknown attribute keyword '${trimmed}'`);
+  if (!vrOf(trimmed)) throw new UsageError(`unknown attribute keyword '${trimmed}'`);
   return trimmed;
 }
 
@@ -29,13 +30,13 @@ export function buildQuery(keys: readonly string[], defaults: Dataset = {}): Dat
     const pathText = eq < 0 ? key : key.slice(0, eq);
     const value = eq < 0 ? '' : key.slice(eq + 1);
     const steps = pathText.split('.').map((s) => /^(.+?)(?:\[(\d+)\])?$/.exec(s.trim()));
-    if (steps.some((s) => !s)) throw new Error(`bad key '${key}'`);
+    if (steps.some((s) => !s)) throw new UsageError(`bad key '${key}'`);
     let target = query;
     steps.forEach((step, i) => {
       const keyword = keywordFor(step![1]!);
       const last = i === steps.length - 1;
       if (!last || step![2] !== undefined) {
-        if (vrOf(keyword) !== 'SQ') throw new Error(`'${keyword}' is not a sequence in key '${key}'`);
+        if (vrOf(keyword) !== 'SQ') throw new UsageError(`'${keyword}' is not a sequence in key '${key}'`);
         const items = Array.isArray(target[keyword]) ? (target[keyword] as Dataset[]) : (target[keyword] = []) as Dataset[];
         const index = Number(step![2] ?? 0);
         while (items.length <= index) items.push({});

@@ -11,9 +11,11 @@ import { storageSopClasses } from '../../src/uids/sop-classes';
 import { TransferSyntax } from '../../src/uids/transfer-syntax';
 import type { Dataset } from '../../src/dataset/codec';
 import { createFsStore, type FsStore } from '../node/fs-store';
-import { defaultLevel, MODEL_SWITCHES, modelOf } from './findscu';
+import { COMMON_OPTIONS, dialFor, parsePort, positionals, SCU_OPTIONS, type OptionSpec } from './args';
+import { ExitCode } from './io';
+import { defaultLevel } from './findscu';
 import { buildQuery, statusText } from './query-keys';
-import { connectFor, parseArgs, parsePort, type CliIo, type FlagSpec, type ParsedArgs } from './qr-options';
+import { KEY_OPTION, MODEL_OPTIONS, modelOf, parseQrArgs, type CliIo, type QrArgs } from './qr-options';
 
 /** Storage classes proposed first for C-GET (the usual images and documents); the rest fill up to the 128-context limit. */
 const COMMON_STORAGE = [
@@ -32,40 +34,46 @@ export function getStorageClasses(room = 127): string[] {
 }
 
 export interface RetrieveSetup {
-  readonly args: ParsedArgs;
+  readonly args: QrArgs;
   readonly host: string;
   readonly port: number;
   readonly model: QueryModel;
   readonly query: Dataset;
 }
 
-/** Parses a retrieve app's arguments; throws with the one-line reason. */
-export function parseRetrieveArgs(app: string, argv: readonly string[], own: FlagSpec): RetrieveSetup {
-  const args = parseArgs(
-    argv,
-    { values: { '-k': 'key', '--key': 'key', '-od': 'od', '--output-directory': 'od', ...own.values }, switches: { ...MODEL_SWITCHES, ...own.switches } },
-    { aeTitle: app.toUpperCase() },
-  );
-  if (args.positional.length !== 2) throw new Error(`usage: ${app} ADDR PORT [-P|-S|-O] [-k KEY[=VALUE]]…`);
+/** Options of every retrieve app; each adds its own. */
+export const RETRIEVE_OPTIONS: readonly OptionSpec[] = [
+  ...COMMON_OPTIONS,
+  ...SCU_OPTIONS,
+  ...MODEL_OPTIONS,
+  KEY_OPTION,
+  { name: '--output-directory', aliases: ['-od'], value: 'DIR', help: 'write received instances to DIR (default .)' },
+];
+
+/** Parses a retrieve app's arguments; null after --help. Throws UsageError with the reason. */
+export function parseRetrieveArgs(app: string, argv: readonly string[], options: readonly OptionSpec[], description: string, io: CliIo): RetrieveSetup | null {
+  const args = parseQrArgs(argv, options, app, `netdicom ${app} [options] ADDR PORT`, description, io);
+  if (!args) return null;
+  const [host, portText] = positionals(args.argv, ['ADDR', 'PORT']);
   const model = modelOf(args, ['patient', 'study', 'psonly']);
-  return { args, host: args.positional[0]!, port: parsePort(args.positional[1]), model, query: buildQuery(args.values.get('key') ?? [], defaultLevel(model)) };
+  return { args, host: host!, port: parsePort(portText), model, query: buildQuery(args.all('--key'), defaultLevel(model)) };
 }
 
 /** An fs-store for `-od DIR` (default: the current directory) that reports each instance. */
 export function storeFor(setup: RetrieveSetup, io: CliIo, app: string): FsStore {
   return createFsStore({
-    directory: setup.args.values.get('od')?.at(-1) ?? '.',
+    directory: setup.args.last('--output-directory') ?? '.',
     onStored: (i) => {
-      if (!setup.args.quiet && !io.progress?.isTTY) io.out(`stored ${i.sopInstanceUid} -> ${i.path}`);
+      if (!setup.args.settings.quiet && !io.progress?.isTTY) io.out(`stored ${i.sopInstanceUid} -> ${i.path}`);
     },
     onFailed: (i) => io.err(`${app}: could not store ${i.sopInstanceUid}: ${String((i.error as Error)?.message ?? i.error)}`),
   });
 }
 
-/** Associates; the caller adds its contexts to `ae` first. Throws with a readable message. */
+/** Associates; the caller adds its contexts to `ae` first. */
 export async function associate(setup: RetrieveSetup, ae: ApplicationEntity): Promise<Association> {
-  const transport = await connectFor(setup.args, setup.host, setup.port);
-  return ae.associate(transport, { calledAeTitle: setup.args.calledAeTitle });
+  const transport = await dialFor(setup.args.settings, setup.host, setup.port);
+  return ae.associate(transport, { calledAeTitle: setup.args.settings.calledAeTitle });
 }
 
 /**
@@ -73,7 +81,7 @@ export async function associate(setup: RetrieveSetup, ae: ApplicationEntity): Pr
  * sub-operation completed (Success), 1 otherwise (Warning 0xB000 included: something was not sent).
  */
 export async function followProgress(app: string, progress: AsyncIterable<RetrieveProgress>, setup: RetrieveSetup, io: CliIo): Promise<number> {
-  const tty = io.progress?.isTTY === true && !setup.args.quiet;
+  const tty = io.progress?.isTTY === true && !setup.args.settings.quiet;
   for await (const p of progress) {
     if (p.category === 'Pending') {
       if (tty) io.progress!.write(`\r${app}: ${p.completed ?? 0} completed, ${p.failed ?? 0} failed, ${p.warning ?? 0} warning, ${p.remaining ?? '?'} remaining `);
@@ -84,14 +92,13 @@ export async function followProgress(app: string, progress: AsyncIterable<Retrie
     const failedList = p.identifier?.FailedSOPInstanceUIDList;
     const line = `${app}: ${counts}; final status ${statusText(p.status, p.category, p.command.ErrorComment)}${failedList ? `; failed: ${String(failedList)}` : ''}`;
     if (p.category === 'Success') {
-      if (!setup.args.quiet) io.err(line);
-      return 0;
+      if (!setup.args.settings.quiet) io.err(line);
+      return ExitCode.ok;
     }
     io.err(line);
-    return 1;
+    return ExitCode.failed;
   }
-  io.err(`${app}: no final response`);
-  return 1;
+  throw new Error('no final response');
 }
 
 export { PROPOSED_SYNTAXES };

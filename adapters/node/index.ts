@@ -7,3 +7,4 @@ export type { NodeListener } from './listener';
 export type { DialOptions } from './connect';
 export { socketTransport, type SocketTransportOptions } from './socket-transport';
 export { createFsStore, safeFileName, type FsStore, type FsStoreOptions, type StoredInfo } from './fs-store';
+export { createQrScp, QrDatabase, qrHandlers, parseDestinations, loadDestinations, INDEX_FILE, type QrScp, type QrScpOptions, type QrLevel, type MoveDestinationEntry } from './qr';

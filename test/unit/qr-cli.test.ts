@@ -12,7 +12,6 @@ import { getscu } from '../../adapters/cli/getscu';
 import { movescu } from '../../adapters/cli/movescu';
 import { qrscp } from '../../adapters/cli/qrscp';
 import { buildQuery, formatIdentifier } from '../../adapters/cli/query-keys';
-import { parseArgs } from '../../adapters/cli/qr-options';
 import { readPart10 } from '../../src/dataset/codec';
 import { ARCHIVE, part10, writeArchive } from './helpers/qr-fixtures';
 
@@ -100,8 +99,9 @@ describe('findscu', () => {
     expect(r.err).toHaveLength(1);
     expect(r.err[0]).toMatch(/final status 0xC000/);
     r = io();
-    expect(await findscu(['127.0.0.1', String(await freePort())], r.sink)).toBe(1);
-    expect(r.err[0]).toMatch(/^findscu: cannot associate with 127\.0\.0\.1:\d+: /);
+    expect(await findscu(['127.0.0.1', String(await freePort())], r.sink)).toBe(3); // network error
+    expect(r.err).toHaveLength(1);
+    expect(r.err[0]).toMatch(/^findscu: .*ECONNREFUSED/);
   });
 });
 
@@ -137,15 +137,21 @@ describe('movescu', () => {
   });
 });
 
-describe('common options', () => {
-  it('-aec names the called AE title; -aet, timeouts in seconds, --max-pdu', () => {
-    const a = parseArgs(['h', '1', '-aec', 'THEIRS', '-aet', 'MINE', '-td', '2.5', '--max-pdu', '32768', '-q'], {}, { aeTitle: 'X' });
-    expect(a.calledAeTitle).toBe('THEIRS');
-    expect(a.ae).toMatchObject({ aeTitle: 'MINE', dimseTimeoutMs: 2500, maxPduLength: 32768 });
-    expect(a.quiet).toBe(true);
-    expect(a.positional).toEqual(['h', '1']);
-    expect(() => parseArgs(['--nope'], {}, { aeTitle: 'X' })).toThrow('unknown option --nope');
-    expect(() => parseArgs(['-td', '0'], {}, { aeTitle: 'X' })).toThrow(/positive/);
+describe('options and help', () => {
+  it('--help prints every option and exits 0', async () => {
+    for (const app of [findscu, getscu, movescu, qrscp]) {
+      const { out, sink } = io();
+      expect(await app(['--help'], sink)).toBe(0);
+      expect(out.join('\n')).toMatch(/^usage: netdicom \w+ \[options\]/);
+    }
+    const { out, sink } = io();
+    await findscu(['-h'], sink);
+    expect(out.join('\n')).toContain('-k, --key KEY[=VALUE]');
+  });
+  it('the information model switches exclude each other', async () => {
+    const { err, sink } = io();
+    expect(await findscu(['127.0.0.1', '104', '-P', '-S'], sink)).toBe(2);
+    expect(err).toEqual(['findscu: choose one information model, got patient and study']);
   });
 });
 
