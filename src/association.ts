@@ -3,6 +3,7 @@
  * abort. Created by {@link ApplicationEntity.associate} (requestor) or by the SCP side (acceptor).
  */
 import type { NegotiatedContext } from './acse/contexts';
+import { negotiatedWindow } from './acse/negotiate';
 import type { Channel, CloseInfo } from './channel';
 import { AssociationAbortedError, NegotiationError } from './errors';
 import type { AeOptions } from './options';
@@ -68,6 +69,8 @@ export class Association {
       peerMaxPduLength: peerInfo.maxLength ?? 0,
       fallbackMaxPduLength: Math.max(init.options.maxPduLength, 16384),
       dimseTimeoutMs: init.options.dimseTimeoutMs,
+      maxInvoked: negotiatedWindow(init.role, init.request, init.accept).maxInvoked,
+      onDiscard: (m) => logger.debug(`dropping response to message ${m.command.MessageIDBeingRespondedTo}: nobody waits for it any more`),
       maxCommandLength: init.options.maxCommandLength,
       maxDatasetLength: init.options.maxDatasetLength,
       isAcceptedContext: (id) => accepted.has(id),
@@ -102,10 +105,22 @@ export class Association {
     return this.contexts.filter((c) => c.result === 0);
   }
 
-  /** The next Message ID (1..65535, wrapping). */
-  nextMessageId(): number {
-    this.messageIdCounter = (this.messageIdCounter % 0xffff) + 1;
+  /** The next Message ID (1..65535, wrapping), skipping IDs `inUse` says are still outstanding. */
+  nextMessageId(inUse?: (id: number) => boolean): number {
+    for (let tries = 0; tries < 0xffff; tries++) {
+      this.messageIdCounter = (this.messageIdCounter % 0xffff) + 1;
+      if (!inUse?.(this.messageIdCounter)) break;
+    }
     return this.messageIdCounter;
+  }
+
+  /**
+   * The negotiated asynchronous operations window from our side (PS3.7 D.3.3.3): how many requests
+   * we may have outstanding (`maxInvoked`) and how many of the peer's we perform at once
+   * (`maxPerformed`); 0 = unlimited. 1/1 when no window item was exchanged.
+   */
+  get asyncOps(): { maxInvoked: number; maxPerformed: number } {
+    return negotiatedWindow(this.role, this.request, this.accept);
   }
 
   /**

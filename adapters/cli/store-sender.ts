@@ -80,6 +80,11 @@ export interface SendOptions {
   connect(): Promise<Transport>;
   associate: AssociateOptions;
   allowConversion?: boolean;
+  /**
+   * C-STOREs in flight per association (PS3.7 D.3.3.3): the AE must propose this window; the
+   * negotiated one is used (0 = unlimited, taken as this value). Default 1.
+   */
+  asyncOps?: number;
   /** Data set bytes read from disk (for progress). */
   onBytes?(n: number): void;
   onResult?(result: FileResult): void;
@@ -95,9 +100,12 @@ export async function sendFiles(batches: readonly Batch[], options: SendOptions)
   for (const batch of batches) {
     const ae = options.makeAe(batch.contexts);
     let assoc: Association | null = null;
+    const inFlight = new Set<Promise<void>>();
     for (const file of batch.files) {
-      // (Re)associate when needed: a peer that aborted mid-batch only costs the file in flight.
+      while (assoc && inFlight.size >= windowOf(assoc, options.asyncOps ?? 1)) await Promise.race(inFlight);
+      // (Re)associate when needed: a peer that aborted mid-batch only costs the files in flight.
       if (!assoc || !assoc.isEstablished) {
+        await Promise.all(inFlight);
         try {
           assoc = await ae.associate(await options.connect(), options.associate);
         } catch (error) {
@@ -106,8 +114,11 @@ export async function sendFiles(batches: readonly Batch[], options: SendOptions)
           continue;
         }
       }
-      record(await sendOne(assoc, file, options));
+      const sending = sendOne(assoc, file, options).then(record);
+      inFlight.add(sending);
+      void sending.then(() => inFlight.delete(sending));
     }
+    await Promise.all(inFlight);
     if (assoc?.isEstablished) await assoc.release().catch(() => {});
   }
   return results;
@@ -139,6 +150,12 @@ async function sendOne(assoc: Association, file: Part10Header, options: SendOpti
   } catch (error) {
     return { file, ok: false, error: message(error) };
   }
+}
+
+/** How many C-STOREs to keep in flight: the negotiated invoked window, at most what we asked for. */
+function windowOf(assoc: Association, wanted: number): number {
+  const negotiated = assoc.asyncOps.maxInvoked;
+  return Math.max(1, negotiated === 0 ? wanted : Math.min(negotiated, wanted));
 }
 
 function comment(command: { ErrorComment?: unknown }): string {

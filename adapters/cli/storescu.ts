@@ -20,6 +20,8 @@ export interface StoreScuConfig {
   calledAeTitle: string;
   maxPdu: number;
   allowConversion: boolean;
+  /** C-STOREs in flight per association when the peer agrees (PS3.7 D.3.3.3); default 1. */
+  asyncOps?: number;
   debug: boolean;
   quiet: boolean;
   /** ACSE / DIMSE / network timeouts in ms, when given. */
@@ -71,6 +73,7 @@ export async function runStoreScu(config: StoreScuConfig): Promise<number> {
         ...(config.acseTimeoutMs !== undefined && { acseTimeoutMs: config.acseTimeoutMs }),
         ...(config.dimseTimeoutMs !== undefined && { dimseTimeoutMs: config.dimseTimeoutMs }),
         ...(config.networkTimeoutMs !== undefined && { networkTimeoutMs: config.networkTimeoutMs }),
+        ...(config.asyncOps !== undefined && config.asyncOps !== 1 && { asyncOps: { maxInvoked: config.asyncOps, maxPerformed: 1 } }),
       });
       for (const c of contexts) ae.addRequestedContext(c.abstractSyntax, c.transferSyntaxes);
       return ae;
@@ -78,6 +81,7 @@ export async function runStoreScu(config: StoreScuConfig): Promise<number> {
     connect: config.connect,
     associate: { calledAeTitle: config.calledAeTitle },
     allowConversion: config.allowConversion,
+    asyncOps: config.asyncOps,
     onBytes: (n) => bar.addBytes(n),
     onResult: (r) => {
       if (!r.ok) say(`storescu: failed ${r.file.path} (${r.file.sopInstanceUid}): ${r.error}`);
@@ -93,7 +97,7 @@ export async function runStoreScu(config: StoreScuConfig): Promise<number> {
 
 const USAGE = `usage: netdicom storescu ADDR PORT PATH... [-r] [-aet TITLE] [-aec TITLE] [--max-pdu N]
        [-ta S] [-td S] [-tn S] [--tls] [--tls-ca F] [--tls-cert F] [--tls-key F] [--tls-insecure]
-       [--allow-conversion] [-d] [-q]`;
+       [--allow-conversion] [--async-ops N] [-d] [-q]`;
 
 const SPEC: Spec = {
   ...COMMON_SPEC,
@@ -103,6 +107,7 @@ const SPEC: Spec = {
   '--dimse-timeout': { value: true, aliases: ['-td'] },
   '--network-timeout': { value: true, aliases: ['-tn'] },
   '--allow-conversion': { value: false },
+  '--async-ops': { value: true },
 };
 
 /** `netdicom storescu ...`: parses `argv` (after the app name) and runs; resolves with the exit code. */
@@ -131,6 +136,7 @@ export async function storescuMain(argv: readonly string[]): Promise<number> {
       calledAeTitle: p.values.get('--call') ?? 'ANY-SCP',
       maxPdu: intOption(p, '--max-pdu', 16384),
       allowConversion: p.flags.has('--allow-conversion'),
+      asyncOps: asyncOpsOption(p),
       debug,
       quiet: p.flags.has('--quiet'),
       acseTimeoutMs: secondsOption(p, '--acse-timeout'),
@@ -146,4 +152,11 @@ export async function storescuMain(argv: readonly string[]): Promise<number> {
     console.error(`storescu: ${(error as Error).message}`);
     return 1;
   }
+}
+
+/** `--async-ops N`: 1..65535 C-STOREs in flight (PS3.7 D.3.3.3 Maximum Number Operations Invoked). */
+function asyncOpsOption(p: Parameters<typeof intOption>[0]): number {
+  const n = intOption(p, '--async-ops', 1);
+  if (n < 1 || n > 0xffff) throw new Error(`--async-ops must be 1..65535, got ${n}`);
+  return n;
 }

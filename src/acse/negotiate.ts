@@ -118,15 +118,40 @@ export function answerContexts(
   return { answers, roles: [...answeredRoles.values()], contexts };
 }
 
-/** Asynchronous operations window answer: never more than proposed; 0 means unlimited (PS3.7 D.3.3.3). */
+/** The smaller of two window sizes where 0 means unlimited. */
+const minWindow = (a: number, b: number) => (a === 0 ? b : b === 0 ? a : Math.min(a, b));
+
+/**
+ * Asynchronous operations window answer (PS3.7 D.3.3.3). Both values of the AC are the
+ * requestor's, each no more than proposed: Maximum Number Operations Invoked = how many the
+ * requestor may invoke (so at most what we perform), Performed = how many the requestor performs
+ * (so at most what we invoke). 0 means unlimited. Like dcm4che's `minZeroAsMax`.
+ */
 export function answerAsyncOps(
   proposed: { maxInvoked: number; maxPerformed: number } | undefined,
   ours: { maxInvoked: number; maxPerformed: number },
 ): { maxInvoked: number; maxPerformed: number } | undefined {
   if (!proposed) return undefined;
-  const min = (a: number, b: number) => (a === 0 ? b : b === 0 ? a : Math.min(a, b));
-  // Our invoked window answers their performed one and vice versa.
-  return { maxInvoked: min(proposed.maxInvoked, ours.maxPerformed), maxPerformed: min(proposed.maxPerformed, ours.maxInvoked) };
+  return { maxInvoked: minWindow(proposed.maxInvoked, ours.maxPerformed), maxPerformed: minWindow(proposed.maxPerformed, ours.maxInvoked) };
+}
+
+/**
+ * The window one side of an established association works with (PS3.7 D.3.3.3): the AC values
+ * are the requestor's, so the acceptor invokes up to AC Performed and performs up to AC Invoked.
+ * Without an item in both RQ and AC the default 1/1 holds.
+ */
+export function negotiatedWindow(
+  role: 'requestor' | 'acceptor',
+  rq: AssociateRqPdu,
+  ac: AssociateAcPdu,
+): { maxInvoked: number; maxPerformed: number } {
+  const proposed = rq.userInformation.asyncOps;
+  const answered = ac.userInformation.asyncOps;
+  if (!proposed || !answered) return { maxInvoked: 1, maxPerformed: 1 };
+  // Never more than proposed, even if the AC says so.
+  const invoked = minWindow(answered.maxInvoked, proposed.maxInvoked);
+  const performed = minWindow(answered.maxPerformed, proposed.maxPerformed);
+  return role === 'requestor' ? { maxInvoked: invoked, maxPerformed: performed } : { maxInvoked: performed, maxPerformed: invoked };
 }
 
 function findSupport(policy: AcceptorPolicy, abstractSyntax: string): SupportedContext | undefined {

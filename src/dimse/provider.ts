@@ -9,6 +9,7 @@ import { encodeCommand } from './command-set';
 import { fragmentsOf, type DatasetBytes } from './dataset-source';
 import { maxFragmentLength, PduPacker, splitIntoPdvs } from './fragment';
 import { MessageAssembler, type IncomingMessage, type ReassemblerOptions } from './reassemble';
+import { RequestWindow } from './request-window';
 import { CommandField, NO_DATASET, type Command } from './types';
 
 export type { IncomingMessage } from './reassemble';
@@ -24,6 +25,10 @@ export interface DimseProviderOptions extends ReassemblerOptions {
   dimseTimeoutMs?: number;
   /** Called for every message sent and received (debug dumps). */
   onMessage?(direction: 'sent' | 'received', contextId: number, command: Command): void;
+  /** How many of our requests may be outstanding (PS3.7 D.3.3.3 Maximum Number Operations Invoked); 0 = unlimited; default 1. */
+  maxInvoked?: number;
+  /** Called when a response to a request nobody waits for any more is dropped. */
+  onDiscard?(message: IncomingMessage): void;
 }
 
 /** Options for {@link DimseProvider.getMsg}. */
@@ -57,11 +62,14 @@ export class DimseProvider {
   private peerMaxPdu: number;
   /** DIMSE timeout in ms (default 30000). */
   dimseTimeoutMs: number;
+  /** Our outstanding requests and the invoked window (used by the SCU calls). */
+  readonly requests: RequestWindow;
 
   constructor(private readonly options: DimseProviderOptions) {
     this.assembler = new MessageAssembler(options);
     this.peerMaxPdu = options.peerMaxPduLength || (options.fallbackMaxPduLength ?? 65536);
     this.dimseTimeoutMs = options.dimseTimeoutMs ?? 30000;
+    this.requests = new RequestWindow(options.maxInvoked ?? 1);
   }
 
   /** The largest PDU we send (the peer's maximum, or our fallback when it has none). */
@@ -143,6 +151,18 @@ export class DimseProvider {
     return controller.signal;
   }
 
+  /**
+   * Gives up on our request `messageId` (timeout, abort, send failure): frees its window slot,
+   * drops responses to it already queued, and makes later ones be dropped on arrival.
+   */
+  abandonRequest(messageId: number): void {
+    if (!this.requests.isOutstanding(messageId)) return;
+    this.requests.close(messageId, false);
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      if (isResponseTo(this.queue[i]!, messageId)) this.discard(this.queue.splice(i, 1)[0]!);
+    }
+  }
+
   /** Forgets cancel state for an operation that has ended. */
   endOperation(messageId: number): void {
     this.cancelWatchers.delete(messageId);
@@ -154,6 +174,7 @@ export class DimseProvider {
     if (this.failure) return;
     this.failure = error;
     this.assembler.fail(error);
+    this.requests.fail(error);
     for (const waiter of [...this.waiters]) waiter.reject(error);
   }
 
@@ -163,13 +184,24 @@ export class DimseProvider {
       this.recordCancel(message.command.MessageIDBeingRespondedTo ?? -1);
       return;
     }
+    const { command } = message;
+    const responseTo = (command.CommandField & 0x8000) !== 0 ? command.MessageIDBeingRespondedTo : undefined;
+    const abandoned = responseTo !== undefined && this.requests.isAbandoned(responseTo);
+    // A final response ends the request and frees its window slot, whoever reads it.
+    if (responseTo !== undefined && !isPending(command)) this.requests.close(responseTo, true);
     for (const waiter of this.waiters) {
       if (!waiter.match || waiter.match(message)) {
         waiter.resolve(message);
         return;
       }
     }
-    this.queue.push(message);
+    if (abandoned) this.discard(message);
+    else this.queue.push(message);
+  }
+
+  private discard(message: IncomingMessage): void {
+    this.options.onDiscard?.(message);
+    void message.datasetStream?.cancel().catch(() => undefined);
   }
 
   private recordCancel(messageId: number): void {
@@ -198,4 +230,13 @@ export class DimseProvider {
     }
     await send(packer.flush());
   }
+}
+
+/** Pending statuses FF00/FF01 (PS3.7 C.4.1.1.2): more responses follow. */
+function isPending(command: Command): boolean {
+  return ((command.Status ?? 0) & 0xff00) === 0xff00;
+}
+
+function isResponseTo(message: IncomingMessage, messageId: number): boolean {
+  return (message.command.CommandField & 0x8000) !== 0 && message.command.MessageIDBeingRespondedTo === messageId;
 }

@@ -1,6 +1,7 @@
 /**
  * The SCP loop of one association: takes each incoming request, runs the matching handler and
- * answers (PS3.7 §9.1, §10.1). One operation at a time (asynchronous operations window 1).
+ * answers (PS3.7 §9.1, §10.1). One operation at a time, or up to the negotiated asynchronous
+ * operations window (PS3.7 D.3.3.3), answering in completion order.
  */
 import type { Association } from '../association';
 import type { IncomingMessage } from '../dimse/reassemble';
@@ -30,19 +31,29 @@ export async function serveRequests(
   handlers: ScpHandlers,
   accept: (m: IncomingMessage) => boolean = isRequestMessage,
 ): Promise<void> {
+  // Up to the negotiated Maximum Number Operations Performed at once (PS3.7 D.3.3.3); 0 = unlimited.
+  const limit = association.asyncOps.maxPerformed || Infinity;
+  const running = new Set<Promise<void>>();
   for (;;) {
+    if (running.size >= limit) await Promise.race(running);
     let message: IncomingMessage | null;
     try {
       message = await association.dimse.getMsg({ timeoutMs: Infinity, match: accept });
     } catch {
+      await Promise.all(running);
       return; // released or aborted
     }
     if (!message) continue;
-    try {
-      await dispatch(association, message, handlers);
-    } catch (error) {
+    const operation = dispatch(association, message, handlers).catch((error: unknown) => {
       association.options.logger.error(`SCP handler failed: ${(error as Error).message}`);
+    });
+    // Window 1: one operation at a time, exactly as before; larger windows answer in completion order.
+    if (limit === 1) {
+      await operation;
+      continue;
     }
+    running.add(operation);
+    void operation.then(() => running.delete(operation));
   }
 }
 

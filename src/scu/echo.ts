@@ -11,6 +11,6 @@ export async function cEcho(association: Association, options: CallOptions = {})
   const messageId = await sendRequest(association, context.id, {
     CommandField: CommandField['C-ECHO-RQ'],
     AffectedSOPClassUID: VERIFICATION,
-  });
+  }, null, options.signal);
   return toResponse(await awaitResponse(association, messageId, options));
 }

@@ -29,6 +29,7 @@ export async function* cFind(association: Association, query: Dataset, options: 
     context.id,
     { CommandField: CommandField['C-FIND-RQ'], AffectedSOPClassUID: sopClassUid, Priority: priorityValue(options.priority) },
     encodeDataset(query, context.transferSyntax),
+    options.signal,
   );
   const operation = new PendingOperation(association, context.id, messageId, options);
   try {
@@ -82,14 +83,18 @@ export class PendingOperation {
     );
   }
 
-  /** On early exit: cancel and read up to the final response. */
+  /** On early exit: cancel and read up to the final response. Frees the window slot either way. */
   async close(): Promise<void> {
     this.options.signal?.removeEventListener('abort', this.onAbort);
-    if (this.finished || !this.association.isEstablished) return;
-    await this.cancel();
-    for (;;) {
-      const message = await this.next();
-      if (toResponse(message).category !== 'Pending') return;
+    try {
+      if (this.finished || !this.association.isEstablished) return;
+      await this.cancel();
+      for (;;) {
+        const message = await this.next();
+        if (toResponse(message).category !== 'Pending') return;
+      }
+    } finally {
+      this.association.dimse.abandonRequest(this.messageId);
     }
   }
 }

@@ -36,7 +36,7 @@ async function exchange(
   // N-EVENT-REPORT is invoked by the performing side, so it goes on a context where we are SCP.
   const context = association.findContext(options.context ?? sopClassUid, { as });
   const data = dataset ? encodeDataset(dataset, context.transferSyntax) : null;
-  const messageId = await sendRequest(association, context.id, command, data);
+  const messageId = await sendRequest(association, context.id, command, data, options.signal);
   const message = await awaitResponse(association, messageId, options);
   return {
     ...toResponse(message),

@@ -13,25 +13,44 @@ export function priorityValue(priority: CallOptions['priority']): number {
   return Priority[priority ?? 'medium'];
 }
 
-/** Sends a request on a context; returns its Message ID. */
+/**
+ * Sends a request on a context; returns its Message ID. Waits first for a slot in the
+ * negotiated asynchronous operations window (PS3.7 D.3.3.3); the ID is registered as outstanding
+ * before the request goes out, so a quick response is kept until it is awaited.
+ */
 export async function sendRequest(
   association: Association,
   contextId: number,
   command: Omit<Command, 'MessageID' | 'CommandDataSetType'>,
   dataset: DatasetBytes | null = null,
+  signal?: AbortSignal,
 ): Promise<number> {
-  const messageId = association.nextMessageId();
-  await association.dimse.sendMsg({ ...command, MessageID: messageId, CommandDataSetType: 0x0101 }, contextId, dataset);
+  const dimse = association.dimse;
+  const messageId = await dimse.requests.open((inUse) => association.nextMessageId(inUse), signal);
+  try {
+    await dimse.sendMsg({ ...command, MessageID: messageId, CommandDataSetType: 0x0101 }, contextId, dataset);
+  } catch (error) {
+    dimse.abandonRequest(messageId);
+    throw error;
+  }
   return messageId;
 }
 
-/** Waits for the response to `messageId` (DIMSE timeout → TimeoutError; association end → its error). */
-export function awaitResponse(association: Association, messageId: number, options: CallOptions = {}): Promise<IncomingMessage> {
-  return association.dimse.expectMsg({
-    match: (m) => m.command.MessageIDBeingRespondedTo === messageId && (m.command.CommandField & 0x8000) !== 0,
-    timeoutMs: options.timeoutMs,
-    signal: options.signal,
-  });
+/**
+ * Waits for the response to `messageId` (DIMSE timeout → TimeoutError; association end → its
+ * error). On failure the request is given up: its window slot is freed and late responses dropped.
+ */
+export async function awaitResponse(association: Association, messageId: number, options: CallOptions = {}): Promise<IncomingMessage> {
+  try {
+    return await association.dimse.expectMsg({
+      match: (m) => m.command.MessageIDBeingRespondedTo === messageId && (m.command.CommandField & 0x8000) !== 0,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+    });
+  } catch (error) {
+    association.dimse.abandonRequest(messageId);
+    throw error;
+  }
 }
 
 /** The response as a value. */

@@ -58,6 +58,7 @@ async function* retrieve(
       ...(destination !== undefined && { MoveDestination: destination }),
     },
     encodeDataset(query, context.transferSyntax),
+    options.signal,
   );
   const operation = new PendingOperation(association, context.id, messageId, options);
   const isOurs = (m: IncomingMessage) =>

@@ -49,6 +49,7 @@ export async function cStore(association: Association, input: StoreInput, option
       }),
     },
     data,
+    options.signal,
   );
   try {
     return toResponse(await awaitResponse(association, messageId, options));
