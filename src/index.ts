@@ -10,6 +10,7 @@ export * from './dimse/types';
 export { ApplicationEntity, type RoleOptions } from './ae';
 export { Association, type CloseInfo } from './association';
 export { Server, type ServeOptions } from './server';
+export { AssociationPool, type AssociationPoolOptions, type PoolKey, type PoolStats } from './pool';
 export { Reject, type AcceptorOptions } from './acceptor';
 export type { AssociateOptions } from './requestor';
 export { DEFAULT_AE_OPTIONS, type AeOptions } from './options';
