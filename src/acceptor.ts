@@ -57,6 +57,13 @@ export async function serveTransport(
   } catch {
     return channel.ended;
   }
+  const ids = rq.presentationContexts.map((pc) => pc.id);
+  if (new Set(ids).size !== ids.length) {
+    // Two items for one presentation-context-ID cannot be answered (reliability.md N-11): A-ABORT (0,0), AA-1.
+    options.logger.warn(`aborting: A-ASSOCIATE-RQ from '${rq.callingAeTitle}' repeats a presentation-context-ID`);
+    await channel.abort(0, 0);
+    return channel.ended;
+  }
   // A throwing policy hook must not leave the peer waiting in Sta3 or escape as a rejection: refuse (1,1,1).
   const rejection = await checkRequest(rq, transport, options, acceptor, handlers).catch((error: unknown): Check => {
     options.logger.error(`association policy hook failed: ${(error as Error)?.message ?? String(error)}`);
@@ -128,6 +135,9 @@ async function checkRequest(
 ): Promise<Check> {
   if (acceptor.atCapacity?.()) return { reject: Reject.localLimitExceeded };
   if ((rq.protocolVersion & 1) === 0) return { reject: Reject.protocolVersionNotSupported };
+  // A maximum of 1..7 bytes cannot carry one PDV (PS3.8 Annex D.1): we could never answer (N-10).
+  const max = rq.userInformation.maxLength;
+  if (max !== undefined && max > 0 && max < 8) return { reject: Reject.noReason };
   if (rq.applicationContextName !== DICOM_APPLICATION_CONTEXT) return { reject: Reject.applicationContextNotSupported };
   if (acceptor.requireCalledAeTitle && rq.calledAeTitle.trim() !== options.aeTitle.trim()) return { reject: Reject.calledAeNotRecognized };
   const allowed = acceptor.allowedCallingAeTitles;

@@ -14,7 +14,8 @@ const PDV_OVERHEAD = 6;
 export function maxFragmentLength(maxPduLength: number): number {
   const room = maxPduLength - PDV_OVERHEAD;
   if (room < 2) throw new RangeError(`maximum PDU length ${maxPduLength} leaves no room for a PDV`);
-  return room & ~1;
+  // Not `room & ~1`: bitwise operators wrap above 2^31, and a peer's 51H of FFFFFFFFH made the step negative (endless loop).
+  return room - (room % 2);
 }
 
 /**

@@ -111,9 +111,9 @@ describe('T-06…T-08: SCU timeouts against a silent SCP', () => {
 });
 
 describe('H: hostile answers', () => {
-  it('H-01: AC with max length 0 → we send with our own cap and the echo works', () =>
-    hcase('H-01 max 0', async () => {
-      const scp = await hostile(ac({ maxLength: 0 }), async (peer) => {
+  it.each([0, 0xffffffff])('H-01: AC with max length %i → we send within our own limits and the echo works (no hang)', (max) =>
+    hcase(`H-01 max ${max}`, async () => {
+      const scp = await hostile(ac({ maxLength: max }), async (peer) => {
         await peer.expectPdu(0x04, undefined, 1000);
         peer.send(echoRsp(1));
       });

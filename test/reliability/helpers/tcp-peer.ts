@@ -148,6 +148,12 @@ export class TcpPeer {
     return { ...pdu, waitedMs: pdu.at - start < 0 ? 0 : pdu.at - start };
   }
 
+  /** The next PDU of any type within `withinMs`, or null (nothing came, or the connection closed first). */
+  async nextPdu(withinMs: number): Promise<RawPdu | null> {
+    await this.waitFor(() => this.pdus.length > 0 || this.closedBy !== null, withinMs);
+    return this.pdus.shift() ?? null;
+  }
+
   /** Asserts that no PDU arrives (and the connection stays open unless `allowClose`) for `forMs`. */
   async expectNothing(forMs: number, allowClose = false): Promise<void> {
     await this.waitFor(() => this.pdus.length > 0 || (!allowClose && this.closedBy !== null), forMs);
