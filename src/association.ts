@@ -4,6 +4,7 @@
  */
 import type { NegotiatedContext } from './acse/contexts';
 import { negotiatedWindow } from './acse/negotiate';
+import { explainNegotiation, type NegotiationReport } from './acse/explain';
 import type { Channel, CloseInfo } from './channel';
 import { AssociationAbortedError, NegotiationError } from './errors';
 import type { AeOptions } from './options';
@@ -141,6 +142,11 @@ export class Association {
       );
     }
     return found;
+  }
+
+  /** Why each context and role was accepted or rejected, PDU sizes and window (see acse/explain). */
+  explain(): NegotiationReport {
+    return explainNegotiation(this.role, this.request, this.accept, this.contexts);
   }
 
   /** Whether we may act as SCU (send requests) or SCP (answer them) on a context. */

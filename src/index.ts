@@ -10,6 +10,16 @@ export * from './dimse/types';
 export { ApplicationEntity, type RoleOptions } from './ae';
 export { Association, type CloseInfo } from './association';
 export { Server, type ServeOptions } from './server';
+export {
+  checkProposal,
+  explainNegotiation,
+  formatNegotiation,
+  type ContextExplanation,
+  type NegotiationReport,
+  type ProposalIntent,
+  type ProposalWarning,
+  type RoleExplanation,
+} from './acse/explain';
 export { AssociationPool, type AssociationPoolOptions, type PoolKey, type PoolStats } from './pool';
 export { Reject, type AcceptorOptions } from './acceptor';
 export type { AssociateOptions } from './requestor';

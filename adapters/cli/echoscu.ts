@@ -2,6 +2,7 @@
  * `netdicom echoscu ADDR PORT [--repeat N]`: C-ECHO (PS3.7 §9.1.5) against a peer, like DCMTK's
  * echoscu. Exit 0 when every echo returned Success.
  */
+import { formatNegotiation } from '../../src/acse/explain';
 import { ApplicationEntity } from '../../src/ae';
 import { SopClass } from '../../src/uids/sop-classes';
 import {
@@ -37,6 +38,7 @@ export async function echoscu(argv: readonly string[], io: AppIo): Promise<numbe
     const ae = new ApplicationEntity(settings.ae).addRequestedContext(SopClass.Verification);
     const transport = await dialFor(settings, host!, port);
     const association = await ae.associate(transport, { calledAeTitle: settings.calledAeTitle });
+    if (settings.debug) io.err(formatNegotiation(association.explain()));
     let failures = 0;
     try {
       for (let i = 0; i < repeat; i++) {

@@ -85,6 +85,8 @@ export interface SendOptions {
    * negotiated one is used (0 = unlimited, taken as this value). Default 1.
    */
   asyncOps?: number;
+  /** Told about each association once established (e.g. to print its negotiation with -d). */
+  onAssociation?(association: Association): void;
   /** Data set bytes read from disk (for progress). */
   onBytes?(n: number): void;
   onResult?(result: FileResult): void;
@@ -108,6 +110,7 @@ export async function sendFiles(batches: readonly Batch[], options: SendOptions)
         await Promise.all(inFlight);
         try {
           assoc = await ae.associate(await options.connect(), options.associate);
+          options.onAssociation?.(assoc);
         } catch (error) {
           assoc = null;
           record({ file, ok: false, error: `association failed: ${message(error)}` });

@@ -4,7 +4,9 @@
  * streamed from disk as they are sent. A failed file is reported and the rest go on; the exit
  * code is 1 when any file failed.
  */
+import { formatNegotiation } from '../../src/acse/explain';
 import { ApplicationEntity } from '../../src/ae';
+import type { Association } from '../../src/association';
 import { consoleLogger, silentLogger, type Logger } from '../../src/logger';
 import type { Transport } from '../../src/transport';
 import { listFiles, readPart10Header, type Part10Header } from './part10-file';
@@ -82,6 +84,7 @@ export async function runStoreScu(config: StoreScuConfig): Promise<number> {
     associate: { calledAeTitle: config.calledAeTitle },
     allowConversion: config.allowConversion,
     asyncOps: config.asyncOps,
+    ...(config.debug && { onAssociation: (a: Association) => say(formatNegotiation(a.explain())) }),
     onBytes: (n) => bar.addBytes(n),
     onResult: (r) => {
       if (!r.ok) say(`storescu: failed ${r.file.path} (${r.file.sopInstanceUid}): ${r.error}`);
