@@ -27,8 +27,13 @@ describe('netdicom CLI', () => {
   it('--help lists the apps and exits 0; no app prints help and exits 2', async () => {
     const r = await cli('--help');
     expect(r.code).toBe(0);
-    for (const app of ['echoscu', 'echoscp', 'storescu', 'storescp', 'findscu']) expect(r.output).toContain(app);
+    for (const app of ['echoscu', 'echoscp', 'storescu', 'storescp', 'findscu', 'getscu', 'movescu', 'qrscp', 'proxy']) expect(r.output).toContain(app);
     expect((await cli()).code).toBe(2);
+  });
+
+  it('proxy is reachable from the dispatcher (usage error: exit 2, one line)', async () => {
+    const r = await cli('proxy', '--no-such-flag');
+    expect(r.code).toBe(2);
   });
 
   it('echoscu --help describes every option', async () => {
