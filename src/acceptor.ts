@@ -11,6 +11,7 @@ import type { AeOptions } from './options';
 import type { AssociateAcPdu, AssociateRqPdu, UserIdentityRq } from './pdu/types';
 import { serveRequests } from './scp/dispatch';
 import type { ScpHandlers } from './scp/types';
+import { emit } from './telemetry';
 import type { Transport } from './transport';
 
 /** A-ASSOCIATE-RJ result/source/reason triples (PS3.8 Table 9-21). */
@@ -65,6 +66,17 @@ export async function serveTransport(
     return channel.ended;
   }
   // A throwing policy hook must not leave the peer waiting in Sta3 or escape as a rejection: refuse (1,1,1).
+  const observe = options.observe;
+  const started = observe ? Date.now() : 0;
+  const identity = () => ({
+    time: Date.now(),
+    associationId: channel.id,
+    side: 'acceptor' as const,
+    callingAeTitle: rq.callingAeTitle.trim(),
+    calledAeTitle: rq.calledAeTitle.trim(),
+    ...(transport.info.remote && { remoteAddress: transport.info.remote }),
+  });
+  if (observe) emit(observe, { ...identity(), type: 'association-requested', proposedContexts: rq.presentationContexts.length });
   const rejection = await checkRequest(rq, transport, options, acceptor, handlers).catch((error: unknown): Check => {
     options.logger.error(`association policy hook failed: ${(error as Error)?.message ?? String(error)}`);
     return { reject: Reject.noReason };
@@ -72,6 +84,7 @@ export async function serveTransport(
   if ('reject' in rejection) {
     options.logger.info(`rejecting association from '${rq.callingAeTitle}': ${JSON.stringify(rejection.reject)}`);
     handlers.rejected?.(rq, rejection.reject);
+    if (observe) emit(observe, { ...identity(), type: 'association-rejected', ...rejection.reject, durationMs: Date.now() - started });
     await channel.ul.rejectAssociation({ type: 'A-ASSOCIATE-RJ', ...rejection.reject }).catch(() => undefined);
     channel.decided();
     return channel.ended;
@@ -103,6 +116,10 @@ export async function serveTransport(
     await channel.ul.acceptAssociation(ac);
   } catch {
     return channel.ended;
+  }
+  if (observe) {
+    const acceptedContexts = contexts.filter((c) => c.result === 0).length;
+    emit(observe, { ...identity(), type: 'association-accepted', acceptedContexts, proposedContexts: contexts.length, durationMs: Date.now() - started });
   }
   const association = new Association(channel, {
     role: 'acceptor',

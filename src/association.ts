@@ -9,7 +9,8 @@ import type { Channel, CloseInfo } from './channel';
 import { AssociationAbortedError, NegotiationError } from './errors';
 import type { AeOptions } from './options';
 import type { AssociateAcPdu, AssociateRqPdu } from './pdu/types';
-import { DimseProvider } from './dimse/provider';
+import { DimseProvider, type DimseProviderOptions } from './dimse/provider';
+import { DimseTelemetry, emit, type AssociationIdentity, type NetEventBase } from './telemetry';
 import { describeCommand } from './dimse/messages';
 import type { DatasetBytes } from './dimse/dataset-source';
 import type { Command } from './dimse/types';
@@ -76,17 +77,39 @@ export class Association {
       maxDatasetLength: init.options.maxDatasetLength,
       isAcceptedContext: (id) => accepted.has(id),
       streamDataset: init.streamDataset,
-      onMessage: init.options.debug
-        ? (dir, id, command) => logger.debug(`${dir === 'sent' ? 'Sending' : 'Received'} on context ${id}:\n${describeCommand(command)}`)
-        : undefined,
+      onMessage: messageHook(init.options, () => this.eventBase()),
     });
     channel.onPData = (pdu) => this.dimse.receivePrimitive(pdu);
+    const established = Date.now();
     channel.onEnd = (info) => {
       this.ended = info;
+      const observe = init.options.observe;
+      if (observe) {
+        emit(observe, {
+          ...this.eventBase(),
+          ...this.identity(),
+          type: info.reason === 'released' ? 'association-released' : 'association-aborted',
+          durationMs: Date.now() - established,
+          ...(info.error && { error: info.error.message }),
+        });
+      }
       this.dimse.fail(info.error ?? new AssociationAbortedError(`association ${info.reason}`));
     };
     this.closed = channel.ended;
     channel.establish();
+  }
+
+  /** Identifies this association in telemetry events (unique within the process). */
+  get id(): number {
+    return this.channel.id;
+  }
+
+  private eventBase(): NetEventBase {
+    return { time: Date.now(), associationId: this.channel.id, side: this.role };
+  }
+
+  private identity(): AssociationIdentity {
+    return { callingAeTitle: this.request.callingAeTitle.trim(), calledAeTitle: this.request.calledAeTitle.trim(), ...(this.remoteAddress && { remoteAddress: this.remoteAddress }) };
   }
 
   /** Our AE title. */
@@ -214,4 +237,18 @@ export class Association {
   abort(): Promise<void> {
     return this.channel.abort(0, 0);
   }
+}
+
+/** The provider's per-message hook: debug dumps and/or telemetry, or none at all (no cost). */
+function messageHook(options: AeOptions, base: () => NetEventBase): DimseProviderOptions['onMessage'] {
+  const logger = options.logger;
+  const dump = options.debug
+    ? (dir: 'sent' | 'received', id: number, command: Command) => logger.debug(`${dir === 'sent' ? 'Sending' : 'Received'} on context ${id}:\n${describeCommand(command)}`)
+    : undefined;
+  const telemetry = options.observe ? new DimseTelemetry(options.observe, base) : undefined;
+  if (!telemetry) return dump;
+  return (dir, id, command, bytes) => {
+    dump?.(dir, id, command);
+    telemetry.message(dir, id, command, bytes);
+  };
 }

@@ -3,6 +3,7 @@
  * indications into promises (association response, release, end) and feeds P-DATA to DIMSE.
  * Internal; the public face is {@link Association}.
  */
+import { emit, newAssociationId, pduLength } from './telemetry';
 import { AssociationAbortedError, AssociationRejectedError, NetdicomError, ProtocolError, TimeoutError } from './errors';
 import type { AeOptions } from './options';
 import { describeReject } from './pdu/constants';
@@ -30,6 +31,9 @@ export class Channel {
   onEnd: ((info: CloseInfo) => void) | null = null;
   /** Told when the peer asks to release; the channel answers it. */
   onPeerRelease: (() => void) | null = null;
+  /** Identifies the association in telemetry events. */
+  readonly id = newAssociationId();
+  readonly side: 'requestor' | 'acceptor';
 
   private associateResponse: Deferred<AssociateAcPdu> | null = null;
   private associateRequest: Deferred<AssociateRqPdu> | null = null;
@@ -47,6 +51,7 @@ export class Channel {
     role: 'requestor' | 'acceptor',
     private readonly options: AeOptions,
   ) {
+    this.side = role;
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
     this.decision = new Promise((resolve) => (this.resolveDecision = resolve));
     this.ul = new UpperLayer(
@@ -188,6 +193,8 @@ export class Channel {
   private observe(direction: 'sent' | 'received', pdu: Pdu): void {
     if (direction === 'received') this.touch();
     if (this.options.debug) this.options.logger.debug(`${direction === 'sent' ? 'Sending' : 'Received'} ${describePdu(pdu)}`);
+    const observe = this.options.observe;
+    if (observe) emit(observe, { time: Date.now(), associationId: this.id, side: this.side, type: 'pdu', direction, pduType: pdu.type, bytes: pduLength(pdu) });
   }
 
   /** Restarts the network idle timer (only while established). */

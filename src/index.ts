@@ -20,6 +20,7 @@ export {
   type ProposalWarning,
   type RoleExplanation,
 } from './acse/explain';
+export type { AssociationIdentity, NetEvent, NetEventBase, NetObserver } from './telemetry';
 export { AssociationPool, type AssociationPoolOptions, type PoolKey, type PoolStats } from './pool';
 export { Reject, type AcceptorOptions } from './acceptor';
 export type { AssociateOptions } from './requestor';

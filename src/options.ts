@@ -2,6 +2,7 @@
  * Application entity options and their defaults (see shared/reliability.md §5 for why these values).
  */
 import type { Logger } from './logger';
+import type { NetObserver } from './telemetry';
 
 export interface AeOptions {
   /** Our AE title (1-16 characters). Default 'NETDICOM'. */
@@ -34,6 +35,8 @@ export interface AeOptions {
   logger: Logger;
   /** Log readable PDU and DIMSE dumps at debug level. */
   debug: boolean;
+  /** Receives typed association, DIMSE and PDU events (see telemetry.ts). Unset: no cost. */
+  observe?: NetObserver;
 }
 
 /** netdicom's implementation class UID (a 2.25 UUID-derived root, PS3.5 Annex B.2). */

@@ -8,7 +8,9 @@ import { Association } from './association';
 import { Channel } from './channel';
 import { CommandField } from './dimse/types';
 import type { AeOptions } from './options';
-import type { AssociateRqPdu, UserIdentityRq, SopClassExtendedNegotiation, SopClassCommonExtendedNegotiation } from './pdu/types';
+import { AssociationRejectedError } from './errors';
+import { emit } from './telemetry';
+import type { AssociateAcPdu, AssociateRqPdu, UserIdentityRq, SopClassExtendedNegotiation, SopClassCommonExtendedNegotiation } from './pdu/types';
 import { isRequestMessage, serveRequests } from './scp/dispatch';
 import type { ScpHandlers } from './scp/types';
 import type { Transport } from './transport';
@@ -67,8 +69,32 @@ export async function requestAssociation(
     },
   };
   const channel = new Channel(transport, 'requestor', options);
-  const ac = await channel.requestAssociation(rq, params.signal);
+  const observe = options.observe;
+  const started = observe ? Date.now() : 0;
+  const identity = () => ({
+    time: Date.now(),
+    associationId: channel.id,
+    side: 'requestor' as const,
+    callingAeTitle: rq.callingAeTitle.trim(),
+    calledAeTitle: rq.calledAeTitle.trim(),
+    ...(transport.info.remote && { remoteAddress: transport.info.remote }),
+  });
+  if (observe) emit(observe, { ...identity(), type: 'association-requested', proposedContexts: proposed.length });
+  let ac: AssociateAcPdu;
+  try {
+    ac = await channel.requestAssociation(rq, params.signal);
+  } catch (error) {
+    if (observe && error instanceof AssociationRejectedError) {
+      const { result, source, reason } = error;
+      emit(observe, { ...identity(), type: 'association-rejected', result, source, reason, durationMs: Date.now() - started });
+    }
+    throw error;
+  }
   const negotiated = contextsFromAc(rq, ac);
+  if (observe) {
+    const acceptedContexts = negotiated.filter((c) => c.result === 0).length;
+    emit(observe, { ...identity(), type: 'association-accepted', acceptedContexts, proposedContexts: negotiated.length, durationMs: Date.now() - started });
+  }
   options.logger.info(
     `association accepted by ${rq.calledAeTitle}: ${negotiated.filter((c) => c.result === 0).length}/${negotiated.length} contexts`,
   );

@@ -24,7 +24,7 @@ export interface DimseProviderOptions extends ReassemblerOptions {
   /** How long getMsg waits by default (ms); default 30000. Infinity: wait for ever. */
   dimseTimeoutMs?: number;
   /** Called for every message sent and received (debug dumps). */
-  onMessage?(direction: 'sent' | 'received', contextId: number, command: Command): void;
+  onMessage?(direction: 'sent' | 'received', contextId: number, command: Command, datasetBytes?: number): void;
   /** How many of our requests may be outstanding (PS3.7 D.3.3.3 Maximum Number Operations Invoked); 0 = unlimited; default 1. */
   maxInvoked?: number;
   /** Called when a response to a request nobody waits for any more is dropped. */
@@ -179,7 +179,7 @@ export class DimseProvider {
   }
 
   private deliver(message: IncomingMessage): void {
-    this.options.onMessage?.('received', message.contextId, message.command);
+    this.options.onMessage?.('received', message.contextId, message.command, message.dataset?.length);
     if (message.command.CommandField === CommandField['C-CANCEL-RQ']) {
       this.recordCancel(message.command.MessageIDBeingRespondedTo ?? -1);
       return;
@@ -216,7 +216,7 @@ export class DimseProvider {
 
   private async writeMessage(command: Command, contextId: number, dataset: DatasetBytes | null): Promise<void> {
     if (this.failure) throw this.failure;
-    this.options.onMessage?.('sent', contextId, command);
+    this.options.onMessage?.('sent', contextId, command, dataset instanceof Uint8Array ? dataset.length : undefined);
     const fragment = maxFragmentLength(this.peerMaxPdu);
     const packer = new PduPacker(this.peerMaxPdu);
     const send = async (pdu: PDataTfPdu | null) => {
