@@ -10,7 +10,7 @@ import {
   ABORT_0_0, ABORT_USER, abortBytes, concat, ECHO_OK, fixLength, HDR_HUGE_PDATA, HDR_HUGE_RQ, HTTP, patched, pdata,
   REL_RQ, RELEASE_RP, RQ_OK, canary, startScp, TLS_HELLO, type TestScp,
 } from './helpers/scp';
-import { associate, echoRq, PC, rqFull, storeRq } from './helpers/session';
+import { associate, PC, rqFull, storeRq } from './helpers/session';
 import { hex, TcpPeer, toHex } from './helpers/tcp-peer';
 
 let scp: TestScp;
@@ -265,5 +265,3 @@ async function scpEmpty(): Promise<void> {
   for (let i = 0; i < 50 && scp.server.associations.size > 0; i++) await new Promise((r) => setTimeout(r, 10));
   expect(scp.server.associations.size).toBe(0);
 }
-void PC;
-void echoRq;
