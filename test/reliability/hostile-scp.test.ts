@@ -74,7 +74,8 @@ describe('T-06…T-08: SCU timeouts against a silent SCP', () => {
       const abort = peer.history.find((p) => p.type === 0x07);
       expect(abort, 'A-ABORT (0,0) sent').toBeDefined();
       expect(abort!.at - rqAt).toBeGreaterThanOrEqual(450);
-      expect(abort!.at - rqAt).toBeLessThanOrEqual(550 + 40);
+      // Upper bound with room for a loaded 2-core CI machine; a missing ACSE timer would take the full 2 s script.
+      expect(abort!.at - rqAt).toBeLessThanOrEqual(550 + 250);
       await peer.expectClosed(500);
     }));
 
