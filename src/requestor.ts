@@ -8,7 +8,7 @@ import { Association } from './association';
 import { Channel } from './channel';
 import { CommandField } from './dimse/types';
 import type { AeOptions } from './options';
-import { AssociationRejectedError } from './errors';
+import { AssociationRejectedError, NegotiationError } from './errors';
 import { emit } from './telemetry';
 import type { AssociateAcPdu, AssociateRqPdu, UserIdentityRq, SopClassExtendedNegotiation, SopClassCommonExtendedNegotiation } from './pdu/types';
 import { isRequestMessage, serveRequests } from './scp/dispatch';
@@ -41,6 +41,9 @@ export interface AssociateOptions {
 }
 
 /** Sends an A-ASSOCIATE-RQ over `transport` and returns the association once accepted. */
+/** Smallest maximum PDU length that carries a PDV with a 2-byte fragment (item header 6 + 2). */
+const MIN_USABLE_PDU = 8;
+
 export async function requestAssociation(
   transport: Transport,
   contexts: readonly RequestedContext[],
@@ -89,6 +92,12 @@ export async function requestAssociation(
       emit(observe, { ...identity(), type: 'association-rejected', result, source, reason, durationMs: Date.now() - started });
     }
     throw error;
+  }
+  const peerMax = ac.userInformation.maxLength ?? 0;
+  if (peerMax > 0 && peerMax < MIN_USABLE_PDU) {
+    // No PDV could ever be sent (reliability.md H-01): abort now rather than fail on the first send.
+    await channel.abort(0, 0);
+    throw new NegotiationError(`the peer's maximum PDU length ${peerMax} leaves no room for a PDV (at least ${MIN_USABLE_PDU} needed)`);
   }
   const negotiated = contextsFromAc(rq, ac);
   if (observe) {
