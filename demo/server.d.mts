@@ -6,10 +6,13 @@ export interface DemoOptions {
   dataDir?: string;
   log?: (line: string) => void;
   proxyLog?: (line: string) => void;
+  /** Point the proxy's `/pacs` at this external SCP instead of starting one. */
+  pacs?: { host: string; port: number };
 }
 export interface Demo {
   readonly url: string;
-  readonly dataDir: string;
+  /** The SCP's store (undefined with an external `pacs`). */
+  readonly dataDir: string | undefined;
   readonly dicomPort: number;
   readonly kind: string;
   close(): Promise<void>;

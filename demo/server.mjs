@@ -18,10 +18,13 @@ export const PACS_AE_TITLE = 'NETDICOM-PACS';
 
 /**
  * Starts the demo. `port` (page + proxy, default 8080) and `dicomPort` (default 11112) may be 0
- * for free ports. Returns `{ url, dataDir, dicomPort, scp, close() }`.
+ * for free ports. With `pacs: { host, port }` no SCP is started: the proxy's `/pacs` points at
+ * that external SCP instead (e.g. DCMTK's; open the page with `?ae=TITLE` for its AE title).
+ * Returns `{ url, dataDir, dicomPort, kind, close() }`.
  */
 export async function startDemo(options = {}) {
   const { port = 8080, dicomPort = 11112, log = () => {} } = options;
+  if (options.pacs) return startProxy(options.pacs, port, options, `external SCP at ${options.pacs.host}:${options.pacs.port}`, async () => {});
   const dataDir = path.resolve(options.dataDir ?? path.join(tmpdir(), 'netdicom-demo'));
   mkdirSync(dataDir, { recursive: true });
   if (!readdirSync(dataDir).some((n) => n.endsWith('.dcm'))) {
@@ -44,30 +47,36 @@ export async function startDemo(options = {}) {
   const listener = await node.listenTcp({ host: '127.0.0.1', port: dicomPort });
   const server = scp.ae.serve(listener, scp.handlers);
 
+  const demo = await startProxy({ host: '127.0.0.1', port: listener.port }, port, options, kind, async () => {
+    await server.close({ force: true });
+    await scp.close();
+  });
+  return { ...demo, dataDir };
+}
+
+/** The proxy (`/pacs` → `pacs`) serving the page; `closeScp` stops what stands behind it. */
+async function startProxy(pacs, port, options, kind, closeScp) {
   let proxy;
   try {
     proxy = await createDicomProxy({
-      targets: { '/pacs': { host: '127.0.0.1', port: listener.port } },
+      targets: { '/pacs': { host: pacs.host, port: pacs.port } },
       staticDir: [path.join(here, 'public'), path.join(here, '..', 'dist')],
       host: '127.0.0.1',
       port,
       log: options.proxyLog,
     });
   } catch (error) {
-    await server.close();
-    await scp.close();
+    await closeScp();
     throw error;
   }
-
   return {
     url: `${proxy.url}/`,
-    dataDir,
-    dicomPort: listener.port,
+    dataDir: undefined,
+    dicomPort: pacs.port,
     kind,
     async close() {
       await proxy.close();
-      await server.close({ force: true });
-      await scp.close();
+      await closeScp();
     },
   };
 }
