@@ -26,7 +26,8 @@
 
   /** What went wrong, for a person rather than a log. */
   function errorWords(error) {
-    const detail = error && error.message ? error.message : String(error);
+    // UIDs in messages become names (e.g. "Study Root Query/Retrieve Information Model - FIND").
+    const detail = (error && error.message ? error.message : String(error)).replace(/\b1\.2\.840\.10008\.[\d.]*\d/g, (uid) => netdicom.uidName(uid));
     switch (error && error.name) {
       case 'TransportError':
         return `Could not talk to the PACS through the proxy. ${detail}`;
@@ -37,7 +38,7 @@
       case 'AssociationAbortedError':
         return `The connection was aborted. ${detail}`;
       case 'NegotiationError':
-        return `The PACS does not accept this kind of object or encoding. ${detail}`;
+        return `The PACS does not offer this service, or does not accept this kind of object or encoding: ${detail}.`;
       default:
         return `Something went wrong: ${detail}`;
     }
@@ -222,7 +223,7 @@
     SopClass.EnhancedMRImageStorage,
   ].filter(Boolean);
   const UNCOMPRESSED = [TransferSyntax.ExplicitVRLittleEndian, TransferSyntax.ImplicitVRLittleEndian];
-  const sopClassName = (uid) => (netdicom.sopClass(uid) || {}).name || uid;
+  const sopClassName = (uid) => netdicom.uidName(uid);
 
   async function retrieveSeries(studyUid, seriesUid) {
     const box = $('retrieve-status');
@@ -286,7 +287,7 @@
       rq.sopInstanceUid,
       `${Math.round(size / 1024 * 10) / 10} KiB`,
       rows ? `${columns}×${rows}, ${bits}-bit ${text(ds.PhotometricInterpretation)}` : '—',
-      rq.transferSyntax,
+      netdicom.uidName(rq.transferSyntax),
     ];
     for (const value of cells) {
       const cell = document.createElement('td');

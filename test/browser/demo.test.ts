@@ -296,6 +296,12 @@ describe.skipIf(!dcmtkVersion())('demo page in headless Chromium against DCMTK',
     expect(Buffer.from(onDisk.dataset).equals(Buffer.from(dataset))).toBe(true);
   });
 
+  it('storescp offers no query service: Find says so in plain words', async () => {
+    const { kind, text } = await clickAndSettle('#find', 'find-status');
+    expect(kind).toContain('error');
+    expect(text).toMatch(/^The PACS does not offer this service.*Study Root Query\/Retrieve Information Model - FIND/);
+  });
+
   it('dcmqrscp: find patients, studies and series, then C-GET a series onto canvases', async () => {
     await page.goto(`${qrDemo.url}?ae=DCMQRSCP`);
     await page.fill('#patient-name', '*');
