@@ -1,5 +1,5 @@
 // Builds dist/ (see package.json "exports"):
-//   ESM, dependencies external: index.js, memory.js, node.js*, node-stub.js, cli.js*, websocket.js*, proxy.js*
+//   ESM, dependencies external: index.js, memory.js, node.js*, node-stub.js, cli.js*, websocket.js*, proxy.js*, opentelemetry.js*
 //   (* only if the source exists)
 //   one shared-chunk build so `instanceof TransportError` holds across entries
 //   types: dist/types/** (declarations from the typescript plugin, same tree as the sources)
@@ -14,6 +14,7 @@ const optionalEntries = {
   cli: 'adapters/cli/index.ts',
   websocket: 'adapters/websocket/index.ts', // web platform only; also in the IIFE
   proxy: 'adapters/websocket-proxy/index.ts', // Node only; `ws` stays external
+  opentelemetry: 'adapters/opentelemetry/index.ts', // `@opentelemetry/api` stays external (optional peer)
 };
 
 const esmInput = {
