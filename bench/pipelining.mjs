@@ -4,8 +4,13 @@
  * netdicom SCP over 127.0.0.1 TCP in one process, C-ECHO and 64 KiB C-STORE, windows 1, 4 and
  * 16, with the SCP answering at once and with an artificial 2 ms of work per operation (a
  * stand-in for a database/disk write or network round trip). Prints ops/s and the speed-up over
- * window 1. Run: `npm run build && node bench/pipelining.mjs [OPS]`.
+ * window 1, and writes bench/results/pipelining.json and .md (`npm run bench` points here).
+ * Run: `npm run bench:pipelining` or `npm run build && node bench/pipelining.mjs [OPS]`.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { machine } from './lib/report.mjs';
 import { ApplicationEntity, encodeDataset } from '../dist/index.js';
 import { connectTcp, listenTcp } from '../dist/node.js';
 
@@ -63,9 +68,20 @@ for (const delayMs of DELAYS) {
     }
   }
 }
-console.log('| operation | SCP work per op | window | ops | ops/s | vs window 1 |');
-console.log('|---|---|---|---|---|---|');
-for (const r of rows) {
-  const op = r.kind === 'echo' ? 'C-ECHO' : 'C-STORE 64 KiB';
-  console.log(`| ${op} | ${r.delayMs} ms | ${r.window} | ${r.ops} | ${r.rate.toFixed(0)} | ×${r.speedup.toFixed(2)} |`);
-}
+const m = await machine();
+const table = [
+  `${new Date().toISOString().slice(0, 10)} · ${m.cpu}, ${m.cores} cores · Node ${m.node} · Linux ${m.kernel} · netdicom SCU → netdicom SCP, 127.0.0.1 TCP, one association`,
+  '',
+  '| operation | SCP work per op | window | ops | ops/s | vs window 1 |',
+  '|---|---|---|---|---|---|',
+  ...rows.map((r) => {
+    const op = r.kind === 'echo' ? 'C-ECHO' : 'C-STORE 64 KiB';
+    return `| ${op} | ${r.delayMs} ms | ${r.window} | ${r.ops} | ${r.rate.toFixed(0)} | ×${r.speedup.toFixed(2)} |`;
+  }),
+];
+console.log(table.join('\n'));
+const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+mkdirSync(out, { recursive: true });
+writeFileSync(path.join(out, 'pipelining.json'), `${JSON.stringify({ date: new Date().toISOString(), machine: m, rows }, null, 2)}\n`);
+writeFileSync(path.join(out, 'pipelining.md'), `${table.join('\n')}\n`);
+console.log('\nwrote bench/results/pipelining.json and pipelining.md');

@@ -402,8 +402,12 @@ function warnIfStale() {
   if (newest > built) console.warn('warning: src/ or adapters/ is newer than dist/ — run `npm run build` first');
 }
 
+/** The pipelining row (issue 10) is netdicom ↔ netdicom only, in one process: its own script. */
+const PIPELINING_POINTER = 'pipelining (asynchronous operations window 1/4/16, netdicom ↔ netdicom): npm run bench:pipelining → bench/results/pipelining.md';
+
 if (opt.list) {
   for (const r of ROWS) console.log(`${r.id.padEnd(11)} ${r.title}`);
+  console.log(`also: ${PIPELINING_POINTER}`);
   process.exit(0);
 }
 warnIfStale();
@@ -453,3 +457,4 @@ const base = SMOKE ? 'smoke' : 'latest';
 writeFileSync(path.join(outDirPath, `${base}.json`), JSON.stringify(report, null, 2) + '\n');
 writeFileSync(path.join(outDirPath, `${base}.md`), renderMarkdown(report));
 console.log(`\nwrote bench/results/${base}.json and ${base}.md (${report.totalSeconds.toFixed(0)} s in all)`);
+console.log(`also: ${PIPELINING_POINTER}`);
