@@ -9,12 +9,15 @@
  *   --full   one 1 GiB instance (quick: 256 MiB) and larger counts; slower
  *   --reps   repetitions per variant (default 3)
  *   --smoke  tiny sizes, to check that every row works (numbers meaningless)
- *   --only   run only these rows (ids: tcp echo cycles store16 store128 store1m large16 large128 large1m find concurrent)
+ *   --only   run only these rows (ids: tcp echo cycles store16 store128 store1m large16 large128 large1m find findStudy get500 concurrent)
  *
  * Timing: netdicom SCUs time themselves from connect to release (in-process). DCMTK tools are
  * timed as process wall time minus the same tool's start-up cost (median of runs that fail at
  * once on a closed port), so both exclude process start. Received data goes to /dev/shm (tmpfs)
  * so the disk does not take part; netdicom's fs-store runs without fsync, as DCMTK does.
+ * The Query/Retrieve rows findStudy and get500 (issue 5) run the same way against netdicom qrscp
+ * and DCMTK dcmqrscp (DCMTK findscu/getscu; netdicom's nd-scu worker, modes find-study and get);
+ * their setup is shared with bench/qr.mjs (bench/lib/qr.mjs).
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -23,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EXPLICIT_LE, FIND_QUERY, writeFindInstances, writeInstance, writeInstances } from './lib/data.mjs';
 import { DCMTK_ENV, freePort, killAll, onInterrupt, run, start, stop, waitListening } from './lib/proc.mjs';
+import { DCMQR_MAX_STUDIES, GET_QUERY, STUDY_QUERY, countMatches, runQrScu, startDcmqrscp, startQrscp, writeQrArchive } from './lib/qr.mjs';
 import { machine, renderMarkdown, summarize } from './lib/report.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -50,10 +54,14 @@ const P = {
   fileBytes: 512 * KiB,
   largeBytes: FULL ? 1024 * MiB : 256 * MiB,
   findCount: 1000,
+  findStudies: 1000,
+  studiesPerArea: DCMQR_MAX_STUDIES, // dcmqrscp's limit per storage area
+  getCount: 500,
+  getBytes: 64 * KiB,
   assocs: 50,
   perAssoc: 20,
 };
-if (SMOKE) Object.assign(P, { echoCount: 200, cyclesNd: 10, cyclesDcmtk: 3, files: 20, largeBytes: 16 * MiB, assocs: 5, perAssoc: 4 });
+if (SMOKE) Object.assign(P, { echoCount: 200, cyclesNd: 10, cyclesDcmtk: 3, files: 20, largeBytes: 16 * MiB, assocs: 5, perAssoc: 4, findStudies: 40, studiesPerArea: 20, getCount: 50 });
 
 const node = process.execPath;
 const ndScp = path.join(here, 'workers', 'nd-scp.mjs');
@@ -121,6 +129,7 @@ async function measureBaselines() {
     echoscu: ['127.0.0.1', String(closed)],
     storescu: ['-R', '127.0.0.1', String(closed), tiny],
     findscu: ['-S', '-k', 'QueryRetrieveLevel=IMAGE', '127.0.0.1', String(closed)],
+    getscu: ['-S', '-k', 'QueryRetrieveLevel=STUDY', '127.0.0.1', String(closed)],
   };
   for (const [tool, args] of Object.entries(tools)) {
     const times = [];
@@ -141,7 +150,7 @@ async function dcmtkClient(tool, args) {
 const data = {};
 const qr = {};
 
-function setupData(rows) {
+async function setupData(rows) {
   const need = (...ids) => ids.some((id) => rows.has(id));
   let t = performance.now();
   if (need('store16', 'store128', 'store1m', 'concurrent')) {
@@ -181,10 +190,80 @@ function setupData(rows) {
       ['NetworkTCPPort = 11112', 'MaxPDUSize = 16384', 'MaxAssociations = 16', '', 'HostTable BEGIN', 'HostTable END', '',
         'VendorTable BEGIN', 'VendorTable END', '', 'AETable BEGIN', `QRSCP ${db} RW (500, 1024mb) ANY`, 'AETable END', ''].join('\n'),
     );
-    return run('dcmqridx', [db, ...files]).then(() =>
-      console.log(`dcmqrscp index of ${P.findCount} instances built in ${((performance.now() - t) / 1000).toFixed(1)} s (untimed)`),
-    );
+    await run('dcmqridx', [db, ...files]);
+    console.log(`dcmqrscp index of ${P.findCount} instances built in ${((performance.now() - t) / 1000).toFixed(1)} s (untimed)`);
   }
+  if (need('findStudy', 'get500')) await setupQr(need('findStudy'), need('get500'));
+}
+
+/**
+ * Query/Retrieve rows (findStudy, get500): one archive, one netdicom qrscp and one dcmqrscp for
+ * both rows, started untimed and kept for every repetition (qrscp indexes its archive at start).
+ * dcmqrscp holds ≤ 500 studies per storage area, so the study-level matches are split over
+ * ⌈findStudies / 500⌉ areas (AE titles DCMQR1, DCMQR2…), one C-FIND each; DCMQR holds the C-GET study.
+ */
+async function setupQr(studies, get) {
+  const t = performance.now();
+  const archive = path.join(work, 'qr-archive');
+  const files = writeQrArchive(archive, { studies: studies ? P.findStudies : 0, get: get ? P.getCount : 0, getBytes: P.getBytes });
+  qr.getBytes = files.get.reduce((n, f) => n + statSync(f).size, 0);
+  const [nd, dq] = await Promise.all([startQrscp(archive), startDcmqrscp(work, files, { perArea: P.studiesPerArea })]);
+  qr.nd = { proc: nd.proc, port: nd.port, call: 'NDQR', findAreas: ['NDQR'] };
+  qr.dq = { proc: dq.proc, port: dq.port, call: dq.call, findAreas: dq.studyAreas };
+  console.log(`Q/R archive, qrscp index and dcmqrscp (${dq.studyAreas.length} study areas) ready in ${((performance.now() - t) / 1000).toFixed(1)} s (untimed)`);
+  if (studies) {
+    // Untimed: DCMTK findscu gets every study-level match from both SCPs (timed runs print nothing;
+    // the netdicom worker counts its matches in every run).
+    for (const server of [qr.nd, qr.dq]) {
+      let n = 0;
+      for (const aec of server.findAreas) n += countMatches('dcmtk', (await runQrScu('dcmtk', 'findscu', server.port, aec, [...STUDY_QUERY, '-v'])).output);
+      if (n !== P.findStudies) throw new Error(`findscu → ${server.call}: ${n} study matches, expected ${P.findStudies}`);
+    }
+  }
+}
+
+/** One timed Q/R run: the SCU once per storage area (findStudy) or once (get500); seconds summed, start-up subtracted. */
+async function qrRun(scu, scp, tool) {
+  const server = scp === 'netdicom' ? qr.nd : qr.dq;
+  let seconds = 0;
+  let wall = 0;
+  let peak = 0;
+  for (const aec of tool === 'findscu' ? server.findAreas : [server.call]) {
+    const out = tool === 'getscu' ? outDir() : null;
+    let r;
+    if (scu === 'netdicom') {
+      const nd = await ndClient(tool === 'getscu' ? 'get' : 'find-study', { port: server.port, call: aec }, out ? ['--out', out.dir] : []);
+      r = { seconds: nd.seconds, wallSeconds: nd.seconds, scuPeakKib: nd.scuPeakKib, count: nd.count };
+    } else {
+      r = await dcmtkClient(tool, [...QR_ARGS, '-aec', aec, ...(out ? [...GET_QUERY, '-od', out.dir] : STUDY_QUERY), '127.0.0.1', String(server.port)]);
+    }
+    out?.finish(P.getCount);
+    if (r.count !== undefined && r.count !== (out ? P.getCount : matchesIn(server, aec))) throw new Error(`netdicom ${tool} → ${aec}: ${r.count}, expected ${out ? P.getCount : matchesIn(server, aec)}`);
+    seconds += r.seconds;
+    wall += r.wallSeconds;
+    peak = Math.max(peak, r.scuPeakKib ?? 0);
+  }
+  return tool === 'findscu'
+    ? { seconds, wallSeconds: wall, scuPeakKib: peak, ops: P.findStudies }
+    : { seconds, wallSeconds: wall, scuPeakKib: peak, ops: P.getCount, bytes: qr.getBytes };
+}
+
+/** DCMTK findscu/getscu: Study Root. */
+const QR_ARGS = ['-S'];
+/** Study-level matches one storage area holds. */
+function matchesIn(server, aec) {
+  const i = server.findAreas.indexOf(aec);
+  const per = server.findAreas.length === 1 ? P.findStudies : P.studiesPerArea;
+  return Math.min(per, P.findStudies - i * per);
+}
+
+function qrVariants(tool) {
+  const name = (impl, side) => (impl === 'netdicom' ? (side === 'scu' ? 'netdicom' : 'netdicom qrscp') : side === 'scu' ? tool : 'dcmqrscp');
+  return [['netdicom', 'netdicom'], ['dcmtk', 'dcmtk'], ['netdicom', 'dcmtk'], ['dcmtk', 'netdicom']].map(([scu, scp]) => ({
+    id: `${scu === 'netdicom' ? 'nd' : 'dcmtk'}-${scp === 'netdicom' ? 'nd' : 'dcmtk'}`,
+    label: `${name(scu, 'scu')} → ${name(scp, 'scp')}`,
+    run: () => qrRun(scu, scp, tool),
+  }));
 }
 
 /** Fresh output directory per run; counts what arrived, then removes it. */
@@ -330,6 +409,25 @@ const ROWS = [
     ],
   },
   {
+    id: 'findStudy',
+    title: `C-FIND with ${P.findStudies} study-level matches (Study Root, STUDY level, one instance per study)`,
+    note:
+      `dcmqrscp holds at most ${DCMQR_MAX_STUDIES} studies per storage area, so against it the ${P.findStudies} studies are split over ` +
+      `${Math.ceil(P.findStudies / P.studiesPerArea)} storage areas (one AE title each) and each SCU sends one C-FIND per area (separate processes, ` +
+      `times summed); against netdicom qrscp one C-FIND returns all ${P.findStudies}. dcmqrscp forks a child per association (its default mode).`,
+    metrics: ['matches/s'],
+    ref: 'dcmtk-dcmtk',
+    variants: qrVariants('findscu'),
+  },
+  {
+    id: 'get500',
+    title: `C-GET of one study of ${P.getCount} instances × ${P.getBytes / KiB} KiB (Study Root), max PDU 16 KiB`,
+    note: 'Both SCUs write the instances to tmpfs as files (netdicom: fs-store without fsync); every run checks that all instances arrived.',
+    metrics: ['files/s', 'MB/s'],
+    ref: 'dcmtk-dcmtk',
+    variants: qrVariants('getscu'),
+  },
+  {
     id: 'concurrent',
     title: `${P.assocs} concurrent associations × ${P.perAssoc} instances of ${P.fileBytes / KiB} KiB (aggregate), max PDU 16 KiB`,
     note: `DCMTK: ${P.assocs} storescu processes at once → storescp --fork (minus one start-up baseline)`,
@@ -437,6 +535,7 @@ try {
     console.log(`\n${row.title}  (${((performance.now() - t) / 1000).toFixed(1)} s)`);
     for (const line of summary.lines) console.log(`  ${line}`);
   }
+  for (const s of [qr.nd, qr.dq]) if (s) await stop(s.proc);
 } finally {
   killAll();
   rmSync(work, { recursive: true, force: true });

@@ -9,12 +9,15 @@
  *   stream --list FILE      same, each data set streamed from disk (for one large instance)
  *   concurrent --list FILE --assocs A   A associations at once, files split evenly between them
  *   find                    C-FIND (Study Root, IMAGE level, FIND_QUERY); count = matches
+ *   find-study              C-FIND (Study Root, STUDY level, bench/lib/qr.mjs STUDY_KEYS); count = matches
+ *   get --out DIR           C-GET (Study Root, GET_KEYS), instances written to DIR (fs-store, no fsync); count = completed
  */
 import { open, readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ApplicationEntity, SopClass, readPart10 } from '../../dist/index.js';
-import { connectTcp } from '../../dist/node.js';
+import { connectTcp, createFsStore } from '../../dist/node.js';
 import { FIND_QUERY } from '../lib/data.mjs';
+import { GET_KEYS, STUDY_KEYS } from '../lib/qr.mjs';
 
 const { positionals, values: o } = parseArgs({
   allowPositionals: true,
@@ -25,6 +28,7 @@ const { positionals, values: o } = parseArgs({
     list: { type: 'string' },
     assocs: { type: 'string', default: '1' },
     call: { type: 'string', default: 'ANY-SCP' },
+    out: { type: 'string' },
   },
 });
 const mode = positionals[0];
@@ -33,8 +37,13 @@ const count = Number(o.count);
 
 const ae = new ApplicationEntity({ aeTitle: 'NDSCU', maxPduLength: Number(o['max-pdu']) });
 ae.addRequestedContext(SopClass.Verification);
-ae.addRequestedContext(SopClass.CTImageStorage, ['1.2.840.10008.1.2.1']);
+if (mode !== 'get') ae.addRequestedContext(SopClass.CTImageStorage, ['1.2.840.10008.1.2.1']);
 ae.addRequestedContext(SopClass.StudyRootQueryRetrieveInformationModelFind);
+if (mode === 'get') {
+  // C-GET: the instances come back as C-STORE sub-operations, so we take the SCP role for CT.
+  ae.addRequestedContext(SopClass.StudyRootQueryRetrieveInformationModelGet);
+  ae.addRequestedContext(SopClass.CTImageStorage, ['1.2.840.10008.1.2.1'], { scuRole: false, scpRole: true });
+}
 
 const associate = async () => ae.associate(await connectTcp({ host: '127.0.0.1', port }), { calledAeTitle: o.call });
 const files = async () => (await readFile(o.list, 'utf8')).split('\n').filter(Boolean);
@@ -121,6 +130,26 @@ switch (mode) {
     for await (const r of a.cFind(FIND_QUERY, { model: 'study' })) {
       if (r.category === 'Pending') done++;
       else if (r.status !== 0) throw new Error(`C-FIND final status 0x${r.status.toString(16)}`);
+    }
+    await a.release();
+    break;
+  }
+  case 'find-study': {
+    const a = await associate();
+    for await (const r of a.cFind(STUDY_KEYS, { model: 'study' })) {
+      if (r.category === 'Pending') done++;
+      else if (r.status !== 0) throw new Error(`C-FIND final status 0x${r.status.toString(16)}`);
+    }
+    await a.release();
+    break;
+  }
+  case 'get': {
+    const store = createFsStore({ directory: o.out, fsync: false });
+    const a = await associate();
+    for await (const p of a.cGet(GET_KEYS, { model: 'study', onStore: store.cStore })) {
+      if (p.category === 'Pending') continue;
+      if (p.status !== 0) throw new Error(`C-GET final status 0x${p.status.toString(16)} (${p.failed ?? 0} failed)`);
+      done = p.completed ?? 0;
     }
     await a.release();
     break;
