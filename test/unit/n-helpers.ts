@@ -1,8 +1,11 @@
 /**
- * Shared helpers of the DIMSE-N service tests: memory pairs and a recorder of every command
- * each side sends (checked against PS3.7 Tables 10.3-x with validateCommand).
+ * Shared helpers of the DIMSE-N service tests: connected pairs (memory pipes by default, TCP on
+ * 127.0.0.1 once n-tcp-mode is imported) and a recorder of every command each side sends
+ * (checked against PS3.7 Tables 10.3-x with validateCommand).
  */
 import { createMemoryPair } from '../../adapters/memory';
+import { connectTcp, listenTcp } from '../../adapters/node';
+import type { Transport } from '../../src/transport';
 import { ApplicationEntity } from '../../src/ae';
 import type { Association } from '../../src/association';
 import { validateCommand } from '../../src/dimse/messages';
@@ -34,14 +37,43 @@ export interface Pair {
   served: Promise<unknown>;
 }
 
-/** An SCU AE and an SCP AE over a memory pair, both sides recording what they send. */
+/** Two connected transports: [requestor side, acceptor side]. */
+export type Link = () => Promise<[Transport, Transport]>;
+
+export const memoryLink: Link = async () => createMemoryPair();
+
+/** A TCP connection on 127.0.0.1 through a listener on a free port, closed once it has accepted. */
+export const tcpLink: Link = async () => {
+  const listener = await listenTcp({ host: '127.0.0.1', port: 0 });
+  try {
+    const accepted = listener[Symbol.asyncIterator]().next();
+    const client = await connectTcp({ host: '127.0.0.1', port: listener.port });
+    const server = await accepted;
+    if (server.done) throw new Error('listener closed before accepting');
+    return [client, server.value];
+  } finally {
+    await listener.close();
+  }
+};
+
+let current: { name: string; link: Link } = { name: 'memory pipes', link: memoryLink };
+/** Switches every pair()/link() of this test file's module graph to another transport. */
+export function useLink(name: string, link: Link): void {
+  current = { name, link };
+}
+/** The transport the scenarios run over, for test titles. */
+export const via = (): string => current.name;
+/** Two connected transports over the current link (memory pipes unless switched). */
+export const link = (): Promise<[Transport, Transport]> => current.link();
+
+/** An SCU AE and an SCP AE over the current link, both sides recording what they send. */
 export async function pair(
   scpAe: ApplicationEntity,
   handlers: ScpHandlers,
   scuAe: ApplicationEntity,
   options: AssociateOptions = {},
 ): Promise<Pair> {
-  const [a, b] = createMemoryPair();
+  const [a, b] = await link();
   const sentByScu: Command[] = [];
   const sentByScp: Command[] = [];
   let resolveScp!: (a: Association) => void;

@@ -3,11 +3,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MEDIA_CREATION_SOP_CLASS as MCM, mediaCreationScp } from '../../src/services/media-creation';
-import { ae, pair, problemsIn } from './n-helpers';
+import { ae, pair, problemsIn, via } from './n-helpers';
 
 const request = { ReferencedSOPSequence: [{ ReferencedSOPClassUID: '1.2.840.10008.5.1.4.1.1.2', ReferencedSOPInstanceUID: '1.2.3' }], LabelText: 'CD 1' };
 
-describe('media creation', () => {
+describe(`media creation (${via()})`, () => {
   it('create, initiate, status DONE; initiate twice 0xA510; cancel DONE 0xC201; missing references 0x0120', async () => {
     let finish!: () => void;
     const written = new Promise<void>((r) => (finish = r));

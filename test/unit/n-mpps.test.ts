@@ -6,11 +6,11 @@ import { describeStatus } from '../../src/dimse/status';
 import { INSTANCE_AVAILABILITY_SOP_CLASS as IAN, instanceAvailabilityScp, notifyInstanceAvailability } from '../../src/services/instance-availability';
 import { MPPS_NO_LONGER_UPDATABLE, MPPS_RETRIEVE_SOP_CLASS, MPPS_SOP_CLASS as MPPS, mppsScp } from '../../src/services/mpps';
 import type { Dataset } from '../../src/scu/types';
-import { ae, pair, problemsIn } from './n-helpers';
+import { ae, pair, problemsIn, via } from './n-helpers';
 
 const inProgress = { PerformedProcedureStepStatus: 'IN PROGRESS', PerformedProcedureStepID: 'PPS1', Modality: 'CT' };
 
-describe('MPPS', () => {
+describe(`MPPS (${via()})`, () => {
   const scp = () => ae('RIS').addSupportedContext(MPPS).addSupportedContext(MPPS_RETRIEVE_SOP_CLASS);
   const scu = () => ae('CT').addRequestedContext(MPPS).addRequestedContext(MPPS_RETRIEVE_SOP_CLASS);
 
@@ -59,7 +59,7 @@ describe('MPPS', () => {
   });
 });
 
-describe('Instance Availability Notification', () => {
+describe(`Instance Availability Notification (${via()})`, () => {
   const notification: Dataset = {
     ReferencedPerformedProcedureStepSequence: [],
     CurrentRequestedProcedureEvidenceSequence: [

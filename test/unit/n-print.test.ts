@@ -5,12 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { CommandField } from '../../src/dimse/types';
 import { PRINTER_INSTANCE, PrintClass, imageBoxCount, printFilm, printScp, type PrintedFilm } from '../../src/services/print';
-import { ae, pair, problemsIn } from './n-helpers';
+import { ae, pair, problemsIn, via } from './n-helpers';
 
 const image = (n: number) => ({ SamplesPerPixel: 1, PhotometricInterpretation: 'MONOCHROME2', Rows: 2, Columns: 2, BitsAllocated: 8, BitsStored: 8, HighBit: 7, PixelRepresentation: 0, PixelData: [new Uint8Array([n, n, n, n]).buffer] });
 const printerAe = () => ae('PRINTER').addSupportedContext(PrintClass.grayscaleMeta).addSupportedContext(PrintClass.colorMeta);
 
-describe('print management', () => {
+describe(`print management (${via()})`, () => {
   it('printFilm: session, film box with two image boxes, N-SETs, print, delete — all on the meta context', async () => {
     const printed: PrintedFilm[][] = [];
     const p = await pair(printerAe(), printScp({ onPrint: (f) => void printed.push(f) }), ae('SCU').addRequestedContext(PrintClass.grayscaleMeta));

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { CommandField } from '../../src/dimse/types';
 import { describeStatus, statusCategory } from '../../src/dimse/status';
 import type { NRequest, ScpHandlers } from '../../src/scp/types';
-import { ae, pair, problemsIn } from './n-helpers';
+import { ae, pair, problemsIn, via } from './n-helpers';
 
 const MPPS = '1.2.840.10008.3.1.2.3.3';
 const PRINT_META = '1.2.840.10008.5.1.1.9';
@@ -15,7 +15,7 @@ const FILM_SESSION = '1.2.840.10008.5.1.1.1';
 const UPS_PUSH = '1.2.840.10008.5.1.4.34.6.1';
 const UPS_EVENT = '1.2.840.10008.5.1.4.34.6.4';
 
-describe('DIMSE-N fields (PS3.7 Tables 10.3-1..12)', () => {
+describe(`DIMSE-N fields (PS3.7 Tables 10.3-1..12, ${via()})`, () => {
   it('every request and response of the six services is well formed, with Requested UIDs in and Affected UIDs out', async () => {
     const seen: NRequest[] = [];
     const answer = (r: NRequest) => (seen.push(r), { status: 0, dataset: { PatientID: 'X' } });
@@ -91,7 +91,7 @@ describe('DIMSE-N fields (PS3.7 Tables 10.3-1..12)', () => {
   });
 });
 
-describe('the requestor serves requests (associate(t, { handlers }))', () => {
+describe(`the requestor serves requests (associate(t, { handlers }), ${via()})`, () => {
   it('an N-EVENT-REPORT from the SCP on the same association reaches the SCU handler, and the SCU goes on calling', async () => {
     const events: NRequest[] = [];
     let scpReport: Promise<unknown> = Promise.resolve();

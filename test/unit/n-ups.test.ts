@@ -4,7 +4,6 @@
  * on an association the SCP opens) and C-FIND.
  */
 import { describe, expect, it } from 'vitest';
-import { createMemoryPair } from '../../adapters/memory';
 import { connectTcp, listenTcp } from '../../adapters/node';
 import type { ApplicationEntity } from '../../src/ae';
 import { describeStatus } from '../../src/dimse/status';
@@ -12,7 +11,7 @@ import type { NRequest } from '../../src/scp/types';
 import { ServiceContexts } from '../../src/services/service-contexts';
 import { upsScp } from '../../src/services/ups';
 import { changeUpsState, requestUpsCancel, subscribeUps, unsubscribeUps, UpsClass, UpsEvent } from '../../src/services/ups-scu';
-import { ae, pair, problemsIn } from './n-helpers';
+import { ae, link, pair, problemsIn, via } from './n-helpers';
 
 const withUps = (x: ApplicationEntity, as: 'requested' | 'supported') => {
   for (const uid of ServiceContexts.unifiedProcedureStep) {
@@ -30,7 +29,7 @@ const until = async (cond: () => boolean, ms = 3000) => {
   }
 };
 
-describe('UPS push / pull / watch over a memory pair', () => {
+describe(`UPS push / pull / watch over ${via()}`, () => {
   it('a watcher on the same association sees the initial state report, IN PROGRESS, progress and COMPLETED', async () => {
     const ups = upsScp();
     const events: NRequest[] = [];
@@ -118,7 +117,7 @@ describe('UPS push / pull / watch over a memory pair', () => {
     const ups = upsScp({
       openEventAssociation: async (title) => {
         expect(title).toBe('WATCHER');
-        const [a, b] = createMemoryPair();
+        const [a, b] = await link();
         void watcherAe.handle(b, { nEventReport: (r) => (events.push(r), { status: 0 }) });
         return outbound.associate(a, { calledAeTitle: title });
       },

@@ -1,10 +1,9 @@
 /**
- * Storage Commitment Push Model (PS3.4 Annex J) over memory pairs: N-ACTION then the
+ * Storage Commitment Push Model (PS3.4 Annex J) over memory pairs (and over TCP, n-services-tcp.test.ts): N-ACTION then the
  * N-EVENT-REPORT on the same association, and on a new association the SCP opens to the SCU
  * with SCP/SCU role selection (PS3.4 J.3.3).
  */
 import { describe, expect, it } from 'vitest';
-import { createMemoryPair } from '../../adapters/memory';
 import type { Association } from '../../src/association';
 import { CommandField } from '../../src/dimse/types';
 import {
@@ -17,7 +16,7 @@ import {
   storageCommitmentScp,
   type CommitmentResult,
 } from '../../src/services/storage-commitment';
-import { ae, pair, problemsIn, recordSent } from './n-helpers';
+import { ae, link, pair, problemsIn, recordSent, via } from './n-helpers';
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';
 const refs = [1, 2, 3].map((n) => ({ sopClassUid: CT, sopInstanceUid: `1.2.3.${n}` }));
@@ -26,7 +25,7 @@ const commit = (r: { references: { sopClassUid: string; sopInstanceUid: string }
   failed: r.references.filter((x) => !stored.has(x.sopInstanceUid)).map((x) => ({ ...x, failureReason: 0x0112 })),
 });
 
-describe('storage commitment: same association', () => {
+describe(`storage commitment: same association (${via()})`, () => {
   it('N-ACTION is answered, then the N-EVENT-REPORT (event 2, failures) reaches the SCU handler', async () => {
     const results = storageCommitmentResults();
     const reports: Array<{ result: CommitmentResult; status?: number }> = [];
@@ -92,7 +91,7 @@ describe('storage commitment: same association', () => {
   });
 });
 
-describe('storage commitment: report on a new association with role reversal (PS3.4 J.3.3)', () => {
+describe(`storage commitment: report on a new association with role reversal (PS3.4 J.3.3, ${via()})`, () => {
   it('the SCP opens an association proposing the SCP role; the SCU accepts it and receives the report', async () => {
     const results = storageCommitmentResults();
     // The SCU's AE accepts Storage Commitment where the requestor (the archive) acts as SCP.
@@ -104,7 +103,7 @@ describe('storage commitment: report on a new association with role reversal (PS
     const archiveOut = ae('ARCHIVE').addRequestedContext(SC, undefined, { scuRole: false, scpRole: true });
     const openReportAssociation = async (peer: string) => {
       expect(peer).toBe('MODALITY');
-      const [a, b] = createMemoryPair();
+      const [a, b] = await link();
       accepted.push(modality.handle(b, results.handlers));
       const association = await archiveOut.associate(a, { calledAeTitle: peer });
       recordSent(association, reportSent);
@@ -136,7 +135,7 @@ describe('storage commitment: report on a new association with role reversal (PS
       storageCommitmentScp({
         commit: async () => (await released, {}),
         openReportAssociation: async (peer) => {
-          const [a, b] = createMemoryPair();
+          const [a, b] = await link();
           void modality.handle(b, results.handlers);
           return archiveOut.associate(a, { calledAeTitle: peer });
         },
