@@ -6,7 +6,7 @@ import { ApplicationEntity } from '../../src/ae';
 import { describeReject } from '../../src/pdu/constants';
 import { SopClass } from '../../src/uids/sop-classes';
 import { COMMON_OPTIONS, commonSettings, formatHelp, listenFor, optionValue, parseArgv, parsePort, positionals, type OptionSpec } from './args';
-import { ExitCode, describeFailure, type AppIo } from './io';
+import { ExitCode, describeFailure, type AppIo, signalled } from './io';
 
 const OPTIONS: readonly OptionSpec[] = [
   ...COMMON_OPTIONS,
@@ -61,16 +61,4 @@ export async function echoscp(argv: readonly string[], io: AppIo, stop?: Promise
     io.err(`echoscp: ${line}`);
     return code;
   }
-}
-
-function signalled(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
-    };
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
 }

@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createDicomProxy, type DicomProxyOptions, type ProxyTarget } from '../websocket-proxy/index';
+import { signalled } from './io';
 
 /** Where the app writes. */
 export interface ProxyIo {
@@ -104,15 +105,3 @@ export async function proxyMain(argv: readonly string[], io: ProxyIo = defaultIo
 }
 
 const defaultIo: ProxyIo = { out: (l) => console.log(l), err: (l) => console.error(l) };
-
-function signalled(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
-    };
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
-}

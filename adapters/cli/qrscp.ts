@@ -8,7 +8,7 @@ import { createQrScp, loadDestinations, parseDestinations, type QrScp } from '..
 import { connectTcp } from '../node/tcp';
 import { connectTls } from '../node/tls';
 import { COMMON_OPTIONS, listenFor, parsePort, positionals, UsageError, type OptionSpec } from './args';
-import { ExitCode } from './io';
+import { ExitCode, signalled } from './io';
 import { fail, parseQrArgs, type CliIo } from './qr-options';
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -69,16 +69,4 @@ export async function qrscp(argv: readonly string[], io: CliIo, run: QrScpRunOpt
   } finally {
     await scp?.close();
   }
-}
-
-function signalled(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
-    };
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
 }
