@@ -72,7 +72,8 @@ export async function startDcmqrscp(work, files, { maxPdu = 16384, perArea = DCM
     for (let i = 0; i < a.files.length; i += 200) if (a.files.length) await run('dcmqridx', [a.db, ...a.files.slice(i, i + 200)]);
   }
   lines.push('AETable END', '');
-  const config = path.join(work, 'dcmqrscp.cfg');
+  // Its own file name: the 'find' row writes work/dcmqrscp.cfg for its separate dcmqrscp.
+  const config = path.join(work, 'dcmqrscp-qr.cfg');
   writeFileSync(config, lines.join('\n'));
   const proc = start('dcmqrscp', ['-c', config, '-pdu', String(maxPdu), String(port)], { env: DCMTK_ENV, sampleRss: true });
   await waitListening(proc, port);
