@@ -33,7 +33,8 @@ export async function serveN(message: IncomingMessage, ctx: RequestContext, hand
   let dataset = null;
   if (message.dataset) {
     try {
-      dataset = decodeDataset(message.dataset, ctx.transferSyntax);
+      // Same inflate cap as the buffered data set itself: a deflate bomb must not outgrow it (D-13).
+      dataset = decodeDataset(message.dataset, ctx.transferSyntax, { maxInflatedLength: ctx.association.options.maxDatasetLength });
     } catch {
       return respond(ctx.association, ctx.contextId, command, { Status: MISTYPED_ARGUMENT });
     }
