@@ -266,7 +266,9 @@ describe('storescu engine with --async-ops', () => {
     expect(four.results.every((r) => r.ok)).toBe(true);
     expect(four.results.map((r) => r.file.sopInstanceUid).sort()).toEqual(one.results.map((r) => r.file.sopInstanceUid).sort());
     expect(one.max).toBe(1);
-    expect(four.max).toBe(4);
+    // Disk reads pace the sender, so a loaded machine may not fill the window: overlap must happen, never beyond it.
+    expect(four.max).toBeGreaterThan(1);
+    expect(four.max).toBeLessThanOrEqual(4);
     expect(four.ms).toBeLessThan(one.ms);
   });
 });
