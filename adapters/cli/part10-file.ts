@@ -21,8 +21,6 @@ export interface Part10Header {
 /** First read: enough for any usual meta group; a larger one is retried with {@link MAX_META}. */
 const FIRST_READ = 16 * 1024;
 const MAX_META = 1024 * 1024;
-/** Chunk size when streaming a data set from disk: large views mean few copies downstream. */
-const STREAM_CHUNK = 1024 * 1024;
 
 /**
  * Reads only the start of `file` (preamble, "DICM", meta group) and returns its identity, or
@@ -58,41 +56,7 @@ export async function readPart10Header(file: string): Promise<Part10Header> {
   }
 }
 
-/**
- * The file's bytes from `offset` to the end as a web ReadableStream, read from disk one chunk per
- * pull (so memory stays bounded by the consumer's pace). `onBytes` reports each chunk read.
- */
-export function fileStream(file: string, offset: number, onBytes?: (n: number) => void): ReadableStream<Uint8Array> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  let position = offset;
-  const closeHandle = async () => {
-    const h = handle;
-    handle = undefined;
-    await h?.close();
-  };
-  return new ReadableStream<Uint8Array>(
-    {
-      async start() {
-        handle = await open(file, 'r');
-      },
-      async pull(controller) {
-        // A fresh buffer each time: downstream keeps views of it until the PDUs are written.
-        const chunk = new Uint8Array(STREAM_CHUNK);
-        const { bytesRead } = await handle!.read(chunk, 0, STREAM_CHUNK, position);
-        if (bytesRead === 0) {
-          await closeHandle();
-          controller.close();
-          return;
-        }
-        position += bytesRead;
-        onBytes?.(bytesRead);
-        controller.enqueue(chunk.subarray(0, bytesRead));
-      },
-      cancel: closeHandle,
-    },
-    { highWaterMark: 0 },
-  );
-}
+export { fileStream } from '../node/file-stream';
 
 /**
  * Expands paths into files: files as given, folders listed (recursively with `recursive`),

@@ -1,7 +1,6 @@
 /**
  * Reading Part 10 files (PS3.10 §7.1) for the Query/Retrieve SCP: the identity from the File Meta
- * Information, the attributes before Pixel Data for the index (bulk data is never read), and a
- * lazy stream of the data set for C-GET/C-MOVE sub-operations.
+ * Information and the attributes before Pixel Data for the index (bulk data is never read).
  */
 import { open } from 'node:fs/promises';
 import { decodeDataset, readPart10, type Dataset } from '../../../src/dataset/codec';
@@ -19,7 +18,6 @@ export interface Part10Info {
 }
 
 const FIRST_READ = 64 * 1024;
-const STREAM_CHUNK = 256 * 1024;
 /** Top-level tags from here on are bulk data (Pixel Data and trailing padding), not indexed. */
 const BULK_FROM = 0x7fe00010;
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
@@ -124,23 +122,4 @@ export function bulkOffset(bytes: Uint8Array, explicitVr: boolean, littleEndian:
     }
   }
   return off;
-}
-
-/**
- * The file's bytes from `offset` to its end, read one chunk per request: nothing is opened
- * until the first chunk is wanted, so thousands of these can be queued for a C-GET.
- */
-export async function* fileChunks(file: string, offset: number): AsyncGenerator<Uint8Array> {
-  const handle = await open(file, 'r');
-  try {
-    for (let position = offset; ; ) {
-      const chunk = new Uint8Array(STREAM_CHUNK);
-      const { bytesRead } = await handle.read(chunk, 0, STREAM_CHUNK, position);
-      if (bytesRead === 0) return;
-      position += bytesRead;
-      yield chunk.subarray(0, bytesRead);
-    }
-  } finally {
-    await handle.close();
-  }
 }

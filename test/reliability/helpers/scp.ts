@@ -96,20 +96,9 @@ export async function canary(port: number, timeoutMs = 3000): Promise<number> {
 
 // ---- vectors of reliability.md §3.1 -------------------------------------------------------------
 
-/** Valid A-ASSOCIATE-RQ, 172 bytes (called NETDICOM, calling FUZZER, PCID 1 Verification / Implicit LE). */
-export const RQ_OK = hex(`
-01 00 00 00 00 A6 00 01 00 00 4E 45 54 44 49 43 4F 4D 20 20 20 20 20 20 20 20 46 55 5A 5A 45 52
-20 20 20 20 20 20 20 20 20 20 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
-00 00 00 00 00 00 00 00 00 00 10 00 00 15 31 2E 32 2E 38 34 30 2E 31 30 30 30 38 2E 33 2E 31 2E
-31 2E 31 20 00 00 2E 01 00 00 00 30 00 00 11 31 2E 32 2E 38 34 30 2E 31 30 30 30 38 2E 31 2E 31
-40 00 00 11 31 2E 32 2E 38 34 30 2E 31 30 30 30 38 2E 31 2E 32 50 00 00 13 51 00 00 04 00 00 40
-00 52 00 00 07 31 2E 32 2E 33 2E 34`);
-
-/** P-DATA-TF with a C-ECHO-RQ (PCID 1, MCH 03, Message ID 1), 80 bytes. */
-export const ECHO_OK = hex(`
-04 00 00 00 00 4A 00 00 00 46 01 03 00 00 00 00 04 00 00 00 38 00 00 00 00 00 02 00 12 00 00 00
-31 2E 32 2E 38 34 30 2E 31 30 30 30 38 2E 31 2E 31 00 00 00 00 01 02 00 00 00 30 00 00 00 10 01
-02 00 00 00 01 00 00 00 00 08 02 00 00 00 01 01`);
+// RQ_OK (172 bytes) and ECHO_OK (80 bytes) are written once, in the PDU fixtures.
+import { ECHO_OK, RQ_OK } from '../../fixtures/pdus';
+export { ECHO_OK, RQ_OK };
 
 export const REL_RQ = hex('05 00 00 00 00 04 00 00 00 00');
 export const ABORT_USER = hex('07 00 00 00 00 04 00 00 00 00');

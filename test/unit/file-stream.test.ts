@@ -1,0 +1,33 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { fileStream } from '../../adapters/node/file-stream';
+import { iterate } from '../../src/dimse/dataset-source';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'netdicom-fs-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it('streams a file from an offset, reporting the bytes read', async () => {
+  const file = path.join(dir, 'a.bin');
+  const bytes = new Uint8Array(3 * 1024 * 1024 + 5).map((_, i) => i & 0xff);
+  writeFileSync(file, bytes);
+  let reported = 0;
+  const chunks: Uint8Array[] = [];
+  for await (const c of iterate(fileStream(file, 7, (n) => (reported += n)))) chunks.push(c);
+  const got = Buffer.concat(chunks);
+  expect(got.length).toBe(bytes.length - 7);
+  expect(Buffer.compare(got, Buffer.from(bytes.subarray(7)))).toBe(0);
+  expect(reported).toBe(bytes.length - 7);
+});
+
+it('opens the file only when first read (a C-GET can queue many without holding descriptors)', async () => {
+  const file = path.join(dir, 'b.bin');
+  writeFileSync(file, new Uint8Array(16));
+  const fds = () => readdirSync('/proc/self/fd').length;
+  const before = fds();
+  const streams = Array.from({ length: 50 }, () => fileStream(file, 0));
+  await new Promise((r) => setTimeout(r, 20));
+  expect(fds()).toBe(before);
+  for (const s of streams) await s.cancel();
+});
