@@ -45,7 +45,14 @@ export async function serveMove(message: IncomingMessage, ctx: RequestContext, h
     return answer(ctx, toFields(failureFor(error, UNABLE_TO_PROCESS)));
   }
   if (typeof decision === 'number' || !('destination' in decision)) return answer(ctx, toFields(decision as StatusResult));
-  const instances = await collect(decision.instances);
+  let instances: StoreInput[];
+  try {
+    instances = await collect(decision.instances);
+  } catch (error) {
+    return answer(ctx, toFields(failureFor(error, UNABLE_TO_PROCESS)));
+  }
+  // Nothing matched: no sub-operations, so no association to the destination either.
+  if (instances.length === 0) return finalAnswer(ctx, newCounts(0));
   let target: Association;
   try {
     const transport = await decision.destination.connect(ctx.signal);
@@ -74,7 +81,7 @@ async function runSubOperations(
   } catch (error) {
     return answer(ctx, toFields(failureFor(error, UNABLE_TO_PROCESS)));
   }
-  const counts: Counts = { remaining: instances.length, completed: 0, failed: 0, warning: 0, failedUids: [] };
+  const counts = newCounts(instances.length);
   for (const instance of instances) {
     if (ctx.signal.aborted) return answer(ctx, { Status: CANCEL, ...countFields(counts) }, failedList(ctx, counts));
     counts.remaining--;
@@ -92,6 +99,14 @@ async function runSubOperations(
     if (counts.remaining > 0) await answer(ctx, { Status: PENDING, ...countFields(counts) });
   }
   if (!ctx.association.isEstablished) return;
+  return finalAnswer(ctx, counts);
+}
+
+function newCounts(remaining: number): Counts {
+  return { remaining, completed: 0, failed: 0, warning: 0, failedUids: [] };
+}
+
+function finalAnswer(ctx: RequestContext, counts: Counts): Promise<void> {
   const status =
     counts.failed + counts.warning === 0 ? 0x0000 : counts.completed + counts.warning === 0 && counts.failed > 0 ? ALL_FAILED : SOME_FAILED;
   // Final responses carry no Remaining count (PS3.4 C.4.2.1.6 / C.4.3.1.5).
