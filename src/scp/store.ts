@@ -36,7 +36,8 @@ export async function serveStore(message: IncomingMessage, ctx: RequestContext, 
         : undefined,
     data,
     bytes: () => collect(data),
-    dataset: async () => decodeDataset(await collect(data), ctx.transferSyntax),
+    // A deflated data set inflates only up to maxDatasetLength, like every other held data set.
+    dataset: async () => decodeDataset(await collect(data), ctx.transferSyntax, { maxInflatedLength: ctx.association.options.maxDatasetLength }),
   };
   let result: StatusResult;
   if (message.datasetTooLarge) result = OUT_OF_RESOURCES;

@@ -43,7 +43,7 @@ export interface StoreRequest {
   readonly data: ReadableStream<Uint8Array>;
   /** Collects the whole data set into one buffer. */
   bytes(): Promise<Uint8Array>;
-  /** Collects and decodes the data set with dcmjs. */
+  /** Collects and decodes the data set with dcmjs (a deflated one inflates up to `maxDatasetLength`, else it throws). */
   dataset(): Promise<Dataset>;
 }
 
