@@ -11,7 +11,9 @@ import type { AeOptions } from './options';
 import { AssociationRejectedError, NegotiationError } from './errors';
 import { emit } from './telemetry';
 import type { AssociateAcPdu, AssociateRqPdu, UserIdentityRq, SopClassExtendedNegotiation, SopClassCommonExtendedNegotiation } from './pdu/types';
+import type { IncomingMessage } from './dimse/reassemble';
 import { isRequestMessage, serveRequests } from './scp/dispatch';
+import { hasGetInProgress } from './scu/retrieve';
 import type { ScpHandlers } from './scp/types';
 import type { Transport } from './transport';
 
@@ -35,7 +37,10 @@ export interface AssociateOptions {
    * Serve the peer's requests on this association in the background while we use it as SCU,
    * e.g. the N-EVENT-REPORT of Storage Commitment (PS3.4 J.3.3) or UPS (PS3.4 CC.2.4), or
    * requests on contexts where we negotiated the SCP role. Responses to our own requests still
-   * go to the call that waits for them. C-STORE-RQs are left to cGet's `onStore`.
+   * go to the call that waits for them. C-STORE-RQs go to `cStore` too (with the SCP role for
+   * the storage class the acceptor may send them at any time, PS3.7 D.3.3.4; without it they are
+   * refused with 0x0122), except while one of our C-GETs is in progress: then they are its
+   * sub-operations and go to its `onStore` (PS3.4 C.4.3).
    */
   handlers?: ScpHandlers;
 }
@@ -117,7 +122,8 @@ export async function requestAssociation(
     streamDataset: (_, command) => command.CommandField === CommandField['C-STORE-RQ'],
   });
   if (params.handlers) {
-    void serveRequests(association, params.handlers, (m) => isRequestMessage(m) && m.command.CommandField !== CommandField['C-STORE-RQ']);
+    const isStore = (m: IncomingMessage) => m.command.CommandField === CommandField['C-STORE-RQ'];
+    void serveRequests(association, params.handlers, (m) => isRequestMessage(m) && !(isStore(m) && hasGetInProgress(association)));
   }
   return association;
 }

@@ -39,7 +39,36 @@ export function cMove(association: Association, query: Dataset, destination: str
   return retrieve(association, query, options, 'move', destination);
 }
 
+/** Our C-GETs in progress per association: C-STORE-RQs that arrive meanwhile are their sub-operations. */
+const getsInProgress = new WeakMap<Association, number>();
+
+/**
+ * Whether one of our C-GETs is in progress on `association`. A requestor's background loop leaves
+ * C-STORE-RQs to the C-GET (its `onStore`) while this is true, and serves them otherwise.
+ */
+export function hasGetInProgress(association: Association): boolean {
+  return (getsInProgress.get(association) ?? 0) > 0;
+}
+
 async function* retrieve(
+  association: Association,
+  query: Dataset,
+  options: RetrieveOptions,
+  kind: 'get' | 'move',
+  destination?: string,
+): AsyncGenerator<RetrieveProgress> {
+  if (kind === 'move') return yield* retrieveOnce(association, query, options, kind, destination);
+  getsInProgress.set(association, (getsInProgress.get(association) ?? 0) + 1);
+  try {
+    yield* retrieveOnce(association, query, options, kind);
+  } finally {
+    const left = getsInProgress.get(association)! - 1;
+    if (left > 0) getsInProgress.set(association, left);
+    else getsInProgress.delete(association);
+  }
+}
+
+async function* retrieveOnce(
   association: Association,
   query: Dataset,
   options: RetrieveOptions,

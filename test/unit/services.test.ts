@@ -10,6 +10,7 @@ import type { Association } from '../../src/association';
 import { TimeoutError } from '../../src/errors';
 import type { ScpHandlers } from '../../src/scp/types';
 import type { StoreInput } from '../../src/scu/store';
+import { encodeDataset } from '../../src/dataset/codec';
 
 const VERIFICATION = '1.2.840.10008.1.1';
 const CT = '1.2.840.10008.5.1.4.1.1.2';
@@ -132,6 +133,68 @@ describe('C-GET', () => {
     for await (const p of assoc.cGet({ QueryRetrieveLevel: 'STUDY' }, { model: 'study' })) progress.push(p);
     expect(progress.at(-1)).toMatchObject({ status: 0xa702, failed: 1 });
     await assoc.release();
+  });
+});
+
+describe('C-STORE to a requestor with the SCP role (role reversal, PS3.7 D.3.3.4)', () => {
+  /** The requestor (with `handlers`) and the acceptor's side of the same association. */
+  async function reversed(handlers: ScpHandlers, roles: { scuRole?: boolean; scpRole?: boolean }, qrHandlers: ScpHandlers = {}) {
+    const scp = new ApplicationEntity({ aeTitle: 'ARCHIVE' }).addSupportedContext(STUDY_GET).addSupportedContext(CT, [EXPLICIT], { scuRole: true, scpRole: true });
+    const scu = new ApplicationEntity({ aeTitle: 'MODALITY' }).addRequestedContext(STUDY_GET).addRequestedContext(CT, [EXPLICIT], roles);
+    const [a, b] = createMemoryPair();
+    let acceptorSide!: Association;
+    void scp.handle(b, qrHandlers, {}, (association) => (acceptorSide = association));
+    const requestor = await scu.associate(a, { calledAeTitle: 'ARCHIVE', handlers });
+    return { requestor, acceptorSide };
+  }
+
+  it('the background loop serves a C-STORE-RQ outside a C-GET through handlers.cStore', async () => {
+    const stored: string[] = [];
+    const { requestor, acceptorSide } = await reversed(
+      { cStore: async (rq) => (stored.push(String((await rq.dataset()).SOPInstanceUID)), 0) },
+      { scuRole: true, scpRole: true },
+    );
+    const rsp = await acceptorSide.cStore(instance(7));
+    expect(rsp.status).toBe(0);
+    expect(stored).toEqual(['1.2.3.7']);
+    // The requestor's own requests still get their responses.
+    await requestor.release();
+  });
+
+  it('without the SCP role negotiated the C-STORE-RQ is refused (0x0122), not left hanging', async () => {
+    let handled = false;
+    const { requestor, acceptorSide } = await reversed({ cStore: () => ((handled = true), 0) }, {});
+    const context = acceptorSide.contexts.find((c) => c.abstractSyntax === CT)!;
+    await acceptorSide.dimse.sendMsg(
+      { CommandField: 0x0001, MessageID: 9, AffectedSOPClassUID: CT, AffectedSOPInstanceUID: '1.2.3.9', Priority: 0, CommandDataSetType: 0x0001 },
+      context.id,
+      encodeDataset({ SOPClassUID: CT, SOPInstanceUID: '1.2.3.9', Modality: 'CT' }, EXPLICIT),
+    );
+    const reply = await acceptorSide.dimse.getMsg({ timeoutMs: 5000 });
+    expect(reply!.command.Status).toBe(0x0122);
+    expect(handled).toBe(false);
+    await requestor.release();
+  });
+
+  it('during a C-GET the C-STOREs are its sub-operations (onStore); afterwards they go to handlers.cStore', async () => {
+    const viaHandler: string[] = [];
+    const viaGet: string[] = [];
+    const { requestor, acceptorSide } = await reversed(
+      { cStore: async (rq) => (viaHandler.push(rq.sopInstanceUid), await rq.bytes(), 0) },
+      { scuRole: false, scpRole: true },
+      { cGet: () => [instance(1), instance(2)] },
+    );
+    const progress = [];
+    for await (const p of requestor.cGet({ QueryRetrieveLevel: 'STUDY' }, {
+      model: 'study',
+      onStore: async (rq) => (viaGet.push(rq.sopInstanceUid), await rq.bytes(), 0),
+    })) progress.push(p);
+    expect(progress.at(-1)).toMatchObject({ status: 0, completed: 2 });
+    expect(viaGet).toEqual(['1.2.3.1', '1.2.3.2']);
+    expect(viaHandler).toEqual([]);
+    expect((await acceptorSide.cStore(instance(3))).status).toBe(0);
+    expect(viaHandler).toEqual(['1.2.3.3']);
+    await requestor.release();
   });
 });
 
