@@ -85,7 +85,7 @@ export class TransportError extends NetdicomError {
 /** An ACSE, DIMSE, network or connection timeout expired. */
 export class TimeoutError extends NetdicomError {
   constructor(
-    readonly timeout: 'acse' | 'dimse' | 'network' | 'connect' | 'artim',
+    readonly timeout: 'acse' | 'dimse' | 'network' | 'connect' | 'artim' | 'replay',
     message: string,
   ) {
     super('TIMEOUT', message);

@@ -21,7 +21,7 @@ export {
   type RoleExplanation,
 } from './acse/explain';
 export type { AssociationIdentity, NetEvent, NetEventBase, NetObserver } from './telemetry';
-export { recordTransport, replayTransport, type ReplayOptions, type ReplayResult, type Trace, type TraceEntry } from './record';
+export { recordTransport, replayTransport, ReplayTimeoutError, type ReplayOptions, type ReplayResult, type Trace, type TraceEntry } from './record';
 export { AssociationPool, type AssociationPoolOptions, type PoolKey, type PoolStats } from './pool';
 export { Reject, type AcceptorOptions } from './acceptor';
 export type { AssociateOptions } from './requestor';

@@ -6,7 +6,11 @@
  * the PDUs that came before it in the recording, so a device's session becomes a deterministic
  * test. Platform-free: web streams only.
  */
+import { TimeoutError } from './errors';
 import type { Transport } from './transport';
+
+/** How long a replay waits for the live side's next PDU by default (ms). */
+const DEFAULT_REPLAY_TIMEOUT_MS = 30_000;
 
 /** One PDU of a trace, as seen by the recorded side. */
 export interface TraceEntry {
@@ -71,11 +75,32 @@ export interface ReplayOptions {
   readonly play: 'sent' | 'received';
   /** 'recorded' keeps the recorded gaps between scripted PDUs; default 'asap'. */
   readonly timing?: 'asap' | 'recorded';
+  /**
+   * How long to wait for the live side's next expected PDU (ms): when it passes, the transport
+   * fails (the live side sees a transport error) and `done` rejects with a
+   * {@link ReplayTimeoutError}. Default 30000; Infinity waits for ever.
+   */
+  readonly timeoutMs?: number;
+}
+
+/** The live side stopped sending before the recording says it should have. */
+export class ReplayTimeoutError extends TimeoutError {
+  constructor(
+    /** PDUs the live side did send (hex), as in {@link ReplayResult.received}. */
+    readonly received: readonly string[],
+    /** How many PDUs the live side was expected to have sent by now. */
+    readonly expected: number,
+    timeoutMs: number,
+  ) {
+    super('replay', `replay: the live side sent ${received.length} of ${expected} expected PDUs, then nothing for ${timeoutMs} ms`);
+    this.name = 'ReplayTimeoutError';
+  }
 }
 
 /**
- * A transport for the live side whose peer is the script. `done` settles when the script has
- * played and the live side has sent what the recording expects (or closed).
+ * A transport for the live side whose peer is the script. `done` resolves when the script has
+ * played and the live side has sent what the recording expects (or closed); it rejects with a
+ * {@link ReplayTimeoutError} when the live side goes quiet for `timeoutMs` before that.
  */
 export function replayTransport(trace: Trace, options: ReplayOptions): { transport: Transport; done: Promise<ReplayResult> } {
   const script = trace.entries;
@@ -96,8 +121,26 @@ export function replayTransport(trace: Trace, options: ReplayOptions): { transpo
   const writable = new WritableStream<Uint8Array>({ write: (chunk) => framer.push(chunk), close: notify, abort: notify });
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
+  const timeoutMs = options.timeoutMs ?? DEFAULT_REPLAY_TIMEOUT_MS;
   const waitForLive = async (count: number) => {
-    while (received.length < count && !liveClosed) await new Promise<void>((r) => (wake = r));
+    while (received.length < count && !liveClosed) {
+      const before = received.length;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((r) => {
+        wake = r;
+        if (Number.isFinite(timeoutMs)) timer = setTimeout(r, timeoutMs);
+      });
+      clearTimeout(timer);
+      if (received.length === before && !liveClosed) throw new ReplayTimeoutError([...received], count, timeoutMs);
+    }
+  };
+  const fail = (error: Error) => {
+    try {
+      controller.error(error);
+    } catch {
+      // already closed
+    }
+    resolveClosed();
   };
   const done = (async (): Promise<ReplayResult> => {
     let expected = 0;
@@ -132,6 +175,9 @@ export function replayTransport(trace: Trace, options: ReplayOptions): { transpo
     resolveClosed();
     return { received, mismatches };
   })();
+  // The live side learns of a timeout through its transport; a caller that never awaits `done`
+  // must not get an unhandled rejection.
+  done.catch((error: Error) => fail(error));
   const transport: Transport = {
     readable,
     writable,

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryPair } from '../../adapters/memory';
 import { ApplicationEntity } from '../../src/ae';
-import { recordTransport, replayTransport, type Trace } from '../../src/record';
+import { TimeoutError } from '../../src/errors';
+import { recordTransport, replayTransport, ReplayTimeoutError, type Trace } from '../../src/record';
 
 const VERIFICATION = '1.2.840.10008.1.1';
 const CT = '1.2.840.10008.5.1.4.1.1.2';
@@ -73,5 +74,31 @@ describe('record/replay', () => {
     await assoc.abort();
     const result = await replay.done;
     expect(result.mismatches[0]).toMatch(/PDU 2: expected type 0x04, got 0x07/);
+  });
+
+  it('a live side that never starts: done rejects with a ReplayTimeoutError after timeoutMs and the transport fails', async () => {
+    const trace = await record();
+    const replay = replayTransport(trace, { play: 'received', timeoutMs: 150 });
+    const t0 = performance.now();
+    const error = await replay.done.then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(ReplayTimeoutError);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toMatchObject({ code: 'TIMEOUT', timeout: 'replay', received: [], expected: 1 });
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(100);
+    await expect(replay.transport.readable.getReader().read()).rejects.toBe(error);
+    await replay.transport.closed;
+  });
+
+  it('a live side that stops halfway: the association it was on ends, done says how far it got', async () => {
+    const trace = await record();
+    const replay = replayTransport(trace, { play: 'received', timeoutMs: 150 });
+    const assoc = await scu().associate(replay.transport, { calledAeTitle: 'SCP' });
+    expect((await assoc.cEcho()).status).toBe(0);
+    // ...and then the live side sends nothing more (no C-STORE, no release).
+    const error = (await replay.done.catch((e: unknown) => e)) as ReplayTimeoutError;
+    expect(error).toBeInstanceOf(ReplayTimeoutError);
+    expect(error.received.map((hex) => hex.slice(0, 2))).toEqual(['01', '04']);
+    expect(error.expected).toBeGreaterThan(2); // the C-STORE's P-DATA PDUs came next
+    await expect(assoc.cEcho()).rejects.toThrow();
   });
 });
