@@ -3,26 +3,19 @@
  * the Attribute Identifier List (PS3.7 §10.1.2.1.3), and applying an N-SET Modification List
  * (PS3.7 §10.1.3.1.3).
  */
-import { data as dcmjsData } from 'dcmjs';
 import type { NAnswer } from '../scp/types';
 import type { Dataset } from '../scu/types';
-
-// dcmjs.d.ts types only what the codec uses; the dictionary tables are part of dcmjs's public API.
-const dictionary = dcmjsData.DicomMetaDictionary as unknown as {
-  dictionary: Record<string, { name: string } | undefined>;
-  nameMap: Record<string, { tag: string } | undefined>;
-};
+import { keywordOf, tagOf } from './dictionary';
 
 /** The data set keyword of a tag (0x00080070 → 'Manufacturer'), or undefined when not in the dictionary. */
 export function keywordForTag(tag: number): string | undefined {
-  const hex = (tag >>> 0).toString(16).padStart(8, '0').toUpperCase();
-  return dictionary.dictionary[`(${hex.slice(0, 4)},${hex.slice(4)})`]?.name;
+  // Tags built with bit operations may be negative (0xFFFE0000 | 0): read them as unsigned.
+  return keywordOf(tag >>> 0);
 }
 
 /** The tag of a keyword ('Manufacturer' → 0x00080070), or undefined. */
 export function tagForKeyword(keyword: string): number | undefined {
-  const tag = dictionary.nameMap[keyword]?.tag?.replace(/[(),]/g, '');
-  return tag && /^[0-9A-Fa-f]{8}$/.test(tag) ? parseInt(tag, 16) : undefined;
+  return tagOf(keyword);
 }
 
 /** Keys of a naturalized data set that are attributes (dcmjs adds `_vrMap`, `_meta`). */

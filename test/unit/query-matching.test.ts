@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeDataset, encodeDataset } from '../../src/dataset/codec';
 import { isRange, matchTemporal, temporalKey } from '../../src/services/date-range';
 import { keywordOf, tagOf, vrOf } from '../../src/services/dictionary';
+import { keywordForTag, tagForKeyword } from '../../src/services/n-attributes';
 import { matchesQuery, projectResponse } from '../../src/services/query-matching';
 
 const study = {
@@ -37,6 +38,17 @@ describe('dictionary', () => {
     expect(keywordOf(0x00080052)).toBe('QueryRetrieveLevel');
     expect(keywordOf('zz')).toBeUndefined();
     expect(tagOf('PatientID')).toBe(0x00100020);
+  });
+
+  it("the N-service helpers (keywordForTag, tagForKeyword) answer as keywordOf/tagOf, signed tags too", () => {
+    expect(keywordForTag(0x00080070)).toBe('Manufacturer');
+    expect(keywordForTag(0x7fe00010)).toBe(keywordOf(0x7fe00010));
+    // A tag made with bit operations is negative in JavaScript; it still names the attribute.
+    expect(keywordForTag((0xfffe << 16) | 0xe000)).toBe(keywordOf('(FFFE,E000)'));
+    expect(keywordForTag((0xfffe << 16) | 0xe000)).toBeDefined();
+    expect(keywordForTag(0x00090010)).toBeUndefined();
+    expect(tagForKeyword('Manufacturer')).toBe(0x00080070);
+    expect(tagForKeyword('NoSuchKeyword')).toBeUndefined();
   });
 });
 
