@@ -4,6 +4,7 @@
  * answer bytes can be compared exactly (R1) and the close observed (R2).
  */
 import net from 'node:net';
+import { hex, PduFramer, toHex } from '../../helpers/pdu-bytes';
 
 /** One PDU as it came off the wire. */
 export interface RawPdu {
@@ -13,16 +14,7 @@ export interface RawPdu {
   readonly at: number;
 }
 
-/** Hex text ("07 00 00 ...") to bytes. */
-export function hex(text: string): Uint8Array {
-  const digits = text.replace(/\s+/g, '');
-  return Uint8Array.from(digits.match(/../g) ?? [], (pair) => parseInt(pair, 16));
-}
-
-/** Bytes to "07 00 00 ..." hex text (readable assertion failures). */
-export function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0').toUpperCase()).join(' ');
-}
+export { hex, toHex };
 
 /** How the connection ended, seen from the peer. */
 export type CloseKind = 'fin' | 'reset' | 'local';
@@ -53,7 +45,7 @@ export class TcpPeer {
   closedAt = -1;
   /** ms since creation when the connection was established. */
   readonly openedAt: number;
-  private buffer = new Uint8Array(0);
+  private readonly framer = new PduFramer();
   private readonly t0: number;
   private readonly wake = new Set<() => void>();
 
@@ -189,7 +181,7 @@ export class TcpPeer {
 
   /** Bytes received that do not form a complete PDU. */
   get pending(): number {
-    return this.buffer.byteLength;
+    return this.framer.pending;
   }
 
   private ended(kind: CloseKind): void {
@@ -203,17 +195,10 @@ export class TcpPeer {
   }
 
   private append(chunk: Uint8Array): void {
-    const joined = new Uint8Array(this.buffer.byteLength + chunk.byteLength);
-    joined.set(this.buffer);
-    joined.set(chunk, this.buffer.byteLength);
-    this.buffer = joined;
-    while (this.buffer.byteLength >= 6) {
-      const length = new DataView(this.buffer.buffer, this.buffer.byteOffset).getUint32(2);
-      if (this.buffer.byteLength < 6 + length) break;
-      const pdu = { type: this.buffer[0]!, bytes: this.buffer.slice(0, 6 + length), at: this.now() };
+    for (const bytes of this.framer.push(chunk)) {
+      const pdu = { type: bytes[0]!, bytes, at: this.now() };
       this.pdus.push(pdu);
       this.history.push(pdu);
-      this.buffer = this.buffer.slice(6 + length);
     }
     this.poke();
   }

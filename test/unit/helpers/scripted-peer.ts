@@ -7,6 +7,7 @@ import { decodePdu } from '../../../src/pdu/decode';
 import { encodePdu } from '../../../src/pdu/encode';
 import type { Pdu } from '../../../src/pdu/types';
 import type { Transport } from '../../../src/transport';
+import { hex, PduFramer, toHex } from '../../helpers/pdu-bytes';
 
 /** One PDU as it came off the wire. */
 export interface RawPdu {
@@ -14,16 +15,7 @@ export interface RawPdu {
   readonly bytes: Uint8Array;
 }
 
-/** Hex text ("07 00 00 ...") to bytes. */
-export function hex(text: string): Uint8Array {
-  const digits = text.replace(/\s+/g, '');
-  return Uint8Array.from(digits.match(/../g) ?? [], (pair) => parseInt(pair, 16));
-}
-
-/** Bytes to "07 00 00 ..." hex text (for readable assertion failures). */
-export function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0').toUpperCase()).join(' ');
-}
+export { hex, toHex };
 
 export class ScriptedPeer {
   /** Complete PDUs received and not yet taken by take()/expectPdu(). */
@@ -32,7 +24,7 @@ export class ScriptedPeer {
   ended = false;
   /** The read error, if the stream errored (reset). */
   readError: unknown = undefined;
-  private buffer = new Uint8Array(0);
+  private readonly framer = new PduFramer();
   private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
 
   constructor(readonly transport: Transport) {
@@ -76,7 +68,7 @@ export class ScriptedPeer {
 
   /** Bytes received that do not yet form a complete PDU. */
   get pending(): number {
-    return this.buffer.byteLength;
+    return this.framer.pending;
   }
 
   private async readLoop(): Promise<void> {
@@ -94,15 +86,6 @@ export class ScriptedPeer {
   }
 
   private append(chunk: Uint8Array): void {
-    const joined = new Uint8Array(this.buffer.byteLength + chunk.byteLength);
-    joined.set(this.buffer);
-    joined.set(chunk, this.buffer.byteLength);
-    this.buffer = joined;
-    while (this.buffer.byteLength >= 6) {
-      const length = new DataView(this.buffer.buffer, this.buffer.byteOffset).getUint32(2);
-      if (this.buffer.byteLength < 6 + length) return;
-      this.pdus.push({ type: this.buffer[0]!, bytes: this.buffer.slice(0, 6 + length) });
-      this.buffer = this.buffer.slice(6 + length);
-    }
+    for (const bytes of this.framer.push(chunk)) this.pdus.push({ type: bytes[0]!, bytes });
   }
 }
