@@ -1,0 +1,282 @@
+/**
+ * RT Machine Verification Service Class (PS3.4 Annex DD): a treatment delivery system (TDS, the
+ * SCU) asks a machine parameter verifier (MPV, the SCP) to check a beam's settings before
+ * treatment. N-CREATE makes a Machine Verification instance for an RT Plan, N-SET supplies the
+ * beam's parameters, N-ACTION (Request Beam Verification) starts the check, N-EVENT-REPORT
+ * (Done) carries the outcome, N-GET reads it again, N-DELETE ends the instance.
+ */
+import type { Association } from '../association';
+import type { NRequest, RequestContext, ScpHandlers } from '../scp/types';
+import type { NCallOptions, NResult } from '../scu/n-services';
+import type { Dataset } from '../scu/types';
+import { generateUid } from '../uids/generate';
+import { applyModifications, nGetAnswer, stringValue } from './n-attributes';
+import type { StatusMeanings } from './service-statuses';
+
+/** RT Conventional Machine Verification SOP Class (PS3.4 DD.3). */
+export const RT_CONVENTIONAL_MACHINE_VERIFICATION_SOP_CLASS = '1.2.840.10008.5.1.4.34.8';
+/** RT Ion Machine Verification SOP Class (PS3.4 DD.3). */
+export const RT_ION_MACHINE_VERIFICATION_SOP_CLASS = '1.2.840.10008.5.1.4.34.9';
+const CLASSES = new Set([RT_CONVENTIONAL_MACHINE_VERIFICATION_SOP_CLASS, RT_ION_MACHINE_VERIFICATION_SOP_CLASS]);
+
+/** N-ACTION Request Beam Verification (PS3.4 Table DD.3.2.3-1). */
+export const REQUEST_BEAM_VERIFICATION = 1;
+/** N-EVENT-REPORT Done: verification finished, outcome in Treatment Verification Status (PS3.4 DD.3.2.5). */
+export const MACHINE_VERIFICATION_DONE = 1;
+
+/** Treatment Verification Status (3008,002C) of a finished verification (PS3.4 DD.3.2.2.4). */
+export type TreatmentVerificationStatus = 'VERIFIED' | 'VERIFIED_OVR' | 'NOT_VERIFIED';
+
+/** The statuses PS3.4 DD.3.2 adds to those of PS3.7. */
+export const RtMachineVerificationStatus = {
+  /** N-GET / N-ACTION / N-SET / N-DELETE: no such Machine Verification instance. */
+  InstanceNotFound: 0xc112,
+  /** N-CREATE: the Referenced Fraction Group Number does not exist in the plan. */
+  FractionGroupNotFound: 0xc221,
+  /** N-CREATE: no beams in the referenced fraction group. */
+  NoBeamsInFractionGroup: 0xc222,
+  /** N-CREATE: already verifying, cannot process this request now. */
+  AlreadyVerifying: 0xc223,
+  /** N-SET: Referenced Beam Number not in the fraction group. */
+  BeamNotFound: 0xc224,
+  /** N-SET: referenced device or accessory not supported. */
+  DeviceNotSupported: 0xc225,
+  /** N-SET: referenced device or accessory not in the beam. */
+  DeviceNotInBeam: 0xc226,
+  /** N-CREATE: the Referenced RT Plan was not found. */
+  PlanNotFound: 0xc227,
+} as const;
+
+/** Meanings of {@link RtMachineVerificationStatus} (for `describeServiceStatus`). */
+export const RT_MACHINE_VERIFICATION_STATUS_MEANINGS: StatusMeanings = {
+  0xc112: 'Failure: No such object instance - applicable Machine Verification instance not found',
+  0xc221: 'Failure: The Referenced Fraction Group Number does not exist in the referenced plan',
+  0xc222: 'Failure: No beams exist within the referenced fraction group',
+  0xc223: 'Failure: Already verifying and cannot currently process this request',
+  0xc224: 'Failure: Referenced Beam Number not found within the referenced fraction group',
+  0xc225: 'Failure: Referenced device or accessory not supported',
+  0xc226: 'Failure: Referenced device or accessory not found within the referenced beam',
+  0xc227: 'Failure: No such object instance - Referenced RT Plan not found',
+};
+
+/** The plan a Machine Verification instance is created for. */
+export interface PlanReference {
+  readonly sopClassUid: string;
+  readonly sopInstanceUid: string;
+  /** Referenced Fraction Group Number (300C,0022): required when the plan has several fraction groups. */
+  readonly fractionGroupNumber?: number;
+  readonly patientId: string;
+}
+
+/** The outcome of one verification (PS3.4 DD.3.2.2.4, DD.3.2.5). */
+export interface VerificationOutcome {
+  readonly status: TreatmentVerificationStatus;
+  /** Failed Attributes Sequence (0074,1048) items; required when NOT_VERIFIED. */
+  readonly failed?: Dataset[];
+  /** Overridden Attributes Sequence (0074,104A) items; required when VERIFIED_OVR. */
+  readonly overridden?: Dataset[];
+}
+
+export interface RtMachineVerificationScpOptions {
+  /** Instances by SOP Instance UID (default: a new in-memory map). */
+  store?: Map<string, Dataset>;
+  /** N-CREATE: checks the plan (e.g. 0xC227 unknown plan, 0xC221/0xC222 fraction group); a status refuses. */
+  checkPlan?(plan: PlanReference, ctx: RequestContext): void | number | Promise<void | number>;
+  /** N-SET: checks the beam parameters (e.g. 0xC224/0xC225/0xC226); a status refuses. */
+  checkParameters?(modifications: Dataset, instance: Dataset, ctx: RequestContext): void | number | Promise<void | number>;
+  /** Verifies the instance's parameters after a Request Beam Verification. */
+  verify(instance: Dataset, ctx: RequestContext): VerificationOutcome | Promise<VerificationOutcome>;
+  /** Told about each Done report sent (its status) or a failure to send it. */
+  onReport?(sopInstanceUid: string, outcome: VerificationOutcome, result: { status?: number; error?: Error }): void;
+}
+
+/** Attributes only N-CREATE may set (PS3.4 Table DD.3.2.1-1: "Not allowed" in N-SET). */
+const CREATE_ONLY: ReadonlyArray<readonly [keyword: string, tag: number]> = [
+  ['ReferencedRTPlanSequence', 0x300c0002],
+  ['ReferencedFractionGroupNumber', 0x300c0022],
+  ['PatientID', 0x00100020],
+  ['TreatmentVerificationStatus', 0x3008002c],
+];
+
+const outcomeAttributes = (o: VerificationOutcome): Dataset => ({
+  TreatmentVerificationStatus: o.status,
+  FailedAttributesSequence: o.failed ?? [],
+  OverriddenAttributesSequence: o.overridden ?? [],
+});
+
+/**
+ * SCP handlers for both Machine Verification classes (PS3.4 DD.3.2). N-CREATE needs one
+ * Referenced RT Plan Sequence item and Patient ID (0x0120), refuses a known UID (0x0111);
+ * N-SET may not change the N-CREATE-only attributes (0x0106) and clears a previous outcome;
+ * N-GET answers Treatment Verification Status and the failed/overridden attributes; N-ACTION
+ * Request Beam Verification (else 0x0123) answers at once, then runs `verify` and sends the Done
+ * N-EVENT-REPORT on the same association. An unknown instance is 0xC112 throughout.
+ */
+export function rtMachineVerificationScp(
+  options: RtMachineVerificationScpOptions,
+): Pick<ScpHandlers, 'nCreate' | 'nSet' | 'nGet' | 'nAction' | 'nDelete'> & { store: Map<string, Dataset> } {
+  const store = options.store ?? new Map<string, Dataset>();
+  const find = (request: NRequest) => (CLASSES.has(request.sopClassUid) ? store.get(request.sopInstanceUid) : undefined);
+  return {
+    store,
+    async nCreate(request, ctx) {
+      if (!CLASSES.has(request.sopClassUid)) return { status: 0x0118 };
+      if (store.has(request.sopInstanceUid)) return { status: 0x0111 };
+      const attributes = request.dataset ?? {};
+      const plans = Array.isArray(attributes.ReferencedRTPlanSequence) ? (attributes.ReferencedRTPlanSequence as Dataset[]) : [];
+      const plan = plans[0];
+      const planClass = stringValue(plan, 'ReferencedSOPClassUID');
+      const planInstance = stringValue(plan, 'ReferencedSOPInstanceUID');
+      if (plans.length !== 1 || !planClass || !planInstance) return { status: 0x0120, offendingElement: [0x300c0002] };
+      const patientId = stringValue(attributes, 'PatientID');
+      if (!patientId) return { status: 0x0120, offendingElement: [0x00100020] };
+      const group = attributes.ReferencedFractionGroupNumber;
+      const fractionGroupNumber = group === undefined || group === null || group === '' ? undefined : Number(group);
+      const refused = await options.checkPlan?.({ sopClassUid: planClass, sopInstanceUid: planInstance, fractionGroupNumber, patientId }, ctx);
+      if (refused) return { status: refused };
+      // Verification outcome attributes are not allowed in N-CREATE; the SCP owns them.
+      const { TreatmentVerificationStatus: _s, FailedAttributesSequence: _f, OverriddenAttributesSequence: _o, ...rest } = attributes;
+      store.set(request.sopInstanceUid, { ...rest, SOPClassUID: request.sopClassUid, SOPInstanceUID: request.sopInstanceUid });
+      return { status: 0x0000 };
+    },
+    async nSet(request, ctx) {
+      const instance = find(request);
+      if (!instance) return { status: RtMachineVerificationStatus.InstanceNotFound };
+      const modifications = request.dataset ?? {};
+      const forbidden = CREATE_ONLY.filter(([k]) => k in modifications).map(([, tag]) => tag);
+      if (forbidden.length > 0) return { status: 0x0106, offendingElement: forbidden };
+      const refused = await options.checkParameters?.(modifications, instance, ctx);
+      if (refused) return { status: refused };
+      applyModifications(instance, modifications);
+      // New parameters need a new verification: the old outcome no longer applies.
+      delete instance.TreatmentVerificationStatus;
+      delete instance.FailedAttributesSequence;
+      delete instance.OverriddenAttributesSequence;
+      return { status: 0x0000 };
+    },
+    nGet(request) {
+      const instance = find(request);
+      if (!instance) return { status: RtMachineVerificationStatus.InstanceNotFound };
+      return nGetAnswer(instance, request.attributes, { sopClassUid: request.sopClassUid, sopInstanceUid: request.sopInstanceUid });
+    },
+    nAction(request, ctx) {
+      const instance = find(request);
+      if (!instance) return { status: RtMachineVerificationStatus.InstanceNotFound };
+      if (request.typeId !== REQUEST_BEAM_VERIFICATION) return { status: 0x0123 };
+      return {
+        status: 0x0000,
+        afterResponse: () => report(options, instance, request, ctx),
+      };
+    },
+    nDelete(request) {
+      if (!find(request)) return { status: RtMachineVerificationStatus.InstanceNotFound };
+      store.delete(request.sopInstanceUid);
+      return { status: 0x0000 };
+    },
+  };
+}
+
+async function report(options: RtMachineVerificationScpOptions, instance: Dataset, request: NRequest, ctx: RequestContext): Promise<void> {
+  const outcome = await options.verify(instance, ctx);
+  Object.assign(instance, outcomeAttributes(outcome));
+  try {
+    const rsp = await ctx.association.nEventReport(request.sopClassUid, request.sopInstanceUid, MACHINE_VERIFICATION_DONE, outcomeAttributes(outcome));
+    options.onReport?.(request.sopInstanceUid, outcome, { status: rsp.status });
+  } catch (error) {
+    options.onReport?.(request.sopInstanceUid, outcome, { error: error as Error });
+    throw error;
+  }
+}
+
+/** SCU: N-CREATE of a Machine Verification instance for a plan (PS3.4 DD.3.2.1), under a new UID unless one is given. */
+export function createMachineVerification(
+  association: Association,
+  sopClassUid: string,
+  plan: PlanReference,
+  options: NCallOptions & { sopInstanceUid?: string; attributes?: Dataset } = {},
+): Promise<NResult> {
+  const ion = sopClassUid === RT_ION_MACHINE_VERIFICATION_SOP_CLASS;
+  const attributes: Dataset = {
+    ReferencedRTPlanSequence: [{ ReferencedSOPClassUID: plan.sopClassUid, ReferencedSOPInstanceUID: plan.sopInstanceUid }],
+    PatientID: plan.patientId,
+    ...(plan.fractionGroupNumber !== undefined && { ReferencedFractionGroupNumber: plan.fractionGroupNumber }),
+    // Created empty; the parameters follow with N-SET (PS3.4 DD.3.2.1.3.1).
+    GeneralMachineVerificationSequence: [],
+    [ion ? 'IonMachineVerificationSequence' : 'ConventionalMachineVerificationSequence']: [],
+    ...options.attributes,
+  };
+  return association.nCreate(sopClassUid, options.sopInstanceUid ?? generateUid(), attributes, options);
+}
+
+/** SCU: N-SET of the beam's parameters to verify (PS3.4 DD.3.2.1). */
+export function setMachineVerification(association: Association, sopClassUid: string, sopInstanceUid: string, parameters: Dataset, options?: NCallOptions): Promise<NResult> {
+  return association.nSet(sopClassUid, sopInstanceUid, parameters, options);
+}
+
+/** SCU: N-ACTION Request Beam Verification (PS3.4 DD.3.2.3); the outcome follows as a Done N-EVENT-REPORT. */
+export function requestBeamVerification(association: Association, sopClassUid: string, sopInstanceUid: string, options?: NCallOptions): Promise<NResult> {
+  return association.nAction(sopClassUid, sopInstanceUid, REQUEST_BEAM_VERIFICATION, null, options);
+}
+
+/** SCU: N-GET of the verification status and results (PS3.4 DD.3.2.2); no tags asks for all. */
+export function getMachineVerification(association: Association, sopClassUid: string, sopInstanceUid: string, attributes: number[] = [], options?: NCallOptions): Promise<NResult> {
+  return association.nGet(sopClassUid, sopInstanceUid, attributes, options);
+}
+
+/** SCU: N-DELETE of the instance once done with it (PS3.4 DD.3.2.4). */
+export function deleteMachineVerification(association: Association, sopClassUid: string, sopInstanceUid: string, options?: NCallOptions): Promise<NResult> {
+  return association.nDelete(sopClassUid, sopInstanceUid, options);
+}
+
+/**
+ * SCU: collects Done reports. Put `handlers` into the association's handlers
+ * (`associate(t, { handlers })`); `wait(uid)` resolves with the outcome of that instance's
+ * verification, also when the report came first.
+ */
+export function machineVerificationResults(): {
+  handlers: Pick<ScpHandlers, 'nEventReport'>;
+  wait(sopInstanceUid: string, options?: { timeoutMs?: number }): Promise<VerificationOutcome>;
+} {
+  const arrived = new Map<string, VerificationOutcome>();
+  const waiting = new Map<string, (o: VerificationOutcome) => void>();
+  return {
+    handlers: {
+      nEventReport(request) {
+        if (!CLASSES.has(request.sopClassUid)) return { status: 0x0118 };
+        if (request.typeId !== MACHINE_VERIFICATION_DONE) return { status: 0x0113 };
+        const info = request.dataset ?? {};
+        const status = stringValue(info, 'TreatmentVerificationStatus') as TreatmentVerificationStatus | undefined;
+        if (!status) return { status: 0x0120, offendingElement: [0x3008002c] };
+        const list = (k: string) => (Array.isArray(info[k]) ? (info[k] as Dataset[]) : []);
+        const outcome: VerificationOutcome = { status, failed: list('FailedAttributesSequence'), overridden: list('OverriddenAttributesSequence') };
+        // Deliver once our response is sent, so a caller that releases next does not overtake it.
+        const deliver = () => {
+          const waiter = waiting.get(request.sopInstanceUid);
+          if (waiter) waiter(outcome);
+          else arrived.set(request.sopInstanceUid, outcome);
+        };
+        return { status: 0x0000, afterResponse: deliver };
+      },
+    },
+    wait(sopInstanceUid, options = {}) {
+      const ready = arrived.get(sopInstanceUid);
+      if (ready) {
+        arrived.delete(sopInstanceUid);
+        return Promise.resolve(ready);
+      }
+      return new Promise((resolve, reject) => {
+        const timer = options.timeoutMs !== undefined
+          ? setTimeout(() => {
+              waiting.delete(sopInstanceUid);
+              reject(new Error(`no machine verification report for ${sopInstanceUid} within ${options.timeoutMs} ms`));
+            }, options.timeoutMs)
+          : undefined;
+        waiting.set(sopInstanceUid, (o) => {
+          clearTimeout(timer);
+          waiting.delete(sopInstanceUid);
+          resolve(o);
+        });
+      });
+    },
+  };
+}
