@@ -1,197 +1,276 @@
 /**
- * Basic Grayscale / Color Print Management (PS3.4 Annex H): film session, film box, image box
- * and printer through the meta SOP class contexts (commands name the component SOP classes,
- * PS3.4 H.3). The film session lives as long as its association (PS3.4 H.4.1).
+ * Basic Grayscale / Color Print Management SCP (PS3.4 Annex H): film session, film box, image
+ * boxes and printer through the meta SOP class contexts (commands name the component SOP classes,
+ * PS3.4 H.3), and the optional classes on their own contexts: Print Job, Presentation LUT, Basic
+ * Annotation Box and Printer Configuration Retrieval. The film session and the Presentation LUTs
+ * live as long as their association (PS3.4 H.4.1.2.1.3, H.4.9.2.1.3).
  */
 import type { Association } from '../association';
 import type { NAnswer, NRequest, RequestContext, ScpHandlers } from '../scp/types';
-import type { NCallOptions } from '../scu/n-services';
 import type { Dataset } from '../scu/types';
-import { generateUid } from '../uids/generate';
 import { applyModifications, nGetAnswer, stringValue } from './n-attributes';
+import { addFilmBox, clampDensity, deleteFilmBox, imageBoxCount, isEmpty, newState, snapshot, type AssociationPrintState, type FilmBox, type Session } from './print-film';
+import { checkImageBoxSet, type ImageBoxSize } from './print-image';
+import { checkPresentationLut } from './print-lut';
+import { PrintJobQueue, type PrintedFilm, type PrintJobOptions } from './print-job';
+import { printerConfiguration, printerConfigurationAnswer, PrinterState, type PrinterReport, type PrinterStatusChange } from './print-printer';
+import { PrintClass, PrintStatus, REFERENCED_PRINT_JOB_SEQUENCE, type PrinterStatus } from './print-uids';
 
-/** Print Management SOP classes (PS3.4 H.3-H.5). */
-export const PrintClass = {
-  grayscaleMeta: '1.2.840.10008.5.1.1.9',
-  colorMeta: '1.2.840.10008.5.1.1.18',
-  filmSession: '1.2.840.10008.5.1.1.1',
-  filmBox: '1.2.840.10008.5.1.1.2',
-  grayscaleImageBox: '1.2.840.10008.5.1.1.4',
-  colorImageBox: '1.2.840.10008.5.1.1.4.1',
-  printer: '1.2.840.10008.5.1.1.16',
-} as const;
-/** Printer well-known SOP Instance (PS3.6 Table A-1). */
-export const PRINTER_INSTANCE = '1.2.840.10008.5.1.1.17';
-
-/** One film box ready to print: its attributes and its image boxes in position order. */
-export interface PrintedFilm {
-  readonly filmSession: Dataset;
-  readonly filmBox: Dataset;
-  readonly imageBoxes: Dataset[];
-}
+export * from './print-uids';
+export * from './print-scu';
+export * from './print-events';
+export { imageBoxCount } from './print-film';
+export { checkImage, type ImageBoxSize, type PrintCheck } from './print-image';
+export { checkPresentationLut } from './print-lut';
+export type { PrintedFilm, PrintJob, PrintJobOptions } from './print-job';
+export type { PrinterReport, PrinterStatusChange } from './print-printer';
 
 export interface PrintScpOptions {
-  /** Printer attributes for N-GET (default: PrinterStatus NORMAL). */
+  /** Printer attributes for N-GET (default: PrinterStatus NORMAL, PrinterName 'netdicom'). */
   printer?: Dataset;
-  /** Prints films (film box or film session N-ACTION); a returned non-zero status is the answer. */
+  /** Accepts films (film box or film session N-ACTION) before the answer; a returned non-zero status is the answer. */
   onPrint?(films: PrintedFilm[], ctx: RequestContext): void | number | Promise<void | number>;
+  /**
+   * Print Job SOP Class (PS3.4 H.4.5). Used on associations that negotiated it: each print
+   * creates a job, returned in Referenced Print Job Sequence, printed by `execute` in turn and
+   * reported by N-EVENT-REPORT. Without the class, printing is `onPrint` alone.
+   */
+  printJob?: PrintJobOptions;
+  /** Printer Configuration Sequence item attributes (PS3.4 Table H.4-26) over the defaults. */
+  printerConfiguration?: Dataset;
+  /** Annotation Display Format ID → number of Basic Annotation Boxes (default { ANNOTATION: 1 }; the first is the default). */
+  annotationFormats?: Readonly<Record<string, number>>;
+  /** The largest image an image box takes; larger ones follow Requested Decimate/Crop Behavior (0xB609, 0xB60A, 0xC603). */
+  imageBoxSize?: ImageBoxSize;
+  /** The printer's density range (hundredths of OD): Min/Max Density beyond it are clamped with 0xB605. */
+  densityRange?: { min: number; max: number };
+  /**
+   * Film session N-ACTION: 'collated' (default); 'uncollated' prints copies uncollated (0xB601 with
+   * more than one copy); 'unsupported' refuses it (0x0211) and a new film box while one is
+   * unprinted (0xC616).
+   */
+  filmSessionPrint?: 'collated' | 'uncollated' | 'unsupported';
+  /** How long to wait for an SCU to confirm a print job or printer N-EVENT-REPORT (default 10 s). */
+  eventTimeoutMs?: number;
 }
 
-interface FilmBox {
-  attributes: Dataset;
-  imageBoxes: string[];
-}
-interface Session {
-  uid: string;
-  attributes: Dataset;
-  filmBoxes: Map<string, FilmBox>;
-  imageBoxes: Map<string, Dataset>;
+/** The print SCP: its handlers, plus the printer's status control. */
+export interface PrintScp extends Pick<ScpHandlers, 'nCreate' | 'nSet' | 'nGet' | 'nAction' | 'nDelete' | 'accepted' | 'released' | 'aborted'> {
+  /**
+   * Changes Printer Status and reports it by N-EVENT-REPORT (1 NORMAL, 2 WARNING, 3 FAILURE) to
+   * every association using the printer (PS3.4 H.4.6.2.1); resolves with each SCU's answer.
+   */
+  setPrinterStatus(status: PrinterStatus, change?: PrinterStatusChange): Promise<PrinterReport[]>;
 }
 
-/** Columns × rows of a STANDARD\C,R Image Display Format (PS3.3 C.13.8), or undefined. */
-export function imageBoxCount(format: string | undefined): number | undefined {
-  const m = /^STANDARD\\(\d+),(\d+)$/.exec(format ?? '');
-  return m ? Number(m[1]) * Number(m[2]) : undefined;
-}
+/** Print classes this SCP implements (Printer Configuration's SOP Classes Supported). */
+const SUPPORTED = [
+  PrintClass.filmSession, PrintClass.filmBox, PrintClass.grayscaleImageBox, PrintClass.colorImageBox, PrintClass.printer,
+  PrintClass.printJob, PrintClass.annotationBox, PrintClass.presentationLut, PrintClass.printerConfiguration,
+];
+const REF_FILM_SESSION = 0x20100500;
+const IMAGE_DISPLAY_FORMAT = 0x20100010;
+const ANNOTATION_FORMAT = 0x20100030;
+const ANNOTATION_POSITION = 0x20300010;
+
+const negotiated = (association: Association, cls: string) => association.acceptedContexts.some((c) => c.abstractSyntax === cls);
+/** The worse of two statuses: a failure over a warning over success. */
+const worst = (...statuses: (number | undefined)[]) => statuses.reduce<number>((w, s) => (s === undefined || s === 0 ? w : w === 0 || (s >= 0xc000 && w < 0xc000) ? s : w), 0);
 
 /**
- * SCP handlers for Basic Grayscale and Color Print Management (PS3.4 H.4): N-CREATE/N-SET/
- * N-DELETE/N-ACTION of film session and film box, N-SET of image boxes, N-GET of the printer.
- * Statuses: 0xC600 printing a session without film boxes, 0xB602/0xB603 empty pages, 0x0112
- * unknown instances, 0x0106 an unsupported Image Display Format.
+ * SCP handlers for Basic Grayscale and Color Print Management (PS3.4 H.4) with the optional
+ * Print Job, Presentation LUT, Basic Annotation Box and Printer Configuration Retrieval classes.
+ * Statuses as PS3.4 H.4 gives them: 0xB600-0xB60A warnings, 0xC600-0xC616 failures (see
+ * {@link PrintStatus}), 0x0106/0x0120 with Offending Element for bad or missing attributes,
+ * 0x0112 unknown instances.
  */
-export function printScp(options: PrintScpOptions = {}): Pick<ScpHandlers, 'nCreate' | 'nSet' | 'nGet' | 'nAction' | 'nDelete'> {
-  const sessions = new WeakMap<Association, Session>();
-  const printer = options.printer ?? { PrinterStatus: 'NORMAL', PrinterStatusInfo: 'NORMAL', PrinterName: 'netdicom' };
-  const films = (s: Session, boxes: Iterable<FilmBox>): PrintedFilm[] =>
-    [...boxes].map((b) => ({ filmSession: s.attributes, filmBox: b.attributes, imageBoxes: b.imageBoxes.map((u) => s.imageBoxes.get(u)!) }));
-  const isEmpty = (f: PrintedFilm[]) => f.every((x) => x.imageBoxes.every((i) => !i.BasicGrayscaleImageSequence && !i.BasicColorImageSequence));
-  const print = async (f: PrintedFilm[], empty: number, ctx: RequestContext): Promise<NAnswer> => {
-    const refused = await options.onPrint?.(f, ctx);
-    return { status: refused || (isEmpty(f) ? empty : 0x0000) };
+export function printScp(options: PrintScpOptions = {}): PrintScp {
+  const states = new WeakMap<Association, AssociationPrintState>();
+  const printer = new PrinterState(options.printer);
+  const jobs = new PrintJobQueue(options.printJob ?? {}, () => printer.name, options.eventTimeoutMs ?? 10_000);
+  const formats = options.annotationFormats ?? { ANNOTATION: 1 };
+  const stateOf = (ctx: RequestContext) => {
+    printer.use(ctx.association);
+    let state = states.get(ctx.association);
+    if (!state) states.set(ctx.association, (state = newState()));
+    return state;
+  };
+
+  /** Prints `boxes`: onPrint, then a Print Job when the class was negotiated. */
+  const print = async (state: AssociationPrintState, session: Session, boxes: FilmBox[], statuses: { empty: number; full: number; warning?: number }, ctx: RequestContext): Promise<NAnswer> => {
+    const withJob = negotiated(ctx.association, PrintClass.printJob);
+    if (withJob && jobs.full) return { status: statuses.full };
+    const films = snapshot(state, session, boxes);
+    const refused = await options.onPrint?.(films, ctx);
+    if (refused) return { status: refused };
+    for (const box of boxes) box.printed = true;
+    const status = worst(isEmpty(films) ? statuses.empty : 0, statuses.warning);
+    if (!withJob) return { status };
+    const uid = jobs.create(films, ctx.association, session.attributes);
+    return {
+      status,
+      dataset: { [REFERENCED_PRINT_JOB_SEQUENCE]: [{ ReferencedSOPClassUID: PrintClass.printJob, ReferencedSOPInstanceUID: uid }] },
+      afterResponse: () => jobs.start(uid, ctx.association.options.logger),
+    };
+  };
+
+  const createFilmBox = (state: AssociationPrintState, session: Session | undefined, request: NRequest, ctx: RequestContext): NAnswer => {
+    if (!session) return { status: 0x0110, errorComment: 'no film session' };
+    const attributes = { ...request.dataset };
+    const ref = (attributes.ReferencedFilmSessionSequence as Dataset[] | undefined)?.[0];
+    if (!ref) return { status: 0x0120, offendingElement: [REF_FILM_SESSION] };
+    if (stringValue(ref, 'ReferencedSOPInstanceUID') !== session.uid) return { status: 0x0106, offendingElement: [REF_FILM_SESSION] };
+    // dcmjs splits text at backslashes even for ST, so join the parts back.
+    const format = attributes.ImageDisplayFormat;
+    if (format === undefined || format === null) return { status: 0x0120, offendingElement: [IMAGE_DISPLAY_FORMAT] };
+    const count = imageBoxCount(Array.isArray(format) ? format.join('\\') : String(format));
+    if (count === undefined) return { status: 0x0106, offendingElement: [IMAGE_DISPLAY_FORMAT] };
+    if (options.filmSessionPrint === 'unsupported' && [...session.filmBoxes.values()].some((b) => !b.printed)) return { status: PrintStatus.UnprintedFilmBox };
+    const lut = state.luts.checkReference(attributes);
+    if (lut) return lut;
+    // Annotation boxes only when the class was negotiated (PS3.4 Table H.4-6).
+    const annotated = negotiated(ctx.association, PrintClass.annotationBox);
+    const formatId = stringValue(attributes, 'AnnotationDisplayFormatID') ?? Object.keys(formats)[0];
+    const annotations = annotated ? formats[formatId ?? ''] : 0;
+    if (annotations === undefined) return { status: 0x0106, offendingElement: [ANNOTATION_FORMAT] };
+    const density = clampDensity(attributes, options.densityRange);
+    const imageBoxClass = ctx.abstractSyntax === PrintClass.colorMeta ? PrintClass.colorImageBox : PrintClass.grayscaleImageBox;
+    const film = addFilmBox(session, request.sopInstanceUid, attributes, imageBoxClass, count, annotations);
+    const refs = (uids: string[], cls: string) => uids.map((uid) => ({ ReferencedSOPClassUID: cls, ReferencedSOPInstanceUID: uid }));
+    // The response lists the boxes the SCU is to fill (PS3.4 H.4.2.2.1.3).
+    return {
+      status: density ?? 0x0000,
+      dataset: {
+        ...attributes,
+        ReferencedImageBoxSequence: refs(film.imageBoxes, imageBoxClass),
+        ...(annotated && { ReferencedBasicAnnotationBoxSequence: refs(film.annotationBoxes, PrintClass.annotationBox) }),
+      },
+    };
+  };
+
+  const setBox = (state: AssociationPrintState, session: Session, request: NRequest): NAnswer => {
+    const entry = session.boxes.get(request.sopInstanceUid);
+    if (!entry || entry.attributes.SOPClassUID !== request.sopClassUid) return { status: 0x0112 };
+    const modifications = { ...request.dataset };
+    if (request.sopClassUid === PrintClass.annotationBox) {
+      const position = Number(stringValue(modifications, 'AnnotationPosition'));
+      if (modifications.AnnotationPosition === undefined) return { status: 0x0120, offendingElement: [ANNOTATION_POSITION] };
+      if (!(position >= 1 && position <= entry.film.annotationBoxes.length)) return { status: 0x0106, offendingElement: [ANNOTATION_POSITION] };
+      applyModifications(entry.attributes, modifications);
+      return { status: 0x0000 };
+    }
+    const lut = state.luts.checkReference(modifications);
+    if (lut) return lut;
+    const magnificationType = stringValue(entry.attributes, 'MagnificationType') ?? stringValue(entry.film.attributes, 'MagnificationType');
+    const check = checkImageBoxSet(entry.attributes, modifications, { size: options.imageBoxSize, magnificationType });
+    // Warnings (0xBxxx) store the image; anything else refuses it.
+    if (check && (check.status < 0xb000 || check.status >= 0xc000)) return check;
+    const density = clampDensity(modifications, options.densityRange);
+    applyModifications(entry.attributes, modifications);
+    return { ...check, status: worst(check?.status, density) };
   };
 
   return {
     nCreate(request, ctx) {
-      const session = sessions.get(ctx.association);
+      const state = stateOf(ctx);
       const attributes = request.dataset ?? {};
-      if (request.sopClassUid === PrintClass.filmSession) {
-        if (session) return { status: 0x0111 };
-        sessions.set(ctx.association, { uid: request.sopInstanceUid, attributes: { ...attributes, SOPInstanceUID: request.sopInstanceUid }, filmBoxes: new Map(), imageBoxes: new Map() });
-        return { status: 0x0000 };
+      switch (request.sopClassUid) {
+        case PrintClass.filmSession: {
+          if (state.session) return { status: 0x0111 };
+          state.session = { uid: request.sopInstanceUid, attributes: { ...attributes, SOPInstanceUID: request.sopInstanceUid }, filmBoxes: new Map(), boxes: new Map() };
+          // We do not reserve memory (PS3.4 Table H.4.1.2.1.2-1).
+          return { status: attributes.MemoryAllocation !== undefined ? PrintStatus.MemoryAllocationNotSupported : 0x0000 };
+        }
+        case PrintClass.filmBox:
+          return createFilmBox(state, state.session, request, ctx);
+        case PrintClass.presentationLut: {
+          const bad = checkPresentationLut(attributes);
+          if (bad) return bad;
+          if (state.luts.get(request.sopInstanceUid)) return { status: 0x0111 };
+          state.luts.create(request.sopInstanceUid, { ...attributes, SOPInstanceUID: request.sopInstanceUid });
+          return { status: 0x0000, dataset: attributes };
+        }
+        default:
+          return { status: SUPPORTED.includes(request.sopClassUid as never) ? 0x0211 : 0x0118 };
       }
-      if (request.sopClassUid !== PrintClass.filmBox) return { status: 0x0118 };
-      if (!session) return { status: 0x0110, errorComment: 'no film session' };
-      // dcmjs splits text at backslashes even for ST, so join the parts back.
-      const format = attributes.ImageDisplayFormat;
-      const count = imageBoxCount(Array.isArray(format) ? format.join('\\') : stringValue(attributes, 'ImageDisplayFormat'));
-      if (count === undefined) return { status: 0x0106, offendingElement: [0x20100010] };
-      const imageBoxClass = ctx.abstractSyntax === PrintClass.colorMeta ? PrintClass.colorImageBox : PrintClass.grayscaleImageBox;
-      const imageBoxes = Array.from({ length: count }, (_, i) => {
-        const uid = generateUid();
-        session.imageBoxes.set(uid, { SOPClassUID: imageBoxClass, SOPInstanceUID: uid, ImageBoxPosition: i + 1 });
-        return uid;
-      });
-      session.filmBoxes.set(request.sopInstanceUid, { attributes: { ...attributes, SOPInstanceUID: request.sopInstanceUid }, imageBoxes });
-      // The response lists the image boxes the SCU is to fill (PS3.4 H.4.2.2.1).
-      return {
-        status: 0x0000,
-        dataset: {
-          ...attributes,
-          ReferencedImageBoxSequence: imageBoxes.map((uid) => ({ ReferencedSOPClassUID: imageBoxClass, ReferencedSOPInstanceUID: uid })),
-        },
-      };
     },
     nSet(request, ctx) {
-      const session = sessions.get(ctx.association);
-      const target = findTarget(session, request);
-      if (!target) return { status: 0x0112 };
-      applyModifications(target, request.dataset ?? {});
-      return { status: 0x0000 };
+      const state = stateOf(ctx);
+      const session = state.session;
+      if (!session) return { status: 0x0112 };
+      switch (request.sopClassUid) {
+        case PrintClass.filmSession: {
+          if (request.sopInstanceUid !== session.uid) return { status: 0x0112 };
+          applyModifications(session.attributes, request.dataset ?? {});
+          return { status: request.dataset?.MemoryAllocation !== undefined ? PrintStatus.MemoryAllocationNotSupported : 0x0000 };
+        }
+        case PrintClass.filmBox: {
+          const film = session.filmBoxes.get(request.sopInstanceUid);
+          if (!film) return { status: 0x0112 };
+          const modifications = { ...request.dataset };
+          const lut = state.luts.checkReference(modifications);
+          if (lut) return lut;
+          const density = clampDensity(modifications, options.densityRange);
+          applyModifications(film.attributes, modifications);
+          return { status: density ?? 0x0000 };
+        }
+        case PrintClass.grayscaleImageBox:
+        case PrintClass.colorImageBox:
+        case PrintClass.annotationBox:
+          return setBox(state, session, request);
+        default:
+          return { status: 0x0112 };
+      }
     },
-    nGet(request) {
-      if (request.sopClassUid !== PrintClass.printer) return { status: 0x0118 };
-      if (request.sopInstanceUid !== PRINTER_INSTANCE) return { status: 0x0112 };
-      return nGetAnswer(printer, request.attributes, { sopClassUid: PrintClass.printer, sopInstanceUid: PRINTER_INSTANCE });
+    nGet(request, ctx) {
+      printer.use(ctx.association);
+      switch (request.sopClassUid) {
+        case PrintClass.printer:
+          return printer.nGet(request.sopInstanceUid, request.attributes);
+        case PrintClass.printerConfiguration:
+          return printerConfigurationAnswer(request.sopInstanceUid, request.attributes, printerConfiguration(printer, SUPPORTED, options.printerConfiguration));
+        case PrintClass.printJob: {
+          const job = jobs.get(request.sopInstanceUid);
+          if (!job) return { status: 0x0112 };
+          return nGetAnswer(job, request.attributes, { sopClassUid: PrintClass.printJob, sopInstanceUid: request.sopInstanceUid });
+        }
+        default:
+          return { status: SUPPORTED.includes(request.sopClassUid as never) ? 0x0211 : 0x0118 };
+      }
     },
     async nAction(request, ctx) {
-      const session = sessions.get(ctx.association);
+      const state = stateOf(ctx);
+      const session = state.session;
       if (request.typeId !== 1) return { status: 0x0123 };
       if (!session) return { status: 0x0112 };
       if (request.sopClassUid === PrintClass.filmSession && request.sopInstanceUid === session.uid) {
-        if (session.filmBoxes.size === 0) return { status: 0xc600 };
-        return print(films(session, session.filmBoxes.values()), 0xb602, ctx);
+        if (options.filmSessionPrint === 'unsupported') return { status: 0x0211 };
+        if (session.filmBoxes.size === 0) return { status: PrintStatus.NoFilmBox };
+        const copies = Number(session.attributes.NumberOfCopies ?? 1);
+        const uncollated = options.filmSessionPrint === 'uncollated' && copies > 1 ? PrintStatus.CollationNotSupported : undefined;
+        return print(state, session, [...session.filmBoxes.values()], { empty: PrintStatus.EmptyFilmSession, full: PrintStatus.SessionPrintQueueFull, warning: uncollated }, ctx);
       }
-      const box = request.sopClassUid === PrintClass.filmBox ? session.filmBoxes.get(request.sopInstanceUid) : undefined;
-      if (!box) return { status: 0x0112 };
-      return print(films(session, [box]), 0xb603, ctx);
+      const film = request.sopClassUid === PrintClass.filmBox ? session.filmBoxes.get(request.sopInstanceUid) : undefined;
+      if (!film) return { status: 0x0112 };
+      return print(state, session, [film], { empty: PrintStatus.EmptyFilmBox, full: PrintStatus.FilmBoxPrintQueueFull }, ctx);
     },
     nDelete(request, ctx) {
-      const session = sessions.get(ctx.association);
+      const state = stateOf(ctx);
+      if (request.sopClassUid === PrintClass.presentationLut) return { status: state.luts.delete(request.sopInstanceUid) ? 0x0000 : 0x0112 };
+      const session = state.session;
       if (!session) return { status: 0x0112 };
       if (request.sopClassUid === PrintClass.filmSession && request.sopInstanceUid === session.uid) {
-        sessions.delete(ctx.association);
+        state.session = undefined;
         return { status: 0x0000 };
       }
-      const box = request.sopClassUid === PrintClass.filmBox ? session.filmBoxes.get(request.sopInstanceUid) : undefined;
-      if (!box) return { status: 0x0112 };
-      for (const uid of box.imageBoxes) session.imageBoxes.delete(uid);
-      session.filmBoxes.delete(request.sopInstanceUid);
+      const film = request.sopClassUid === PrintClass.filmBox ? session.filmBoxes.get(request.sopInstanceUid) : undefined;
+      if (!film) return { status: 0x0112 };
+      deleteFilmBox(session, film);
       return { status: 0x0000 };
     },
+    accepted: (association) => printer.use(association),
+    released: (association) => printer.forget(association),
+    aborted: (association) => printer.forget(association),
+    setPrinterStatus: (status, change) => printer.setStatus(status, change, options.eventTimeoutMs),
   };
-}
-
-function findTarget(session: Session | undefined, request: NRequest): Dataset | undefined {
-  if (!session) return undefined;
-  switch (request.sopClassUid) {
-    case PrintClass.filmSession:
-      return request.sopInstanceUid === session.uid ? session.attributes : undefined;
-    case PrintClass.filmBox:
-      return session.filmBoxes.get(request.sopInstanceUid)?.attributes;
-    case PrintClass.grayscaleImageBox:
-    case PrintClass.colorImageBox:
-      return session.imageBoxes.get(request.sopInstanceUid);
-    default:
-      return undefined;
-  }
-}
-
-/**
- * SCU: prints one film (PS3.4 H.4): N-CREATE film session and film box, N-SET each image box
- * with `images` (Basic Grayscale/Color Image Sequence items: pixel module attributes), N-ACTION
- * print, N-DELETE the session. Returns the print N-ACTION's status. Throws when a step fails.
- */
-export async function printFilm(
-  association: Association,
-  images: Dataset[],
-  options: NCallOptions & { color?: boolean; filmSession?: Dataset; filmBox?: Dataset } = {},
-): Promise<number> {
-  const meta = options.color ? PrintClass.colorMeta : PrintClass.grayscaleMeta;
-  const call = { ...options, context: meta };
-  const session = await association.nCreate(PrintClass.filmSession, undefined, { NumberOfCopies: 1, ...options.filmSession }, call);
-  const sessionUid = check(session, 'film session N-CREATE').sopInstanceUid!;
-  try {
-    const box = await association.nCreate(PrintClass.filmBox, undefined, {
-      ImageDisplayFormat: `STANDARD\\1,${Math.max(1, images.length)}`,
-      ...options.filmBox,
-      ReferencedFilmSessionSequence: [{ ReferencedSOPClassUID: PrintClass.filmSession, ReferencedSOPInstanceUID: sessionUid }],
-    }, call);
-    const boxes = (check(box, 'film box N-CREATE').dataset?.ReferencedImageBoxSequence ?? []) as Dataset[];
-    const sequence = options.color ? 'BasicColorImageSequence' : 'BasicGrayscaleImageSequence';
-    for (const [i, image] of images.entries()) {
-      const ref = boxes[i];
-      if (!ref) throw new Error(`print: the film box has ${boxes.length} image boxes for ${images.length} images`);
-      const set = await association.nSet(String(ref.ReferencedSOPClassUID), String(ref.ReferencedSOPInstanceUID), { ImageBoxPosition: i + 1, [sequence]: [image] }, call);
-      check(set, 'image box N-SET');
-    }
-    return (await association.nAction(PrintClass.filmBox, box.sopInstanceUid!, 1, null, call)).status;
-  } finally {
-    await association.nDelete(PrintClass.filmSession, sessionUid, call).catch(() => undefined);
-  }
-}
-
-function check<T extends { category: string; status: number }>(result: T, what: string): T {
-  if (result.category === 'Failure') throw new Error(`print: ${what} failed with 0x${result.status.toString(16).padStart(4, '0')}`);
-  return result;
 }

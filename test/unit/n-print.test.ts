@@ -36,7 +36,7 @@ describe(`print management (${via()})`, () => {
   it('color print uses Basic Color Image Boxes; printer N-GET on the well-known instance', async () => {
     let printed: PrintedFilm[] = [];
     const p = await pair(printerAe(), printScp({ onPrint: (f) => void (printed = f) }), ae('SCU').addRequestedContext(PrintClass.colorMeta));
-    expect(await printFilm(p.scu, [{ ...image(3), SamplesPerPixel: 3, PhotometricInterpretation: 'RGB' }], { color: true })).toBe(0);
+    expect(await printFilm(p.scu, [{ ...image(3), SamplesPerPixel: 3, PhotometricInterpretation: 'RGB', PlanarConfiguration: 0, PixelData: [new Uint8Array(12).fill(3).buffer] }], { color: true })).toBe(0);
     expect(printed[0]!.imageBoxes[0]!.SOPClassUID).toBe(PrintClass.colorImageBox);
     const printer = await p.scu.nGet(PrintClass.printer, PRINTER_INSTANCE, [0x21100010], { context: PrintClass.colorMeta });
     expect(printer.status).toBe(0);
@@ -50,10 +50,11 @@ describe(`print management (${via()})`, () => {
     const session = await p.scu.nCreate(PrintClass.filmSession, undefined, {}, o);
     expect(session.status).toBe(0);
     expect((await p.scu.nAction(PrintClass.filmSession, session.sopInstanceUid!, 1, null, o)).status).toBe(0xc600);
-    const bad = await p.scu.nCreate(PrintClass.filmBox, undefined, { ImageDisplayFormat: 'ROW\\2' }, o);
+    const ref = { ReferencedFilmSessionSequence: [{ ReferencedSOPClassUID: PrintClass.filmSession, ReferencedSOPInstanceUID: session.sopInstanceUid }] };
+    const bad = await p.scu.nCreate(PrintClass.filmBox, undefined, { ...ref, ImageDisplayFormat: 'ROW\\2' }, o);
     expect(bad.status).toBe(0x0106);
     expect(bad.command.OffendingElement).toEqual([0x20100010]);
-    const box = await p.scu.nCreate(PrintClass.filmBox, undefined, { ImageDisplayFormat: 'STANDARD\\2,2' }, o);
+    const box = await p.scu.nCreate(PrintClass.filmBox, undefined, { ...ref, ImageDisplayFormat: 'STANDARD\\2,2' }, o);
     expect((box.dataset!.ReferencedImageBoxSequence as unknown[]).length).toBe(4);
     expect((await p.scu.nAction(PrintClass.filmBox, box.sopInstanceUid!, 1, null, o)).status).toBe(0xb603);
     expect((await p.scu.nSet(PrintClass.grayscaleImageBox, '1.2.404', { ImageBoxPosition: 1 }, o)).status).toBe(0x0112);
