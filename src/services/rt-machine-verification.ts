@@ -84,7 +84,7 @@ export interface RtMachineVerificationScpOptions {
   checkPlan?(plan: PlanReference, ctx: RequestContext): void | number | Promise<void | number>;
   /** N-SET: checks the beam parameters (e.g. 0xC224/0xC225/0xC226); a status refuses. */
   checkParameters?(modifications: Dataset, instance: Dataset, ctx: RequestContext): void | number | Promise<void | number>;
-  /** Verifies the instance's parameters after a Request Beam Verification. */
+  /** Verifies the instance's parameters after a Request Beam Verification. If it rejects, no report is sent (the error is logged). */
   verify(instance: Dataset, ctx: RequestContext): VerificationOutcome | Promise<VerificationOutcome>;
   /** Told about each Done report sent (its status) or a failure to send it. */
   onReport?(sopInstanceUid: string, outcome: VerificationOutcome, result: { status?: number; error?: Error }): void;
@@ -116,7 +116,11 @@ export function rtMachineVerificationScp(
   options: RtMachineVerificationScpOptions,
 ): Pick<ScpHandlers, 'nCreate' | 'nSet' | 'nGet' | 'nAction' | 'nDelete'> & { store: Map<string, Dataset> } {
   const store = options.store ?? new Map<string, Dataset>();
-  const find = (request: NRequest) => (CLASSES.has(request.sopClassUid) ? store.get(request.sopInstanceUid) : undefined);
+  // An instance is found under its own class only (a conventional instance is not an ion one).
+  const find = (request: NRequest) => {
+    const instance = store.get(request.sopInstanceUid);
+    return instance && instance.SOPClassUID === request.sopClassUid ? instance : undefined;
+  };
   return {
     store,
     async nCreate(request, ctx) {

@@ -1,0 +1,132 @@
+/**
+ * RT Machine Verification (PS3.4 Annex DD) over memory pairs (and over TCP:
+ * rt-machine-verification-tcp.test.ts): the TDS creates a Machine Verification instance, sets
+ * the beam, requests verification and receives the Done N-EVENT-REPORT; NOT_VERIFIED, then
+ * VERIFIED_OVR after an override (PS3.17 BBB.3.3); N-GET and N-DELETE; each failure status.
+ */
+import { describe, expect, it } from 'vitest';
+import { CommandField } from '../../src/dimse/types';
+import type { Dataset } from '../../src/scu/types';
+import {
+  RT_CONVENTIONAL_MACHINE_VERIFICATION_SOP_CLASS as CONV,
+  RT_ION_MACHINE_VERIFICATION_SOP_CLASS as ION,
+  RT_MACHINE_VERIFICATION_STATUS_MEANINGS,
+  RtMachineVerificationStatus,
+  createMachineVerification,
+  deleteMachineVerification,
+  getMachineVerification,
+  machineVerificationResults,
+  requestBeamVerification,
+  rtMachineVerificationScp,
+  setMachineVerification,
+  type VerificationOutcome,
+} from '../../src/services/rt-machine-verification';
+import { describeServiceStatus } from '../../src/services/service-statuses';
+import { ae, pair, problemsIn, via } from './n-helpers';
+
+const RT_PLAN = '1.2.840.10008.5.1.4.1.1.481.5';
+const RT_ION_PLAN = '1.2.840.10008.5.1.4.1.1.481.8';
+const plan = { sopClassUid: RT_PLAN, sopInstanceUid: '1.2.3.100', fractionGroupNumber: 1, patientId: 'RT-1' };
+const beam: Dataset = {
+  GeneralMachineVerificationSequence: [{ SpecifiedPrimaryMeterset: 120, SpecifiedTreatmentTime: 1.5 }],
+  ConventionalMachineVerificationSequence: [{ ReferencedBeamNumber: 1 }],
+};
+const failedGantry: Dataset = { SelectorAttribute: '300A011E', SelectorValueNumber: 1 };
+
+const scpAe = () => ae('MPV').addSupportedContext(CONV).addSupportedContext(ION);
+const scuAe = () => ae('TDS').addRequestedContext(CONV).addRequestedContext(ION);
+
+describe(`RT Machine Verification (${via()})`, () => {
+  it('create, set, verify: Done NOT_VERIFIED, then VERIFIED_OVR after an override; N-GET reads the outcome; delete', async () => {
+    const outcomes: VerificationOutcome[] = [
+      { status: 'NOT_VERIFIED', failed: [failedGantry] },
+      { status: 'VERIFIED_OVR', overridden: [failedGantry] },
+    ];
+    const verified: Dataset[] = [];
+    const reports: Array<number | undefined> = [];
+    const mpv = rtMachineVerificationScp({
+      verify: (instance) => (verified.push(JSON.parse(JSON.stringify(instance))), outcomes.shift()!),
+      onReport: (_, __, r) => reports.push(r.status),
+    });
+    const results = machineVerificationResults();
+    const p = await pair(scpAe(), mpv, scuAe(), { handlers: results.handlers });
+
+    const created = await createMachineVerification(p.scu, CONV, plan);
+    expect(created.status).toBe(0);
+    const uid = created.sopInstanceUid!;
+    expect(mpv.store.get(uid)).toMatchObject({ PatientID: 'RT-1', ReferencedFractionGroupNumber: 1, SOPClassUID: CONV });
+    expect((await setMachineVerification(p.scu, CONV, uid, beam)).status).toBe(0);
+
+    expect((await requestBeamVerification(p.scu, CONV, uid)).status).toBe(0);
+    const first = await results.wait(uid, { timeoutMs: 5000 });
+    expect(first.status).toBe('NOT_VERIFIED');
+    expect(first.failed).toEqual([expect.objectContaining({ SelectorValueNumber: 1 })]);
+    expect(first.overridden).toEqual([]);
+    const got = await getMachineVerification(p.scu, CONV, uid, [0x3008002c, 0x00741048]);
+    expect(got.status).toBe(0);
+    expect(got.dataset).toMatchObject({ TreatmentVerificationStatus: 'NOT_VERIFIED', SOPInstanceUID: uid });
+    expect(got.dataset!.FailedAttributesSequence).toHaveLength(1);
+
+    // The operator overrides on the MPV; the TDS asks again (PS3.17 BBB.3.3 steps 6-8).
+    expect((await requestBeamVerification(p.scu, CONV, uid)).status).toBe(0);
+    const second = await results.wait(uid, { timeoutMs: 5000 });
+    expect(second).toMatchObject({ status: 'VERIFIED_OVR', failed: [] });
+    expect(second.overridden).toHaveLength(1);
+    expect(verified[0]).toMatchObject({ ConventionalMachineVerificationSequence: [{ ReferencedBeamNumber: 1 }] });
+
+    expect((await deleteMachineVerification(p.scu, CONV, uid)).status).toBe(0);
+    expect((await getMachineVerification(p.scu, CONV, uid)).status).toBe(RtMachineVerificationStatus.InstanceNotFound);
+    await p.scu.release();
+    expect(reports).toEqual([0, 0]);
+    const events = p.sentByScp.filter((c) => c.CommandField === CommandField['N-EVENT-REPORT-RQ']);
+    expect(events.map((c) => [c.AffectedSOPClassUID, c.AffectedSOPInstanceUID, c.EventTypeID])).toEqual([
+      [CONV, uid, 1],
+      [CONV, uid, 1],
+    ]);
+    expect(problemsIn([...p.sentByScu, ...p.sentByScp])).toEqual([]);
+  });
+
+  it('failures: unknown plan 0xC227, missing plan 0x0120, N-SET of create-only attributes 0x0106, beam 0xC224, unknown instance 0xC112, action 2 0x0123', async () => {
+    const mpv = rtMachineVerificationScp({
+      checkPlan: (p) => (p.sopInstanceUid === '1.2.3.404' ? RtMachineVerificationStatus.PlanNotFound : p.fractionGroupNumber === 9 ? 0xc221 : undefined),
+      checkParameters: (m) => ((m.ConventionalMachineVerificationSequence as Dataset[] | undefined)?.[0]?.ReferencedBeamNumber === 7 ? 0xc224 : undefined),
+      verify: () => ({ status: 'VERIFIED' }),
+    });
+    const p = await pair(scpAe(), mpv, scuAe(), { handlers: machineVerificationResults().handlers });
+    const unknownPlan = await createMachineVerification(p.scu, CONV, { ...plan, sopInstanceUid: '1.2.3.404' });
+    expect([unknownPlan.status, unknownPlan.category]).toEqual([0xc227, 'Failure']);
+    expect((await createMachineVerification(p.scu, CONV, { ...plan, fractionGroupNumber: 9 })).status).toBe(0xc221);
+    const noPlan = await p.scu.nCreate(CONV, '1.2.3.5', { PatientID: 'RT-1' });
+    expect([noPlan.status, noPlan.command.OffendingElement]).toEqual([0x0120, [0x300c0002]]);
+    const noPatient = await p.scu.nCreate(CONV, '1.2.3.6', { ReferencedRTPlanSequence: [{ ReferencedSOPClassUID: RT_PLAN, ReferencedSOPInstanceUID: '1.2.3.100' }] });
+    expect([noPatient.status, noPatient.command.OffendingElement]).toEqual([0x0120, [0x00100020]]);
+
+    const uid = (await createMachineVerification(p.scu, CONV, plan, { sopInstanceUid: '1.2.3.7' })).sopInstanceUid!;
+    expect(uid).toBe('1.2.3.7');
+    expect((await createMachineVerification(p.scu, CONV, plan, { sopInstanceUid: '1.2.3.7' })).status).toBe(0x0111);
+    const createOnly = await setMachineVerification(p.scu, CONV, uid, { PatientID: 'other' });
+    expect([createOnly.status, createOnly.command.OffendingElement]).toEqual([0x0106, [0x00100020]]);
+    expect((await setMachineVerification(p.scu, CONV, uid, { ConventionalMachineVerificationSequence: [{ ReferencedBeamNumber: 7 }] })).status).toBe(0xc224);
+    expect((await setMachineVerification(p.scu, CONV, '1.2.3.999', beam)).status).toBe(0xc112);
+    expect((await requestBeamVerification(p.scu, CONV, '1.2.3.999')).status).toBe(0xc112);
+    expect((await p.scu.nAction(CONV, uid, 2, null)).status).toBe(0x0123);
+    expect((await deleteMachineVerification(p.scu, CONV, '1.2.3.999')).status).toBe(0xc112);
+    // The instance belongs to the conventional class: asking the ion class for it finds nothing.
+    expect((await getMachineVerification(p.scu, ION, uid)).status).toBe(0xc112);
+    await p.scu.release();
+    expect(problemsIn([...p.sentByScu, ...p.sentByScp])).toEqual([]);
+    expect(describeServiceStatus(0xc227, RT_MACHINE_VERIFICATION_STATUS_MEANINGS)).toMatch(/Referenced RT Plan not found/);
+  });
+
+  it('RT Ion Machine Verification: created with an empty Ion Machine Verification Sequence, VERIFIED', async () => {
+    const mpv = rtMachineVerificationScp({ verify: () => ({ status: 'VERIFIED' }) });
+    const results = machineVerificationResults();
+    const p = await pair(scpAe(), mpv, scuAe(), { handlers: results.handlers });
+    const uid = (await createMachineVerification(p.scu, ION, { ...plan, sopClassUid: RT_ION_PLAN })).sopInstanceUid!;
+    expect(mpv.store.get(uid)).toMatchObject({ IonMachineVerificationSequence: [], GeneralMachineVerificationSequence: [] });
+    expect(mpv.store.get(uid)).not.toHaveProperty('ConventionalMachineVerificationSequence');
+    expect((await requestBeamVerification(p.scu, ION, uid)).status).toBe(0);
+    expect(await results.wait(uid, { timeoutMs: 5000 })).toEqual({ status: 'VERIFIED', failed: [], overridden: [] });
+    await p.scu.release();
+  });
+});
