@@ -101,9 +101,17 @@ export function printJobOf(reply: Dataset | null | undefined): string | undefine
   return stringValue(item, 'ReferencedSOPInstanceUID');
 }
 
-/** SCU: N-CREATE a Presentation LUT (PS3.4 H.4.9.2.1) on its own context; `sopInstanceUid` is its UID. */
+/**
+ * SCU: N-CREATE a Presentation LUT (PS3.4 H.4.9.2.1) on its own context; `sopInstanceUid` is its
+ * UID. LUT Descriptor and LUT Data of a Presentation LUT Sequence are sent as US unless the
+ * item's `_vrMap` says otherwise (their dictionary VR is US or SS / US or OW).
+ */
 export function createPresentationLut(association: Association, attributes: Dataset, options: NCallOptions = {}): Promise<NResult> {
-  return association.nCreate(PrintClass.presentationLut, undefined, attributes, { ...options, context: PrintClass.presentationLut });
+  const seq = attributes.PresentationLUTSequence;
+  const typed = Array.isArray(seq)
+    ? { ...attributes, PresentationLUTSequence: seq.map((item: Dataset) => ({ ...item, _vrMap: { LUTDescriptor: 'US', LUTData: 'US', ...(item._vrMap as object | undefined) } })) }
+    : attributes;
+  return association.nCreate(PrintClass.presentationLut, undefined, typed, { ...options, context: PrintClass.presentationLut });
 }
 
 /** SCU: N-DELETE a Presentation LUT (PS3.4 H.4.9.2.2). */

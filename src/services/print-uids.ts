@@ -2,6 +2,7 @@
  * Print Management identifiers (PS3.4 Annex H): SOP classes, well-known instances, event type
  * IDs and the statuses of H.4. Shared by the print SCP and SCU modules.
  */
+import type { StatusMeanings } from './service-statuses';
 
 /** Print Management SOP classes (PS3.4 H.3-H.4). */
 export const PrintClass = {
@@ -72,3 +73,22 @@ export const PrintStatus = {
   /** Film box N-CREATE: an earlier film box is not printed and film session N-ACTION is not supported. */
   UnprintedFilmBox: 0xc616,
 } as const;
+
+/** Meanings of {@link PrintStatus} for `describeServiceStatus(status, PRINT_STATUS_MEANINGS)`. */
+export const PRINT_STATUS_MEANINGS: StatusMeanings = {
+  0xb600: 'Warning: memory allocation not supported',
+  0xb601: 'Warning: film session printing (collation) not supported',
+  0xb602: 'Warning: film session has no image in any image box (empty page)',
+  0xb603: 'Warning: film box has no image in any image box (empty page)',
+  0xb604: 'Warning: image larger than the image box, demagnified',
+  0xb605: 'Warning: Min/Max Density outside the printer range, its limits used',
+  0xb609: 'Warning: image larger than the image box, cropped to fit',
+  0xb60a: 'Warning: image larger than the image box, decimated to fit',
+  0xc600: 'Failure: film session has no film box',
+  0xc601: 'Failure: no print job created for the film session, print queue full',
+  0xc602: 'Failure: no print job created for the film box, print queue full',
+  0xc603: 'Failure: image larger than the image box',
+  0xc605: 'Failure: insufficient memory in the printer to store the image',
+  0xc613: 'Failure: combined print image larger than the image box',
+  0xc616: 'Failure: an earlier film box is not printed and film session printing is not supported',
+};
