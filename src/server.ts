@@ -5,13 +5,21 @@
 import type { AcceptorOptions } from './acceptor';
 import type { Association } from './association';
 import type { CloseInfo } from './channel';
+import type { Logger } from './logger';
 import type { Listener, Transport } from './transport';
 
 export interface ServeOptions {
   /** Concurrent associations allowed; more are rejected transient, local-limit-exceeded (2,3,2). Default 100. */
   maxAssociations?: number;
-  /** Connections waiting for their A-ASSOCIATE-RQ at most; more are closed at once. Default 2 × maxAssociations. */
+  /**
+   * Connections waiting for their A-ASSOCIATE-RQ at most. Default 2 × maxAssociations. When full,
+   * a new connection closes the *oldest* waiting one (not itself): a legitimate peer sends its RQ
+   * within a round trip, so a flood of idle connections (slowloris, reliability.md C-06) cannot
+   * lock out new clients, whatever address either comes from. 0 closes every connection.
+   */
   maxPendingConnections?: number;
+  /** Where connections closed by the pending cap are reported (warn; at most one line a second plus a count). Default: nowhere. */
+  logger?: Logger;
   /** Reject calls whose called AE title is not ours (1,1,7). */
   requireCalledAeTitle?: boolean;
   /** Accept only these calling AE titles (1,1,3). */
@@ -28,7 +36,9 @@ export class Server {
   /** Resolves when the server has stopped accepting and every connection has ended. */
   readonly closed: Promise<void>;
   private readonly connections = new Set<Transport>();
-  private pending = 0;
+  /** Connections without an A-ASSOCIATE-RQ yet, oldest first. */
+  private readonly pending = new Set<Transport>();
+  private evicted = { count: 0, timer: undefined as ReturnType<typeof setTimeout> | undefined };
   /** Associations admitted (counted from the limit check, so simultaneous requests cannot overshoot). */
   private active = 0;
   private closing = false;
@@ -70,9 +80,13 @@ export class Server {
         transport.abort(new Error('server closing'));
         continue;
       }
-      if (this.pending >= maxPending) {
-        transport.abort(new Error('too many pending connections'));
-        continue;
+      if (this.pending.size >= maxPending) {
+        // Close the oldest connection still silent, or this one if there is none (maxPending 0).
+        const oldest: Transport = this.pending.values().next().value ?? transport;
+        this.pending.delete(oldest);
+        oldest.abort(new Error('too many pending connections'));
+        this.reportEvicted(oldest);
+        if (oldest === transport) continue;
       }
       // Not awaited: one connection never holds up the accept loop.
       void this.run(transport, max);
@@ -81,13 +95,9 @@ export class Server {
 
   private async run(transport: Transport, max: number): Promise<void> {
     this.connections.add(transport);
-    this.pending++;
-    let counted = true;
+    this.pending.add(transport);
     let admitted = false;
-    const release = () => {
-      if (counted) this.pending--;
-      counted = false;
-    };
+    const release = () => this.pending.delete(transport);
     try {
       await this.handle(
         transport,
@@ -114,6 +124,29 @@ export class Server {
       this.connections.delete(transport);
       this.checkDrained();
     }
+  }
+
+  /** One warn line for the first connection closed by the pending cap, then a count at most once a second. */
+  private reportEvicted(transport: Transport): void {
+    const logger = this.options.logger;
+    if (!logger) return;
+    if (this.evicted.timer) {
+      this.evicted.count++;
+      return;
+    }
+    logger.warn(`closed connection from ${transport.info.remote ?? 'unknown'}: too many connections without an A-ASSOCIATE-RQ (maxPendingConnections)`);
+    const flush = () => {
+      if (this.evicted.count === 0) {
+        this.evicted.timer = undefined;
+        return;
+      }
+      logger.warn(`closed ${this.evicted.count} more connection(s) without an A-ASSOCIATE-RQ (maxPendingConnections)`);
+      this.evicted.count = 0;
+      this.evicted.timer = setTimeout(flush, 1000);
+      (this.evicted.timer as { unref?: () => void }).unref?.();
+    };
+    this.evicted.timer = setTimeout(flush, 1000);
+    (this.evicted.timer as { unref?: () => void }).unref?.();
   }
 
   private drainWaiters: (() => void)[] = [];

@@ -2,7 +2,10 @@
  * `netdicom storescp PORT -od DIR`: a Storage SCP writing each instance as a Part 10 file
  * (adapters/node/fs-store: temp name, fsync, rename once complete), or discarding with --ignore.
  * Serves until SIGINT/SIGTERM: the first closes gracefully, a second aborts what is running.
+ * `--stats S` prints a `stats {json}` line every S seconds and at exit (for the soak tests).
  */
+import { readdirSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ApplicationEntity } from '../../src/ae';
 import { consoleLogger, silentLogger, type Logger } from '../../src/logger';
 import type { Listener } from '../../src/transport';
@@ -10,7 +13,7 @@ import { storageSopClasses } from '../../src/uids/sop-classes';
 import { TransferSyntax, transferSyntaxes } from '../../src/uids/transfer-syntax';
 import { createFsStore } from '../node/fs-store';
 import { formatMB } from './progress';
-import { COMMON_SPEC, intOption, listener, parseArgs, stopSignals, type Spec } from './store-args';
+import { COMMON_SPEC, intOption, listener, parseArgs, secondsOption, stopSignals, type Spec } from './store-args';
 
 const VERIFICATION = '1.2.840.10008.1.1';
 
@@ -30,6 +33,12 @@ export interface StoreScpConfig {
   acceptAny: boolean;
   debug: boolean;
   quiet: boolean;
+  /** Concurrent associations allowed (default 100); connections waiting for their RQ: twice that. */
+  maxAssociations?: number;
+  /** ARTIM: connect → complete A-ASSOCIATE-RQ, ms (default 30 s). */
+  artimTimeoutMs?: number;
+  /** Print a `stats {json}` line (memory, fds, event-loop delay, counts) this often, at start and at exit. */
+  statsIntervalMs?: number;
   /** Opens the TCP or TLS listener. */
   listen(): Promise<Listener>;
   /** Resolves when the process is asked to stop; `force` on a second request. */
@@ -48,36 +57,88 @@ export async function runStoreScp(config: StoreScpConfig): Promise<number> {
   const log = (line: string) => {
     if (!config.quiet) config.out(line);
   };
+  const counts = { stored: 0, failed: 0 };
   const store = createFsStore({
     directory: config.outputDir ?? '.',
     ignore: config.ignore,
-    onStored: (i) =>
-      log(`${i.path ? 'stored' : 'received'} ${i.sopInstanceUid} from ${i.callingAeTitle.trim()} (${formatMB(i.bytes)})${i.path ? ` -> ${i.path}` : ''}`),
-    onFailed: (i) => config.err(`failed ${i.sopInstanceUid}: status 0x${i.status.toString(16)} ${String((i.error as Error)?.message ?? i.error)}`),
+    onStored: (i) => {
+      counts.stored++;
+      log(`${i.path ? 'stored' : 'received'} ${i.sopInstanceUid} from ${i.callingAeTitle.trim()} (${formatMB(i.bytes)})${i.path ? ` -> ${i.path}` : ''}`);
+    },
+    onFailed: (i) => {
+      counts.failed++;
+      config.err(`failed ${i.sopInstanceUid}: status 0x${i.status.toString(16)} ${String((i.error as Error)?.message ?? i.error)}`);
+    },
   });
   if (!config.ignore) {
     const swept = store.sweep();
     if (swept > 0) log(`removed ${swept} temporary file(s) left by an earlier run`);
   }
   const syntaxes = storeTransferSyntaxes();
-  const ae = new ApplicationEntity({ aeTitle: config.aeTitle, maxPduLength: config.maxPdu, logger: config.logger, debug: config.debug });
+  const ae = new ApplicationEntity({
+    aeTitle: config.aeTitle,
+    maxPduLength: config.maxPdu,
+    logger: config.logger,
+    debug: config.debug,
+    ...(config.artimTimeoutMs !== undefined && { artimTimeoutMs: config.artimTimeoutMs }),
+  });
   ae.addSupportedContext(VERIFICATION);
   if (config.acceptAny) ae.acceptAnyStorage(syntaxes);
   else for (const uid of storageSopClasses()) ae.addSupportedContext(uid, syntaxes);
   const listener = await config.listen();
-  const server = ae.serve(listener, {
-    cStore: store.cStore,
-    aborted: (a, error) => log(`association with ${a.remoteAddress ?? 'peer'} aborted${error ? `: ${error.message}` : ''}`),
-  });
+  const warn = (m: string) => config.err(`storescp: ${m}`);
+  const server = ae.serve(
+    listener,
+    {
+      cStore: store.cStore,
+      aborted: (a, error) => log(`association with ${a.remoteAddress ?? 'peer'} aborted${error ? `: ${error.message}` : ''}`),
+    },
+    { maxAssociations: config.maxAssociations, logger: { debug() {}, info() {}, warn, error: warn } },
+  );
   log(`storescp: listening on ${listener.address} as ${config.aeTitle}${config.ignore ? ' (discarding)' : `, writing to ${store.directory}`}`);
+  const stats = config.statsIntervalMs ? statsPrinter(config.statsIntervalMs, (l) => config.out(l), () => ({ address: listener.address, associations: server.associations.size, ...counts })) : undefined;
   await config.stopSignal.graceful;
   log('storescp: closing (running associations finish; signal again to abort them)');
   await Promise.race([server.close(), config.stopSignal.force.then(() => server.close({ force: true }))]);
+  stats?.stop();
   return 0;
 }
 
+/**
+ * Prints `stats {json}` now, every `intervalMs` and on stop(): pid, RSS and peak RSS, heap,
+ * arrayBuffers, open fds (Linux /proc/self/fd), event-loop delay since start (p50/p99/max ms,
+ * perf_hooks.monitorEventLoopDelay at 10 ms resolution) and whatever `extra` returns.
+ */
+function statsPrinter(intervalMs: number, out: (line: string) => void, extra: () => object): { stop(): void } {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+  const print = () => {
+    const m = process.memoryUsage();
+    let fds: number | null = null;
+    try {
+      fds = readdirSync('/proc/self/fd').length;
+    } catch {
+      // not Linux
+    }
+    const eventLoopDelayMs = delay.count > 0 ? { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max), samples: delay.count } : null;
+    out(`stats ${JSON.stringify({ pid: process.pid, rss: m.rss, peakRss: process.resourceUsage().maxRSS * 1024, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers, fds, eventLoopDelayMs, ...extra() })}`);
+  };
+  print();
+  const timer = setInterval(print, intervalMs);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      print();
+      delay.disable();
+    },
+  };
+}
+
 const USAGE = `usage: netdicom storescp PORT (-od DIR | --ignore) [-aet TITLE] [--max-pdu N] [--accept-any]
-       [--bind HOST] [--tls-cert F --tls-key F [--tls-ca F] [--tls-require-client]] [-d] [-q]`;
+       [--bind HOST] [--max-associations N] [-ta|--acse-timeout S] [--stats S]
+       [--tls-cert F --tls-key F [--tls-ca F] [--tls-require-client]] [-d] [-q]`;
 
 const SPEC: Spec = {
   ...COMMON_SPEC,
@@ -85,6 +146,9 @@ const SPEC: Spec = {
   '--ignore': { value: false },
   '--accept-any': { value: false },
   '--bind': { value: true },
+  '--max-associations': { value: true },
+  '--acse-timeout': { value: true, aliases: ['-ta'] },
+  '--stats': { value: true },
 };
 
 /** `netdicom storescp ...`: parses `argv` (after the app name), serves until SIGINT/SIGTERM; resolves with the exit code. */
@@ -112,6 +176,9 @@ export async function storescpMain(argv: readonly string[]): Promise<number> {
       aeTitle: p.values.get('--aetitle') ?? 'STORESCP',
       maxPdu: intOption(p, '--max-pdu', 16384),
       acceptAny: p.flags.has('--accept-any'),
+      maxAssociations: intOption(p, '--max-associations', 100),
+      artimTimeoutMs: secondsOption(p, '--acse-timeout'),
+      statsIntervalMs: secondsOption(p, '--stats'),
       debug,
       quiet: p.flags.has('--quiet'),
       // DCMTK's storescp listens on every interface; so do we unless told otherwise.

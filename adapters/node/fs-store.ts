@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, realpathSync, rmSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { writePart10 } from '../../src/dataset/codec';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../../src/options';
@@ -40,6 +40,11 @@ export interface FsStoreOptions {
   onStored?(info: StoredInfo): void;
   /** Called when an instance could not be stored. */
   onFailed?(info: { sopInstanceUid: string; error: unknown; status: number }): void;
+  /**
+   * Opens a temporary file for writing (default: `fs/promises` `open(path, 'wx', 0o644)`). A seam
+   * for fault injection: tests wrap the handle to fail writes with ENOSPC or EIO (reliability P-06).
+   */
+  openTemp?(path: string): Promise<FileHandle>;
 }
 
 /** One stored instance. */
@@ -116,10 +121,10 @@ export function createFsStore(options: FsStoreOptions): FsStore {
     const target = finalPath(request.sopInstanceUid);
     const temp = path.join(directory, `.${randomBytes(8).toString('hex')}${TEMP_SUFFIX}`);
     let phase: 'disk' | 'network' = 'disk';
-    let handle: Awaited<ReturnType<typeof open>> | undefined;
+    let handle: FileHandle | undefined;
     try {
       // 'wx' = O_CREAT|O_EXCL: never follows or reuses a pre-planted file (X-05).
-      handle = await open(temp, 'wx', 0o644);
+      handle = options.openTemp ? await options.openTemp(temp) : await open(temp, 'wx', 0o644);
       const [preamble, meta] = writePart10({
         sopClassUid: request.sopClassUid,
         sopInstanceUid: request.sopInstanceUid,
@@ -182,7 +187,7 @@ export function createFsStore(options: FsStoreOptions): FsStore {
 }
 
 /** Writes every chunk, retrying short writes (`writev` may write less than asked). */
-async function writeAll(handle: Awaited<ReturnType<typeof open>>, chunks: Uint8Array[]): Promise<void> {
+async function writeAll(handle: FileHandle, chunks: Uint8Array[]): Promise<void> {
   let pending = chunks;
   while (pending.length > 0) {
     const { bytesWritten } = await handle.writev(pending);
