@@ -63,8 +63,10 @@ export function parseArgv(argv: readonly string[], specs: readonly OptionSpec[])
       parsed.positionals.push(...argv.slice(i + 1));
       break;
     }
-    // '-' alone and negative numbers are positionals, not flags.
-    if (!arg.startsWith('-') || arg === '-' || /^-\d/.test(arg)) {
+    // '-' alone and negative numbers are positionals, not flags; '+' words only when an option
+    // is spelled so (DCMTK's +xs, +r), else they are positionals too.
+    const plusFlag = arg.startsWith('+') && byFlag.has(arg);
+    if ((!arg.startsWith('-') && !plusFlag) || arg === '-' || /^-\d/.test(arg)) {
       parsed.positionals.push(arg);
       continue;
     }

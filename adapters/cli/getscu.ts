@@ -8,16 +8,29 @@ import type { Association } from '../../src/association';
 import { queryModelUid } from '../../src/scu/query-models';
 import { ExitCode } from './io';
 import { fail, type CliIo } from './qr-options';
-import { associate, followProgress, getStorageClasses, parseRetrieveArgs, PROPOSED_SYNTAXES, RETRIEVE_OPTIONS, storeFor } from './retrieve-scu';
+import {
+  acceptedCompressedSyntaxes, associate, followProgress, parseRetrieveArgs, RETRIEVE_OPTIONS, STORAGE_SYNTAX_OPTIONS, storageContexts, storeFor,
+} from './retrieve-scu';
+
+const OPTIONS = [...RETRIEVE_OPTIONS, ...STORAGE_SYNTAX_OPTIONS];
+
+const DESCRIPTION = [
+  'Retrieve SCU: C-GET, storing the instances that arrive on the association.',
+  'Proposes Explicit/Implicit VR Little Endian for the storage classes. The SCP can send an instance only',
+  "in a transfer syntax accepted for its class, so name the compressed ones to receive (e.g. +xy for JPEG",
+  'Baseline): each gets a context of its own per image class, ahead of the uncompressed one (an SCP that',
+  'sends a whole class on its first context, like DCMTK dcmqrscp, then uses the first syntax named).',
+].join('\n');
 
 export async function getscu(argv: readonly string[], io: CliIo): Promise<number> {
   let association: Association | undefined;
   try {
-    const setup = parseRetrieveArgs('getscu', argv, RETRIEVE_OPTIONS, 'Retrieve SCU: C-GET, storing the instances that arrive on the association.', io);
+    const setup = parseRetrieveArgs('getscu', argv, OPTIONS, DESCRIPTION, io);
     if (!setup) return ExitCode.ok;
+    const contexts = storageContexts(acceptedCompressedSyntaxes(setup.args));
     const store = storeFor(setup, io, 'getscu');
     const ae = new ApplicationEntity(setup.args.settings.ae).addRequestedContext(queryModelUid(setup.model, 'get'));
-    for (const uid of getStorageClasses()) ae.addRequestedContext(uid, PROPOSED_SYNTAXES, { scuRole: false, scpRole: true });
+    for (const c of contexts) ae.addRequestedContext(c.abstractSyntax, c.transferSyntaxes, { scuRole: false, scpRole: true });
     association = await associate(setup, ae);
     const code = await followProgress('getscu', association.cGet(setup.query, { model: setup.model, onStore: store.cStore }), setup, io);
     await association.release();

@@ -19,6 +19,7 @@ import { movescu } from '../../adapters/cli/movescu';
 import { qrscp } from '../../adapters/cli/qrscp';
 import { decodeDataset, encodeDataset, readPart10, writePart10 } from '../../src/dataset/codec';
 import { ARCHIVE, EXPLICIT, part10, writeArchive } from '../unit/helpers/qr-fixtures';
+import { CT_IMAGE_STORAGE, ctPart10, encapsulatedPart10, JPEG_BASELINE } from '../helpers/ct-instance';
 
 const running = new Set<ChildProcess>();
 
@@ -256,5 +257,60 @@ describe('C-CANCEL across implementations', () => {
     expect(r.code, r.output).toBe(0);
     expect(r.output).toMatch(/Cancel/);
     expect(readdirSync(out).length).toBeLessThan(400);
+  });
+});
+
+describe('netdicom getscu → DCMTK dcmqrscp holding a JPEG Baseline instance', () => {
+  const PLAIN_UID = '1.2.826.0.1.3680043.9.7433.21.1';
+  const JPEG_UID = '1.2.826.0.1.3680043.9.7433.21.2';
+  const jpeg = encapsulatedPart10({ sopInstanceUid: JPEG_UID, sopClassUid: CT_IMAGE_STORAGE });
+  let port: number;
+
+  beforeAll(async () => {
+    port = await freePort();
+    const db = path.join(root, 'dcmqrscp-jpeg-db');
+    const files = path.join(root, 'dcmqrscp-jpeg-files');
+    mkdirSync(db);
+    mkdirSync(files);
+    const cfg = path.join(root, 'dcmqrscp-jpeg.cfg');
+    writeFileSync(cfg, [
+      `NetworkTCPPort = ${port}`, 'MaxPDUSize = 16384', 'MaxAssociations = 16',
+      'HostTable BEGIN', 'HostTable END', 'VendorTable BEGIN', 'VendorTable END',
+      'AETable BEGIN', `JPEGQR ${db} RW (20, 64mb) ANY`, 'AETable END', '',
+    ].join('\n'));
+    // +xy: dcmqrscp accepts (and prefers) JPEG Baseline, so the file is stored as it is.
+    daemon('dcmqrscp', ['+xy', '-c', cfg]);
+    await waitForPort(port);
+    writeFileSync(path.join(files, 'plain.dcm'), ctPart10({ sopInstanceUid: PLAIN_UID, transferSyntaxUid: EXPLICIT }).file);
+    writeFileSync(path.join(files, 'jpeg.dcm'), jpeg.file);
+    // -R: one context per file in its own transfer syntax; -xy adds JPEG Baseline.
+    for (const [extra, file] of [[[], 'plain.dcm'], [['-xy'], 'jpeg.dcm']] as const) {
+      const load = await run('storescu', ['-R', ...extra, '-aec', 'JPEGQR', '127.0.0.1', String(port), path.join(files, file)]);
+      expect(load.code, load.output).toBe(0);
+    }
+  });
+
+  // dcmqrscp 3.6.7 sends every instance of a class on the first context accepted for it and cannot
+  // convert JPEG, so each retrieve here asks for one instance (IMAGE level).
+  const get = async (od: string, sop: string, ...flags: string[]) => {
+    const c = collector();
+    const code = await getscu(['127.0.0.1', String(port), '-aec', 'JPEGQR', '-od', path.join(root, od), '-k', 'QueryRetrieveLevel=IMAGE',
+      '-k', 'StudyInstanceUID=1.2.826.0.1.3680043.9.7433.1.1', '-k', 'SeriesInstanceUID=1.2.826.0.1.3680043.9.7433.1.3', '-k', `SOPInstanceUID=${sop}`, ...flags], c.io);
+    return { code, output: c.lines.join('\n') };
+  };
+
+  it('uncompressed contexts only: the JPEG sub-operation fails (exit 1)', async () => {
+    const r = await get('jpeg-default', JPEG_UID);
+    expect(r.code, r.output).toBe(1);
+    expect(r.output).toMatch(/0 completed, 1 failed/);
+  });
+
+  it('+xy: the JPEG instance arrives in its own transfer syntax, byte for byte', async () => {
+    const r = await get('jpeg-xy', JPEG_UID, '+xy');
+    expect(r.code, r.output).toBe(0);
+    expect(readdirSync(path.join(root, 'jpeg-xy'))).toEqual([`${JPEG_UID}.dcm`]);
+    const back = readPart10(readFileSync(path.join(root, 'jpeg-xy', `${JPEG_UID}.dcm`)));
+    expect(back.transferSyntaxUid).toBe(JPEG_BASELINE);
+    expect(Buffer.from(back.dataset).equals(Buffer.from(jpeg.dataset))).toBe(true);
   });
 });
