@@ -1,11 +1,16 @@
 /**
  * Modality Performed Procedure Step (PS3.4 Annex F): N-CREATE and N-SET of the MPPS SOP Class
  * with the state rules of F.7.2 (created IN PROGRESS; one transition to COMPLETED or
- * DISCONTINUED, after which it may no longer be updated), and N-GET of the MPPS Retrieve SOP Class.
+ * DISCONTINUED, which needs the Final State attributes, after which it may no longer be
+ * updated), and N-GET of the MPPS Retrieve SOP Class.
  */
 import type { NAnswer, NRequest, RequestContext, ScpHandlers } from '../scp/types';
 import type { Dataset } from '../scu/types';
+import { MPPS_FINAL_STATE } from './mpps-requirements';
 import { applyModifications, nGetAnswer, stringValue } from './n-attributes';
+import { type AttributeRequirement, offendingTags, pathText, unmetRequirements } from './procedure-step-requirements';
+
+export { MPPS_FINAL_STATE, MPPS_FINAL_STATE_TYPE2 } from './mpps-requirements';
 
 /** Modality Performed Procedure Step SOP Class (PS3.4 F.7.1). */
 export const MPPS_SOP_CLASS = '1.2.840.10008.3.1.2.3.3';
@@ -28,6 +33,8 @@ export interface MppsScpOptions {
   onCreate?(instance: Dataset, uid: string, ctx: RequestContext): void | number | Promise<void | number>;
   /** Told about each update (the merged instance and the modification list); a returned non-zero status refuses it. */
   onSet?(instance: Dataset, modifications: Dataset, uid: string, ctx: RequestContext): void | number | Promise<void | number>;
+  /** What the instance must hold when it becomes COMPLETED or DISCONTINUED (default MPPS_FINAL_STATE, Table F.7.2-1). */
+  finalState?: readonly AttributeRequirement[];
 }
 
 /**
@@ -35,7 +42,9 @@ export interface MppsScpOptions {
  * - N-CREATE: the status must be IN PROGRESS (else 0x0106, Offending Element (0040,0252)); a
  *   duplicate instance 0x0111. The SCP assigns the UID when the SCU gave none.
  * - N-SET: unknown instance 0x0112; an instance already COMPLETED/DISCONTINUED 0x0110 with
- *   Error ID 0xA710; an unknown status value 0x0106.
+ *   Error Comment and Error ID 0xA710 (Table F.7.2-2); an unknown status value 0x0106; a change
+ *   to COMPLETED/DISCONTINUED while a Final State attribute lacks its value (after this N-SET)
+ *   0x0121 naming it (Offending Element and Error Comment); a refused N-SET changes nothing.
  */
 export function mppsScp(options: MppsScpOptions = {}): Pick<ScpHandlers, 'nCreate' | 'nSet' | 'nGet'> & { store: Map<string, Dataset> } {
   const store = options.store ?? new Map<string, Dataset>();
@@ -63,6 +72,13 @@ export function mppsScp(options: MppsScpOptions = {}): Pick<ScpHandlers, 'nCreat
       const check = transition(current, modifications);
       if (check) return check;
       const merged = applyModifications({ ...current }, modifications);
+      const final = stringValue(modifications, 'PerformedProcedureStepStatus');
+      if (final && FINAL.has(final)) {
+        const unmet = unmetRequirements(merged, options.finalState ?? MPPS_FINAL_STATE);
+        if (unmet.length > 0) {
+          return { status: 0x0121, offendingElement: offendingTags(unmet), errorComment: `${final} needs ${pathText(unmet[0]!.path)}` };
+        }
+      }
       const refused = await options.onSet?.(merged, modifications, request.sopInstanceUid, ctx);
       if (refused) return { status: refused };
       store.set(request.sopInstanceUid, merged);

@@ -1,199 +1,156 @@
 /**
- * Unified Procedure Step SCP (PS3.4 Annex CC): Push (N-CREATE, N-ACTION request cancel, N-GET),
- * Pull (C-FIND, N-GET, N-SET, N-ACTION change state), Watch (N-ACTION subscribe/unsubscribe,
- * N-GET, C-FIND) and Event (N-EVENT-REPORT to subscribers), with the state rules of CC.1.1
- * (SCHEDULED → IN PROGRESS → COMPLETED | CANCELED) and the statuses of CC.2.
+ * Unified Procedure Step SCP (PS3.4 Annex CC): Push (N-CREATE, Request Cancel, N-GET), Pull
+ * (C-FIND, N-GET, N-SET, Change State), Watch ((un)subscribe, suspend, N-GET, C-FIND, Request
+ * Cancel), Query (C-FIND) and Event (N-EVENT-REPORTs to subscribers, sent after the response that
+ * caused them, on the subscriber's open association when it has one).
  */
 import type { Association } from '../association';
 import type { NAnswer, NRequest, RequestContext, ScpHandlers } from '../scp/types';
 import type { Dataset } from '../scu/types';
-import { applyModifications, nGetAnswer, stringValue } from './n-attributes';
+import { generateUid } from '../uids/generate';
+import { nGetAnswer } from './n-attributes';
 import { matchesQuery, projectResponse } from './query-matching';
-import { UpsAction, UpsClass, UpsEvent, UPS_GLOBAL_SUBSCRIPTION, UPS_FILTERED_GLOBAL_SUBSCRIPTION } from './ups-scu';
+import { UpsEventSender, type UpsDeliveryOptions } from './ups-delivery';
+import { scpStatusInfo } from './ups-event-info';
+import { UPS_GLOBAL_SUBSCRIPTION, UpsAction, UpsClass, UpsEvent } from './ups-scu';
+import { UpsWorklist, type UpsOutcome, type UpsPendingEvent, type UpsWorklistOptions } from './ups-worklist';
 
-export interface UpsScpOptions {
-  /** UPS instances by SOP Instance UID (default: a new in-memory map). */
-  store?: Map<string, Dataset>;
-  /** Opens an association to a subscriber we have no open association with (events, PS3.4 CC.2.4.3.1). */
-  openEventAssociation?(aeTitle: string): Promise<Association>;
-  /** Told about failures to deliver an event. */
-  onEventError?(aeTitle: string, error: Error): void;
+export interface UpsScpOptions extends UpsWorklistOptions, UpsDeliveryOptions {
+  /** AEs told of SCP Status Changes besides the subscribers (the fallback list of PS3.4 CC.2.4.3). */
+  fallbackAeTitles?: readonly string[];
 }
 
-interface Subscription {
-  global: boolean;
-  instances: Set<string>;
+/** The status of an operation the SCP application performs itself. */
+export interface UpsResult {
+  readonly status: number;
+  readonly errorComment?: string;
 }
 
-const FINAL = new Set(['COMPLETED', 'CANCELED']);
+const ALL = Object.values(UpsClass) as string[];
+/** The UPS SOP classes each operation belongs to (PS3.4 Tables CC.2-1 to CC.2-5). */
+const SERVICE_GROUP: Record<'N-CREATE' | 'N-SET' | 'N-GET', readonly string[]> = {
+  'N-CREATE': [UpsClass.push],
+  'N-SET': [UpsClass.pull],
+  'N-GET': [UpsClass.push, UpsClass.pull, UpsClass.watch],
+};
+const ACTION_GROUP: Record<number, readonly string[]> = {
+  [UpsAction.changeState]: [UpsClass.pull],
+  [UpsAction.requestCancel]: [UpsClass.push, UpsClass.watch],
+  [UpsAction.subscribe]: [UpsClass.watch],
+  [UpsAction.unsubscribe]: [UpsClass.watch],
+  [UpsAction.suspendGlobal]: [UpsClass.watch],
+};
 
-/** The UPS SCP: handlers to spread into ScpHandlers, plus its store and an event sender for the application. */
+/**
+ * The UPS SCP: `handlers` to serve (spread into ScpHandlers), the instances (`store`), the
+ * subscription table, and what the SCP application itself may do (CC.2.1.3, CC.2.5.3, CC.2.6.3):
+ * create, update and change the state of UPSs, announce SCP status changes, delete finished UPSs.
+ */
 export function upsScp(options: UpsScpOptions = {}) {
-  const store = options.store ?? new Map<string, Dataset>();
-  const transactions = new Map<string, string>();
-  const subscriptions = new Map<string, Subscription>();
-  const associations = new Map<string, Association>();
+  const worklist = new UpsWorklist(options);
+  const sender = new UpsEventSender(options);
 
-  /** Sends an event about `uid` to every subscriber (PS3.4 CC.2.4). */
-  async function notify(uid: string, eventTypeId: number, information: Dataset, only?: string): Promise<void> {
-    const targets = [...subscriptions].filter(([ae, s]) => (only === undefined || ae === only) && (s.global || s.instances.has(uid)));
-    await Promise.all(targets.map(([ae]) => deliver(ae, uid, eventTypeId, information)));
-  }
-
-  async function deliver(aeTitle: string, uid: string, eventTypeId: number, information: Dataset): Promise<void> {
-    try {
-      const open = associations.get(aeTitle);
-      const usable = open?.isEstablished && open.acceptedContexts.some((c) => c.abstractSyntax === UpsClass.event && open.mayActAs(c, 'scp'));
-      if (usable) {
-        await open.nEventReport(UpsClass.event, uid, eventTypeId, information);
-        return;
-      }
-      if (!options.openEventAssociation) throw new Error(`no association to ${aeTitle} for UPS events`);
-      const association = await options.openEventAssociation(aeTitle);
-      try {
-        await association.nEventReport(UpsClass.event, uid, eventTypeId, information);
-      } finally {
-        await association.release().catch(() => association.abort());
-      }
-    } catch (error) {
-      options.onEventError?.(aeTitle, error as Error);
-    }
-  }
-
-  const stateReport = (instance: Dataset): Dataset => ({
-    ProcedureStepState: instance.ProcedureStepState,
-    InputReadinessState: instance.InputReadinessState ?? 'READY',
+  const deliver = async (events: readonly UpsPendingEvent[]) => {
+    await Promise.all(events.map((e) => sender.send(e.to, e.uid, e.eventTypeId, e.information)));
+  };
+  const answer = (o: UpsOutcome): NAnswer => ({
+    status: o.status,
+    ...(o.errorComment !== undefined && { errorComment: o.errorComment }),
+    ...(o.offendingElement !== undefined && { offendingElement: o.offendingElement }),
+    ...(o.events.length > 0 && { afterResponse: () => deliver(o.events) }),
   });
-  const remember = (ctx: RequestContext) => associations.set(ctx.peerAeTitle.trim(), ctx.association);
-
-  function create(request: NRequest, ctx: RequestContext): NAnswer {
-    remember(ctx);
-    if (request.sopClassUid !== UpsClass.push) return { status: 0x0118 };
-    if (store.has(request.sopInstanceUid)) return { status: 0x0111 };
-    const attributes = request.dataset ?? {};
-    if (stringValue(attributes, 'ProcedureStepState') !== 'SCHEDULED') return { status: 0xc309, offendingElement: [0x00741000] };
-    const instance: Dataset = { ...attributes, SOPClassUID: UpsClass.push, SOPInstanceUID: request.sopInstanceUid };
-    delete instance.TransactionUID;
-    store.set(request.sopInstanceUid, instance);
-    // Global subscribers hear of new instances (PS3.4 CC.2.4).
-    return { status: 0x0000, afterResponse: () => notify(request.sopInstanceUid, UpsEvent.stateReport, stateReport(instance)) };
-  }
-
-  function set(request: NRequest, ctx: RequestContext): NAnswer {
-    remember(ctx);
-    const instance = store.get(request.sopInstanceUid);
-    if (!instance) return { status: 0xc307 };
-    const state = stringValue(instance, 'ProcedureStepState');
-    if (FINAL.has(state ?? '')) return { status: 0xc300 };
-    const modifications = { ...(request.dataset ?? {}) };
-    const tuid = stringValue(modifications, 'TransactionUID');
-    if (state === 'IN PROGRESS' && tuid !== transactions.get(request.sopInstanceUid)) return { status: 0xc301 };
-    if ('ProcedureStepState' in modifications) return { status: 0xc303, offendingElement: [0x00741000] };
-    delete modifications.TransactionUID;
-    applyModifications(instance, modifications);
-    const progress = 'ProcedureStepProgressInformationSequence' in modifications;
-    return {
-      status: 0x0000,
-      ...(progress && {
-        afterResponse: () => notify(request.sopInstanceUid, UpsEvent.progressReport, {
-          ProcedureStepProgressInformationSequence: instance.ProcedureStepProgressInformationSequence,
-        }),
-      }),
-    };
-  }
-
-  function changeState(uid: string, info: Dataset): NAnswer {
-    const instance = store.get(uid);
-    if (!instance) return { status: 0xc307 };
-    const from = stringValue(instance, 'ProcedureStepState');
-    const to = stringValue(info, 'ProcedureStepState');
-    const tuid = stringValue(info, 'TransactionUID');
-    if (to === 'SCHEDULED') return { status: 0xc303 };
-    if (to === 'IN PROGRESS') {
-      if (from === 'IN PROGRESS') return { status: 0xc302 };
-      if (from !== 'SCHEDULED') return { status: 0xc300 };
-      if (!tuid) return { status: 0xc301 };
-      transactions.set(uid, tuid);
-    } else if (to === 'COMPLETED' || to === 'CANCELED') {
-      if (from === to) return { status: to === 'COMPLETED' ? 0xb306 : 0xb304 };
-      if (from === 'SCHEDULED') return { status: 0xc310 };
-      if (from !== 'IN PROGRESS') return { status: 0xc300 };
-      if (tuid !== transactions.get(uid)) return { status: 0xc301 };
-      transactions.delete(uid);
-    } else {
-      return { status: 0x0106, offendingElement: [0x00741000] };
-    }
-    instance.ProcedureStepState = to;
-    return { status: 0x0000, afterResponse: () => notify(uid, UpsEvent.stateReport, stateReport(instance)) };
-  }
-
-  function requestCancel(uid: string, info: Dataset, ctx: RequestContext): NAnswer {
-    const instance = store.get(uid);
-    if (!instance) return { status: 0xc307 };
-    const state = stringValue(instance, 'ProcedureStepState');
-    if (state === 'CANCELED') return { status: 0xb304 };
-    if (state === 'COMPLETED') return { status: 0xc311 };
-    if (state === 'SCHEDULED') {
-      // Nobody performs it yet: the SCP cancels it itself (PS3.4 CC.2.2).
-      instance.ProcedureStepState = 'CANCELED';
-      return { status: 0x0000, afterResponse: () => notify(uid, UpsEvent.stateReport, stateReport(instance)) };
-    }
-    const requested = { ...info, RequestingAE: info.RequestingAE ?? ctx.peerAeTitle.trim() };
-    return { status: 0x0000, afterResponse: () => notify(uid, UpsEvent.cancelRequested, requested) };
-  }
-
-  function subscribe(uid: string, info: Dataset, ctx: RequestContext, typeId: number): NAnswer {
-    const aeTitle = (stringValue(info, 'ReceivingAE') ?? ctx.peerAeTitle).trim();
-    const global = uid === UPS_GLOBAL_SUBSCRIPTION || uid === UPS_FILTERED_GLOBAL_SUBSCRIPTION;
-    if (!global && !store.has(uid)) return { status: 0xc307 };
-    const current = subscriptions.get(aeTitle) ?? { global: false, instances: new Set<string>() };
-    if (typeId === UpsAction.subscribe) {
-      if (global) current.global = true;
-      else current.instances.add(uid);
-      subscriptions.set(aeTitle, current);
-      const initial = global ? [...store.keys()] : [uid];
-      // An initial State Report for each instance subscribed to (PS3.4 CC.2.3).
-      return { status: 0x0000, afterResponse: async () => { for (const u of initial) await notify(u, UpsEvent.stateReport, stateReport(store.get(u)!), aeTitle); } };
-    }
-    if (global) {
-      current.global = false;
-      if (typeId === UpsAction.unsubscribe) current.instances.clear();
-    } else current.instances.delete(uid);
-    return { status: 0x0000 };
-  }
+  const performed = async (o: UpsOutcome): Promise<UpsResult> => {
+    await deliver(o.events);
+    return { status: o.status, ...(o.errorComment !== undefined && { errorComment: o.errorComment }) };
+  };
+  /** 0x0118 for a class that is neither UPS Push nor the context's; 0x0211 for an operation outside the context's group. */
+  const refusal = (request: NRequest, ctx: RequestContext, group: readonly string[] | undefined): NAnswer | undefined => {
+    sender.track(ctx.association);
+    if (!ALL.includes(ctx.abstractSyntax) || (request.sopClassUid !== UpsClass.push && request.sopClassUid !== ctx.abstractSyntax)) return { status: 0x0118 };
+    if (group && !group.includes(ctx.abstractSyntax)) return { status: 0x0211 };
+    return undefined;
+  };
 
   const handlers = {
-    nCreate: create,
-    nSet: set,
+    /** Every association is a path for its peer's events while it is open. */
+    accepted(association: Association) {
+      sender.track(association);
+    },
+    nCreate(request: NRequest, ctx: RequestContext): NAnswer {
+      return refusal(request, ctx, SERVICE_GROUP['N-CREATE']) ?? answer(worklist.create(request.sopInstanceUid, request.dataset ?? {}, ctx.association.localAeTitle));
+    },
+    nSet(request: NRequest, ctx: RequestContext): NAnswer {
+      return refusal(request, ctx, SERVICE_GROUP['N-SET']) ?? answer(worklist.update(request.sopInstanceUid, request.dataset ?? {}));
+    },
     nGet(request: NRequest, ctx: RequestContext): NAnswer {
-      remember(ctx);
-      const instance = store.get(request.sopInstanceUid);
+      const refused = refusal(request, ctx, SERVICE_GROUP['N-GET']);
+      if (refused) return refused;
+      const instance = worklist.store.get(request.sopInstanceUid);
       if (!instance) return { status: 0xc307 };
-      return nGetAnswer(instance, request.attributes, { sopClassUid: request.sopClassUid, sopInstanceUid: request.sopInstanceUid });
+      // The Transaction UID is kept apart from the instance: N-GET never returns it (CC.2.7.3).
+      return nGetAnswer(instance, request.attributes, { sopClassUid: UpsClass.push, sopInstanceUid: request.sopInstanceUid });
     },
     nAction(request: NRequest, ctx: RequestContext): NAnswer {
-      remember(ctx);
+      const refused = refusal(request, ctx, undefined);
+      if (refused) return refused;
+      const type = request.typeId ?? 0;
+      if (!ACTION_GROUP[type]?.includes(ctx.abstractSyntax)) return { status: 0x0123 };
       const info = request.dataset ?? {};
-      switch (request.typeId) {
+      const peer = ctx.peerAeTitle.trim();
+      switch (type) {
         case UpsAction.changeState:
-          return changeState(request.sopInstanceUid, info);
+          return answer(worklist.changeState(request.sopInstanceUid, String(info.ProcedureStepState ?? '').trim(), info.TransactionUID as string | undefined, peer));
         case UpsAction.requestCancel:
-          return requestCancel(request.sopInstanceUid, info, ctx);
-        case UpsAction.subscribe:
-        case UpsAction.unsubscribe:
-        case UpsAction.suspendGlobal:
-          return subscribe(request.sopInstanceUid, info, ctx, request.typeId);
+          return answer(worklist.requestCancel(request.sopInstanceUid, info, peer));
         default:
-          return { status: 0x0123 };
+          return answer(worklist.subscription(type, request.sopInstanceUid, info, peer));
       }
     },
-    /** C-FIND on the Pull, Watch or Query classes (PS3.4 CC.2.8): the Transaction UID is never returned. */
+    /** C-FIND on UPS Pull, Watch or Query (PS3.4 CC.2.8): the Transaction UID is never returned. */
     *cFind(request: { identifier: Dataset }) {
-      for (const instance of store.values()) {
+      for (const instance of worklist.store.values()) {
         if (matchesQuery(instance, request.identifier)) yield projectResponse(instance, request.identifier);
       }
     },
   } satisfies Partial<ScpHandlers>;
 
-  return { handlers, store, notify, subscriptions };
+  return {
+    handlers,
+    store: worklist.store,
+    /** The subscription table (PS3.4 Table CC.2.3-2). */
+    subscriptions: worklist.subscriptions,
+    /** The SCP creates a UPS itself (CC.2.5.3): global subscribers are subscribed and told as for an N-CREATE. */
+    create(uid: string, attributes: Dataset): Promise<UpsResult> {
+      return performed(worklist.create(uid, { ProcedureStepState: 'SCHEDULED', ...attributes }, options.worklistLabel ?? 'UPS'));
+    },
+    /** The SCP updates a UPS itself (CC.2.6.3), without Transaction UID; subscribers get the events an N-SET causes. */
+    update(uid: string, modifications: Dataset): Promise<UpsResult> {
+      return performed(worklist.update(uid, modifications, true));
+    },
+    /**
+     * The SCP changes the state itself, as the performer (CC.2.1.3): IN PROGRESS records
+     * `transactionUid` (default: a new UID); COMPLETED / CANCELED use the recorded one and need the
+     * Final State requirements. Subscribers get the State Report.
+     */
+    setState(uid: string, state: 'IN PROGRESS' | 'COMPLETED' | 'CANCELED', transactionUid?: string): Promise<UpsResult> {
+      const tuid = state === 'IN PROGRESS' ? (transactionUid ?? generateUid()) : worklist.transactionOf(uid);
+      return performed(worklist.changeState(uid, state, tuid));
+    },
+    /** Sends one event about `uid` to each of its subscribers. */
+    notify(uid: string, eventTypeId: number, information: Dataset): Promise<void> {
+      return deliver(worklist.subscriptions.subscribers(uid).map((to) => ({ to, uid, eventTypeId, information })));
+    },
+    /** SCP Status Change (event 4) to every subscriber and fallback AE: RESTARTED with list statuses, or GOING DOWN. */
+    announce(status: 'RESTARTED' | 'GOING DOWN', lists: { subscriptionList?: 'WARM START' | 'COLD START'; upsList?: 'WARM START' | 'COLD START' } = {}): Promise<void> {
+      const to = new Set([...worklist.subscriptions.allSubscribers(), ...(options.fallbackAeTitles ?? [])]);
+      const information = scpStatusInfo(status, lists.subscriptionList, lists.upsList);
+      return deliver([...to].map((ae) => ({ to: ae, uid: UPS_GLOBAL_SUBSCRIPTION, eventTypeId: UpsEvent.scpStatusChange, information })));
+    },
+    /** Deletes the COMPLETED / CANCELED UPSs nobody holds a Deletion Lock on; returns their UIDs. */
+    purge(): string[] {
+      const uids = worklist.deletable();
+      for (const uid of uids) worklist.delete(uid);
+      return uids;
+    },
+  };
 }

@@ -4,11 +4,17 @@
 import { describe, expect, it } from 'vitest';
 import { describeStatus } from '../../src/dimse/status';
 import { INSTANCE_AVAILABILITY_SOP_CLASS as IAN, instanceAvailabilityScp, notifyInstanceAvailability } from '../../src/services/instance-availability';
-import { MPPS_NO_LONGER_UPDATABLE, MPPS_RETRIEVE_SOP_CLASS, MPPS_SOP_CLASS as MPPS, mppsScp } from '../../src/services/mpps';
+import { MPPS_FINAL_STATE, MPPS_FINAL_STATE_TYPE2, MPPS_NO_LONGER_UPDATABLE, MPPS_RETRIEVE_SOP_CLASS, MPPS_SOP_CLASS as MPPS, mppsScp } from '../../src/services/mpps';
 import type { Dataset } from '../../src/scu/types';
 import { ae, pair, problemsIn, via } from './n-helpers';
 
 const inProgress = { PerformedProcedureStepStatus: 'IN PROGRESS', PerformedProcedureStepID: 'PPS1', Modality: 'CT' };
+/** The Final State attributes of Table F.7.2-1 (Type 1), as a modality sends them with COMPLETED. */
+const finished = {
+  PerformedProcedureStepEndDate: '20250101',
+  PerformedProcedureStepEndTime: '120000',
+  PerformedSeriesSequence: [{ ProtocolName: 'HEAD', SeriesInstanceUID: '1.2.3.4' }],
+};
 
 describe(`MPPS (${via()})`, () => {
   const scp = () => ae('RIS').addSupportedContext(MPPS).addSupportedContext(MPPS_RETRIEVE_SOP_CLASS);
@@ -23,7 +29,7 @@ describe(`MPPS (${via()})`, () => {
     const uid = create.sopInstanceUid!;
     expect(created).toEqual([uid]);
     expect((await p.scu.nSet(MPPS, uid, { PerformedProcedureStepDescription: 'head' })).status).toBe(0);
-    expect((await p.scu.nSet(MPPS, uid, { PerformedProcedureStepStatus: 'COMPLETED', PerformedProcedureStepEndTime: '120000' })).status).toBe(0);
+    expect((await p.scu.nSet(MPPS, uid, { PerformedProcedureStepStatus: 'COMPLETED', ...finished })).status).toBe(0);
     const late = await p.scu.nSet(MPPS, uid, { PerformedProcedureStepStatus: 'DISCONTINUED' });
     expect(late.status).toBe(0x0110);
     expect(late.command.ErrorID).toBe(MPPS_NO_LONGER_UPDATABLE);
@@ -46,10 +52,43 @@ describe(`MPPS (${via()})`, () => {
     expect((await p.scu.nSet(MPPS, '1.2.404', { PerformedProcedureStepStatus: 'COMPLETED' })).status).toBe(0x0112);
     expect((await p.scu.nSet(MPPS, '1.2.2', { PerformedProcedureStepStatus: 'SCHEDULED' })).status).toBe(0x0106);
     // DISCONTINUED is the other final state.
-    expect((await p.scu.nSet(MPPS, '1.2.2', { PerformedProcedureStepStatus: 'DISCONTINUED' })).status).toBe(0);
+    expect((await p.scu.nSet(MPPS, '1.2.2', { PerformedProcedureStepStatus: 'DISCONTINUED', ...finished })).status).toBe(0);
     expect((await p.scu.nSet(MPPS, '1.2.2', { PerformedProcedureStepDescription: 'x' })).status).toBe(0x0110);
     await p.scu.release();
     expect(describeStatus(0x0110, 'N-SET')).toBe('Processing failure');
+  });
+
+  it('COMPLETED / DISCONTINUED need the Final State attributes (0x0121 naming the first missing, nothing changed); earlier N-SETs count', async () => {
+    const handlers = mppsScp();
+    const p = await pair(scp(), handlers, scu());
+    expect((await p.scu.nCreate(MPPS, '1.4.1', inProgress)).status).toBe(0);
+    const bare = await p.scu.nSet(MPPS, '1.4.1', { PerformedProcedureStepStatus: 'COMPLETED' });
+    expect([bare.status, bare.command.ErrorComment]).toEqual([0x0121, 'COMPLETED needs (0040,0250)']);
+    expect(bare.command.OffendingElement).toEqual([0x00400250, 0x00400251, 0x00400340]);
+    // A series item without Protocol Name: offending (0018,1030), inside the sequence.
+    const noProtocol = { ...finished, PerformedSeriesSequence: [{ SeriesInstanceUID: '1.2.3.4' }] };
+    const nested = await p.scu.nSet(MPPS, '1.4.1', { PerformedProcedureStepStatus: 'DISCONTINUED', ...noProtocol });
+    expect([nested.status, nested.command.ErrorComment, nested.command.OffendingElement]).toEqual([0x0121, 'DISCONTINUED needs (0040,0340)>(0018,1030)', [0x00181030]]);
+    // Refused N-SETs changed nothing: still IN PROGRESS, no end date.
+    expect(handlers.store.get('1.4.1')).toMatchObject({ PerformedProcedureStepStatus: 'IN PROGRESS' });
+    expect(handlers.store.get('1.4.1')!.PerformedProcedureStepEndDate).toBeUndefined();
+    // Attributes set by an earlier N-SET count; an empty series sequence does not.
+    expect((await p.scu.nSet(MPPS, '1.4.1', { ...finished, PerformedSeriesSequence: [] })).status).toBe(0);
+    expect((await p.scu.nSet(MPPS, '1.4.1', { PerformedProcedureStepStatus: 'COMPLETED' })).command.ErrorComment).toBe('COMPLETED needs (0040,0340)');
+    expect((await p.scu.nSet(MPPS, '1.4.1', { PerformedSeriesSequence: finished.PerformedSeriesSequence })).status).toBe(0);
+    expect((await p.scu.nSet(MPPS, '1.4.1', { PerformedProcedureStepStatus: 'COMPLETED' })).status).toBe(0);
+    await p.scu.release();
+    expect(problemsIn([...p.sentByScu, ...p.sentByScp])).toEqual([]);
+  });
+
+  it('the strict table: Type 2 attributes of each series item must be present (may be empty)', async () => {
+    const p = await pair(scp(), mppsScp({ finalState: [...MPPS_FINAL_STATE, ...MPPS_FINAL_STATE_TYPE2] }), scu());
+    await p.scu.nCreate(MPPS, '1.5.1', inProgress);
+    const loose = await p.scu.nSet(MPPS, '1.5.1', { PerformedProcedureStepStatus: 'COMPLETED', ...finished });
+    expect([loose.status, loose.command.ErrorComment]).toEqual([0x0121, 'COMPLETED needs (0040,0340)>(0008,1050)']);
+    const item = { ...finished.PerformedSeriesSequence[0], PerformingPhysicianName: '', OperatorsName: '', SeriesDescription: '', RetrieveAETitle: '', ReferencedImageSequence: [], ReferencedNonImageCompositeSOPInstanceSequence: [] };
+    expect((await p.scu.nSet(MPPS, '1.5.1', { PerformedProcedureStepStatus: 'COMPLETED', ...finished, PerformedSeriesSequence: [item] })).status).toBe(0);
+    await p.scu.release();
   });
 
   it('an application hook can refuse a create', async () => {

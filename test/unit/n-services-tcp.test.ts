@@ -130,7 +130,7 @@ describe('over TCP, to a listening port of the SCU (role reversal)', () => {
     // The watcher's own association proposes no Event SOP class: events must come on a new association.
     const scu = await ae('WATCHER').addRequestedContext(UpsClass.push).addRequestedContext(UpsClass.watch).addRequestedContext(UpsClass.pull)
       .associate(await connectTcp({ host: HOST, port: upsIn.port }), { calledAeTitle: 'UPS-SCP' });
-    const scheduled = { ProcedureStepState: 'SCHEDULED', PatientName: 'DOE^J', ScheduledProcedureStepPriority: 'MEDIUM', ProcedureStepLabel: 'AI' };
+    const scheduled = { ProcedureStepState: 'SCHEDULED', PatientName: 'DOE^J', ScheduledProcedureStepPriority: 'MEDIUM', ProcedureStepLabel: 'AI', ScheduledProcedureStepStartDateTime: '20250101080000', InputReadinessState: 'READY' };
     expect((await scu.nCreate(UpsClass.push, '1.6.1', scheduled)).status).toBe(0);
     expect((await subscribeUps(scu, '1.6.1', 'WATCHER')).status).toBe(0);
     await until(() => events.length === 1);

@@ -1,0 +1,59 @@
+/**
+ * Attribute requirements of the procedure step services (MPPS PS3.4 Table F.7.2-1, UPS Table
+ * CC.2.5-3) checked on naturalized data sets: Type 1 (a value) or Type 2 (present, may be empty),
+ * at the top level or inside every item of a sequence.
+ */
+import type { Dataset } from '../scu/types';
+import { tagForKeyword } from './n-attributes';
+
+/** One required attribute. */
+export interface AttributeRequirement {
+  /**
+   * Keywords from the top level down: enclosing sequences, then the attribute, e.g.
+   * `['PerformedSeriesSequence', 'ProtocolName']`. A nested requirement applies to every item.
+   */
+  readonly path: readonly string[];
+  /** `value`: present and not empty (a sequence: at least one item); `present`: may be empty. */
+  readonly need: 'value' | 'present';
+}
+
+/** Whether a naturalized value is non-empty (dcmjs gives `''` or `[]` for empty elements). */
+export function hasValue(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value === 'string') return value.trim() !== '';
+  if (Array.isArray(value)) return value.some(hasValue);
+  if (typeof value === 'object') return Object.keys(value).some((k) => !k.startsWith('_'));
+  return true;
+}
+
+/** The requirements `dataset` does not meet, in the order given. */
+export function unmetRequirements(dataset: Dataset, requirements: readonly AttributeRequirement[]): AttributeRequirement[] {
+  return requirements.filter((r) => !meets(dataset, r.path, r.need));
+}
+
+function meets(ds: Dataset, path: readonly string[], need: 'value' | 'present'): boolean {
+  const [head, ...rest] = path;
+  if (head === undefined) return true;
+  const value = ds[head];
+  if (rest.length === 0) return need === 'present' ? value !== undefined : hasValue(value);
+  // A missing or empty sequence is its own requirement; its items' requirements then hold vacuously.
+  const items = Array.isArray(value) ? (value.filter((v) => v !== null && typeof v === 'object') as Dataset[]) : [];
+  return items.every((item) => meets(item, rest, need));
+}
+
+/** `(0040,0340)>(0018,1030)`: a requirement's path as tags, for Error Comments (64 characters at most). */
+export function pathText(path: readonly string[]): string {
+  return path
+    .map((k) => {
+      const tag = tagForKeyword(k);
+      if (tag === undefined) return k;
+      const hex = tag.toString(16).toUpperCase().padStart(8, '0');
+      return `(${hex.slice(0, 4)},${hex.slice(4)})`;
+    })
+    .join('>');
+}
+
+/** The innermost tag of each requirement, for Offending Element (0000,0901). */
+export function offendingTags(requirements: readonly AttributeRequirement[]): number[] {
+  return requirements.map((r) => tagForKeyword(r.path[r.path.length - 1]!)).filter((t): t is number => t !== undefined);
+}
