@@ -7,6 +7,7 @@ import type { Association } from '../association';
 import type { Logger } from '../logger';
 import type { Dataset } from '../scu/types';
 import { generateUid } from '../uids/generate';
+import { sendReport } from './print-report';
 import { PrintClass, PrintJobEvent, type ExecutionStatus } from './print-uids';
 
 /** One film box ready to print: its attributes and its image boxes in position order. */
@@ -135,10 +136,8 @@ export class PrintJobQueue {
     if (job.attributes.FilmSessionLabel !== undefined) information.FilmSessionLabel = job.attributes.FilmSessionLabel;
     const send = async () => {
       if (!job.association.isEstablished) throw new Error('the association that created the job has ended');
-      return job.association.nEventReport(PrintClass.printJob, job.uid, PrintJobEvent[status], information, {
-        context: PrintClass.printJob,
-        timeoutMs: this.eventTimeoutMs,
-      });
+      const report = { sopClassUid: PrintClass.printJob, sopInstanceUid: job.uid, eventTypeId: PrintJobEvent[status], information, context: PrintClass.printJob };
+      return sendReport(job.association, report, this.eventTimeoutMs);
     };
     job.events = job.events
       .then(send)

@@ -6,6 +6,7 @@ import type { Association } from '../association';
 import type { NAnswer } from '../scp/types';
 import type { Dataset } from '../scu/types';
 import { nGetAnswer, stringValue } from './n-attributes';
+import { sendReport } from './print-report';
 import { PRINTER_CONFIGURATION_INSTANCE, PRINTER_INSTANCE, PrintClass, PrinterEvent, type PrinterStatus } from './print-uids';
 
 /** What a printer status change carries besides the status (PS3.4 Table H.4-16). */
@@ -71,7 +72,8 @@ export class PrinterState {
     const targets = [...this.users];
     return Promise.all(targets.map(async (association): Promise<PrinterReport> => {
       try {
-        const rsp = await association.nEventReport(PrintClass.printer, PRINTER_INSTANCE, PrinterEvent[status], information, { context: contextFor(association)!, timeoutMs });
+        const report = { sopClassUid: PrintClass.printer, sopInstanceUid: PRINTER_INSTANCE, eventTypeId: PrinterEvent[status], information, context: contextFor(association)! };
+        const rsp = await sendReport(association, report, timeoutMs);
         return { association, status: rsp.status };
       } catch (error) {
         return { association, error: error as Error };

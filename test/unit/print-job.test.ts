@@ -184,7 +184,7 @@ describe(`print job (${via()})`, () => {
     await Promise.all([a.scu.release(), b.scu.release()]);
   });
 
-  it('an SCU without an event handler: the SCP gives up on each report after eventTimeoutMs and the job still completes', async () => {
+  it('an SCU without an event handler: the SCP gives up on each report after eventTimeoutMs, without aborting; the job still completes', async () => {
     const outcomes: string[] = [];
     const done = gate();
     const scp = printScp({
@@ -201,6 +201,8 @@ describe(`print job (${via()})`, () => {
     const result = await printFilmJob(p.scu, [grayImage()]);
     await done.wait;
     expect(outcomes).toEqual(['PENDING unconfirmed', 'PRINTING unconfirmed', 'DONE unconfirmed']);
+    // Reports only inform: an SCU that does not answer them keeps its association (no DIMSE-timeout A-ABORT).
+    expect(p.scu.isEstablished).toBe(true);
     await eventually(async () => (await getPrintJob(p.scu, result.printJobUid!)).status === 0x0112);
     await p.scu.release();
   });
