@@ -1,20 +1,26 @@
 /**
  * Data set codec: naturalized JS objects (keyword keys, as dcmjs produces) <-> encoded bytes in a
- * transfer syntax (PS3.5 §7, §10, Annex A). The only module that imports dcmjs.
- * Also the Part 10 file wrapper (PS3.10 §7.1: preamble, "DICM", File Meta Information).
+ * transfer syntax (PS3.5 §7, §10, Annex A). dcmjs defines the naturalized form (its dictionary,
+ * value representations and naturalizeDataset/denaturalizeDataset); the bytes of Little Endian
+ * data sets are read and written by hand (dict-reader.ts, dict-writer.ts) with the same result,
+ * and by dcmjs's streams for everything those leave. Also the Part 10 file wrapper (PS3.10 §7.1:
+ * preamble, "DICM", File Meta Information).
  */
-import { data as dcmjsData, log as dcmjsLog } from 'dcmjs';
+import { data as dcmjsData } from 'dcmjs';
 import { DimseError } from '../errors';
 import { transferSyntax, TransferSyntax } from '../uids/transfer-syntax';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../options';
+import { dcmjsRead, dcmjsWrite, quietly } from './dcmjs-io';
 import { deflateRaw, inflateRaw, DEFAULT_MAX_INFLATED_LENGTH } from './deflate';
+import { readDict } from './dict-reader';
+import { writeDict } from './dict-writer';
 import { encodeMetaGroup, metaGroupEnd } from './meta';
+import { naturalize, type Dataset } from './naturalize';
 import { checkStructure } from './structure';
 
-const { DicomMessage, DicomMetaDictionary, ReadBufferStream, WriteBufferStream } = dcmjsData;
+const { DicomMetaDictionary } = dcmjsData;
 
-/** A naturalized data set: DICOM keywords as keys, e.g. `{ PatientName: 'DOE^J' }` (dcmjs convention). */
-export type Dataset = Record<string, unknown>;
+export type { Dataset } from './naturalize';
 
 /** Options for decoding. */
 export interface DecodeOptions {
@@ -35,28 +41,6 @@ function plan(transferSyntaxUid: string, code: string): { syntax: string; deflat
   return { syntax: TransferSyntax.ExplicitVRLittleEndian, deflated: false, littleEndian: true };
 }
 
-/** An ArrayBuffer holding exactly `bytes` (dcmjs reads `view.buffer` whole, ignoring the view's offset). */
-function exactBuffer(bytes: Uint8Array): ArrayBuffer {
-  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
-    return bytes.buffer;
-  }
-  // Uint8Array.prototype.slice copies; a Node Buffer's own slice() would share its (pooled) memory.
-  return Uint8Array.prototype.slice.call(bytes).buffer as ArrayBuffer;
-}
-
-/** dcmjs adds `_vrMap: {}` to every (sub-)dataset; keep it only where it says something. */
-function dropEmptyVrMaps(ds: Dataset): Dataset {
-  const vrMap = ds._vrMap;
-  if (vrMap && typeof vrMap === 'object' && Object.keys(vrMap).length === 0) delete ds._vrMap;
-  for (const v of Object.values(ds)) {
-    if (Array.isArray(v)) for (const item of v) if (isItem(item)) dropEmptyVrMaps(item);
-  }
-  return ds;
-}
-
-const isItem = (v: unknown): v is Dataset =>
-  typeof v === 'object' && v !== null && !ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer) && '_vrMap' in v;
-
 /**
  * Decode an encoded data set (no preamble, no meta group) in the given transfer syntax into a
  * naturalized object. Supports Implicit VR LE, Explicit VR LE, Explicit VR BE and Deflated
@@ -67,13 +51,11 @@ export function decodeDataset(bytes: Uint8Array, transferSyntaxUid: string, opti
   const p = plan(transferSyntaxUid, 'DATASET_DECODE_FAILED');
   const plain = p.deflated ? inflateRaw(bytes, options.maxInflatedLength ?? DEFAULT_MAX_INFLATED_LENGTH) : bytes;
   if (plain.length === 0) return {};
-  checkStructure(plain, p.syntax !== TransferSyntax.ImplicitVRLittleEndian, p.littleEndian);
+  const implicit = p.syntax === TransferSyntax.ImplicitVRLittleEndian;
+  checkStructure(plain, !implicit, p.littleEndian);
   try {
-    const stream = new ReadBufferStream(exactBuffer(plain), p.littleEndian, { noCopy: false });
-    return quietly(() => {
-      const dict = DicomMessage._read(stream, p.syntax, { ignoreErrors: false, untilTag: null, includeUntilTagValue: false });
-      return dropEmptyVrMaps(DicomMetaDictionary.naturalizeDataset(dict));
-    });
+    const dict = (p.littleEndian && readDict(plain, implicit)) || dcmjsRead(plain, p.syntax, p.littleEndian);
+    return naturalize(dict);
   } catch (err) {
     throw new DimseError(
       'DATASET_DECODE_FAILED',
@@ -89,14 +71,12 @@ export function decodeDataset(bytes: Uint8Array, transferSyntaxUid: string, opti
  */
 export function encodeDataset(dataset: Dataset, transferSyntaxUid: string): Uint8Array {
   const p = plan(transferSyntaxUid, 'DATASET_ENCODE_FAILED');
+  const implicit = p.syntax === TransferSyntax.ImplicitVRLittleEndian;
   let bytes: Uint8Array;
   try {
-    bytes = quietly(() => {
-      const dict = DicomMetaDictionary.denaturalizeDataset(dataset);
-      const stream = new WriteBufferStream(4096, p.littleEndian);
-      DicomMessage.write(dict, stream, p.syntax, { allowInvalidVRLength: false });
-      return new Uint8Array(stream.getBuffer(0, stream.size));
-    });
+    // denaturalizeDataset warns about unknown keywords and truncated values: keep it quiet.
+    const dict = quietly(() => DicomMetaDictionary.denaturalizeDataset(dataset));
+    bytes = (p.littleEndian && writeDict(dict, implicit)) || dcmjsWrite(dict, p.syntax, p.littleEndian);
   } catch (err) {
     throw new DimseError(
       'DATASET_ENCODE_FAILED',
@@ -105,22 +85,6 @@ export function encodeDataset(dataset: Dataset, transferSyntaxUid: string): Uint
     );
   }
   return p.deflated ? deflateRaw(bytes) : bytes;
-}
-
-/**
- * Runs `fn` with dcmjs's logger silenced: a library must not print to the console, and dcmjs
- * logs every odd element it meets. The previous level is restored, so an application's own
- * dcmjs logging setting is left alone.
- */
-function quietly<T>(fn: () => T): T {
-  const loggers = [dcmjsLog, dcmjsLog.getLogger('validation.dcmjs')];
-  const levels = loggers.map((l) => l.getLevel());
-  for (const l of loggers) l.setLevel('silent', false);
-  try {
-    return fn();
-  } finally {
-    loggers.forEach((l, i) => l.setLevel(levels[i]!, false));
-  }
 }
 
 /** A parsed Part 10 file (PS3.10 §7.1). */

@@ -1,15 +1,37 @@
 /**
- * Minimal typings for the parts of dcmjs 0.52 that src/dataset/codec.ts uses
- * (dcmjs ships no TypeScript declarations).
+ * Minimal typings for the parts of dcmjs 0.52 that src/dataset uses (dcmjs ships no TypeScript
+ * declarations): the dcmjs-backed codec (dcmjs-codec.ts) and the dict-level reader and writer
+ * (dict-reader.ts, dict-writer.ts), which reuse dcmjs's value representations and dictionary.
  */
 declare module 'dcmjs' {
   /** A denaturalized element: `{ vr, Value }` keyed by 8-hex-digit tag. */
   export interface DcmjsElement {
     vr: string;
-    Value?: unknown[];
+    Value?: unknown[] | null;
     [key: string]: unknown;
   }
   export type DcmjsDict = Record<string, DcmjsElement>;
+
+  /** One of dcmjs's value representation singletons (ValueRepresentation.createByTypeString). */
+  export interface DcmjsVr {
+    readonly type: string;
+    readonly maxLength?: number | null;
+    readonly maxCharLength?: number;
+    readonly rangeMatchingMaxLength?: number;
+    readonly padByte?: number;
+    readonly defaultValue?: unknown;
+    applyFormatting(value: unknown): unknown;
+    dropPadByte<T>(values: T): T;
+    checkLength?(value: unknown): boolean;
+    convertToString?(value: unknown): unknown;
+  }
+
+  /** A standard dictionary entry: tag as "(GGGG,EEEE)". */
+  export interface DcmjsDictEntry {
+    tag: string;
+    vr: string;
+    name: string;
+  }
 
   interface ReadBufferStreamCtor {
     new (buffer: ArrayBuffer, littleEndian?: boolean | null, options?: { noCopy?: boolean }): object;
@@ -35,7 +57,21 @@ declare module 'dcmjs' {
     DicomMetaDictionary: {
       naturalizeDataset(dict: DcmjsDict): Record<string, unknown>;
       denaturalizeDataset(dataset: Record<string, unknown>): DcmjsDict;
+      /** Lookup by "(GGGG,EEEE)" (a Proxy over dcmjs's packed dictionary). */
+      dictionary: Record<string, DcmjsDictEntry | undefined>;
+      /** Lookup by keyword. */
+      nameMap: Record<string, DcmjsDictEntry>;
+    };
+    ValueRepresentation: {
+      createByTypeString(type: string): DcmjsVr;
+      /** Wraps an element or data set in dcmjs's Proxy that adds PN value accessors on assignment. */
+      addTagAccessors<T extends object>(tag: T): T;
     };
   };
-  export const log: { setLevel(level: string | number): void; getLevel(): number };
+  export const utilities: {
+    dicomJson: {
+      /** PN value (strings, String objects, { Alphabetic, Ideographic, Phonetic }) → Part 5 string. */
+      pnObjectToString(value: unknown): unknown;
+    };
+  };
 }

@@ -1,0 +1,48 @@
+/**
+ * dcmjs's own stream-based reader and writer: the general path for what the hand-written dict
+ * reader/writer leave (big endian, other VRs, encapsulated pixel data, odd input), and the
+ * reference they are tested against.
+ */
+import { data as dcmjsData, log as dcmjsLog, type DcmjsDict } from 'dcmjs';
+
+const { DicomMessage, ReadBufferStream, WriteBufferStream } = dcmjsData;
+
+/** dcmjs's element dictionary of an encoded data set in one of its three native syntaxes. */
+export function dcmjsRead(plain: Uint8Array, syntax: string, littleEndian: boolean): DcmjsDict {
+  const stream = new ReadBufferStream(exactBuffer(plain), littleEndian, { noCopy: false });
+  return quietly(() => DicomMessage._read(stream, syntax, { ignoreErrors: false, untilTag: null, includeUntilTagValue: false }));
+}
+
+/** An element dictionary encoded by dcmjs in one of its three native syntaxes. */
+export function dcmjsWrite(dict: DcmjsDict, syntax: string, littleEndian: boolean): Uint8Array {
+  return quietly(() => {
+    const stream = new WriteBufferStream(4096, littleEndian);
+    DicomMessage.write(dict, stream, syntax, { allowInvalidVRLength: false });
+    return new Uint8Array(stream.getBuffer(0, stream.size));
+  });
+}
+
+/** An ArrayBuffer holding exactly `bytes` (dcmjs reads `view.buffer` whole, ignoring the view's offset). */
+function exactBuffer(bytes: Uint8Array): ArrayBuffer {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
+    return bytes.buffer;
+  }
+  // Uint8Array.prototype.slice copies; a Node Buffer's own slice() would share its (pooled) memory.
+  return Uint8Array.prototype.slice.call(bytes).buffer as ArrayBuffer;
+}
+
+/**
+ * Runs `fn` with dcmjs's logger silenced: a library must not print to the console, and dcmjs
+ * logs every odd element it meets. The previous level is restored, so an application's own
+ * dcmjs logging setting is left alone.
+ */
+export function quietly<T>(fn: () => T): T {
+  const loggers = [dcmjsLog, dcmjsLog.getLogger('validation.dcmjs')];
+  const levels = loggers.map((l) => l.getLevel());
+  for (const l of loggers) l.setLevel('silent', false);
+  try {
+    return fn();
+  } finally {
+    loggers.forEach((l, i) => l.setLevel(levels[i]!, false));
+  }
+}

@@ -1,0 +1,276 @@
+/**
+ * A hand-written reader for Implicit and Explicit VR Little Endian data sets (PS3.5 §7.1, A.1,
+ * A.2) that produces exactly the element dictionary dcmjs's `DicomMessage._read` would
+ * (`{ "GGGGEEEE": { vr, Value } }`), without dcmjs's per-element stream and tag objects, which
+ * dominate the cost of small data sets such as C-FIND identifiers. Values go through dcmjs's own
+ * value representations (trimming, splitting, number parsing, person names), so they match.
+ *
+ * It only reads what it can read exactly like dcmjs; for anything else (other VRs, odd lengths,
+ * unsupported character sets, malformed nesting) `readDict` returns undefined and the caller
+ * uses dcmjs.
+ */
+import { data as dcmjsData, type DcmjsDict, type DcmjsDictEntry, type DcmjsVr } from 'dcmjs';
+import { ASCII, BYTES, KINDS, LENGTH32, NUMBER, NUMBERS, PERSON_NAME, SEQUENCE, tagKey, TEXT, UID, type Kind } from './dict-vr';
+
+const { DicomMetaDictionary, ValueRepresentation } = dcmjsData;
+
+const UNDEFINED = 0xffffffff;
+const ITEM = 0xfffee000;
+const SEQUENCE_END = 0xfffee0dd;
+const CHARSET = 0x00080005;
+const MAX_DEPTH = 64;
+
+/** Thrown inside the reader to hand the data set to dcmjs. */
+const DECLINE = Symbol('decline');
+function decline(): never {
+  throw DECLINE;
+}
+
+/**
+ * The character sets read here, keyed the way dcmjs keys them (value lower-cased, `_`/space → `-`),
+ * with the TextDecoder label dcmjs uses for each. Others (ISO 2022 escapes, CJK, …) go to dcmjs.
+ */
+const DECODER_LABELS: Readonly<Record<string, string>> = {
+  '': 'iso-8859-1',
+  'iso-ir-6': 'iso-8859-1',
+  'iso-ir-100': 'latin1',
+  'iso-ir-192': 'utf-8',
+  'iso-2022-ir-6': 'iso-8859-1',
+  'iso-2022-ir-100': 'latin1',
+};
+const decoders = new Map<string, TextDecoder>();
+function decoderFor(label: string): TextDecoder {
+  let d = decoders.get(label);
+  if (!d) decoders.set(label, (d = new TextDecoder(label)));
+  return d;
+}
+/** dcmjs reads text with TextDecoder('latin1') until (0008,0005) says otherwise. */
+const DEFAULT_DECODER = 'latin1';
+
+const vrs = new Map<string, DcmjsVr>();
+function vrOf(type: string): DcmjsVr {
+  let vr = vrs.get(type);
+  if (!vr) vrs.set(type, (vr = ValueRepresentation.createByTypeString(type)));
+  return vr;
+}
+
+const entries = new Map<number, DcmjsDictEntry | null>();
+/** dcmjs's DicomMessage.lookupTag, cached by tag number. */
+function lookup(tag: number): DcmjsDictEntry | null {
+  let e = entries.get(tag);
+  if (e === undefined) {
+    const key = tagKey(tag);
+    e = DicomMetaDictionary.dictionary[`(${key.slice(0, 4)},${key.slice(4)})`] ?? null;
+    entries.set(tag, e);
+  }
+  return e;
+}
+
+/**
+ * The dcmjs element dictionary of `bytes` (Implicit or Explicit VR Little Endian), or undefined
+ * when dcmjs should read it instead.
+ */
+export function readDict(bytes: Uint8Array, implicit: boolean): DcmjsDict | undefined {
+  try {
+    return new DictReader(bytes, implicit).dataset(0, bytes.length, 0);
+  } catch (e) {
+    if (e === DECLINE) return undefined;
+    // Anything unexpected also goes to dcmjs, which then fails (or not) in its own way.
+    return undefined;
+  }
+}
+
+class DictReader {
+  private readonly dv: DataView;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly implicit: boolean,
+  ) {
+    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  private u16(off: number, end: number): number {
+    if (off + 2 > end) decline();
+    return this.dv.getUint16(off, true);
+  }
+
+  private u32(off: number, end: number): number {
+    if (off + 4 > end) decline();
+    return this.dv.getUint32(off, true);
+  }
+
+  /** Elements in [start, end) as dcmjs's _read does on a stream of exactly those bytes. */
+  dataset(start: number, end: number, depth: number): DcmjsDict {
+    if (depth > MAX_DEPTH) decline();
+    const dict: DcmjsDict = {};
+    let decoder = decoderFor(DEFAULT_DECODER);
+    let off = start;
+    while (off < end) {
+      const tag = ((this.u16(off, end) << 16) | this.u16(off + 2, end)) >>> 0;
+      off += 4;
+      let type: string;
+      let length: number;
+      if (this.implicit) {
+        length = this.u32(off, end);
+        off += 4;
+        const entry = lookup(tag);
+        if (entry) type = entry.vr;
+        else if (length === UNDEFINED) type = 'SQ';
+        else if (tag === 0x7fe00010) type = 'OW';
+        else if ((tag >>> 16) % 2 === 1 && (tag & 0xffff) < 0x100 && (tag & 0xffff) > 0) type = 'LO'; // private creator
+        else decline(); // UN
+      } else {
+        if (off + 2 > end) decline();
+        type = String.fromCharCode(this.bytes[off]!, this.bytes[off + 1]!);
+        off += 2;
+        if (LENGTH32.has(type)) {
+          length = this.u32(off + 2, end);
+          off += 6;
+        } else {
+          length = this.u16(off, end);
+          off += 2;
+        }
+      }
+      const kind = KINDS.get(type);
+      if (kind === undefined) decline();
+      let values: unknown[];
+      if (kind === SEQUENCE) {
+        [values, off] = this.sequence(off, length, end, depth);
+      } else {
+        if (length === UNDEFINED || off + length > end) decline();
+        values = this.values(kind, type, off, length, decoder);
+        off += length;
+      }
+      if (tag === CHARSET) {
+        // dcmjs switches its text decoder and reports the data set as UTF-8 from here on.
+        const first = values[0];
+        if (values.length > 1 || typeof first !== 'string') decline();
+        const label = DECODER_LABELS[first.replace(/[_ ]/g, '-').toLowerCase()];
+        if (label === undefined) decline();
+        decoder = decoderFor(label);
+        values = ['ISO_IR 192'];
+      }
+      const element = ValueRepresentation.addTagAccessors({ vr: type } as { vr: string; Value?: unknown[] });
+      element.Value = values;
+      dict[tagKey(tag)] = element;
+    }
+    return dict;
+  }
+
+  /** One non-sequence element's values, as dcmjs's _readTag returns them. */
+  private values(kind: Kind, type: string, off: number, length: number, decoder: TextDecoder): unknown[] {
+    const vr = vrOf(type);
+    if (kind === NUMBER) {
+      const { size, get } = NUMBERS.get(type)!;
+      if (length === 0) return [vr.defaultValue];
+      if (length % size !== 0) decline(); // dcmjs would read across the next element
+      const out: number[] = [];
+      for (let o = off; o < off + length; o += size) out.push(get(this.dv, o));
+      return out;
+    }
+    if (kind === BYTES) return [this.bytes.slice(off, off + length).buffer];
+    let text: string;
+    if (kind === ASCII) text = latin1(this.bytes, off, length);
+    else if (kind === UID) text = latin1(this.bytes, off, length > 0 && this.bytes[off + length - 1] === 0 ? length - 1 : length);
+    else {
+      text = length === 0 ? '' : decoder.decode(this.bytes.subarray(off, off + length));
+      // PN: readPaddedEncodedString drops one trailing pad space.
+      if (kind === PERSON_NAME && !(text.length && text[text.length - 1] !== ' ')) text = text.slice(0, -1);
+    }
+    // What the VR's readBytes returns: CS, DS and IS split there; UI only when it has a backslash.
+    let raw: unknown = text;
+    if (type === 'CS' || type === 'DS' || type === 'IS' || (kind === UID && text.includes('\\'))) raw = vr.dropPadByte(text.split('\\'));
+    const value = vr.applyFormatting(raw);
+    if (type === 'LT') return Array.isArray(value) ? value : [value]; // LT is never split on read
+    if (kind === TEXT || kind === ASCII || kind === UID || kind === PERSON_NAME) {
+      return typeof value === 'string' ? vr.dropPadByte(value.split('\\')) : (value as unknown[]);
+    }
+    return value as unknown[];
+  }
+
+  /**
+   * SequenceOfItems.readBytes, step for step: items of undefined length are measured by dcmjs's
+   * scan for the matching Item Delimitation Item; empty items are dropped. Returns the items'
+   * dictionaries and the offset after the sequence.
+   */
+  private sequence(off: number, sqLength: number, end: number, depth: number): [DcmjsDict[], number] {
+    const items: DcmjsDict[] = [];
+    if (sqLength === 0) return [items, off];
+    const undefLength = sqLength === UNDEFINED;
+    let read = 0;
+    for (;;) {
+      const tag = ((this.u16(off, end) << 16) | this.u16(off + 2, end)) >>> 0;
+      off += 4;
+      read += 4;
+      if (tag === SEQUENCE_END) {
+        this.u32(off, end);
+        off += 4;
+        break;
+      } else if (!undefLength && read === sqLength) {
+        break;
+      } else if (tag === ITEM) {
+        const length = this.u32(off, end);
+        off += 4;
+        read += 4;
+        const undef = length === UNDEFINED;
+        let toRead = 0;
+        if (undef) {
+          let stack = 0;
+          for (;;) {
+            const g = this.u16(off, end);
+            off += 2;
+            if (g === 0xfffe) {
+              const ge = this.u16(off, end);
+              const itemLength = this.u32(off + 2, end);
+              off += 2;
+              if (ge === 0xe00d) {
+                if (itemLength === 0) {
+                  stack--;
+                  if (stack < 0) {
+                    off += 4;
+                    read += 8;
+                    break;
+                  }
+                  toRead += 4;
+                } else {
+                  toRead += 2;
+                }
+              } else if (ge === 0xe000) {
+                toRead += 4;
+                if (itemLength === UNDEFINED) stack++;
+              } else {
+                toRead += 2;
+                off -= 2;
+              }
+            } else {
+              toRead += 2;
+            }
+          }
+        } else {
+          toRead = length;
+        }
+        if (toRead) {
+          if (undef) off += -toRead - 8;
+          if (off < 0 || off + toRead > end) decline();
+          items.push(this.dataset(off, off + toRead, depth + 1));
+          off += toRead;
+          read += toRead;
+          if (undef) off += 8;
+        }
+        if (!undefLength && read === sqLength) break;
+      }
+      // Any other tag: dcmjs reads on, four bytes at a time, and so do we.
+    }
+    return [items, off];
+  }
+}
+
+/** Bytes as Latin-1 code points, one per byte (dcmjs's readAsciiString). */
+function latin1(bytes: Uint8Array, off: number, length: number): string {
+  if (length <= 0) return '';
+  if (length <= 4096) return String.fromCharCode.apply(null, bytes.subarray(off, off + length) as unknown as number[]);
+  let s = '';
+  for (let o = off; o < off + length; o += 4096) s += String.fromCharCode.apply(null, bytes.subarray(o, Math.min(o + 4096, off + length)) as unknown as number[]);
+  return s;
+}

@@ -1,0 +1,53 @@
+/**
+ * The value representations the hand-written dict reader and writer handle (PS3.5 §6.2), by how
+ * their bytes are laid out. Every other VR (AT, UN, UV, OL, OV, SV, dictionary placeholders like
+ * "ox" or "xs") is left to dcmjs.
+ */
+
+/** AE AS CS DA DS DT IS TM UR: one byte per character, backslash between values. */
+export const ASCII = 1;
+/** UI: like ASCII but padded with NUL, which the reader strips. */
+export const UID = 2;
+/** LO LT SH ST UC UT: text in the data set's character set (written as UTF-8, as dcmjs does). */
+export const TEXT = 3;
+/** PN: text, trailing pad space stripped, parsed into { Alphabetic, Ideographic, Phonetic }. */
+export const PERSON_NAME = 4;
+/** US SS UL SL FL FD: fixed-size little-endian numbers. */
+export const NUMBER = 5;
+/** OB OW OF OD with a defined length: the value bytes as one ArrayBuffer. */
+export const BYTES = 6;
+/** SQ: items, each a nested data set. */
+export const SEQUENCE = 7;
+
+export type Kind = typeof ASCII | typeof UID | typeof TEXT | typeof PERSON_NAME | typeof NUMBER | typeof BYTES | typeof SEQUENCE;
+
+export const KINDS: ReadonlyMap<string, Kind> = new Map<string, Kind>([
+  ...['AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'TM', 'UR'].map((vr) => [vr, ASCII] as const),
+  ['UI', UID],
+  ...['LO', 'LT', 'SH', 'ST', 'UC', 'UT'].map((vr) => [vr, TEXT] as const),
+  ['PN', PERSON_NAME],
+  ...['US', 'SS', 'UL', 'SL', 'FL', 'FD'].map((vr) => [vr, NUMBER] as const),
+  ...['OB', 'OW', 'OF', 'OD'].map((vr) => [vr, BYTES] as const),
+  ['SQ', SEQUENCE],
+]);
+
+/**
+ * VRs with a 2-byte reserved field and a 32-bit length in Explicit VR, as dcmjs 0.52 lists them
+ * (its `length32VRs`; PS3.5 Table 7.1-1 also has OL, OV, SV, which dcmjs reads as UN).
+ */
+export const LENGTH32 = new Set(['OB', 'OW', 'OF', 'SQ', 'UC', 'UR', 'UT', 'UN', 'OD', 'UV']);
+
+/** Byte size and DataView accessors of the NUMBER VRs. */
+export const NUMBERS: ReadonlyMap<string, { size: number; get: (dv: DataView, off: number) => number; set: (dv: DataView, off: number, v: number) => void }> = new Map([
+  ['US', { size: 2, get: (dv, o) => dv.getUint16(o, true), set: (dv, o, v) => dv.setUint16(o, v, true) }],
+  ['SS', { size: 2, get: (dv, o) => dv.getInt16(o, true), set: (dv, o, v) => dv.setInt16(o, v, true) }],
+  ['UL', { size: 4, get: (dv, o) => dv.getUint32(o, true), set: (dv, o, v) => dv.setUint32(o, v, true) }],
+  ['SL', { size: 4, get: (dv, o) => dv.getInt32(o, true), set: (dv, o, v) => dv.setInt32(o, v, true) }],
+  ['FL', { size: 4, get: (dv, o) => dv.getFloat32(o, true), set: (dv, o, v) => dv.setFloat32(o, v, true) }],
+  ['FD', { size: 8, get: (dv, o) => dv.getFloat64(o, true), set: (dv, o, v) => dv.setFloat64(o, v, true) }],
+]);
+
+/** dcmjs's "8-hex-digit, upper case" tag key (Tag.toCleanString). */
+export function tagKey(tag: number): string {
+  return (tag >>> 0).toString(16).toUpperCase().padStart(8, '0');
+}

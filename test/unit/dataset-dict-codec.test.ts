@@ -1,0 +1,334 @@
+/**
+ * The hand-written dict reader/writer (src/dataset/dict-reader.ts, dict-writer.ts) against dcmjs's
+ * own stream reader/writer, which they replace for Little Endian data sets: for generated data
+ * sets, DCMTK-written fixtures, random element streams and corrupted encodings, whenever the
+ * hand-written side answers it must answer exactly what dcmjs answers (same bytes; same element
+ * dictionary, hence the same naturalized objects), and where dcmjs throws it must decline.
+ */
+import { types } from 'node:util';
+import { data, type DcmjsDict } from 'dcmjs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeDataset, encodeDataset } from '../../src/dataset/codec';
+import { dcmjsRead, dcmjsWrite, quietly } from '../../src/dataset/dcmjs-io';
+import { inflateRaw as inflate } from '../../src/dataset/deflate';
+import { readDict } from '../../src/dataset/dict-reader';
+import { writeDict } from '../../src/dataset/dict-writer';
+import { naturalize, type Dataset } from '../../src/dataset/naturalize';
+import { checkStructure } from '../../src/dataset/structure';
+import { TransferSyntax } from '../../src/uids/transfer-syntax';
+import { DCMTK_DATASETS } from '../fixtures/datasets';
+
+const { DicomMetaDictionary } = data;
+const SYNTAX = { explicit: TransferSyntax.ExplicitVRLittleEndian, implicit: TransferSyntax.ImplicitVRLittleEndian } as const;
+const MODES = [false, true] as const; // implicit?
+const syntaxOf = (implicit: boolean): string => (implicit ? SYNTAX.implicit : SYNTAX.explicit);
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+// ------------------------------------------------------------------ comparing with dcmjs
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+function attempt<T>(fn: () => T): Outcome<T> {
+  try {
+    return { ok: true, value: fn() };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/** dcmjs also keeps each element's unformatted `_rawValue`; naturalizeDataset never reads it. */
+function withoutRaw(dict: DcmjsDict): DcmjsDict {
+  for (const el of Object.values(dict)) {
+    delete el._rawValue;
+    if (el.vr === 'SQ' && Array.isArray(el.Value)) for (const item of el.Value) withoutRaw(item as DcmjsDict);
+  }
+  return dict;
+}
+
+/** The naturalized objects users see: same keys in the same order, same values, same PN accessors and proxies. */
+function expectSameDataset(a: Dataset, b: Dataset): void {
+  expect(a).toStrictEqual(b);
+  expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+  expect(Object.keys(a)).toEqual(Object.keys(b));
+  for (const k of Object.keys(b)) {
+    const [x, y] = [a[k], b[k]];
+    expect(types.isProxy(x)).toBe(types.isProxy(y));
+    if (x !== null && typeof x === 'object') expect(String(x)).toBe(String(y)); // PN toString accessor
+  }
+  expect(types.isProxy(a)).toBe(types.isProxy(b));
+}
+
+/** readDict must equal dcmjs's _read whenever it answers, and must not answer where dcmjs fails. */
+function checkRead(bytes: Uint8Array, implicit: boolean): 'fast' | 'declined' | 'invalid' {
+  if (!attempt(() => checkStructure(bytes, !implicit, true)).ok) return 'invalid'; // the codec rejects it before either
+  const fast = readDict(bytes, implicit);
+  const ref = attempt(() => dcmjsRead(bytes, syntaxOf(implicit), true));
+  if (fast === undefined) return 'declined';
+  if (!ref.ok) throw new Error(`dcmjs fails on ${hex(bytes)} (${String(ref.error)}) but the dict reader answered`);
+  expect(fast).toStrictEqual(withoutRaw(ref.value));
+  const n = attempt(() => naturalize(ref.value));
+  if (n.ok) expectSameDataset(naturalize(fast), n.value);
+  else expect(() => naturalize(fast)).toThrow();
+  return 'fast';
+}
+
+/** writeDict must write dcmjs's bytes whenever it answers, and must not answer where dcmjs fails. */
+function checkWrite(dict: DcmjsDict, implicit: boolean): Uint8Array | undefined {
+  const fast = writeDict(dict, implicit);
+  const ref = attempt(() => dcmjsWrite(dict, syntaxOf(implicit), true));
+  if (fast !== undefined) {
+    if (!ref.ok) throw new Error(`dcmjs fails (${String(ref.error)}) but the dict writer answered`);
+    expect(hex(fast)).toBe(hex(ref.value));
+  }
+  return ref.ok ? ref.value : undefined;
+}
+
+// ------------------------------------------------------------------ generators
+
+/** Keywords of the standard dictionary with the given VR (the first few, for variety across groups). */
+function keywords(vr: string, n = 4): string[] {
+  const names = Object.values(DicomMetaDictionary.nameMap)
+    .filter((e) => e.vr === vr && !e.name.startsWith('RETIRED_'))
+    .map((e) => e.name);
+  const step = Math.max(1, Math.floor(names.length / n));
+  return names.filter((_, i) => i % step === 0).slice(0, n);
+}
+
+const CHARS = ['A', 'z', '0', '9', ' ', ' ', '\\', '^', '=', '-', '.', '+', 'e', 'é', 'ß', '山', '\u0000', '\u0085', '\u00a0', '\t', '\ud800', '😀'];
+const text = (max = 12): fc.Arbitrary<string> => fc.string({ unit: fc.constantFrom(...CHARS), maxLength: max });
+const someText = fc.oneof({ weight: 8, arbitrary: text() }, { weight: 1, arbitrary: text(80) });
+const number = fc.oneof(
+  fc.integer({ min: -70000, max: 70000 }),
+  fc.integer(),
+  fc.double(),
+  fc.constantFrom(0, -0, 1.5, 0.1 + 0.2, 1e21, -1e-7, Number.NaN, Infinity),
+);
+const scalar = fc.oneof({ weight: 6, arbitrary: someText }, { weight: 3, arbitrary: number }, { weight: 1, arbitrary: fc.constantFrom(null, undefined, true, '') });
+const manyOf = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | T[]> => fc.oneof({ weight: 3, arbitrary: a }, { weight: 2, arbitrary: fc.array(a, { maxLength: 4 }) });
+const pnObject = fc.record({ Alphabetic: text(), Ideographic: text(), Phonetic: text() }, { requiredKeys: [] });
+const CHARSETS = ['ISO_IR 100', 'ISO_IR 192', 'ISO_IR 6', '', 'ISO 2022 IR 6', 'ISO 2022 IR 100', 'GB18030', 'ISO_IR 101', 'iso_ir 100 '];
+
+const STRING_VRS = ['AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'LO', 'LT', 'SH', 'ST', 'TM', 'UC', 'UI', 'UR', 'UT'];
+const NUMBER_VRS = ['US', 'SS', 'UL', 'SL', 'FL', 'FD'];
+const leafFields: [string, fc.Arbitrary<unknown>][] = [
+  ...STRING_VRS.flatMap((vr) => keywords(vr).map((k) => [k, manyOf(scalar)] as [string, fc.Arbitrary<unknown>])),
+  ...NUMBER_VRS.flatMap((vr) => keywords(vr, 2).map((k) => [k, manyOf(fc.oneof(number, scalar))] as [string, fc.Arbitrary<unknown>])),
+  ...keywords('PN').map((k) => [k, manyOf(fc.oneof(someText, pnObject, fc.constant(null)))] as [string, fc.Arbitrary<unknown>]),
+  ['SpecificCharacterSet', manyOf(fc.constantFrom(...CHARSETS))],
+  ['QueryRetrieveLevel', fc.constantFrom('STUDY', 'SERIES', '', 'IMAGE ')],
+  // Not written by hand: dcmjs either way.
+  ['FrameIncrementPointer', fc.constantFrom(0x00181063, [0x00181063, 0x00181065])],
+  ['NotAKeyword', scalar],
+];
+const SEQUENCES = ['ReferencedStudySequence', 'ScheduledProcedureStepSequence', 'ProcedureCodeSequence'];
+
+const dataset: fc.Arbitrary<Dataset> = fc.letrec<{ ds: Dataset }>((tie) => ({
+  ds: fc
+    .tuple(
+      fc.subarray(leafFields, { maxLength: 10 }).chain((fields) => fc.tuple(...fields.map(([k, a]) => a.map((v) => [k, v] as const)))),
+      fc.oneof(
+        { weight: 3, arbitrary: fc.constant([] as (readonly [string, unknown])[]) },
+        {
+          weight: 1,
+          arbitrary: fc.array(
+            fc.tuple(fc.constantFrom(...SEQUENCES), fc.oneof(fc.array(tie('ds'), { maxLength: 3 }), tie('ds'), fc.constantFrom(null, []))),
+            { maxLength: 2 },
+          ),
+        },
+      ),
+    )
+    .map(([leaves, seqs]) => Object.fromEntries([...leaves, ...seqs])),
+})).ds;
+
+// ------------------------------------------------------------------ tests
+
+describe('dict writer = dcmjs DicomMessage.write', () => {
+  it('writes the same bytes for generated data sets (and declines where dcmjs throws)', () => {
+    let fast = 0;
+    let total = 0;
+    fc.assert(
+      fc.property(dataset, (ds) => {
+        const dict = attempt(() => quietly(() => DicomMetaDictionary.denaturalizeDataset(ds)));
+        if (!dict.ok) return;
+        for (const implicit of MODES) {
+          total++;
+          if (writeDict(dict.value, implicit)) fast++;
+          const bytes = checkWrite(dict.value, implicit);
+          if (bytes) checkRead(bytes, implicit); // and what dcmjs wrote reads back the same way
+        }
+      }),
+      { numRuns: 400 },
+    );
+    expect(fast / total).toBeGreaterThan(0.3); // the generator exercises the hand-written path
+  });
+
+  it('writes a typical study-level C-FIND match by hand', () => {
+    const ds = { QueryRetrieveLevel: 'STUDY', PatientName: 'DOE^J', StudyInstanceUID: '1.2.3.4', StudyDate: '20240101', AccessionNumber: 'A1', SpecificCharacterSet: 'ISO_IR 100' };
+    for (const implicit of MODES) {
+      const dict = DicomMetaDictionary.denaturalizeDataset(ds);
+      expect(writeDict(dict, implicit)).toBeDefined();
+      checkWrite(dict, implicit);
+    }
+  });
+});
+
+describe('dict reader = dcmjs DicomMessage._read', () => {
+  it('reads the DCMTK fixtures like dcmjs', () => {
+    const seen: Record<string, string> = {};
+    for (const [name, b64] of Object.entries(DCMTK_DATASETS)) {
+      const bytes = new Uint8Array(Buffer.from(b64, 'base64'));
+      seen[name] = checkRead(bytes, name.includes('-ti'));
+    }
+    for (const name of Object.keys(seen)) expect(seen[name]).toBe(name.startsWith('fallback') ? 'declined' : 'fast');
+  });
+
+  it('decodeDataset gives the same objects for the fixtures as dcmjs alone', () => {
+    for (const [name, b64] of Object.entries(DCMTK_DATASETS)) {
+      const bytes = new Uint8Array(Buffer.from(b64, 'base64'));
+      const ts = syntaxOf(name.includes('-ti'));
+      expectSameDataset(decodeDataset(bytes, ts), naturalize(dcmjsRead(bytes, ts, true)));
+    }
+    const wl = decodeDataset(new Uint8Array(Buffer.from(DCMTK_DATASETS['worklist-te-undef']!, 'base64')), SYNTAX.explicit);
+    expect(String(wl.PatientName)).toBe('Yamada^Tarou=山田^太郎');
+    expect((wl.ScheduledProcedureStepSequence as Dataset).ScheduledStationAETitle).toBe('CT01');
+  });
+
+  it('reads corrupted encodings like dcmjs, or declines', () => {
+    const sources = Object.entries(DCMTK_DATASETS).map(([n, b]) => [new Uint8Array(Buffer.from(b, 'base64')), n.includes('-ti')] as const);
+    fc.assert(
+      fc.property(fc.constantFrom(...sources), fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 3 }), ([good, implicit], edits) => {
+        const bytes = good.slice();
+        for (const [at, v] of edits) bytes[at % bytes.length] = v;
+        checkRead(bytes, implicit);
+        checkRead(bytes, !implicit);
+      }),
+      { numRuns: 600 },
+    );
+  });
+
+  it('reads random element streams like dcmjs, or declines', () => {
+    let fast = 0;
+    fc.assert(
+      fc.property(elementStream, fc.boolean(), (parts, implicit) => {
+        const bytes = build(parts, implicit);
+        if (checkRead(bytes, implicit) === 'fast') fast++;
+      }),
+      { numRuns: 600 },
+    );
+    expect(fast).toBeGreaterThan(100);
+  });
+});
+
+describe('encodeDataset / decodeDataset through the hand-written path', () => {
+  it('round-trip like the dcmjs-only path', () => {
+    fc.assert(
+      fc.property(dataset, fc.constantFrom(SYNTAX.explicit, SYNTAX.implicit, TransferSyntax.DeflatedExplicitVRLittleEndian), (ds, ts) => {
+        const enc = attempt(() => encodeDataset(ds, ts));
+        if (!enc.ok) return;
+        const dec = attempt(() => decodeDataset(enc.value, ts));
+        const plain = ts === TransferSyntax.DeflatedExplicitVRLittleEndian ? SYNTAX.explicit : ts;
+        const bytes = plain === ts ? enc.value : inflate(enc.value);
+        const ref = attempt(() => (bytes.length === 0 ? {} : naturalize(dcmjsRead(bytes, plain, true)))); // as decodeDataset
+        expect(dec.ok).toBe(ref.ok);
+        if (dec.ok && ref.ok) expectSameDataset(dec.value, ref.value);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+// ------------------------------------------------------------------ random element streams
+
+
+type Part = { tag: number; vr: string; value: Uint8Array; oddLength?: number } | { tag: number; vr: 'SQ'; items: { parts: Part[]; undef: boolean }[]; undef: boolean };
+
+const TAGS: [number, string][] = [
+  [0x00080005, 'CS'],
+  [0x00080020, 'DA'],
+  [0x00080050, 'SH'],
+  [0x00080052, 'CS'],
+  [0x00080054, 'AE'],
+  [0x00080090, 'PN'],
+  [0x00100010, 'PN'],
+  [0x00100020, 'LO'],
+  [0x00101010, 'AS'],
+  [0x00180050, 'DS'],
+  [0x00200013, 'IS'],
+  [0x0020000d, 'UI'],
+  [0x00280010, 'US'],
+  [0x00280106, 'SS'],
+  [0x00321060, 'LO'],
+  [0x00400007, 'LO'],
+  [0x00081190, 'UR'],
+  [0x00100021, 'LO'],
+  [0x00104000, 'LT'],
+  [0x00081080, 'LO'],
+  [0x00280009, 'AT'],
+  [0x00291001, 'OB'],
+  [0x00290010, 'LO'],
+  [0x20100010, 'ST'],
+  [0x00186011, 'SQ'],
+];
+const BYTE_POOL = [0x41, 0x42, 0x20, 0x5c, 0x00, 0x2e, 0x31, 0x2d, 0x5e, 0x3d, 0xe9, 0xc3, 0xa9, 0xff, 0xfe, 0x80];
+const valueBytes = fc.array(fc.constantFrom(...BYTE_POOL), { maxLength: 10 }).map((a) => Uint8Array.from(a));
+const charsetValue = fc.constantFrom('ISO_IR 100', 'ISO_IR 192', 'ISO_IR 6 ', '', 'ISO_IR 101', 'ISO 2022 IR 100\\ISO 2022 IR 87').map((s) => new TextEncoder().encode(s));
+const VRS = ['AE', 'CS', 'LO', 'PN', 'UI', 'US', 'FD', 'UT', 'UN', 'OB', 'SQ', 'XX', 'AT'];
+
+const elementStream: fc.Arbitrary<Part[]> = fc.letrec<{ parts: Part[] }>((tie) => ({
+  parts: fc.array(
+    fc.oneof(
+      {
+        weight: 6,
+        arbitrary: fc
+          .tuple(fc.constantFrom(...TAGS), fc.option(fc.constantFrom(...VRS), { freq: 6 }), valueBytes, charsetValue)
+          .map(([[tag, vr], other, value, cs]): Part => ({ tag, vr: other ?? vr, value: tag === 0x00080005 ? cs : value })),
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .tuple(fc.constantFrom(0x00081110, 0x00400100, 0x00186011), fc.array(fc.record({ parts: tie('parts'), undef: fc.boolean() }), { maxLength: 2 }), fc.boolean())
+          .map(([tag, items, undef]): Part => ({ tag, vr: 'SQ', items, undef })),
+      },
+    ),
+    { maxLength: 6 },
+  ),
+})).parts;
+
+/** Elements in tag order (as a writer would put them; the reader must not care either way). */
+function build(parts: Part[], implicit: boolean): Uint8Array {
+  const out: number[] = [];
+  const u16 = (v: number) => out.push(v & 0xff, (v >> 8) & 0xff);
+  const u32 = (v: number) => (u16(v & 0xffff), u16(v >>> 16));
+  const header = (tag: number, vr: string, length: number) => {
+    u16(tag >>> 16);
+    u16(tag & 0xffff);
+    if (implicit) return u32(length);
+    out.push(vr.charCodeAt(0), vr.charCodeAt(1));
+    if (['OB', 'OW', 'OF', 'SQ', 'UC', 'UR', 'UT', 'UN', 'OD', 'UV'].includes(vr)) (u16(0), u32(length));
+    else u16(length);
+  };
+  const write = (list: Part[]): void => {
+    for (const p of [...list].sort((a, b) => a.tag - b.tag)) {
+      if ('items' in p) {
+        const body: number[] = [];
+        const saved = out.splice(0);
+        for (const item of p.items) {
+          const inner = build(item.parts, implicit);
+          body.push(0xfe, 0xff, 0x00, 0xe0);
+          const len = item.undef ? 0xffffffff : inner.length;
+          body.push(len & 0xff, (len >> 8) & 0xff, (len >> 16) & 0xff, len >>> 24, ...inner);
+          if (item.undef) body.push(0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0);
+        }
+        if (p.undef) body.push(0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0);
+        out.push(...saved);
+        header(p.tag, 'SQ', p.undef ? 0xffffffff : body.length);
+        out.push(...body);
+      } else {
+        header(p.tag, p.vr, p.value.length);
+        out.push(...p.value);
+      }
+    }
+  };
+  write(parts);
+  return Uint8Array.from(out);
+}
