@@ -1,14 +1,18 @@
 /**
- * A small argv parser for the `netdicom` apps, with DCMTK/pynetdicom spellings: positional
+ * The argv parser of every `netdicom` app, with DCMTK/pynetdicom spellings: positional
  * `ADDR PORT` (SCPs: `PORT`), `-aet`, `-aec`, `--max-pdu`, `-ta/-td/-tn` in seconds, `-d`, `-q`,
  * `--tls-cert/--tls-key/--tls-ca`, `-h`. Each app adds its own options; the help text is
- * generated from the same table, so every option is described.
+ * generated from the same table, so every option is described. Also here: typed option values,
+ * TLS dialing/listening from the options, the parse-with-help wrapper and the Query/Retrieve
+ * options (information model switches, `-k` keys).
  */
 import { readFileSync } from 'node:fs';
 import type { AeOptions } from '../../src/options';
 import { consoleLogger, silentLogger } from '../../src/logger';
+import type { QueryModel } from '../../src/scu/query-models';
 import type { Listener, Transport } from '../../src/transport';
 import { connectTcp, connectTls, listenTcp, listenTls } from '../node/index';
+import type { AppIo } from './io';
 
 /** One option: its canonical name, aliases, the value's placeholder (absent for switches) and help. */
 export interface OptionSpec {
@@ -52,6 +56,31 @@ export const SCU_OPTIONS: readonly OptionSpec[] = [
   { name: '--called-aetitle', aliases: ['-aec'], value: 'AET', help: "the peer's (called) AE title (default ANY-SCP)" },
 ];
 
+/** The entries of {@link COMMON_OPTIONS} with these names, in this order. */
+export function commonOptions(...names: readonly string[]): OptionSpec[] {
+  return names.map((name) => {
+    const spec = COMMON_OPTIONS.find((o) => o.name === name);
+    if (!spec) throw new Error(`no common option ${name}`);
+    return spec;
+  });
+}
+
+/**
+ * Options storescu and storescp share (DCMTK's storescu/storescp spellings): the common ones
+ * they take, `--tls` (TLS with the system's CAs), `--tls-insecure` (SCU: no server certificate
+ * check) and `--tls-require-client` (SCP: client certificates required; `--tls-ca` alone does not).
+ */
+export const STORE_OPTIONS: readonly OptionSpec[] = [
+  ...commonOptions('--aetitle'),
+  { name: '--max-pdu', aliases: ['-pdu'], value: 'N', help: 'largest P-DATA PDU we receive, in bytes (default 16384, 0 = no limit)' },
+  ...commonOptions('--debug', '--quiet'),
+  { name: '--tls', help: 'use TLS (trusting the system CAs unless --tls-ca)' },
+  ...commonOptions('--tls-ca', '--tls-cert', '--tls-key'),
+  { name: '--tls-insecure', help: 'TLS: do not verify the server certificate (SCU)' },
+  { name: '--tls-require-client', help: 'TLS: require a client certificate signed by --tls-ca (SCP)' },
+  ...commonOptions('--help'),
+];
+
 /** Parses `argv` against `specs`. Throws {@link UsageError} for unknown options or missing values. */
 export function parseArgv(argv: readonly string[], specs: readonly OptionSpec[]): ParsedArgv {
   const byFlag = new Map<string, OptionSpec>();
@@ -91,13 +120,24 @@ export function optionValue(p: ParsedArgv, name: string): string | undefined {
   return p.values.get(name)?.at(-1);
 }
 
-/** An integer option within [min, max], or `fallback`. */
-export function intOption(p: ParsedArgv, name: string, fallback: number, min: number, max: number): number {
+/** An integer option within [min, max] (default: any ≥ 0), or `fallback`. */
+export function intOption(p: ParsedArgv, name: string, fallback: number, min = 0, max = Infinity): number {
   const raw = optionValue(p, name);
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max) throw new UsageError(`${name} must be an integer in ${min}..${max}, got '${raw}'`);
+  if (!/^\d+$/.test(raw) || n < min || n > max) {
+    throw new UsageError(`${name} must be an integer ${max === Infinity ? `≥ ${min}` : `in ${min}..${max}`}, got '${raw}'`);
+  }
   return n;
+}
+
+/** A positive number of seconds as ms, or undefined when not given. */
+export function secondsOption(p: ParsedArgv, name: string): number | undefined {
+  const raw = optionValue(p, name);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} needs a positive number of seconds, got '${raw}'`);
+  return n * 1000;
 }
 
 /** A port positional (1-65535; 0 allowed for SCPs: any free port). */
@@ -116,23 +156,39 @@ export function positionals(p: ParsedArgv, names: readonly string[]): string[] {
   return p.positionals;
 }
 
+/** TLS files (PEM paths) and checks, from the --tls-* options. */
+export interface TlsSettings {
+  readonly cert?: string;
+  readonly key?: string;
+  readonly ca?: string;
+  /** SCU: accept any server certificate (--tls-insecure). */
+  readonly insecure?: boolean;
+  /** SCP: require client certificates. Default: when a CA is given. */
+  readonly requireClient?: boolean;
+}
+
+/** How to dial and listen: TCP when `tls` is null; `networkTimeoutMs` bounds the connect. */
+export interface NetSettings {
+  readonly networkTimeoutMs?: number;
+  readonly tls: TlsSettings | null;
+}
+
 /** What the common options mean, ready for ApplicationEntity, the dialer and the listener. */
-export interface CommonSettings {
+export interface CommonSettings extends NetSettings {
   readonly ae: Partial<AeOptions>;
   readonly calledAeTitle: string;
   readonly debug: boolean;
   readonly quiet: boolean;
-  /** Network timeout in ms (also used to bound the TCP/TLS connect). */
-  readonly networkTimeoutMs?: number;
-  readonly tls: { readonly cert?: string; readonly key?: string; readonly ca?: string } | null;
 }
 
-function seconds(p: ParsedArgv, name: string): number | undefined {
-  const raw = optionValue(p, name);
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} needs a positive number of seconds, got '${raw}'`);
-  return n * 1000;
+/**
+ * The TLS settings of storescu/storescp ({@link STORE_OPTIONS}): TLS with `--tls` or any
+ * `--tls-ca/--tls-cert/--tls-key`; client certificates required only with `--tls-require-client`.
+ */
+export function storeTlsSettings(p: ParsedArgv): TlsSettings | null {
+  const [cert, key, ca] = ['--tls-cert', '--tls-key', '--tls-ca'].map((n) => optionValue(p, n));
+  if (!p.switches.has('--tls') && cert === undefined && key === undefined && ca === undefined) return null;
+  return { cert, key, ca, insecure: p.switches.has('--tls-insecure'), requireClient: p.switches.has('--tls-require-client') };
 }
 
 /** Interprets the common options. `defaultAeTitle` is the app's own name, as in DCMTK (ECHOSCU, ...). */
@@ -144,7 +200,7 @@ export function commonSettings(p: ParsedArgv, defaultAeTitle: string): CommonSet
   const debug = p.switches.has('--debug');
   const quiet = p.switches.has('--quiet');
   const maxPdu = optionValue(p, '--max-pdu') === undefined ? undefined : intOption(p, '--max-pdu', 16384, 4096, 16 * 1024 * 1024);
-  const [acse, dimse, network] = [seconds(p, '--acse-timeout'), seconds(p, '--dimse-timeout'), seconds(p, '--network-timeout')];
+  const [acse, dimse, network] = [secondsOption(p, '--acse-timeout'), secondsOption(p, '--dimse-timeout'), secondsOption(p, '--network-timeout')];
   const [cert, key, ca] = ['--tls-cert', '--tls-key', '--tls-ca'].map((n) => optionValue(p, n));
   if (Boolean(cert) !== Boolean(key)) throw new UsageError('--tls-cert and --tls-key go together');
   const logger = debug ? consoleLogger({ verbose: true, prefix: defaultAeTitle.toLowerCase() }) : silentLogger;
@@ -168,18 +224,35 @@ export function commonSettings(p: ParsedArgv, defaultAeTitle: string): CommonSet
 
 const pem = (file: string | undefined) => (file ? readFileSync(file) : undefined);
 
-/** Connects as the settings say (TCP, or TLS when any --tls-* option is given). */
-export function dialFor(s: CommonSettings, host: string, port: number): Promise<Transport> {
+/** A connect function as the settings say (TCP, or TLS); the PEM files are read now, so a missing one fails here. */
+export function dialer(s: NetSettings, host: string, port: number): () => Promise<Transport> {
   const timeoutMs = s.networkTimeoutMs;
-  if (!s.tls) return connectTcp({ host, port, timeoutMs });
-  return connectTls({ host, port, timeoutMs, ca: pem(s.tls.ca), cert: pem(s.tls.cert), key: pem(s.tls.key) });
+  if (!s.tls) return () => connectTcp({ host, port, timeoutMs });
+  const [ca, cert, key] = [pem(s.tls.ca), pem(s.tls.cert), pem(s.tls.key)];
+  const rejectUnauthorized = !s.tls.insecure;
+  return () => connectTls({ host, port, timeoutMs, ca, cert, key, rejectUnauthorized });
 }
 
-/** Listens as the settings say; TLS needs --tls-cert and --tls-key, and --tls-ca turns on client certificates. */
-export function listenFor(s: CommonSettings, host: string, port: number): Promise<Listener & { port: number }> {
-  if (!s.tls) return listenTcp({ host, port });
+/** Connects as the settings say (TCP, or TLS when any --tls-* option is given). */
+export function dialFor(s: NetSettings, host: string, port: number): Promise<Transport> {
+  return dialer(s, host, port)();
+}
+
+/**
+ * A listen function as the settings say; TLS needs --tls-cert and --tls-key (checked and read
+ * now) and asks for client certificates when `requireClient` (default: with --tls-ca).
+ */
+export function listener(s: NetSettings, host: string, port: number): () => Promise<Listener & { port: number }> {
+  if (!s.tls) return () => listenTcp({ host, port });
   if (!s.tls.cert || !s.tls.key) throw new UsageError('a TLS SCP needs --tls-cert and --tls-key');
-  return listenTls({ host, port, cert: pem(s.tls.cert)!, key: pem(s.tls.key)!, ca: pem(s.tls.ca), requestCert: Boolean(s.tls.ca) });
+  const [cert, key, ca] = [pem(s.tls.cert)!, pem(s.tls.key)!, pem(s.tls.ca)];
+  const requestCert = s.tls.requireClient ?? Boolean(s.tls.ca);
+  return () => listenTls({ host, port, cert, key, ca, requestCert });
+}
+
+/** Listens as the settings say (see {@link listener}). */
+export function listenFor(s: NetSettings, host: string, port: number): Promise<Listener & { port: number }> {
+  return listener(s, host, port)();
 }
 
 /** The help text: usage line, description, then every option with its aliases and placeholder. */
@@ -187,4 +260,51 @@ export function formatHelp(usage: string, description: string, specs: readonly O
   const rows = specs.map((s) => [[...(s.aliases ?? []), s.name].join(', ') + (s.value ? ` ${s.value}` : ''), s.help] as const);
   const width = Math.max(...rows.map(([f]) => f.length)) + 2;
   return [`usage: ${usage}`, '', description, '', 'options:', ...rows.map(([f, h]) => `  ${f.padEnd(width)}${h}`)].join('\n');
+}
+
+/** Parsed arguments with the common settings, and accessors by canonical option name. */
+export interface AppArgs {
+  readonly argv: ParsedArgv;
+  readonly settings: CommonSettings;
+  has(name: string): boolean;
+  all(name: string): string[];
+  last(name: string): string | undefined;
+}
+
+/** Parses argv; null when --help was printed. Throws UsageError with the reason for bad usage. */
+export function parseAppArgs(argv: readonly string[], options: readonly OptionSpec[], app: string, usage: string, description: string, io: AppIo): AppArgs | null {
+  const parsed = parseArgv(argv, options);
+  if (parsed.switches.has('--help')) {
+    io.out(formatHelp(usage, description, options));
+    return null;
+  }
+  return {
+    argv: parsed,
+    settings: commonSettings(parsed, app.toUpperCase()),
+    has: (name) => parsed.switches.has(name),
+    all: (name) => parsed.values.get(name) ?? [],
+    last: (name) => parsed.values.get(name)?.at(-1),
+  };
+}
+
+/** Query/Retrieve information models: -P patient root, -S study root (default), -O patient/study only. */
+export const MODEL_OPTIONS: readonly OptionSpec[] = [
+  { name: '--patient', aliases: ['-P'], help: 'Patient Root information model' },
+  { name: '--study', aliases: ['-S'], help: 'Study Root information model (default)' },
+  { name: '--psonly', aliases: ['-O'], help: 'Patient/Study Only information model (retired)' },
+];
+/** -W: Modality Worklist (findscu). */
+export const WORKLIST_OPTION: OptionSpec = { name: '--worklist', aliases: ['-W'], help: 'Modality Worklist information model' };
+export const KEY_OPTION: OptionSpec = {
+  name: '--key', aliases: ['-k'], value: 'KEY[=VALUE]',
+  help: 'query key: keyword or (gggg,eeee), Sequence[0].Keyword for items; no value = return key (repeat)',
+};
+
+/** The information model the switches chose; `study` by default. */
+export function modelOf(args: AppArgs, allowed: readonly QueryModel[]): QueryModel {
+  const chosen = (['patient', 'study', 'psonly', 'worklist'] as const).filter((m) => args.has(`--${m}`));
+  if (chosen.length > 1) throw new UsageError(`choose one information model, got ${chosen.join(' and ')}`);
+  const model = chosen[0] ?? 'study';
+  if (!allowed.includes(model)) throw new UsageError(`the ${model} model is not available here`);
+  return model;
 }

@@ -11,10 +11,11 @@ import type { Association } from '../../src/association';
 import { encodeDataset, writePart10, type Dataset } from '../../src/dataset/codec';
 import { queryModelUid, type QueryModel } from '../../src/scu/query-models';
 import { generateUid } from '../../src/uids/generate';
-import { COMMON_OPTIONS, dialFor, intOption, parsePort, positionals, SCU_OPTIONS, type OptionSpec } from './args';
-import { ExitCode } from './io';
+import {
+  COMMON_OPTIONS, dialFor, intOption, KEY_OPTION, MODEL_OPTIONS, modelOf, parseAppArgs, parsePort, positionals, SCU_OPTIONS, WORKLIST_OPTION, type AppArgs, type OptionSpec,
+} from './args';
+import { ExitCode, fail, type CliIo } from './io';
 import { buildQuery, formatIdentifier, statusText } from './query-keys';
-import { fail, KEY_OPTION, MODEL_OPTIONS, modelOf, parseQrArgs, WORKLIST_OPTION, type CliIo, type QrArgs } from './qr-options';
 
 const EXPLICIT = '1.2.840.10008.1.2.1';
 
@@ -35,10 +36,10 @@ export function defaultLevel(model: QueryModel): Dataset {
 }
 
 export async function findscu(argv: readonly string[], io: CliIo): Promise<number> {
-  let args: QrArgs | null;
+  let args: AppArgs | null;
   let association: Association | undefined;
   try {
-    args = parseQrArgs(argv, OPTIONS, 'findscu', 'netdicom findscu [options] ADDR PORT', 'Query SCU: sends one C-FIND and prints the matches.', io);
+    args = parseAppArgs(argv, OPTIONS, 'findscu', 'netdicom findscu [options] ADDR PORT', 'Query SCU: sends one C-FIND and prints the matches.', io);
     if (!args) return ExitCode.ok;
     const [host, portText] = positionals(args.argv, ['ADDR', 'PORT']);
     const port = parsePort(portText);
@@ -73,7 +74,7 @@ export async function findscu(argv: readonly string[], io: CliIo): Promise<numbe
   }
 }
 
-function print(args: QrArgs, io: CliIo, identifier: Dataset, n: number): void {
+function print(args: AppArgs, io: CliIo, identifier: Dataset, n: number): void {
   if (args.has('--json')) {
     io.out(JSON.stringify(identifier, (k, v: unknown) => (k.startsWith('_') ? undefined : v)));
     return;

@@ -6,8 +6,7 @@
 import { ApplicationEntity } from '../../src/ae';
 import type { Association } from '../../src/association';
 import { queryModelUid } from '../../src/scu/query-models';
-import { ExitCode } from './io';
-import { fail, type CliIo } from './qr-options';
+import { ExitCode, fail, type CliIo } from './io';
 import {
   acceptedCompressedSyntaxes, associate, followProgress, parseRetrieveArgs, RETRIEVE_OPTIONS, STORAGE_SYNTAX_OPTIONS, storageContexts, storeFor,
 } from './retrieve-scu';

@@ -10,6 +10,11 @@ export interface AppIo {
   err(line: string): void;
 }
 
+/** Where a query app writes; `progress` (stderr) gets the retrieve progress line on a terminal. */
+export interface CliIo extends AppIo {
+  readonly progress?: { write(text: string): unknown; readonly isTTY?: boolean; readonly columns?: number };
+}
+
 /** Exit codes shared by the apps (documented in `netdicom --help`). */
 export const ExitCode = {
   ok: 0,
@@ -34,6 +39,13 @@ export function describeFailure(error: unknown): { line: string; code: number } 
   return { line: message, code: ExitCode.failed };
 }
 
+/** Reports a thrown failure as one line and returns its exit code (UsageError 2, network 3, rejected 4, ...). */
+export function fail(app: string, io: AppIo, error: unknown, context = ''): number {
+  const { line, code } = describeFailure(error);
+  io.err(`${app}: ${context}${line}`);
+  return code;
+}
+
 /** Node's process streams as {@link AppIo}. */
 export const processIo: AppIo = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -51,4 +63,24 @@ export function signalled(): Promise<void> {
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
   });
+}
+
+/** Resolves `graceful` on the first SIGINT/SIGTERM and `force` on the second (storescp). */
+export function stopSignals(): { graceful: Promise<void>; force: Promise<void>; dispose(): void } {
+  let count = 0;
+  let graceful!: () => void;
+  let force!: () => void;
+  const g = new Promise<void>((r) => (graceful = r));
+  const f = new Promise<void>((r) => (force = r));
+  const on = () => (++count === 1 ? graceful() : force());
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  return {
+    graceful: g,
+    force: f,
+    dispose() {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+    },
+  };
 }

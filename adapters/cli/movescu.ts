@@ -9,9 +9,8 @@ import { queryModelUid } from '../../src/scu/query-models';
 import type { Server } from '../../src/server';
 import { listenTcp } from '../node/tcp';
 import { parsePort, UsageError, type OptionSpec } from './args';
-import { ExitCode } from './io';
+import { ExitCode, fail, type CliIo } from './io';
 import { storeTransferSyntaxes } from './storescp';
-import { fail, type CliIo } from './qr-options';
 import { associate, followProgress, parseRetrieveArgs, RETRIEVE_OPTIONS, storeFor } from './retrieve-scu';
 
 const OPTIONS: readonly OptionSpec[] = [

@@ -7,9 +7,8 @@ import { readFileSync } from 'node:fs';
 import { createQrScp, loadDestinations, parseDestinations, type QrScp } from '../node/qr';
 import { connectTcp } from '../node/tcp';
 import { connectTls } from '../node/tls';
-import { COMMON_OPTIONS, listenFor, parsePort, positionals, UsageError, type OptionSpec } from './args';
-import { ExitCode, signalled } from './io';
-import { fail, parseQrArgs, type CliIo } from './qr-options';
+import { COMMON_OPTIONS, listenFor, parseAppArgs, parsePort, positionals, UsageError, type OptionSpec } from './args';
+import { ExitCode, fail, signalled, type CliIo } from './io';
 
 const OPTIONS: readonly OptionSpec[] = [
   ...COMMON_OPTIONS,
@@ -32,7 +31,7 @@ export interface QrScpRunOptions {
 export async function qrscp(argv: readonly string[], io: CliIo, run: QrScpRunOptions = {}): Promise<number> {
   let scp: QrScp | undefined;
   try {
-    const args = parseQrArgs(argv, OPTIONS, 'qrscp', 'netdicom qrscp [options] PORT --dir DIR', 'Query/Retrieve SCP (and storage SCP, Modality Worklist SCP) over a directory of DICOM files.', io);
+    const args = parseAppArgs(argv, OPTIONS, 'qrscp', 'netdicom qrscp [options] PORT --dir DIR', 'Query/Retrieve SCP (and storage SCP, Modality Worklist SCP) over a directory of DICOM files.', io);
     if (!args) return ExitCode.ok;
     const port = parsePort(positionals(args.argv, ['PORT'])[0], true);
     const dir = args.last('--dir');

@@ -12,11 +12,12 @@ import { TransferSyntax } from '../../src/uids/transfer-syntax';
 import type { Dataset } from '../../src/dataset/codec';
 import { createFsStore, type FsStore } from '../node/fs-store';
 import type { RequestedContext } from '../../src/acse/contexts';
-import { COMMON_OPTIONS, dialFor, parsePort, positionals, SCU_OPTIONS, UsageError, type OptionSpec } from './args';
-import { ExitCode } from './io';
+import {
+  COMMON_OPTIONS, dialFor, KEY_OPTION, MODEL_OPTIONS, modelOf, parseAppArgs, parsePort, positionals, SCU_OPTIONS, UsageError, type AppArgs, type OptionSpec,
+} from './args';
+import { ExitCode, type CliIo } from './io';
 import { defaultLevel } from './findscu';
 import { buildQuery, statusText } from './query-keys';
-import { KEY_OPTION, MODEL_OPTIONS, modelOf, parseQrArgs, type CliIo, type QrArgs } from './qr-options';
 
 /** Storage classes proposed first for C-GET (the usual images and documents); the rest fill up to the 128-context limit. */
 const COMMON_STORAGE = [
@@ -71,7 +72,7 @@ export const STORAGE_SYNTAX_OPTIONS: readonly OptionSpec[] = [
 ];
 
 /** The compressed syntaxes the switches ask for, in switch-table order, then --accept-ts ones. */
-export function acceptedCompressedSyntaxes(args: QrArgs): string[] {
+export function acceptedCompressedSyntaxes(args: AppArgs): string[] {
   const all = args.has('--accept-all');
   const chosen = COMPRESSED_SYNTAX_OPTIONS.filter((o) => all || args.has(o.name)).map((o) => o.uid);
   if (all) chosen.push(TransferSyntax.JPEGLossless);
@@ -109,7 +110,7 @@ export function storageContexts(compressed: readonly string[], room = 127): Requ
 }
 
 export interface RetrieveSetup {
-  readonly args: QrArgs;
+  readonly args: AppArgs;
   readonly host: string;
   readonly port: number;
   readonly model: QueryModel;
@@ -127,7 +128,7 @@ export const RETRIEVE_OPTIONS: readonly OptionSpec[] = [
 
 /** Parses a retrieve app's arguments; null after --help. Throws UsageError with the reason. */
 export function parseRetrieveArgs(app: string, argv: readonly string[], options: readonly OptionSpec[], description: string, io: CliIo): RetrieveSetup | null {
-  const args = parseQrArgs(argv, options, app, `netdicom ${app} [options] ADDR PORT`, description, io);
+  const args = parseAppArgs(argv, options, app, `netdicom ${app} [options] ADDR PORT`, description, io);
   if (!args) return null;
   const [host, portText] = positionals(args.argv, ['ADDR', 'PORT']);
   const model = modelOf(args, ['patient', 'study', 'psonly']);

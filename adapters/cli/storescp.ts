@@ -13,7 +13,8 @@ import { storageSopClasses } from '../../src/uids/sop-classes';
 import { TransferSyntax, transferSyntaxes } from '../../src/uids/transfer-syntax';
 import { createFsStore } from '../node/fs-store';
 import { formatMB } from './progress';
-import { COMMON_SPEC, intOption, listener, parseArgs, secondsOption, stopSignals, type Spec } from './store-args';
+import { intOption, listener, optionValue, parseArgv, secondsOption, STORE_OPTIONS, storeTlsSettings, type OptionSpec } from './args';
+import { stopSignals } from './io';
 
 const VERIFICATION = '1.2.840.10008.1.1';
 
@@ -141,23 +142,23 @@ const USAGE = `usage: netdicom storescp PORT (-od DIR | --ignore) [-aet TITLE] [
        [--bind HOST] [--max-associations N] [-ta|--acse-timeout S] [--stats S]
        [--tls-cert F --tls-key F [--tls-ca F] [--tls-require-client]] [-d] [-q]`;
 
-const SPEC: Spec = {
-  ...COMMON_SPEC,
-  '--output-directory': { value: true, aliases: ['-od'] },
-  '--ignore': { value: false },
-  '--accept-any': { value: false },
-  '--bind': { value: true },
-  '--max-associations': { value: true },
-  '--acse-timeout': { value: true, aliases: ['-ta'] },
-  '--stats': { value: true },
-};
+const OPTIONS: readonly OptionSpec[] = [
+  ...STORE_OPTIONS,
+  { name: '--output-directory', aliases: ['-od'], value: 'DIR', help: 'write received instances to DIR' },
+  { name: '--ignore', help: 'receive and discard (no files)' },
+  { name: '--accept-any', help: 'accept every storage SOP class, also ones not in the registry' },
+  { name: '--bind', value: 'HOST', help: 'address to listen on (default 0.0.0.0)' },
+  { name: '--max-associations', value: 'N', help: 'concurrent associations (default 100)' },
+  { name: '--acse-timeout', aliases: ['-ta'], value: 'S', help: 'ARTIM: connect to complete A-ASSOCIATE-RQ, in seconds (default 30)' },
+  { name: '--stats', value: 'S', help: 'print a stats {json} line every S seconds and at exit' },
+];
 
 /** `netdicom storescp ...`: parses `argv` (after the app name), serves until SIGINT/SIGTERM; resolves with the exit code. */
 export async function storescpMain(argv: readonly string[]): Promise<number> {
   let p;
   try {
-    p = parseArgs(argv, SPEC);
-    if (p.flags.has('--help')) {
+    p = parseArgv(argv, OPTIONS);
+    if (p.switches.has('--help')) {
       console.log(USAGE);
       return 0;
     }
@@ -170,20 +171,20 @@ export async function storescpMain(argv: readonly string[]): Promise<number> {
   const stop = stopSignals();
   try {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port ${p.positionals[0]}`);
-    const debug = p.flags.has('--debug');
+    const debug = p.switches.has('--debug');
     return await runStoreScp({
-      outputDir: p.values.get('--output-directory'),
-      ignore: p.flags.has('--ignore'),
-      aeTitle: p.values.get('--aetitle') ?? 'STORESCP',
+      outputDir: optionValue(p, '--output-directory'),
+      ignore: p.switches.has('--ignore'),
+      aeTitle: optionValue(p, '--aetitle') ?? 'STORESCP',
       maxPdu: intOption(p, '--max-pdu', 16384),
-      acceptAny: p.flags.has('--accept-any'),
+      acceptAny: p.switches.has('--accept-any'),
       maxAssociations: intOption(p, '--max-associations', 100),
       artimTimeoutMs: secondsOption(p, '--acse-timeout'),
       statsIntervalMs: secondsOption(p, '--stats'),
       debug,
-      quiet: p.flags.has('--quiet'),
+      quiet: p.switches.has('--quiet'),
       // DCMTK's storescp listens on every interface; so do we unless told otherwise.
-      listen: listener(p, p.values.get('--bind') ?? '0.0.0.0', port),
+      listen: listener({ tls: storeTlsSettings(p) }, optionValue(p, '--bind') ?? '0.0.0.0', port),
       stopSignal: stop,
       out: (l) => console.log(l),
       err: (l) => console.error(l),

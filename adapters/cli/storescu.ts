@@ -12,7 +12,7 @@ import type { Transport } from '../../src/transport';
 import { listFiles, readPart10Header, type Part10Header } from './part10-file';
 import { ProgressBar, type ProgressSink } from './progress';
 import { planBatches, sendFiles } from './store-sender';
-import { COMMON_SPEC, dialer, intOption, parseArgs, secondsOption, type Spec } from './store-args';
+import { commonOptions, dialer, intOption, optionValue, parseArgv, secondsOption, STORE_OPTIONS, storeTlsSettings, type OptionSpec } from './args';
 
 /** What storescu runs with, after argument parsing. */
 export interface StoreScuConfig {
@@ -102,23 +102,21 @@ const USAGE = `usage: netdicom storescu ADDR PORT PATH... [-r] [-aet TITLE] [-ae
        [-ta S] [-td S] [-tn S] [--tls] [--tls-ca F] [--tls-cert F] [--tls-key F] [--tls-insecure]
        [--allow-conversion] [--async-ops N] [-d] [-q]`;
 
-const SPEC: Spec = {
-  ...COMMON_SPEC,
-  '--recurse': { value: false, aliases: ['-r', '+r'] },
-  '--call': { value: true, aliases: ['-aec'] },
-  '--acse-timeout': { value: true, aliases: ['-ta'] },
-  '--dimse-timeout': { value: true, aliases: ['-td'] },
-  '--network-timeout': { value: true, aliases: ['-tn'] },
-  '--allow-conversion': { value: false },
-  '--async-ops': { value: true },
-};
+const OPTIONS: readonly OptionSpec[] = [
+  ...STORE_OPTIONS,
+  { name: '--recurse', aliases: ['-r', '+r'], help: 'send the files in folders and their subfolders' },
+  { name: '--call', aliases: ['-aec'], value: 'AET', help: "the peer's (called) AE title (default ANY-SCP)" },
+  ...commonOptions('--acse-timeout', '--dimse-timeout', '--network-timeout'),
+  { name: '--allow-conversion', help: 'convert between uncompressed transfer syntaxes when the peer accepts no other' },
+  { name: '--async-ops', value: 'N', help: 'C-STOREs in flight per association when the peer agrees (1..65535, default 1)' },
+];
 
 /** `netdicom storescu ...`: parses `argv` (after the app name) and runs; resolves with the exit code. */
 export async function storescuMain(argv: readonly string[]): Promise<number> {
   let p;
   try {
-    p = parseArgs(argv, SPEC);
-    if (p.flags.has('--help')) {
+    p = parseArgv(argv, OPTIONS);
+    if (p.switches.has('--help')) {
       console.log(USAGE);
       return 0;
     }
@@ -131,21 +129,23 @@ export async function storescuMain(argv: readonly string[]): Promise<number> {
   try {
     const port = Number(portText);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`bad port ${portText}`);
-    const debug = p.flags.has('--debug');
+    const debug = p.switches.has('--debug');
     return await runStoreScu({
       paths,
-      recursive: p.flags.has('--recurse'),
-      aeTitle: p.values.get('--aetitle') ?? 'STORESCU',
-      calledAeTitle: p.values.get('--call') ?? 'ANY-SCP',
+      recursive: p.switches.has('--recurse'),
+      aeTitle: optionValue(p, '--aetitle') ?? 'STORESCU',
+      calledAeTitle: optionValue(p, '--call') ?? 'ANY-SCP',
       maxPdu: intOption(p, '--max-pdu', 16384),
-      allowConversion: p.flags.has('--allow-conversion'),
-      asyncOps: asyncOpsOption(p),
+      allowConversion: p.switches.has('--allow-conversion'),
+      // 1..65535 C-STOREs in flight (PS3.7 D.3.3.3 Maximum Number Operations Invoked).
+      asyncOps: intOption(p, '--async-ops', 1, 1, 0xffff),
       debug,
-      quiet: p.flags.has('--quiet'),
+      quiet: p.switches.has('--quiet'),
       acseTimeoutMs: secondsOption(p, '--acse-timeout'),
       dimseTimeoutMs: secondsOption(p, '--dimse-timeout'),
       networkTimeoutMs: secondsOption(p, '--network-timeout'),
-      connect: dialer(p, host, port),
+      // No connect timeout here (-tn is the association's network timeout).
+      connect: dialer({ tls: storeTlsSettings(p) }, host, port),
       progress: process.stderr,
       out: (l) => console.log(l),
       err: (l) => console.error(l),
@@ -155,11 +155,4 @@ export async function storescuMain(argv: readonly string[]): Promise<number> {
     console.error(`storescu: ${(error as Error).message}`);
     return 1;
   }
-}
-
-/** `--async-ops N`: 1..65535 C-STOREs in flight (PS3.7 D.3.3.3 Maximum Number Operations Invoked). */
-function asyncOpsOption(p: Parameters<typeof intOption>[0]): number {
-  const n = intOption(p, '--async-ops', 1);
-  if (n < 1 || n > 0xffff) throw new Error(`--async-ops must be 1..65535, got ${n}`);
-  return n;
 }

@@ -1,0 +1,142 @@
+/**
+ * storescu / storescp argument handling in process (storescuMain / storescpMain): help, usage
+ * errors (exit 2), bad values (exit 1, one line), every flag spelling accepted, TLS option checks.
+ * Nothing listens: a run that gets past the arguments ends with "nothing to send" (storescu) or a
+ * TLS/port error (storescp).
+ */
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { storescpMain } from '../../adapters/cli/storescp';
+import { storescuMain } from '../../adapters/cli/storescu';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'store-cli-args-'));
+  mkdirSync(path.join(dir, 'nested'));
+  writeFileSync(path.join(dir, 'nested', 'readme.txt'), 'not DICOM');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => vi.restoreAllMocks());
+
+async function capture(main: (argv: readonly string[]) => Promise<number>, argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  const code = await main(argv);
+  vi.restoreAllMocks();
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+const scu = (...argv: string[]) => capture(storescuMain, argv);
+const scp = (...argv: string[]) => capture(storescpMain, argv);
+
+describe('storescu arguments', () => {
+  it('--help / -h print the usage and exit 0', async () => {
+    for (const flag of ['--help', '-h']) {
+      const r = await scu(flag);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/^usage: netdicom storescu ADDR PORT PATH/);
+    }
+  });
+
+  it('usage errors exit 2 with the reason and the usage', async () => {
+    for (const [argv, reason] of [
+      [['127.0.0.1', '104'], /ADDR, PORT and at least one PATH are required/],
+      [['--bogus', '127.0.0.1', '104', dir], /unknown option --bogus/],
+      [['127.0.0.1', '104', dir, '-aet'], /option -aet needs a value/],
+    ] as const) {
+      const r = await scu(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err).toMatch(reason);
+      expect(r.err).toContain('usage: netdicom storescu');
+    }
+  });
+
+  it('bad values exit 1 with one line', async () => {
+    for (const [argv, reason] of [
+      [['127.0.0.1', '0', dir], /^storescu: bad port 0$/],
+      [['127.0.0.1', 'x', dir], /^storescu: bad port x$/],
+      [['127.0.0.1', '104', dir, '--async-ops', '0'], /^storescu: --async-ops must be .*1\.\.65535.*0/],
+      [['127.0.0.1', '104', dir, '--max-pdu', 'big'], /^storescu: --max-pdu must be .*big/],
+      [['127.0.0.1', '104', dir, '-ta', '0'], /^storescu: --acse-timeout .*positive number of seconds.*0/],
+      [['127.0.0.1', '104', dir, '--tls-ca', path.join(dir, 'missing.pem')], /^storescu: ENOENT/],
+    ] as const) {
+      const r = await scu(...argv);
+      expect(r.code, argv.join(' ')).toBe(1);
+      expect(r.err, argv.join(' ')).toMatch(reason);
+      expect(r.err.split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('every option spelling is accepted (the run gets as far as finding no DICOM files)', async () => {
+    const r = await scu('127.0.0.1', '104', dir, '-r', '--recurse', '-aet', 'ME', '--aetitle=ME', '-aec', 'YOU', '--call', 'YOU', '--max-pdu', '0',
+      '-pdu', '32768', '--max-pdu=65536', '-ta', '5', '-td', '5', '-tn', '5', '--acse-timeout=1.5', '--dimse-timeout', '2', '--network-timeout', '3',
+      '--allow-conversion', '--async-ops', '4', '-d', '--debug', '-q', '--quiet', '--tls-insecure');
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(/storescu: nothing to send$/);
+  });
+});
+
+describe('storescu arguments (one parser for every app)', () => {
+  it("+r recurses like -r (DCMTK's spelling); without it the nested file is not read", async () => {
+    for (const flag of ['+r', '-r']) {
+      const r = await scu('127.0.0.1', '104', dir, flag);
+      expect(r.err, flag).toMatch(/skipping .*readme\.txt/);
+    }
+    expect((await scu('127.0.0.1', '104', dir)).err).not.toMatch(/readme\.txt/);
+  });
+
+  it("'--' ends the options: what follows is a path even when it looks like one", async () => {
+    const r = await scu('127.0.0.1', '104', '--', '-r');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/-r/);
+    expect(r.err).toMatch(/nothing to send$/);
+  });
+
+  it('a switch given a value is a usage error', async () => {
+    const r = await scu('127.0.0.1', '104', dir, '--debug=1');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/option --debug takes no value/);
+  });
+});
+
+describe('storescp arguments', () => {
+  it('--help prints the usage and exits 0', async () => {
+    const r = await scp('-h');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^usage: netdicom storescp PORT/);
+  });
+
+  it('usage errors exit 2', async () => {
+    for (const [argv, reason] of [
+      [[], /PORT is required/],
+      [['104', '105'], /PORT is required/],
+      [['104', '--nope'], /unknown option --nope/],
+      [['104', '-od'], /option -od needs a value/],
+    ] as const) {
+      const r = await scp(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err).toMatch(reason);
+      expect(r.err).toContain('usage: netdicom storescp');
+    }
+  });
+
+  it('bad values exit 1 with one line, before anything listens', async () => {
+    for (const [argv, reason] of [
+      [['70000', '--ignore'], /^storescp: bad port 70000$/],
+      [['0', '--ignore', '--max-associations', 'many'], /^storescp: --max-associations must be .*many/],
+      [['0', '--ignore', '--stats', '-1'], /^storescp: --stats .*positive number of seconds/],
+      [['0', '--ignore', '--tls'], /^storescp: .*--tls-cert and --tls-key/],
+      [['0', '--ignore', '--tls-ca', path.join(dir, 'ca.pem')], /^storescp: .*--tls-cert and --tls-key/],
+      [['0', '--ignore', '--tls-cert', path.join(dir, 'missing.pem'), '--tls-key', path.join(dir, 'missing.pem')], /^storescp: ENOENT/],
+    ] as const) {
+      const r = await scp(...argv);
+      expect(r.code, argv.join(' ')).toBe(1);
+      expect(r.err, argv.join(' ')).toMatch(reason);
+      expect(r.err.split('\n')).toHaveLength(1);
+    }
+  });
+});
