@@ -5,8 +5,8 @@
  * `ws://HOST:PORT/NAME` reaches the DICOM peer configured for NAME, and nothing else.
  * Serves until SIGINT/SIGTERM (or `stop` resolves).
  */
-import { parseArgs } from 'node:util';
 import { createDicomProxy, type DicomProxyOptions, type ProxyTarget } from '../websocket-proxy/index';
+import { formatHelp, optionValue, parseArgv, type OptionSpec, type ParsedArgv } from './args';
 import { signalled } from './io';
 
 /** Where the app writes. */
@@ -42,41 +42,43 @@ function int(text: string | undefined, name: string): number | undefined {
   return Number(text);
 }
 
+const OPTIONS: readonly OptionSpec[] = [
+  { name: '--listen', value: 'PORT', help: 'port to listen on (0: any free port); required' },
+  { name: '--host', value: 'HOST', help: 'address to bind (default 127.0.0.1)' },
+  { name: '--target', value: 'NAME=HOST:PORT', help: 'ws://…/NAME reaches the DICOM peer HOST:PORT (repeat; at least one)' },
+  { name: '--allow-origin', value: 'ORIGIN', help: "page origin allowed to connect (repeat; '*' for any; default: same origin)" },
+  { name: '--allow-missing-origin', help: 'allow clients that send no Origin header (non-browsers)' },
+  { name: '--allowed-host', value: 'HOST:PORT', help: 'Host header to accept besides the loopback names (repeat)' },
+  { name: '--static', value: 'DIR', help: 'also serve the files of DIR over HTTP' },
+  { name: '--max-connections', value: 'N', help: 'open connections at most (default 64)' },
+  { name: '--idle-timeout', value: 'MS', help: 'close both sides after this long without traffic (default 60000)' },
+  { name: '--verbose', help: 'log connections' },
+  { name: '--help', aliases: ['-h'], help: 'print this help text and exit' },
+];
+
 /** Parses the command line into proxy options. Throws with a readable message on mistakes. */
 export function proxyOptions(argv: readonly string[], log?: (line: string) => void): DicomProxyOptions {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    options: {
-      listen: { type: 'string' },
-      host: { type: 'string' },
-      target: { type: 'string', multiple: true },
-      'allow-origin': { type: 'string', multiple: true },
-      'allow-missing-origin': { type: 'boolean' },
-      'allowed-host': { type: 'string', multiple: true },
-      static: { type: 'string' },
-      'max-connections': { type: 'string' },
-      'idle-timeout': { type: 'string' },
-      verbose: { type: 'boolean' },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-  if (positionals.length > 0) throw new Error(`unexpected argument ${JSON.stringify(positionals[0])}\n${USAGE}`);
-  const port = int(values.listen, '--listen');
+  return optionsFrom(parseArgv(argv, OPTIONS), log);
+}
+
+function optionsFrom(p: ParsedArgv, log?: (line: string) => void): DicomProxyOptions {
+  if (p.positionals.length > 0) throw new Error(`unexpected argument ${JSON.stringify(p.positionals[0])}\n${USAGE}`);
+  const port = int(optionValue(p, '--listen'), '--listen');
   if (port === undefined || port > 65535) throw new Error(`--listen PORT is required (0..65535)\n${USAGE}`);
-  if (!values.target?.length) throw new Error(`at least one --target NAME=HOST:PORT is required\n${USAGE}`);
-  const origins = values['allow-origin'];
+  const targets = p.values.get('--target') ?? [];
+  if (targets.length === 0) throw new Error(`at least one --target NAME=HOST:PORT is required\n${USAGE}`);
+  const origins = p.values.get('--allow-origin');
   return {
-    targets: Object.fromEntries(values.target.map(parseTarget)),
+    targets: Object.fromEntries(targets.map(parseTarget)),
     allowOrigins: origins?.includes('*') ? '*' : origins,
-    allowMissingOrigin: values['allow-missing-origin'] ?? false,
-    allowedHosts: values['allowed-host'],
-    staticDir: values.static,
-    maxConnections: int(values['max-connections'], '--max-connections'),
-    idleTimeoutMs: int(values['idle-timeout'], '--idle-timeout'),
-    host: values.host ?? '127.0.0.1',
+    allowMissingOrigin: p.switches.has('--allow-missing-origin'),
+    allowedHosts: p.values.get('--allowed-host'),
+    staticDir: optionValue(p, '--static'),
+    maxConnections: int(optionValue(p, '--max-connections'), '--max-connections'),
+    idleTimeoutMs: int(optionValue(p, '--idle-timeout'), '--idle-timeout'),
+    host: optionValue(p, '--host') ?? '127.0.0.1',
     port,
-    log: values.verbose ? log : undefined,
+    log: p.switches.has('--verbose') ? log : undefined,
   };
 }
 
@@ -84,7 +86,12 @@ export function proxyOptions(argv: readonly string[], log?: (line: string) => vo
 export async function proxyMain(argv: readonly string[], io: ProxyIo = defaultIo, run: ProxyRunOptions = {}): Promise<number> {
   let options: DicomProxyOptions;
   try {
-    options = proxyOptions(argv, io.out);
+    const parsed = parseArgv(argv, OPTIONS);
+    if (parsed.switches.has('--help')) {
+      io.out(formatHelp(USAGE.replace(/^usage: /, ''), 'WebSocket-to-TCP proxy: lets web pages reach the DICOM peers named here, and nothing else.', OPTIONS));
+      return 0;
+    }
+    options = optionsFrom(parsed, io.out);
   } catch (error) {
     io.err(`proxy: ${(error as Error).message}`);
     return 2;

@@ -19,6 +19,22 @@ describe('netdicom proxy', () => {
     expect(() => proxyOptions(['--listen', '1', '--target', 'a=h:1', '--bogus'])).toThrow();
   });
 
+  it('--help describes every option and exits 0; = values and repeated options parse as before', async () => {
+    const out: string[] = [];
+    expect(await proxyMain(['--help'], { out: (l) => out.push(l), err: (l) => out.push(l) })).toBe(0);
+    for (const flag of ['--listen', '--host', '--target', '--allow-origin', '--allow-missing-origin', '--allowed-host', '--static', '--max-connections', '--idle-timeout', '--verbose']) {
+      expect(out.join('\n')).toContain(flag);
+    }
+    const log = () => {};
+    const o = proxyOptions(['--listen=0', '--target=a=127.0.0.1:1', '--host', '::1', '--static', 'x', '--static', 'y', '--allowed-host', 'h:1', '--allowed-host', 'h:2',
+      '--max-connections', '3', '--idle-timeout', '4', '--allow-missing-origin', '--verbose'], log);
+    expect(o).toMatchObject({ port: 0, host: '::1', staticDir: 'y', allowedHosts: ['h:1', 'h:2'], maxConnections: 3, idleTimeoutMs: 4, allowMissingOrigin: true, log });
+    expect(o.targets).toEqual({ '/a': { host: '127.0.0.1', port: 1 } });
+    expect(proxyOptions(['--listen', '0', '--target', 'a=h:1'])).toMatchObject({ allowOrigins: undefined, allowedHosts: undefined, allowMissingOrigin: false, log: undefined });
+    expect(() => proxyOptions(['--listen', '0', '--target', 'a=h:1', 'extra'])).toThrow(/unexpected argument "extra"/);
+    expect(() => proxyOptions(['--listen', '0', '--target', 'a=h:1', '--verbose=yes'])).toThrow(/takes no value/);
+  });
+
   it('usage errors exit 2 with a message', async () => {
     const err: string[] = [];
     expect(await proxyMain(['--listen', 'x'], { out: () => {}, err: (l) => err.push(l) })).toBe(2);
