@@ -7,7 +7,7 @@
  * Print Job or Printer Configuration Retrieval SOP classes, so those are tested netdicom ↔ netdicom.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,7 +26,11 @@ import { freePort, killAll, start, waitForPort } from './helpers/store-harness';
 const CONFIG = '/etc/dcmtk/dcmpstat.cfg';
 const available = existsSync('/usr/bin/dcmprscp') && existsSync('/usr/bin/dcmprscu') && existsSync(CONFIG);
 
-afterAll(killAll);
+const made: string[] = [];
+afterAll(async () => {
+  await killAll();
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 const image: Dataset = {
   SamplesPerPixel: 1,
@@ -47,6 +51,7 @@ const image: Dataset = {
  */
 function configure(port: number, ourPort = 0): { dir: string; config: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'netdicom-print-'));
+  made.push(dir);
   for (const sub of ['spool', 'db', 'log']) mkdirSync(path.join(dir, sub));
   const netprint = [
     '[NETPRINT]', 'Aetitle = NETPRINT', 'Description = netdicom print SCP', 'Hostname = 127.0.0.1', `Port = ${ourPort}`, 'Type = PRINTER',
