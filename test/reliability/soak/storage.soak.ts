@@ -7,7 +7,7 @@
  * Sizes (environment; defaults are the CI sizes, a few minutes on 2 cores; catalogue sizes in brackets):
  *   SOAK_C01_ASSOCIATIONS 200, SOAK_C01_INSTANCES 50, SOAK_C01_KIB 64 [512]
  *   SOAK_ABORT_RUNS 150 [1000], SOAK_ABORT_MAX_KIB 2048 [20480]        (P-04)
- *   SOAK_KILL_RUNS 12 [100]                                             (P-05 + P-08, alternating)
+ *   SOAK_KILL_RUNS 10 [100]                                             (P-05 + P-08, alternating)
  *   SOAK_SAME_UID_RUNS 20                                               (P-07)
  *   SOAK_SEED (randomized choices; printed)
  */
@@ -45,7 +45,7 @@ const C01_INSTANCES = env('SOAK_C01_INSTANCES', 50);
 const C01_KIB = env('SOAK_C01_KIB', 64);
 const ABORT_RUNS = env('SOAK_ABORT_RUNS', 150);
 const ABORT_MAX_KIB = env('SOAK_ABORT_MAX_KIB', 2048);
-const KILL_RUNS = env('SOAK_KILL_RUNS', 12);
+const KILL_RUNS = env('SOAK_KILL_RUNS', 10);
 const SAME_UID_RUNS = env('SOAK_SAME_UID_RUNS', 20);
 const SEED = env('SOAK_SEED', 20260102);
 /**

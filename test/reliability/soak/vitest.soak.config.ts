@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-/** `npm run test:soak`: the heavy reliability runs (reliability.md §4 items 4 and 12), not in `npm test`. */
+/** `npm run test:soak`: the heavy reliability runs (reliability.md §4 items 4, 5, 6, 8 and 12), not in `npm test`; sizes in each file's header. */
 export default defineConfig({
   test: {
     include: ['test/reliability/soak/**/*.soak.ts'],
