@@ -67,7 +67,7 @@ export class Association {
     const peerInfo = init.role === 'requestor' ? init.accept.userInformation : init.request.userInformation;
     const logger = init.options.logger;
     this.dimse = new DimseProvider({
-      sendPdu: (pdu) => channel.ul.sendPData(pdu),
+      sendPdu: (pdu) => channel.ul.writePData(pdu),
       peerMaxPduLength: peerInfo.maxLength ?? 0,
       fallbackMaxPduLength: Math.max(init.options.maxPduLength, 16384),
       dimseTimeoutMs: init.options.dimseTimeoutMs,

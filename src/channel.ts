@@ -26,7 +26,7 @@ export class Channel {
   /** Settles (never rejects) when the transport is closed and the state machine is back in Sta1. */
   readonly ended: Promise<CloseInfo>;
   /** Receives P-DATA once the association is established; errors are turned into A-ABORT. */
-  onPData: ((pdu: PDataTfPdu) => Promise<void>) | null = null;
+  onPData: ((pdu: PDataTfPdu) => void | Promise<void>) | null = null;
   /** Told when the association ends (before `ended` settles). */
   onEnd: ((info: CloseInfo) => void) | null = null;
   /** Told when the peer asks to release; the channel answers it. */
@@ -41,6 +41,7 @@ export class Channel {
   private endInfo: CloseInfo | null = null;
   private resolveEnded!: (info: CloseInfo) => void;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastTraffic = 0;
   private established = false;
   /** Holds the read loop in Sta3 until the acceptor has answered (see {@link Channel.decided}). */
   private readonly decision: Promise<void>;
@@ -132,16 +133,23 @@ export class Channel {
     await this.ul.closed;
   }
 
-  private async receive(pdu: PDataTfPdu): Promise<void> {
+  /** Hands P-DATA to DIMSE; a promise only when DIMSE must be waited for (read back-pressure). */
+  private receive(pdu: PDataTfPdu): void | Promise<void> {
     this.touch();
+    let pending: void | Promise<void>;
     try {
-      await this.onPData?.(pdu);
+      pending = this.onPData?.(pdu);
     } catch (error) {
-      const abort = error instanceof ProtocolError ? error.abort : { source: 2, reason: 0 };
-      this.options.logger.warn(`aborting: ${(error as Error).message}`);
-      this.finish({ reason: 'aborted', error: asNetdicomError(error) });
-      await this.ul.abort(abort.source, abort.reason).catch(() => undefined);
+      return this.failedInput(error);
     }
+    if (pending) return pending.then(undefined, (error: unknown) => this.failedInput(error));
+  }
+
+  private async failedInput(error: unknown): Promise<void> {
+    const abort = error instanceof ProtocolError ? error.abort : { source: 2, reason: 0 };
+    this.options.logger.warn(`aborting: ${(error as Error).message}`);
+    this.finish({ reason: 'aborted', error: asNetdicomError(error) });
+    await this.ul.abort(abort.source, abort.reason).catch(() => undefined);
   }
 
   private peerReleaseRequest(): void {
@@ -197,15 +205,26 @@ export class Channel {
     if (observe) emit(observe, { time: Date.now(), associationId: this.id, side: this.side, type: 'pdu', direction, pduType: pdu.type, bytes: pduLength(pdu) });
   }
 
-  /** Restarts the network idle timer (only while established). */
+  /**
+   * Notes traffic for the network idle timer (only while established). A timestamp per PDU; the
+   * one timer re-arms itself for the remainder when it fires early, instead of a reset per PDU.
+   */
   private touch(): void {
     if (!this.established || this.endInfo || !Number.isFinite(this.options.networkTimeoutMs)) return;
-    clearTimeout(this.idleTimer);
+    this.lastTraffic = Date.now();
+    if (this.idleTimer === undefined) this.armIdleTimer(this.options.networkTimeoutMs);
+  }
+
+  private armIdleTimer(ms: number): void {
     this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.endInfo) return;
+      const quiet = Date.now() - this.lastTraffic;
+      if (quiet < this.options.networkTimeoutMs) return this.armIdleTimer(this.options.networkTimeoutMs - quiet);
       this.options.logger.warn(`network timeout: no PDU for ${this.options.networkTimeoutMs} ms, aborting`);
       this.finish({ reason: 'aborted', error: new TimeoutError('network', `no traffic for ${this.options.networkTimeoutMs} ms`) as unknown as NetdicomError });
       void this.ul.abort(0, 0).catch(() => undefined);
-    }, this.options.networkTimeoutMs);
+    }, ms);
   }
 
   private async withTimeout<T>(promise: Promise<T>, ms: number, what: string, signal?: AbortSignal): Promise<T> {

@@ -19,6 +19,41 @@ export interface Transport {
   close(): Promise<void>;
   /** Destroy the connection now, dropping unsent bytes. */
   abort(reason?: unknown): void;
+  /**
+   * Optional fast path (the Node socket adapter has one). When present the core uses it instead
+   * of `readable` and `writable`, which it then leaves untouched; `close()` and `abort()` still end
+   * the connection. Wrappers that only forward the streams simply leave it out.
+   */
+  readonly direct?: DirectTransport;
+}
+
+/**
+ * Bytes in and out without a promise per chunk: writes are queued in order and sent as vectored
+ * writes, input is pushed to a sink, back-pressure is explicit (`drained`, `pause`, `resume`).
+ */
+export interface DirectTransport {
+  /**
+   * Queues `chunks` to be sent back to back, in order. They are not copied: the caller must not
+   * change them afterwards. Failures are reported to the receive sink's `error`.
+   */
+  write(chunks: readonly Uint8Array[]): void;
+  /** Undefined when less than the high-water mark is queued; else resolves when that is so again (or the connection failed). */
+  drained(): Promise<void> | undefined;
+  /** Delivers input to `sink` from now on (call once). */
+  receive(sink: ByteSink): void;
+  /** Stops delivering input until `resume()`; the network's own window then closes. */
+  pause(): void;
+  resume(): void;
+}
+
+/** Where a {@link DirectTransport} delivers input. */
+export interface ByteSink {
+  /** One chunk of input; it is the sink's to keep (never reused by the transport). */
+  data(chunk: Uint8Array): void;
+  /** The peer ended the connection (after its last `data`). */
+  end(): void;
+  /** The connection failed (reset, write error). */
+  error(error: unknown): void;
 }
 
 /** Descriptive facts about a transport. */

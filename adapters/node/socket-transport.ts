@@ -13,7 +13,7 @@
  */
 import type { Socket } from 'node:net';
 import { TransportError } from '../../src/errors';
-import type { Transport, TransportInfo } from '../../src/transport';
+import type { ByteSink, DirectTransport, Transport, TransportInfo } from '../../src/transport';
 
 /** Tuning for {@link socketTransport}. */
 export interface SocketTransportOptions {
@@ -23,11 +23,14 @@ export interface SocketTransportOptions {
   readHighWaterMark?: number;
   /** Bytes queued in the WritableStream before `writer.ready` waits. Default 64 KiB. */
   writeHighWaterMark?: number;
+  /** Bytes queued by the direct fast path before `drained()` waits. Default 256 KiB. */
+  directHighWaterMark?: number;
   /** The TCP socket under a TLS socket, so `abort()` can send RST (TLS sockets cannot reset themselves). */
   tcpSocket?: Socket;
 }
 
 const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
+const DEFAULT_DIRECT_HIGH_WATER_MARK = 256 * 1024;
 
 /** `host:port`, with brackets around IPv6 hosts. */
 export function formatAddress(host: string | undefined, port: number | undefined): string | undefined {
@@ -117,8 +120,53 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
     new ByteLengthQueuingStrategy({ highWaterMark: writeHwm }),
   );
 
+  // The direct fast path (Transport.direct): once a sink is attached, input bypasses `readable`.
+  let sink: ByteSink | null = null;
+  let corked = false;
+  const directHwm = options.directHighWaterMark ?? DEFAULT_DIRECT_HIGH_WATER_MARK;
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
+  const direct: DirectTransport = {
+    write(chunks) {
+      if (failure || socket.destroyed) return;
+      // Everything written in this tick leaves in one writev when the tick ends.
+      if (!corked) {
+        corked = true;
+        socket.cork();
+        process.nextTick(uncork);
+      }
+      for (const chunk of chunks) socket.write(chunk);
+    },
+    drained() {
+      if (failure || socket.destroyed || socket.writableLength < directHwm) return undefined;
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          socket.off('drain', done);
+          socket.off('close', done);
+          resolve();
+        };
+        socket.on('drain', done);
+        socket.on('close', done);
+      });
+    },
+    receive(target) {
+      sink = target;
+      if (failure) target.error(failure);
+    },
+    pause: () => socket.pause(),
+    resume: () => {
+      if (!readDone) socket.resume();
+    },
+  };
+
   function onData(chunk: Buffer) {
     if (readDone) return;
+    if (sink) {
+      sink.data(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      return;
+    }
     // A plain Uint8Array view (no copy): Buffer's slice() semantics differ from Uint8Array's.
     readController.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     if ((readController.desiredSize ?? 0) <= 0) socket.pause();
@@ -159,7 +207,8 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
     failure ??= error;
     if (!readDone) {
       readDone = true;
-      readController.error(failure);
+      if (sink) sink.error(failure);
+      else readController.error(failure);
     }
     writeController?.error(failure);
     for (const reject of pendingWrites) reject(failure);
@@ -170,7 +219,8 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
   socket.on('end', () => {
     if (!readDone) {
       readDone = true;
-      readController.close();
+      if (sink) sink.end();
+      else readController.close();
     }
   });
   socket.on('error', (err) => fail(toTransportError(err)));
@@ -189,6 +239,7 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
     writable,
     closed,
     info,
+    direct,
     async close() {
       if (!writable.locked) {
         await writable.close().catch(() => {});

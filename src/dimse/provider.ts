@@ -4,7 +4,7 @@
  * C-CANCEL requests apart, keyed by the Message ID they cancel.
  */
 import { AssociationAbortedError, TimeoutError } from '../errors';
-import type { PDataTfPdu } from '../pdu/types';
+import type { PDataTfPdu, Pdv } from '../pdu/types';
 import { encodeCommand } from './command-set';
 import { fragmentsOf, type DatasetBytes } from './dataset-source';
 import { maxFragmentLength, PduPacker, splitIntoPdvs } from './fragment';
@@ -15,8 +15,8 @@ import { CommandField, NO_DATASET, type Command } from './types';
 export type { IncomingMessage } from './reassemble';
 
 export interface DimseProviderOptions extends ReassemblerOptions {
-  /** Sends one P-DATA-TF PDU; resolves when the transport can take more (write back-pressure). */
-  sendPdu(pdu: PDataTfPdu): Promise<void>;
+  /** Sends one P-DATA-TF PDU; a promise means "wait before the next one" (write back-pressure). */
+  sendPdu(pdu: PDataTfPdu): void | Promise<void>;
   /** The peer's maximum PDU length from its 51H sub-item; 0 = unlimited (then `fallbackMaxPduLength`). */
   peerMaxPduLength: number;
   /** Used when the peer has no maximum (default 65536). */
@@ -88,11 +88,17 @@ export class DimseProvider {
     return run;
   }
 
-  /** Feeds one received P-DATA-TF; throws ProtocolError on a PDV sequencing error. */
-  async receivePrimitive(pdu: PDataTfPdu): Promise<void> {
-    for (const pdv of pdu.pdvs) {
-      const message = await this.assembler.push(pdv);
-      if (message) this.deliver(message);
+  /**
+   * Feeds one received P-DATA-TF; throws ProtocolError on a PDV sequencing error. Returns a promise
+   * only when a streamed data set's consumer must catch up first (read back-pressure).
+   */
+  receivePrimitive(pdu: PDataTfPdu, from = 0): void | Promise<void> {
+    const pdvs = pdu.pdvs;
+    for (let i = from; i < pdvs.length; i++) {
+      const result = this.assembler.push(pdvs[i]!);
+      if (result === null) continue;
+      if (result instanceof Promise) return result.then(() => this.receivePrimitive(pdu, i + 1));
+      this.deliver(result);
     }
   }
 
@@ -219,16 +225,28 @@ export class DimseProvider {
     this.options.onMessage?.('sent', contextId, command, dataset instanceof Uint8Array ? dataset.length : undefined);
     const fragment = maxFragmentLength(this.peerMaxPdu);
     const packer = new PduPacker(this.peerMaxPdu);
-    const send = async (pdu: PDataTfPdu | null) => {
-      if (pdu) await this.options.sendPdu(pdu);
+    const send = (pdv: Pdv): void | Promise<void> => {
+      const pdu = packer.add(pdv);
+      if (pdu) return this.options.sendPdu(pdu);
     };
-    for (const pdv of splitIntoPdvs(encodeCommand(command), contextId, true, fragment)) await send(packer.add(pdv));
-    if (dataset !== null) {
+    // Buffers are sent in one synchronous run (one vectored write on the fast path) until the transport is full.
+    for (const pdv of splitIntoPdvs(encodeCommand(command), contextId, true, fragment)) {
+      const wait = send(pdv);
+      if (wait) await wait;
+    }
+    if (dataset instanceof Uint8Array) {
+      for (const pdv of splitIntoPdvs(dataset, contextId, false, fragment)) {
+        const wait = send(pdv);
+        if (wait) await wait;
+      }
+    } else if (dataset !== null) {
       for await (const { data, isLast } of fragmentsOf(dataset, fragment)) {
-        await send(packer.add({ contextId, isCommand: false, isLast, data }));
+        const wait = send({ contextId, isCommand: false, isLast, data });
+        if (wait) await wait;
       }
     }
-    await send(packer.flush());
+    const last = packer.flush();
+    if (last) await this.options.sendPdu(last);
   }
 }
 

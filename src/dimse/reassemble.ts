@@ -26,6 +26,10 @@ export interface IncomingMessage {
   readonly datasetStream?: ReadableStream<Uint8Array>;
   /** True when a buffered data set exceeded maxDatasetLength and was discarded. */
   readonly datasetTooLarge?: boolean;
+  /** With `datasetStream`: settles when the last fragment has arrived (rejects if the association ends first). */
+  readonly datasetReceived?: Promise<void>;
+  /** With `datasetStream`: drops the fragments still to come (the stream errors), without cancelling a locked stream. */
+  discardDataset?(): void;
 }
 
 export interface ReassemblerOptions {
@@ -55,6 +59,10 @@ export class MessageAssembler {
   private tooLarge = false;
   private stream: ReadableStreamDefaultController<Uint8Array> | null = null;
   private streamCancelled = false;
+  /** Settles the streamed message's `datasetReceived`. */
+  private received: { resolve(): void; reject(error: unknown): void } | null = null;
+  /** Counts streamed messages, so a late discardDataset() cannot touch the next message. */
+  private streamSeq = 0;
   /** Resolves when the stream's consumer wants more (its pull callback ran) or cancelled it. */
   private wakeProducer: (() => void) | null = null;
   private readonly maxCommand: number;
@@ -69,7 +77,7 @@ export class MessageAssembler {
    * Consumes one PDV. Resolves with a deliverable message or null. When a streamed data set's
    * consumer is slow, the promise waits, which pauses the reader (back-pressure).
    */
-  async push(pdv: Pdv): Promise<IncomingMessage | null> {
+  push(pdv: Pdv): IncomingMessage | null | Promise<null> {
     if (!this.options.isAcceptedContext(pdv.contextId)) {
       throw new ProtocolError(
         'PDV_UNKNOWN_CONTEXT',
@@ -89,6 +97,8 @@ export class MessageAssembler {
   fail(error: Error): void {
     if (this.stream && !this.streamCancelled) this.stream.error(error);
     this.stream = null;
+    this.received?.reject(error);
+    this.received = null;
     this.wake();
   }
 
@@ -132,10 +142,19 @@ export class MessageAssembler {
       },
       { highWaterMark: this.options.streamHighWaterMark ?? 16 },
     );
-    return { contextId: this.contextId, command, dataset: null, datasetStream };
+    const datasetReceived = new Promise<void>((resolve, reject) => (this.received = { resolve, reject }));
+    datasetReceived.catch(() => undefined); // observed by whoever awaits it
+    const seq = ++this.streamSeq;
+    const discardDataset = () => {
+      if (seq !== this.streamSeq || !this.stream || this.streamCancelled) return;
+      this.streamCancelled = true;
+      this.stream.error(new Error('the rest of the data set was discarded'));
+      this.wake();
+    };
+    return { contextId: this.contextId, command, dataset: null, datasetStream, datasetReceived, discardDataset };
   }
 
-  private async pushData(pdv: Pdv): Promise<IncomingMessage | null> {
+  private pushData(pdv: Pdv): IncomingMessage | null | Promise<null> {
     const command = this.command;
     if (command === null) throw sequenceError('data set fragment without a preceding command');
     if (this.stream) return this.pushStreamed(pdv);
@@ -156,15 +175,24 @@ export class MessageAssembler {
     return message;
   }
 
-  private async pushStreamed(pdv: Pdv): Promise<null> {
+  /** Queues a fragment on the data set stream; a promise when its consumer must catch up first. */
+  private pushStreamed(pdv: Pdv): null | Promise<null> {
     const controller = this.stream!;
     if (!this.streamCancelled && pdv.data.byteLength > 0) {
       controller.enqueue(pdv.data);
       // Back-pressure: wait until the consumer has drained the queue below its high-water mark.
-      if ((controller.desiredSize ?? 1) <= 0) await new Promise<void>((resolve) => (this.wakeProducer = resolve));
+      if ((controller.desiredSize ?? 1) <= 0) {
+        return new Promise<void>((resolve) => (this.wakeProducer = resolve)).then(() => this.endStreamed(pdv));
+      }
     }
+    return this.endStreamed(pdv);
+  }
+
+  private endStreamed(pdv: Pdv): null {
     if (pdv.isLast) {
-      if (!this.streamCancelled) controller.close();
+      if (!this.streamCancelled) this.stream?.close();
+      this.received?.resolve();
+      this.received = null;
       this.resetDataset();
     }
     return null;

@@ -54,6 +54,34 @@ function encodeAssociate(pdu: AssociateRqPdu | AssociateAcPdu): Uint8Array {
   return w.finish();
 }
 
+/**
+ * P-DATA-TF as parts to send back to back: the PDU header and each PDV header are views of one
+ * small buffer, the PDV data are the caller's own views (never copied).
+ */
+export function encodePDataParts(pdu: PDataTfPdu): Uint8Array[] {
+  const count = pdu.pdvs.length;
+  const headers = new Uint8Array(PDU_HEADER_LENGTH + 6 * count);
+  const view = new DataView(headers.buffer);
+  let length = 0;
+  for (const pdv of pdu.pdvs) length += 6 + pdv.data.byteLength;
+  headers[0] = P.P_DATA_TF;
+  view.setUint32(2, length);
+  const parts: Uint8Array[] = [];
+  let start = 0;
+  let at = PDU_HEADER_LENGTH;
+  for (const pdv of pdu.pdvs) {
+    view.setUint32(at, pdv.data.byteLength + 2);
+    headers[at + 4] = pdv.contextId;
+    // Message control header: bit 0 command, bit 1 last fragment; bits 2–7 zero (Annex E.2).
+    headers[at + 5] = (pdv.isCommand ? 1 : 0) | (pdv.isLast ? 2 : 0);
+    at += 6;
+    parts.push(headers.subarray(start, at));
+    start = at;
+    if (pdv.data.byteLength > 0) parts.push(pdv.data);
+  }
+  return parts;
+}
+
 /** P-DATA-TF (PS3.8 §9.3.5): sized exactly up front so PDV data is copied once. */
 function encodePData(pdu: PDataTfPdu): Uint8Array {
   let length = 0;

@@ -15,16 +15,8 @@ const OUT_OF_RESOURCES = 0xa700;
 
 export async function serveStore(message: IncomingMessage, ctx: RequestContext, handlers: ScpHandlers): Promise<void> {
   const { command } = message;
-  const source = message.datasetStream ?? streamOf(message.dataset);
-  const reader = source.getReader();
-  // The handler reads through a wrapper so we can drain whatever it leaves unread.
-  const data = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-  }, { highWaterMark: 0 });
+  // The handler reads the reassembler's stream itself: no wrapper stream, no second hop per fragment.
+  const data = message.datasetStream ?? streamOf(message.dataset);
   const request: StoreRequest = {
     sopClassUid: command.AffectedSOPClassUID ?? '',
     sopInstanceUid: command.AffectedSOPInstanceUID ?? '',
@@ -49,11 +41,14 @@ export async function serveStore(message: IncomingMessage, ctx: RequestContext, 
       result = failureFor(error, 0xa700);
     }
   }
-  // Drain the rest so the response follows the complete data set (PS3.7 §9.3.1.2).
-  try {
-    for (;;) if ((await reader.read()).done) break;
-  } catch {
-    return; // the association ended mid-data set: there is nobody to answer
+  // The response follows the complete data set (PS3.7 §9.3.1.2): drop what the handler left unread, wait for the last fragment.
+  if (message.datasetReceived) {
+    message.discardDataset?.();
+    try {
+      await message.datasetReceived;
+    } catch {
+      return; // the association ended mid-data set: there is nobody to answer
+    }
   }
   await respond(ctx.association, ctx.contextId, command, statusFields(result));
 }

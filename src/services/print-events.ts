@@ -33,7 +33,7 @@ export interface PrintEventListeners {
 }
 
 /** Waits for a wanted value with an optional timeout and abort signal. */
-export interface WaitOptions {
+export interface PrintWaitOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -48,9 +48,9 @@ const nameOf = <K extends string>(table: Record<K, number>, id: number | undefin
 export function printEvents(listeners: PrintEventListeners = {}): {
   handlers: Pick<ScpHandlers, 'nEventReport'>;
   jobEvents(printJobUid: string): readonly PrintJobStatusEvent[];
-  waitForJob(printJobUid: string, options?: WaitOptions): Promise<PrintJobStatusEvent[]>;
+  waitForJob(printJobUid: string, options?: PrintWaitOptions): Promise<PrintJobStatusEvent[]>;
   readonly printerEvents: readonly PrinterStatusEvent[];
-  nextPrinterEvent(options?: WaitOptions): Promise<PrinterStatusEvent>;
+  nextPrinterEvent(options?: PrintWaitOptions): Promise<PrinterStatusEvent>;
 } {
   const jobs = new Map<string, PrintJobStatusEvent[]>();
   const printerEvents: PrinterStatusEvent[] = [];
@@ -59,7 +59,7 @@ export function printEvents(listeners: PrintEventListeners = {}): {
     for (const w of waiters) if (w()) waiters.delete(w);
   };
   /** Resolves with `check()`'s first defined value, checked now and after each event. */
-  const waitFor = <T>(check: () => T | undefined, what: string, options: WaitOptions = {}): Promise<T> =>
+  const waitFor = <T>(check: () => T | undefined, what: string, options: PrintWaitOptions = {}): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       const timer = options.timeoutMs !== undefined ? setTimeout(() => done(() => reject(new Error(`no ${what} within ${options.timeoutMs} ms`))), options.timeoutMs) : undefined;
       const onAbort = () => done(() => reject(options.signal!.reason));

@@ -60,7 +60,7 @@ function pixelBytes(value: unknown): number {
  * grayscale 1 sample MONOCHROME1/2 with 8 of 8 or 12 of 16 bits; color 3 samples RGB 8 of 8 bits
  * with a Planar Configuration; unsigned; Pixel Data as long as the description says.
  */
-export function checkImage(image: Dataset, color: boolean): PrintCheck | undefined {
+export function checkPrintImage(image: Dataset, color: boolean): PrintCheck | undefined {
   const required = ['SamplesPerPixel', 'PhotometricInterpretation', 'Rows', 'Columns', 'BitsAllocated', 'BitsStored', 'HighBit', 'PixelRepresentation', 'PixelData'];
   if (color) required.push('PlanarConfiguration');
   const missing = required.filter((k) => image[k] === undefined || image[k] === null);
@@ -118,7 +118,7 @@ export function checkImageBoxSet(
   // A zero-length sequence erases the image (PS3.4 H.4.3.1.2.1.3).
   if (items === null || (Array.isArray(items) && items.length === 0)) return undefined;
   const image = (Array.isArray(items) ? items[0] : items) as Dataset;
-  const bad = checkImage(image, color);
+  const bad = checkPrintImage(image, color);
   if (bad) return bad;
   const size = options.size;
   if (size && (num(image, 'Rows')! > size.rows || num(image, 'Columns')! > size.columns)) {

@@ -20,7 +20,7 @@ export * from './print-uids';
 export * from './print-scu';
 export * from './print-events';
 export { imageBoxCount } from './print-film';
-export { checkImage, type ImageBoxSize, type PrintCheck } from './print-image';
+export { checkPrintImage, type ImageBoxSize, type PrintCheck } from './print-image';
 export { checkPresentationLut } from './print-lut';
 export type { PrintedFilm, PrintJob, PrintJobOptions } from './print-job';
 export type { PrinterReport, PrinterStatusChange } from './print-printer';

@@ -38,7 +38,7 @@ export async function closeGracefully(
 }
 
 /** True when the promise resolves within the step time limit; false on rejection, throw or timeout. */
-function settlesWithin(start: () => Promise<unknown>, options: CloseOptions): Promise<boolean> {
+export function settlesWithin(start: () => Promise<unknown>, options: Pick<CloseOptions, 'stepTimeoutMs' | 'clock'>): Promise<boolean> {
   return new Promise((resolve) => {
     const timer = options.clock.setTimeout(() => resolve(false), options.stepTimeoutMs);
     const done = (ok: boolean) => {

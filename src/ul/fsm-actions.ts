@@ -7,13 +7,14 @@
 import { ProtocolError } from '../errors';
 import type { AbortPdu, AssociateAcPdu, AssociateRjPdu, AssociateRqPdu, PDataTfPdu, Pdu } from '../pdu/types';
 import type { ActionName, StateName } from './fsm-table';
+import type { WireBytes } from './wire';
 
 /** What came with an event: the received PDU, the encoded local PDU, or the failure. */
 export interface EventInput {
   /** The PDU received (Evt3/4/6/10/12/13/16) or the one to send (Evt1/7/8/9). */
   readonly pdu?: Pdu;
   /** The encoded PDU to send, for local primitives (encoded before the transition). */
-  readonly bytes?: Uint8Array;
+  readonly bytes?: WireBytes;
   /** The A-ABORT source/reason the local user asked for (Evt15). */
   readonly userAbort?: { readonly source: number; readonly reason: number };
   /** The A-ABORT the decoder says to answer with (Evt19, from `ProtocolError.abort`). */
@@ -29,7 +30,7 @@ export interface FsmContext {
   readonly role: 'requestor' | 'acceptor';
   state: StateName;
   /** Queues bytes (or a PDU, encoded here) on the transport writer, in call order. */
-  send(pdu: Pdu, bytes?: Uint8Array): void;
+  send(pdu: Pdu, bytes?: WireBytes): void;
   /** Starts or restarts ARTIM: `'request'` in Sta2 (artimTimeoutMs), `'linger'` in Sta13 (abortLingerMs). */
   startArtim(kind: 'request' | 'linger'): void;
   stopArtim(): void;

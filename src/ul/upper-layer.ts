@@ -4,14 +4,14 @@
  * on every path that ends the association. Platform-free: web streams and an injectable clock only.
  */
 import { InvalidStateError, ProtocolError, TransportError } from '../errors';
-import { encodePdu } from '../pdu/encode';
+import { encodePDataParts, encodePdu } from '../pdu/encode';
 import { PduReader } from '../pdu/reader';
 import type { AbortPdu, AssociateAcPdu, AssociateRjPdu, AssociateRqPdu, PDataTfPdu, Pdu, PduLimits } from '../pdu/types';
 import type { Transport } from '../transport';
 import { ArtimTimer, systemClock, type Clock } from './artim';
 import { ACTION_FUNCTIONS, abortPdu, type EventInput, type FsmContext, type Indications } from './fsm-actions';
 import { EVENTS, STATES, transition, type EventName, type StateName } from './fsm-table';
-import { closeGracefully } from './close';
+import { wireFor, type Wire, type WireBytes } from './wire';
 
 import type { UpperLayerOptions, UpperLayerUser } from './types';
 
@@ -43,7 +43,7 @@ export class UpperLayer {
   private readonly fsm: FsmContext;
   private readonly artim: ArtimTimer;
   private readonly pduReader: PduReader;
-  private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
+  private readonly wire: Wire;
   private readonly clock: Clock;
   private reading = false;
   private started = false;
@@ -65,7 +65,7 @@ export class UpperLayer {
     this.clock = options.clock ?? systemClock;
     this.artim = new ArtimTimer(() => this.networkEvent('Evt18', {}), this.clock);
     this.pduReader = new PduReader(options.limits);
-    this.writer = transport.writable.getWriter();
+    this.wire = wireFor(transport);
     transport.closed.catch(() => undefined);
     this.fsm = this.makeContext();
   }
@@ -105,10 +105,24 @@ export class UpperLayer {
     return this.local('Evt8', rj);
   }
 
-  /** P-DATA request: Evt9 → DT-1 (Sta6) or AR-7 (Sta8). Resolves when the transport writer is ready again (write back-pressure). */
-  async sendPData(pdu: PDataTfPdu): Promise<void> {
-    await this.local('Evt9', pdu);
-    await this.drained();
+  /** P-DATA request: Evt9 → DT-1 (Sta6) or AR-7 (Sta8). Resolves when the transport can take more (write back-pressure). */
+  sendPData(pdu: PDataTfPdu): Promise<void> {
+    try {
+      return this.writePData(pdu) ?? READY;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * {@link sendPData} for the DIMSE hot path: throws instead of rejecting, and returns a promise
+   * only when the transport is full, so a message's PDUs go out without a promise each.
+   */
+  writePData(pdu: PDataTfPdu): Promise<void> | undefined {
+    this.check('Evt9');
+    // Parts: headers plus the caller's data views, sent back to back without a copy on the fast path.
+    this.dispatch('Evt9', { pdu, bytes: encodePDataParts(pdu) });
+    return this.wire.ready();
   }
 
   /** A-RELEASE request (Sta6): Evt11 → AR-1 sends A-RELEASE-RQ → Sta7. */
@@ -163,7 +177,8 @@ export class UpperLayer {
   private dispatch(event: EventName, input: EventInput): void | Promise<void> {
     const state = this.fsm.state;
     const action = transition(event, state)!;
-    quietly(() => this.options.onTransition?.({ state, event, action }));
+    const trace = this.options.onTransition;
+    if (trace) quietly(() => trace({ state, event, action }));
     return ACTION_FUNCTIONS[action](this.fsm, input);
   }
 
@@ -173,22 +188,18 @@ export class UpperLayer {
     return this.dispatch(event, input);
   }
 
-  /** Waits for `writer.ready`; a failed transport resolves too (Evt17 reports it). */
-  private async drained(): Promise<void> {
-    try {
-      await this.writer.ready;
-    } catch {
-      // The transport failed; Evt17 reports it.
-    }
-  }
-
   private beginReading(): void {
     if (this.reading) return;
     this.reading = true;
-    void this.readLoop().catch((error: unknown) => this.internalFailure(error));
+    this.wire.startReading({
+      // In Sta1 (closing) and after a framing error, input is read and discarded until the end.
+      chunk: (bytes) => (this.discardInput || this.closing ? undefined : this.receiveChunk(bytes)),
+      lost: (cause) => this.transportLost(cause),
+      failed: (error) => this.internalFailure(error),
+    });
   }
 
-  /** A bug surfaced in the read loop: report it as a provider abort and tear down; never rethrown. */
+  /** A bug surfaced while handling input: report it as a provider abort and tear down; never rethrown. */
   private internalFailure(cause: unknown): void {
     if (this.closing) return;
     const error = cause instanceof Error ? cause : new Error(String(cause));
@@ -196,32 +207,8 @@ export class UpperLayer {
     this.destroy();
   }
 
-  private async readLoop(): Promise<void> {
-    let reader: ReadableStreamDefaultReader<Uint8Array>;
-    try {
-      reader = this.transport.readable.getReader();
-    } catch (error) {
-      this.transportLost(error);
-      return;
-    }
-    this.cancelReader = () => void reader.cancel().catch(() => undefined);
-    for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await reader.read();
-      } catch (error) {
-        this.transportLost(error);
-        return;
-      }
-      if (chunk.done) return this.transportLost();
-      // In Sta1 (closing) and after a framing error, input is read and discarded until the end.
-      if (!this.discardInput && !this.closing) await this.receiveChunk(chunk.value);
-    }
-  }
-
-  private cancelReader: () => void = () => undefined;
-
-  private async receiveChunk(chunk: Uint8Array): Promise<void> {
+  /** Decodes a chunk and runs the events of the PDUs it completes; a promise means "wait before reading on". */
+  private receiveChunk(chunk: Uint8Array): void | Promise<void> {
     let pdus: Pdu[];
     try {
       pdus = this.pduReader.push(chunk);
@@ -236,12 +223,28 @@ export class UpperLayer {
       this.networkEvent('Evt19', { error: error as Error, abort });
       return;
     }
-    for (const pdu of pdus) {
+    return this.receivePdus(pdus, 0);
+  }
+
+  private receivePdus(pdus: Pdu[], from: number): void | Promise<void> {
+    for (let i = from; i < pdus.length; i++) {
       if (this.discardInput || this.closing) return;
-      quietly(() => this.options.onPdu?.('received', pdu));
+      const pdu = pdus[i]!;
+      this.pduHook('received', pdu);
       const pending = this.networkEvent(PDU_EVENTS[pdu.type], { pdu });
       // Read back-pressure: wait for the user's P-DATA handling (or A-ASSOCIATE decision), but not past the end of the association.
-      if (pending) await Promise.race([pending, this.closingSignal]);
+      if (pending) return Promise.race([pending, this.closingSignal]).then(() => this.receivePdus(pdus, i + 1));
+    }
+  }
+
+  /** The debug hook, if any; a throwing hook must not disturb the protocol machine. */
+  private pduHook(direction: 'sent' | 'received', pdu: Pdu): void {
+    const hook = this.options.onPdu;
+    if (!hook) return;
+    try {
+      hook(direction, pdu);
+    } catch {
+      // ignored on purpose
     }
   }
 
@@ -252,10 +255,10 @@ export class UpperLayer {
     this.networkEvent('Evt17', { error, reset });
   }
 
-  private send(pdu: Pdu, bytes?: Uint8Array): void {
+  private send(pdu: Pdu, bytes?: WireBytes): void {
     const data = bytes ?? encodePdu(pdu);
-    quietly(() => this.options.onPdu?.('sent', pdu));
-    this.writer.write(data).catch((error: unknown) => this.transportLost(error ?? new Error('write failed')));
+    this.pduHook('sent', pdu);
+    this.wire.write(data);
   }
 
   /** Ends the connection once (Sta1); `graceful` flushes our last PDU and FINs before closing. */
@@ -264,12 +267,8 @@ export class UpperLayer {
     this.closing = true;
     this.signalClosing();
     this.artim.stop();
-    void closeGracefully(this.transport, this.writer, {
-      graceful,
-      stepTimeoutMs: this.options.abortLingerMs ?? 1000,
-      clock: this.clock,
-    }).then(() => {
-      this.cancelReader();
+    void this.wire.close(graceful, { stepTimeoutMs: this.options.abortLingerMs ?? 1000, clock: this.clock }).then(() => {
+      this.wire.stopReading();
       this.resolveClosed();
       quietly(() => this.user.closed?.());
     });
@@ -320,6 +319,8 @@ export class UpperLayer {
     };
   }
 }
+
+const READY: Promise<void> = Promise.resolve();
 
 /** Runs a hook; a throwing debug hook must not disturb the protocol machine. */
 function quietly(hook: () => void): void {

@@ -207,7 +207,8 @@ export class TcpPeer {
     for (const w of [...this.wake]) w();
   }
 
-  private waitFor(cond: () => boolean, ms: number): Promise<boolean> {
+  /** Resolves true once `cond` holds, false after `ms`. */
+  waitFor(cond: () => boolean, ms: number): Promise<boolean> {
     if (cond()) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
