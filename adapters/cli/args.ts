@@ -11,7 +11,9 @@ import type { AeOptions } from '../../src/options';
 import { consoleLogger, silentLogger } from '../../src/logger';
 import type { QueryModel } from '../../src/scu/query-models';
 import type { Listener, Transport } from '../../src/transport';
-import { connectTcp, connectTls, listenTcp, listenTls } from '../node/index';
+// The transports only: the node/index barrel would also load the Q/R SCP (and the data set codec).
+import { connectTcp, listenTcp } from '../node/tcp';
+import { connectTls, listenTls } from '../node/tls';
 import type { AppIo } from './io';
 
 /** One option: its canonical name, aliases, the value's placeholder (absent for switches) and help. */

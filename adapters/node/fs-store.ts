@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { writePart10 } from '../../src/dataset/codec';
+import { writePart10 } from '../../src/dataset/part10';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../../src/options';
 import type { RequestContext, StatusResult, StoreRequest } from '../../src/scp/types';
 

@@ -3,24 +3,26 @@
  * transfer syntax (PS3.5 §7, §10, Annex A). dcmjs defines the naturalized form (its dictionary,
  * value representations and naturalizeDataset/denaturalizeDataset); the bytes of Little Endian
  * data sets are read and written by hand (dict-reader.ts, dict-writer.ts) with the same result,
- * and by dcmjs's streams for everything those leave. Also the Part 10 file wrapper (PS3.10 §7.1:
- * preamble, "DICM", File Meta Information).
+ * and by dcmjs's streams for everything those leave. Also reading Part 10 files (PS3.10 §7.1);
+ * writing them (part10.ts) needs no dcmjs.
  */
 import { data as dcmjsData } from 'dcmjs';
 import { DimseError } from '../errors';
 import { transferSyntax, TransferSyntax } from '../uids/transfer-syntax';
-import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../options';
 import { dcmjsRead, dcmjsWrite, quietly } from './dcmjs-io';
 import { deflateRaw, inflateRaw, DEFAULT_MAX_INFLATED_LENGTH } from './deflate';
 import { readDict } from './dict-reader';
 import { writeDict } from './dict-writer';
-import { encodeMetaGroup, metaGroupEnd } from './meta';
+import { provideCodec } from './lazy';
+import { metaGroupEnd } from './meta';
 import { naturalize, type Dataset } from './naturalize';
+import { PART10_PREFIX } from './part10';
 import { checkStructure } from './structure';
 
 const { DicomMetaDictionary } = dcmjsData;
 
 export type { Dataset } from './naturalize';
+export { writePart10, type Part10Input } from './part10';
 
 /** Options for decoding. */
 export interface DecodeOptions {
@@ -101,15 +103,13 @@ export interface Part10 {
   dataset: Uint8Array;
 }
 
-const DICM = [0x44, 0x49, 0x43, 0x4d];
-
 /**
  * Split a Part 10 file into its File Meta Information and the encoded data set (PS3.10 §7.1),
  * without decoding the data set. Throws DimseError('DATASET_DECODE_FAILED') when it is not a
  * Part 10 file or the meta group lacks the transfer syntax / SOP class / SOP instance UIDs.
  */
 export function readPart10(bytes: Uint8Array): Part10 {
-  if (bytes.length < 132 || DICM.some((c, i) => bytes[128 + i] !== c)) {
+  if (bytes.length < 132 || PART10_PREFIX.some((c, i) => bytes[128 + i] !== c)) {
     throw new DimseError('DATASET_DECODE_FAILED', 'not a DICOM Part 10 file: no "DICM" prefix at offset 128');
   }
   const end = metaGroupEnd(bytes, 132);
@@ -130,32 +130,5 @@ export function readPart10(bytes: Uint8Array): Part10 {
   };
 }
 
-/** What `writePart10` needs: the UIDs for the meta group and the already-encoded data set. */
-export interface Part10Input {
-  transferSyntaxUid: string;
-  sopClassUid: string;
-  sopInstanceUid: string;
-  /** The data set encoded in `transferSyntaxUid` (written as-is). */
-  dataset: Uint8Array;
-  implementationClassUid?: string;
-  implementationVersionName?: string;
-  sourceAeTitle?: string;
-}
-
-/**
- * Build a Part 10 file as chunks (PS3.10 §7.1): 128-byte preamble + "DICM", the File Meta
- * Information group (PS3.10 Table 7.1-1, Explicit VR LE), then the data set bytes unchanged.
- */
-export function writePart10(input: Part10Input): Uint8Array[] {
-  const head = new Uint8Array(132);
-  head.set(DICM, 128);
-  const meta = encodeMetaGroup({
-    MediaStorageSOPClassUID: input.sopClassUid,
-    MediaStorageSOPInstanceUID: input.sopInstanceUid,
-    TransferSyntaxUID: input.transferSyntaxUid,
-    ImplementationClassUID: input.implementationClassUid ?? IMPLEMENTATION_CLASS_UID,
-    ImplementationVersionName: input.implementationVersionName ?? IMPLEMENTATION_VERSION_NAME,
-    SourceApplicationEntityTitle: input.sourceAeTitle,
-  });
-  return [head, meta, input.dataset];
-}
+// The services load this module on first need (lazy.ts); importing it directly also counts.
+provideCodec({ encodeDataset, decodeDataset, readPart10 });

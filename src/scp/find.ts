@@ -2,7 +2,7 @@
  * C-FIND SCP (PS3.4 C.4.1, K.4): each match the handler yields goes out as a Pending response
  * as soon as it is produced; C-CANCEL is honoured between matches.
  */
-import { decodeDataset, encodeDataset } from '../dataset/codec';
+import { decodeDataset, encodeDataset, loadCodec } from '../dataset/lazy';
 import type { IncomingMessage } from '../dimse/reassemble';
 import { failureFor, respond } from './respond';
 import type { FindAnswer, RequestContext, ScpHandlers } from './types';
@@ -17,6 +17,7 @@ export async function serveFind(message: IncomingMessage, ctx: RequestContext, h
   if (!handlers.cFind) return respond(association, contextId, command, { Status: 0x0122 });
   if (message.datasetTooLarge || !message.dataset) return respond(association, contextId, command, { Status: UNABLE_TO_PROCESS });
   try {
+    await loadCodec();
     // Inflate no further than a buffered data set may be (reliability.md D-13: deflate bombs).
     const identifier = decodeDataset(message.dataset, transferSyntax, { maxInflatedLength: association.options.maxDatasetLength });
     const matches = handlers.cFind({ sopClassUid: ctx.abstractSyntax, identifier, priority: command.Priority ?? 0 }, ctx);

@@ -2,7 +2,7 @@
  * DIMSE-N SCP (PS3.7 §10.1): decode the request's data set, ask the handler, answer with
  * status and data set. Responses carry Affected SOP Class/Instance UIDs (PS3.7 §10.3).
  */
-import { decodeDataset, encodeDataset } from '../dataset/codec';
+import { decodeDataset, encodeDataset, loadCodec } from '../dataset/lazy';
 import type { IncomingMessage } from '../dimse/reassemble';
 import { CommandField, type Command } from '../dimse/types';
 import { generateUid } from '../uids/generate';
@@ -30,6 +30,7 @@ export async function serveN(message: IncomingMessage, ctx: RequestContext, hand
     | ((r: NRequest, c: RequestContext) => NAnswer | Promise<NAnswer>)
     | undefined;
   if (!handler) return respond(ctx.association, ctx.contextId, command, { Status: 0x0211 });
+  await loadCodec();
   let dataset = null;
   if (message.dataset) {
     try {

@@ -5,7 +5,7 @@
  */
 import { DEFAULT_TRANSFER_SYNTAXES, type RequestedContext } from '../acse/contexts';
 import type { Association } from '../association';
-import { decodeDataset, encodeDataset, readPart10 } from '../dataset/codec';
+import { decodeDataset, encodeDataset, loadCodec, readPart10 } from '../dataset/lazy';
 import type { IncomingMessage } from '../dimse/reassemble';
 import type { Command } from '../dimse/types';
 import { requestAssociation } from '../requestor';
@@ -30,12 +30,14 @@ interface Counts {
 }
 
 export async function serveGet(message: IncomingMessage, ctx: RequestContext, handlers: ScpHandlers): Promise<void> {
+  await loadCodec();
   const request = parseQuery(message, ctx);
   if (!handlers.cGet || !request) return answer(ctx, { Status: handlers.cGet ? UNABLE_TO_PROCESS : 0x0122 });
   await runSubOperations(ctx, () => handlers.cGet!(request, ctx), ctx.association);
 }
 
 export async function serveMove(message: IncomingMessage, ctx: RequestContext, handlers: ScpHandlers): Promise<void> {
+  await loadCodec();
   const request = parseQuery(message, ctx);
   if (!handlers.cMove || !request) return answer(ctx, { Status: handlers.cMove ? UNABLE_TO_PROCESS : 0x0122 });
   let decision: MoveAnswer;

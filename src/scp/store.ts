@@ -2,7 +2,7 @@
  * C-STORE SCP (PS3.4 Annex B): hands the data set to the handler as a stream, then answers.
  * The response goes only after the whole data set was received, whatever the handler read.
  */
-import { decodeDataset } from '../dataset/codec';
+import { loadCodec } from '../dataset/lazy';
 import { concatChunks, iterate } from '../dimse/dataset-source';
 import type { IncomingMessage } from '../dimse/reassemble';
 import { failureFor, respond, statusFields } from './respond';
@@ -29,7 +29,7 @@ export async function serveStore(message: IncomingMessage, ctx: RequestContext, 
     data,
     bytes: () => collect(data),
     // A deflated data set inflates only up to maxDatasetLength, like every other held data set.
-    dataset: async () => decodeDataset(await collect(data), ctx.transferSyntax, { maxInflatedLength: ctx.association.options.maxDatasetLength }),
+    dataset: async () => (await loadCodec()).decodeDataset(await collect(data), ctx.transferSyntax, { maxInflatedLength: ctx.association.options.maxDatasetLength }),
   };
   let result: StatusResult;
   if (message.datasetTooLarge) result = OUT_OF_RESOURCES;

@@ -4,7 +4,7 @@
  * association stays usable.
  */
 import type { Association } from '../association';
-import { decodeDataset, encodeDataset } from '../dataset/codec';
+import { decodeDataset, encodeDataset, loadCodec } from '../dataset/lazy';
 import type { IncomingMessage } from '../dimse/reassemble';
 import { CommandField, NO_DATASET } from '../dimse/types';
 import { queryModelUid, type QueryModel } from './query-models';
@@ -24,6 +24,7 @@ export interface FindResult extends DimseResponse {
 export async function* cFind(association: Association, query: Dataset, options: FindOptions): AsyncGenerator<FindResult> {
   const sopClassUid = queryModelUid(options.model, 'find');
   const context = association.findContext(sopClassUid);
+  await loadCodec();
   const messageId = await sendRequest(
     association,
     context.id,

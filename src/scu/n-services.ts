@@ -3,7 +3,7 @@
  * Affected vs Requested SOP Class/Instance UIDs as PS3.7 Table 10.3-x require.
  */
 import type { Association } from '../association';
-import { decodeDataset, encodeDataset } from '../dataset/codec';
+import { decodeDataset, encodeDataset, loadCodec } from '../dataset/lazy';
 import { CommandField, type Command } from '../dimse/types';
 import { awaitResponse, sendRequest, toResponse } from './request';
 import type { CallOptions, Dataset, DimseResponse } from './types';
@@ -35,6 +35,7 @@ async function exchange(
 ): Promise<NResult> {
   // N-EVENT-REPORT is invoked by the performing side, so it goes on a context where we are SCP.
   const context = association.findContext(options.context ?? sopClassUid, { as });
+  await loadCodec();
   const data = dataset ? encodeDataset(dataset, context.transferSyntax) : null;
   const messageId = await sendRequest(association, context.id, command, data, options.signal);
   const message = await awaitResponse(association, messageId, options);

@@ -4,7 +4,7 @@
  * `onStore` (or are refused) and the iteration continues.
  */
 import type { Association } from '../association';
-import { decodeDataset, encodeDataset } from '../dataset/codec';
+import { decodeDataset, encodeDataset, loadCodec } from '../dataset/lazy';
 import { CommandField } from '../dimse/types';
 import type { IncomingMessage } from '../dimse/reassemble';
 import { serveStore } from '../scp/store';
@@ -77,6 +77,7 @@ async function* retrieveOnce(
 ): AsyncGenerator<RetrieveProgress> {
   const sopClassUid = queryModelUid(options.model, kind);
   const context = association.findContext(sopClassUid);
+  await loadCodec();
   const messageId = await sendRequest(
     association,
     context.id,

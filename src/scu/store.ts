@@ -3,7 +3,7 @@
  * class whose transfer syntax the data is already in; never transcodes silently.
  */
 import type { Association } from '../association';
-import { decodeDataset, encodeDataset, readPart10 } from '../dataset/codec';
+import { decodeDataset, encodeDataset, loadCodec, readPart10 } from '../dataset/lazy';
 import type { DatasetBytes } from '../dimse/dataset-source';
 import { CommandField } from '../dimse/types';
 import { NegotiationError } from '../errors';
@@ -34,6 +34,7 @@ export interface StoreOptions extends CallOptions {
 }
 
 export async function cStore(association: Association, input: StoreInput, options: StoreOptions = {}): Promise<DimseResponse> {
+  if (!('data' in input) || options.allowConversion) await loadCodec(); // already-encoded data needs no codec
   const { contextId, sopClassUid, sopInstanceUid, data } = prepare(association, input, options);
   const messageId = await sendRequest(
     association,

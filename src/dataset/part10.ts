@@ -1,0 +1,40 @@
+/**
+ * Writing Part 10 files (PS3.10 §7.1): 128-byte preamble, "DICM", the File Meta Information group
+ * written by hand (meta.ts), then the data set bytes unchanged. No dcmjs: the storage SCPs and
+ * fs-store use it without loading the data set codec.
+ */
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../options';
+import { encodeMetaGroup } from './meta';
+
+/** "DICM" at offset 128. */
+export const PART10_PREFIX = [0x44, 0x49, 0x43, 0x4d];
+
+/** What `writePart10` needs: the UIDs for the meta group and the already-encoded data set. */
+export interface Part10Input {
+  transferSyntaxUid: string;
+  sopClassUid: string;
+  sopInstanceUid: string;
+  /** The data set encoded in `transferSyntaxUid` (written as-is). */
+  dataset: Uint8Array;
+  implementationClassUid?: string;
+  implementationVersionName?: string;
+  sourceAeTitle?: string;
+}
+
+/**
+ * Build a Part 10 file as chunks (PS3.10 §7.1): 128-byte preamble + "DICM", the File Meta
+ * Information group (PS3.10 Table 7.1-1, Explicit VR LE), then the data set bytes unchanged.
+ */
+export function writePart10(input: Part10Input): Uint8Array[] {
+  const head = new Uint8Array(132);
+  head.set(PART10_PREFIX, 128);
+  const meta = encodeMetaGroup({
+    MediaStorageSOPClassUID: input.sopClassUid,
+    MediaStorageSOPInstanceUID: input.sopInstanceUid,
+    TransferSyntaxUID: input.transferSyntaxUid,
+    ImplementationClassUID: input.implementationClassUid ?? IMPLEMENTATION_CLASS_UID,
+    ImplementationVersionName: input.implementationVersionName ?? IMPLEMENTATION_VERSION_NAME,
+    SourceApplicationEntityTitle: input.sourceAeTitle,
+  });
+  return [head, meta, input.dataset];
+}
