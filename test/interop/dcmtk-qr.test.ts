@@ -16,9 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findscu } from '../../adapters/cli/findscu';
 import { getscu } from '../../adapters/cli/getscu';
 import { movescu } from '../../adapters/cli/movescu';
-import { qrscp } from '../../adapters/cli/qrscp';
 import { decodeDataset, encodeDataset, readPart10, writePart10 } from '../../src/dataset/codec';
-import { ARCHIVE, EXPLICIT, part10, writeArchive } from '../unit/helpers/qr-fixtures';
+import { ARCHIVE, EXPLICIT, part10, startQrscp, writeArchive } from '../unit/helpers/qr-fixtures';
 import { CT_IMAGE_STORAGE, ctPart10, encapsulatedPart10, JPEG_BASELINE } from '../helpers/ct-instance';
 
 const running = new Set<ChildProcess>();
@@ -81,12 +80,29 @@ function readDir(dir: string): Array<{ file: string; dataset: Record<string, unk
   });
 }
 
+/**
+ * Starts DCMTK dcmqrscp for one AE title whose database is a new folder under the test root, with
+ * `hosts` (name = (AET, host, port) lines) as its C-MOVE destinations; resolves once it listens.
+ * It forks a child per association (its -s mode serves one association only).
+ */
+async function startDcmqrscp(aeTitle: string, port: number, hosts: string[] = [], args: string[] = []): Promise<void> {
+  const db = path.join(root, `dcmqrscp-${aeTitle}`);
+  mkdirSync(db);
+  const cfg = path.join(root, `dcmqrscp-${aeTitle}.cfg`);
+  writeFileSync(cfg, [
+    `NetworkTCPPort = ${port}`, 'MaxPDUSize = 16384', 'MaxAssociations = 16',
+    'HostTable BEGIN', ...hosts, 'HostTable END', 'VendorTable BEGIN', 'VendorTable END',
+    'AETable BEGIN', `${aeTitle} ${db} RW (200, 1024mb) ANY`, 'AETable END', '',
+  ].join('\n'));
+  daemon('dcmqrscp', [...args, '-c', cfg]);
+  await waitForPort(port);
+}
+
 const studyUids = (rows: Array<{ dataset: Record<string, unknown> }>) => rows.map((r) => String(r.dataset.StudyInstanceUID)).sort();
 const originals = new Map(ARCHIVE.map((s) => [s.sop, readPart10(part10(s)).dataset]));
 
 let root: string;
-let stopQr: () => void;
-let qrDone: Promise<number>;
+let stopQr: () => Promise<number>;
 let qrPort: number;
 let storescpPort: number;
 let moveBackPort: number;
@@ -107,24 +123,13 @@ beforeAll(async () => {
   moveBackPort = await freePort();
   mkdirSync(path.join(root, 'storescp'));
   daemon('storescp', ['-aet', 'STORESCP', '-od', path.join(root, 'storescp'), String(storescpPort)]);
-  let resolveStop!: () => void;
-  const stopped = new Promise<void>((r) => (resolveStop = r));
-  stopQr = resolveStop;
-  const listening = new Promise<string>((resolve) => {
-    qrDone = qrscp(
-      ['0', '--dir', path.join(root, 'archive'), '-aet', 'NETQR', '--bind', '127.0.0.1', '--no-fsync', '-q', '--worklist', path.join(root, 'wl'),
-        '--move-destination', `STORESCP=127.0.0.1:${storescpPort}`, '--move-destination', `MOVEBACK=127.0.0.1:${moveBackPort}`],
-      collector().io,
-      { stop: stopped, onListening: resolve },
-    );
-  });
-  qrPort = Number((await listening).split(':').at(-1));
+  ({ port: qrPort, stop: stopQr } = await startQrscp(['--dir', path.join(root, 'archive'), '-aet', 'NETQR', '--worklist', path.join(root, 'wl'),
+    '--move-destination', `STORESCP=127.0.0.1:${storescpPort}`, '--move-destination', `MOVEBACK=127.0.0.1:${moveBackPort}`]));
   await waitForPort(storescpPort);
 });
 
 afterAll(async () => {
-  stopQr?.();
-  await qrDone;
+  await stopQr?.();
   await Promise.all([...running].map((c) => new Promise<void>((r) => (c.exitCode !== null ? r() : (c.once('exit', () => r()), c.kill('SIGKILL'))))));
   rmSync(root, { recursive: true, force: true });
 });
@@ -186,18 +191,7 @@ describe('netdicom SCUs → DCMTK dcmqrscp', () => {
   beforeAll(async () => {
     qrscpPort = await freePort();
     movePort = await freePort();
-    const db = path.join(root, 'dcmqrscp-db');
-    mkdirSync(db);
-    const cfg = path.join(root, 'dcmqrscp.cfg');
-    writeFileSync(cfg, [
-      `NetworkTCPPort = ${qrscpPort}`, 'MaxPDUSize = 16384', 'MaxAssociations = 16',
-      'HostTable BEGIN', `movescu = (MOVESCU, 127.0.0.1, ${movePort})`, `storescp = (STORESCP, 127.0.0.1, ${storescpPort})`, 'HostTable END',
-      'VendorTable BEGIN', 'VendorTable END',
-      'AETable BEGIN', `DCMQRSCP ${db} RW (200, 1024mb) ANY`, 'AETable END', '',
-    ].join('\n'));
-    // Forks a child per association (its -s mode serves one association only); children end with their association.
-    daemon('dcmqrscp', ['-c', cfg]);
-    await waitForPort(qrscpPort);
+    await startDcmqrscp('DCMQRSCP', qrscpPort, [`movescu = (MOVESCU, 127.0.0.1, ${movePort})`, `storescp = (STORESCP, 127.0.0.1, ${storescpPort})`]);
     const files = readdirSync(path.join(root, 'archive'), { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile() && e.name.startsWith('IMG')).map((e) => path.join(e.parentPath, e.name));
     const load = await run('storescu', ['-aec', 'DCMQRSCP', '127.0.0.1', String(qrscpPort), ...files]);
@@ -242,18 +236,12 @@ describe('C-CANCEL across implementations', () => {
   it('DCMTK findscu --cancel 1 against netdicom qrscp stops the matches', async () => {
     const many = path.join(root, 'many');
     writeArchive(many, Array.from({ length: 400 }, (_, i) => ({ ...ARCHIVE[0]!, study: `1.5.${i}`, series: `1.5.${i}.1`, sop: `1.5.${i}.1.1` })));
-    let resolveStop!: () => void;
-    const stopped = new Promise<void>((r) => (resolveStop = r));
-    let finished!: Promise<number>;
-    const address = await new Promise<string>((resolve) => {
-      finished = qrscp(['0', '--dir', many, '-aet', 'MANY', '--bind', '127.0.0.1', '--no-fsync', '-q'], collector().io, { stop: stopped, onListening: resolve });
-    });
-    const port = address.split(':').at(-1)!;
+    const qr = await startQrscp(['--dir', many, '-aet', 'MANY']);
+    const port = String(qr.port);
     const out = path.join(root, 'cancel-out');
     mkdirSync(out);
     const r = await run('findscu', ['-v', '-S', '-aec', 'MANY', '--cancel', '1', '-X', '-od', out, '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID', '127.0.0.1', port]);
-    resolveStop();
-    await finished;
+    await qr.stop();
     expect(r.code, r.output).toBe(0);
     expect(r.output).toMatch(/Cancel/);
     expect(readdirSync(out).length).toBeLessThan(400);
@@ -268,19 +256,10 @@ describe('netdicom getscu → DCMTK dcmqrscp holding a JPEG Baseline instance', 
 
   beforeAll(async () => {
     port = await freePort();
-    const db = path.join(root, 'dcmqrscp-jpeg-db');
-    const files = path.join(root, 'dcmqrscp-jpeg-files');
-    mkdirSync(db);
-    mkdirSync(files);
-    const cfg = path.join(root, 'dcmqrscp-jpeg.cfg');
-    writeFileSync(cfg, [
-      `NetworkTCPPort = ${port}`, 'MaxPDUSize = 16384', 'MaxAssociations = 16',
-      'HostTable BEGIN', 'HostTable END', 'VendorTable BEGIN', 'VendorTable END',
-      'AETable BEGIN', `JPEGQR ${db} RW (20, 64mb) ANY`, 'AETable END', '',
-    ].join('\n'));
     // +xy: dcmqrscp accepts (and prefers) JPEG Baseline, so the file is stored as it is.
-    daemon('dcmqrscp', ['+xy', '-c', cfg]);
-    await waitForPort(port);
+    await startDcmqrscp('JPEGQR', port, [], ['+xy']);
+    const files = path.join(root, 'dcmqrscp-jpeg-files');
+    mkdirSync(files);
     writeFileSync(path.join(files, 'plain.dcm'), ctPart10({ sopInstanceUid: PLAIN_UID, transferSyntaxUid: EXPLICIT }).file);
     writeFileSync(path.join(files, 'jpeg.dcm'), jpeg.file);
     // -R: one context per file in its own transfer syntax; -xy adds JPEG Baseline.

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getscu } from '../../adapters/cli/getscu';
-import { qrscp } from '../../adapters/cli/qrscp';
 import { STORAGE_SYNTAX_OPTIONS, storageContexts } from '../../adapters/cli/retrieve-scu';
 import { parseArgv } from '../../adapters/cli/args';
 import { readPart10 } from '../../src/dataset/codec';
 import { sha256 } from '../helpers/bytes';
 import { CT_IMAGE_STORAGE, ctPart10, encapsulatedPart10, EXPLICIT_LE, JPEG_BASELINE } from '../helpers/ct-instance';
+import { startQrscp } from './helpers/qr-fixtures';
 
 const STUDY = '1.2.826.0.1.3680043.9.7433.1.1';
 const PLAIN_UID = '1.2.826.0.1.3680043.9.7433.20.1';
@@ -29,25 +29,17 @@ function io() {
 
 let root: string;
 let port: number;
-let stop: () => void;
-let done: Promise<number>;
+let stop: () => Promise<number>;
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'getscu-compressed-'));
   mkdirSync(path.join(root, 'archive'));
   writeFileSync(path.join(root, 'archive', 'plain.dcm'), plain.file);
   writeFileSync(path.join(root, 'archive', 'jpeg.dcm'), jpeg.file);
-  let resolveStop!: () => void;
-  stop = () => resolveStop();
-  const stopped = new Promise<void>((r) => (resolveStop = r));
-  const listening = new Promise<string>((resolve) => {
-    done = qrscp(['0', '--dir', path.join(root, 'archive'), '-aet', 'QRSCP', '--bind', '127.0.0.1', '--no-fsync', '-q'], io().sink, { stop: stopped, onListening: resolve });
-  });
-  port = Number((await listening).split(':').at(-1));
+  ({ port, stop } = await startQrscp(['--dir', path.join(root, 'archive'), '-aet', 'QRSCP']));
 });
 afterAll(async () => {
-  stop();
-  expect(await done).toBe(0);
+  expect(await stop()).toBe(0);
   rmSync(root, { recursive: true, force: true });
 });
 

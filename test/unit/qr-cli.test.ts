@@ -13,7 +13,7 @@ import { movescu } from '../../adapters/cli/movescu';
 import { qrscp } from '../../adapters/cli/qrscp';
 import { buildQuery, formatIdentifier } from '../../adapters/cli/query-keys';
 import { readPart10 } from '../../src/dataset/codec';
-import { ARCHIVE, part10, writeArchive } from './helpers/qr-fixtures';
+import { ARCHIVE, part10, startQrscp, writeArchive } from './helpers/qr-fixtures';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -34,29 +34,16 @@ function io() {
 let root: string;
 let port: number;
 let movePort: number;
-let stop: () => void;
-let done: Promise<number>;
+let stop: () => Promise<number>;
 
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'qr-cli-'));
   writeArchive(path.join(root, 'archive'));
   movePort = await freePort();
-  let resolveStop!: () => void;
-  const stopped = new Promise<void>((r) => (resolveStop = r));
-  stop = resolveStop;
-  const listening = new Promise<string>((resolve) => {
-    done = qrscp(
-      ['0', '--dir', path.join(root, 'archive'), '-aet', 'QRSCP', '--bind', '127.0.0.1', '--no-fsync', '-q',
-        '--move-destination', `MOVESCU=127.0.0.1:${movePort}`],
-      io().sink,
-      { stop: stopped, onListening: resolve },
-    );
-  });
-  port = Number((await listening).split(':').at(-1));
+  ({ port, stop } = await startQrscp(['--dir', path.join(root, 'archive'), '-aet', 'QRSCP', '--move-destination', `MOVESCU=127.0.0.1:${movePort}`]));
 });
 afterAll(async () => {
-  stop();
-  expect(await done).toBe(0);
+  expect(await stop()).toBe(0);
   rmSync(root, { recursive: true, force: true });
 });
 

@@ -236,7 +236,8 @@ describe('C-MOVE', () => {
     await assoc.release();
   });
 
-  it('no matches: final Success with zero counts, and no sub-association is opened', async () => {
+  /** A C-MOVE to DEST whose handler names `instances`; counts the connections to DEST (each refused). */
+  async function moveNothingOrFail(instances: AsyncIterable<StoreInput>) {
     let connects = 0;
     const qr = new ApplicationEntity({ aeTitle: 'QR' }).addSupportedContext(STUDY_MOVE);
     const scu = new ApplicationEntity({ aeTitle: 'SCU' }).addRequestedContext(STUDY_MOVE);
@@ -249,37 +250,31 @@ describe('C-MOVE', () => {
             throw new Error('no sub-association expected');
           },
         },
-        // an async generator that yields nothing, like an index query with no rows
-        instances: (async function* () {})(),
+        instances,
       }),
     }, scu);
     const progress = [];
     for await (const p of assoc.cMove({ QueryRetrieveLevel: 'STUDY' }, 'DEST', { model: 'study' })) progress.push(p);
+    await assoc.release();
+    return { progress, connects };
+  }
+
+  it('no matches: final Success with zero counts, and no sub-association is opened', async () => {
+    // an async generator that yields nothing, like an index query with no rows
+    const { progress, connects } = await moveNothingOrFail((async function* () {})());
     expect(connects).toBe(0);
     expect(progress).toHaveLength(1);
     expect(progress[0]).toMatchObject({ status: 0, completed: 0, failed: 0, warning: 0 });
     expect(progress[0]!.command.NumberOfRemainingSuboperations).toBeUndefined();
     expect(progress[0]!.command).toMatchObject({ NumberOfCompletedSuboperations: 0, NumberOfFailedSuboperations: 0, NumberOfWarningSuboperations: 0 });
-    await assoc.release();
   });
 
   it('a handler whose instance list throws answers 0xC000 without opening a sub-association', async () => {
-    let connects = 0;
-    const qr = new ApplicationEntity({ aeTitle: 'QR' }).addSupportedContext(STUDY_MOVE);
-    const scu = new ApplicationEntity({ aeTitle: 'SCU' }).addRequestedContext(STUDY_MOVE);
-    const assoc = await pairUp(qr, {
-      cMove: () => ({
-        destination: { aeTitle: 'DEST', connect: async () => (connects++, createMemoryPair()[0]) },
-        instances: (async function* () {
-          throw new Error('index unavailable');
-        })(),
-      }),
-    }, scu);
-    const progress = [];
-    for await (const p of assoc.cMove({ QueryRetrieveLevel: 'STUDY' }, 'DEST', { model: 'study' })) progress.push(p);
+    const { progress, connects } = await moveNothingOrFail((async function* () {
+      throw new Error('index unavailable');
+    })());
     expect(connects).toBe(0);
     expect(progress.map((p) => p.status)).toEqual([0xc000]);
-    await assoc.release();
   });
 });
 

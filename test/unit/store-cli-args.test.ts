@@ -32,6 +32,28 @@ async function capture(main: (argv: readonly string[]) => Promise<number>, argv:
 
 const scu = (...argv: string[]) => capture(storescuMain, argv);
 const scp = (...argv: string[]) => capture(storescpMain, argv);
+type Main = (...argv: string[]) => ReturnType<typeof capture>;
+type Cases = ReadonlyArray<readonly [readonly string[], RegExp]>;
+
+/** Each argv is a usage error: exit 2, the reason, then the app's usage. */
+async function expectUsageErrors(run: Main, app: string, cases: Cases) {
+  for (const [argv, reason] of cases) {
+    const r = await run(...argv);
+    expect(r.code, argv.join(' ')).toBe(2);
+    expect(r.err).toMatch(reason);
+    expect(r.err).toContain(`usage: netdicom ${app}`);
+  }
+}
+
+/** Each argv fails with exit 1 and one line matching its reason. */
+async function expectBadValues(run: Main, cases: Cases) {
+  for (const [argv, reason] of cases) {
+    const r = await run(...argv);
+    expect(r.code, argv.join(' ')).toBe(1);
+    expect(r.err, argv.join(' ')).toMatch(reason);
+    expect(r.err.split('\n')).toHaveLength(1);
+  }
+}
 
 describe('storescu arguments', () => {
   it('--help / -h print the usage and exit 0', async () => {
@@ -43,32 +65,22 @@ describe('storescu arguments', () => {
   });
 
   it('usage errors exit 2 with the reason and the usage', async () => {
-    for (const [argv, reason] of [
+    await expectUsageErrors(scu, 'storescu', [
       [['127.0.0.1', '104'], /ADDR, PORT and at least one PATH are required/],
       [['--bogus', '127.0.0.1', '104', dir], /unknown option --bogus/],
       [['127.0.0.1', '104', dir, '-aet'], /option -aet needs a value/],
-    ] as const) {
-      const r = await scu(...argv);
-      expect(r.code, argv.join(' ')).toBe(2);
-      expect(r.err).toMatch(reason);
-      expect(r.err).toContain('usage: netdicom storescu');
-    }
+    ]);
   });
 
   it('bad values exit 1 with one line', async () => {
-    for (const [argv, reason] of [
+    await expectBadValues(scu, [
       [['127.0.0.1', '0', dir], /^storescu: bad port 0$/],
       [['127.0.0.1', 'x', dir], /^storescu: bad port x$/],
       [['127.0.0.1', '104', dir, '--async-ops', '0'], /^storescu: --async-ops must be .*1\.\.65535.*0/],
       [['127.0.0.1', '104', dir, '--max-pdu', 'big'], /^storescu: --max-pdu must be .*big/],
       [['127.0.0.1', '104', dir, '-ta', '0'], /^storescu: --acse-timeout .*positive number of seconds.*0/],
       [['127.0.0.1', '104', dir, '--tls-ca', path.join(dir, 'missing.pem')], /^storescu: ENOENT/],
-    ] as const) {
-      const r = await scu(...argv);
-      expect(r.code, argv.join(' ')).toBe(1);
-      expect(r.err, argv.join(' ')).toMatch(reason);
-      expect(r.err.split('\n')).toHaveLength(1);
-    }
+    ]);
   });
 
   it('every option spelling is accepted (the run gets as far as finding no DICOM files)', async () => {
@@ -111,32 +123,22 @@ describe('storescp arguments', () => {
   });
 
   it('usage errors exit 2', async () => {
-    for (const [argv, reason] of [
+    await expectUsageErrors(scp, 'storescp', [
       [[], /PORT is required/],
       [['104', '105'], /PORT is required/],
       [['104', '--nope'], /unknown option --nope/],
       [['104', '-od'], /option -od needs a value/],
-    ] as const) {
-      const r = await scp(...argv);
-      expect(r.code, argv.join(' ')).toBe(2);
-      expect(r.err).toMatch(reason);
-      expect(r.err).toContain('usage: netdicom storescp');
-    }
+    ]);
   });
 
   it('bad values exit 1 with one line, before anything listens', async () => {
-    for (const [argv, reason] of [
+    await expectBadValues(scp, [
       [['70000', '--ignore'], /^storescp: bad port 70000$/],
       [['0', '--ignore', '--max-associations', 'many'], /^storescp: --max-associations must be .*many/],
       [['0', '--ignore', '--stats', '-1'], /^storescp: --stats .*positive number of seconds/],
       [['0', '--ignore', '--tls'], /^storescp: .*--tls-cert and --tls-key/],
       [['0', '--ignore', '--tls-ca', path.join(dir, 'ca.pem')], /^storescp: .*--tls-cert and --tls-key/],
       [['0', '--ignore', '--tls-cert', path.join(dir, 'missing.pem'), '--tls-key', path.join(dir, 'missing.pem')], /^storescp: ENOENT/],
-    ] as const) {
-      const r = await scp(...argv);
-      expect(r.code, argv.join(' ')).toBe(1);
-      expect(r.err, argv.join(' ')).toMatch(reason);
-      expect(r.err.split('\n')).toHaveLength(1);
-    }
+    ]);
   });
 });

@@ -3,6 +3,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { qrscp } from '../../../adapters/cli/qrscp';
 import { encodeDataset, writePart10 } from '../../../src/dataset/codec';
 
 export const CT = '1.2.840.10008.5.1.4.1.1.2';
@@ -74,4 +75,21 @@ export function writeArchive(dir: string, specs: Spec[] = ARCHIVE): void {
   mkdirSync(path.join(dir, 'nested'), { recursive: true });
   specs.forEach((s, i) => writeFileSync(path.join(dir, i % 2 ? 'nested' : '', `IMG${i}`), part10(s)));
   writeFileSync(path.join(dir, 'README.txt'), 'not DICOM');
+}
+
+/**
+ * Runs `netdicom qrscp` in process on 127.0.0.1 and any free port (quiet, no fsync) with `args`
+ * (e.g. --dir, -aet); `stop()` shuts it down and resolves with its exit code.
+ */
+export async function startQrscp(args: readonly string[]): Promise<{ port: number; stop(): Promise<number> }> {
+  let resolveStop!: () => void;
+  const stopped = new Promise<void>((r) => (resolveStop = r));
+  const lines: string[] = [];
+  const io = { out: (l: string) => void lines.push(l), err: (l: string) => void lines.push(l) };
+  let done!: Promise<number>;
+  const address = await new Promise<string>((resolve, reject) => {
+    done = qrscp(['0', '--bind', '127.0.0.1', '--no-fsync', '-q', ...args], io, { stop: stopped, onListening: resolve });
+    void done.then((code) => reject(new Error(`qrscp ended (${code}) before listening: ${lines.join('\n')}`)));
+  });
+  return { port: Number(address.split(':').at(-1)), stop: () => (resolveStop(), done) };
 }
