@@ -73,6 +73,12 @@ export class Association {
       dimseTimeoutMs: init.options.dimseTimeoutMs,
       maxInvoked: negotiatedWindow(init.role, init.request, init.accept).maxInvoked,
       onDiscard: (m) => logger.debug(`dropping response to message ${m.command.MessageIDBeingRespondedTo}: nobody waits for it any more`),
+      // PS3.7 leaves the peer's state unknown after a DIMSE timeout: A-ABORT, like pynetdicom (reliability.md T-06).
+      onDimseTimeout: (error) => {
+        logger.warn(`aborting: ${error.message}`);
+        this.dimse.fail(new AssociationAbortedError(`association aborted after a DIMSE timeout: ${error.message}`, { source: 0, reason: 0 }, { cause: error }));
+        void this.channel.abort(0, 0);
+      },
       maxCommandLength: init.options.maxCommandLength,
       maxDatasetLength: init.options.maxDatasetLength,
       isAcceptedContext: (id) => accepted.has(id),

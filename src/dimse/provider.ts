@@ -3,7 +3,7 @@
  * sends messages as P-DATA, rebuilds incoming ones, queues them for the services, and keeps
  * C-CANCEL requests apart, keyed by the Message ID they cancel.
  */
-import { AssociationAbortedError, TimeoutError } from '../errors';
+import { AssociationAbortedError, ProtocolError, TimeoutError } from '../errors';
 import type { PDataTfPdu, Pdv } from '../pdu/types';
 import { encodeCommand } from './command-set';
 import { fragmentsOf, type DatasetBytes } from './dataset-source';
@@ -29,6 +29,8 @@ export interface DimseProviderOptions extends ReassemblerOptions {
   maxInvoked?: number;
   /** Called when a response to a request nobody waits for any more is dropped. */
   onDiscard?(message: IncomingMessage): void;
+  /** Called when expectMsg gives up (DIMSE timeout), before it rejects with `error`; the association aborts here. */
+  onDimseTimeout?(error: TimeoutError): void;
 }
 
 /** Options for {@link DimseProvider.getMsg}. */
@@ -50,6 +52,10 @@ interface Waiter {
 
 /** Cancel requests remembered at most (C-CANCELs for operations that are not running are dropped). */
 const MAX_PENDING_CANCELS = 64;
+/** Received messages queued while nobody waits for one, before input waits (read back-pressure; fo-dicom uses 16 PDUs). */
+const MAX_QUEUED = 16;
+/** Requests sent whose final response has not come, remembered at most (their Command Field, for H-05). */
+const MAX_INVOKED = 4096;
 
 export class DimseProvider {
   private readonly assembler: MessageAssembler;
@@ -60,6 +66,19 @@ export class DimseProvider {
   private sending: Promise<void> = Promise.resolve();
   private failure: Error | null = null;
   private peerMaxPdu: number;
+  /** Our requests awaiting their final response: Message ID → Command Field (a response must match both). */
+  private readonly invoked = new Map<number, number>();
+  /** The message delivered last (tells whether a P-DATA ended on a message boundary). */
+  private lastDelivered: IncomingMessage | null = null;
+  /** Resolved when someone wants input again: a waiter came, a queued message was taken, or the association ended. */
+  private wanted: { promise: Promise<void>; resolve(): void } | null = null;
+  /**
+   * Set by a consumer that takes requests one at a time (the SCP loop with a window of 1): returns
+   * a promise while input should wait — the operation in progress has not been answered — so that
+   * what the peer pipelined behind it (more requests, an A-RELEASE-RQ) is read after its response.
+   * Consulted only on a message boundary and when nobody waits for a message.
+   */
+  holdInput: (() => Promise<void> | undefined) | null = null;
   /** DIMSE timeout in ms (default 30000). */
   dimseTimeoutMs: number;
   /** Our outstanding requests and the invoked window (used by the SCU calls). */
@@ -82,6 +101,7 @@ export class DimseProvider {
    * for the first to be fully written. A data set given as a stream is read as it is sent.
    */
   sendMsg(command: Command, contextId: number, dataset: DatasetBytes | null = null): Promise<void> {
+    this.noteInvoked(command);
     const full: Command = { ...command, CommandDataSetType: dataset === null ? NO_DATASET : command.CommandDataSetType === NO_DATASET ? 0x0001 : command.CommandDataSetType };
     const run = this.sending.then(() => this.writeMessage(full, contextId, dataset));
     this.sending = run.catch(() => undefined);
@@ -100,6 +120,7 @@ export class DimseProvider {
       if (result instanceof Promise) return result.then(() => this.receivePrimitive(pdu, i + 1));
       this.deliver(result);
     }
+    return this.inputHold(pdu);
   }
 
   /**
@@ -109,7 +130,10 @@ export class DimseProvider {
    */
   getMsg(options: GetMsgOptions = {}): Promise<IncomingMessage | null> {
     const index = this.queue.findIndex((m) => !options.match || options.match(m));
-    if (index >= 0) return Promise.resolve(this.queue.splice(index, 1)[0]!);
+    if (index >= 0) {
+      this.signalWanted();
+      return Promise.resolve(this.queue.splice(index, 1)[0]!);
+    }
     if (this.failure) return Promise.reject(this.failure);
     if (options.block === false) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
@@ -128,6 +152,7 @@ export class DimseProvider {
       const timer = Number.isFinite(timeoutMs) ? setTimeout(() => waiter.resolve(null), timeoutMs) : undefined;
       options.signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.add(waiter);
+      this.signalWanted();
     });
   }
 
@@ -140,7 +165,9 @@ export class DimseProvider {
   async expectMsg(options: GetMsgOptions = {}): Promise<IncomingMessage> {
     const message = await this.getMsg(options);
     if (message) return message;
-    throw new TimeoutError('dimse', `no DIMSE response within ${options.timeoutMs ?? this.dimseTimeoutMs} ms`);
+    const error = new TimeoutError('dimse', `no DIMSE response within ${options.timeoutMs ?? this.dimseTimeoutMs} ms`);
+    this.options.onDimseTimeout?.(error);
+    throw error;
   }
 
   /**
@@ -154,6 +181,7 @@ export class DimseProvider {
       this.cancelWatchers.set(messageId, controller);
     }
     if (this.cancels.delete(messageId)) controller.abort(new Error(`C-CANCEL for message ${messageId}`));
+    else if (this.failure) controller.abort(this.failure);
     return controller.signal;
   }
 
@@ -167,6 +195,7 @@ export class DimseProvider {
     for (let i = this.queue.length - 1; i >= 0; i--) {
       if (isResponseTo(this.queue[i]!, messageId)) this.discard(this.queue.splice(i, 1)[0]!);
     }
+    this.signalWanted();
   }
 
   /** Forgets cancel state for an operation that has ended. */
@@ -182,9 +211,13 @@ export class DimseProvider {
     this.assembler.fail(error);
     this.requests.fail(error);
     for (const waiter of [...this.waiters]) waiter.reject(error);
+    // Running SCP operations learn it through their signal (RequestContext.signal, reliability.md P-09…P-11).
+    for (const watcher of this.cancelWatchers.values()) watcher.abort(error);
+    this.signalWanted();
   }
 
   private deliver(message: IncomingMessage): void {
+    this.lastDelivered = message;
     this.options.onMessage?.('received', message.contextId, message.command, message.dataset?.length);
     if (message.command.CommandField === CommandField['C-CANCEL-RQ']) {
       this.recordCancel(message.command.MessageIDBeingRespondedTo ?? -1);
@@ -192,6 +225,7 @@ export class DimseProvider {
     }
     const { command } = message;
     const responseTo = (command.CommandField & 0x8000) !== 0 ? command.MessageIDBeingRespondedTo : undefined;
+    if (responseTo !== undefined) this.checkResponse(command, responseTo);
     const abandoned = responseTo !== undefined && this.requests.isAbandoned(responseTo);
     // A final response ends the request and frees its window slot, whoever reads it.
     if (responseTo !== undefined && !isPending(command)) this.requests.close(responseTo, true);
@@ -203,6 +237,61 @@ export class DimseProvider {
     }
     if (abandoned) this.discard(message);
     else this.queue.push(message);
+  }
+
+  /**
+   * A response must answer a request we sent and that is not finished, with the matching Command
+   * Field (reliability.md H-05): otherwise the peer is confused about the exchange, and waiting for
+   * the DIMSE timeout would only hide it. A-ABORT (0,0), like an undecodable command.
+   */
+  private checkResponse(command: Command, messageId: number): void {
+    const field = this.invoked.get(messageId);
+    const name = (f: number) => `0x${f.toString(16).padStart(4, '0')}`;
+    if (field === undefined && !this.requests.isOutstanding(messageId) && !this.requests.isAbandoned(messageId)) {
+      throw new ProtocolError('UNEXPECTED_RESPONSE', `response ${name(command.CommandField)} to message ${messageId}, which is not outstanding`, { source: 0, reason: 0 });
+    }
+    if (field !== undefined && (field | 0x8000) !== command.CommandField) {
+      throw new ProtocolError('UNEXPECTED_RESPONSE', `response ${name(command.CommandField)} to message ${messageId}, a request ${name(field)}`, { source: 0, reason: 0 });
+    }
+    if (!isPending(command)) this.invoked.delete(messageId);
+  }
+
+  /** Remembers a request we send (any but C-CANCEL) until its final response. */
+  private noteInvoked(command: Command): void {
+    const field = command.CommandField;
+    if ((field & 0x8000) !== 0 || field === CommandField['C-CANCEL-RQ'] || command.MessageID === undefined) return;
+    this.invoked.delete(command.MessageID);
+    if (this.invoked.size >= MAX_INVOKED) this.invoked.delete(this.invoked.keys().next().value!);
+    this.invoked.set(command.MessageID, field);
+  }
+
+  /**
+   * Read back-pressure after a P-DATA (reliability.md S-11, D-08, D-09): while nobody waits for a
+   * message, input waits once MAX_QUEUED messages are queued, or while `holdInput` says so; never
+   * in the middle of a message (its data set may be streaming to a consumer). Undefined: read on.
+   */
+  private inputHold(pdu: PDataTfPdu): void | Promise<void> {
+    if (this.failure || this.waiters.size > 0) return;
+    const last = pdu.pdvs[pdu.pdvs.length - 1];
+    if (!last?.isLast || (last.isCommand && this.lastDelivered?.command.CommandDataSetType !== NO_DATASET)) return;
+    const hold = this.queue.length >= MAX_QUEUED ? this.whenWanted() : this.holdInput?.();
+    if (hold) return Promise.race([hold, this.whenWanted()]).then(() => this.inputHold(pdu));
+  }
+
+  private whenWanted(): Promise<void> {
+    if (!this.wanted) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.wanted = { promise, resolve };
+    }
+    return this.wanted.promise;
+  }
+
+  private signalWanted(): void {
+    const wanted = this.wanted;
+    if (!wanted) return;
+    this.wanted = null;
+    wanted.resolve();
   }
 
   private discard(message: IncomingMessage): void {

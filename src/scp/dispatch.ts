@@ -17,6 +17,10 @@ import type { RequestContext, ScpHandlers } from './types';
 const REFUSED_SOP_CLASS = 0x0122;
 /** Unrecognized operation (PS3.7 C.5.x). */
 const UNRECOGNIZED_OPERATION = 0x0211;
+/** Duplicate invocation (PS3.7 C.5.x): the Message ID of a request still being performed (reliability.md D-04). */
+const DUPLICATE_INVOCATION = 0x0210;
+/** Operations a C-CANCEL can stop: input stays open while they run, so the cancel can arrive. */
+const CANCELLABLE = new Set<number>([CommandField['C-FIND-RQ'], CommandField['C-GET-RQ'], CommandField['C-MOVE-RQ']]);
 
 /** Any request (bit 15 of the Command Field clear): the serve loop never takes responses. */
 export const isRequestMessage = (m: IncomingMessage): boolean => (m.command.CommandField & 0x8000) === 0;
@@ -34,27 +38,68 @@ export async function serveRequests(
   // Up to the negotiated Maximum Number Operations Performed at once (PS3.7 D.3.3.3); 0 = unlimited.
   const limit = association.asyncOps.maxPerformed || Infinity;
   const running = new Set<Promise<void>>();
+  // Message IDs of the peer's requests being performed: unique among outstanding ones (PS3.7 §9.1.1.1.2).
+  const active = new Set<number>();
+  // Window 1: input waits while an operation runs (DimseProvider.holdInput), so what the peer pipelined
+  // behind it — more requests, an A-RELEASE-RQ — is read only after its response went out (S-11,
+  // D-08, D-09). Not for operations a C-CANCEL may have to reach.
+  const gate = { busy: false, idle: null as { promise: Promise<void>; resolve(): void } | null };
+  let take = accept;
+  if (limit === 1) {
+    take = (m) => {
+      if (!accept(m)) return false;
+      gate.busy = !CANCELLABLE.has(m.command.CommandField);
+      return true;
+    };
+    association.dimse.holdInput = () => (gate.busy ? (gate.idle ??= deferred()).promise : undefined);
+  }
   for (;;) {
     if (running.size >= limit) await Promise.race(running);
     let message: IncomingMessage | null;
     try {
-      message = await association.dimse.getMsg({ timeoutMs: Infinity, match: accept });
+      message = await association.dimse.getMsg({ timeoutMs: Infinity, match: take });
     } catch {
       await Promise.all(running);
       return; // released or aborted
     }
     if (!message) continue;
-    const operation = dispatch(association, message, handlers).catch((error: unknown) => {
-      association.options.logger.error(`SCP handler failed: ${(error as Error).message}`);
-    });
+    const id = (message.command.CommandField & 0x8000) === 0 ? message.command.MessageID : undefined;
+    let operation: Promise<void>;
+    if (id !== undefined && active.has(id)) {
+      operation = refuseDuplicate(association, message);
+    } else {
+      if (id !== undefined) active.add(id);
+      operation = dispatch(association, message, handlers)
+        .catch((error: unknown) => {
+          association.options.logger.error(`SCP handler failed: ${(error as Error).message}`);
+        })
+        .finally(() => id !== undefined && active.delete(id));
+    }
     // Window 1: one operation at a time, exactly as before; larger windows answer in completion order.
     if (limit === 1) {
       await operation;
+      gate.busy = false;
+      gate.idle?.resolve();
+      gate.idle = null;
       continue;
     }
     running.add(operation);
     void operation.then(() => running.delete(operation));
   }
+}
+
+/** D-04: a request whose Message ID is still being performed gets 0x0210 and is not performed. */
+async function refuseDuplicate(association: Association, message: IncomingMessage): Promise<void> {
+  const { command } = message;
+  association.options.logger.warn(`refusing request 0x${command.CommandField.toString(16)}: Message ID ${command.MessageID} is still being performed (0x0210)`);
+  await message.datasetStream?.cancel().catch(() => undefined);
+  await respond(association, message.contextId, command, { Status: DUPLICATE_INVOCATION }).catch(() => undefined);
+}
+
+function deferred(): { promise: Promise<void>; resolve(): void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 async function dispatch(association: Association, message: IncomingMessage, handlers: ScpHandlers): Promise<void> {

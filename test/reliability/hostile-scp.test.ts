@@ -79,7 +79,7 @@ describe('T-06…T-08: SCU timeouts against a silent SCP', () => {
       await peer.expectClosed(500);
     }));
 
-  it('T-06/H-08: the SCP never answers C-ECHO → TimeoutError(dimse) at dimseTimeoutMs; pinned: the association stays usable until the caller aborts', () =>
+  it('T-06/H-08: the SCP never answers C-ECHO → TimeoutError(dimse) at dimseTimeoutMs and A-ABORT (0,0) right then (pinned, like pynetdicom); the association is closed', () =>
     hcase('T-06', async () => {
       const scp = await hostile(ac());
       const assoc = await associateTo(scp.port);
@@ -89,11 +89,17 @@ describe('T-06…T-08: SCU timeouts against a silent SCP', () => {
       expect(error).toBeInstanceOf(TimeoutError);
       expect((error as TimeoutError).timeout).toBe('dimse');
       expect(ms).toBeGreaterThanOrEqual(450);
-      expect(ms).toBeLessThanOrEqual(600);
-      await assoc.abort();
+      expect(ms).toBeLessThanOrEqual(600 + 250);
       const peer = scp.peers[0]!;
-      await peer.expectPdu(0x04, undefined, 200); // the C-ECHO-RQ
-      await peer.expectPdu(0x07, ABORT_0_0, 200);
+      const rq = await peer.expectPdu(0x04, undefined, 200); // the C-ECHO-RQ
+      const abort = await peer.expectPdu(0x07, ABORT_0_0, 300);
+      expect(abort.at - rq.at).toBeGreaterThanOrEqual(450);
+      expect(abort.at - rq.at).toBeLessThanOrEqual(550 + 250);
+      expect((await assoc.closed).reason).toBe('aborted');
+      expect(assoc.isEstablished).toBe(false);
+      await peer.expectClosed(500);
+      // Later calls fail at once instead of waiting on a peer whose state is unknown.
+      await expect(assoc.cEcho()).rejects.toBeInstanceOf(Error);
     }));
 
   it('T-08: the SCP never answers A-RELEASE-RQ → release() rejects at acseTimeoutMs, A-ABORT then close', () =>
@@ -173,15 +179,38 @@ describe('H: hostile answers', () => {
       await peer.expectClosed(500);
     }));
 
-  it('H-05: C-ECHO-RSP with a wrong MessageIDBeingRespondedTo → ignored; pinned: the call times out (dimse)', () =>
-    hcase('H-05 wrong id', async () => {
+  it.each([
+    ['a wrong MessageIDBeingRespondedTo (999)', echoRsp(999)],
+    ['a C-STORE-RSP to our C-ECHO-RQ', pdata([1, 0x03, command({ CommandField: CommandField['C-STORE-RSP'], MessageIDBeingRespondedTo: 1, AffectedSOPClassUID: VERIFICATION, CommandDataSetType: 0x0101, Status: 0 })])],
+  ])('H-05: a response with %s → A-ABORT (0,0) at once (pinned), the call rejects with a typed error, not a DIMSE timeout', (name, rsp) =>
+    hcase(`H-05 ${name}`, async () => {
       const scp = await hostile(ac(), async (peer) => {
         await peer.expectPdu(0x04, undefined, 1000);
-        peer.send(echoRsp(999));
+        peer.send(rsp);
+      });
+      const assoc = await associateTo(scp.port, { dimseTimeoutMs: 5000 });
+      const t0 = performance.now();
+      const error = await assoc.cEcho().catch((e: unknown) => e);
+      expect(performance.now() - t0).toBeLessThan(1500);
+      expect(error).toMatchObject({ code: 'UNEXPECTED_RESPONSE', abort: { source: 0, reason: 0 } });
+      const peer = scp.peers[0]!;
+      await peer.expectPdu(0x07, ABORT_0_0, 500);
+      expect((await assoc.closed).reason).toBe('aborted');
+    }));
+
+  it('H-05: a second final C-ECHO-RSP for an answered request → A-ABORT (0,0); the first answer was delivered', () =>
+    hcase('H-05 duplicate final', async () => {
+      const scp = await hostile(ac(), async (peer) => {
+        await peer.expectPdu(0x04, undefined, 1000);
+        peer.send(echoRsp(1));
+        await new Promise((r) => setTimeout(r, 50));
+        peer.send(echoRsp(1));
       });
       const assoc = await associateTo(scp.port);
-      await expect(assoc.cEcho()).rejects.toMatchObject({ timeout: 'dimse' });
-      await assoc.abort();
+      expect((await assoc.cEcho()).status).toBe(0);
+      const peer = scp.peers[0]!;
+      await peer.expectPdu(0x07, ABORT_0_0, 1000);
+      expect((await assoc.closed).reason).toBe('aborted');
     }));
 
   it('H-05: unknown status 0xABCD → Failure category, no error', () =>
