@@ -82,7 +82,7 @@ function encodeValue(element: number, vr: Vr, value: unknown): Uint8Array {
     }
     default: {
       if (typeof value !== 'string') throw invalid(`${tagName(element)} ${vr} value must be a string`);
-      const raw = encoder.encode(value);
+      const raw = asciiBytes(value) ?? encoder.encode(value);
       if (raw.length % 2 === 0) return raw;
       const out = new Uint8Array(raw.length + 1);
       out.set(raw);
@@ -196,6 +196,29 @@ function decodeValue(
       return tags;
     }
     default:
-      return trimPadding(decoder.decode(bytes.subarray(start, start + length)));
+      return trimPadding(asciiString(bytes, start, length) ?? decoder.decode(bytes.subarray(start, start + length)));
   }
+}
+
+/** Command strings are short UIDs and AE titles: ASCII without the TextEncoder/Decoder call cost. Null when not ASCII. */
+function asciiBytes(value: string): Uint8Array | null {
+  if (value.length > 256) return null;
+  const out = new Uint8Array(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 0x7f) return null;
+    out[i] = c;
+  }
+  return out;
+}
+
+function asciiString(bytes: Uint8Array, start: number, length: number): string | null {
+  if (length > 256) return null;
+  let s = '';
+  for (let i = start; i < start + length; i++) {
+    const c = bytes[i]!;
+    if (c > 0x7f) return null;
+    s += String.fromCharCode(c);
+  }
+  return s;
 }
