@@ -3,10 +3,12 @@
 //   (* only if the source exists)
 //   one shared-chunk build so `instanceof TransportError` holds across entries
 //   types: dist/types/** (declarations from the typescript plugin, same tree as the sources)
-//   IIFE for <script>: netdicom.iife.js, global `netdicom`, dcmjs + buffer + web-streams-polyfill bundled in
+//   IIFE for <script>: netdicom.iife.js and minified netdicom.iife.min.js, global `netdicom`,
+//   dcmjs + buffer + web-streams-polyfill + one pako bundled in
 import { existsSync, readFileSync } from 'node:fs';
 import commonjs from '@rollup/plugin-commonjs';
 import resolve from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 
 const optionalEntries = {
@@ -42,6 +44,29 @@ function injectBufferIntoDcmjs() {
     transform(code, id) {
       if (!/[\\/]node_modules[\\/]dcmjs[\\/]/.test(id) || !/\bBuffer\b/.test(code)) return null;
       return { code: `import { Buffer } from 'buffer';\n${code}`, map: null };
+    },
+  };
+}
+
+/**
+ * dcmjs's ES build carries its own copy of pako 2.1 (~220 kB), next to the pako we use for
+ * Deflated Explicit VR LE. In the browser bundle, cut dcmjs's copy and import ours instead: dcmjs
+ * uses it only as `pako.inflateRaw` (same API in 2.2). If dcmjs's layout changes, warn and keep
+ * both copies rather than break the bundle.
+ */
+function dedupePakoInDcmjs() {
+  return {
+    name: 'dedupe-pako-in-dcmjs',
+    transform(code, id) {
+      if (!/[\\/]node_modules[\\/]dcmjs[\\/]build[\\/]dcmjs\.es\.js$/.test(id)) return null;
+      const start = code.indexOf('/*! pako ');
+      const object = code.indexOf('\nvar pako = {', start);
+      const end = object < 0 ? -1 : code.indexOf('\n};\n', object);
+      if (start < 0 || end < 0 || /\bpako\b/.test(code.slice(0, start))) {
+        this.warn('dcmjs no longer looks as expected: its copy of pako stays in the bundle');
+        return null;
+      }
+      return { code: `import pako from 'pako';\n${code.slice(0, start)}${code.slice(end + 4)}`, map: null };
     },
   };
 }
@@ -93,17 +118,17 @@ export default [
   },
   {
     input: 'adapters/browser-entry.ts',
-    output: {
-      file: 'dist/netdicom.iife.js',
-      format: 'iife',
-      name: 'netdicom',
-      sourcemap: true,
-      banner,
-    },
+    output: [
+      { file: 'dist/netdicom.iife.js', format: 'iife', name: 'netdicom', sourcemap: true, banner, inlineDynamicImports: true },
+      // terser keeps /*! comments: our banner and the licences of what is bundled.
+      { file: 'dist/netdicom.iife.min.js', format: 'iife', name: 'netdicom', sourcemap: true, banner, inlineDynamicImports: true, plugins: [terser()] },
+    ],
     plugins: [
       injectBufferIntoDcmjs(),
-      // browser: true picks browser fields; preferBuiltins: false so `buffer` is the npm package.
-      resolve({ browser: true, preferBuiltins: false }),
+      dedupePakoInDcmjs(),
+      // browser: true picks browser fields; preferBuiltins: false so `buffer` is the npm package;
+      // dedupe: dcmjs's `pako` import (above) resolves to our pako, not to its nested 2.1.
+      resolve({ browser: true, preferBuiltins: false, dedupe: ['pako'] }),
       commonjs(),
       typescript({
         tsconfig: './tsconfig.json',

@@ -68,10 +68,4 @@ declare module 'dcmjs' {
       addTagAccessors<T extends object>(tag: T): T;
     };
   };
-  export const utilities: {
-    dicomJson: {
-      /** PN value (strings, String objects, { Alphabetic, Ideographic, Phonetic }) → Part 5 string. */
-      pnObjectToString(value: unknown): unknown;
-    };
-  };
 }

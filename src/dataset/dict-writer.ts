@@ -8,11 +8,10 @@
  * For anything it cannot write exactly like dcmjs (other VRs, values dcmjs would reject),
  * `writeDict` returns undefined and the caller uses dcmjs.
  */
-import { data as dcmjsData, utilities as dcmjsUtilities, type DcmjsDict, type DcmjsVr } from 'dcmjs';
+import { data as dcmjsData, type DcmjsDict, type DcmjsVr } from 'dcmjs';
 import { ASCII, BYTES, KINDS, LENGTH32, NUMBER, NUMBERS, PERSON_NAME, SEQUENCE, UID, type Kind } from './dict-vr';
 
 const { ValueRepresentation } = dcmjsData;
-const { pnObjectToString } = dcmjsUtilities.dicomJson;
 
 const UNDEFINED = 0xffffffff;
 const BACKSLASH = 0x5c;
@@ -160,6 +159,24 @@ function numberBytes(type: string, value: unknown): Uint8Array {
     set(dv, i * size, n);
   });
   return out;
+}
+
+/**
+ * dcmjs's dicomJson.pnObjectToString (0.52), copied: importing dcmjs's `utilities` would pull its
+ * SR and segmentation helpers into the browser bundle. A PN value (strings, String objects,
+ * { Alphabetic, Ideographic, Phonetic }, or an array of them) as a Part 5 string.
+ */
+function pnObjectToString(value: unknown): unknown {
+  if (typeof value === 'string' || value instanceof String) return value;
+  const values = Array.isArray(value) ? value : [value];
+  return values
+    .filter(Boolean)
+    .map((v: unknown) => {
+      if (v === undefined || typeof v === 'string' || v instanceof String) return v;
+      const pn = v as { Alphabetic?: unknown; Ideographic?: unknown; Phonetic?: unknown };
+      return [pn.Alphabetic ?? '', pn.Ideographic ?? '', pn.Phonetic ?? ''].join('=').replace(/=*$/, '');
+    })
+    .join('\\');
 }
 
 /** Each UTF-16 code unit as one byte, modulo 256 (dcmjs's writeAsciiString via DataView.setUint8). */

@@ -1,5 +1,5 @@
 /**
- * Runs dist/netdicom.iife.js in a node:vm context that has only web-platform globals,
+ * Runs dist/netdicom.iife.js (and its minified twin, netdicom.iife.min.js) in a node:vm context that has only web-platform globals,
  * the way a <script> tag would see it: no require, process, Buffer or module.
  * Needs `npm run build` first (`npm test` does it).
  */
@@ -9,7 +9,7 @@ import vm from 'node:vm';
 import { webcrypto } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 
-const bundlePath = fileURLToPath(new URL('../../dist/netdicom.iife.js', import.meta.url));
+const BUNDLES = ['netdicom.iife.js', 'netdicom.iife.min.js'];
 const NODE_ONLY = ['require', 'process', 'Buffer', 'module', 'exports', 'global', '__dirname', 'setImmediate'];
 
 /** Web-platform globals a browser page has; JS built-ins (Uint8Array, Promise...) come with the context. */
@@ -46,16 +46,14 @@ function webGlobals(withStreams: boolean): Record<string, unknown> {
   return g;
 }
 
-function loadBundle(withStreams: boolean): vm.Context {
+function load(bundlePath: string, withStreams: boolean): vm.Context {
   const context = vm.createContext(webGlobals(withStreams));
   // `window`/`self` exist in browsers; some libraries look for them.
   vm.runInContext('globalThis.window = globalThis; globalThis.self = globalThis;', context);
   for (const name of NODE_ONLY) expect(vm.runInContext(`typeof ${name}`, context), name).toBe('undefined');
-  vm.runInContext(readFileSync(bundlePath, 'utf8'), context, { filename: 'netdicom.iife.js' });
+  vm.runInContext(readFileSync(bundlePath, 'utf8'), context, { filename: bundlePath });
   return context;
 }
-
-const built = existsSync(bundlePath);
 
 /** The in-memory C-ECHO from the README, run inside the context through the global. */
 const ECHO_SCRIPT = `(async () => {
@@ -72,7 +70,19 @@ const ECHO_SCRIPT = `(async () => {
   return rsp.status;
 })()`;
 
-describe('IIFE bundle in a web-only vm context', () => {
+/** Data sets through dcmjs and the one pako in the bundle (Deflated Explicit VR LE), in the context. */
+const DATASET_SCRIPT = `(() => {
+  const ts = netdicom.TransferSyntax.DeflatedExplicitVRLittleEndian;
+  const ds = netdicom.decodeDataset(netdicom.encodeDataset({ PatientName: 'DOE^J', PatientID: 'P1', Rows: 2 }, ts), ts);
+  return [String(ds.PatientName), ds.PatientID, ds.Rows].join('|');
+})()`;
+
+for (const bundle of BUNDLES) {
+const bundlePath = fileURLToPath(new URL(`../../dist/${bundle}`, import.meta.url));
+const built = existsSync(bundlePath);
+const loadBundle = (withStreams: boolean): vm.Context => load(bundlePath, withStreams);
+
+describe(`IIFE bundle ${bundle} in a web-only vm context`, () => {
   it('exists (run `npm run build` first)', () => {
     expect(built, bundlePath).toBe(true);
   });
@@ -120,4 +130,9 @@ describe('IIFE bundle in a web-only vm context', () => {
       expect(await vm.runInContext(ECHO_SCRIPT, context)).toBe(0);
     });
   }
+
+  it.skipIf(!built)('encodes and decodes a deflated data set (dcmjs and pako inside)', () => {
+    expect(vm.runInContext(DATASET_SCRIPT, loadBundle(true))).toBe('DOE^J|P1|2');
+  });
 });
+}

@@ -77,12 +77,14 @@ describe('no Node.js in the isomorphic code', () => {
     expect(flagged).toEqual(["from 'node:", 'Buffer.']);
   });
 
-  it('dist/netdicom.iife.js imports no node: modules', () => {
-    const bundle = join(root, 'dist/netdicom.iife.js');
-    expect(existsSync(bundle), 'run `npm run build` first').toBe(true);
-    const text = readFileSync(bundle, 'utf8');
-    for (const needle of ['require("node:', "require('node:", 'from "node:', "from 'node:", 'import("node:']) {
-      expect(text.includes(needle), needle).toBe(false);
-    }
-  });
+  for (const file of ['netdicom.iife.js', 'netdicom.iife.min.js']) {
+    it(`dist/${file} imports no node: modules`, () => {
+      const bundle = join(root, 'dist', file);
+      expect(existsSync(bundle), 'run `npm run build` first').toBe(true);
+      const text = readFileSync(bundle, 'utf8');
+      for (const needle of ['require("node:', "require('node:", 'from "node:', "from 'node:", 'import("node:']) {
+        expect(text.includes(needle), needle).toBe(false);
+      }
+    });
+  }
 });
