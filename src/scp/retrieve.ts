@@ -62,12 +62,23 @@ export async function serveMove(message: IncomingMessage, ctx: RequestContext, h
       calledAeTitle: decision.destination.aeTitle,
     });
   } catch (error) {
-    return answer(ctx, toFields(failureFor(error, ALL_FAILED)));
+    // P-12: no sub-operation could be performed; every instance failed, and the answer lists them.
+    instances.forEach(release);
+    if (!ctx.association.isEstablished) return;
+    const counts = newCounts(0);
+    for (const instance of instances) failed(counts, instance);
+    const { NumberOfRemainingSuboperations: _, ...final } = countFields(counts);
+    return answer(ctx, { ...toFields(failureFor(error, ALL_FAILED)), ...final }, failedList(ctx, counts));
   }
+  // P-11: when the requestor goes away, so does the sub-association, even with a C-STORE in flight.
+  const onEnd = () => void (ctx.association.isEstablished || target.abort());
+  ctx.signal.addEventListener('abort', onEnd, { once: true });
   try {
-    await runSubOperations(ctx, () => instances, target, { aeTitle: ctx.association.peerAeTitle, messageId: ctx.messageId });
+    if (ctx.association.isEstablished) await runSubOperations(ctx, () => instances, target, { aeTitle: ctx.association.peerAeTitle, messageId: ctx.messageId });
   } finally {
-    await target.release().catch(() => target.abort());
+    ctx.signal.removeEventListener('abort', onEnd);
+    if (!ctx.association.isEstablished) await target.abort();
+    else await target.release().catch(() => target.abort());
   }
 }
 
@@ -84,24 +95,58 @@ async function runSubOperations(
     return answer(ctx, toFields(failureFor(error, UNABLE_TO_PROCESS)));
   }
   const counts = newCounts(instances.length);
-  for (const instance of instances) {
-    if (ctx.signal.aborted) return answer(ctx, { Status: CANCEL, ...countFields(counts) }, failedList(ctx, counts));
-    counts.remaining--;
-    try {
-      const rsp = await target.cStore(instance, { moveOriginator });
-      if (rsp.category === 'Success') counts.completed++;
-      else if (rsp.category === 'Warning') counts.warning++;
-      else (counts.failed++, counts.failedUids.push(uidOf(instance)));
-    } catch (error) {
-      counts.failed++;
-      counts.failedUids.push(uidOf(instance));
-      if (!target.isEstablished || !ctx.association.isEstablished) break;
-      ctx.association.options.logger.warn(`sub-operation failed: ${(error as Error).message}`);
+  let next = 0;
+  try {
+    while (next < instances.length) {
+      // P-09: the requestor is gone: stop at once, there is nobody to answer.
+      if (!ctx.association.isEstablished) return;
+      if (ctx.signal.aborted) return answer(ctx, { Status: CANCEL, ...countFields(counts) }, failedList(ctx, counts));
+      const instance = instances[next++]!;
+      counts.remaining--;
+      try {
+        const rsp = await target.cStore(instance, { moveOriginator });
+        if (rsp.category === 'Success') counts.completed++;
+        else if (rsp.category === 'Warning') counts.warning++;
+        else failed(counts, instance);
+      } catch (error) {
+        failed(counts, instance);
+        if (!ctx.association.isEstablished) return;
+        if (!target.isEstablished) {
+          // P-12: the destination went away: the instances not sent failed too.
+          for (; next < instances.length; next++) failed(counts, instances[next]!);
+          counts.remaining = 0;
+          break;
+        }
+        ctx.association.options.logger.warn(`sub-operation failed: ${(error as Error).message}`);
+      }
+      if (counts.remaining > 0) await answer(ctx, { Status: PENDING, ...countFields(counts) });
     }
-    if (counts.remaining > 0) await answer(ctx, { Status: PENDING, ...countFields(counts) });
+  } finally {
+    // P-09, P-10: release what was not sent — data streams are cancelled, so the files behind them close.
+    for (let i = Math.max(0, next - 1); i < instances.length; i++) release(instances[i]!);
   }
   if (!ctx.association.isEstablished) return;
   return finalAnswer(ctx, counts);
+}
+
+function failed(counts: Counts, instance: StoreInput): void {
+  counts.failed++;
+  counts.failedUids.push(uidOf(instance));
+}
+
+/** Cancels an instance's data stream (or ends its iterator) unless it was read to the end; never throws. */
+function release(instance: StoreInput): void {
+  if (!('data' in instance) || instance.data instanceof Uint8Array) return;
+  const data = instance.data;
+  try {
+    if (typeof (data as ReadableStream).cancel === 'function') {
+      if (!(data as ReadableStream).locked) void (data as ReadableStream).cancel().catch(() => undefined);
+    } else {
+      void (data as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]().return?.()?.catch(() => undefined);
+    }
+  } catch {
+    // Already released.
+  }
 }
 
 function newCounts(remaining: number): Counts {
