@@ -12,6 +12,7 @@ const STREAM_CHUNK = 1024 * 1024;
 export function fileStream(file: string, offset: number, onBytes?: (n: number) => void): ReadableStream<Uint8Array> {
   let handle: FileHandle | undefined;
   let position = offset;
+  let end = Infinity;
   const closeHandle = async () => {
     const h = handle;
     handle = undefined;
@@ -20,18 +21,29 @@ export function fileStream(file: string, offset: number, onBytes?: (n: number) =
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        handle ??= await open(file, 'r');
+        if (!handle) {
+          handle = await open(file, 'r');
+          end = (await handle.stat()).size;
+        }
+        // Sized to what is left: a 64 KiB instance must not cost a zero-filled 1 MiB buffer per read.
+        const size = Math.min(STREAM_CHUNK, end - position);
+        if (size <= 0) {
+          await closeHandle();
+          controller.close();
+          return;
+        }
         // A fresh buffer each time: downstream keeps views of it until the PDUs are written.
-        const chunk = new Uint8Array(STREAM_CHUNK);
-        const { bytesRead } = await handle.read(chunk, 0, STREAM_CHUNK, position);
+        const chunk = new Uint8Array(size);
+        const { bytesRead } = await handle.read(chunk, 0, size, position);
         if (bytesRead === 0) {
+          // The file shrank since it was opened: end here, the data set is what was read.
           await closeHandle();
           controller.close();
           return;
         }
         position += bytesRead;
         onBytes?.(bytesRead);
-        controller.enqueue(chunk.subarray(0, bytesRead));
+        controller.enqueue(bytesRead === size ? chunk : chunk.subarray(0, bytesRead));
       },
       cancel: closeHandle,
     },

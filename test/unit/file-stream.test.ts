@@ -31,3 +31,12 @@ it('opens the file only when first read (a C-GET can queue many without holding 
   expect(fds()).toBe(before);
   for (const s of streams) await s.cancel();
 });
+
+it('allocates only what is left to read (a 64 KiB instance is one 64 KiB buffer, not 1 MiB ones)', async () => {
+  const file = path.join(dir, 'c.bin');
+  writeFileSync(file, new Uint8Array(64 * 1024 + 132).fill(3));
+  const chunks: Uint8Array[] = [];
+  for await (const c of iterate(fileStream(file, 132))) chunks.push(c);
+  expect(chunks.map((c) => c.byteLength)).toEqual([64 * 1024]);
+  expect(chunks[0]!.buffer.byteLength).toBe(64 * 1024);
+});
