@@ -9,7 +9,7 @@
 import { afterAll, expect, it } from 'vitest';
 import { canary } from '../helpers/scp';
 import { TcpPeer } from '../helpers/tcp-peer';
-import { mib, percentile, removeTempDirs, StoreScp, tempDir, until } from './storescp-process';
+import { killAllScps, mib, percentile, removeTempDirs, StoreScp, tempDir, until } from './storescp-process';
 
 const IDLE = Number(process.env.SOAK_IDLE ?? 1000);
 const LEGIT = Number(process.env.SOAK_LEGIT ?? 50);
@@ -25,6 +25,7 @@ const SLACK_MS = Number(process.env.SOAK_SLACK_MS ?? 2000);
 const lines: string[] = [];
 afterAll(() => {
   for (const line of lines) console.log(`[figure] ${line}`);
+  killAllScps();
   removeTempDirs();
 });
 

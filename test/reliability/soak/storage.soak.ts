@@ -26,6 +26,7 @@ import {
   CT,
   datasetSha,
   EXPLICIT,
+  killAllScps,
   listDir,
   makeDataset,
   mib,
@@ -35,7 +36,6 @@ import {
   removeTempDirs,
   StoreScp,
   tempDir,
-  until,
   type ScpStats,
 } from './storescp-process';
 
@@ -59,6 +59,7 @@ const VERIFICATION = '1.2.840.10008.1.1';
 const lines: string[] = [];
 afterAll(() => {
   for (const line of lines) console.log(`[figure] ${line}`);
+  killAllScps();
   removeTempDirs();
 });
 

@@ -87,7 +87,11 @@ export class StoreScp {
   readonly exited: Promise<void>;
   private readonly waiters = new Set<() => void>();
 
+  /** Children still running (killed by {@link killAllScps} after a failed test). */
+  static readonly live = new Set<StoreScp>();
+
   private constructor(readonly child: ChildProcess) {
+    StoreScp.live.add(this);
     const lines = (into: string[], onLine?: (l: string) => void) => {
       let rest = '';
       return (chunk: Buffer) => {
@@ -107,6 +111,7 @@ export class StoreScp {
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
         this.exit = { code, signal };
+        StoreScp.live.delete(this);
         this.poke();
         resolve();
       }),
@@ -189,6 +194,20 @@ export class StoreScp {
 
   private poke(): void {
     for (const w of [...this.waiters]) w();
+  }
+}
+
+/** SIGKILLs every storescp a failed test left running (call from afterAll). */
+export function killAllScps(): void {
+  for (const scp of StoreScp.live) {
+    if (scp.history.length > 0) {
+      try {
+        process.kill(scp.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    scp.child.kill('SIGKILL');
   }
 }
 
