@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryPair } from '../../adapters/memory';
 import { ApplicationEntity } from '../../src/ae';
 import type { RequestContext } from '../../src/scp/types';
+import type { NetEvent } from '../../src/telemetry';
 
 const STUDY_FIND = '1.2.840.10008.5.1.4.1.2.2.1';
 const VERIFICATION = '1.2.840.10008.1.1';
@@ -15,7 +16,13 @@ describe('SCP cancel signal (lazy)', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     let abortedWhenRead: boolean | undefined;
-    const scp = new ApplicationEntity({ aeTitle: 'QR' }).addSupportedContext(STUDY_FIND);
+    // The gate opens once the SCP has the C-CANCEL (not after a fixed sleep: a loaded machine can be slower).
+    let cancelSeen!: () => void;
+    const cancelled = new Promise<void>((r) => (cancelSeen = r));
+    const observe = (e: NetEvent) => {
+      if (e.type === 'dimse-request' && e.direction === 'received' && e.service === 'C-CANCEL') cancelSeen();
+    };
+    const scp = new ApplicationEntity({ aeTitle: 'QR', observe }).addSupportedContext(STUDY_FIND);
     const scu = new ApplicationEntity({ aeTitle: 'SCU' }).addRequestedContext(STUDY_FIND);
     const [a, b] = createMemoryPair();
     void scp.handle(b, {
@@ -33,7 +40,7 @@ describe('SCP cancel signal (lazy)', () => {
     })();
     await new Promise((r) => setTimeout(r, 20));
     controller.abort();
-    await new Promise((r) => setTimeout(r, 20));
+    await cancelled;
     release();
     await run;
     expect(abortedWhenRead).toBe(true);
