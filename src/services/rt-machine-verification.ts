@@ -3,7 +3,8 @@
  * SCU) asks a machine parameter verifier (MPV, the SCP) to check a beam's settings before
  * treatment. N-CREATE makes a Machine Verification instance for an RT Plan, N-SET supplies the
  * beam's parameters, N-ACTION (Request Beam Verification) starts the check, N-EVENT-REPORT
- * (Done) carries the outcome, N-GET reads it again, N-DELETE ends the instance.
+ * (Pending while it runs, Done with the outcome) reports it, N-GET reads it again, N-DELETE ends
+ * the instance.
  */
 import type { Association } from '../association';
 import type { NRequest, RequestContext, ScpHandlers } from '../scp/types';
@@ -21,21 +22,27 @@ const CLASSES = new Set([RT_CONVENTIONAL_MACHINE_VERIFICATION_SOP_CLASS, RT_ION_
 
 /** N-ACTION Request Beam Verification (PS3.4 Table DD.3.2.3-1). */
 export const REQUEST_BEAM_VERIFICATION = 1;
-/** N-EVENT-REPORT Done: verification finished, outcome in Treatment Verification Status (PS3.4 DD.3.2.5). */
-export const MACHINE_VERIFICATION_DONE = 1;
+/** N-EVENT-REPORT Pending: verification still in progress, no Event Information (PS3.4 DD.3.2.5, Table DD.3.2.5-1: Event Type ID 1). */
+export const MACHINE_VERIFICATION_PENDING = 1;
+/** N-EVENT-REPORT Done: verification finished, outcome in Treatment Verification Status (PS3.4 DD.3.2.5, Table DD.3.2.5-1: Event Type ID 2). */
+export const MACHINE_VERIFICATION_DONE = 2;
 
 /** Treatment Verification Status (3008,002C) of a finished verification (PS3.4 DD.3.2.2.4). */
 export type TreatmentVerificationStatus = 'VERIFIED' | 'VERIFIED_OVR' | 'NOT_VERIFIED';
 
-/** The statuses PS3.4 DD.3.2 adds to those of PS3.7. */
+/**
+ * The statuses PS3.4 DD.3.2 adds to those of PS3.7: N-CREATE C227, C221-C223 (DD.3.2.1.2), N-SET
+ * C224-C226 (DD.3.2.1.2), N-GET and N-ACTION C112 (DD.3.2.2.3, DD.3.2.3.2). N-DELETE and
+ * N-EVENT-REPORT have none (DD.3.2.4.2, DD.3.2.5.2).
+ */
 export const RtMachineVerificationStatus = {
-  /** N-GET / N-ACTION / N-SET / N-DELETE: no such Machine Verification instance. */
+  /** N-GET / N-ACTION only: no such Machine Verification instance (N-SET and N-DELETE use PS3.7's 0x0112). */
   InstanceNotFound: 0xc112,
   /** N-CREATE: the Referenced Fraction Group Number does not exist in the plan. */
   FractionGroupNotFound: 0xc221,
   /** N-CREATE: no beams in the referenced fraction group. */
   NoBeamsInFractionGroup: 0xc222,
-  /** N-CREATE: already verifying, cannot process this request now. */
+  /** N-CREATE: the SCU is already verifying and the request cannot be processed now. */
   AlreadyVerifying: 0xc223,
   /** N-SET: Referenced Beam Number not in the fraction group. */
   BeamNotFound: 0xc224,
@@ -52,7 +59,7 @@ export const RT_MACHINE_VERIFICATION_STATUS_MEANINGS: StatusMeanings = {
   0xc112: 'Failure: No such object instance - applicable Machine Verification instance not found',
   0xc221: 'Failure: The Referenced Fraction Group Number does not exist in the referenced plan',
   0xc222: 'Failure: No beams exist within the referenced fraction group',
-  0xc223: 'Failure: Already verifying and cannot currently process this request',
+  0xc223: 'Failure: SCU already verifying and cannot currently process this request',
   0xc224: 'Failure: Referenced Beam Number not found within the referenced fraction group',
   0xc225: 'Failure: Referenced device or accessory not supported',
   0xc226: 'Failure: Referenced device or accessory not found within the referenced beam',
@@ -110,7 +117,8 @@ const outcomeAttributes = (o: VerificationOutcome): Dataset => ({
  * N-SET may not change the N-CREATE-only attributes (0x0106) and clears a previous outcome;
  * N-GET answers Treatment Verification Status and the failed/overridden attributes; N-ACTION
  * Request Beam Verification (else 0x0123) answers at once, then runs `verify` and sends the Done
- * N-EVENT-REPORT on the same association. An unknown instance is 0xC112 throughout.
+ * N-EVENT-REPORT on the same association. An unknown instance is 0xC112 for N-GET and N-ACTION,
+ * the only operations DD.3.2 gives that code to, and PS3.7's 0x0112 for N-SET and N-DELETE.
  */
 export function rtMachineVerificationScp(
   options: RtMachineVerificationScpOptions,
@@ -145,7 +153,8 @@ export function rtMachineVerificationScp(
     },
     async nSet(request, ctx) {
       const instance = find(request);
-      if (!instance) return { status: RtMachineVerificationStatus.InstanceNotFound };
+      // N-SET has only C224-C226 of its own (PS3.4 DD.3.2.1.2): an unknown instance is PS3.7's 0x0112.
+      if (!instance) return { status: 0x0112 };
       const modifications = request.dataset ?? {};
       const forbidden = CREATE_ONLY.filter(([k]) => k in modifications).map(([, tag]) => tag);
       if (forbidden.length > 0) return { status: 0x0106, offendingElement: forbidden };
@@ -173,7 +182,8 @@ export function rtMachineVerificationScp(
       };
     },
     nDelete(request) {
-      if (!find(request)) return { status: RtMachineVerificationStatus.InstanceNotFound };
+      // N-DELETE has no specific status codes (PS3.4 DD.3.2.4.2): an unknown instance is PS3.7's 0x0112.
+      if (!find(request)) return { status: 0x0112 };
       store.delete(request.sopInstanceUid);
       return { status: 0x0000 };
     },
@@ -233,9 +243,10 @@ export function deleteMachineVerification(association: Association, sopClassUid:
 }
 
 /**
- * SCU: collects Done reports. Put `handlers` into the association's handlers
- * (`associate(t, { handlers })`); `wait(uid)` resolves with the outcome of that instance's
- * verification, also when the report came first.
+ * SCU: collects Done reports (a Pending report is acknowledged and the wait goes on, PS3.4
+ * DD.3.2.5.3). Put `handlers` into the association's handlers (`associate(t, { handlers })`);
+ * `wait(uid)` resolves with the outcome of that instance's verification, also when the report
+ * came first.
  */
 export function machineVerificationResults(): {
   handlers: Pick<ScpHandlers, 'nEventReport'>;
@@ -247,6 +258,8 @@ export function machineVerificationResults(): {
     handlers: {
       nEventReport(request) {
         if (!CLASSES.has(request.sopClassUid)) return { status: 0x0118 };
+        // Pending (1): still verifying; the SCU waits for another event (PS3.4 DD.3.2.5.3).
+        if (request.typeId === MACHINE_VERIFICATION_PENDING) return { status: 0x0000 };
         if (request.typeId !== MACHINE_VERIFICATION_DONE) return { status: 0x0113 };
         const info = request.dataset ?? {};
         const status = stringValue(info, 'TreatmentVerificationStatus') as TreatmentVerificationStatus | undefined;

@@ -10,6 +10,8 @@ import type { Dataset } from '../../src/scu/types';
 import {
   RT_CONVENTIONAL_MACHINE_VERIFICATION_SOP_CLASS as CONV,
   RT_ION_MACHINE_VERIFICATION_SOP_CLASS as ION,
+  MACHINE_VERIFICATION_DONE,
+  MACHINE_VERIFICATION_PENDING,
   RT_MACHINE_VERIFICATION_STATUS_MEANINGS,
   RtMachineVerificationStatus,
   createMachineVerification,
@@ -79,14 +81,16 @@ describe(`RT Machine Verification (${via()})`, () => {
     await p.scu.release();
     expect(reports).toEqual([0, 0]);
     const events = p.sentByScp.filter((c) => c.CommandField === CommandField['N-EVENT-REPORT-RQ']);
+    // Done is Event Type ID 2 (PS3.4 Table DD.3.2.5-1; 1 is Pending).
+    expect([MACHINE_VERIFICATION_PENDING, MACHINE_VERIFICATION_DONE]).toEqual([1, 2]);
     expect(events.map((c) => [c.AffectedSOPClassUID, c.AffectedSOPInstanceUID, c.EventTypeID])).toEqual([
-      [CONV, uid, 1],
-      [CONV, uid, 1],
+      [CONV, uid, 2],
+      [CONV, uid, 2],
     ]);
     expect(problemsIn([...p.sentByScu, ...p.sentByScp])).toEqual([]);
   });
 
-  it('failures: unknown plan 0xC227, missing plan 0x0120, N-SET of create-only attributes 0x0106, beam 0xC224, unknown instance 0xC112, action 2 0x0123', async () => {
+  it('failures: unknown plan 0xC227, missing plan 0x0120, N-SET of create-only attributes 0x0106, beam 0xC224, unknown instance 0xC112 (N-GET, N-ACTION) or 0x0112 (N-SET, N-DELETE), action 2 0x0123', async () => {
     const mpv = rtMachineVerificationScp({
       checkPlan: (p) => (p.sopInstanceUid === '1.2.3.404' ? RtMachineVerificationStatus.PlanNotFound : p.fractionGroupNumber === 9 ? 0xc221 : undefined),
       checkParameters: (m) => ((m.ConventionalMachineVerificationSequence as Dataset[] | undefined)?.[0]?.ReferencedBeamNumber === 7 ? 0xc224 : undefined),
@@ -107,15 +111,29 @@ describe(`RT Machine Verification (${via()})`, () => {
     const createOnly = await setMachineVerification(p.scu, CONV, uid, { PatientID: 'other' });
     expect([createOnly.status, createOnly.command.OffendingElement]).toEqual([0x0106, [0x00100020]]);
     expect((await setMachineVerification(p.scu, CONV, uid, { ConventionalMachineVerificationSequence: [{ ReferencedBeamNumber: 7 }] })).status).toBe(0xc224);
-    expect((await setMachineVerification(p.scu, CONV, '1.2.3.999', beam)).status).toBe(0xc112);
+    // C112 belongs to N-GET and N-ACTION only (PS3.4 DD.3.2.2.3, DD.3.2.3.2); N-SET (DD.3.2.1.2) and
+    // N-DELETE (DD.3.2.4.2) answer an unknown instance with PS3.7's No such SOP Instance.
+    expect((await setMachineVerification(p.scu, CONV, '1.2.3.999', beam)).status).toBe(0x0112);
     expect((await requestBeamVerification(p.scu, CONV, '1.2.3.999')).status).toBe(0xc112);
     expect((await p.scu.nAction(CONV, uid, 2, null)).status).toBe(0x0123);
-    expect((await deleteMachineVerification(p.scu, CONV, '1.2.3.999')).status).toBe(0xc112);
+    expect((await deleteMachineVerification(p.scu, CONV, '1.2.3.999')).status).toBe(0x0112);
     // The instance belongs to the conventional class: asking the ion class for it finds nothing.
     expect((await getMachineVerification(p.scu, ION, uid)).status).toBe(0xc112);
     await p.scu.release();
     expect(problemsIn([...p.sentByScu, ...p.sentByScp])).toEqual([]);
     expect(describeServiceStatus(0xc227, RT_MACHINE_VERIFICATION_STATUS_MEANINGS)).toMatch(/Referenced RT Plan not found/);
+  });
+
+  it('the SCU acknowledges a Pending report (Event Type ID 1) and keeps waiting for Done (PS3.4 DD.3.2.5.3); another event type is 0x0113', async () => {
+    const results = machineVerificationResults();
+    const p = await pair(scpAe(), rtMachineVerificationScp({ verify: () => ({ status: 'VERIFIED' }) }), scuAe(), { handlers: results.handlers });
+    const mpv = await p.scp;
+    const waiting = results.wait('1.2.3.50', { timeoutMs: 5000 });
+    expect((await mpv.nEventReport(CONV, '1.2.3.50', MACHINE_VERIFICATION_PENDING, null)).status).toBe(0);
+    expect((await mpv.nEventReport(CONV, '1.2.3.50', 3, null)).status).toBe(0x0113);
+    expect((await mpv.nEventReport(CONV, '1.2.3.50', MACHINE_VERIFICATION_DONE, { TreatmentVerificationStatus: 'VERIFIED' })).status).toBe(0);
+    expect(await waiting).toEqual({ status: 'VERIFIED', failed: [], overridden: [] });
+    await p.scu.release();
   });
 
   it('RT Ion Machine Verification: created with an empty Ion Machine Verification Sequence, VERIFIED', async () => {
