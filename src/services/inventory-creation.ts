@@ -18,13 +18,20 @@ export const INVENTORY_CREATION_SOP_CLASS = '1.2.840.10008.5.1.4.1.1.201.5';
 /** The well-known Storage Management SOP Instance every request and report names (PS3.4 KK.1.3.2). */
 export const STORAGE_MANAGEMENT_INSTANCE = '1.2.840.10008.5.1.4.1.1.201.1.1';
 
-/** N-ACTION Action Type IDs (PS3.4 Table KK.2-1). */
+/** N-ACTION Action Type IDs (PS3.4 KK.2.2.1, Table KK.2-1). */
 export const InventoryAction = { Initiate: 11, RequestStatus: 12, Cancel: 13, Pause: 14, Resume: 15 } as const;
-/** N-EVENT-REPORT Event Type IDs (PS3.4 KK.2.3). */
+/** N-EVENT-REPORT Event Type IDs (PS3.4 KK.2.3.1, Table KK.2-2). */
 export const InventoryEvent = { TerminatedWithInstances: 11, Status: 12, TerminatedWithoutInstances: 13 } as const;
 
 /** Inventory Level (0008,0403) (PS3.3 C.38.3): which records the Inventory holds. */
 export type InventoryLevel = 'STUDY' | 'SERIES' | 'INSTANCE';
+
+/**
+ * Transaction Status (0008,0417), the Enumerated Values of PS3.3 C.38.3 (Table C.38.3-1):
+ * PROCESSING while the Inventory is produced, PAUSED after Pause, and the terminal COMPLETE,
+ * FAILURE, CANCELED (PS3.4 KK.2.3.2). There is no PENDING or IN PROGRESS.
+ */
+export type InventoryTransactionStatus = 'PROCESSING' | 'PAUSED' | 'COMPLETE' | 'FAILURE' | 'CANCELED';
 
 /** One N-EVENT-REPORT about an inventory, as the SCU receives it. */
 export interface InventoryReport {
@@ -43,7 +50,7 @@ export interface InventoryJob {
   readonly request: Dataset;
   /** Aborts on Cancel. */
   readonly signal: AbortSignal;
-  /** Sends an Inventory Status report (event 12) with this Transaction Status and optional comment. */
+  /** Sends an Inventory Status report (event 12) with this Transaction Status (normally PROCESSING, see {@link InventoryTransactionStatus}) and optional comment. */
   status(transactionStatus: string, comment?: string): Promise<void>;
 }
 
@@ -54,7 +61,10 @@ export interface InventoryCreationScpOptions {
    * Class/Instance UID); rejects for "Terminated without Instances" with FAILURE.
    */
   produce(job: InventoryJob, ctx: RequestContext): Promise<Dataset>;
-  /** Transaction Status sent for Request Status while producing (PS3.3 C.38.3; default 'PENDING'). */
+  /**
+   * Transaction Status sent for Request Status and Resume while producing. Default 'PROCESSING',
+   * the Enumerated Value for a running production (PS3.3 C.38.3, Table C.38.3-1).
+   */
   runningStatus?: string;
   /** Told about each report sent, or a failure to send one. */
   onReport?(report: InventoryReport, result: { status?: number; error?: Error }): void;
@@ -75,7 +85,8 @@ interface Job {
  */
 export function inventoryCreationScp(options: InventoryCreationScpOptions): Pick<ScpHandlers, 'nAction'> {
   const jobs = new Map<string, Job>();
-  const running = options.runningStatus ?? 'PENDING';
+  // PS3.3 C.38.3 (Table C.38.3-1): PROCESSING is the Transaction Status of a running production.
+  const running = options.runningStatus ?? ('PROCESSING' satisfies InventoryTransactionStatus);
   const send = async (ctx: RequestContext, report: InventoryReport) => {
     try {
       const rsp = await ctx.association.nEventReport(INVENTORY_CREATION_SOP_CLASS, STORAGE_MANAGEMENT_INSTANCE, report.eventTypeId, report.information);
@@ -117,7 +128,8 @@ export function inventoryCreationScp(options: InventoryCreationScpOptions): Pick
           if (!job || job.ended) return { status: 0x0115, errorComment: 'unknown or ended transaction' };
           const pause = request.typeId === InventoryAction.Pause;
           job.paused = pause;
-          job.status = pause ? 'PAUSED' : running;
+          // PAUSED after Pause, back to PROCESSING after Resume (PS3.3 C.38.3, Table C.38.3-1).
+          job.status = pause ? ('PAUSED' satisfies InventoryTransactionStatus) : running;
           return { status: 0x0000, afterResponse: () => send(ctx, statusReport(uid, job.status)) };
         }
         default:

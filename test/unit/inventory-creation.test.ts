@@ -41,6 +41,11 @@ function gate() {
 }
 
 describe(`Inventory Creation (${via()})`, () => {
+  it('Action Type IDs 11-15 (PS3.4 Table KK.2-1) and Event Type IDs 11-13 (PS3.4 Table KK.2-2)', () => {
+    expect(InventoryAction).toEqual({ Initiate: 11, RequestStatus: 12, Cancel: 13, Pause: 14, Resume: 15 });
+    expect(InventoryEvent).toEqual({ TerminatedWithInstances: 11, Status: 12, TerminatedWithoutInstances: 13 });
+  });
+
   it('Initiate, a progress report, Request Status, then Terminated with Instances naming the Inventory', async () => {
     const g = gate();
     const reports = inventoryReports();
@@ -53,11 +58,12 @@ describe(`Inventory Creation (${via()})`, () => {
     const job = await g.job;
     expect(job.request).toMatchObject({ InventoryLevel: 'SERIES', TransactionUID: uid, ScopeOfInventorySequence: [] });
 
-    await job.status('PENDING', '10 of 200 studies');
+    // PROCESSING: the running Transaction Status (PS3.3 C.38.3, Table C.38.3-1).
+    await job.status('PROCESSING', '10 of 200 studies');
     const progress = await reports.next(uid, { timeoutMs: 5000 });
-    expect(progress).toMatchObject({ eventTypeId: InventoryEvent.Status, transactionStatus: 'PENDING', information: { TransactionStatusComment: '10 of 200 studies' } });
+    expect(progress).toMatchObject({ eventTypeId: InventoryEvent.Status, transactionStatus: 'PROCESSING', information: { TransactionStatusComment: '10 of 200 studies' } });
     expect((await controlInventory(p.scu, 'status', uid)).status).toBe(0);
-    expect((await reports.next(uid, { timeoutMs: 5000 })).eventTypeId).toBe(InventoryEvent.Status);
+    expect(await reports.next(uid, { timeoutMs: 5000 })).toMatchObject({ eventTypeId: InventoryEvent.Status, transactionStatus: 'PROCESSING' });
 
     g.release({ RetrieveAETitle: 'ARCHIVE', ReferencedSOPClassUID: INVENTORY_STORAGE, ReferencedSOPInstanceUID: '1.2.3.9' });
     const done = await reports.done(uid, { timeoutMs: 5000 });
@@ -79,16 +85,17 @@ describe(`Inventory Creation (${via()})`, () => {
     expect(problemsIn([...p.sentByScu, ...p.sentByScp])).toEqual([]);
   });
 
-  it('Pause and Resume report PAUSED and running again; Cancel ends without instances (CANCELED); a failing producer ends FAILURE', async () => {
+  it('Pause and Resume report PAUSED and PROCESSING again; Cancel ends without instances (CANCELED); a failing producer ends FAILURE', async () => {
     const g = gate();
     const reports = inventoryReports();
-    const p = await pair(scpAe(), inventoryCreationScp({ produce: g.produce, runningStatus: 'IN PROGRESS' }), scuAe(), { handlers: reports.handlers });
+    const p = await pair(scpAe(), inventoryCreationScp({ produce: g.produce }), scuAe(), { handlers: reports.handlers });
     const { transactionUid: uid } = await initiateInventory(p.scu, { InventoryLevel: 'STUDY' }, { transactionUid: '1.2.77' });
     await g.job;
     expect((await controlInventory(p.scu, 'pause', uid)).status).toBe(0);
     expect((await reports.next(uid, { timeoutMs: 5000 })).transactionStatus).toBe('PAUSED');
     expect((await controlInventory(p.scu, 'resume', uid)).status).toBe(0);
-    expect((await reports.next(uid, { timeoutMs: 5000 })).transactionStatus).toBe('IN PROGRESS');
+    // The default running status is PROCESSING (PS3.3 C.38.3, Table C.38.3-1).
+    expect((await reports.next(uid, { timeoutMs: 5000 })).transactionStatus).toBe('PROCESSING');
     expect((await controlInventory(p.scu, 'cancel', uid, { retainInstances: false })).status).toBe(0);
     expect(await reports.done(uid, { timeoutMs: 5000 })).toMatchObject({ eventTypeId: InventoryEvent.TerminatedWithoutInstances, transactionStatus: 'CANCELED' });
     const cancel = p.sentByScu.find((c) => c.CommandField === CommandField['N-ACTION-RQ'] && c.ActionTypeID === InventoryAction.Cancel);
