@@ -176,7 +176,11 @@ const PRINT: readonly Entry[] = [
   [0xc616, 0xffff, 'Failure: An unprinted film box exists and film-session-level N-ACTION is not supported'],
 ];
 
-/** Unified Procedure Step statuses, PS3.4 CC.2.1-CC.2.5 (N-CREATE, N-SET, N-GET, N-ACTION). */
+/**
+ * Unified Procedure Step statuses as PS3.4 words them: Tables CC.2.1-2 (Change UPS State),
+ * CC.2.2-2 (Request UPS Cancel: C311, C312, C313), CC.2.3-3 (Subscribe), CC.2.5-4 (N-CREATE),
+ * CC.2.6-1 (N-SET); none of these tables has B302/B303 or C305/C306.
+ */
 const UPS: readonly Entry[] = [
   [0xb300, 0xffff, 'Warning: The UPS was created with modifications'],
   [0xb301, 0xffff, 'Warning: Deletion lock not granted'],
@@ -186,14 +190,16 @@ const UPS: readonly Entry[] = [
   [0xc300, 0xffff, 'Failure: The UPS may no longer be updated'],
   [0xc301, 0xffff, 'Failure: The correct Transaction UID was not provided'],
   [0xc302, 0xffff, 'Failure: The UPS is already IN PROGRESS'],
-  [0xc303, 0xffff, 'Failure: The UPS may only become SCHEDULED via N-CREATE'],
+  [0xc303, 0xffff, 'Failure: The UPS may only become SCHEDULED via N-CREATE, not N-SET or N-ACTION'],
   [0xc304, 0xffff, 'Failure: The UPS has not met final state requirements for the requested state change'],
-  [0xc307, 0xffff, 'Failure: Specified SOP Instance UID does not exist or is not a UPS managed by this SCP'],
-  [0xc308, 0xffff, 'Failure: Receiving AE title is unknown to this SCP'],
+  [0xc307, 0xffff, 'Failure: Specified SOP Instance UID does not exist or is not a UPS Instance managed by this SCP'],
+  [0xc308, 0xffff, 'Failure: Receiving AE-TITLE is unknown to this SCP'],
   [0xc309, 0xffff, 'Failure: The provided value of UPS State was not SCHEDULED'],
   [0xc310, 0xffff, "Failure: The UPS is not in the 'IN PROGRESS' state"],
   [0xc311, 0xffff, 'Failure: The UPS is already COMPLETED'],
-  [0xc312, 0xffff, 'Failure: Performer chooses not to cancel'],
+  // C312 and C313 per PS3.4 CC.2.2.4 (Table CC.2.2-2).
+  [0xc312, 0xffff, 'Failure: The performer cannot be contacted'],
+  [0xc313, 0xffff, 'Failure: Performer chooses not to cancel'],
   [0xc314, 0xffff, 'Failure: Specified action not appropriate for specified instance'],
   [0xc315, 0xffff, 'Failure: SCP does not support Event Reports'],
 ];

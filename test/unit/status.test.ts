@@ -97,6 +97,22 @@ describe('describeStatus', () => {
     expect(describeStatus(0xa801, 'C-GET')).not.toMatch(/Move destination/);
   });
 
+  it('UPS statuses as PS3.4 CC.2 words them (Tables CC.2.1-2, CC.2.2-2, CC.2.3-3, CC.2.5-4, CC.2.6-1)', () => {
+    expect(describeStatus(0xb300, 'ups')).toBe('Warning: The UPS was created with modifications');
+    expect(describeStatus(0xb301, 'ups')).toBe('Warning: Deletion lock not granted');
+    expect(describeStatus(0xb305, 'ups')).toBe('Warning: Coerced invalid values to valid values');
+    expect(describeStatus(0xb306, 'ups')).toBe('Warning: The UPS is already in the requested state of COMPLETED');
+    expect(describeStatus(0xc303, 'ups')).toBe('Failure: The UPS may only become SCHEDULED via N-CREATE, not N-SET or N-ACTION');
+    expect(describeStatus(0xc307, 'ups')).toMatch(/is not a UPS Instance managed by this SCP$/);
+    expect(describeStatus(0xc309, 'ups')).toBe('Failure: The provided value of UPS State was not SCHEDULED');
+    expect(describeStatus(0xc311, 'ups')).toBe('Failure: The UPS is already COMPLETED');
+    // Table CC.2.2-2: C312 is the unreachable performer, C313 the performer that will not cancel.
+    expect(describeStatus(0xc312, 'ups')).toBe('Failure: The performer cannot be contacted');
+    expect(describeStatus(0xc313, 'ups')).toBe('Failure: Performer chooses not to cancel');
+    expect(describeStatus(0xc314, 'ups')).toBe('Failure: Specified action not appropriate for specified instance');
+    expect(describeStatus(0xc315, 'ups')).toBe('Failure: SCP does not support Event Reports');
+  });
+
   it('falls back sensibly for unknown codes', () => {
     expect(describeStatus(0x1234)).toBe('Unknown failure status 0x1234');
     expect(describeStatus(0xb123)).toBe('Warning status 0xB123');
