@@ -19,10 +19,13 @@ export const PROCEDURAL_EVENT_LOGGING_INSTANCE = '1.2.840.10008.1.40.1';
 export const SUBSTANCE_ADMINISTRATION_LOGGING_SOP_CLASS = '1.2.840.10008.1.42';
 /** Its well-known SOP Instance (PS3.6 Table A-1). */
 export const SUBSTANCE_ADMINISTRATION_LOGGING_INSTANCE = '1.2.840.10008.1.42.1';
-/** Action Type ID of both SOP classes' only action (Record Procedural Event, PS3.4 Table P.2-2; substance administration, P.3). */
+/**
+ * Action Type ID of both SOP classes' only action: Record Procedural Event (PS3.4 P.2.2.1,
+ * Table P.2-2) and Record Substance Administration Event (PS3.4 P.3.2.1, Table P.3-2) are both 1.
+ */
 export const APPLICATION_EVENT_ACTION = 1;
 
-/** The statuses PS3.4 P.2.4 and P.3.4 add to the N-ACTION ones of PS3.7. */
+/** The statuses PS3.4 P.2.2.4 (Table P.2-3) and P.3.2.4 (Table P.3-3) add to the N-ACTION ones of PS3.7. */
 export const ApplicationEventLoggingStatus = {
   SynchronizationFrameMismatch: 0xb101,
   StudyInstanceUidCoerced: 0xb102,
