@@ -23,6 +23,9 @@ import type { Pdu, PduLimits } from './types';
  * - Chunks are kept by reference until consumed and decoded PDUs may view into them: don't
  *   reuse a pushed buffer.
  */
+/** Bytes per slab for PDUs that span chunks (see PduReader.allocate). */
+const SLAB = 256 * 1024;
+
 export class PduReader {
   private chunks: Uint8Array[] = [];
   private buffered = 0;
@@ -105,7 +108,7 @@ export class PduReader {
       else this.chunks[0] = first.subarray(n);
       return first.subarray(0, n);
     }
-    const out = new Uint8Array(n);
+    const out = this.allocate(n);
     let filled = 0;
     let used = 0;
     while (filled < n) {
@@ -120,6 +123,26 @@ export class PduReader {
     this.chunks.splice(0, used);
     return out;
   }
+
+  /**
+   * Room for a PDU that spans chunks. Small and medium PDUs are carved from a shared slab (one
+   * ArrayBuffer allocation per SLAB bytes instead of one per PDU); a slab is never reused, so the
+   * views handed out stay valid for as long as their holders keep them.
+   */
+  private allocate(n: number): Uint8Array {
+    if (n > SLAB / 4) return new Uint8Array(n);
+    if (this.slabUsed + n > this.slab.length) {
+      this.slab = new Uint8Array(SLAB);
+      this.slabUsed = 0;
+    }
+    const out = this.slab.subarray(this.slabUsed, this.slabUsed + n);
+    // Keep the next view 8-byte aligned, as fresh allocations are.
+    this.slabUsed += (n + 7) & ~7;
+    return out;
+  }
+
+  private slab = new Uint8Array(0);
+  private slabUsed = 0;
 
   private die(error: unknown): never {
     this.chunks = [];
