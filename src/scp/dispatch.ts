@@ -19,6 +19,11 @@ const REFUSED_SOP_CLASS = 0x0122;
 const UNRECOGNIZED_OPERATION = 0x0211;
 /** Duplicate invocation (PS3.7 C.5.x): the Message ID of a request still being performed (reliability.md D-04). */
 const DUPLICATE_INVOCATION = 0x0210;
+/**
+ * How long input waits for the running operation (window 1) before reading on anyway, so that a
+ * peer's A-ABORT during a slow handler is seen within this time.
+ */
+const HOLD_INPUT_MS = 1000;
 /** Operations a C-CANCEL can stop: input stays open while they run, so the cancel can arrive. */
 const CANCELLABLE = new Set<number>([CommandField['C-FIND-RQ'], CommandField['C-GET-RQ'], CommandField['C-MOVE-RQ']]);
 
@@ -42,8 +47,16 @@ export async function serveRequests(
   const active = new Set<number>();
   // Window 1: input waits while an operation runs (DimseProvider.holdInput), so what the peer pipelined
   // behind it — more requests, an A-RELEASE-RQ — is read only after its response went out (S-11,
-  // D-08, D-09). Not for operations a C-CANCEL may have to reach.
-  const gate = { busy: false, idle: null as { promise: Promise<void>; resolve(): void } | null };
+  // D-08, D-09); at most HOLD_INPUT_MS, and not for operations a C-CANCEL may have to reach.
+  const gate = { busy: false, idle: null as { promise: Promise<void>; resolve(): void } | null, timer: undefined as ReturnType<typeof setTimeout> | undefined };
+  const endHold = () => {
+    gate.busy = false;
+    clearTimeout(gate.timer);
+    gate.timer = undefined;
+    const idle = gate.idle;
+    gate.idle = null;
+    idle?.resolve();
+  };
   let take = accept;
   if (limit === 1) {
     take = (m) => {
@@ -51,7 +64,15 @@ export async function serveRequests(
       gate.busy = !CANCELLABLE.has(m.command.CommandField);
       return true;
     };
-    association.dimse.holdInput = () => (gate.busy ? (gate.idle ??= deferred()).promise : undefined);
+    association.dimse.holdInput = () => {
+      if (!gate.busy) return undefined;
+      if (!gate.idle) {
+        gate.idle = deferred();
+        gate.timer = setTimeout(endHold, HOLD_INPUT_MS);
+      }
+      return gate.idle.promise;
+    };
+    void association.closed.then(endHold);
   }
   for (;;) {
     if (running.size >= limit) await Promise.race(running);
@@ -78,9 +99,7 @@ export async function serveRequests(
     // Window 1: one operation at a time, exactly as before; larger windows answer in completion order.
     if (limit === 1) {
       await operation;
-      gate.busy = false;
-      gate.idle?.resolve();
-      gate.idle = null;
+      endHold();
       continue;
     }
     running.add(operation);
