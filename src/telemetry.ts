@@ -98,6 +98,7 @@ export function emit(observer: NetObserver, event: NetEvent): void {
 /** Encoded length of a PDU: computed for P-DATA-TF (PS3.8 §9.3.5: 6-byte header, 6 bytes per PDV), encoded otherwise (rare PDUs). */
 export function pduLength(pdu: Pdu): number {
   if (pdu.type === 'P-DATA-TF') {
+    if (pdu.wireLength !== undefined) return pdu.wireLength;
     let n = 6;
     for (const pdv of pdu.pdvs) n += 6 + pdv.data.length;
     return n;

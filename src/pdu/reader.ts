@@ -8,6 +8,7 @@ import { pduError } from '../bytes/byte-reader';
 import { ProtocolError } from '../errors';
 import { DEFAULT_PDU_LIMITS, PDU_HEADER_LENGTH } from './constants';
 import { checkPduHeader, checkPduType, decodePdu, readPduHeader } from './decode';
+import { decodePDataInPlace } from './pdata-in-place';
 import type { Pdu, PduLimits } from './types';
 
 /**
@@ -25,6 +26,9 @@ import type { Pdu, PduLimits } from './types';
  */
 /** Bytes per slab for PDUs that span chunks (see PduReader.allocate). */
 const SLAB = 256 * 1024;
+/** P-DATA-TF PDU type, and the size from which one spanning chunks is decoded in place. */
+const P_DATA_TF = 0x04;
+const IN_PLACE_MIN = 32 * 1024;
 
 export class PduReader {
   private chunks: Uint8Array[] = [];
@@ -81,7 +85,43 @@ export class PduReader {
     checkPduHeader(header, this.limits);
     const total = PDU_HEADER_LENGTH + header.length;
     if (this.buffered < total) return undefined;
+    // A large P-DATA-TF across chunks: its PDV data stay where they are (no copy of the whole PDU).
+    if (header.type === P_DATA_TF && total >= IN_PLACE_MIN && this.chunks[0]!.length < total) {
+      const pieces = this.take(total);
+      return decodePDataInPlace(pieces, total) ?? decodePdu(this.join(pieces, total));
+    }
     return decodePdu(this.consume(total));
+  }
+
+  /** Removes `n` bytes from the front as views of the chunks they lie in. */
+  private take(n: number): Uint8Array[] {
+    this.buffered -= n;
+    const pieces: Uint8Array[] = [];
+    let used = 0;
+    while (n > 0) {
+      const chunk = this.chunks[used]!;
+      if (chunk.length <= n) {
+        pieces.push(chunk);
+        n -= chunk.length;
+        used++;
+      } else {
+        pieces.push(chunk.subarray(0, n));
+        this.chunks[used] = chunk.subarray(n);
+        n = 0;
+      }
+    }
+    this.chunks.splice(0, used);
+    return pieces;
+  }
+
+  private join(pieces: readonly Uint8Array[], total: number): Uint8Array {
+    const out = this.allocate(total);
+    let filled = 0;
+    for (const piece of pieces) {
+      out.set(piece, filled);
+      filled += piece.length;
+    }
+    return out;
   }
 
   /** The first 6 buffered bytes, a view when the first chunk holds them. */

@@ -43,6 +43,12 @@ export interface AssociateRjPdu {
 export interface PDataTfPdu {
   readonly type: 'P-DATA-TF';
   readonly pdvs: readonly Pdv[];
+  /**
+   * Set by the reader when a PDV that spanned network chunks is given as several consecutive
+   * PDVs (views, not a copy; only the last carries the original last-fragment flag): the PDU's
+   * size on the wire, header included, which the PDVs no longer add up to.
+   */
+  readonly wireLength?: number;
 }
 
 /** One presentation-data-value item (PS3.8 §9.3.5.1, Annex E.2). */
