@@ -10,6 +10,7 @@ import { data as dcmjsData } from 'dcmjs';
 import { DimseError } from '../errors';
 import { transferSyntax, TransferSyntax } from '../uids/transfer-syntax';
 import { dcmjsRead, dcmjsWrite, quietly } from './dcmjs-io';
+import { denaturalize } from './denaturalize';
 import { deflateRaw, inflateRaw, DEFAULT_MAX_INFLATED_LENGTH } from './deflate';
 import { readDict } from './dict-reader';
 import { writeDict } from './dict-writer';
@@ -76,9 +77,8 @@ export function encodeDataset(dataset: Dataset, transferSyntaxUid: string): Uint
   const implicit = p.syntax === TransferSyntax.ImplicitVRLittleEndian;
   let bytes: Uint8Array;
   try {
-    // denaturalizeDataset warns about unknown keywords and truncated values: keep it quiet.
-    const dict = quietly(() => DicomMetaDictionary.denaturalizeDataset(dataset));
-    bytes = (p.littleEndian && writeDict(dict, implicit)) || dcmjsWrite(dict, p.syntax, p.littleEndian);
+    const fast = p.littleEndian ? denaturalize(dataset) : undefined;
+    bytes = (fast && writeDict(fast, implicit)) || encodeWithDcmjs(dataset, p.syntax, p.littleEndian, implicit);
   } catch (err) {
     throw new DimseError(
       'DATASET_ENCODE_FAILED',
@@ -101,6 +101,12 @@ export interface Part10 {
   sopInstanceUid: string;
   /** The encoded data set after the meta group, exactly as in the file (a view, not a copy). */
   dataset: Uint8Array;
+}
+
+/** dcmjs's denaturalizeDataset (quietly: it warns about unknown keywords and truncated values), then the dict writer or dcmjs's. */
+function encodeWithDcmjs(dataset: Dataset, syntax: string, littleEndian: boolean, implicit: boolean): Uint8Array {
+  const dict = quietly(() => DicomMetaDictionary.denaturalizeDataset(dataset));
+  return (littleEndian && writeDict(dict, implicit)) || dcmjsWrite(dict, syntax, littleEndian);
 }
 
 /**

@@ -20,7 +20,10 @@ declare module 'dcmjs' {
     readonly rangeMatchingMaxLength?: number;
     readonly padByte?: number;
     readonly defaultValue?: unknown;
+    isBinary(): boolean;
     applyFormatting(value: unknown): unknown;
+    /** PN only: boxes strings and adds toJSON/toString (dicomJson.pnAddValueAccessors). */
+    addValueAccessors(value: unknown): unknown;
     dropPadByte<T>(values: T): T;
     checkLength?(value: unknown): boolean;
     convertToString?(value: unknown): unknown;
@@ -66,6 +69,14 @@ declare module 'dcmjs' {
       createByTypeString(type: string): DcmjsVr;
       /** Wraps an element or data set in dcmjs's Proxy that adds PN value accessors on assignment. */
       addTagAccessors<T extends object>(tag: T): T;
+    };
+  };
+  export const utilities: {
+    /** A one-item array as a Proxy that also reads and writes the item's properties. */
+    addAccessors<T extends object>(dest: T, sqZero?: unknown): T;
+    dicomJson: {
+      /** PN value (strings, String objects, { Alphabetic, Ideographic, Phonetic }) → Part 5 string. */
+      pnObjectToString(value: unknown): unknown;
     };
   };
 }

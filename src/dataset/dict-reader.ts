@@ -66,6 +66,13 @@ function lookup(tag: number): DcmjsDictEntry | null {
   return e;
 }
 
+const keys = new Map<number, string>();
+function keyOf(tag: number): string {
+  let k = keys.get(tag);
+  if (k === undefined) keys.set(tag, (k = tagKey(tag)));
+  return k;
+}
+
 /**
  * The dcmjs element dictionary of `bytes` (Implicit or Explicit VR Little Endian), or undefined
  * when dcmjs should read it instead.
@@ -151,9 +158,10 @@ class DictReader {
         decoder = decoderFor(label);
         values = ['ISO_IR 192'];
       }
-      const element = ValueRepresentation.addTagAccessors({ vr: type } as { vr: string; Value?: unknown[] });
+      // dcmjs wraps each element in addTagAccessors, which only PN elements need (their Value gets accessors).
+      const element: { vr: string; Value?: unknown[] } = type === 'PN' ? ValueRepresentation.addTagAccessors({ vr: type }) : { vr: type };
       element.Value = values;
-      dict[tagKey(tag)] = element;
+      dict[keyOf(tag)] = element;
     }
     return dict;
   }
@@ -174,7 +182,8 @@ class DictReader {
     if (kind === ASCII) text = latin1(this.bytes, off, length);
     else if (kind === UID) text = latin1(this.bytes, off, length > 0 && this.bytes[off + length - 1] === 0 ? length - 1 : length);
     else {
-      text = length === 0 ? '' : decoder.decode(this.bytes.subarray(off, off + length));
+      // ASCII bytes read the same through any of the decoders used here (windows-1252, UTF-8).
+      text = length === 0 ? '' : isAscii(this.bytes, off, length) ? latin1(this.bytes, off, length) : decoder.decode(this.bytes.subarray(off, off + length));
       // PN: readPaddedEncodedString drops one trailing pad space.
       if (kind === PERSON_NAME && !(text.length && text[text.length - 1] !== ' ')) text = text.slice(0, -1);
     }
@@ -264,6 +273,11 @@ class DictReader {
     }
     return [items, off];
   }
+}
+
+function isAscii(bytes: Uint8Array, off: number, length: number): boolean {
+  for (let i = off; i < off + length; i++) if (bytes[i]! > 0x7f) return false;
+  return true;
 }
 
 /** Bytes as Latin-1 code points, one per byte (dcmjs's readAsciiString). */

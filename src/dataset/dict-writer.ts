@@ -8,10 +8,11 @@
  * For anything it cannot write exactly like dcmjs (other VRs, values dcmjs would reject),
  * `writeDict` returns undefined and the caller uses dcmjs.
  */
-import { data as dcmjsData, type DcmjsDict, type DcmjsVr } from 'dcmjs';
-import { ASCII, BYTES, KINDS, LENGTH32, NUMBER, NUMBERS, PERSON_NAME, SEQUENCE, UID, type Kind } from './dict-vr';
+import { data as dcmjsData, utilities as dcmjsUtilities, type DcmjsDict, type DcmjsVr } from 'dcmjs';
+import { BYTES, KINDS, LENGTH32, NUMBER, NUMBERS, PERSON_NAME, SEQUENCE, TEXT, UID, type Kind } from './dict-vr';
 
 const { ValueRepresentation } = dcmjsData;
+const { pnObjectToString } = dcmjsUtilities.dicomJson;
 
 const UNDEFINED = 0xffffffff;
 const BACKSLASH = 0x5c;
@@ -37,12 +38,21 @@ const TAG_KEY = /^[0-9A-Fa-f]{8}$/;
  * it instead (which then produces the bytes or the error).
  */
 export function writeDict(dict: DcmjsDict, implicit: boolean): Uint8Array | undefined {
+  // One buffer reused across calls (the writer is synchronous); a fresh one if a call nests.
+  const sink = sharedBusy ? new Sink() : shared;
+  const owner = sink === shared;
+  if (owner) sharedBusy = true;
   try {
-    const sink = new Sink();
     writeDataset(sink, dict, implicit, 0);
     return sink.bytes.slice(0, sink.length);
   } catch {
     return undefined;
+  } finally {
+    sink.length = 0;
+    if (owner) {
+      sharedBusy = false;
+      if (shared.bytes.length > 1 << 20) shared = new Sink(); // keep no big buffer alive
+    }
   }
 }
 
@@ -66,13 +76,17 @@ function writeDataset(sink: Sink, dict: DcmjsDict, implicit: boolean, depth: num
       writeItems(sink, element.Value, implicit, depth);
       continue;
     }
-    const body = valueBytes(kind, type, element.Value);
-    const long = LENGTH32.has(type);
-    if (implicit) sink.u32(body.length);
-    else if (long || body.length >= 0x10000) sink.vr(long ? type : 'UN', true, body.length); // dcmjs: big values as UN
-    else sink.vr(type, false, body.length);
-    sink.put(body);
+    if (kind === NUMBER) writeNumbers(sink, type, element.Value, implicit);
+    else writeText(sink, kind, type, element.Value, implicit);
   }
+}
+
+/** The length field (and in Explicit VR the VR) of a non-sequence element. */
+function header(sink: Sink, type: string, length: number, implicit: boolean): void {
+  const long = LENGTH32.has(type);
+  if (implicit) sink.u32(length);
+  else if (long || length >= 0x10000) sink.vr(long ? type : 'UN', true, length); // dcmjs: big values as UN
+  else sink.vr(type, false, length);
 }
 
 /** SequenceOfItems.writeBytes: each item of undefined length, then a Sequence Delimitation Item. */
@@ -94,46 +108,55 @@ function writeItems(sink: Sink, value: unknown, implicit: boolean, depth: number
   sink.u32(0);
 }
 
-/** The value field of a non-sequence element, padded to even length, as dcmjs's writeBytes does. */
-function valueBytes(kind: Kind, type: string, value: unknown): Uint8Array {
+/**
+ * A text element (ASCII, UID, TEXT, PERSON_NAME kinds) as dcmjs's writeBytes writes it: values
+ * joined by backslashes, text VRs as UTF-8, padded to even length (UI with NUL, others space).
+ */
+function writeText(sink: Sink, kind: Kind, type: string, value: unknown, implicit: boolean): void {
   const vr = vrOf(type);
-  if (kind === NUMBER) return numberBytes(type, value);
   let strings: unknown[];
   if (kind === PERSON_NAME) {
     const s = pnObjectToString(value);
     if (typeof s !== 'string' && !(s instanceof String)) decline();
-    if (vr.checkLength && !vr.checkLength(s)) decline(); // a component over 64 characters: dcmjs throws
+    // checkLength: a component over 64 characters makes dcmjs throw (none can be, in 64 characters).
+    if (s.length > 64 && vr.checkLength && !vr.checkLength(s)) decline();
     strings = [String(s)];
   } else {
     strings = value === null || value === undefined || value === '' ? [] : Array.isArray(value) ? value : [value];
     // DS and IS format numbers; after denaturalizeDataset they are strings already.
     if (vr.convertToString) strings = strings.map((v) => vr.convertToString!(v));
   }
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for (const s of strings) {
+  const n = strings.length;
+  let total = n > 1 ? n - 1 : 0;
+  let utf: Uint8Array[] | undefined; // text values with characters beyond ASCII, as UTF-8
+  for (let i = 0; i < n; i++) {
+    const s = strings[i];
     if (typeof s !== 'string') decline();
-    const b = kind === ASCII || kind === UID ? latin1Bytes(s) : utf8.encode(s);
-    if (kind !== PERSON_NAME) checkLength(vr, s, b.length);
-    parts.push(b);
-    total += b.length;
+    let length = s.length; // ASCII VRs: one byte per code unit; text VRs too while it is ASCII
+    if ((kind === TEXT || kind === PERSON_NAME) && !isAscii(s)) length = ((utf ??= [])[i] = utf8.encode(s)).length;
+    if (kind !== PERSON_NAME) checkLength(vr, s, length);
+    total += length;
   }
-  if (parts.length > 1) total += parts.length - 1;
-  const out = new Uint8Array(total + (total & 1));
-  let off = 0;
-  parts.forEach((p, i) => {
-    if (i > 0) out[off++] = BACKSLASH;
-    out.set(p, off);
-    off += p.length;
-  });
-  if (total & 1) out[off] = kind === UID ? 0x00 : 0x20;
-  return out;
+  header(sink, type, total + (total & 1), implicit);
+  for (let i = 0; i < n; i++) {
+    if (i > 0) sink.byte(BACKSLASH);
+    const bytes = utf?.[i];
+    if (bytes) sink.put(bytes);
+    else sink.latin1(strings[i] as string);
+  }
+  if (total & 1) sink.byte(kind === UID ? 0x00 : 0x20);
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /** ValueRepresentation.writeBytes's checks: over-long values make dcmjs throw (text VRs only log). */
 function checkLength(vr: DcmjsVr, value: string, byteLength: number): void {
   if (vr.checkLength) {
-    if (!vr.checkLength(value)) decline();
+    // DA, DT, TM: at most maxLength characters, or rangeMatchingMaxLength with a '-'.
+    if (value.length > (vr.maxLength ?? 0) && !vr.checkLength(value)) decline();
   } else if (vr.maxCharLength) {
     // dcmjs logs and writes it anyway.
   } else if (vr.maxLength && byteLength > vr.maxLength) {
@@ -142,48 +165,18 @@ function checkLength(vr: DcmjsVr, value: string, byteLength: number): void {
 }
 
 /** US SS UL SL FL FD, with dcmjs's toInt/toFloat conversion of each value. */
-function numberBytes(type: string, value: unknown): Uint8Array {
+function writeNumbers(sink: Sink, type: string, value: unknown, implicit: boolean): void {
   const { size, set } = NUMBERS.get(type)!;
   const values = value === null || value === undefined || value === '' ? [] : Array.isArray(value) ? value : [value];
-  const out = new Uint8Array(values.length * size);
-  const dv = new DataView(out.buffer);
   const float = type === 'FL' || type === 'FD';
-  values.forEach((v: unknown, i) => {
+  const numbers = values.map((v: unknown) => {
     if (typeof v !== 'string' && typeof v !== 'number') decline();
-    let n: number;
-    if (float) n = typeof v === 'string' ? parseFloat(v) : v;
-    else {
-      if (Number.isNaN(Number(v))) decline(); // toInt throws "Not a number"
-      n = typeof v === 'string' ? parseInt(v) : v;
-    }
-    set(dv, i * size, n);
+    if (float) return typeof v === 'string' ? parseFloat(v) : v;
+    if (Number.isNaN(Number(v))) decline(); // toInt throws "Not a number"
+    return typeof v === 'string' ? parseInt(v) : v;
   });
-  return out;
-}
-
-/**
- * dcmjs's dicomJson.pnObjectToString (0.52), copied: importing dcmjs's `utilities` would pull its
- * SR and segmentation helpers into the browser bundle. A PN value (strings, String objects,
- * { Alphabetic, Ideographic, Phonetic }, or an array of them) as a Part 5 string.
- */
-function pnObjectToString(value: unknown): unknown {
-  if (typeof value === 'string' || value instanceof String) return value;
-  const values = Array.isArray(value) ? value : [value];
-  return values
-    .filter(Boolean)
-    .map((v: unknown) => {
-      if (v === undefined || typeof v === 'string' || v instanceof String) return v;
-      const pn = v as { Alphabetic?: unknown; Ideographic?: unknown; Phonetic?: unknown };
-      return [pn.Alphabetic ?? '', pn.Ideographic ?? '', pn.Phonetic ?? ''].join('=').replace(/=*$/, '');
-    })
-    .join('\\');
-}
-
-/** Each UTF-16 code unit as one byte, modulo 256 (dcmjs's writeAsciiString via DataView.setUint8). */
-function latin1Bytes(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
+  header(sink, type, numbers.length * size, implicit);
+  for (const n of numbers) sink.number(set, size, n);
 }
 
 /** A growing little-endian byte buffer. */
@@ -227,9 +220,29 @@ class Sink {
     }
   }
 
+  byte(v: number): void {
+    this.room(1);
+    this.bytes[this.length++] = v;
+  }
+
   put(b: Uint8Array): void {
     this.room(b.length);
     this.bytes.set(b, this.length);
     this.length += b.length;
   }
+
+  /** Each UTF-16 code unit as one byte, modulo 256 (dcmjs's writeAsciiString via DataView.setUint8). */
+  latin1(s: string): void {
+    this.room(s.length);
+    for (let i = 0; i < s.length; i++) this.bytes[this.length++] = s.charCodeAt(i);
+  }
+
+  number(set: (dv: DataView, off: number, v: number) => void, size: number, v: number): void {
+    this.room(size);
+    set(this.dv, this.length, v);
+    this.length += size;
+  }
 }
+
+let shared = new Sink();
+let sharedBusy = false;

@@ -1,9 +1,11 @@
 /**
- * The hand-written dict reader/writer (src/dataset/dict-reader.ts, dict-writer.ts) against dcmjs's
- * own stream reader/writer, which they replace for Little Endian data sets: for generated data
- * sets, DCMTK-written fixtures, random element streams and corrupted encodings, whenever the
- * hand-written side answers it must answer exactly what dcmjs answers (same bytes; same element
- * dictionary, hence the same naturalized objects), and where dcmjs throws it must decline.
+ * The hand-written codec pieces against the dcmjs code they replace for Little Endian data sets:
+ * dict-reader.ts / dict-writer.ts against DicomMessage._read / write, naturalize.ts /
+ * denaturalize.ts against DicomMetaDictionary.naturalizeDataset / denaturalizeDataset. For
+ * generated data sets, DCMTK-written fixtures, random element streams and corrupted encodings,
+ * whenever the hand-written side answers it must answer exactly what dcmjs answers (same bytes,
+ * same element dictionary, same naturalized objects: keys and their order, values, proxies, PN
+ * accessors), and where dcmjs throws it must decline.
  */
 import { types } from 'node:util';
 import { data, type DcmjsDict } from 'dcmjs';
@@ -14,7 +16,8 @@ import { dcmjsRead, dcmjsWrite, quietly } from '../../src/dataset/dcmjs-io';
 import { inflateRaw as inflate } from '../../src/dataset/deflate';
 import { readDict } from '../../src/dataset/dict-reader';
 import { writeDict } from '../../src/dataset/dict-writer';
-import { naturalize, type Dataset } from '../../src/dataset/naturalize';
+import { denaturalize } from '../../src/dataset/denaturalize';
+import { naturalize, naturalizeWithDcmjs, type Dataset } from '../../src/dataset/naturalize';
 import { checkStructure } from '../../src/dataset/structure';
 import { TransferSyntax } from '../../src/uids/transfer-syntax';
 import { DCMTK_DATASETS } from '../fixtures/datasets';
@@ -66,10 +69,21 @@ function checkRead(bytes: Uint8Array, implicit: boolean): 'fast' | 'declined' | 
   if (fast === undefined) return 'declined';
   if (!ref.ok) throw new Error(`dcmjs fails on ${hex(bytes)} (${String(ref.error)}) but the dict reader answered`);
   expect(fast).toStrictEqual(withoutRaw(ref.value));
-  const n = attempt(() => naturalize(ref.value));
+  const n = attempt(() => naturalizeWithDcmjs(ref.value));
   if (n.ok) expectSameDataset(naturalize(fast), n.value);
   else expect(() => naturalize(fast)).toThrow();
   return 'fast';
+}
+
+/** denaturalize (then dcmjs's writer) must give dcmjs's bytes whenever it answers, and decline where dcmjs fails. */
+function checkDenaturalize(ds: Dataset, implicit: boolean): boolean {
+  const fast = denaturalize(ds);
+  if (fast === undefined) return false;
+  const ref = attempt(() => dcmjsWrite(quietly(() => DicomMetaDictionary.denaturalizeDataset(ds)), syntaxOf(implicit), true));
+  const mine = attempt(() => dcmjsWrite(fast, syntaxOf(implicit), true));
+  expect(mine.ok).toBe(ref.ok);
+  if (mine.ok && ref.ok) expect(hex(mine.value)).toBe(hex(ref.value));
+  return true;
 }
 
 /** writeDict must write dcmjs's bytes whenever it answers, and must not answer where dcmjs fails. */
@@ -145,10 +159,12 @@ const dataset: fc.Arbitrary<Dataset> = fc.letrec<{ ds: Dataset }>((tie) => ({
 describe('dict writer = dcmjs DicomMessage.write', () => {
   it('writes the same bytes for generated data sets (and declines where dcmjs throws)', () => {
     let fast = 0;
+    let fastDenaturalize = 0;
     let total = 0;
     fc.assert(
       fc.property(dataset, (ds) => {
         const dict = attempt(() => quietly(() => DicomMetaDictionary.denaturalizeDataset(ds)));
+        for (const implicit of MODES) if (checkDenaturalize(ds, implicit)) fastDenaturalize++;
         if (!dict.ok) return;
         for (const implicit of MODES) {
           total++;
@@ -159,7 +175,27 @@ describe('dict writer = dcmjs DicomMessage.write', () => {
       }),
       { numRuns: 400 },
     );
-    expect(fast / total).toBeGreaterThan(0.3); // the generator exercises the hand-written path
+    expect(fast / total).toBeGreaterThan(0.3); // the generator exercises the hand-written paths
+    expect(fastDenaturalize / total).toBeGreaterThan(0.1);
+  });
+
+  it('gives a PN value object its accessors, in place, as dcmjs does', () => {
+    const mine = { PatientName: [{ Alphabetic: 'DOE^J' }] };
+    const theirs = { PatientName: [{ Alphabetic: 'DOE^J' }] };
+    expect(denaturalize(mine)).toBeDefined();
+    DicomMetaDictionary.denaturalizeDataset(theirs);
+    expect(String(mine.PatientName)).toBe(String(theirs.PatientName));
+    expect(String(mine.PatientName)).toBe('DOE^J');
+  });
+
+  it('writes big values like dcmjs (UN header past 64 KiB, the buffer grows and shrinks back)', () => {
+    const ds = { PatientComments: 'x'.repeat(70_000), TextValue: 'é'.repeat(600_000), PatientID: 'P' };
+    for (const implicit of MODES) {
+      const dict = denaturalize(ds)!;
+      expect(writeDict(dict, implicit)).toBeDefined();
+      checkWrite(dict, implicit);
+      checkWrite(denaturalize({ PatientID: 'after' })!, implicit);
+    }
   });
 
   it('writes a typical study-level C-FIND match by hand', () => {
@@ -186,7 +222,7 @@ describe('dict reader = dcmjs DicomMessage._read', () => {
     for (const [name, b64] of Object.entries(DCMTK_DATASETS)) {
       const bytes = new Uint8Array(Buffer.from(b64, 'base64'));
       const ts = syntaxOf(name.includes('-ti'));
-      expectSameDataset(decodeDataset(bytes, ts), naturalize(dcmjsRead(bytes, ts, true)));
+      expectSameDataset(decodeDataset(bytes, ts), naturalizeWithDcmjs(dcmjsRead(bytes, ts, true)));
     }
     const wl = decodeDataset(new Uint8Array(Buffer.from(DCMTK_DATASETS['worklist-te-undef']!, 'base64')), SYNTAX.explicit);
     expect(String(wl.PatientName)).toBe('Yamada^Tarou=山田^太郎');
@@ -220,15 +256,18 @@ describe('dict reader = dcmjs DicomMessage._read', () => {
 });
 
 describe('encodeDataset / decodeDataset through the hand-written path', () => {
-  it('round-trip like the dcmjs-only path', () => {
+  it('encode and round-trip like the dcmjs-only path', () => {
     fc.assert(
       fc.property(dataset, fc.constantFrom(SYNTAX.explicit, SYNTAX.implicit, TransferSyntax.DeflatedExplicitVRLittleEndian), (ds, ts) => {
         const enc = attempt(() => encodeDataset(ds, ts));
-        if (!enc.ok) return;
-        const dec = attempt(() => decodeDataset(enc.value, ts));
         const plain = ts === TransferSyntax.DeflatedExplicitVRLittleEndian ? SYNTAX.explicit : ts;
+        const refEnc = attempt(() => dcmjsWrite(quietly(() => DicomMetaDictionary.denaturalizeDataset(ds)), plain, true));
+        expect(enc.ok).toBe(refEnc.ok);
+        if (!enc.ok) return;
         const bytes = plain === ts ? enc.value : inflate(enc.value);
-        const ref = attempt(() => (bytes.length === 0 ? {} : naturalize(dcmjsRead(bytes, plain, true)))); // as decodeDataset
+        expect(hex(bytes)).toBe(hex((refEnc as { value: Uint8Array }).value));
+        const dec = attempt(() => decodeDataset(enc.value, ts));
+        const ref = attempt(() => (bytes.length === 0 ? {} : naturalizeWithDcmjs(dcmjsRead(bytes, plain, true)))); // as decodeDataset
         expect(dec.ok).toBe(ref.ok);
         if (dec.ok && ref.ok) expectSameDataset(dec.value, ref.value);
       }),

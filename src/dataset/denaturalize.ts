@@ -1,0 +1,91 @@
+/**
+ * A naturalized data set → dcmjs's element dictionary (`{ "GGGGEEEE": { vr, Value } }`), as
+ * dcmjs's denaturalizeDataset makes it for the dict writer: keyword lookup, numbers as strings,
+ * values over a VR's maximum length truncated, sequences recursively. Without dcmjs's Proxy per
+ * element and its logger; for anything unusual (unknown keywords, `_vrMap` overrides, VRs the
+ * writer leaves to dcmjs, values dcmjs would reject) `denaturalize` returns undefined and the
+ * caller uses dcmjs's own.
+ */
+import { data as dcmjsData, type DcmjsDict, type DcmjsDictEntry, type DcmjsVr } from 'dcmjs';
+import { BYTES, KINDS, PERSON_NAME, SEQUENCE } from './dict-vr';
+import type { Dataset } from './naturalize';
+
+const { DicomMetaDictionary, ValueRepresentation } = dcmjsData;
+
+const DECLINE = Symbol('decline');
+const MAX_DEPTH = 64;
+
+/** dcmjs's denaturalizeDataset for what the dict writer handles, or undefined. */
+export function denaturalize(dataset: Dataset): DcmjsDict | undefined {
+  try {
+    return build(dataset, 0);
+  } catch (e) {
+    if (e === DECLINE) return undefined;
+    throw e;
+  }
+}
+
+const vrs = new Map<string, DcmjsVr>();
+function vrOf(type: string): DcmjsVr {
+  let vr = vrs.get(type);
+  if (!vr) vrs.set(type, (vr = ValueRepresentation.createByTypeString(type)));
+  return vr;
+}
+
+const tags = new Map<DcmjsDictEntry, string>();
+/** DicomMetaDictionary.unpunctuateTag(entry.tag), cached. */
+function tagOf(entry: DcmjsDictEntry): string {
+  let t = tags.get(entry);
+  if (t === undefined) tags.set(entry, (t = entry.tag.indexOf(',') === -1 ? entry.tag : entry.tag.substring(1, 10).replace(',', '')));
+  return t;
+}
+
+function build(dataset: Dataset, depth: number): DcmjsDict {
+  if (depth > MAX_DEPTH || typeof dataset !== 'object' || dataset === null) throw DECLINE;
+  const { nameMap } = DicomMetaDictionary;
+  const dict: DcmjsDict = {};
+  for (const name of Object.keys(dataset)) {
+    const entry = Object.hasOwn(nameMap, name) ? nameMap[name] : undefined;
+    if (!entry) {
+      if (name === '_vrMap') {
+        const vrMap = dataset._vrMap;
+        if (vrMap && typeof vrMap === 'object' && Object.keys(vrMap).length > 0) throw DECLINE; // per-key VR overrides
+        continue;
+      }
+      throw DECLINE; // dcmjs warns and skips it (or _meta): let it
+    }
+    const value = dataset[name];
+    if (value === undefined) continue;
+    const kind = KINDS.get(entry.vr);
+    if (kind === undefined || kind === BYTES) throw DECLINE;
+    // dcmjs's element Proxy gives a PN value object (array, { Alphabetic }) its accessors, in place.
+    if (kind === PERSON_NAME && typeof value === 'object' && value !== null) vrOf('PN').addValueAccessors(value);
+    let values: unknown[] | null = null;
+    if (value !== null) {
+      const list: unknown[] = Array.isArray(value) ? value : [value];
+      values = new Array<unknown>(list.length);
+      for (let i = 0; i < list.length; i++) {
+        const v = list[i];
+        // denaturalizeValue: numbers become strings; undefined or null entries make dcmjs throw.
+        // (denaturalizeValue reads each value's constructor.name: a null-prototype object makes it throw.)
+        const isObject = typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof String) && (v as object).constructor != null;
+        if (kind === SEQUENCE) {
+          if (!isObject) throw DECLINE;
+          values[i] = build(v as Dataset, depth + 1);
+        } else if (typeof v === 'number') values[i] = String(v);
+        else if (typeof v === 'string' || (kind === PERSON_NAME && isObject)) values[i] = v;
+        else throw DECLINE;
+      }
+      const vr = vrOf(entry.vr);
+      if (!vr.isBinary() && vr.maxLength) {
+        const max = vr.rangeMatchingMaxLength ?? vr.maxLength;
+        for (let i = 0; i < values.length; i++) {
+          const s = values[i] as string;
+          if (typeof s === 'string' && s.length > max) values[i] = s.slice(0, max); // dcmjs truncates (and warns)
+        }
+      }
+    }
+    dict[tagOf(entry)] = { vr: entry.vr, Value: values };
+  }
+  return dict;
+}
