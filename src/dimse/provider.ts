@@ -46,6 +46,8 @@ export interface GetMsgOptions {
 
 interface Waiter {
   match?: (message: IncomingMessage) => boolean;
+  /** When getMsg gives up (Date.now() ms); Infinity waits for ever. */
+  deadline: number;
   resolve(message: IncomingMessage | null): void;
   reject(error: unknown): void;
 }
@@ -138,23 +140,48 @@ export class DimseProvider {
     if (options.block === false) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
       const timeoutMs = options.timeoutMs ?? this.dimseTimeoutMs;
-      const done = () => {
-        this.waiters.delete(waiter);
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
-      };
+      const signal = options.signal;
+      const done = signal ? () => (this.waiters.delete(waiter), signal.removeEventListener('abort', onAbort)) : () => this.waiters.delete(waiter);
       const waiter: Waiter = {
         match: options.match,
+        deadline: Number.isFinite(timeoutMs) ? Date.now() + timeoutMs : Infinity,
         resolve: (m) => (done(), resolve(m)),
         reject: (e) => (done(), reject(e)),
       };
-      const onAbort = () => waiter.reject(options.signal!.reason);
-      const timer = Number.isFinite(timeoutMs) ? setTimeout(() => waiter.resolve(null), timeoutMs) : undefined;
-      options.signal?.addEventListener('abort', onAbort, { once: true });
+      const onAbort = () => waiter.reject(signal!.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.add(waiter);
+      if (waiter.deadline !== Infinity) this.watchDeadline(waiter.deadline);
       this.signalWanted();
     });
   }
+
+  /**
+   * One timer for every waiter's DIMSE timeout instead of a setTimeout per getMsg: it stays armed
+   * across calls (a request/response exchange then costs no timer work) and, when it fires, ends
+   * the waiters whose time is up and re-arms for the earliest remaining deadline.
+   */
+  private watchDeadline(at: number): void {
+    if (this.deadlineTimer !== undefined && this.deadlineAt <= at) return;
+    clearTimeout(this.deadlineTimer);
+    this.deadlineAt = at;
+    this.deadlineTimer = setTimeout(() => this.expireWaiters(), Math.max(0, at - Date.now()));
+  }
+
+  private expireWaiters(): void {
+    this.deadlineTimer = undefined;
+    this.deadlineAt = Infinity;
+    const now = Date.now();
+    let next = Infinity;
+    for (const waiter of [...this.waiters]) {
+      if (waiter.deadline <= now) waiter.resolve(null);
+      else next = Math.min(next, waiter.deadline);
+    }
+    if (next !== Infinity) this.watchDeadline(next);
+  }
+
+  private deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  private deadlineAt = Infinity;
 
   /** The message getMsg would return next, without taking it. */
   peekMsg(): IncomingMessage | null {
@@ -208,6 +235,8 @@ export class DimseProvider {
   fail(error: Error = new AssociationAbortedError('association ended')): void {
     if (this.failure) return;
     this.failure = error;
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
     this.assembler.fail(error);
     this.requests.fail(error);
     for (const waiter of [...this.waiters]) waiter.reject(error);
