@@ -4,6 +4,7 @@
  * streams' per-chunk promises and sends a P-DATA-TF's headers and data views in one vectored write
  * instead of copying them into one buffer. Both keep the same order and back-pressure rules.
  */
+import { concatChunks } from '../dimse/dataset-source';
 import type { DirectTransport, Transport } from '../transport';
 import type { Clock } from './artim';
 import { closeGracefully, settlesWithin } from './close';
@@ -40,17 +41,7 @@ export function wireFor(transport: Transport): Wire {
 
 /** Joins parts into one buffer (the streams carry one chunk per PDU). */
 function joined(bytes: WireBytes): Uint8Array {
-  if (bytes instanceof Uint8Array) return bytes;
-  if (bytes.length === 1) return bytes[0]!;
-  let length = 0;
-  for (const part of bytes) length += part.byteLength;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of bytes) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
+  return bytes instanceof Uint8Array ? bytes : concatChunks(bytes);
 }
 
 class StreamWire implements Wire {
