@@ -3,6 +3,7 @@
  * performs the C-STORE sub-operations (on this association for C-GET, on a new association to
  * the destination for C-MOVE) and reports Pending counts and the final status.
  */
+import { readAhead } from './prefetch';
 import { DEFAULT_TRANSFER_SYNTAXES, type RequestedContext } from '../acse/contexts';
 import type { Association } from '../association';
 import { decodeDataset, encodeDataset, loadCodec, readPart10 } from '../dataset/lazy';
@@ -103,6 +104,8 @@ async function runSubOperations(
       if (ctx.signal.aborted) return answer(ctx, { Status: CANCEL, ...countFields(counts) }, failedList(ctx, counts));
       const instance = instances[next++]!;
       counts.remaining--;
+      // Read the next instance ahead while this one's response is awaited (storage latency overlaps the round trip).
+      if (next < instances.length) instances[next] = readAhead(instances[next]!);
       try {
         const rsp = await target.cStore(instance, { moveOriginator });
         if (rsp.category === 'Success') counts.completed++;
