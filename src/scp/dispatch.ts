@@ -45,10 +45,17 @@ export async function serveRequests(
   const running = new Set<Promise<void>>();
   // Message IDs of the peer's requests being performed: unique among outstanding ones (PS3.7 §9.1.1.1.2).
   const active = new Set<number>();
-  // Window 1: input waits while an operation runs (DimseProvider.holdInput), so what the peer pipelined
+  // Window 1 and a peer that pipelines beyond it (a request was already queued when we came for the
+  // next one): input waits while an operation runs (DimseProvider.holdInput), so what the peer sent
   // behind it — more requests, an A-RELEASE-RQ — is read only after its response went out (S-11,
-  // D-08, D-09); at most HOLD_INPUT_MS, and not for operations a C-CANCEL may have to reach.
-  const gate = { busy: false, idle: null as { promise: Promise<void>; resolve(): void } | null, timer: undefined as ReturnType<typeof setTimeout> | undefined };
+  // D-08, D-09). At most HOLD_INPUT_MS, and not for operations a C-CANCEL may have to reach. A peer
+  // that waits for each response never meets this.
+  const gate = {
+    busy: false,
+    pipelined: false,
+    idle: null as { promise: Promise<void>; resolve(): void } | null,
+    timer: undefined as ReturnType<typeof setTimeout> | undefined,
+  };
   const endHold = () => {
     gate.busy = false;
     clearTimeout(gate.timer);
@@ -65,7 +72,7 @@ export async function serveRequests(
       return true;
     };
     association.dimse.holdInput = () => {
-      if (!gate.busy) return undefined;
+      if (!gate.busy || !gate.pipelined) return undefined;
       if (!gate.idle) {
         gate.idle = deferred();
         gate.timer = setTimeout(endHold, HOLD_INPUT_MS);
@@ -76,6 +83,7 @@ export async function serveRequests(
   }
   for (;;) {
     if (running.size >= limit) await Promise.race(running);
+    if (limit === 1) gate.pipelined ||= association.dimse.peekMsg() !== null;
     let message: IncomingMessage | null;
     try {
       message = await association.dimse.getMsg({ timeoutMs: Infinity, match: take });
