@@ -116,7 +116,8 @@ export function timerPaths(): { paths: Record<string, TimerPath>; settled(sleep:
   const servers: { close(options?: { force?: boolean }): Promise<void>; readonly associations: ReadonlySet<unknown> }[] = [];
   const serve = (options: Partial<AeOptions>, handlers: ScpHandlers = {}, policy: Parameters<ApplicationEntity['serve']>[2] = {}) => {
     const ml = createMemoryListener();
-    servers.push(scpAe(options).serve(ml.listener, handlers, policy));
+    // No association limit: the paths run 50 at a time, and an SCP may still be finishing a handler.
+    servers.push(scpAe(options).serve(ml.listener, handlers, { maxAssociations: 100_000, ...policy }));
     return ml;
   };
   const plain = serve({});
