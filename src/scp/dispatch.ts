@@ -45,14 +45,15 @@ export async function serveRequests(
   const running = new Set<Promise<void>>();
   // Message IDs of the peer's requests being performed: unique among outstanding ones (PS3.7 §9.1.1.1.2).
   const active = new Set<number>();
-  // Window 1 and a peer that pipelines beyond it (a request was already queued when we came for the
-  // next one): input waits while an operation runs (DimseProvider.holdInput), so what the peer sent
+  // Window 1: input waits while an operation runs (DimseProvider.holdInput), so what the peer sent
   // behind it — more requests, an A-RELEASE-RQ — is read only after its response went out (S-11,
-  // D-08, D-09). At most HOLD_INPUT_MS, and not for operations a C-CANCEL may have to reach. A peer
-  // that waits for each response never meets this.
+  // D-08, D-09, M-07). For the first operation, and for all once the peer has pipelined (a request
+  // was queued when we came for the next one); a peer that waits for each response does not pay for
+  // it after its first. At most HOLD_INPUT_MS, and never for operations a C-CANCEL must reach.
   const gate = {
     busy: false,
-    pipelined: false,
+    pipelined: true, // until the first operation has run
+    first: true,
     idle: null as { promise: Promise<void>; resolve(): void } | null,
     timer: undefined as ReturnType<typeof setTimeout> | undefined,
   };
@@ -83,7 +84,7 @@ export async function serveRequests(
   }
   for (;;) {
     if (running.size >= limit) await Promise.race(running);
-    if (limit === 1) gate.pipelined ||= association.dimse.peekMsg() !== null;
+    if (limit === 1 && !gate.first) gate.pipelined ||= association.dimse.peekMsg() !== null;
     let message: IncomingMessage | null;
     try {
       message = await association.dimse.getMsg({ timeoutMs: Infinity, match: take });
@@ -108,6 +109,10 @@ export async function serveRequests(
     if (limit === 1) {
       await operation;
       endHold();
+      if (gate.first) {
+        gate.first = false;
+        gate.pipelined = association.dimse.peekMsg() !== null;
+      }
       continue;
     }
     running.add(operation);

@@ -154,7 +154,8 @@ describe('P-09: the SCU aborts during C-GET sub-operations', () => {
     expect(abortIn, 'the SCP saw the A-ABORT').toBeDefined();
     const after = telemetry.log.filter((e) => e.direction === 'sent' && e.at > abortIn!.at);
     expect(after, 'nothing written after the A-ABORT').toEqual([]);
-    note(`P-09: C-GET aborted by the SCU mid sub-operation 1/20 (16 MiB): SCP association gone in ${goneMs.toFixed(0)} ms, stream in flight cancelled, 19 never opened, 0 PDUs after the A-ABORT`);
+    const neverOpened = instances.filter((t) => !t.opened).length;
+    note(`P-09: C-GET aborted by the SCU mid sub-operation 1/20 (16 MiB): SCP association gone in ${goneMs.toFixed(0)} ms, stream in flight cancelled, ${19 - neverOpened} read ahead and cancelled, ${neverOpened} never opened, 0 PDUs after the A-ABORT`);
     record(P, 'P-09', true, goneMs);
   });
 });
