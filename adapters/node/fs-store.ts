@@ -20,8 +20,8 @@ export const CANNOT_UNDERSTAND = 0xc000;
 /** Suffix of temporary files; {@link FsStore.sweep} removes leftovers of a crashed run. */
 export const TEMP_SUFFIX = '.netdicom-part';
 
-/** Bytes gathered before one `writev`: fewer system calls than one write per PDV fragment. */
-const WRITE_BATCH = 1024 * 1024;
+/** Bytes gathered before one `writev`: fewer system calls than one write per PDV fragment, small enough to overlap the network. */
+const WRITE_BATCH = 256 * 1024;
 /** …and at most this many buffers per `writev` (below IOV_MAX, 1024 on Linux). */
 const MAX_BUFFERS = 512;
 
@@ -122,6 +122,9 @@ export function createFsStore(options: FsStoreOptions): FsStore {
     const temp = path.join(directory, `.${randomBytes(8).toString('hex')}${TEMP_SUFFIX}`);
     let phase: 'disk' | 'network' = 'disk';
     let handle: FileHandle | undefined;
+    // One batch is written while the next is read from the network: disk and network overlap,
+    // and only the last batch is left to write once the data set has arrived.
+    let writing: Promise<void> = Promise.resolve();
     try {
       // 'wx' = O_CREAT|O_EXCL: never follows or reuses a pre-planted file (X-05).
       handle = options.openTemp ? await options.openTemp(temp) : await open(temp, 'wx', 0o644);
@@ -148,12 +151,15 @@ export function createFsStore(options: FsStoreOptions): FsStore {
           bytes += value.byteLength;
         }
         if (batched >= WRITE_BATCH || batch.length >= MAX_BUFFERS || (done && batched > 0)) {
-          await writeAll(handle, batch);
+          await writing;
+          writing = writeAll(handle, batch);
+          writing.catch(() => undefined); // observed by the next await
           batch = [];
           batched = 0;
         }
         if (done) break;
       }
+      await writing;
       if (fsync) await handle.sync();
       await handle.close();
       handle = undefined;
@@ -161,6 +167,7 @@ export function createFsStore(options: FsStoreOptions): FsStore {
       options.onStored?.({ ...info, bytes, path: target });
       return 0x0000;
     } catch (error) {
+      await writing.catch(() => {}); // no write may land after the temp file is removed
       await handle?.close().catch(() => {});
       await rm(temp, { force: true }).catch(() => {});
       const status = phase === 'network' ? CANNOT_UNDERSTAND : OUT_OF_RESOURCES;
