@@ -51,9 +51,6 @@ export class UpperLayer {
   /** Set after a framing error: nothing more is parsed or answered (reliability 2.4). */
   private discardInput = false;
   private resolveClosed!: () => void;
-  /** Resolves when closing starts, so the read loop stops waiting on a user promise. */
-  private readonly closingSignal: Promise<void>;
-  private signalClosing!: () => void;
 
   constructor(
     private readonly transport: Transport,
@@ -61,7 +58,6 @@ export class UpperLayer {
     private readonly options: UpperLayerOptions,
   ) {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    this.closingSignal = new Promise((resolve) => (this.signalClosing = resolve));
     this.clock = options.clock ?? systemClock;
     this.artim = new ArtimTimer(() => this.networkEvent('Evt18', {}), this.clock);
     this.pduReader = new PduReader(options.limits);
@@ -233,9 +229,28 @@ export class UpperLayer {
       this.pduHook('received', pdu);
       const pending = this.networkEvent(PDU_EVENTS[pdu.type], { pdu });
       // Read back-pressure: wait for the user's P-DATA handling (or A-ASSOCIATE decision), but not past the end of the association.
-      if (pending) return Promise.race([pending, this.closingSignal]).then(() => this.receivePdus(pdus, i + 1));
+      if (pending) return this.untilSettledOrClosing(pending).then(() => this.receivePdus(pdus, i + 1));
     }
   }
+
+  /**
+   * Resolves when `pending` settles or the association starts closing, whichever is first. Not a
+   * Promise.race with one long-lived closing promise: each race would leave a reaction on it until
+   * the association ends (a leak proportional to the number of held PDUs).
+   */
+  private untilSettledOrClosing(pending: Promise<void>): Promise<void> {
+    if (this.closing) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.closeWaiters.add(resolve);
+      const done = () => {
+        this.closeWaiters.delete(resolve);
+        resolve();
+      };
+      pending.then(done, done);
+    });
+  }
+
+  private readonly closeWaiters = new Set<() => void>();
 
   /** The debug hook, if any; a throwing hook must not disturb the protocol machine. */
   private pduHook(direction: 'sent' | 'received', pdu: Pdu): void {
@@ -265,7 +280,8 @@ export class UpperLayer {
   private closeTransport(graceful: boolean): void {
     if (this.closing) return;
     this.closing = true;
-    this.signalClosing();
+    for (const wake of this.closeWaiters) wake();
+    this.closeWaiters.clear();
     this.artim.stop();
     void this.wire.close(graceful, { stepTimeoutMs: this.options.abortLingerMs ?? 1000, clock: this.clock }).then(() => {
       this.wire.stopReading();
