@@ -56,7 +56,12 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
   let failure: TransportError | undefined;
   let abortedLocally = false;
   let readDone = false;
-  let readController!: ReadableStreamDefaultController<Uint8Array>;
+  let readController: ReadableStreamDefaultController<Uint8Array> | undefined;
+  // Input that came before the consumer chose streams (first access of `readable`) or the direct
+  // sink: kept in order, with the end, for whichever comes first (the socket pauses if it grows).
+  let early: Uint8Array[] = [];
+  let earlyBytes = 0;
+  let earlyEnd = false;
   let writeController: WritableStreamDefaultController | undefined;
   // Rejecters of writes still waiting for their callback; a destroyed socket may never call back.
   const pendingWrites = new Set<(e: unknown) => void>();
@@ -75,24 +80,32 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
     secure: options.secure,
   };
 
-  const readable = new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        readController = controller;
+  let readable: ReadableStream<Uint8Array> | undefined;
+  /** The readable, made on first access: a consumer that uses `direct` never makes one. */
+  function makeReadable(): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>(
+      {
+        start(controller) {
+          readController = controller;
+          for (const chunk of early) controller.enqueue(chunk);
+          early = [];
+          if (earlyEnd) controller.close();
+          else if (readDone && failure) controller.error(failure);
+        },
+        pull() {
+          if (!readDone) socket.resume();
+        },
+        cancel() {
+          // The consumer no longer wants input: drain and discard it so the peer is not blocked.
+          readDone = true;
+          socket.removeListener('data', onData);
+          socket.on('data', () => {});
+          socket.resume();
+        },
       },
-      pull() {
-        if (!readDone) socket.resume();
-      },
-      cancel() {
-        // The consumer no longer wants input: drain and discard it so the peer is not blocked.
-        readDone = true;
-        socket.removeListener('data', onData);
-        socket.on('data', () => {});
-        socket.resume();
-      },
-    },
-    new ByteLengthQueuingStrategy({ highWaterMark: readHwm }),
-  );
+      new ByteLengthQueuingStrategy({ highWaterMark: readHwm }),
+    );
+  }
 
   const writable = new WritableStream<Uint8Array>(
     {
@@ -153,7 +166,11 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
     },
     receive(target) {
       sink = target;
-      if (failure) target.error(failure);
+      for (const chunk of early) target.data(chunk);
+      early = [];
+      if (earlyEnd) target.end();
+      else if (readDone && failure) target.error(failure);
+      else socket.resume();
     },
     pause: () => socket.pause(),
     resume: () => {
@@ -163,13 +180,18 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
 
   function onData(chunk: Buffer) {
     if (readDone) return;
-    if (sink) {
-      sink.data(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      return;
-    }
     // A plain Uint8Array view (no copy): Buffer's slice() semantics differ from Uint8Array's.
-    readController.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    if ((readController.desiredSize ?? 0) <= 0) socket.pause();
+    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (sink) {
+      sink.data(bytes);
+    } else if (readController) {
+      readController.enqueue(bytes);
+      if ((readController.desiredSize ?? 0) <= 0) socket.pause();
+    } else {
+      early.push(bytes);
+      earlyBytes += bytes.byteLength;
+      if (earlyBytes >= readHwm) socket.pause();
+    }
   }
 
   // abort() must reach the peer as an error, not a clean end: RST rather than FIN.
@@ -208,7 +230,7 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
     if (!readDone) {
       readDone = true;
       if (sink) sink.error(failure);
-      else readController.error(failure);
+      else readController?.error(failure);
     }
     writeController?.error(failure);
     for (const reject of pendingWrites) reject(failure);
@@ -216,11 +238,15 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
   }
 
   socket.on('data', onData);
+  // Read from the start (sockets accepted with pauseOnConnect wait for this): input is buffered
+  // until the consumer picks streams or `direct`, and the peer's FIN or RST is noticed either way.
+  socket.resume();
   socket.on('end', () => {
     if (!readDone) {
       readDone = true;
       if (sink) sink.end();
-      else readController.close();
+      else if (readController) readController.close();
+      else earlyEnd = true;
     }
   });
   socket.on('error', (err) => fail(toTransportError(err)));
@@ -235,7 +261,9 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
   });
 
   return {
-    readable,
+    get readable() {
+      return (readable ??= makeReadable());
+    },
     writable,
     closed,
     info,

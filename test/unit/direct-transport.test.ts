@@ -111,6 +111,25 @@ describe('socket transport: direct interface', () => {
     close();
   });
 
+  it('input and the end that came before the consumer chose a path are delivered to it, in order', async () => {
+    for (const path of ['direct', 'streams'] as const) {
+      const { raw, transport, close } = await rawPeer();
+      raw.end(Uint8Array.of(1, 2, 3)); // arrives (with FIN) before anyone reads
+      await new Promise((r) => setTimeout(r, 100));
+      const got: number[] = [];
+      if (path === 'direct') {
+        let ended = false;
+        transport.direct!.receive({ data: (c) => got.push(...c), end: () => (ended = true), error: () => {} });
+        expect(ended, path).toBe(true);
+      } else {
+        const reader = transport.readable.getReader();
+        for (let r = await reader.read(); !r.done; r = await reader.read()) got.push(...r.value);
+      }
+      expect(got, path).toEqual([1, 2, 3]);
+      close();
+    }
+  });
+
   it('reports a reset to the sink as an error', async () => {
     const { raw, transport, close } = await rawPeer();
     const events: string[] = [];
