@@ -41,6 +41,12 @@ export class Association {
   /** Where the transport goes. */
   readonly remoteAddress?: string;
 
+  /**
+   * @internal Set by the SCP serve loop: a promise while operations are being performed, so a
+   * peer's A-RELEASE-RQ is answered after their responses (undefined when none is running).
+   */
+  operationsDone: (() => Promise<void> | undefined) | null = null;
+
   private messageIdCounter = 0;
   private ended: CloseInfo | null = null;
 
@@ -101,6 +107,8 @@ export class Association {
       }
       this.dimse.fail(info.error ?? new AssociationAbortedError(`association ${info.reason}`));
     };
+    // A peer's A-RELEASE-RQ is answered once the operations we perform for it have answered.
+    channel.onPeerRelease = () => this.operationsDone?.();
     this.closed = channel.ended;
     channel.establish();
   }

@@ -29,8 +29,11 @@ export class Channel {
   onPData: ((pdu: PDataTfPdu) => void | Promise<void>) | null = null;
   /** Told when the association ends (before `ended` settles). */
   onEnd: ((info: CloseInfo) => void) | null = null;
-  /** Told when the peer asks to release; the channel answers it. */
-  onPeerRelease: (() => void) | null = null;
+  /**
+   * Told when the peer asks to release; the channel answers it, after the returned promise (work
+   * still owed to the peer, e.g. responses) settles, waiting at most the ACSE timeout.
+   */
+  onPeerRelease: (() => void | Promise<void>) | null = null;
   /** Identifies the association in telemetry events. */
   readonly id = newAssociationId();
   readonly side: 'requestor' | 'acceptor';
@@ -153,12 +156,39 @@ export class Channel {
   }
 
   private peerReleaseRequest(): void {
-    this.onPeerRelease?.();
-    // Sta8 (normal) and Sta9 (collision, requestor side) answer now; Sta10 answers after our RP arrives (AR-10).
-    if (this.ul.state === 'Sta8' || this.ul.state === 'Sta9') {
-      this.finish({ reason: 'released' });
-      void this.ul.respondRelease().catch(() => undefined);
+    let owed: void | Promise<void>;
+    try {
+      owed = this.onPeerRelease?.();
+    } catch {
+      owed = undefined;
     }
+    // Sta8 answers once the responses still owed are out (P-DATA may still be sent in Sta8, AR-7);
+    // Sta9 (collision, requestor side) answers now; Sta10 answers after our RP arrives (AR-10).
+    if (this.ul.state === 'Sta8' && owed) {
+      void this.settledWithin(owed, this.options.acseTimeoutMs).then(() => {
+        if (!this.endInfo && this.ul.state === 'Sta8') this.answerRelease();
+      });
+    } else if (this.ul.state === 'Sta8' || this.ul.state === 'Sta9') {
+      this.answerRelease();
+    }
+  }
+
+  private answerRelease(): void {
+    this.finish({ reason: 'released' });
+    void this.ul.respondRelease().catch(() => undefined);
+  }
+
+  /** Resolves when `promise` settles or after `ms` (never rejects). */
+  private settledWithin(promise: Promise<void>, ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = Number.isFinite(ms) ? setTimeout(resolve, ms) : undefined;
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      promise.then(done, done);
+      void this.ended.then(done);
+    });
   }
 
   private releaseConfirmed(): void {

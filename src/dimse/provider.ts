@@ -183,6 +183,11 @@ export class DimseProvider {
   private deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   private deadlineAt = Infinity;
 
+  /** Whether a message not yet taken satisfies `match`. */
+  hasQueued(match: (message: IncomingMessage) => boolean): boolean {
+    return this.queue.some(match);
+  }
+
   /** The message getMsg would return next, without taking it. */
   peekMsg(): IncomingMessage | null {
     return this.queue[0] ?? null;

@@ -43,6 +43,16 @@ export async function serveRequests(
   // Up to the negotiated Maximum Number Operations Performed at once (PS3.7 D.3.3.3); 0 = unlimited.
   const limit = association.asyncOps.maxPerformed || Infinity;
   const running = new Set<Promise<void>>();
+  // Requests taken and not yet answered, whatever the window; with those still queued they are what
+  // a peer's A-RELEASE-RQ waits for (PS3.8: P-DATA may still be sent in Sta8).
+  let owed = 0;
+  const idleWaiters: Array<() => void> = [];
+  const owing = () => owed > 0 || association.dimse.hasQueued(accept);
+  association.operationsDone = () => (owing() ? new Promise<void>((resolve) => idleWaiters.push(resolve)) : undefined);
+  const answered = () => {
+    owed--;
+    if (!owing()) for (const wake of idleWaiters.splice(0)) wake();
+  };
   // Message IDs of the peer's requests being performed: unique among outstanding ones (PS3.7 §9.1.1.1.2).
   const active = new Set<number>();
   // Window 1: input waits while an operation runs (DimseProvider.holdInput), so what the peer sent
@@ -87,7 +97,8 @@ export async function serveRequests(
     if (limit === 1 && !gate.first) gate.pipelined ||= association.dimse.peekMsg() !== null;
     let message: IncomingMessage | null;
     try {
-      message = await association.dimse.getMsg({ timeoutMs: Infinity, match: take });
+      // Counted when taken (synchronously, as it arrives): a release read in the same chunk sees it.
+      message = await association.dimse.getMsg({ timeoutMs: Infinity, match: (m) => take(m) && ++owed > 0 });
     } catch {
       await Promise.all(running);
       return; // released or aborted
@@ -105,6 +116,7 @@ export async function serveRequests(
         })
         .finally(() => id !== undefined && active.delete(id));
     }
+    void operation.then(answered);
     // Window 1: one operation at a time, exactly as before; larger windows answer in completion order.
     if (limit === 1) {
       await operation;
