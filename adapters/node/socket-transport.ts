@@ -80,6 +80,16 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
     secure: options.secure,
   };
 
+  /** Gives the early input, then its end or failure, to the consumer picked; true when the input is over. */
+  function handOverEarly(to: ByteSink): boolean {
+    for (const chunk of early) to.data(chunk);
+    early = [];
+    if (earlyEnd) to.end();
+    else if (readDone && failure) to.error(failure);
+    else return false;
+    return true;
+  }
+
   let readable: ReadableStream<Uint8Array> | undefined;
   /** The readable, made on first access: a consumer that uses `direct` never makes one. */
   function makeReadable(): ReadableStream<Uint8Array> {
@@ -87,10 +97,7 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
       {
         start(controller) {
           readController = controller;
-          for (const chunk of early) controller.enqueue(chunk);
-          early = [];
-          if (earlyEnd) controller.close();
-          else if (readDone && failure) controller.error(failure);
+          handOverEarly({ data: (c) => controller.enqueue(c), end: () => controller.close(), error: (e) => controller.error(e) });
         },
         pull() {
           if (!readDone) socket.resume();
@@ -166,11 +173,7 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
     },
     receive(target) {
       sink = target;
-      for (const chunk of early) target.data(chunk);
-      early = [];
-      if (earlyEnd) target.end();
-      else if (readDone && failure) target.error(failure);
-      else socket.resume();
+      if (!handOverEarly(target)) socket.resume();
     },
     pause: () => socket.pause(),
     resume: () => {
