@@ -16,35 +16,9 @@ import { UpperLayer } from '../../src/ul/upper-layer';
 import { hex, ScriptedPeer, toHex } from '../unit/helpers/scripted-peer';
 import { note, printFigures } from './helpers/figures';
 import { ECHO_OK, RQ_OK, patched } from './helpers/scp';
+import { table9_10 } from '../fixtures/table-9-10';
 
-/** PS3.8 Table 9-10 as printed (rows Evt1..Evt19, columns Sta1..Sta13; "-" = no transition). */
-const TABLE_9_10 = `
-Evt1   AE-1 -    -    -    -    -    -    -    -    -     -     -     -
-Evt2   -    -    -    AE-2 -    -    -    -    -    -     -     -     -
-Evt3   -    AA-1 AA-8 -    AE-3 AA-8 AA-8 AA-8 AA-8 AA-8  AA-8  AA-8  AA-6
-Evt4   -    AA-1 AA-8 -    AE-4 AA-8 AA-8 AA-8 AA-8 AA-8  AA-8  AA-8  AA-6
-Evt5   AE-5 -    -    -    -    -    -    -    -    -     -     -     -
-Evt6   -    AE-6 AA-8 -    AA-8 AA-8 AA-8 AA-8 AA-8 AA-8  AA-8  AA-8  AA-7
-Evt7   -    -    AE-7 -    -    -    -    -    -    -     -     -     -
-Evt8   -    -    AE-8 -    -    -    -    -    -    -     -     -     -
-Evt9   -    -    -    -    -    DT-1 -    AR-7 -    -     -     -     -
-Evt10  -    AA-1 AA-8 -    AA-8 DT-2 AR-6 AA-8 AA-8 AA-8  AA-8  AA-8  AA-6
-Evt11  -    -    -    -    -    AR-1 -    -    -    -     -     -     -
-Evt12  -    AA-1 AA-8 -    AA-8 AR-2 AR-8 AA-8 AA-8 AA-8  AA-8  AA-8  AA-6
-Evt13  -    AA-1 AA-8 -    AA-8 AA-8 AR-3 AA-8 AA-8 AR-10 AR-3  AA-8  AA-6
-Evt14  -    -    -    -    -    -    -    AR-4 AR-9 -     -     AR-4  -
-Evt15  -    -    AA-1 AA-2 AA-1 AA-1 AA-1 AA-1 AA-1 AA-1  AA-1  AA-1  -
-Evt16  -    AA-2 AA-3 -    AA-3 AA-3 AA-3 AA-3 AA-3 AA-3  AA-3  AA-3  AA-2
-Evt17  -    AA-5 AA-4 AA-4 AA-4 AA-4 AA-4 AA-4 AA-4 AA-4  AA-4  AA-4  AR-5
-Evt18  -    AA-2 -    -    -    -    -    -    -    -     -     -     AA-2
-Evt19  -    AA-1 AA-8 -    AA-8 AA-8 AA-8 AA-8 AA-8 AA-8  AA-8  AA-8  AA-7
-`;
-
-const REFERENCE = new Map<string, string>();
-for (const row of TABLE_9_10.trim().split('\n')) {
-  const [event, ...cells] = row.trim().split(/\s+/);
-  cells.forEach((action, i) => action !== '-' && REFERENCE.set(`${event}/Sta${i + 1}`, action));
-}
+const REFERENCE = table9_10();
 const reference = (event: string, state: string) => REFERENCE.get(`${event}/${state}`);
 
 // ---- what the commands send -------------------------------------------------------------------

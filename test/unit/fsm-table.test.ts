@@ -1,31 +1,10 @@
 /**
- * PS3.8 Table 9-10 checked cell by cell. The expected table is written here independently of
- * src/ul/fsm-table.ts, as the 19 rows of the standard's table (columns Sta1..Sta13, "-" = empty).
+ * PS3.8 Table 9-10 checked cell by cell against the standard's table (test/fixtures/table-9-10.ts,
+ * written independently of src/ul/fsm-table.ts: 19 rows, columns Sta1..Sta13, "-" = empty).
  */
 import { describe, expect, it } from 'vitest';
 import { ACTIONS, EVENTS, STATES, TRANSITION_TABLE, transition, type EventName, type StateName } from '../../src/ul/fsm-table';
-
-const STANDARD_TABLE_9_10 = `
-Evt1   AE-1 -    -    -    -    -    -    -    -    -     -     -     -
-Evt2   -    -    -    AE-2 -    -    -    -    -    -     -     -     -
-Evt3   -    AA-1 AA-8 -    AE-3 AA-8 AA-8 AA-8 AA-8 AA-8  AA-8  AA-8  AA-6
-Evt4   -    AA-1 AA-8 -    AE-4 AA-8 AA-8 AA-8 AA-8 AA-8  AA-8  AA-8  AA-6
-Evt5   AE-5 -    -    -    -    -    -    -    -    -     -     -     -
-Evt6   -    AE-6 AA-8 -    AA-8 AA-8 AA-8 AA-8 AA-8 AA-8  AA-8  AA-8  AA-7
-Evt7   -    -    AE-7 -    -    -    -    -    -    -     -     -     -
-Evt8   -    -    AE-8 -    -    -    -    -    -    -     -     -     -
-Evt9   -    -    -    -    -    DT-1 -    AR-7 -    -     -     -     -
-Evt10  -    AA-1 AA-8 -    AA-8 DT-2 AR-6 AA-8 AA-8 AA-8  AA-8  AA-8  AA-6
-Evt11  -    -    -    -    -    AR-1 -    -    -    -     -     -     -
-Evt12  -    AA-1 AA-8 -    AA-8 AR-2 AR-8 AA-8 AA-8 AA-8  AA-8  AA-8  AA-6
-Evt13  -    AA-1 AA-8 -    AA-8 AA-8 AR-3 AA-8 AA-8 AR-10 AR-3  AA-8  AA-6
-Evt14  -    -    -    -    -    -    -    AR-4 AR-9 -     -     AR-4  -
-Evt15  -    -    AA-1 AA-2 AA-1 AA-1 AA-1 AA-1 AA-1 AA-1  AA-1  AA-1  -
-Evt16  -    AA-2 AA-3 -    AA-3 AA-3 AA-3 AA-3 AA-3 AA-3  AA-3  AA-3  AA-2
-Evt17  -    AA-5 AA-4 AA-4 AA-4 AA-4 AA-4 AA-4 AA-4 AA-4  AA-4  AA-4  AR-5
-Evt18  -    AA-2 -    -    -    -    -    -    -    -     -     -     AA-2
-Evt19  -    AA-1 AA-8 -    AA-8 AA-8 AA-8 AA-8 AA-8 AA-8  AA-8  AA-8  AA-7
-`;
+import { STANDARD_TABLE_9_10 } from '../fixtures/table-9-10';
 
 const STATE_NAMES = Array.from({ length: 13 }, (_, i) => `Sta${i + 1}` as StateName);
 const EVENT_NAMES = Array.from({ length: 19 }, (_, i) => `Evt${i + 1}` as EventName);
