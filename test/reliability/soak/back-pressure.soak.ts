@@ -4,9 +4,8 @@
  * the responses. The SCP stops reading once its writes block (its C-ECHO count stops growing, well
  * short of what was sent) and its RSS grows by at most 32 MiB; after a reset it serves a canary.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startScpChild, type ScpChild } from './fork-scp';
 import { commandPdu, writeWithBackPressure } from '../helpers/flow';
 import { canary } from '../helpers/scp';
 import { associate, echoRq, PC, rqFull } from '../helpers/session';
@@ -17,31 +16,18 @@ const MiB = 1024 * 1024;
 
 interface Stats { performed: number; rss: number; rssAfterGc: number; heapUsed: number; external: number; associations: number; escapes: number }
 
-let child: ChildProcess;
+let scp: ScpChild;
 let port = 0;
 const escapes: string[] = [];
-
-function stats(): Promise<Stats> {
-  return new Promise((resolve) => {
-    const on = (m: { type: string } & Stats) => {
-      if (m.type !== 'stats') return;
-      child.off('message', on);
-      resolve(m);
-    };
-    child.on('message', on);
-    child.send('stats');
-  });
-}
+const stats = () => scp.stats<Stats>();
 
 beforeAll(async () => {
-  child = fork(fileURLToPath(new URL('./echo-scp-child.mjs', import.meta.url)), { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  child.on('message', (m: { type: string; error?: string }) => void (m.type === 'escape' && escapes.push(m.error ?? '')));
-  port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
+  scp = await startScpChild('./echo-scp-child.mjs', (error) => escapes.push(error));
+  port = scp.port;
 });
 
 afterAll(async () => {
-  child.send('stop');
-  await new Promise((r) => child.once('exit', r));
+  await scp.stop();
 });
 
 it(`D-09: ${N} C-ECHO-RQ never read → the SCP stops reading; RSS growth ≤ 32 MiB`, async () => {

@@ -7,9 +7,8 @@
  *     (default 60) with a canary every SOAK_CANARY_EVERY (default 250) inputs.
  * Bounded in count and time; loopback only; the child is stopped at the end.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startScpChild, type ScpChild } from './fork-scp';
 import { percentile } from '../helpers/figures';
 import { ABORT_USER, canary, concat, ECHO_OK, fixLength, patched, REL_RQ, RQ_OK } from '../helpers/scp';
 import { rqFull } from '../helpers/session';
@@ -23,33 +22,18 @@ const MiB = 1024 * 1024;
 
 interface Stats { rss: number; heapUsed: number; arrayBuffers: number; external: number; fds: number; associations: number; escapes: number }
 
-let child: ChildProcess;
+let scp: ScpChild;
 let port = 0;
 const lines: string[] = [];
-
-function stats(): Promise<Stats> {
-  return new Promise((resolve) => {
-    const on = (m: { type: string } & Stats) => {
-      if (m.type !== 'stats') return;
-      child.off('message', on);
-      resolve(m);
-    };
-    child.on('message', on);
-    child.send('stats');
-  });
-}
+const stats = () => scp.stats<Stats>();
 
 beforeAll(async () => {
-  child = fork(fileURLToPath(new URL('./scp-child.mjs', import.meta.url)), { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  child.on('message', (m: { type: string; error?: string }) => {
-    if (m.type === 'escape') lines.push(`ESCAPE in SCP: ${m.error}`);
-  });
-  port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
+  scp = await startScpChild('./scp-child.mjs', (error) => lines.push(`ESCAPE in SCP: ${error}`));
+  port = scp.port;
 });
 
 afterAll(async () => {
-  child.send('stop');
-  await new Promise((r) => child.once('exit', r));
+  await scp.stop();
   for (const line of lines) console.log(`[figure] ${line}`);
 });
 
@@ -223,7 +207,7 @@ it(`Z-08: mutated PDUs for ${FUZZ_SECONDS} s against the TCP SCP, canary every $
   lines.push(
     `Z-08: ${inputs} mutated inputs in ${FUZZ_SECONDS} s (${(inputs / FUZZ_SECONDS).toFixed(0)}/s), ${canaries.length} canaries all OK (p50 ${percentile(canaries, 50).toFixed(1)} ms, p99 ${percentile(canaries, 99).toFixed(1)} ms), SCP restarts 0, escapes ${end.escapes}, peak RSS ${(peakRss / MiB).toFixed(1)} MiB (start ${(base.rss / MiB).toFixed(1)}), fds ${base.fds} → ${end.fds}; answers: ${[...answers].map(([k, v]) => `${k} ×${v}`).join(', ')}`,
   );
-  expect(child.exitCode).toBeNull();
+  expect(scp.child.exitCode).toBeNull();
   expect(end.escapes).toBe(0);
   expect(end.fds - base.fds).toBeLessThanOrEqual(0);
   expect(percentile(canaries, 99)).toBeLessThan(1000);
