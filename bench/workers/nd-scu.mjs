@@ -8,7 +8,7 @@
  *   store --list FILE       C-STORE every file named in FILE (one path a line), one association
  *   stream --list FILE      same, each data set streamed from disk (for one large instance)
  *   concurrent --list FILE --assocs A   A associations at once, files split evenly between them
- *   find                    C-FIND (Study Root, IMAGE level, FIND_QUERY); count = matches
+ *   find --count N          C-FIND (Study Root, IMAGE level, FIND_QUERY) N times in one association; count = matches
  *   find-study              C-FIND (Study Root, STUDY level, bench/lib/qr.mjs STUDY_KEYS); count = matches
  *   get --out DIR           C-GET (Study Root, GET_KEYS), instances written to DIR (fs-store, no fsync); count = completed
  */
@@ -127,9 +127,11 @@ switch (mode) {
   }
   case 'find': {
     const a = await associate();
-    for await (const r of a.cFind(FIND_QUERY, { model: 'study' })) {
-      if (r.category === 'Pending') done++;
-      else if (r.status !== 0) throw new Error(`C-FIND final status 0x${r.status.toString(16)}`);
+    for (let i = 0; i < count; i++) {
+      for await (const r of a.cFind(FIND_QUERY, { model: 'study' })) {
+        if (r.category === 'Pending') done++;
+        else if (r.status !== 0) throw new Error(`C-FIND final status 0x${r.status.toString(16)}`);
+      }
     }
     await a.release();
     break;
