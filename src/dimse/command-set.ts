@@ -57,72 +57,90 @@ function invalid(message: string): DimseError {
   return new DimseError('COMMAND_INVALID', message);
 }
 
-/** Encoded value bytes of one element, padded to even length (PS3.5 §6.2: UI pads with NUL, AE/LO with space). */
-function encodeValue(element: number, vr: Vr, value: unknown): Uint8Array {
-  switch (vr) {
-    case 'US': {
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffff) {
-        throw invalid(`${tagName(element)} US value out of range: ${String(value)}`);
-      }
-      return new Uint8Array([value & 0xff, value >>> 8]);
-    }
-    case 'AT': {
-      if (!Array.isArray(value)) throw invalid(`${tagName(element)} AT value must be an array of tags`);
-      const out = new Uint8Array(value.length * 4);
-      const dv = new DataView(out.buffer);
-      value.forEach((tag: unknown, i) => {
-        if (typeof tag !== 'number' || !Number.isInteger(tag) || tag < 0 || tag > 0xffffffff) {
-          throw invalid(`${tagName(element)} AT value ${i} is not a 32-bit tag: ${String(tag)}`);
-        }
-        // AT is a pair of US: group then element, each little endian (PS3.5 §6.2).
-        dv.setUint16(i * 4, tag >>> 16, true);
-        dv.setUint16(i * 4 + 2, tag & 0xffff, true);
-      });
-      return out;
-    }
-    default: {
-      if (typeof value !== 'string') throw invalid(`${tagName(element)} ${vr} value must be a string`);
-      const raw = asciiBytes(value) ?? encoder.encode(value);
-      if (raw.length % 2 === 0) return raw;
-      const out = new Uint8Array(raw.length + 1);
-      out.set(raw);
-      out[raw.length] = vr === 'UI' ? 0x00 : 0x20;
-      return out;
-    }
+/** A US value, checked (PS3.5 §6.2: 16-bit unsigned). */
+function usValue(element: number, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffff) {
+    throw invalid(`${tagName(element)} US value out of range: ${String(value)}`);
   }
+  return value;
+}
+
+/** AT values, checked: each a 32-bit tag. */
+function atValues(element: number, value: unknown): number[] {
+  if (!Array.isArray(value)) throw invalid(`${tagName(element)} AT value must be an array of tags`);
+  value.forEach((tag: unknown, i) => {
+    if (typeof tag !== 'number' || !Number.isInteger(tag) || tag < 0 || tag > 0xffffffff) {
+      throw invalid(`${tagName(element)} AT value ${i} is not a 32-bit tag: ${String(tag)}`);
+    }
+  });
+  return value as number[];
+}
+
+/** Non-ASCII text (rare in a command set) as UTF-8; ASCII strings are written in place, with no copy. */
+function textBytes(element: number, vr: Vr, value: unknown): Uint8Array | null {
+  if (typeof value !== 'string') throw invalid(`${tagName(element)} ${vr} value must be a string`);
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x7f) return encoder.encode(value);
+  return null;
 }
 
 /**
  * Encode a command set as Implicit VR Little Endian group 0000 (PS3.7 §6.3.1, §E.1):
  * Command Group Length (0000,0000) UL first, then every present element in ascending tag order.
  * Throws DimseError('COMMAND_INVALID') for values that cannot be encoded.
+ * Runs for every message: one pass measures and checks, one writes into a single buffer, with no
+ * per-element allocation (strings pad to even length: UI with NUL, AE/LO with space, PS3.5 §6.2).
  */
 export function encodeCommand(cmd: Command): Uint8Array {
-  const parts: Array<[number, Uint8Array]> = [];
+  if (cmd.CommandField === undefined) throw invalid('CommandField (0000,0100) is required');
+  if (cmd.CommandDataSetType === undefined) throw invalid('CommandDataSetType (0000,0800) is required');
   let groupLength = 0;
+  let utf8: Map<number, Uint8Array> | undefined;
   for (const [element, key, vr] of ELEMENTS) {
     const value = cmd[key];
     if (value === undefined || value === null) continue;
-    const bytes = encodeValue(element, vr, value);
-    parts.push([element, bytes]);
-    groupLength += 8 + bytes.length; // tag (4) + 32-bit length (4) + value
+    let length: number;
+    if (vr === 'US') length = (usValue(element, value), 2);
+    else if (vr === 'AT') length = atValues(element, value).length * 4;
+    else {
+      const bytes = textBytes(element, vr, value);
+      if (bytes) (utf8 ??= new Map()).set(element, bytes);
+      length = bytes ? bytes.length : (value as string).length;
+    }
+    groupLength += 8 + length + (length & 1); // tag (4) + 32-bit length (4) + value, even
   }
-  if (cmd.CommandField === undefined) throw invalid('CommandField (0000,0100) is required');
-  if (cmd.CommandDataSetType === undefined) throw invalid('CommandDataSetType (0000,0800) is required');
 
   const out = new Uint8Array(12 + groupLength);
   const dv = new DataView(out.buffer);
   // (0000,0000) UL, length 4, value = bytes following this element.
-  dv.setUint32(0, 0x00000000, true);
   dv.setUint32(4, 4, true);
   dv.setUint32(8, groupLength, true);
   let off = 12;
-  for (const [element, bytes] of parts) {
-    dv.setUint16(off, 0x0000, true);
+  for (const [element, key, vr] of ELEMENTS) {
+    const value = cmd[key];
+    if (value === undefined || value === null) continue;
     dv.setUint16(off + 2, element, true);
-    dv.setUint32(off + 4, bytes.length, true);
-    out.set(bytes, off + 8);
-    off += 8 + bytes.length;
+    off += 8;
+    let length: number;
+    if (vr === 'US') {
+      dv.setUint16(off, value as number, true);
+      length = 2;
+    } else if (vr === 'AT') {
+      const tags = value as number[];
+      // AT is a pair of US: group then element, each little endian (PS3.5 §6.2).
+      for (let i = 0; i < tags.length; i++) {
+        dv.setUint16(off + i * 4, tags[i]! >>> 16, true);
+        dv.setUint16(off + i * 4 + 2, tags[i]! & 0xffff, true);
+      }
+      length = tags.length * 4;
+    } else {
+      const bytes = utf8?.get(element);
+      if (bytes) out.set(bytes, off);
+      else for (let i = 0, s = value as string; i < s.length; i++) out[off + i] = s.charCodeAt(i);
+      length = bytes ? bytes.length : (value as string).length;
+      if (length & 1) out[off + length++] = vr === 'UI' ? 0x00 : 0x20;
+    }
+    dv.setUint32(off - 4, length, true);
+    off += length;
   }
   return out;
 }
@@ -200,18 +218,7 @@ function decodeValue(
   }
 }
 
-/** Command strings are short UIDs and AE titles: ASCII without the TextEncoder/Decoder call cost. Null when not ASCII. */
-function asciiBytes(value: string): Uint8Array | null {
-  if (value.length > 256) return null;
-  const out = new Uint8Array(value.length);
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c > 0x7f) return null;
-    out[i] = c;
-  }
-  return out;
-}
-
+/** Command strings are short UIDs and AE titles: ASCII without the TextDecoder call cost. Null when not ASCII. */
 function asciiString(bytes: Uint8Array, start: number, length: number): string | null {
   if (length > 256) return null;
   let s = '';

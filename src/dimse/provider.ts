@@ -65,7 +65,9 @@ export class DimseProvider {
   private readonly waiters = new Set<Waiter>();
   private readonly cancels = new Set<number>();
   private readonly cancelWatchers = new Map<number, AbortController>();
-  private sending: Promise<void> = Promise.resolve();
+  /** Messages being written or waiting their turn; the last of them settles `tail`. */
+  private writing = 0;
+  private tail: Promise<void> = Promise.resolve();
   private failure: Error | null = null;
   private peerMaxPdu: number;
   /** Our requests awaiting their final response: Message ID → Command Field (a response must match both). */
@@ -105,8 +107,24 @@ export class DimseProvider {
   sendMsg(command: Command, contextId: number, dataset: DatasetBytes | null = null): Promise<void> {
     this.noteInvoked(command);
     const full: Command = { ...command, CommandDataSetType: dataset === null ? NO_DATASET : command.CommandDataSetType === NO_DATASET ? 0x0001 : command.CommandDataSetType };
-    const run = this.sending.then(() => this.writeMessage(full, contextId, dataset));
-    this.sending = run.catch(() => undefined);
+    if (this.writing > 0) return this.queueMessage(this.tail.then(() => this.writeMessage(full, contextId, dataset)));
+    // Nothing in flight: write now, in this tick; a promise chain only if the transport must drain.
+    let started: void | Promise<void>;
+    try {
+      started = this.writeMessage(full, contextId, dataset);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return started ? this.queueMessage(started) : WRITTEN;
+  }
+
+  /** Keeps messages whole and in order: the next one starts only when `run` has settled. */
+  private queueMessage(run: Promise<void>): Promise<void> {
+    this.writing++;
+    const settled = () => {
+      this.writing--;
+    };
+    this.tail = run.then(settled, settled);
     return run;
   }
 
@@ -343,7 +361,8 @@ export class DimseProvider {
     this.cancels.add(messageId);
   }
 
-  private async writeMessage(command: Command, contextId: number, dataset: DatasetBytes | null): Promise<void> {
+  /** Writes one message; returns a promise only once the transport must drain (or a data set stream is read). */
+  private writeMessage(command: Command, contextId: number, dataset: DatasetBytes | null): void | Promise<void> {
     if (this.failure) throw this.failure;
     this.options.onMessage?.('sent', contextId, command, dataset instanceof Uint8Array ? dataset.length : undefined);
     const fragment = maxFragmentLength(this.peerMaxPdu);
@@ -352,25 +371,51 @@ export class DimseProvider {
       const pdu = packer.add(pdv);
       if (pdu) return this.options.sendPdu(pdu);
     };
-    // Buffers are sent in one synchronous run (one vectored write on the fast path) until the transport is full.
-    for (const pdv of splitIntoPdvs(encodeCommand(command), contextId, true, fragment)) {
-      const wait = send(pdv);
+    const flush = (): void | Promise<void> => {
+      const last = packer.flush();
+      if (last) return this.options.sendPdu(last);
+    };
+    const afterCommand = (): void | Promise<void> => {
+      if (dataset === null) return flush();
+      if (dataset instanceof Uint8Array) return sendAll(splitIntoPdvs(dataset, contextId, false, fragment), send, flush);
+      return this.sendStream(dataset, contextId, fragment, send, flush);
+    };
+    return sendAll(splitIntoPdvs(encodeCommand(command), contextId, true, fragment), send, afterCommand);
+  }
+
+  /** A data set given as a stream, read as it is sent. */
+  private async sendStream(
+    dataset: Exclude<DatasetBytes, Uint8Array>,
+    contextId: number,
+    fragment: number,
+    send: (pdv: Pdv) => void | Promise<void>,
+    flush: () => void | Promise<void>,
+  ): Promise<void> {
+    for await (const { data, isLast } of fragmentsOf(dataset, fragment)) {
+      const wait = send({ contextId, isCommand: false, isLast, data });
       if (wait) await wait;
     }
-    if (dataset instanceof Uint8Array) {
-      for (const pdv of splitIntoPdvs(dataset, contextId, false, fragment)) {
-        const wait = send(pdv);
-        if (wait) await wait;
-      }
-    } else if (dataset !== null) {
-      for await (const { data, isLast } of fragmentsOf(dataset, fragment)) {
-        const wait = send({ contextId, isCommand: false, isLast, data });
-        if (wait) await wait;
-      }
-    }
-    const last = packer.flush();
-    if (last) await this.options.sendPdu(last);
+    await flush();
   }
+}
+
+/** Settled promise returned for a message written at once. */
+const WRITTEN: Promise<void> = Promise.resolve();
+
+/**
+ * Sends PDVs synchronously while the transport takes them (one vectored write on the fast path),
+ * then runs `then`; becomes a promise only when the transport asks to wait.
+ */
+function sendAll(pdvs: Iterable<Pdv>, send: (pdv: Pdv) => void | Promise<void>, then: () => void | Promise<void>): void | Promise<void> {
+  const it = pdvs[Symbol.iterator]();
+  const resume = (): void | Promise<void> => {
+    for (let r = it.next(); !r.done; r = it.next()) {
+      const wait = send(r.value);
+      if (wait) return wait.then(resume);
+    }
+    return then();
+  };
+  return resume();
 }
 
 /** Pending statuses FF00/FF01 (PS3.7 C.4.1.1.2): more responses follow. */

@@ -74,6 +74,13 @@ describe('encodeCommand: hand-computed vectors', () => {
     expect(hex(bytes.subarray(bytes.length - 16))).toBe('00 00 05 10 08 00 00 00 10 00 10 00 e0 7f 10 00');
   });
 
+  it('writes non-ASCII text as UTF-8, padded to even length, beside ASCII values', () => {
+    const cmd: Command = { CommandField: 0x8001, CommandDataSetType: NO_DATASET, MessageIDBeingRespondedTo: 1, Status: 0xa700, AffectedSOPClassUID: '1.2.3', ErrorComment: 'Fehler: Größe' };
+    const bytes = encodeCommand(cmd);
+    expect(bytes.length % 2).toBe(0);
+    expect(new DataView(bytes.buffer).getUint32(8, true)).toBe(bytes.length - 12);
+    expect(decodeCommand(bytes)).toEqual(cmd);
+  });
   it('pads ErrorComment (LO) with a space and strips it on decode', () => {
     const cmd: Command = { CommandField: 0x8001, CommandDataSetType: NO_DATASET, MessageIDBeingRespondedTo: 1, Status: 0xa700, ErrorComment: 'odd' };
     const bytes = encodeCommand(cmd);
