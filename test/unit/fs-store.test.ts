@@ -1,6 +1,7 @@
 /**
  * The on-disk C-STORE sink over a memory pair: complete Part 10 files only, nothing left after an
- * abort, disk errors answered 0xA700, hostile SOP Instance UIDs never escape the directory.
+ * abort, disk errors answered 0xA700, hostile SOP Instance UIDs never escape the directory — with
+ * synchronous and with asynchronous file I/O (fs-store-io.test.ts injects write faults).
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,11 +47,13 @@ function storeIn(dir: string, options: Partial<FsStoreOptions> = {}): FsStore {
   return createFsStore({ directory: dir, fsync: false, ...options });
 }
 
-describe('createFsStore', () => {
+const IO_MODES = ['sync', 'async'] as const;
+
+describe.each(IO_MODES)('createFsStore (io %s)', (io) => {
   it('writes a valid Part 10 file whose data set is byte-identical', async () => {
     const dir = tempDir();
     const stored: string[] = [];
-    const store = storeIn(dir, { fsync: true, onStored: (i) => stored.push(i.path!) });
+    const store = storeIn(dir, { io, fsync: true, onStored: (i) => stored.push(i.path!) });
     const uid = '1.2.826.0.1.3680043.9.7433.3.1';
     const { file, dataset } = ctPart10({ sopInstanceUid: uid, rows: 1024, columns: 1024 }); // 2 MiB pixel data
     const { assoc } = await setup(store);
@@ -70,7 +73,7 @@ describe('createFsStore', () => {
   });
 
   it('stores the same instance twice by replacing it atomically', async () => {
-    const store = storeIn(tempDir());
+    const store = storeIn(tempDir(), { io });
     const { file } = ctPart10({ sopInstanceUid: '1.2.3.4' });
     const { assoc } = await setup(store);
     expect((await assoc.cStore({ part10: file })).status).toBe(0);
@@ -80,7 +83,7 @@ describe('createFsStore', () => {
   });
 
   it('leaves no file and no temp file when the association is aborted mid data set', async () => {
-    const store = storeIn(tempDir());
+    const store = storeIn(tempDir(), { io });
     const { dataset } = ctPart10({ sopInstanceUid: '1.2.3.5', rows: 1024, columns: 1024 });
     const { assoc, served, pending } = await setup(store);
     // Send half the data set, then stall and abort.
@@ -106,7 +109,7 @@ describe('createFsStore', () => {
   });
 
   it('leaves nothing when the connection is reset mid data set', async () => {
-    const store = storeIn(tempDir());
+    const store = storeIn(tempDir(), { io });
     const { file } = ctPart10({ sopInstanceUid: '1.2.3.6', rows: 1024, columns: 1024 });
     const { assoc, served, pending } = await setup(store, { cutAfterBytes: { bytes: 1024 * 1024, from: 0 } });
     await expect(assoc.cStore({ part10: file })).rejects.toThrow();
@@ -118,7 +121,7 @@ describe('createFsStore', () => {
 
   it('answers 0xA700 on a disk error and the association goes on', async () => {
     const dir = tempDir();
-    const store = storeIn(path.join(dir, 'out'));
+    const store = storeIn(path.join(dir, 'out'), { io });
     rmSync(store.directory, { recursive: true }); // every open now fails with ENOENT
     const { assoc } = await setup(store);
     const rsp = await assoc.cStore({ part10: ctPart10({ sopInstanceUid: '1.2.3.7' }).file });
@@ -128,7 +131,9 @@ describe('createFsStore', () => {
     await assoc.release();
     expect(readdirSync(store.directory)).toEqual(['1.2.3.8.dcm']);
   });
+});
 
+describe('createFsStore', () => {
   it('ignore mode receives, answers success and writes nothing', async () => {
     const seen: number[] = [];
     const store = storeIn(tempDir(), { ignore: true, onStored: (i) => seen.push(i.bytes) });
@@ -176,9 +181,9 @@ describe('file names from hostile SOP Instance UIDs (X-01, X-02)', () => {
     expect(new Set(names).size).toBe(hostile.length);
   });
 
-  it('never writes outside the output directory', async () => {
+  it.each(IO_MODES)('never writes outside the output directory (io %s)', async (io) => {
     const parent = tempDir();
-    const store = storeIn(path.join(parent, 'out'));
+    const store = storeIn(path.join(parent, 'out'), { io });
     const { assoc } = await setup(store);
     const { dataset } = ctPart10({ sopInstanceUid: '1.2.3' });
     for (const uid of hostile) {
