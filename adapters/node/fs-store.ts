@@ -106,6 +106,9 @@ export function createFsStore(options: FsStoreOptions): FsStore {
   // Resolve symlinks once: containment checks compare against the real directory.
   const directory = realpathSync(options.directory);
   const fsync = options.fsync ?? true;
+  // Temporary names: random per store, then a counter (no random draw per file); 'wx' still refuses a clash.
+  const tempPrefix = `${randomBytes(6).toString('hex')}-`;
+  let tempCount = 0;
   const openTemp = options.openTemp ?? (options.io === 'async' ? (temp: string) => open(temp, TEMP_FLAGS, 0o644) : undefined);
 
   const finalPath = (uid: string): string => {
@@ -137,7 +140,7 @@ export function createFsStore(options: FsStoreOptions): FsStore {
       return 0x0000;
     }
     const target = finalPath(request.sopInstanceUid);
-    const temp = path.join(directory, `.${randomBytes(8).toString('hex')}${TEMP_SUFFIX}`);
+    const temp = path.join(directory, `.${tempPrefix}${(tempCount++).toString(36)}${TEMP_SUFFIX}`);
     let phase: 'disk' | 'network' = 'disk';
     let file: TempFile | undefined;
     try {
