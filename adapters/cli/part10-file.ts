@@ -2,9 +2,10 @@
  * Part 10 files on disk for storescu: learn a file's SOP class and transfer syntax from its
  * File Meta Information alone, and stream its data set from disk as it is sent.
  */
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readPart10 } from '../../src/dataset/codec';
+import { withFile, type FileIoOptions } from '../node/sync-read';
 
 /** What storescu needs to know about a file before sending it. */
 export interface Part10Header {
@@ -24,17 +25,16 @@ const MAX_META = 1024 * 1024;
 
 /**
  * Reads only the start of `file` (preamble, "DICM", meta group) and returns its identity, or
- * throws with a reason when it is not a Part 10 file.
+ * throws with a reason when it is not a Part 10 file. Reads synchronously unless `options.io`
+ * is `'async'` ({@link FileIoOptions.io}); the result is a promise either way.
  */
-export async function readPart10Header(file: string): Promise<Part10Header> {
-  const handle = await open(file, 'r');
-  try {
-    const { size } = await handle.stat();
+export async function readPart10Header(file: string, options: FileIoOptions = {}): Promise<Part10Header> {
+  return withFile(file, options.io, async (f) => {
+    const { size } = f;
     for (const want of [FIRST_READ, MAX_META]) {
       const length = Math.min(size, want);
       const bytes = new Uint8Array(length);
-      const { bytesRead } = await handle.read(bytes, 0, length, 0);
-      const head = bytes.subarray(0, bytesRead);
+      const head = bytes.subarray(0, await f.read(bytes, 0));
       try {
         const p = readPart10(head);
         return {
@@ -51,9 +51,7 @@ export async function readPart10Header(file: string): Promise<Part10Header> {
       }
     }
     throw new Error('File Meta Information larger than 1 MiB');
-  } finally {
-    await handle.close();
-  }
+  });
 }
 
 export { fileStream } from '../node/file-stream';

@@ -3,49 +3,62 @@
  * pull, so memory follows the consumer's pace. The file is opened on the first pull, not before:
  * a C-GET can queue thousands of these without holding thousands of descriptors.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { openFile, type FileIoOptions, type OpenFile } from './sync-read';
 
-/** Chunk size: large views mean few copies downstream. */
+/** Chunk size: large views mean few copies downstream, and a synchronous read blocks for one copy at most. */
 const STREAM_CHUNK = 1024 * 1024;
 
-/** Streams `file` from `offset`; `onBytes` reports each chunk read (progress bars). */
-export function fileStream(file: string, offset: number, onBytes?: (n: number) => void): ReadableStream<Uint8Array> {
-  let handle: FileHandle | undefined;
+/**
+ * Streams `file` from `offset`; `onBytes` reports each chunk read (progress bars). The file is
+ * closed at its end, on a read error and on cancel. With `options.io` `'sync'` (the default) a
+ * pull blocks the event loop for one read of at most 1 MiB (a page-cache copy for a local file);
+ * `'async'` reads through fs/promises, for slow disks and network file systems
+ * ({@link FileIoOptions.io}).
+ */
+export function fileStream(file: string, offset: number, onBytes?: (n: number) => void, options: FileIoOptions = {}): ReadableStream<Uint8Array> {
+  let opened: OpenFile | undefined;
+  let done = false;
   let position = offset;
-  let end = Infinity;
-  const closeHandle = async () => {
-    const h = handle;
-    handle = undefined;
-    await h?.close();
+  const close = async () => {
+    done = true;
+    const f = opened;
+    opened = undefined;
+    await f?.close();
   };
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        if (!handle) {
-          handle = await open(file, 'r');
-          end = (await handle.stat()).size;
-        }
-        // Sized to what is left: a 64 KiB instance must not cost a zero-filled 1 MiB buffer per read.
-        const size = Math.min(STREAM_CHUNK, end - position);
-        if (size <= 0) {
-          await closeHandle();
+        try {
+          if (!opened) {
+            const justOpened = await openFile(file, options.io);
+            // Cancelled while opening (asynchronous reads): nobody will read it.
+            if (done) return await justOpened.close();
+            opened = justOpened;
+          }
+          const f = opened;
+          // Sized to what is left: a 64 KiB instance must not cost a zero-filled 1 MiB buffer per read.
+          const size = Math.min(STREAM_CHUNK, f.size - position);
+          if (size > 0) {
+            // A fresh buffer each time: downstream keeps views of it until the PDUs are written.
+            const chunk = new Uint8Array(size);
+            const bytesRead = await f.read(chunk, position);
+            if (done) return;
+            if (bytesRead > 0) {
+              position += bytesRead;
+              onBytes?.(bytesRead);
+              controller.enqueue(bytesRead === size ? chunk : chunk.subarray(0, bytesRead));
+              if (position < f.size) return;
+            }
+          }
+          // The size seen at open is reached, or the file shrank since: the data set is what was read.
+          await close();
           controller.close();
-          return;
+        } catch (error) {
+          await close().catch(() => {});
+          throw error;
         }
-        // A fresh buffer each time: downstream keeps views of it until the PDUs are written.
-        const chunk = new Uint8Array(size);
-        const { bytesRead } = await handle.read(chunk, 0, size, position);
-        if (bytesRead === 0) {
-          // The file shrank since it was opened: end here, the data set is what was read.
-          await closeHandle();
-          controller.close();
-          return;
-        }
-        position += bytesRead;
-        onBytes?.(bytesRead);
-        controller.enqueue(bytesRead === size ? chunk : chunk.subarray(0, bytesRead));
       },
-      cancel: closeHandle,
+      cancel: close,
     },
     { highWaterMark: 0 },
   );

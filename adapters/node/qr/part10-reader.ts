@@ -2,9 +2,9 @@
  * Reading Part 10 files (PS3.10 §7.1) for the Query/Retrieve SCP: the identity from the File Meta
  * Information and the attributes before Pixel Data for the index (bulk data is never read).
  */
-import { open } from 'node:fs/promises';
 import { decodeDataset, readPart10, type Dataset } from '../../../src/dataset/codec';
 import { transferSyntax } from '../../../src/uids/transfer-syntax';
+import { withFile, type FileIoOptions } from '../sync-read';
 
 /** A file's identity and where its data set starts. */
 export interface Part10Info {
@@ -26,14 +26,14 @@ const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 
  * Reads the identity of a Part 10 file and its attributes up to Pixel Data, reading the file
  * in growing pieces until the attributes before the bulk data are complete.
  * Throws when the file is not Part 10 or the data set cannot be decoded.
+ * Reads synchronously unless `options.io` is `'async'` ({@link FileIoOptions.io}).
  */
-export async function readForIndex(file: string): Promise<{ info: Part10Info; attributes: Dataset }> {
-  const handle = await open(file, 'r');
-  try {
-    const { size, mtimeMs } = await handle.stat();
+export async function readForIndex(file: string, options: FileIoOptions = {}): Promise<{ info: Part10Info; attributes: Dataset }> {
+  return withFile(file, options.io, async (f) => {
+    const { size, mtimeMs } = f;
     for (let want = Math.min(size, FIRST_READ); ; want = Math.min(size, want * 4)) {
       const bytes = new Uint8Array(want);
-      const { bytesRead } = await handle.read(bytes, 0, want, 0);
+      const bytesRead = await f.read(bytes, 0);
       const head = bytes.subarray(0, bytesRead);
       let p;
       try {
@@ -61,9 +61,7 @@ export async function readForIndex(file: string): Promise<{ info: Part10Info; at
       if (end === null) continue;
       return { info, attributes: decodeDataset(p.dataset.subarray(0, end), p.transferSyntaxUid) };
     }
-  } finally {
-    await handle.close();
-  }
+  });
 }
 
 /**
