@@ -48,13 +48,15 @@ if (mode === 'get') {
 const associate = async () => ae.associate(await connectTcp({ host: '127.0.0.1', port }), { calledAeTitle: o.call });
 const files = async () => (await readFile(o.list, 'utf8')).split('\n').filter(Boolean);
 
-/** Sends whole files (read into memory, as a 512 KiB instance would be). */
+/** Sends whole files (read into memory, as a 512 KiB instance would be); the next file is read while one is sent. */
 async function storeFiles(association, list) {
-  for (const file of list) {
-    const buf = await readFile(file);
+  let next = list.length > 0 ? readFile(list[0]) : null;
+  for (let i = 0; i < list.length; i++) {
+    const buf = await next;
+    next = i + 1 < list.length ? readFile(list[i + 1]) : null;
     const part10 = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength); // plain view, not Buffer
     const r = await association.cStore({ part10 });
-    if (r.status !== 0) throw new Error(`C-STORE ${file}: status 0x${r.status.toString(16)}`);
+    if (r.status !== 0) throw new Error(`C-STORE ${list[i]}: status 0x${r.status.toString(16)}`);
   }
 }
 
