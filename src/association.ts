@@ -7,6 +7,7 @@ import { negotiatedWindow } from './acse/negotiate';
 import { explainNegotiation, type NegotiationReport } from './acse/explain';
 import type { Channel, CloseInfo } from './channel';
 import { AssociationAbortedError, NegotiationError } from './errors';
+import { withoutStack } from './without-stack';
 import type { AeOptions } from './options';
 import type { AssociateAcPdu, AssociateRqPdu } from './pdu/types';
 import { DimseProvider, type DimseProviderOptions } from './dimse/provider';
@@ -105,7 +106,7 @@ export class Association {
           ...(info.error && { error: info.error.message }),
         });
       }
-      this.dimse.fail(info.error ?? new AssociationAbortedError(`association ${info.reason}`));
+      this.dimse.fail(info.error ?? withoutStack(() => new AssociationAbortedError(`association ${info.reason}`)));
     };
     // A peer's A-RELEASE-RQ is answered once the operations we perform for it have answered.
     channel.onPeerRelease = () => this.operationsDone?.();

@@ -5,6 +5,7 @@
  */
 import { emit, newAssociationId, pduLength } from './telemetry';
 import { AssociationAbortedError, AssociationRejectedError, NetdicomError, ProtocolError, TimeoutError } from './errors';
+import { withoutStack } from './without-stack';
 import type { AeOptions } from './options';
 import { describeReject } from './pdu/constants';
 import type { AssociateAcPdu, AssociateRjPdu, AssociateRqPdu, PDataTfPdu, Pdu } from './pdu/types';
@@ -218,7 +219,7 @@ export class Channel {
       this.endInfo = info;
       clearTimeout(this.idleTimer);
       this.decided();
-      const error = info.error ?? new AssociationAbortedError(`association ${info.reason}`);
+      const error = info.error ?? withoutStack(() => new AssociationAbortedError(`association ${info.reason}`));
       this.associateResponse?.reject(error);
       this.associateRequest?.reject(error);
       if (info.reason !== 'released') this.releaseWaiter?.reject(error);

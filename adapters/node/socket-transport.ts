@@ -13,6 +13,7 @@
  */
 import type { Socket } from 'node:net';
 import { TransportError } from '../../src/errors';
+import { withoutStack } from '../../src/without-stack';
 import type { ByteSink, DirectTransport, Transport, TransportInfo } from '../../src/transport';
 
 /** Tuning for {@link socketTransport}. */
@@ -259,7 +260,7 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
       return;
     }
     // Closed before the peer's FIN without an error (local abort): unblock readers and writers.
-    fail(failure ?? new TransportError('connection closed'));
+    fail(failure ?? withoutStack(() => new TransportError('connection closed')));
     resolveClosed();
   });
 

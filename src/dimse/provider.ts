@@ -4,6 +4,7 @@
  * C-CANCEL requests apart, keyed by the Message ID they cancel.
  */
 import { AssociationAbortedError, ProtocolError, TimeoutError } from '../errors';
+import { withoutStack } from '../without-stack';
 import type { PDataTfPdu, Pdv } from '../pdu/types';
 import { encodeCommand } from './command-set';
 import { fragmentsOf, type DatasetBytes } from './dataset-source';
@@ -255,7 +256,7 @@ export class DimseProvider {
   }
 
   /** Ends the provider: waiters and streams fail with `error` (the association ended). */
-  fail(error: Error = new AssociationAbortedError('association ended')): void {
+  fail(error: Error = withoutStack(() => new AssociationAbortedError('association ended'))): void {
     if (this.failure) return;
     this.failure = error;
     clearTimeout(this.deadlineTimer);

@@ -4,6 +4,7 @@
  * on every path that ends the association. Platform-free: web streams and an injectable clock only.
  */
 import { InvalidStateError, ProtocolError, TransportError } from '../errors';
+import { withoutStack } from '../without-stack';
 import { encodePDataParts, encodePdu } from '../pdu/encode';
 import { PduReader } from '../pdu/reader';
 import type { AbortPdu, AssociateAcPdu, AssociateRjPdu, AssociateRqPdu, PDataTfPdu, Pdu, PduLimits } from '../pdu/types';
@@ -266,7 +267,9 @@ export class UpperLayer {
   /** Evt17: the readable ended (the peer closed) or errored / a write failed (reset). */
   private transportLost(cause?: unknown): void {
     const reset = cause !== undefined;
-    const error = new TransportError(reset ? 'transport connection lost' : 'the peer closed the transport connection', { cause });
+    const error = reset
+      ? new TransportError('transport connection lost', { cause })
+      : withoutStack(() => new TransportError('the peer closed the transport connection'));
     this.networkEvent('Evt17', { error, reset });
   }
 
