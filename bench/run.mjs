@@ -9,7 +9,7 @@
  *   --full   one 1 GiB instance (quick: 256 MiB) and larger counts; slower
  *   --reps   repetitions per variant (default 3)
  *   --smoke  tiny sizes, to check that every row works (numbers meaningless)
- *   --only   run only these rows (ids: tcp echo cycles store16 store128 store1m large16 large128 large1m find findStudy get500 concurrent)
+ *   --only   run only these rows (ids: tcp echo cycles store16 store128 store16w8 store1m large16 large128 large1m find findStudy get500 concurrent)
  *
  * Timing: netdicom SCUs time themselves from connect to release (in-process). DCMTK tools are
  * timed as process wall time minus the same tool's start-up cost (median of runs that fail at
@@ -155,7 +155,7 @@ const qr = {};
 async function setupData(rows) {
   const need = (...ids) => ids.some((id) => rows.has(id));
   let t = performance.now();
-  if (need('store16', 'store128', 'store1m', 'concurrent')) {
+  if (need('store16', 'store128', 'store16w8', 'store1m', 'concurrent')) {
     const dir = path.join(work, 'files');
     mkdirSync(dir);
     const n = Math.max(P.files, P.assocs * P.perAssoc);
@@ -287,14 +287,14 @@ const FIND_ARGS = ['-S', '-sr', ...Object.entries(FIND_QUERY).flatMap(([k, v]) =
 // ---------------------------------------------------------------- rows
 
 /** One run of a store variant: start the SCP, send, stop it, check what arrived. */
-async function storeRun({ scp, scu, pdu, list, count, bytes, stream = false, concurrent = false }) {
+async function storeRun({ scp, scu, pdu, list, count, bytes, stream = false, concurrent = false, window = 1 }) {
   const out = outDir();
   const server = scp === 'netdicom' ? await ndServer({ maxPdu: pdu, out: out.dir }) : await storescp({ maxPdu: pdu, out: out.dir, bitPreserving: scp === 'dcmtk+B', fork: concurrent });
   try {
     let r;
     if (scu === 'netdicom') {
       const mode = concurrent ? 'concurrent' : stream ? 'stream' : 'store';
-      r = await ndClient(mode, server, ['--list', list, '--max-pdu', String(pdu), '--assocs', String(P.assocs)]);
+      r = await ndClient(mode, server, ['--list', list, '--max-pdu', String(pdu), '--assocs', String(P.assocs), '--window', String(window)]);
     } else if (concurrent) {
       // DCMTK has no concurrent SCU: one storescu process per association, all at once.
       const files = data.files.slice(0, P.assocs * P.perAssoc);
@@ -385,6 +385,12 @@ const ROWS = [
     ref: 'dcmtk-dcmtkB',
     variants: storeVariants(pdu, () => ({ list: data.storeList, count: P.files, bytes: data.storeBytes })),
   })),
+  {
+    id: 'store16w8',
+    title: `C-STORE ${P.files} × ${P.fileBytes / KiB} KiB, max PDU 16 KiB, asynchronous operations window 8 (netdicom only: DCMTK's tools send one at a time)`,
+    metrics: ['files/s', 'MB/s'],
+    variants: [{ id: 'nd-nd', label: 'netdicom → netdicom', run: () => storeRun({ scp: 'netdicom', scu: 'netdicom', pdu: 16 * KiB, list: data.storeList, count: P.files, bytes: data.storeBytes, window: 8 }) }],
+  },
   {
     id: 'store1m',
     title: `C-STORE ${P.files} × ${P.fileBytes / KiB} KiB, max PDU 1 MiB (netdicom only; DCMTK caps at 128 KiB)`,

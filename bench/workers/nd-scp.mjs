@@ -19,7 +19,8 @@ const { values: o } = parseArgs({
   },
 });
 
-const ae = new ApplicationEntity({ aeTitle: 'NDSCP', maxPduLength: Number(o['max-pdu']) });
+// Performs up to 16 operations at once when an SCU proposes a window (rows that do not keep window 1).
+const ae = new ApplicationEntity({ aeTitle: 'NDSCP', maxPduLength: Number(o['max-pdu']), asyncOps: { maxInvoked: 1, maxPerformed: 16 } });
 ae.addSupportedContext(SopClass.Verification);
 ae.addSupportedContext(SopClass.StudyRootQueryRetrieveInformationModelFind);
 ae.acceptAnyStorage();

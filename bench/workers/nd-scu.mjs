@@ -24,6 +24,7 @@ const { positionals, values: o } = parseArgs({
   options: {
     port: { type: 'string' },
     'max-pdu': { type: 'string', default: '16384' },
+    window: { type: 'string', default: '1' },
     count: { type: 'string', default: '1' },
     list: { type: 'string' },
     assocs: { type: 'string', default: '1' },
@@ -35,7 +36,9 @@ const mode = positionals[0];
 const port = Number(o.port);
 const count = Number(o.count);
 
-const ae = new ApplicationEntity({ aeTitle: 'NDSCU', maxPduLength: Number(o['max-pdu']) });
+const window = Number(o.window);
+// --window N > 1 proposes an asynchronous operations window (PS3.7 D.3.3.3): N C-STOREs in flight.
+const ae = new ApplicationEntity({ aeTitle: 'NDSCU', maxPduLength: Number(o['max-pdu']), ...(window > 1 && { asyncOps: { maxInvoked: window, maxPerformed: 1 } }) });
 ae.addRequestedContext(SopClass.Verification);
 if (mode !== 'get') ae.addRequestedContext(SopClass.CTImageStorage, ['1.2.840.10008.1.2.1']);
 ae.addRequestedContext(SopClass.StudyRootQueryRetrieveInformationModelFind);
@@ -50,6 +53,7 @@ const files = async () => (await readFile(o.list, 'utf8')).split('\n').filter(Bo
 
 /** Sends whole files (read into memory, as a 512 KiB instance would be); the next file is read while one is sent. */
 async function storeFiles(association, list) {
+  if (window > 1) return storeWindowed(association, list);
   let next = list.length > 0 ? readFile(list[0]) : null;
   for (let i = 0; i < list.length; i++) {
     const buf = await next;
@@ -58,6 +62,20 @@ async function storeFiles(association, list) {
     const r = await association.cStore({ part10 });
     if (r.status !== 0) throw new Error(`C-STORE ${list[i]}: status 0x${r.status.toString(16)}`);
   }
+}
+
+/** Up to `window` C-STOREs at once on one association (the negotiated window bounds it too). */
+async function storeWindowed(association, list) {
+  let next = 0;
+  const lane = async () => {
+    while (next < list.length) {
+      const file = list[next++];
+      const buf = await readFile(file);
+      const r = await association.cStore({ part10: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) });
+      if (r.status !== 0) throw new Error(`C-STORE ${file}: status 0x${r.status.toString(16)}`);
+    }
+  };
+  await Promise.all(Array.from({ length: window }, lane));
 }
 
 /** Sends files with the data set streamed from disk in 1 MiB reads (never whole in memory). */
