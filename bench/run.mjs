@@ -55,7 +55,7 @@ const P = {
   fileBytes: 512 * KiB,
   largeBytes: FULL ? 1024 * MiB : 256 * MiB,
   findCount: 1000,
-  findRepeat: FULL ? 10 : 5, // the same 1000-match C-FIND this many times in one association (findscu --repeat)
+  findRepeat: 20, // the same 1000-match C-FIND this many times in one association (findscu --repeat): steady state, as echoCount
   findStudies: 1000,
   studiesPerArea: DCMQR_MAX_STUDIES, // dcmqrscp's limit per storage area
   getCount: 500,
