@@ -280,6 +280,8 @@ function writeAllSync(fd: number, chunks: Uint8Array[]): void {
 
 /** What is left of `chunks` once their first `written` bytes are on disk. */
 function unwritten(chunks: Uint8Array[], written: number): Uint8Array[] {
+  // A writev that moves nothing without an error would otherwise be retried forever.
+  if (written === 0 && chunks.some((c) => c.byteLength > 0)) throw new Error('writev wrote 0 bytes');
   let skip = written;
   const rest: Uint8Array[] = [];
   for (const c of chunks) {

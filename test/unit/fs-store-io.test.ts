@@ -21,6 +21,7 @@ const io = vi.hoisted(() => ({
   calls: {} as Record<string, number>,
   writes: [] as { buffers: number; bytes: number }[],
   fault: undefined as { fn: string; call: number } | undefined,
+  stall: false, // writevSync returns 0 without an error
 }));
 
 vi.mock('node:fs', async (importOriginal) => {
@@ -43,7 +44,7 @@ vi.mock('node:fs', async (importOriginal) => {
     renameSync: wrapSync('renameSync', real.renameSync),
     writevSync: wrapSync('writevSync', ((fd: number, buffers: readonly NodeJS.ArrayBufferView[]) => {
       io.writes.push({ buffers: buffers.length, bytes: buffers.reduce((n, b) => n + b.byteLength, 0) });
-      return real.writevSync(fd, buffers);
+      return io.stall ? 0 : real.writevSync(fd, buffers);
     }) as typeof real.writevSync),
     fsync: (fd: number, callback: (error: Error | null) => void) => {
       const error = failing('fsync');
@@ -60,6 +61,7 @@ beforeEach(() => {
   io.calls = {};
   io.writes = [];
   io.fault = undefined;
+  io.stall = false;
 });
 
 /** A fresh output directory (all removed at the end). */
@@ -133,6 +135,15 @@ describe("createFsStore io 'sync'", () => {
     for (const w of batches) expect([w.bytes < 256 * KiB + 300 * KiB, w.buffers <= 512]).toEqual([true, true]);
     expect(batches.filter((w) => w.bytes > 256 * KiB + 16 * KiB)).toHaveLength(1);
     expect(batches.reduce((n, w) => n + w.bytes, 0)).toBe(file.byteLength);
+  });
+
+  it('answers 0xA700 instead of retrying forever when writev moves no bytes without an error', async () => {
+    const dir = tempDir();
+    io.stall = true;
+    const result = await store({ directory: dir }, request('1.2.3.12', chunked(DATA, 16 * KiB)));
+    expect(result).toEqual({ status: 0xa700, failed: [0xa700], stored: [] });
+    expect(io.calls.writevSync).toBe(1);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('answers 0xC000 and removes the temp file when the data stream fails mid-way', async () => {
