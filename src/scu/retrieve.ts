@@ -128,6 +128,8 @@ function toProgress(message: IncomingMessage, transferSyntax: string): RetrieveP
 
 async function serveSubOperation(association: Association, message: IncomingMessage, options: RetrieveOptions): Promise<void> {
   const context = association.contexts.find((c) => c.id === message.contextId)!;
+  // Never aborted (a sub-operation has no C-CANCEL of its own); made only if a handler asks for it.
+  let signal: AbortSignal | undefined;
   const ctx: RequestContext = {
     association,
     contextId: message.contextId,
@@ -136,7 +138,9 @@ async function serveSubOperation(association: Association, message: IncomingMess
     command: message.command,
     messageId: message.command.MessageID ?? 0,
     peerAeTitle: association.peerAeTitle,
-    signal: new AbortController().signal,
+    get signal() {
+      return (signal ??= new AbortController().signal);
+    },
   };
   await serveStore(message, ctx, { cStore: options.onStore });
 }

@@ -108,7 +108,8 @@ describe('C-GET', () => {
     const progress = [];
     for await (const p of assoc.cGet({ QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '1.2' }, {
       model: 'study',
-      onStore: async (rq) => {
+      onStore: async (rq, ctx) => {
+        expect([ctx.signal.aborted, ctx.signal === ctx.signal]).toEqual([false, true]); // made on first use, then kept
         const ds = await rq.dataset();
         stored.push(String(ds.SOPInstanceUID));
         return ds.SOPInstanceUID === '1.2.3.2' ? 0xa700 : 0;
