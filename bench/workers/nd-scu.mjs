@@ -10,7 +10,8 @@
  *   concurrent --list FILE --assocs A   A associations at once, files split evenly between them
  *   find --count N          C-FIND (Study Root, IMAGE level, FIND_QUERY) N times in one association; count = matches
  *   find-study              C-FIND (Study Root, STUDY level, bench/lib/qr.mjs STUDY_KEYS); count = matches
- *   get --out DIR           C-GET (Study Root, GET_KEYS), instances written to DIR (fs-store, no fsync); count = completed
+ *   get --out DIR --count N C-GET (Study Root, GET_KEYS) N times in one association, instances written to DIR
+ *                           (fs-store, no fsync, overwritten each time); count = completed by the last one
  */
 import { open, readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -168,10 +169,12 @@ switch (mode) {
   case 'get': {
     const store = createFsStore({ directory: o.out, fsync: false });
     const a = await associate();
-    for await (const p of a.cGet(GET_KEYS, { model: 'study', onStore: store.cStore })) {
-      if (p.category === 'Pending') continue;
-      if (p.status !== 0) throw new Error(`C-GET final status 0x${p.status.toString(16)} (${p.failed ?? 0} failed)`);
-      done = p.completed ?? 0;
+    for (let i = 0; i < count; i++) {
+      for await (const p of a.cGet(GET_KEYS, { model: 'study', onStore: store.cStore })) {
+        if (p.category === 'Pending') continue;
+        if (p.status !== 0) throw new Error(`C-GET final status 0x${p.status.toString(16)} (${p.failed ?? 0} failed)`);
+        done = p.completed ?? 0;
+      }
     }
     await a.release();
     break;
