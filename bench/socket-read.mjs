@@ -9,6 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { sendTotal } from './lib/send-total.mjs';
 
 const [totalMiB = 256, reps = 5] = process.argv.slice(2).map(Number);
 const total = totalMiB * 1024 * 1024;
@@ -31,16 +32,7 @@ const receiver = (mode) => `
 async function once(mode) {
   const chunk = new Uint8Array(1 << 20).fill(0x5a);
   const server = createServer({ noDelay: true }, (socket) => {
-    let left = total;
-    const pump = () => {
-      while (left > 0) {
-        const k = Math.min(left, chunk.length);
-        left -= k;
-        if (!socket.write(k === chunk.length ? chunk : chunk.subarray(0, k))) return void socket.once('drain', pump);
-      }
-      socket.end();
-    };
-    pump();
+    sendTotal(socket, total, chunk);
     socket.on('data', () => {});
     socket.on('error', () => {});
   });
