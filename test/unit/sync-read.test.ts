@@ -1,0 +1,60 @@
+/**
+ * Which file API the send-side readers use: synchronous calls by default, fs/promises only with
+ * `io: 'async'` (adapters/node/sync-read.ts). Both node:fs and node:fs/promises are wrapped to
+ * count their calls; the bytes are checked too, so a reader that read nothing cannot pass.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { readPart10Header } from '../../adapters/cli/part10-file';
+import { fileStream } from '../../adapters/node/file-stream';
+import type { FileIo } from '../../adapters/node/sync-read';
+import { iterate } from '../../src/dimse/dataset-source';
+import { pattern, sha256 } from '../helpers/bytes';
+import { ctPart10 } from '../helpers/ct-instance';
+
+const calls = vi.hoisted(() => ({ readSync: 0, promisesOpen: 0 }));
+
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>();
+  return { ...real, readSync: ((...args: Parameters<typeof real.readSync>) => (calls.readSync++, real.readSync(...args))) as typeof real.readSync };
+});
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>();
+  return { ...real, open: ((...args: Parameters<typeof real.open>) => (calls.promisesOpen++, real.open(...args))) as typeof real.open };
+});
+
+const dir = mkdtempSync(path.join(tmpdir(), 'netdicom-sync-read-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeEach(() => Object.assign(calls, { readSync: 0, promisesOpen: 0 }));
+
+const data = pattern(300 * 1024, 3);
+const dataFile = path.join(dir, 'data.bin');
+writeFileSync(dataFile, data);
+const part10File = path.join(dir, 'ct.dcm');
+writeFileSync(part10File, ctPart10({ sopInstanceUid: '1.2.3.4' }).file);
+
+async function streamed(io?: FileIo): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  for await (const c of iterate(fileStream(dataFile, 0, undefined, io && { io }))) chunks.push(c);
+  return sha256(Buffer.concat(chunks));
+}
+
+describe('send-side file reads', () => {
+  it('fileStream reads with readSync by default, and only through fs/promises with io async', async () => {
+    expect(await streamed()).toBe(sha256(data));
+    expect([calls.readSync > 0, calls.promisesOpen]).toEqual([true, 0]);
+    Object.assign(calls, { readSync: 0, promisesOpen: 0 });
+    expect(await streamed('async')).toBe(sha256(data));
+    expect([calls.readSync, calls.promisesOpen]).toEqual([0, 1]);
+  });
+
+  it('readPart10Header reads with readSync by default, and only through fs/promises with io async', async () => {
+    expect((await readPart10Header(part10File)).sopInstanceUid).toBe('1.2.3.4');
+    expect([calls.readSync > 0, calls.promisesOpen]).toEqual([true, 0]);
+    Object.assign(calls, { readSync: 0, promisesOpen: 0 });
+    expect((await readPart10Header(part10File, { io: 'async' })).sopInstanceUid).toBe('1.2.3.4');
+    expect([calls.readSync, calls.promisesOpen]).toEqual([0, 1]);
+  });
+});
