@@ -52,6 +52,13 @@ if (mode === 'get') {
 const associate = async () => ae.associate(await connectTcp({ host: '127.0.0.1', port }), { calledAeTitle: o.call });
 const files = async () => (await readFile(o.list, 'utf8')).split('\n').filter(Boolean);
 
+/** One C-STORE of a file read whole (`buf`); any status but success ends the run. */
+async function storeBuffer(association, file, buf) {
+  const part10 = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength); // plain view, not Buffer
+  const r = await association.cStore({ part10 });
+  if (r.status !== 0) throw new Error(`C-STORE ${file}: status 0x${r.status.toString(16)}`);
+}
+
 /** Sends whole files (read into memory, as a 512 KiB instance would be); the next file is read while one is sent. */
 async function storeFiles(association, list) {
   if (window > 1) return storeWindowed(association, list);
@@ -59,9 +66,7 @@ async function storeFiles(association, list) {
   for (let i = 0; i < list.length; i++) {
     const buf = await next;
     next = i + 1 < list.length ? readFile(list[i + 1]) : null;
-    const part10 = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength); // plain view, not Buffer
-    const r = await association.cStore({ part10 });
-    if (r.status !== 0) throw new Error(`C-STORE ${list[i]}: status 0x${r.status.toString(16)}`);
+    await storeBuffer(association, list[i], buf);
   }
 }
 
@@ -71,9 +76,7 @@ async function storeWindowed(association, list) {
   const lane = async () => {
     while (next < list.length) {
       const file = list[next++];
-      const buf = await readFile(file);
-      const r = await association.cStore({ part10: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) });
-      if (r.status !== 0) throw new Error(`C-STORE ${file}: status 0x${r.status.toString(16)}`);
+      await storeBuffer(association, file, await readFile(file));
     }
   };
   await Promise.all(Array.from({ length: window }, lane));
