@@ -15,6 +15,7 @@ import type { Socket } from 'node:net';
 import { TransportError } from '../../src/errors';
 import { withoutStack } from '../../src/without-stack';
 import type { ByteSink, DirectTransport, Transport, TransportInfo } from '../../src/transport';
+import { socketReclaimer } from './reclaim';
 
 /** Tuning for {@link socketTransport}. */
 export interface SocketTransportOptions {
@@ -158,7 +159,13 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
         socket.cork();
         process.nextTick(uncork);
       }
-      for (const chunk of chunks) socket.write(chunk);
+      let bytes = 0;
+      for (const chunk of chunks) {
+        socket.write(chunk);
+        bytes += chunk.byteLength;
+      }
+      // What is sent is mostly fresh buffers (PDU headers, data set chunks read from disk).
+      socketReclaimer.note(bytes);
     },
     drained() {
       if (failure || socket.destroyed || socket.writableLength < directHwm) return undefined;
@@ -184,6 +191,8 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
 
   function onData(chunk: Buffer) {
     if (readDone) return;
+    // Each read is a fresh buffer: see reclaim.ts.
+    socketReclaimer.note(chunk.byteLength);
     // A plain Uint8Array view (no copy): Buffer's slice() semantics differ from Uint8Array's.
     const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (sink) {

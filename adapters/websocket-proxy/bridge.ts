@@ -17,6 +17,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { WebSocket } from 'ws';
 import type { ProxyTarget, ResolvedProxyOptions } from './options';
+import { socketReclaimer } from '../node/reclaim';
 
 /** A running bridge, as the proxy sees it. */
 export interface Bridge {
@@ -72,6 +73,7 @@ export function bridge(ws: WebSocket, target: ProxyTarget & { name: string }, id
     else socket.destroy(); // the browser left while we were connecting
   });
   socket.on('data', (chunk: Buffer) => {
+    socketReclaimer.note(chunk.byteLength); // relayed, then garbage (see reclaim.ts)
     if (ws.readyState !== ws.OPEN) return;
     ws.send(chunk, { binary: true }, afterSend);
     // A slow browser: stop reading TCP, so the PACS is throttled by TCP flow control instead.
@@ -107,6 +109,7 @@ export function bridge(ws: WebSocket, target: ProxyTarget & { name: string }, id
       return;
     }
     if (socket.destroyed) return;
+    socketReclaimer.note(data.byteLength);
     // A slow PACS: stop reading the WebSocket until TCP drains (the browser's bufferedAmount grows).
     if (!socket.write(data) && !wsPausedForDrain) {
       wsPausedForDrain = true;
