@@ -7,9 +7,10 @@
 export type DatasetBytes = Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
 /**
- * Yields fragments of exactly `size` bytes (the last may be shorter) with a flag telling whether
- * it is the last one. Input chunks are sliced as views; bytes are copied only to join the tail of
- * one chunk with the head of the next.
+ * Yields fragments of at most `size` bytes with a flag telling whether it is the last one. A chunk
+ * of at least `size` bytes is cut into views, its tail sent as a shorter fragment (PDVs need not be
+ * full, PS3.8 §9.3.5), so large chunks are never copied; smaller chunks are joined (copied) into
+ * fragments of `size`, so a stream of small chunks does not become a stream of small PDUs.
  */
 export async function* fragmentsOf(
   source: DatasetBytes,
@@ -28,12 +29,21 @@ export async function* fragmentsOf(
   let partial: Uint8Array | null = null;
   let partialLength = 0;
   for await (const chunk of iterate(source)) {
+    const large = chunk.byteLength >= size;
+    if (large && partial) {
+      // What small chunks left goes out as it is rather than being topped up from a large one.
+      if (pending) yield { data: pending, isLast: false };
+      pending = partial.subarray(0, partialLength);
+      partial = null;
+      partialLength = 0;
+    }
     let offset = 0;
     while (offset < chunk.byteLength) {
-      if (partial === null && chunk.byteLength - offset >= size) {
+      if (large) {
+        const end = Math.min(offset + size, chunk.byteLength);
         if (pending) yield { data: pending, isLast: false };
-        pending = chunk.subarray(offset, offset + size);
-        offset += size;
+        pending = chunk.subarray(offset, end);
+        offset = end;
         continue;
       }
       partial ??= new Uint8Array(size);

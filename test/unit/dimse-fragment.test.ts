@@ -76,17 +76,38 @@ describe('fragmentation (PS3.8 Annex E)', () => {
     expect(sha256((await b.getMsg())!.dataset!)).toBe(sha256(data));
   });
 
-  it('fragmentsOf splits exactly and flags only the last fragment', async () => {
-    const chunks = [pattern(5), pattern(3), pattern(10)];
+  it('fragmentsOf joins small chunks into full fragments and flags only the last fragment', async () => {
+    const chunks = [pattern(3), pattern(2), pattern(3), pattern(1)];
     const got: { length: number; last: boolean }[] = [];
     for await (const f of fragmentsOf((async function* () { yield* chunks; })(), 4)) got.push({ length: f.data.length, last: f.isLast });
     expect(got).toEqual([
       { length: 4, last: false },
       { length: 4, last: false },
-      { length: 4, last: false },
-      { length: 4, last: false },
-      { length: 2, last: true },
+      { length: 1, last: true },
     ]);
+  });
+
+  it('fragmentsOf cuts large chunks into views, never copying them, and keeps the byte order', async () => {
+    const a = pattern(10);
+    const b = pattern(3);
+    const c = pattern(9).map((x) => x ^ 0xff);
+    const got: Uint8Array[] = [];
+    const last: boolean[] = [];
+    for await (const f of fragmentsOf((async function* () { yield* [a, b, c]; })(), 4)) {
+      got.push(f.data);
+      last.push(f.isLast);
+    }
+    // a: 4 + 4 + a 2-byte tail (views of a); b is small: held, then sent short before the large c.
+    expect(got.map((f) => f.length)).toEqual([4, 4, 2, 3, 4, 4, 1]);
+    expect(last).toEqual([false, false, false, false, false, false, true]);
+    expect(got[0]!.buffer).toBe(a.buffer);
+    expect(got[2]!.buffer).toBe(a.buffer);
+    expect(got[4]!.buffer).toBe(c.buffer);
+    expect(got[6]!.buffer).toBe(c.buffer);
+    const joined = new Uint8Array(got.reduce((n, f) => n + f.length, 0));
+    let o = 0;
+    for (const f of got) joined.set(f, (o += f.length) - f.length);
+    expect([...joined]).toEqual([...a, ...b, ...c]);
   });
 
   it('refuses a maximum PDU length with no room for a PDV', () => {
