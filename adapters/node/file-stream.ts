@@ -9,6 +9,15 @@ import { openFile, type FileIoOptions, type OpenFile } from './sync-read';
 const STREAM_CHUNK = 1024 * 1024;
 
 /**
+ * `n` bytes of new memory, not zero-filled (a read overwrites them; callers expose only what was
+ * read), as a plain Uint8Array: Buffer's slice() semantics differ from Uint8Array's.
+ */
+export function freshBytes(n: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(n);
+  return new Uint8Array(b.buffer, b.byteOffset, n);
+}
+
+/**
  * Streams `file` from `offset`; `onBytes` reports each chunk read (progress bars). The file is
  * closed at its end, on a read error and on cancel. With `options.io` `'sync'` (the default) a
  * pull blocks the event loop for one read of at most 1 MiB (a page-cache copy for a local file);
@@ -40,7 +49,7 @@ export function fileStream(file: string, offset: number, onBytes?: (n: number) =
           const size = Math.min(STREAM_CHUNK, f.size - position);
           if (size > 0) {
             // A fresh buffer each time: downstream keeps views of it until the PDUs are written.
-            const chunk = new Uint8Array(size);
+            const chunk = freshBytes(size);
             const bytesRead = await f.read(chunk, position);
             if (done) return;
             if (bytesRead > 0) {

@@ -7,5 +7,6 @@ export type { NodeListener } from './listener';
 export type { DialOptions } from './connect';
 export { socketTransport, type SocketTransportOptions } from './socket-transport';
 export { setSocketReclaim, DEFAULT_RECLAIM_BYTES } from './reclaim';
+export { storeInputFromFile, type StoreFileInput, type StoreFileOptions } from './store-file';
 export { createFsStore, safeFileName, type FsStore, type FsStoreOptions, type StoredInfo } from './fs-store';
 export { createQrScp, QrDatabase, qrHandlers, parseDestinations, loadDestinations, INDEX_FILE, type QrScp, type QrScpOptions, type QrLevel, type MoveDestinationEntry } from './qr';

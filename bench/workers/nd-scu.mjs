@@ -6,17 +6,18 @@
  *   echo --count N          C-ECHO N times in one association
  *   cycles --count N        associate + C-ECHO + release, N times
  *   store --list FILE       C-STORE every file named in FILE (one path a line), one association
- *   stream --list FILE      same, each data set streamed from disk (for one large instance)
+ *                           (storeInputFromFile: files up to 1 MiB read whole, larger ones streamed)
+ *   stream --list FILE      the same (kept as a name for the one-large-instance rows)
  *   concurrent --list FILE --assocs A   A associations at once, files split evenly between them
  *   find --count N          C-FIND (Study Root, IMAGE level, FIND_QUERY) N times in one association; count = matches
  *   find-study              C-FIND (Study Root, STUDY level, bench/lib/qr.mjs STUDY_KEYS); count = matches
  *   get --out DIR --count N C-GET (Study Root, GET_KEYS) N times in one association, instances written to DIR
  *                           (fs-store, no fsync, overwritten each time); count = completed by the last one
  */
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { ApplicationEntity, SopClass, readPart10 } from '../../dist/index.js';
-import { connectTcp, createFsStore } from '../../dist/node.js';
+import { ApplicationEntity, SopClass } from '../../dist/index.js';
+import { connectTcp, createFsStore, storeInputFromFile } from '../../dist/node.js';
 import { FIND_QUERY } from '../lib/data.mjs';
 import { GET_KEYS, STUDY_KEYS } from '../lib/qr.mjs';
 
@@ -52,61 +53,25 @@ if (mode === 'get') {
 const associate = async () => ae.associate(await connectTcp({ host: '127.0.0.1', port }), { calledAeTitle: o.call });
 const files = async () => (await readFile(o.list, 'utf8')).split('\n').filter(Boolean);
 
-/** One C-STORE of a file read whole (`buf`); any status but success ends the run. */
-async function storeBuffer(association, file, buf) {
-  const part10 = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength); // plain view, not Buffer
-  const r = await association.cStore({ part10 });
+/** One C-STORE of a Part 10 file through storeInputFromFile (the library's file path); any status but success ends the run. */
+async function storeFile(association, file) {
+  const r = await association.cStore(await storeInputFromFile(file));
   if (r.status !== 0) throw new Error(`C-STORE ${file}: status 0x${r.status.toString(16)}`);
 }
 
-/** Sends whole files (read into memory, as a 512 KiB instance would be); the next file is read while one is sent. */
+/** Sends the files one after another: a 512 KiB instance is one open and one read; a large one streams from disk. */
 async function storeFiles(association, list) {
   if (window > 1) return storeWindowed(association, list);
-  let next = list.length > 0 ? readFile(list[0]) : null;
-  for (let i = 0; i < list.length; i++) {
-    const buf = await next;
-    next = i + 1 < list.length ? readFile(list[i + 1]) : null;
-    await storeBuffer(association, list[i], buf);
-  }
+  for (const file of list) await storeFile(association, file);
 }
 
 /** Up to `window` C-STOREs at once on one association (the negotiated window bounds it too). */
 async function storeWindowed(association, list) {
   let next = 0;
   const lane = async () => {
-    while (next < list.length) {
-      const file = list[next++];
-      await storeBuffer(association, file, await readFile(file));
-    }
+    while (next < list.length) await storeFile(association, list[next++]);
   };
   await Promise.all(Array.from({ length: window }, lane));
-}
-
-/** Sends files with the data set streamed from disk in 1 MiB reads (never whole in memory). */
-async function streamFiles(association, list) {
-  for (const file of list) {
-    const fh = await open(file);
-    try {
-      const head = new Uint8Array(4096);
-      const { bytesRead } = await fh.read(head, 0, head.length, 0);
-      const p = readPart10(head.subarray(0, bytesRead));
-      const offset = bytesRead - p.dataset.byteLength;
-      let position = offset;
-      const data = new ReadableStream({
-        async pull(controller) {
-          const chunk = new Uint8Array(1 << 20);
-          const { bytesRead: n } = await fh.read(chunk, 0, chunk.length, position);
-          if (n === 0) return controller.close();
-          position += n;
-          controller.enqueue(n === chunk.length ? chunk : chunk.subarray(0, n));
-        },
-      }, { highWaterMark: 0 });
-      const r = await association.cStore({ sopClassUid: p.sopClassUid, sopInstanceUid: p.sopInstanceUid, transferSyntaxUid: p.transferSyntaxUid, data });
-      if (r.status !== 0) throw new Error(`C-STORE ${file}: status 0x${r.status.toString(16)}`);
-    } finally {
-      await fh.close();
-    }
-  }
 }
 
 const t0 = performance.now();
@@ -130,7 +95,7 @@ switch (mode) {
   case 'stream': {
     const list = await files();
     const a = await associate();
-    await (mode === 'store' ? storeFiles : streamFiles)(a, list);
+    await storeFiles(a, list);
     await a.release();
     done = list.length;
     break;

@@ -1,0 +1,90 @@
+/**
+ * storeInputFromFile (adapters/node/store-file.ts): a Part 10 file becomes a C-STORE input whose
+ * data set reaches the SCP byte for byte, whole in memory when it fits one read, streamed (and
+ * opened again) when it does not; the file is closed on every path, and bad files are refused.
+ */
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createMemoryPair } from '../../adapters/memory';
+import { storeInputFromFile } from '../../adapters/node/index';
+import { ApplicationEntity } from '../../src/ae';
+import { iterate } from '../../src/dimse/dataset-source';
+import { sha256 } from '../helpers/bytes';
+import { CT_IMAGE_STORAGE, EXPLICIT_LE, ctPart10 } from '../helpers/ct-instance';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'netdicom-store-file-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const fds = () => readdirSync('/proc/self/fd').length;
+
+/** A CT instance of about `rows`² × 2 bytes written as a Part 10 file. */
+function writeInstance(name: string, rows: number): { file: string; dataset: Uint8Array } {
+  const p = ctPart10({ sopInstanceUid: `1.2.3.${rows}`, transferSyntaxUid: EXPLICIT_LE, rows, columns: rows });
+  const file = path.join(dir, name);
+  writeFileSync(file, p.file);
+  return { file, dataset: p.dataset };
+}
+
+/** Stores `input` into an in-memory SCP; returns the SHA-256 of the data set bytes it received. */
+async function storeThrough(input: Awaited<ReturnType<typeof storeInputFromFile>>): Promise<{ status: number; received: string }> {
+  const scp = new ApplicationEntity({ aeTitle: 'SCP' }).addSupportedContext(CT_IMAGE_STORAGE, [EXPLICIT_LE]);
+  const scu = new ApplicationEntity({ aeTitle: 'SCU' }).addRequestedContext(CT_IMAGE_STORAGE, [EXPLICIT_LE]);
+  const [client, server] = createMemoryPair();
+  let received = '';
+  scp.handle(server, { async cStore(request) { received = sha256(await request.bytes()); return 0; } });
+  const assoc = await scu.associate(client, { calledAeTitle: 'SCP' });
+  const rsp = await assoc.cStore(input);
+  await assoc.release();
+  return { status: rsp.status, received };
+}
+
+describe('storeInputFromFile', () => {
+  it('reads a file that fits one read whole: identity from the meta group, data set in memory, file closed', async () => {
+    const { file, dataset } = writeInstance('small.dcm', 64);
+    const before = fds();
+    const input = await storeInputFromFile(file);
+    expect(fds()).toBe(before);
+    expect(input).toMatchObject({ sopClassUid: CT_IMAGE_STORAGE, sopInstanceUid: '1.2.3.64', transferSyntaxUid: EXPLICIT_LE });
+    expect(input.data).toBeInstanceOf(Uint8Array);
+    expect(sha256(input.data as Uint8Array)).toBe(sha256(dataset));
+    expect(await storeThrough(input)).toEqual({ status: 0, received: sha256(dataset) });
+  });
+
+  it('streams the rest of a larger file from where the first read stopped, byte for byte', async () => {
+    const { file, dataset } = writeInstance('large.dcm', 256); // ~128 KiB
+    let reported = 0;
+    const input = await storeInputFromFile(file, { wholeUpTo: 4096, onBytes: (n) => (reported += n) });
+    expect(input.data).toBeInstanceOf(ReadableStream);
+    expect(await storeThrough(input)).toEqual({ status: 0, received: sha256(dataset) });
+    expect(reported).toBe(dataset.byteLength);
+  });
+
+  it('reads the same bytes through fs/promises with io async', async () => {
+    const { file, dataset } = writeInstance('async.dcm', 256);
+    const input = await storeInputFromFile(file, { io: 'async', wholeUpTo: 8192 });
+    const chunks: Uint8Array[] = [];
+    for await (const c of iterate(input.data as ReadableStream<Uint8Array>)) chunks.push(c);
+    expect(sha256(Buffer.concat(chunks))).toBe(sha256(dataset));
+  });
+
+  it('closes the reopened file when the stream is cancelled', async () => {
+    const { file } = writeInstance('cancel.dcm', 256);
+    const before = fds();
+    const input = await storeInputFromFile(file, { wholeUpTo: 4096 });
+    const reader = (input.data as ReadableStream<Uint8Array>).getReader();
+    await reader.read(); // what the first read held
+    await reader.read(); // opens the file again
+    await reader.cancel();
+    expect(fds()).toBe(before);
+  });
+
+  it('refuses a file that is not Part 10, and a missing file, without leaking a descriptor', async () => {
+    const file = path.join(dir, 'not-dicom.bin');
+    writeFileSync(file, new Uint8Array(4096).fill(0x41));
+    const before = fds();
+    await expect(storeInputFromFile(file)).rejects.toThrow(/not a DICOM Part 10 file/);
+    await expect(storeInputFromFile(path.join(dir, 'missing.dcm'))).rejects.toThrow(/ENOENT/);
+    expect(fds()).toBe(before);
+  });
+});
