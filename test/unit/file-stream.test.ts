@@ -1,8 +1,8 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, expect, it } from 'vitest';
-import { fileStream } from '../../adapters/node/file-stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fileChunks, fileStream } from '../../adapters/node/file-stream';
 import { iterate } from '../../src/dimse/dataset-source';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'netdicom-fs-'));
@@ -39,4 +39,39 @@ it('allocates only what is left to read (a 64 KiB instance is one 64 KiB buffer,
   for await (const c of iterate(fileStream(file, 132))) chunks.push(c);
   expect(chunks.map((c) => c.byteLength)).toEqual([64 * 1024]);
   expect(chunks[0]!.buffer.byteLength).toBe(64 * 1024);
+});
+
+describe('fileChunks (the async-iterable form)', () => {
+  const fds = () => readdirSync('/proc/self/fd').length;
+
+  it.each(['sync', 'async'] as const)('yields the bytes from an offset in chunks of at most 1 MiB (io %s)', async (io) => {
+    const file = path.join(dir, `d-${io}.bin`);
+    const bytes = new Uint8Array(2 * 1024 * 1024 + 9).map((_, i) => (i * 31) & 0xff);
+    writeFileSync(file, bytes);
+    const chunks: Uint8Array[] = [];
+    for await (const c of fileChunks(file, 5, { io })) chunks.push(c);
+    expect(chunks.map((c) => c.byteLength)).toEqual([1024 * 1024, 1024 * 1024, 4]);
+    expect(Buffer.compare(Buffer.concat(chunks), Buffer.from(bytes.subarray(5)))).toBe(0);
+  });
+
+  it('opens the file at the first next(), and never when nobody iterates', async () => {
+    const file = path.join(dir, 'e.bin');
+    writeFileSync(file, new Uint8Array(3 * 1024 * 1024));
+    const before = fds();
+    const iterators = Array.from({ length: 50 }, () => fileChunks(file, 0));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(fds()).toBe(before);
+    for (const it of iterators) await it.return();
+    expect(fds()).toBe(before);
+    const it = fileChunks(file, 0);
+    await it.next();
+    expect(fds()).toBe(before + 1);
+    await it.return(); // abandoned midway: closes
+    expect(fds()).toBe(before);
+  });
+
+  it('rejects a missing file at the first next()', async () => {
+    const it = fileChunks(path.join(dir, 'missing.bin'), 0);
+    await expect(it.next()).rejects.toThrow(/ENOENT/);
+  });
 });

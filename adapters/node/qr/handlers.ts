@@ -9,7 +9,7 @@ import type { StoreInput } from '../../../src/scu/store';
 import type { Transport } from '../../../src/transport';
 import { matchesQuery, projectResponse } from '../../../src/services/query-matching';
 import type { KeyFilter, QrDatabase, QrLevel } from './database';
-import { fileStream } from '../file-stream';
+import { fileChunks } from '../file-stream';
 import { worklistItems } from './worklist';
 
 /** Where a C-MOVE may send: AE title → address (the only way a destination is found). */
@@ -103,7 +103,7 @@ async function* instancesFor(options: QrHandlerOptions, request: QueryRequest, c
   for (const record of matching(options, request)) ids.add(String(record[key] ?? ''));
   if (ids.size === 0 || ctx.signal.aborted) return;
   for (const row of options.db.instances({ [column]: [...ids] })) {
-    yield { sopClassUid: row.sopClassUid, sopInstanceUid: row.sopInstanceUid, transferSyntaxUid: row.transferSyntaxUid, data: fileStream(row.path, row.datasetOffset) };
+    yield { sopClassUid: row.sopClassUid, sopInstanceUid: row.sopInstanceUid, transferSyntaxUid: row.transferSyntaxUid, data: fileChunks(row.path, row.datasetOffset) };
   }
 }
 
