@@ -130,12 +130,7 @@ export function createFsStore(options: FsStoreOptions): FsStore {
     };
     if (options.ignore) {
       let bytes = 0;
-      const reader = request.data.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        bytes += value.byteLength;
-      }
+      for await (const chunk of request.chunks()) bytes += chunk.byteLength;
       options.onStored?.({ ...info, bytes });
       return 0x0000;
     }
@@ -157,10 +152,11 @@ export function createFsStore(options: FsStoreOptions): FsStore {
       let batch: Uint8Array[] = [preamble!, meta!];
       let batched = preamble!.byteLength + meta!.byteLength;
       let bytes = 0;
-      const reader = request.data.getReader();
+      // The chunks iterator, not `request.data`: no web stream per instance (see StoreRequest.chunks).
+      const chunks = request.chunks()[Symbol.asyncIterator]();
       for (;;) {
         phase = 'network';
-        const { done, value } = await reader.read();
+        const { done, value } = await chunks.next();
         phase = 'disk';
         if (!done) {
           batch.push(value);

@@ -349,7 +349,7 @@ export class DimseProvider {
 
   private discard(message: IncomingMessage): void {
     this.options.onDiscard?.(message);
-    void message.datasetStream?.cancel().catch(() => undefined);
+    void message.datasetChunks?.cancel();
   }
 
   private recordCancel(messageId: number): void {

@@ -10,6 +10,7 @@
 import { ProtocolError } from '../errors';
 import type { Pdv } from '../pdu/types';
 import { decodeCommand } from './command-set';
+import { DatasetChunks } from './dataset-chunks';
 import { concatChunks } from './dataset-source';
 import { CommandField, NO_DATASET, type Command } from './types';
 
@@ -22,13 +23,13 @@ export interface IncomingMessage {
   readonly command: Command;
   /** The buffered data set, or null when there is none, it is streamed, or it was too large. */
   readonly dataset: Uint8Array | null;
-  /** The data set as a stream of fragments (views), when streaming was chosen for this message. */
-  readonly datasetStream?: ReadableStream<Uint8Array>;
+  /** The data set's fragments (views) as they arrive, when streaming was chosen for this message. */
+  readonly datasetChunks?: DatasetChunks;
   /** True when a buffered data set exceeded maxDatasetLength and was discarded. */
   readonly datasetTooLarge?: boolean;
-  /** With `datasetStream`: settles when the last fragment has arrived (rejects if the association ends first). */
+  /** With `datasetChunks`: settles when the last fragment has arrived (rejects if the association ends first). */
   readonly datasetReceived?: Promise<void>;
-  /** With `datasetStream`: drops the fragments still to come (the stream errors), without cancelling a locked stream. */
+  /** With `datasetChunks`: drops the fragments still to come (reading them fails). */
   discardDataset?(): void;
 }
 
@@ -57,14 +58,9 @@ export class MessageAssembler {
   private datasetChunks: Uint8Array[] = [];
   private datasetLength = 0;
   private tooLarge = false;
-  private stream: ReadableStreamDefaultController<Uint8Array> | null = null;
-  private streamCancelled = false;
+  private stream: DatasetChunks | null = null;
   /** Settles the streamed message's `datasetReceived`. */
   private received: { resolve(): void; reject(error: unknown): void } | null = null;
-  /** Counts streamed messages, so a late discardDataset() cannot touch the next message. */
-  private streamSeq = 0;
-  /** Resolves when the stream's consumer wants more (its pull callback ran) or cancelled it. */
-  private wakeProducer: (() => void) | null = null;
   private readonly maxCommand: number;
   private readonly maxDataset: number;
 
@@ -95,11 +91,10 @@ export class MessageAssembler {
 
   /** Fails a data set stream in progress (association ended mid-message). */
   fail(error: Error): void {
-    if (this.stream && !this.streamCancelled) this.stream.error(error);
+    this.stream?.error(error);
     this.stream = null;
     this.received?.reject(error);
     this.received = null;
-    this.wake();
   }
 
   private pushCommand(pdv: Pdv): IncomingMessage | null {
@@ -129,29 +124,12 @@ export class MessageAssembler {
     if (command.CommandDataSetType === NO_DATASET) return { contextId: this.contextId, command, dataset: null };
     this.command = command;
     if (!this.options.streamDataset?.(this.contextId, command)) return null;
-    const datasetStream = new ReadableStream<Uint8Array>(
-      {
-        start: (controller) => {
-          this.stream = controller;
-        },
-        pull: () => this.wake(),
-        cancel: () => {
-          this.streamCancelled = true;
-          this.wake();
-        },
-      },
-      { highWaterMark: this.options.streamHighWaterMark ?? 16 },
-    );
+    const chunks = new DatasetChunks(this.options.streamHighWaterMark ?? 16);
+    this.stream = chunks;
     const datasetReceived = new Promise<void>((resolve, reject) => (this.received = { resolve, reject }));
     datasetReceived.catch(() => undefined); // observed by whoever awaits it
-    const seq = ++this.streamSeq;
-    const discardDataset = () => {
-      if (seq !== this.streamSeq || !this.stream || this.streamCancelled) return;
-      this.streamCancelled = true;
-      this.stream.error(new Error('the rest of the data set was discarded'));
-      this.wake();
-    };
-    return { contextId: this.contextId, command, dataset: null, datasetStream, datasetReceived, discardDataset };
+    const discardDataset = () => chunks.error(new Error('the rest of the data set was discarded'));
+    return { contextId: this.contextId, command, dataset: null, datasetChunks: chunks, datasetReceived, discardDataset };
   }
 
   private pushData(pdv: Pdv): IncomingMessage | null | Promise<null> {
@@ -175,33 +153,23 @@ export class MessageAssembler {
     return message;
   }
 
-  /** Queues a fragment on the data set stream; a promise when its consumer must catch up first. */
+  /** Queues a fragment for the data set's consumer; a promise when it must catch up first. */
   private pushStreamed(pdv: Pdv): null | Promise<null> {
-    const controller = this.stream!;
-    if (!this.streamCancelled && pdv.data.byteLength > 0) {
-      controller.enqueue(pdv.data);
-      // Back-pressure: wait until the consumer has drained the queue below its high-water mark.
-      if ((controller.desiredSize ?? 1) <= 0) {
-        return new Promise<void>((resolve) => (this.wakeProducer = resolve)).then(() => this.endStreamed(pdv));
-      }
+    if (pdv.data.byteLength > 0) {
+      const wait = this.stream!.push(pdv.data);
+      if (wait) return wait.then(() => this.endStreamed(pdv));
     }
     return this.endStreamed(pdv);
   }
 
   private endStreamed(pdv: Pdv): null {
     if (pdv.isLast) {
-      if (!this.streamCancelled) this.stream?.close();
+      this.stream?.close();
       this.received?.resolve();
       this.received = null;
       this.resetDataset();
     }
     return null;
-  }
-
-  private wake(): void {
-    const wake = this.wakeProducer;
-    this.wakeProducer = null;
-    wake?.();
   }
 
   private resetDataset(): void {
@@ -210,6 +178,5 @@ export class MessageAssembler {
     this.datasetLength = 0;
     this.tooLarge = false;
     this.stream = null;
-    this.streamCancelled = false;
   }
 }

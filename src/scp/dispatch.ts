@@ -136,7 +136,7 @@ export async function serveRequests(
 async function refuseDuplicate(association: Association, message: IncomingMessage): Promise<void> {
   const { command } = message;
   association.options.logger.warn(`refusing request 0x${command.CommandField.toString(16)}: Message ID ${command.MessageID} is still being performed (0x0210)`);
-  await message.datasetStream?.cancel().catch(() => undefined);
+  await message.datasetChunks?.cancel();
   await respond(association, message.contextId, command, { Status: DUPLICATE_INVOCATION }).catch(() => undefined);
 }
 
@@ -152,7 +152,7 @@ async function dispatch(association: Association, message: IncomingMessage, hand
   if ((field & 0x8000) !== 0) {
     // A response nobody waits for (e.g. after a DIMSE timeout): drop it.
     association.options.logger.warn(`ignoring unexpected response 0x${field.toString(16)} to message ${command.MessageIDBeingRespondedTo}`);
-    await message.datasetStream?.cancel();
+    await message.datasetChunks?.cancel();
     return;
   }
   const context = association.contexts.find((c) => c.id === message.contextId)!;
@@ -182,7 +182,7 @@ async function dispatch(association: Association, message: IncomingMessage, hand
     // N-EVENT-REPORT is invoked by the performing SCP: its receiver acts as SCU (PS3.7 §10.1.1).
     const role = field === CommandField['N-EVENT-REPORT-RQ'] ? 'scu' : 'scp';
     if (mismatch || !association.mayActAs(context, role)) {
-      await message.datasetStream?.cancel();
+      await message.datasetChunks?.cancel();
       return await respond(association, ctx.contextId, command, { Status: REFUSED_SOP_CLASS });
     }
     switch (field) {

@@ -3,7 +3,8 @@
  * The response goes only after the whole data set was received, whatever the handler read.
  */
 import { loadCodec } from '../dataset/lazy';
-import { concatChunks, iterate } from '../dimse/dataset-source';
+import { DatasetChunks } from '../dimse/dataset-chunks';
+import { concatChunks } from '../dimse/dataset-source';
 import type { IncomingMessage } from '../dimse/reassemble';
 import { failureFor, respond, statusFields } from './respond';
 import type { RequestContext, ScpHandlers, StatusResult, StoreRequest } from './types';
@@ -15,8 +16,10 @@ const OUT_OF_RESOURCES = 0xa700;
 
 export async function serveStore(message: IncomingMessage, ctx: RequestContext, handlers: ScpHandlers): Promise<void> {
   const { command } = message;
-  // The handler reads the reassembler's stream itself: no wrapper stream, no second hop per fragment.
-  const data = message.datasetStream ?? streamOf(message.dataset);
+  // The handler reads the reassembler's queue itself (no second hop per fragment); a web stream
+  // over it is made only if the handler asks for `data`.
+  const chunks = message.datasetChunks ?? bufferedChunks(message.dataset);
+  let stream: ReadableStream<Uint8Array> | undefined;
   const request: StoreRequest = {
     sopClassUid: command.AffectedSOPClassUID ?? '',
     sopInstanceUid: command.AffectedSOPInstanceUID ?? '',
@@ -26,10 +29,13 @@ export async function serveStore(message: IncomingMessage, ctx: RequestContext, 
       command.MoveOriginatorApplicationEntityTitle !== undefined
         ? { aeTitle: command.MoveOriginatorApplicationEntityTitle, messageId: command.MoveOriginatorMessageID ?? 0 }
         : undefined,
-    data,
-    bytes: () => collect(data),
+    get data() {
+      return (stream ??= chunks instanceof DatasetChunks ? chunks.toStream() : streamOf(chunks));
+    },
+    chunks: () => (chunks instanceof DatasetChunks ? chunks : listed(chunks)),
+    bytes: () => collect(request.chunks()),
     // A deflated data set inflates only up to maxDatasetLength, like every other held data set.
-    dataset: async () => (await loadCodec()).decodeDataset(await collect(data), ctx.transferSyntax, { maxInflatedLength: ctx.association.options.maxDatasetLength }),
+    dataset: async () => (await loadCodec()).decodeDataset(await collect(request.chunks()), ctx.transferSyntax, { maxInflatedLength: ctx.association.options.maxDatasetLength }),
   };
   let result: StatusResult;
   if (message.datasetTooLarge) result = OUT_OF_RESOURCES;
@@ -53,19 +59,28 @@ export async function serveStore(message: IncomingMessage, ctx: RequestContext, 
   await respond(ctx.association, ctx.contextId, command, statusFields(result));
 }
 
-function streamOf(bytes: Uint8Array | null): ReadableStream<Uint8Array> {
+/** A data set that came whole (buffered), as the list of its chunks. */
+function bufferedChunks(bytes: Uint8Array | null): Uint8Array[] {
+  return bytes && bytes.byteLength > 0 ? [bytes] : [];
+}
+
+async function* listed(chunks: readonly Uint8Array[]): AsyncGenerator<Uint8Array> {
+  yield* chunks;
+}
+
+function streamOf(chunks: readonly Uint8Array[]): ReadableStream<Uint8Array> {
   return new ReadableStream({
     start(controller) {
-      if (bytes && bytes.byteLength > 0) controller.enqueue(bytes);
+      for (const chunk of chunks) controller.enqueue(chunk);
       controller.close();
     },
   });
 }
 
-async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for await (const chunk of iterate(stream)) {
+  for await (const chunk of source) {
     chunks.push(chunk);
     total += chunk.byteLength;
   }

@@ -39,8 +39,17 @@ export interface StoreRequest {
   readonly priority: number;
   readonly transferSyntax: string;
   readonly moveOriginator?: { readonly aeTitle: string; readonly messageId: number };
-  /** The encoded data set (in `transferSyntax`), streamed as it arrives. Read it at most once. */
+  /**
+   * The encoded data set (in `transferSyntax`), streamed as it arrives. Read it at most once, and
+   * either this or {@link StoreRequest.chunks}, not both. Made when first read.
+   */
   readonly data: ReadableStream<Uint8Array>;
+  /**
+   * The same bytes as `data`, as an async iterable of chunks (`for await (const c of request.chunks())`):
+   * no web stream is made, which saves tens of µs per instance on Node 20. Read at most once.
+   * Chunks are the handler's to keep.
+   */
+  chunks(): AsyncIterable<Uint8Array>;
   /** Collects the whole data set into one buffer. */
   bytes(): Promise<Uint8Array>;
   /** Collects and decodes the data set with dcmjs (a deflated one inflates up to `maxDatasetLength`, else it throws). */

@@ -169,8 +169,8 @@ describe('reassembly (PS3.8 Annex E, reliability.md 2.4)', () => {
   it('streams a data set when asked, delivering the message at command time', async () => {
     const m = new MessageAssembler({ ...accepted, streamDataset: () => true, streamHighWaterMark: 2 });
     const msg = await m.push(cmd(storeRq));
-    expect(msg!.datasetStream).toBeInstanceOf(ReadableStream);
-    const reader = msg!.datasetStream!.getReader();
+    expect(msg!.datasetChunks).toBeDefined();
+    const reader = msg!.datasetChunks!.toStream().getReader();
     const pushing = (async () => {
       for (let i = 0; i < 5; i++) await m.push(data(new Uint8Array([i, i]), i === 4));
     })();

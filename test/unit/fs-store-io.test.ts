@@ -81,7 +81,7 @@ function request(sopInstanceUid: string, chunks: Uint8Array[], error?: Error): S
       else controller.close();
     },
   });
-  return { sopClassUid: CT, sopInstanceUid, transferSyntax: EXPLICIT_LE, priority: 0, data } as unknown as StoreRequest;
+  return { sopClassUid: CT, sopInstanceUid, transferSyntax: EXPLICIT_LE, priority: 0, data, chunks: () => data } as unknown as StoreRequest;
 }
 
 /** `bytes` of data in chunks of `size` (the PDV fragments of a C-STORE). */

@@ -1,0 +1,117 @@
+/**
+ * The chunks of one streamed data set on their way from the PDU reader to the message's handler:
+ * a bounded queue the reassembler fills (it waits while the queue is full, which pauses the
+ * reader) and the handler drains as an async iterator, or through a web ReadableStream made only
+ * when asked for (Node 20 spends tens of µs making each ReadableStream transferable: a C-GET of
+ * small instances paid that once per instance).
+ */
+export class DatasetChunks implements AsyncIterableIterator<Uint8Array> {
+  private queue: Uint8Array[] = [];
+  private ended = false;
+  private failure: { error: unknown } | null = null;
+  private cancelled = false;
+  private reader: { resolve(r: IteratorResult<Uint8Array>): void; reject(e: unknown): void } | null = null;
+  private wakeProducer: (() => void) | null = null;
+  private stream: ReadableStream<Uint8Array> | null = null;
+
+  /** `highWaterMark`: chunks queued before the producer is asked to wait. */
+  constructor(private readonly highWaterMark: number) {}
+
+  /** True once the consumer cancelled or the data set failed: later chunks are dropped. */
+  get closedForInput(): boolean {
+    return this.cancelled || this.failure !== null;
+  }
+
+  // — producer side (the reassembler) —
+
+  /** Queues a chunk; a promise when the consumer must catch up first (back-pressure). */
+  push(chunk: Uint8Array): void | Promise<void> {
+    if (this.closedForInput || this.ended) return;
+    if (this.reader) {
+      const reader = this.reader;
+      this.reader = null;
+      reader.resolve({ done: false, value: chunk });
+      return;
+    }
+    this.queue.push(chunk);
+    if (this.queue.length >= this.highWaterMark) return new Promise<void>((resolve) => (this.wakeProducer = resolve));
+  }
+
+  /** The last chunk was pushed. */
+  close(): void {
+    if (this.closedForInput || this.ended) return;
+    this.ended = true;
+    this.settleReader();
+  }
+
+  /** Fails a data set still arriving: queued chunks are dropped and reads reject with `error`. */
+  error(error: unknown): void {
+    if (this.closedForInput || this.ended) return;
+    this.failure = { error };
+    this.queue = [];
+    this.settleReader();
+    this.wake();
+  }
+
+  // — consumer side (the handler) —
+
+  next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.failure) return Promise.reject(this.failure.error);
+    const chunk = this.queue.shift();
+    if (chunk) {
+      if (this.queue.length < this.highWaterMark) this.wake();
+      return Promise.resolve({ done: false, value: chunk });
+    }
+    if (this.ended || this.cancelled) return Promise.resolve({ done: true, value: undefined });
+    if (this.reader) return Promise.reject(new Error('data set chunks read twice at once'));
+    return new Promise((resolve, reject) => (this.reader = { resolve, reject }));
+  }
+
+  /** The consumer stops reading: the rest of the data set is dropped as it arrives. */
+  cancel(): Promise<void> {
+    if (!this.cancelled && !this.failure) {
+      this.cancelled = true;
+      this.queue = [];
+      this.settleReader();
+      this.wake();
+    }
+    return Promise.resolve();
+  }
+
+  return(): Promise<IteratorResult<Uint8Array>> {
+    return this.cancel().then(() => ({ done: true, value: undefined }));
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** The same chunks as a web ReadableStream (made on first call; read one or the other). */
+  toStream(): ReadableStream<Uint8Array> {
+    return (this.stream ??= new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          const { done, value } = await this.next();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        },
+        cancel: () => this.cancel(),
+      },
+      { highWaterMark: 0 },
+    ));
+  }
+
+  private settleReader(): void {
+    const reader = this.reader;
+    if (!reader) return;
+    this.reader = null;
+    if (this.failure) reader.reject(this.failure.error);
+    else reader.resolve({ done: true, value: undefined });
+  }
+
+  private wake(): void {
+    const wake = this.wakeProducer;
+    this.wakeProducer = null;
+    wake?.();
+  }
+}
