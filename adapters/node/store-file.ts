@@ -2,7 +2,7 @@
  * A DICOM Part 10 file on disk as the input of a C-STORE: what `association.cStore()` needs,
  * read with as few system calls and copies as the file allows.
  */
-import { readPart10 } from '../../src/dataset/codec';
+import { loadCodec } from '../../src/dataset/lazy';
 import type { DatasetBytes } from '../../src/dimse/dataset-source';
 import { fileStream, freshBytes } from './file-stream';
 import { openFile, type FileIoOptions } from './sync-read';
@@ -53,7 +53,7 @@ export async function storeInputFromFile(path: string, options: StoreFileOptions
     await f.close();
   }
   const size = f.size;
-  const p = readPart10(head);
+  const p = (await loadCodec()).readPart10(head); // the codec (and dcmjs) load on first use
   const identity = { sopClassUid: p.sopClassUid, sopInstanceUid: p.sopInstanceUid, transferSyntaxUid: p.transferSyntaxUid, size };
   options.onBytes?.(p.dataset.byteLength);
   if (head.byteLength >= size) return { ...identity, data: p.dataset };
