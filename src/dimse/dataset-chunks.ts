@@ -17,6 +17,14 @@ export class DatasetChunks implements AsyncIterableIterator<Uint8Array> {
   /** `highWaterMark`: chunks queued before the producer is asked to wait. */
   constructor(private readonly highWaterMark: number) {}
 
+  /** A data set that arrived whole (buffered), as chunks: itself, or none when empty. */
+  static of(bytes: Uint8Array | null): DatasetChunks {
+    const chunks = new DatasetChunks(Infinity);
+    if (bytes && bytes.byteLength > 0) chunks.push(bytes);
+    chunks.close();
+    return chunks;
+  }
+
   /** True once the consumer cancelled or the data set failed: later chunks are dropped. */
   get closedForInput(): boolean {
     return this.cancelled || this.failure !== null;

@@ -18,8 +18,7 @@ export async function serveStore(message: IncomingMessage, ctx: RequestContext, 
   const { command } = message;
   // The handler reads the reassembler's queue itself (no second hop per fragment); a web stream
   // over it is made only if the handler asks for `data`.
-  const chunks = message.datasetChunks ?? bufferedChunks(message.dataset);
-  let stream: ReadableStream<Uint8Array> | undefined;
+  const chunks = message.datasetChunks ?? DatasetChunks.of(message.dataset);
   const request: StoreRequest = {
     sopClassUid: command.AffectedSOPClassUID ?? '',
     sopInstanceUid: command.AffectedSOPInstanceUID ?? '',
@@ -30,9 +29,9 @@ export async function serveStore(message: IncomingMessage, ctx: RequestContext, 
         ? { aeTitle: command.MoveOriginatorApplicationEntityTitle, messageId: command.MoveOriginatorMessageID ?? 0 }
         : undefined,
     get data() {
-      return (stream ??= chunks instanceof DatasetChunks ? chunks.toStream() : streamOf(chunks));
+      return chunks.toStream();
     },
-    chunks: () => (chunks instanceof DatasetChunks ? chunks : listed(chunks)),
+    chunks: () => chunks,
     bytes: () => collect(request.chunks()),
     // A deflated data set inflates only up to maxDatasetLength, like every other held data set.
     dataset: async () => (await loadCodec()).decodeDataset(await collect(request.chunks()), ctx.transferSyntax, { maxInflatedLength: ctx.association.options.maxDatasetLength }),
@@ -57,24 +56,6 @@ export async function serveStore(message: IncomingMessage, ctx: RequestContext, 
     }
   }
   await respond(ctx.association, ctx.contextId, command, statusFields(result));
-}
-
-/** A data set that came whole (buffered), as the list of its chunks. */
-function bufferedChunks(bytes: Uint8Array | null): Uint8Array[] {
-  return bytes && bytes.byteLength > 0 ? [bytes] : [];
-}
-
-async function* listed(chunks: readonly Uint8Array[]): AsyncGenerator<Uint8Array> {
-  yield* chunks;
-}
-
-function streamOf(chunks: readonly Uint8Array[]): ReadableStream<Uint8Array> {
-  return new ReadableStream({
-    start(controller) {
-      for (const chunk of chunks) controller.enqueue(chunk);
-      controller.close();
-    },
-  });
 }
 
 async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {

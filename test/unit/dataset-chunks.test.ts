@@ -68,6 +68,14 @@ describe('DatasetChunks', () => {
     expect(await q.next()).toEqual({ done: true, value: undefined });
   });
 
+  it('of(): a data set that came whole is one chunk (none when empty), already ended', async () => {
+    const whole = DatasetChunks.of(bytes(9));
+    expect(await whole.next()).toEqual({ done: false, value: bytes(9) });
+    expect(await whole.next()).toEqual({ done: true, value: undefined });
+    expect(await DatasetChunks.of(null).next()).toEqual({ done: true, value: undefined });
+    expect(await DatasetChunks.of(new Uint8Array(0)).next()).toEqual({ done: true, value: undefined });
+  });
+
   it('reads the same chunks through a web ReadableStream made on demand, once', async () => {
     const q = new DatasetChunks(4);
     const stream = q.toStream();
