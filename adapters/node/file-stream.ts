@@ -3,7 +3,7 @@
  * pull, so memory follows the consumer's pace. The file is opened on the first pull, not before:
  * a C-GET can queue thousands of these without holding thousands of descriptors.
  */
-import { openFile, type FileIoOptions, type OpenFile } from './sync-read';
+import { openFile, type FileIoOptions } from './sync-read';
 
 /** Chunk size: large views mean few copies downstream, and a synchronous read blocks for one copy at most. */
 const STREAM_CHUNK = 1024 * 1024;
@@ -22,52 +22,25 @@ export function freshBytes(n: number): Uint8Array {
  * closed at its end, on a read error and on cancel. With `options.io` `'sync'` (the default) a
  * pull blocks the event loop for one read of at most 1 MiB (a page-cache copy for a local file);
  * `'async'` reads through fs/promises, for slow disks and network file systems
- * ({@link FileIoOptions.io}).
+ * ({@link FileIoOptions.io}). A web stream over {@link fileChunks}.
  */
 export function fileStream(file: string, offset: number, onBytes?: (n: number) => void, options: FileIoOptions = {}): ReadableStream<Uint8Array> {
-  let opened: OpenFile | undefined;
-  let done = false;
-  let position = offset;
-  const close = async () => {
-    done = true;
-    const f = opened;
-    opened = undefined;
-    await f?.close();
-  };
+  const chunks = fileChunks(file, offset, options);
+  let cancelled = false;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        try {
-          if (!opened) {
-            const justOpened = await openFile(file, options.io);
-            // Cancelled while opening (asynchronous reads): nobody will read it.
-            if (done) return await justOpened.close();
-            opened = justOpened;
-          }
-          const f = opened;
-          // Sized to what is left: a 64 KiB instance must not cost a zero-filled 1 MiB buffer per read.
-          const size = Math.min(STREAM_CHUNK, f.size - position);
-          if (size > 0) {
-            // A fresh buffer each time: downstream keeps views of it until the PDUs are written.
-            const chunk = freshBytes(size);
-            const bytesRead = await f.read(chunk, position);
-            if (done) return;
-            if (bytesRead > 0) {
-              position += bytesRead;
-              onBytes?.(bytesRead);
-              controller.enqueue(bytesRead === size ? chunk : chunk.subarray(0, bytesRead));
-              if (position < f.size) return;
-            }
-          }
-          // The size seen at open is reached, or the file shrank since: the data set is what was read.
-          await close();
-          controller.close();
-        } catch (error) {
-          await close().catch(() => {});
-          throw error;
-        }
+        const { done, value } = await chunks.next();
+        if (cancelled) return; // cancelled during the read: nobody takes the chunk
+        if (done) return controller.close();
+        onBytes?.(value.byteLength);
+        controller.enqueue(value);
       },
-      cancel: close,
+      // Waits for a read in flight, then closes the file.
+      cancel: async () => {
+        cancelled = true;
+        await chunks.return();
+      },
     },
     { highWaterMark: 0 },
   );
@@ -85,6 +58,8 @@ export async function* fileChunks(file: string, offset: number, options: FileIoO
   try {
     let position = offset;
     while (position < f.size) {
+      // Sized to what is left: a 64 KiB instance must not cost a 1 MiB buffer per read. A fresh
+      // buffer each time: downstream keeps views of it until the PDUs are written.
       const size = Math.min(STREAM_CHUNK, f.size - position);
       const chunk = freshBytes(size);
       const bytesRead = await f.read(chunk, position);
