@@ -4,7 +4,7 @@
  */
 import { loadCodec } from '../../src/dataset/lazy';
 import type { DatasetBytes } from '../../src/dimse/dataset-source';
-import { fileStream, freshBytes } from './file-stream';
+import { fileChunks, freshBytes } from './file-stream';
 import { openFile, type FileIoOptions } from './sync-read';
 
 /** A file's identity from its File Meta Information and its data set, ready for `cStore()`. */
@@ -12,7 +12,7 @@ export interface StoreFileInput {
   readonly sopClassUid: string;
   readonly sopInstanceUid: string;
   readonly transferSyntaxUid: string;
-  /** The data set: in memory when the file fits in one read, else streamed from disk as it is sent. */
+  /** The data set: in memory when the file fits in one read, else read from disk as it is sent (an async iterable). */
   readonly data: DatasetBytes;
   /** The file's size in bytes. */
   readonly size: number;
@@ -57,9 +57,17 @@ export async function storeInputFromFile(path: string, options: StoreFileOptions
   const identity = { sopClassUid: p.sopClassUid, sopInstanceUid: p.sopInstanceUid, transferSyntaxUid: p.transferSyntaxUid, size };
   options.onBytes?.(p.dataset.byteLength);
   if (head.byteLength >= size) return { ...identity, data: p.dataset };
-  // Larger than one read: what was read goes first, the rest streams from where it stopped.
-  const rest = fileStream(path, head.byteLength, options.onBytes, options);
-  return { ...identity, data: prepend(p.dataset, rest) };
+  // Larger than one read: what was read goes first, the rest is read from where it stopped.
+  return { ...identity, data: thenRest(p.dataset, path, head.byteLength, options) };
+}
+
+/** `first`, then the file from `position` (opened at that point; closed at its end or on `return()`). */
+async function* thenRest(first: Uint8Array, path: string, position: number, options: StoreFileOptions): AsyncGenerator<Uint8Array, void, undefined> {
+  if (first.byteLength > 0) yield first;
+  for await (const chunk of fileChunks(path, position, options)) {
+    options.onBytes?.(chunk.byteLength);
+    yield chunk;
+  }
 }
 
 /** Reads until `into` is full or the file ends; returns how many bytes were read. */
@@ -71,26 +79,4 @@ async function readFully(read: (into: Uint8Array, position: number) => Promise<n
     filled += n;
   }
   return filled;
-}
-
-/** `first`, then the chunks of `rest`; cancelling cancels `rest` (which closes its file). */
-function prepend(first: Uint8Array, rest: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  const reader = rest.getReader();
-  let sentFirst = first.byteLength === 0;
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        if (!sentFirst) {
-          sentFirst = true;
-          controller.enqueue(first);
-          return;
-        }
-        const { done, value } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      },
-      cancel: (reason) => reader.cancel(reason),
-    },
-    { highWaterMark: 0 },
-  );
 }
