@@ -367,6 +367,11 @@ export class DimseProvider {
     if (this.failure) throw this.failure;
     this.options.onMessage?.('sent', contextId, command, dataset instanceof Uint8Array ? dataset.length : undefined);
     const fragment = maxFragmentLength(this.peerMaxPdu);
+    const encoded = encodeCommand(command);
+    // Every response, C-ECHO and most requests: one PDV in one PDU, without packer or generators.
+    if (dataset === null && encoded.byteLength <= fragment) {
+      return this.options.sendPdu({ type: 'P-DATA-TF', pdvs: [{ contextId, isCommand: true, isLast: true, data: encoded }] });
+    }
     const packer = new PduPacker(this.peerMaxPdu);
     const send = (pdv: Pdv): void | Promise<void> => {
       const pdu = packer.add(pdv);
@@ -381,7 +386,7 @@ export class DimseProvider {
       if (dataset instanceof Uint8Array) return sendAll(splitIntoPdvs(dataset, contextId, false, fragment), send, flush);
       return this.sendStream(dataset, contextId, fragment, send, flush);
     };
-    return sendAll(splitIntoPdvs(encodeCommand(command), contextId, true, fragment), send, afterCommand);
+    return sendAll(splitIntoPdvs(encoded, contextId, true, fragment), send, afterCommand);
   }
 
   /** A data set given as a stream, read as it is sent. */

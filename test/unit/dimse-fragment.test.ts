@@ -50,6 +50,22 @@ describe('fragmentation (PS3.8 Annex E)', () => {
     expect(sha256(msg!.dataset!)).toBe(sha256(data));
   });
 
+  it('sends a command without data set as one PDV in one PDU, and splits one longer than a fragment', async () => {
+    const { a, b, sent } = pair(16384);
+    await a.sendMsg(echoRq, 1);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.pdvs.map((p) => [p.contextId, p.isCommand, p.isLast])).toEqual([[1, true, true]]);
+    expect((await b.getMsg())!.command.CommandField).toBe(CommandField['C-ECHO-RQ']);
+    // A 64-byte UID makes the command longer than a fragment of a 100-byte PDU: several PDVs, the last flagged.
+    const tiny = pair(100);
+    const longUid = `1.2.${'3'.repeat(60)}`;
+    await tiny.a.sendMsg({ ...echoRq, AffectedSOPClassUID: longUid }, 1);
+    const pdvs = tiny.sent.flatMap((pdu) => pdu.pdvs);
+    expect(pdvs.length).toBeGreaterThan(1);
+    expect(pdvs.map((p) => p.isLast)).toEqual([...Array(pdvs.length - 1).fill(false), true]);
+    expect((await tiny.b.getMsg())!.command.AffectedSOPClassUID).toBe(longUid);
+  });
+
   it('puts command and first data fragment in one PDU when they fit', async () => {
     const { a, sent } = pair(16384);
     await a.sendMsg(storeRq, 1, pattern(100));
