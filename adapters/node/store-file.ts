@@ -5,7 +5,7 @@
 import { loadCodec } from '../../src/dataset/lazy';
 import type { DatasetBytes } from '../../src/dimse/dataset-source';
 import { fileChunks, freshBytes } from './file-stream';
-import { openFile, type FileIoOptions } from './sync-read';
+import { withFile, type FileIoOptions } from './sync-read';
 
 /** A file's identity from its File Meta Information and its data set, ready for `cStore()`. */
 export interface StoreFileInput {
@@ -44,20 +44,15 @@ const DEFAULT_WHOLE_UP_TO = 1024 * 1024;
  */
 export async function storeInputFromFile(path: string, options: StoreFileOptions = {}): Promise<StoreFileInput> {
   const whole = Math.max(options.wholeUpTo ?? DEFAULT_WHOLE_UP_TO, 132);
-  const f = await openFile(path, options.io);
-  let head: Uint8Array;
-  try {
+  const { head, size } = await withFile(path, options.io, async (f) => {
     const buffer = freshBytes(Math.min(f.size, whole));
-    head = buffer.subarray(0, await readFully(f.read, buffer));
-  } finally {
-    await f.close();
-  }
-  const size = f.size;
+    return { head: buffer.subarray(0, await f.read(buffer, 0)), size: f.size };
+  });
   const p = (await loadCodec()).readPart10(head); // the codec (and dcmjs) load on first use
   const identity = { sopClassUid: p.sopClassUid, sopInstanceUid: p.sopInstanceUid, transferSyntaxUid: p.transferSyntaxUid, size };
   options.onBytes?.(p.dataset.byteLength);
   if (head.byteLength >= size) return { ...identity, data: p.dataset };
-  // Larger than one read: what was read goes first, the rest is read from where it stopped.
+  // Larger than one read (or a short read): what was read goes first, the rest from where it stopped.
   return { ...identity, data: thenRest(p.dataset, path, head.byteLength, options) };
 }
 
@@ -68,15 +63,4 @@ async function* thenRest(first: Uint8Array, path: string, position: number, opti
     options.onBytes?.(chunk.byteLength);
     yield chunk;
   }
-}
-
-/** Reads until `into` is full or the file ends; returns how many bytes were read. */
-async function readFully(read: (into: Uint8Array, position: number) => Promise<number>, into: Uint8Array): Promise<number> {
-  let filled = 0;
-  while (filled < into.byteLength) {
-    const n = await read(into.subarray(filled), filled);
-    if (n === 0) break;
-    filled += n;
-  }
-  return filled;
 }

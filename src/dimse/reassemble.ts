@@ -55,7 +55,7 @@ export class MessageAssembler {
   private commandChunks: Uint8Array[] = [];
   private commandLength = 0;
   private command: Command | null = null;
-  private datasetChunks: Uint8Array[] = [];
+  private bufferedChunks: Uint8Array[] = [];
   private datasetLength = 0;
   private tooLarge = false;
   private stream: DatasetChunks | null = null;
@@ -140,15 +140,15 @@ export class MessageAssembler {
       this.datasetLength += pdv.data.byteLength;
       if (this.datasetLength > this.maxDataset) {
         this.tooLarge = true;
-        this.datasetChunks = [];
+        this.bufferedChunks = [];
       } else if (pdv.data.byteLength > 0) {
-        this.datasetChunks.push(pdv.data);
+        this.bufferedChunks.push(pdv.data);
       }
     }
     if (!pdv.isLast) return null;
     const message: IncomingMessage = this.tooLarge
       ? { contextId: this.contextId, command, dataset: null, datasetTooLarge: true }
-      : { contextId: this.contextId, command, dataset: concatChunks(this.datasetChunks, this.datasetLength) };
+      : { contextId: this.contextId, command, dataset: concatChunks(this.bufferedChunks, this.datasetLength) };
     this.resetDataset();
     return message;
   }
@@ -174,7 +174,7 @@ export class MessageAssembler {
 
   private resetDataset(): void {
     this.command = null;
-    this.datasetChunks = [];
+    this.bufferedChunks = [];
     this.datasetLength = 0;
     this.tooLarge = false;
     this.stream = null;

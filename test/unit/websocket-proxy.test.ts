@@ -7,10 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WebSocket } from 'ws';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDicomProxy, type DicomProxy, type DicomProxyOptions } from '../../adapters/websocket-proxy/index';
 import { listenTcp, type NodeListener } from '../../adapters/node/index';
 import type { Transport } from '../../src/transport';
+import { socketReclaimer } from '../../adapters/node/reclaim';
 import { closeOf, openWs, rawUpgrade, sentinel, TEST_ORIGIN } from '../helpers/websocket';
 
 let peer: NodeListener;
@@ -257,6 +258,27 @@ describe('W-08 a slow WebSocket reader throttles the TCP peer', () => {
     expect(ordered).toBe(true);
     ws.close(1000);
   }, 30000);
+});
+
+describe('buffer reclaim (adapters/node/reclaim.ts)', () => {
+  it('the proxy counts the bytes it relays from TCP to the WebSocket', async () => {
+    const { ws, tcp } = await bridged();
+    // The peer writes through its stream path and the ws client is not ours: every count is the proxy's.
+    const note = vi.spyOn(socketReclaimer, 'note');
+    try {
+      const total = 3 * 64 * 1024;
+      let received = 0;
+      const all = new Promise<void>((resolve) => ws.on('message', (d: Buffer) => ((received += d.length) >= total ? resolve() : undefined)));
+      const writer = tcp.writable.getWriter();
+      for (let i = 0; i < 3; i++) await writer.write(new Uint8Array(64 * 1024));
+      writer.releaseLock();
+      await all;
+      expect(note.mock.calls.reduce((n, [b]) => n + b, 0)).toBeGreaterThanOrEqual(total);
+    } finally {
+      note.mockRestore();
+      ws.close(1000);
+    }
+  });
 });
 
 describe('static files', () => {
