@@ -15,9 +15,8 @@ import { deflateRaw, inflateRaw, DEFAULT_MAX_INFLATED_LENGTH } from './deflate';
 import { readDict } from './dict-reader';
 import { writeDict } from './dict-writer';
 import { provideCodec } from './lazy';
-import { metaGroupEnd } from './meta';
+import { readPart10Identity } from './meta';
 import { naturalize, type Dataset } from './naturalize';
-import { PART10_PREFIX } from './part10';
 import { checkStructure } from './structure';
 
 const { DicomMetaDictionary } = dcmjsData;
@@ -115,25 +114,9 @@ function encodeWithDcmjs(dataset: Dataset, syntax: string, littleEndian: boolean
  * Part 10 file or the meta group lacks the transfer syntax / SOP class / SOP instance UIDs.
  */
 export function readPart10(bytes: Uint8Array): Part10 {
-  if (bytes.length < 132 || PART10_PREFIX.some((c, i) => bytes[128 + i] !== c)) {
-    throw new DimseError('DATASET_DECODE_FAILED', 'not a DICOM Part 10 file: no "DICM" prefix at offset 128');
-  }
-  const end = metaGroupEnd(bytes, 132);
-  const meta = decodeDataset(bytes.subarray(132, end), TransferSyntax.ExplicitVRLittleEndian);
-  const str = (k: string): string => {
-    const v = meta[k];
-    if (typeof v !== 'string' || v === '') {
-      throw new DimseError('DATASET_DECODE_FAILED', `Part 10 File Meta Information has no ${k}`);
-    }
-    return v;
-  };
-  return {
-    meta,
-    transferSyntaxUid: str('TransferSyntaxUID'),
-    sopClassUid: str('MediaStorageSOPClassUID'),
-    sopInstanceUid: str('MediaStorageSOPInstanceUID'),
-    dataset: bytes.subarray(end),
-  };
+  const { datasetOffset, ...identity } = readPart10Identity(bytes);
+  const meta = decodeDataset(bytes.subarray(132, datasetOffset), TransferSyntax.ExplicitVRLittleEndian);
+  return { meta, ...identity, dataset: bytes.subarray(datasetOffset) };
 }
 
 // The services load this module on first need (lazy.ts); importing it directly also counts.

@@ -13,6 +13,11 @@ const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 
  * when an element overruns the buffer.
  */
 export function metaGroupEnd(bytes: Uint8Array, start: number): number {
+  return walkMetaGroup(bytes, start, () => {});
+}
+
+/** Calls `visit` with each group 0002 element's number and value offset/length; returns the offset past the group. */
+function walkMetaGroup(bytes: Uint8Array, start: number, visit: (element: number, valueStart: number, length: number) => void): number {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let off = start;
   while (off + 8 <= bytes.length && dv.getUint16(off, true) === 0x0002) {
@@ -30,10 +35,67 @@ export function metaGroupEnd(bytes: Uint8Array, start: number): number {
     if (length > bytes.length - off - header) {
       throw new DimseError('DATASET_DECODE_FAILED', `File Meta Information element at offset ${off} overruns the file`);
     }
+    visit(dv.getUint16(off + 2, true), off + header, length);
     off += header + length;
   }
   if (off === start) throw new DimseError('DATASET_DECODE_FAILED', 'Part 10 file has no File Meta Information');
   return off;
+}
+
+/** What a sender needs from a Part 10 file's meta group: its identity and where the data set starts. */
+export interface Part10Identity {
+  readonly sopClassUid: string;
+  readonly sopInstanceUid: string;
+  readonly transferSyntaxUid: string;
+  /** Offset of the data set in `bytes` (just past the meta group). */
+  readonly datasetOffset: number;
+}
+
+/** "DICM" at offset 128 of a Part 10 file (PS3.10 §7.1). */
+export const PART10_PREFIX = [0x44, 0x49, 0x43, 0x4d];
+const IDENTITY_ELEMENTS = new Map([
+  [0x0002, 'MediaStorageSOPClassUID'],
+  [0x0003, 'MediaStorageSOPInstanceUID'],
+  [0x0010, 'TransferSyntaxUID'],
+]);
+
+/**
+ * The SOP class, instance and transfer syntax of a Part 10 file from the start of its bytes
+ * (preamble, "DICM", meta group), read by hand: senders that pass data sets through need nothing
+ * else, and so never load the data set codec. Throws DimseError('DATASET_DECODE_FAILED') as
+ * `readPart10` does (no prefix, no meta group, an element that overruns `bytes`, a missing UID).
+ */
+export function readPart10Identity(bytes: Uint8Array): Part10Identity {
+  if (bytes.length < 132 || PART10_PREFIX.some((c, i) => bytes[128 + i] !== c)) {
+    throw new DimseError('DATASET_DECODE_FAILED', 'not a DICOM Part 10 file: no "DICM" prefix at offset 128');
+  }
+  const values = new Map<string, string>();
+  const datasetOffset = walkMetaGroup(bytes, 132, (element, start, length) => {
+    const keyword = IDENTITY_ELEMENTS.get(element);
+    if (keyword) values.set(keyword, uidText(bytes.subarray(start, start + length)));
+  });
+  const uid = (keyword: string): string => {
+    const value = values.get(keyword);
+    if (!value) throw new DimseError('DATASET_DECODE_FAILED', `Part 10 File Meta Information has no ${keyword}`);
+    return value;
+  };
+  return {
+    sopClassUid: uid('MediaStorageSOPClassUID'),
+    sopInstanceUid: uid('MediaStorageSOPInstanceUID'),
+    transferSyntaxUid: uid('TransferSyntaxUID'),
+    datasetOffset,
+  };
+}
+
+const latin1 = new TextDecoder('latin1');
+
+/** A UI value without its padding (NUL, or a space from non-conformant writers). */
+function uidText(bytes: Uint8Array): string {
+  let end = bytes.length;
+  while (end > 0 && (bytes[end - 1] === 0 || bytes[end - 1] === 0x20)) end--;
+  let start = 0;
+  while (start < end && bytes[start] === 0x20) start++;
+  return latin1.decode(bytes.subarray(start, end));
 }
 
 const encoder = new TextEncoder();

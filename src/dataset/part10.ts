@@ -4,10 +4,9 @@
  * fs-store use it without loading the data set codec.
  */
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../options';
-import { encodeMetaGroup } from './meta';
+import { encodeMetaGroup, PART10_PREFIX } from './meta';
 
-/** "DICM" at offset 128. */
-export const PART10_PREFIX = [0x44, 0x49, 0x43, 0x4d];
+export { PART10_PREFIX };
 
 /** What `writePart10` needs: the UIDs for the meta group and the already-encoded data set. */
 export interface Part10Input {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeDataset, encodeDataset, readPart10, writePart10 } from '../../src/dataset/codec';
+import { readPart10Identity } from '../../src/dataset/meta';
 import { deflateRaw, inflateRaw } from '../../src/dataset/deflate';
 import { DimseError } from '../../src/errors';
 import { TransferSyntax } from '../../src/uids/transfer-syntax';
@@ -182,5 +183,23 @@ describe('Part 10', () => {
     expectError(() => readPart10(noMeta), 'DATASET_DECODE_FAILED');
     const file = concat(writePart10({ transferSyntaxUid: '1.2.840.10008.1.2', sopClassUid: '1.2.3', sopInstanceUid: '1.2.4', dataset: new Uint8Array(0) }));
     expectError(() => readPart10(file.subarray(0, file.length - 3)), 'DATASET_DECODE_FAILED'); // meta element overrun
+  });
+
+  it('reads a file\'s identity from its meta group by hand, as readPart10 does', () => {
+    const dataset = encodeDataset(sample(), '1.2.840.10008.1.2.1');
+    const file = concat(writePart10({ transferSyntaxUid: '1.2.840.10008.1.2.1', sopClassUid: '1.2.840.10008.5.1.4.1.1.7', sopInstanceUid: '1.2.3.45', dataset }));
+    const identity = readPart10Identity(file);
+    const part10 = readPart10(file);
+    expect(identity).toEqual({ sopClassUid: part10.sopClassUid, sopInstanceUid: '1.2.3.45', transferSyntaxUid: part10.transferSyntaxUid, datasetOffset: file.length - dataset.length });
+    expect(identity.sopClassUid).toBe('1.2.840.10008.5.1.4.1.1.7');
+  });
+
+  it('names the missing UID and the overrun when the meta group is short or incomplete', () => {
+    const withoutInstance = concat([new Uint8Array(128), new Uint8Array([0x44, 0x49, 0x43, 0x4d]),
+      new Uint8Array([0x02, 0x00, 0x02, 0x00, 0x55, 0x49, 0x04, 0x00, 0x31, 0x2e, 0x32, 0x00]),
+      new Uint8Array([0x02, 0x00, 0x10, 0x00, 0x55, 0x49, 0x04, 0x00, 0x31, 0x2e, 0x32, 0x20])]);
+    expect(() => readPart10Identity(withoutInstance)).toThrow(/no MediaStorageSOPInstanceUID/);
+    expect(() => readPart10Identity(withoutInstance.subarray(0, withoutInstance.length - 1))).toThrow(/overruns/);
+    expect(() => readPart10Identity(new Uint8Array(132))).toThrow(/DICM/);
   });
 });
