@@ -75,6 +75,7 @@ export class Association {
     const logger = init.options.logger;
     this.dimse = new DimseProvider({
       sendPdu: (pdu) => channel.ul.writePData(pdu),
+      flushed: channel.ul.tellsFlushed ? () => channel.ul.pDataFlushed() : undefined,
       peerMaxPduLength: peerInfo.maxLength ?? 0,
       fallbackMaxPduLength: Math.max(init.options.maxPduLength, 16384),
       dimseTimeoutMs: init.options.dimseTimeoutMs,

@@ -39,6 +39,13 @@ export interface DirectTransport {
   write(chunks: readonly Uint8Array[]): void;
   /** Undefined when less than the high-water mark is queued; else resolves when that is so again (or the connection failed). */
   drained(): Promise<void> | undefined;
+  /**
+   * Optional. Undefined when every chunk written so far has been handed to the operating system
+   * (the transport no longer references it); else resolves when that is so (or the connection
+   * failed). Lets a sender reuse a chunk's memory; transports that keep or pass on the chunks
+   * themselves (in-memory pipes) leave it out.
+   */
+  flushed?(): Promise<void> | undefined;
   /** Delivers input to `sink` from now on (call once). */
   receive(sink: ByteSink): void;
   /** Stops delivering input until `resume()`; the network's own window then closes. */

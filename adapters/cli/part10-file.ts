@@ -4,7 +4,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { readPart10 } from '../../src/dataset/codec';
+import { readPart10Identity } from '../../src/dataset/meta';
 import { withFile, type FileIoOptions } from '../node/sync-read';
 
 /** What storescu needs to know about a file before sending it. */
@@ -36,15 +36,7 @@ export async function readPart10Header(file: string, options: FileIoOptions = {}
       const bytes = new Uint8Array(length);
       const head = bytes.subarray(0, await f.read(bytes, 0));
       try {
-        const p = readPart10(head);
-        return {
-          path: file,
-          size,
-          sopClassUid: p.sopClassUid,
-          sopInstanceUid: p.sopInstanceUid,
-          transferSyntaxUid: p.transferSyntaxUid,
-          datasetOffset: head.byteLength - p.dataset.byteLength,
-        };
+        return { path: file, size, ...readPart10Identity(head) };
       } catch (error) {
         // An overrun means the meta group is longer than what we read: read more once.
         if (length === size || !/overruns/.test(String((error as Error).message))) throw error;
@@ -54,7 +46,7 @@ export async function readPart10Header(file: string, options: FileIoOptions = {}
   });
 }
 
-export { fileStream } from '../node/file-stream';
+export { fileChunks } from '../node/file-stream';
 
 /**
  * Expands paths into files: files as given, folders listed (recursively with `recursive`),

@@ -9,7 +9,7 @@ import type { Association } from '../../src/association';
 import type { AssociateOptions } from '../../src/requestor';
 import type { Transport } from '../../src/transport';
 import { TransferSyntax } from '../../src/uids/transfer-syntax';
-import { fileStream, type Part10Header } from './part10-file';
+import { fileChunks, type Part10Header } from './part10-file';
 
 /** PS3.8 §9.3.2.2: presentation context IDs are odd numbers 1..255. */
 const MAX_CONTEXTS = 128;
@@ -140,10 +140,11 @@ async function sendOne(assoc: Association, file: Part10Header, options: SendOpti
       options.onBytes?.(file.size - file.datasetOffset);
       rsp = await assoc.cStore({ part10 }, { allowConversion: true });
     } else {
-      const data = fileStream(file.path, file.datasetOffset, options.onBytes);
+      // Read as it is sent, into a few buffers the socket hands back (fileChunks, ChunkRecycler).
+      const data = fileChunks(file.path, file.datasetOffset, { onBytes: options.onBytes });
       const input = { sopClassUid: file.sopClassUid, sopInstanceUid: file.sopInstanceUid, transferSyntaxUid: file.transferSyntaxUid, data };
       rsp = await assoc.cStore(input).catch(async (error) => {
-        await data.cancel().catch(() => {});
+        await data.return().catch(() => {});
         throw error;
       });
     }

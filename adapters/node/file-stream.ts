@@ -3,6 +3,7 @@
  * pull, so memory follows the consumer's pace. The file is opened on the first pull, not before:
  * a C-GET can queue thousands of these without holding thousands of descriptors.
  */
+import type { RecyclingChunks } from '../../src/dimse/dataset-source';
 import { openFile, type FileIoOptions } from './sync-read';
 
 /** Chunk size: large views mean few copies downstream, and a synchronous read blocks for one copy at most. */
@@ -53,21 +54,57 @@ export function fileStream(file: string, offset: number, onBytes?: (n: number) =
  * is opened at the first `next()` (never, if nobody iterates) and closed at the end, on a read
  * error and on `return()`.
  */
-export async function* fileChunks(file: string, offset: number, options: FileIoOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
-  const f = await openFile(file, options.io);
-  try {
-    let position = offset;
-    while (position < f.size) {
-      // Sized to what is left: a 64 KiB instance must not cost a 1 MiB buffer per read. A fresh
-      // buffer each time: downstream keeps views of it until the PDUs are written.
-      const size = Math.min(STREAM_CHUNK, f.size - position);
-      const chunk = freshBytes(size);
-      const bytesRead = await f.read(chunk, position);
-      if (bytesRead === 0) return; // the file shrank since it was opened
-      position += bytesRead;
-      yield bytesRead === size ? chunk : chunk.subarray(0, bytesRead);
+export function fileChunks(file: string, offset: number, options: FileChunksOptions = {}): FileChunks {
+  // Chunks out with the consumer, by their memory (weakly: a consumer that keeps or drops a chunk
+  // without recycling it must not make us hold it), and recycled ones ready for the next read.
+  const lent = new WeakMap<ArrayBuffer, Uint8Array>();
+  const spare: Uint8Array[] = [];
+  const bufferFor = (size: number): Uint8Array => {
+    const i = spare.findIndex((b) => b.byteLength >= size);
+    const buffer = i >= 0 ? spare.splice(i, 1)[0]! : freshBytes(size);
+    lent.set(buffer.buffer as ArrayBuffer, buffer);
+    return buffer;
+  };
+  async function* read(): AsyncGenerator<Uint8Array, void, undefined> {
+    const f = await openFile(file, options.io);
+    try {
+      let position = offset;
+      while (position < f.size) {
+        // Sized to what is left: a 64 KiB instance must not cost a 1 MiB buffer per read. New
+        // memory unless the sender recycled a chunk: it keeps views of it until the PDUs are written.
+        const size = Math.min(STREAM_CHUNK, f.size - position);
+        const buffer = bufferFor(size);
+        const bytesRead = await f.read(buffer.subarray(0, size), position);
+        if (bytesRead === 0) return; // the file shrank since it was opened
+        position += bytesRead;
+        options.onBytes?.(bytesRead);
+        yield buffer.byteLength === bytesRead ? buffer : buffer.subarray(0, bytesRead);
+      }
+    } finally {
+      await f.close();
     }
-  } finally {
-    await f.close();
   }
+  return Object.assign(read(), {
+    recycle(chunk: Uint8Array): void {
+      const whole = lent.get(chunk.buffer as ArrayBuffer);
+      if (!whole || !lent.delete(chunk.buffer as ArrayBuffer)) return; // not ours, or recycled already
+      if (spare.length < MAX_SPARE) spare.push(whole);
+    },
+  });
 }
+
+/** Options for {@link fileChunks}. */
+export interface FileChunksOptions extends FileIoOptions {
+  /** Called with the size of each chunk read (progress bars). */
+  readonly onBytes?: (n: number) => void;
+}
+
+/** Chunks kept for reuse: the sender holds about three (being cut, held back, being flushed). */
+const MAX_SPARE = 4;
+
+/**
+ * {@link fileChunks}'s result: an async generator whose chunks a sender that knows when they have
+ * left (a Node socket's flush) hands back with `recycle()`, so a large file is read into the same
+ * few buffers instead of new memory for every megabyte.
+ */
+export type FileChunks = AsyncGenerator<Uint8Array, void, undefined> & RecyclingChunks;

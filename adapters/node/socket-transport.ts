@@ -150,6 +150,18 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
     corked = false;
     socket.uncork();
   };
+  // Flush tracking for `direct.flushed()`: Node calls each write's callback, in order, once the
+  // chunk is handed to the kernel (or failed); a waiter wants a given count of them.
+  let directWrites = 0;
+  let directWritten = 0;
+  const flushWaiters: { upTo: number; resolve: () => void }[] = [];
+  const onWritten = () => {
+    directWritten++;
+    while (flushWaiters.length > 0 && flushWaiters[0]!.upTo <= directWritten) flushWaiters.shift()!.resolve();
+  };
+  const releaseFlushWaiters = () => {
+    for (const waiter of flushWaiters.splice(0)) waiter.resolve();
+  };
   const direct: DirectTransport = {
     write(chunks) {
       if (failure || socket.destroyed) return;
@@ -161,9 +173,10 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
       }
       let bytes = 0;
       for (const chunk of chunks) {
-        socket.write(chunk);
+        socket.write(chunk, onWritten);
         bytes += chunk.byteLength;
       }
+      directWrites += chunks.length;
       // What is sent is mostly fresh buffers (PDU headers, data set chunks read from disk).
       socketReclaimer.note(bytes);
     },
@@ -178,6 +191,10 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
         socket.on('drain', done);
         socket.on('close', done);
       });
+    },
+    flushed() {
+      if (directWritten >= directWrites || failure || socket.destroyed) return undefined;
+      return new Promise<void>((resolve) => flushWaiters.push({ upTo: directWrites, resolve }));
     },
     receive(target) {
       sink = target;
@@ -248,6 +265,7 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
     writeController?.error(failure);
     for (const reject of pendingWrites) reject(failure);
     pendingWrites.clear();
+    releaseFlushWaiters(); // nothing more will be written: the chunks are the sender's again
   }
 
   socket.on('data', onData);

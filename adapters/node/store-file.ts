@@ -2,9 +2,9 @@
  * A DICOM Part 10 file on disk as the input of a C-STORE: what `association.cStore()` needs,
  * read with as few system calls and copies as the file allows.
  */
-import { loadCodec } from '../../src/dataset/lazy';
+import { readPart10Identity } from '../../src/dataset/meta';
 import type { DatasetBytes } from '../../src/dimse/dataset-source';
-import { fileChunks, freshBytes } from './file-stream';
+import { fileChunks, freshBytes, type FileChunks } from './file-stream';
 import { withFile, type FileIoOptions } from './sync-read';
 
 /** A file's identity from its File Meta Information and its data set, ready for `cStore()`. */
@@ -48,19 +48,24 @@ export async function storeInputFromFile(path: string, options: StoreFileOptions
     const buffer = freshBytes(Math.min(f.size, whole));
     return { head: buffer.subarray(0, await f.read(buffer, 0)), size: f.size };
   });
-  const p = (await loadCodec()).readPart10(head); // the codec (and dcmjs) load on first use
-  const identity = { sopClassUid: p.sopClassUid, sopInstanceUid: p.sopInstanceUid, transferSyntaxUid: p.transferSyntaxUid, size };
-  options.onBytes?.(p.dataset.byteLength);
-  if (head.byteLength >= size) return { ...identity, data: p.dataset };
+  const { datasetOffset, ...uids } = readPart10Identity(head); // by hand: no data set codec (dcmjs) needed
+  const identity = { ...uids, size };
+  const dataset = head.subarray(datasetOffset);
+  options.onBytes?.(dataset.byteLength);
+  if (head.byteLength >= size) return { ...identity, data: dataset };
   // Larger than one read (or a short read): what was read goes first, the rest from where it stopped.
-  return { ...identity, data: thenRest(p.dataset, path, head.byteLength, options) };
+  return { ...identity, data: thenRest(dataset, path, head.byteLength, options) };
 }
 
-/** `first`, then the file from `position` (opened at that point; closed at its end or on `return()`). */
-async function* thenRest(first: Uint8Array, path: string, position: number, options: StoreFileOptions): AsyncGenerator<Uint8Array, void, undefined> {
-  if (first.byteLength > 0) yield first;
-  for await (const chunk of fileChunks(path, position, options)) {
-    options.onBytes?.(chunk.byteLength);
-    yield chunk;
+/**
+ * `first`, then the file from `position` (opened at that point; closed at its end or on
+ * `return()`); the file's chunks can be recycled ({@link fileChunks}), `first` is just dropped.
+ */
+function thenRest(first: Uint8Array, path: string, position: number, options: StoreFileOptions): FileChunks {
+  const rest = fileChunks(path, position, options);
+  async function* all(): AsyncGenerator<Uint8Array, void, undefined> {
+    if (first.byteLength > 0) yield first;
+    yield* rest; // reports its reads to options.onBytes
   }
+  return Object.assign(all(), { recycle: (chunk: Uint8Array) => rest.recycle(chunk) });
 }

@@ -2,9 +2,69 @@
  * Where the bytes of an outgoing data set come from: a buffer, or a stream read as it goes
  * so that a large instance is never held in memory whole.
  */
+import type { PDataTfPdu } from '../pdu/types';
 
 /** Encoded data set bytes, or a stream/iterable of them. */
 export type DatasetBytes = Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+
+/**
+ * A data set source that reuses the memory of the chunks it yields (a file read into the same few
+ * buffers): the sender calls `recycle(chunk)` once no byte of `chunk` is referenced any more,
+ * i.e. sent and handed to the operating system. A sender that cannot tell (in-memory pipes, web
+ * streams) never calls it, and the source keeps allocating. Node's `fileChunks` is one.
+ */
+export interface RecyclingChunks extends AsyncIterable<Uint8Array> {
+  recycle(chunk: Uint8Array): void;
+}
+
+/** Whether `source` offers {@link RecyclingChunks.recycle}. */
+export function isRecycling(source: DatasetBytes): source is RecyclingChunks {
+  return typeof (source as Partial<RecyclingChunks>).recycle === 'function' && Symbol.asyncIterator in source;
+}
+
+/**
+ * Gives a {@link RecyclingChunks} source its chunks back: each chunk pulled is remembered with
+ * where it ends in the data set; once the PDUs sent hold every byte up to that end and the
+ * transport has flushed them, the chunk is recycled. Counting bytes rather than chunks is what
+ * makes it safe: the fragmenter holds a fragment back and the PDU packer a partial PDU, so a
+ * chunk's last bytes may leave well after the next chunk was pulled.
+ */
+export class ChunkRecycler {
+  private readonly held: { chunk: Uint8Array; end: number }[] = [];
+  private pulled = 0;
+  private sent = 0;
+
+  constructor(
+    private readonly source: RecyclingChunks,
+    private readonly flushed: () => Promise<void> | undefined,
+  ) {}
+
+  /** The source's chunks, each noted as it is pulled. */
+  async *chunks(): AsyncGenerator<Uint8Array, void, undefined> {
+    for await (const chunk of this.source) {
+      this.pulled += chunk.byteLength;
+      this.held.push({ chunk, end: this.pulled });
+      yield chunk;
+    }
+  }
+
+  /** Notes the data set bytes of a PDU about to be sent. */
+  noteSent(pdu: PDataTfPdu): void {
+    for (const pdv of pdu.pdvs) if (!pdv.isCommand) this.sent += pdv.data.byteLength;
+  }
+
+  /** Recycles the chunks whose bytes have all been sent, after the transport has flushed them. */
+  release(): void | Promise<void> {
+    const upTo = this.sent;
+    if (this.held.length === 0 || this.held[0]!.end > upTo) return;
+    const recycle = () => {
+      while (this.held.length > 0 && this.held[0]!.end <= upTo) this.source.recycle(this.held.shift()!.chunk);
+    };
+    const wait = this.flushed();
+    if (!wait) return recycle();
+    return wait.then(recycle);
+  }
+}
 
 /**
  * Yields fragments of at most `size` bytes with a flag telling whether it is the last one. A chunk

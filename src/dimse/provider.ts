@@ -7,7 +7,7 @@ import { AssociationAbortedError, ProtocolError, TimeoutError } from '../errors'
 import { withoutStack } from '../without-stack';
 import type { PDataTfPdu, Pdv } from '../pdu/types';
 import { encodeCommand } from './command-set';
-import { fragmentsOf, type DatasetBytes } from './dataset-source';
+import { ChunkRecycler, fragmentsOf, isRecycling, type DatasetBytes } from './dataset-source';
 import { maxFragmentLength, PduPacker, splitIntoPdvs } from './fragment';
 import { MessageAssembler, type IncomingMessage, type ReassemblerOptions } from './reassemble';
 import { RequestWindow } from './request-window';
@@ -18,6 +18,12 @@ export type { IncomingMessage } from './reassemble';
 export interface DimseProviderOptions extends ReassemblerOptions {
   /** Sends one P-DATA-TF PDU; a promise means "wait before the next one" (write back-pressure). */
   sendPdu(pdu: PDataTfPdu): void | Promise<void>;
+  /**
+   * Undefined when every PDU sent so far has been handed on (its data no longer referenced), else a
+   * promise that resolves when it has; absent when the transport cannot tell. Lets a
+   * {@link RecyclingChunks} data set source reuse its chunks; without it they are never recycled.
+   */
+  flushed?(): Promise<void> | undefined;
   /** The peer's maximum PDU length from its 51H sub-item; 0 = unlimited (then `fallbackMaxPduLength`). */
   peerMaxPduLength: number;
   /** Used when the peer has no maximum (default 65536). */
@@ -373,18 +379,21 @@ export class DimseProvider {
       return this.options.sendPdu({ type: 'P-DATA-TF', pdvs: [{ contextId, isCommand: true, isLast: true, data: encoded }] });
     }
     const packer = new PduPacker(this.peerMaxPdu);
+    const flushed = this.options.flushed;
+    const recycler = dataset !== null && flushed && isRecycling(dataset) ? new ChunkRecycler(dataset, flushed) : undefined;
+    const sendPdu = recycler ? (pdu: PDataTfPdu) => (recycler.noteSent(pdu), this.options.sendPdu(pdu)) : this.options.sendPdu;
     const send = (pdv: Pdv): void | Promise<void> => {
       const pdu = packer.add(pdv);
-      if (pdu) return this.options.sendPdu(pdu);
+      if (pdu) return sendPdu(pdu);
     };
     const flush = (): void | Promise<void> => {
       const last = packer.flush();
-      if (last) return this.options.sendPdu(last);
+      if (last) return sendPdu(last);
     };
     const afterCommand = (): void | Promise<void> => {
       if (dataset === null) return flush();
       if (dataset instanceof Uint8Array) return sendAll(splitIntoPdvs(dataset, contextId, false, fragment), send, flush);
-      return this.sendStream(dataset, contextId, fragment, send, flush);
+      return this.sendStream(dataset, contextId, fragment, send, flush, recycler);
     };
     return sendAll(splitIntoPdvs(encoded, contextId, true, fragment), send, afterCommand);
   }
@@ -396,10 +405,14 @@ export class DimseProvider {
     fragment: number,
     send: (pdv: Pdv) => void | Promise<void>,
     flush: () => void | Promise<void>,
+    recycler?: ChunkRecycler,
   ): Promise<void> {
-    for await (const { data, isLast } of fragmentsOf(dataset, fragment)) {
+    const source = recycler ? { [Symbol.asyncIterator]: () => recycler.chunks() } : dataset;
+    for await (const { data, isLast } of fragmentsOf(source, fragment)) {
       const wait = send({ contextId, isCommand: false, isLast, data });
       if (wait) await wait;
+      const released = recycler?.release();
+      if (released) await released;
     }
     await flush();
   }

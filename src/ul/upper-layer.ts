@@ -122,6 +122,20 @@ export class UpperLayer {
     return this.wire.ready();
   }
 
+  /** Whether {@link pDataFlushed} can tell (the transport's fast path reports flushes). */
+  get tellsFlushed(): boolean {
+    return this.wire.flushed !== undefined;
+  }
+
+  /**
+   * Undefined when every P-DATA-TF written so far has left netdicom (handed to the operating
+   * system), else resolves when it has. Only meaningful when {@link tellsFlushed}: a sender must
+   * not reuse the memory of data it sent otherwise.
+   */
+  pDataFlushed(): Promise<void> | undefined {
+    return this.wire.flushed?.();
+  }
+
   /** A-RELEASE request (Sta6): Evt11 → AR-1 sends A-RELEASE-RQ → Sta7. */
   requestRelease(): Promise<void> {
     return this.local('Evt11', { type: 'A-RELEASE-RQ' });

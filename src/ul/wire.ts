@@ -26,6 +26,8 @@ export interface Wire {
   write(bytes: WireBytes): void;
   /** Resolves when more may be written (write back-pressure); undefined when that is already so. */
   ready(): Promise<void> | undefined;
+  /** {@link DirectTransport.flushed}, when the transport can tell; absent otherwise. */
+  readonly flushed?: () => Promise<void> | undefined;
   /** Starts delivering input (once). */
   startReading(input: WireInput): void;
   /** Stops reading; later input is dropped. */
@@ -107,6 +109,7 @@ class StreamWire implements Wire {
 }
 
 class DirectWire implements Wire {
+  readonly flushed?: () => Promise<void> | undefined;
   private input: WireInput | null = null;
   /** Chunks that arrived while an earlier one was still being handled (kept in order). */
   private backlog: Uint8Array[] = [];
@@ -116,7 +119,9 @@ class DirectWire implements Wire {
   constructor(
     private readonly transport: Transport,
     private readonly direct: DirectTransport,
-  ) {}
+  ) {
+    if (direct.flushed) this.flushed = () => direct.flushed!();
+  }
 
   write(bytes: WireBytes): void {
     this.direct.write(bytes instanceof Uint8Array ? [bytes] : bytes);

@@ -86,6 +86,48 @@ describe('socket transport: direct interface', () => {
     close();
   });
 
+  it('flushed() is undefined once everything written is with the kernel, and waits while the socket still queues some', async () => {
+    const { raw, transport, close } = await rawPeer();
+    raw.pause();
+    const direct = transport.direct!;
+    expect(direct.flushed!()).toBeUndefined();
+    let wait: Promise<void> | undefined;
+    for (let i = 0; i < 400 && !wait; i++) {
+      direct.write([new Uint8Array(256 * 1024)]);
+      await new Promise((r) => setImmediate(r));
+      wait = direct.flushed!();
+    }
+    expect(wait, 'a write queued in the socket within 100 MiB').toBeDefined();
+    let flushed = false;
+    void wait!.then(() => (flushed = true));
+    direct.write([new Uint8Array(1024)]); // written after the wait began: not waited for
+    await new Promise((r) => setTimeout(r, 50));
+    expect(flushed).toBe(false);
+    raw.on('data', () => {});
+    raw.resume();
+    await until(() => flushed);
+    await until(() => direct.flushed!() === undefined);
+    close();
+  });
+
+  it('flushed() waiters are released when the connection fails', async () => {
+    const { raw, transport, close } = await rawPeer();
+    raw.pause();
+    const direct = transport.direct!;
+    let wait: Promise<void> | undefined;
+    for (let i = 0; i < 400 && !wait; i++) {
+      direct.write([new Uint8Array(256 * 1024)]);
+      await new Promise((r) => setImmediate(r));
+      wait = direct.flushed!();
+    }
+    expect(wait).toBeDefined();
+    transport.direct!.receive({ data: () => {}, end: () => {}, error: () => {} });
+    raw.destroy(); // reset: nothing more will be written
+    await wait;
+    expect(direct.flushed!()).toBeUndefined();
+    close();
+  });
+
   it('pushes input to the sink, pauses and resumes reading, and reports the peer end after the last data', async () => {
     const { raw, transport, close } = await rawPeer();
     const events: string[] = [];

@@ -70,6 +70,41 @@ describe('fileChunks (the async-iterable form)', () => {
     expect(fds()).toBe(before);
   });
 
+  it('reads into a recycled chunk\'s memory, and only into memory recycled once and its own', async () => {
+    const file = path.join(dir, 'f.bin');
+    const bytes = new Uint8Array(4 * 1024 * 1024 + 100).map((_, i) => (i * 7) & 0xff);
+    writeFileSync(file, bytes);
+    let reported = 0;
+    const chunks = fileChunks(file, 0, { onBytes: (n) => (reported += n) });
+    const first = (await chunks.next()).value!;
+    const copy = Buffer.from(first);
+    chunks.recycle(first);
+    chunks.recycle(first); // twice: kept once
+    chunks.recycle(new Uint8Array(1024 * 1024)); // not one of ours: ignored
+    const second = (await chunks.next()).value!;
+    expect(second.buffer).toBe(first.buffer);
+    expect(Buffer.compare(copy, Buffer.from(bytes.subarray(0, 1024 * 1024)))).toBe(0);
+    expect(Buffer.compare(Buffer.from(second), Buffer.from(bytes.subarray(1024 * 1024, 2 * 1024 * 1024)))).toBe(0);
+    const third = (await chunks.next()).value!;
+    expect(third.buffer).not.toBe(first.buffer); // recycled once, lent once
+    chunks.recycle(second);
+    chunks.recycle(third);
+    const rest: Uint8Array[] = [];
+    for await (const c of chunks) rest.push(c);
+    expect(rest.map((c) => c.byteLength)).toEqual([1024 * 1024, 100]);
+    expect([first.buffer, third.buffer]).toContain(rest[0]!.buffer);
+    expect(Buffer.compare(Buffer.from(rest[1]!), Buffer.from(bytes.subarray(4 * 1024 * 1024)))).toBe(0);
+    expect(reported).toBe(bytes.length);
+  });
+
+  it('without recycling, every chunk is new memory (a consumer may keep them)', async () => {
+    const file = path.join(dir, 'g.bin');
+    writeFileSync(file, new Uint8Array(3 * 1024 * 1024));
+    const buffers = new Set<ArrayBufferLike>();
+    for await (const c of fileChunks(file, 0)) buffers.add(c.buffer);
+    expect(buffers.size).toBe(3);
+  });
+
   it('rejects a missing file at the first next()', async () => {
     const it = fileChunks(path.join(dir, 'missing.bin'), 0);
     await expect(it.next()).rejects.toThrow(/ENOENT/);
