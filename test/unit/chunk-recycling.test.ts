@@ -8,9 +8,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createMemoryPair } from '../../adapters/memory';
-import { connectTcp, listenTcp } from '../../adapters/node/index';
+import { connectTcp, connectTls, listenTcp, listenTls } from '../../adapters/node/index';
 import { ApplicationEntity } from '../../src/ae';
 import type { RecyclingChunks } from '../../src/dimse/dataset-source';
+import { generateTestPki } from '../interop/helpers/certs';
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';
 const EXPLICIT = '1.2.840.10008.1.2.1';
@@ -45,21 +46,28 @@ function poisoningSource(bytes: Uint8Array): RecyclingChunks & { recycled: numbe
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 describe('chunk recycling', () => {
+  const pki = generateTestPki();
   const bytes = pattern(5 * 1024 * 1024 + 77);
   const expected = sha(bytes);
 
-  for (const maxPdu of [16_384, 131_072, 4_096]) {
-    it(`over TCP (max PDU ${maxPdu}): chunks come back, and only once their bytes have left`, async () => {
+  const cases: [string, number][] = [['TCP', 16_384], ['TCP', 131_072], ['TCP', 4_096], ['TLS', 16_384]];
+  for (const [kind, maxPdu] of cases) {
+    it(`over ${kind} (max PDU ${maxPdu}): chunks come back, and only once their bytes have left`, async () => {
       const hashes: string[] = [];
       const scp = new ApplicationEntity({ aeTitle: 'SCP', maxPduLength: maxPdu }).addSupportedContext(CT, [EXPLICIT]);
-      const listener = await listenTcp({ host: '127.0.0.1', port: 0 });
+      const listener = kind === 'TLS'
+        ? await listenTls({ host: '127.0.0.1', cert: pki.pem(pki.serverCert), key: pki.pem(pki.serverKey) })
+        : await listenTcp({ host: '127.0.0.1', port: 0 });
       const serving = (async () => {
         for await (const t of listener) {
           void scp.handle(t, { async cStore(request) { hashes.push(sha(await request.bytes())); return 0; } });
         }
       })();
       const scu = new ApplicationEntity({ aeTitle: 'SCU' }).addRequestedContext(CT, [EXPLICIT]);
-      const assoc = await scu.associate(await connectTcp({ host: '127.0.0.1', port: listener.port }), { calledAeTitle: 'SCP' });
+      const transport = kind === 'TLS'
+        ? await connectTls({ host: '127.0.0.1', port: listener.port, ca: pki.pem(pki.caCert) })
+        : await connectTcp({ host: '127.0.0.1', port: listener.port });
+      const assoc = await scu.associate(transport, { calledAeTitle: 'SCP' });
       const sources = [poisoningSource(bytes), poisoningSource(bytes)];
       for (const [i, data] of sources.entries()) {
         const rsp = await assoc.cStore({ sopClassUid: CT, sopInstanceUid: `1.2.3.${i}`, transferSyntaxUid: EXPLICIT, data });
