@@ -46,7 +46,7 @@ export async function readPart10Header(file: string, options: FileIoOptions = {}
   });
 }
 
-export { fileChunks } from '../node/file-stream';
+export { fileChunks, readAhead, type FileChunks } from '../node/file-stream';
 
 /**
  * Expands paths into files: files as given, folders listed (recursively with `recursive`),

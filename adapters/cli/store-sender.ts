@@ -9,7 +9,7 @@ import type { Association } from '../../src/association';
 import type { AssociateOptions } from '../../src/requestor';
 import type { Transport } from '../../src/transport';
 import { TransferSyntax } from '../../src/uids/transfer-syntax';
-import { fileChunks, type Part10Header } from './part10-file';
+import { fileChunks, readAhead, type FileChunks, type Part10Header } from './part10-file';
 
 /** PS3.8 §9.3.2.2: presentation context IDs are odd numbers 1..255. */
 const MAX_CONTEXTS = 128;
@@ -103,8 +103,12 @@ export async function sendFiles(batches: readonly Batch[], options: SendOptions)
     const ae = options.makeAe(batch.contexts);
     let assoc: Association | null = null;
     const inFlight = new Set<Promise<void>>();
-    for (const file of batch.files) {
+    // One at a time: the next file's data set, read while the current one is sent and answered.
+    let ahead: { file: Part10Header; data: FileChunks } | null = null;
+    for (const [index, file] of batch.files.entries()) {
       while (assoc && inFlight.size >= windowOf(assoc, options.asyncOps ?? 1)) await Promise.race(inFlight);
+      const readEarlier = ahead?.file === file ? ahead.data : undefined;
+      ahead = null;
       // (Re)associate when needed: a peer that aborted mid-batch only costs the files in flight.
       if (!assoc || !assoc.isEstablished) {
         await Promise.all(inFlight);
@@ -113,13 +117,18 @@ export async function sendFiles(batches: readonly Batch[], options: SendOptions)
           options.onAssociation?.(assoc);
         } catch (error) {
           assoc = null;
+          await readEarlier?.return();
           record({ file, ok: false, error: `association failed: ${message(error)}` });
           continue;
         }
       }
-      const sending = sendOne(assoc, file, options).then(record);
+      const sending = sendOne(assoc, file, options, readEarlier).then(record);
       inFlight.add(sending);
       void sending.then(() => inFlight.delete(sending));
+      const following = batch.files[index + 1];
+      if (following && windowOf(assoc, options.asyncOps ?? 1) === 1) {
+        ahead = { file: following, data: readAhead(fileChunks(following.path, following.datasetOffset, { onBytes: options.onBytes })) };
+      }
     }
     await Promise.all(inFlight);
     if (assoc?.isEstablished) await assoc.release().catch(() => {});
@@ -127,7 +136,8 @@ export async function sendFiles(batches: readonly Batch[], options: SendOptions)
   return results;
 }
 
-async function sendOne(assoc: Association, file: Part10Header, options: SendOptions): Promise<FileResult> {
+/** Sends one file; `readEarlier` is its data set already being read ({@link readAhead}), closed if unused. */
+async function sendOne(assoc: Association, file: Part10Header, options: SendOptions, readEarlier?: FileChunks): Promise<FileResult> {
   const ok = (status: number) => status === 0 || (status & 0xf000) === 0xb000;
   try {
     const exact = assoc.acceptedContexts.some(
@@ -136,12 +146,13 @@ async function sendOne(assoc: Association, file: Part10Header, options: SendOpti
     let rsp;
     if (!exact && options.allowConversion && CONVERTIBLE.has(file.transferSyntaxUid) && file.size <= MAX_CONVERT_BYTES) {
       // Conversion needs the whole data set in memory; only done when asked for.
+      await readEarlier?.return();
       const part10 = new Uint8Array(await readFile(file.path));
       options.onBytes?.(file.size - file.datasetOffset);
       rsp = await assoc.cStore({ part10 }, { allowConversion: true });
     } else {
       // Read as it is sent, into a few buffers the socket hands back (fileChunks, ChunkRecycler).
-      const data = fileChunks(file.path, file.datasetOffset, { onBytes: options.onBytes });
+      const data = readEarlier ?? fileChunks(file.path, file.datasetOffset, { onBytes: options.onBytes });
       const input = { sopClassUid: file.sopClassUid, sopInstanceUid: file.sopInstanceUid, transferSyntaxUid: file.transferSyntaxUid, data };
       rsp = await assoc.cStore(input).catch(async (error) => {
         await data.return().catch(() => {});

@@ -415,6 +415,8 @@ export class DimseProvider {
       if (released) await released;
     }
     await flush();
+    // The last chunk's tail left with the packer's last PDU: hand it back too (the next file may use it).
+    await recycler?.release();
   }
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fileChunks, fileStream } from '../../adapters/node/file-stream';
+import { fileChunks, fileStream, readAhead } from '../../adapters/node/file-stream';
 import { iterate } from '../../src/dimse/dataset-source';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'netdicom-fs-'));
@@ -103,6 +103,37 @@ describe('fileChunks (the async-iterable form)', () => {
     const buffers = new Set<ArrayBufferLike>();
     for await (const c of fileChunks(file, 0)) buffers.add(c.buffer);
     expect(buffers.size).toBe(3);
+  });
+
+  it('readAhead reads the first chunk in the next check phase, yields the same bytes, and closes on return()', async () => {
+    const file = path.join(dir, 'h.bin');
+    const bytes = new Uint8Array(2 * 1024 * 1024 + 3).map((_, i) => (i * 13) & 0xff);
+    writeFileSync(file, bytes);
+    const before = fds();
+    let read = 0;
+    const ahead = readAhead(fileChunks(file, 1, { onBytes: (n) => (read += n) }));
+    expect(read).toBe(0);
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(read, 'first chunk read before anyone iterates').toBe(1024 * 1024);
+    expect(fds()).toBe(before + 1);
+    const chunks: Uint8Array[] = [];
+    for await (const c of ahead) chunks.push(Buffer.from(c));
+    expect(Buffer.compare(Buffer.concat(chunks), Buffer.from(bytes.subarray(1)))).toBe(0);
+    expect(fds()).toBe(before);
+
+    const unused = readAhead(fileChunks(file, 0));
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(fds()).toBe(before + 1);
+    await unused.return();
+    expect(fds(), 'never iterated, still closed').toBe(before);
+  });
+
+  it('readAhead of a missing file rejects at the first next(), never as an unhandled rejection', async () => {
+    const ahead = readAhead(fileChunks(path.join(dir, 'missing-ahead.bin'), 0));
+    await new Promise((r) => setTimeout(r, 20));
+    await expect(ahead.next()).rejects.toThrow(/ENOENT/);
   });
 
   it('rejects a missing file at the first next()', async () => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryPair } from '../../adapters/memory';
 import { createFsStore } from '../../adapters/node/fs-store';
+import { connectTcp, listenTcp } from '../../adapters/node/index';
 import { listFiles, readPart10Header, type Part10Header } from '../../adapters/cli/part10-file';
 import { planBatches, sendFiles, type PlannedContext } from '../../adapters/cli/store-sender';
 import { ApplicationEntity } from '../../src/ae';
@@ -100,4 +101,47 @@ describe('sendFiles into an fs-store', () => {
     }
     expect(bytes).toBe(headers.filter((h) => h.sopClassUid === CT).reduce((n, h) => n + h.size - h.datasetOffset, 0));
   });
+
+  it('reads the next file ahead and closes every file it opened, also when the peer aborts mid-batch', async () => {
+    const src = tempDir();
+    const headers: Part10Header[] = [];
+    for (let i = 1; i <= 5; i++) {
+      const { file } = ctPart10({ sopInstanceUid: `1.2.826.0.1.3680043.9.7433.5.${i}`, transferSyntaxUid: EXPLICIT_LE, rows: 256, columns: 256 });
+      writeFileSync(path.join(src, `${i}.dcm`), file);
+      headers.push(await readPart10Header(path.join(src, `${i}.dcm`)));
+    }
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const listener = await listenTcp({ host: '127.0.0.1', port: 0 });
+    let stores = 0;
+    const scp = new ApplicationEntity({ aeTitle: 'SCP' }).addSupportedContext(CT, [EXPLICIT_LE]);
+    const serving = (async () => {
+      for await (const t of listener) {
+        void scp.handle(t, {
+          async cStore(request, ctx) {
+            await request.bytes();
+            if (++stores === 2) {
+              await listener.close(); // no second association
+              void ctx.association.abort();
+            }
+            return 0;
+          },
+        });
+      }
+    })();
+    const results = await sendFiles(planBatches(headers), {
+      makeAe: (contexts: readonly PlannedContext[]) => {
+        const ae = new ApplicationEntity({ aeTitle: 'SCU' });
+        for (const c of contexts) ae.addRequestedContext(c.abstractSyntax, c.transferSyntaxes);
+        return ae;
+      },
+      connect: () => connectTcp({ host: '127.0.0.1', port: listener.port }),
+      associate: { calledAeTitle: 'SCP' },
+    });
+    await serving;
+    expect(results.map((r) => r.ok)).toEqual([true, false, false, false, false]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fds(), 'no file (or socket) left open').toBe(before);
+  });
 });
+
