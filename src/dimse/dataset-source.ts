@@ -27,12 +27,16 @@ export function isRecycling(source: DatasetBytes): source is RecyclingChunks {
  * where it ends in the data set; once the PDUs sent hold every byte up to that end and the
  * transport has flushed them, the chunk is recycled. Counting bytes rather than chunks is what
  * makes it safe: the fragmenter holds a fragment back and the PDU packer a partial PDU, so a
- * chunk's last bytes may leave well after the next chunk was pulled.
+ * chunk's last bytes may leave well after the next chunk was pulled. Nobody waits for a release:
+ * the sender goes on (a source with no buffer back yet takes new memory; the sender's write
+ * back-pressure bounds how many are out), and the next message is not held up by this one's flush.
  */
 export class ChunkRecycler {
   private readonly held: { chunk: Uint8Array; end: number }[] = [];
   private pulled = 0;
   private sent = 0;
+  /** A flush is being waited for; when it comes, the chunks due by then are recycled and it looks again. */
+  private releasing = false;
 
   constructor(
     private readonly source: RecyclingChunks,
@@ -53,16 +57,23 @@ export class ChunkRecycler {
     for (const pdv of pdu.pdvs) if (!pdv.isCommand) this.sent += pdv.data.byteLength;
   }
 
-  /** Recycles the chunks whose bytes have all been sent, after the transport has flushed them. */
-  release(): void | Promise<void> {
+  /** Recycles the chunks whose bytes have all been sent, once the transport has flushed them (now or later). */
+  release(): void {
+    if (this.releasing) return;
     const upTo = this.sent;
     if (this.held.length === 0 || this.held[0]!.end > upTo) return;
-    const recycle = () => {
-      while (this.held.length > 0 && this.held[0]!.end <= upTo) this.source.recycle(this.held.shift()!.chunk);
-    };
     const wait = this.flushed();
-    if (!wait) return recycle();
-    return wait.then(recycle);
+    if (!wait) return this.recycleUpTo(upTo);
+    this.releasing = true;
+    void wait.then(() => {
+      this.releasing = false;
+      this.recycleUpTo(upTo);
+      this.release(); // chunks sent while waiting
+    });
+  }
+
+  private recycleUpTo(end: number): void {
+    while (this.held.length > 0 && this.held[0]!.end <= end) this.source.recycle(this.held.shift()!.chunk);
   }
 }
 

@@ -411,12 +411,11 @@ export class DimseProvider {
     for await (const { data, isLast } of fragmentsOf(source, fragment)) {
       const wait = send({ contextId, isCommand: false, isLast, data });
       if (wait) await wait;
-      const released = recycler?.release();
-      if (released) await released;
+      recycler?.release();
     }
     await flush();
     // The last chunk's tail left with the packer's last PDU: hand it back too (the next file may use it).
-    await recycler?.release();
+    recycler?.release();
   }
 }
 

@@ -76,6 +76,7 @@ describe('chunk recycling', () => {
       await assoc.release();
       await listener.close();
       await serving;
+      await new Promise((r) => setImmediate(r)); // releases wait for flushes, nobody waits for them
       expect(hashes).toEqual([expected, expected]);
       // Every chunk comes back, the last one too (once the message's last PDU has gone).
       const chunkCount = (() => {
