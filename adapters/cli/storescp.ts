@@ -12,6 +12,7 @@ import type { Listener } from '../../src/transport';
 import { storageSopClasses } from '../../src/uids/sop-classes';
 import { TransferSyntax, transferSyntaxes } from '../../src/uids/transfer-syntax';
 import { createFsStore } from '../node/fs-store';
+import { RECEIVER_RECLAIM_BYTES, setSocketReclaim } from '../node/reclaim';
 import { formatMB } from './progress';
 import { intOption, listener, optionValue, parseArgv, secondsOption, STORE_OPTIONS, storeTlsSettings, type OptionSpec } from './args';
 import { stopSignals } from './io';
@@ -168,6 +169,8 @@ export async function storescpMain(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const port = Number(p.positionals[0]);
+  // This process only receives: it may collect its read buffers more often (reclaim.ts).
+  setSocketReclaim(RECEIVER_RECLAIM_BYTES);
   const stop = stopSignals();
   try {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port ${p.positionals[0]}`);

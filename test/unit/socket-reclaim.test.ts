@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connectTcp, listenTcp, setSocketReclaim, DEFAULT_RECLAIM_BYTES } from '../../adapters/node/index';
-import { Reclaimer, socketReclaimer, youngGenerationCollector } from '../../adapters/node/reclaim';
+import { storescpMain } from '../../adapters/cli/storescp';
+import { RECEIVER_RECLAIM_BYTES, Reclaimer, socketReclaimer, youngGenerationCollector } from '../../adapters/node/reclaim';
 
 const MiB = 1024 * 1024;
 
@@ -119,3 +120,17 @@ describe('socket traffic feeds the process-wide reclaimer', () => {
     }
   });
 });
+
+describe('storescp, a receive-only process', () => {
+  afterEach(() => setSocketReclaim(DEFAULT_RECLAIM_BYTES));
+
+  it('collects every RECEIVER_RECLAIM_BYTES of socket traffic instead of the default', async () => {
+    const setInterval = vi.spyOn(socketReclaimer, 'setInterval');
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    expect(await storescpMain(['70000', '--ignore'])).toBe(1); // a bad port: stops after the setting
+    expect(setInterval).toHaveBeenCalledWith(RECEIVER_RECLAIM_BYTES);
+    expect(RECEIVER_RECLAIM_BYTES).toBeLessThan(DEFAULT_RECLAIM_BYTES);
+    error.mockRestore();
+  });
+});
+
