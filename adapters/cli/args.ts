@@ -6,6 +6,7 @@
  * TLS dialing/listening from the options, the parse-with-help wrapper and the Query/Retrieve
  * options (information model switches, `-k` keys).
  */
+import type { FileIoOptions } from '../node/sync-read';
 import { readFileSync } from 'node:fs';
 import type { AeOptions } from '../../src/options';
 import { consoleLogger, silentLogger } from '../../src/logger';
@@ -52,6 +53,19 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: '--tls-key', value: 'FILE', help: 'TLS: our private key (PEM)' },
   { name: '--tls-ca', value: 'FILE', help: 'TLS: CA certificate(s) to trust (PEM); SCPs then require client certificates' },
 ];
+
+/** `--io sync|async`: how an app reads and writes files ({@link FileIoOptions.io}). */
+export const IO_OPTION: OptionSpec = {
+  name: '--io',
+  value: 'MODE',
+  help: "file reads and writes: 'sync' (default; each call a bounded page-cache copy) or 'async' (the thread pool: for slow or network file systems)",
+};
+
+/** The value of `--io`, checked; undefined when not given. */
+export function ioMode(value: string | undefined): FileIoOptions['io'] {
+  if (value === undefined || value === 'sync' || value === 'async') return value;
+  throw new UsageError(`--io must be 'sync' or 'async', not '${value}'`);
+}
 
 /** Options of SCU apps only. */
 export const SCU_OPTIONS: readonly OptionSpec[] = [

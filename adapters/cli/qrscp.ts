@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createQrScp, loadDestinations, parseDestinations, type QrScp } from '../node/qr';
 import { connectTcp } from '../node/tcp';
 import { connectTls } from '../node/tls';
-import { COMMON_OPTIONS, listenFor, parseAppArgs, parsePort, positionals, UsageError, type OptionSpec } from './args';
+import { COMMON_OPTIONS, IO_OPTION, ioMode, listenFor, parseAppArgs, parsePort, positionals, UsageError, type OptionSpec } from './args';
 import { ExitCode, fail, signalled, type CliIo } from './io';
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -19,6 +19,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: '--worklist', value: 'DIR', help: 'answer Modality Worklist C-FIND from the .wl/.dcm items in DIR' },
   { name: '--bind', value: 'HOST', help: 'address to listen on (default 0.0.0.0: every interface)' },
   { name: '--no-fsync', help: 'do not fsync received files (faster; a crash may lose the last ones)' },
+  IO_OPTION,
 ];
 
 export interface QrScpRunOptions {
@@ -49,6 +50,7 @@ export async function qrscp(argv: readonly string[], io: CliIo, run: QrScpRunOpt
       worklistDir: args.last('--worklist'),
       ae: settings.ae,
       fsync: !args.has('--no-fsync'),
+      io: ioMode(args.last('--io')),
       connect: (entry) =>
         entry.tls
           ? connectTls({ host: entry.host, port: entry.port, ca: pem(settings.tls?.ca), cert: pem(settings.tls?.cert), key: pem(settings.tls?.key) })

@@ -13,7 +13,7 @@ import type { Dataset } from '../../src/dataset/codec';
 import { createFsStore, type FsStore } from '../node/fs-store';
 import type { RequestedContext } from '../../src/acse/contexts';
 import {
-  COMMON_OPTIONS, dialFor, KEY_OPTION, MODEL_OPTIONS, modelOf, parseAppArgs, parsePort, positionals, SCU_OPTIONS, UsageError, type AppArgs, type OptionSpec,
+  COMMON_OPTIONS, dialFor, IO_OPTION, ioMode, KEY_OPTION, MODEL_OPTIONS, modelOf, parseAppArgs, parsePort, positionals, SCU_OPTIONS, UsageError, type AppArgs, type OptionSpec,
 } from './args';
 import { ExitCode, type CliIo } from './io';
 import { defaultLevel } from './findscu';
@@ -115,6 +115,8 @@ export interface RetrieveSetup {
   readonly port: number;
   readonly model: QueryModel;
   readonly query: Dataset;
+  /** `--io`: file writes synchronous (default) or through the thread pool. */
+  readonly io: 'sync' | 'async' | undefined;
 }
 
 /** Options of every retrieve app; each adds its own. */
@@ -124,6 +126,7 @@ export const RETRIEVE_OPTIONS: readonly OptionSpec[] = [
   ...MODEL_OPTIONS,
   KEY_OPTION,
   { name: '--output-directory', aliases: ['-od'], value: 'DIR', help: 'write received instances to DIR (default .)' },
+  IO_OPTION,
 ];
 
 /** Parses a retrieve app's arguments; null after --help. Throws UsageError with the reason. */
@@ -132,13 +135,14 @@ export function parseRetrieveArgs(app: string, argv: readonly string[], options:
   if (!args) return null;
   const [host, portText] = positionals(args.argv, ['ADDR', 'PORT']);
   const model = modelOf(args, ['patient', 'study', 'psonly']);
-  return { args, host: host!, port: parsePort(portText), model, query: buildQuery(args.all('--key'), defaultLevel(model)) };
+  return { args, host: host!, port: parsePort(portText), model, query: buildQuery(args.all('--key'), defaultLevel(model)), io: ioMode(args.last('--io')) };
 }
 
 /** An fs-store for `-od DIR` (default: the current directory) that reports each instance. */
 export function storeFor(setup: RetrieveSetup, io: CliIo, app: string): FsStore {
   return createFsStore({
     directory: setup.args.last('--output-directory') ?? '.',
+    io: setup.io,
     onStored: (i) => {
       if (!setup.args.settings.quiet && !io.progress?.isTTY) io.out(`stored ${i.sopInstanceUid} -> ${i.path}`);
     },

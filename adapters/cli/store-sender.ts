@@ -9,6 +9,7 @@ import type { Association } from '../../src/association';
 import type { AssociateOptions } from '../../src/requestor';
 import type { Transport } from '../../src/transport';
 import { TransferSyntax } from '../../src/uids/transfer-syntax';
+import type { FileIoOptions } from '../node/sync-read';
 import { fileChunks, readAhead, type FileChunks, type Part10Header } from './part10-file';
 
 /** PS3.8 §9.3.2.2: presentation context IDs are odd numbers 1..255. */
@@ -89,6 +90,8 @@ export interface SendOptions {
   onAssociation?(association: Association): void;
   /** Data set bytes read from disk (for progress). */
   onBytes?(n: number): void;
+  /** File reads: synchronous (default) or through the thread pool ({@link FileIoOptions.io}). */
+  io?: FileIoOptions['io'];
   onResult?(result: FileResult): void;
 }
 
@@ -127,7 +130,7 @@ export async function sendFiles(batches: readonly Batch[], options: SendOptions)
       void sending.then(() => inFlight.delete(sending));
       const following = batch.files[index + 1];
       if (following && windowOf(assoc, options.asyncOps ?? 1) === 1) {
-        ahead = { file: following, data: readAhead(fileChunks(following.path, following.datasetOffset, { onBytes: options.onBytes })) };
+        ahead = { file: following, data: readAhead(fileChunks(following.path, following.datasetOffset, { io: options.io, onBytes: options.onBytes })) };
       }
     }
     await Promise.all(inFlight);
@@ -152,7 +155,7 @@ async function sendOne(assoc: Association, file: Part10Header, options: SendOpti
       rsp = await assoc.cStore({ part10 }, { allowConversion: true });
     } else {
       // Read as it is sent, into a few buffers the socket hands back (fileChunks, ChunkRecycler).
-      const data = readEarlier ?? fileChunks(file.path, file.datasetOffset, { onBytes: options.onBytes });
+      const data = readEarlier ?? fileChunks(file.path, file.datasetOffset, { io: options.io, onBytes: options.onBytes });
       const input = { sopClassUid: file.sopClassUid, sopInstanceUid: file.sopInstanceUid, transferSyntaxUid: file.transferSyntaxUid, data };
       rsp = await assoc.cStore(input).catch(async (error) => {
         await data.return().catch(() => {});

@@ -14,7 +14,8 @@ import { TransferSyntax, transferSyntaxes } from '../../src/uids/transfer-syntax
 import { createFsStore } from '../node/fs-store';
 import { RECEIVER_RECLAIM_BYTES, setSocketReclaim } from '../node/reclaim';
 import { formatMB } from './progress';
-import { intOption, listener, optionValue, parseArgv, secondsOption, STORE_OPTIONS, storeTlsSettings, type OptionSpec } from './args';
+import type { FileIoOptions } from '../node/sync-read';
+import { intOption, IO_OPTION, ioMode, listener, optionValue, parseArgv, secondsOption, STORE_OPTIONS, storeTlsSettings, type OptionSpec } from './args';
 import { stopSignals } from './io';
 
 const VERIFICATION = '1.2.840.10008.1.1';
@@ -29,6 +30,8 @@ export function storeTransferSyntaxes(): string[] {
 /** What storescp runs with, after argument parsing. */
 export interface StoreScpConfig {
   outputDir?: string;
+  /** File writes: synchronous (default) or through the thread pool ({@link FileIoOptions.io}). */
+  io?: FileIoOptions['io'];
   ignore: boolean;
   aeTitle: string;
   maxPdu: number;
@@ -63,6 +66,7 @@ export async function runStoreScp(config: StoreScpConfig): Promise<number> {
   const store = createFsStore({
     directory: config.outputDir ?? '.',
     ignore: config.ignore,
+    io: config.io,
     onStored: (i) => {
       counts.stored++;
       log(`${i.path ? 'stored' : 'received'} ${i.sopInstanceUid} from ${i.callingAeTitle.trim()} (${formatMB(i.bytes)})${i.path ? ` -> ${i.path}` : ''}`);
@@ -152,11 +156,13 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: '--max-associations', value: 'N', help: 'concurrent associations (default 100)' },
   { name: '--acse-timeout', aliases: ['-ta'], value: 'S', help: 'ARTIM: connect to complete A-ASSOCIATE-RQ, in seconds (default 30)' },
   { name: '--stats', value: 'S', help: 'print a stats {json} line every S seconds and at exit' },
+  IO_OPTION,
 ];
 
 /** `netdicom storescp ...`: parses `argv` (after the app name), serves until SIGINT/SIGTERM; resolves with the exit code. */
 export async function storescpMain(argv: readonly string[]): Promise<number> {
   let p;
+  let io: FileIoOptions['io'];
   try {
     p = parseArgv(argv, OPTIONS);
     if (p.switches.has('--help')) {
@@ -164,6 +170,7 @@ export async function storescpMain(argv: readonly string[]): Promise<number> {
       return 0;
     }
     if (p.positionals.length !== 1) throw new Error('PORT is required');
+    io = ioMode(optionValue(p, '--io'));
   } catch (error) {
     console.error(`storescp: ${(error as Error).message}\n${USAGE}`);
     return 2;
@@ -177,6 +184,7 @@ export async function storescpMain(argv: readonly string[]): Promise<number> {
     const debug = p.switches.has('--debug');
     return await runStoreScp({
       outputDir: optionValue(p, '--output-directory'),
+      io,
       ignore: p.switches.has('--ignore'),
       aeTitle: optionValue(p, '--aetitle') ?? 'STORESCP',
       maxPdu: intOption(p, '--max-pdu', 16384),

@@ -12,7 +12,8 @@ import type { Transport } from '../../src/transport';
 import { listFiles, readPart10Header, type Part10Header } from './part10-file';
 import { ProgressBar, type ProgressSink } from './progress';
 import { planBatches, sendFiles } from './store-sender';
-import { commonOptions, dialer, intOption, optionValue, parseArgv, secondsOption, STORE_OPTIONS, storeTlsSettings, type OptionSpec } from './args';
+import type { FileIoOptions } from '../node/sync-read';
+import { commonOptions, dialer, intOption, IO_OPTION, ioMode, optionValue, parseArgv, secondsOption, STORE_OPTIONS, storeTlsSettings, type OptionSpec } from './args';
 
 /** What storescu runs with, after argument parsing. */
 export interface StoreScuConfig {
@@ -24,6 +25,8 @@ export interface StoreScuConfig {
   allowConversion: boolean;
   /** C-STOREs in flight per association when the peer agrees (PS3.7 D.3.3.3); default 1. */
   asyncOps?: number;
+  /** File reads: synchronous (default) or through the thread pool ({@link FileIoOptions.io}). */
+  io?: FileIoOptions['io'];
   debug: boolean;
   quiet: boolean;
   /** ACSE / DIMSE / network timeouts in ms, when given. */
@@ -53,7 +56,7 @@ export async function runStoreScu(config: StoreScuConfig): Promise<number> {
   const headers: Part10Header[] = [];
   for (const file of await listFiles(config.paths, config.recursive, warn)) {
     try {
-      headers.push(await readPart10Header(file));
+      headers.push(await readPart10Header(file, { io: config.io }));
     } catch (error) {
       warn(`skipping ${file}: not a DICOM Part 10 file (${(error as Error).message})`);
     }
@@ -84,6 +87,7 @@ export async function runStoreScu(config: StoreScuConfig): Promise<number> {
     associate: { calledAeTitle: config.calledAeTitle },
     allowConversion: config.allowConversion,
     asyncOps: config.asyncOps,
+    io: config.io,
     ...(config.debug && { onAssociation: (a: Association) => say(formatNegotiation(a.explain())) }),
     onBytes: (n) => bar.addBytes(n),
     onResult: (r) => {
@@ -100,7 +104,7 @@ export async function runStoreScu(config: StoreScuConfig): Promise<number> {
 
 const USAGE = `usage: netdicom storescu ADDR PORT PATH... [-r] [-aet TITLE] [-aec TITLE] [--max-pdu N]
        [-ta S] [-td S] [-tn S] [--tls] [--tls-ca F] [--tls-cert F] [--tls-key F] [--tls-insecure]
-       [--allow-conversion] [--async-ops N] [-d] [-q]`;
+       [--allow-conversion] [--async-ops N] [--io sync|async] [-d] [-q]`;
 
 const OPTIONS: readonly OptionSpec[] = [
   ...STORE_OPTIONS,
@@ -109,11 +113,13 @@ const OPTIONS: readonly OptionSpec[] = [
   ...commonOptions('--acse-timeout', '--dimse-timeout', '--network-timeout'),
   { name: '--allow-conversion', help: 'convert between uncompressed transfer syntaxes when the peer accepts no other' },
   { name: '--async-ops', value: 'N', help: 'C-STOREs in flight per association when the peer agrees (1..65535, default 1)' },
+  IO_OPTION,
 ];
 
 /** `netdicom storescu ...`: parses `argv` (after the app name) and runs; resolves with the exit code. */
 export async function storescuMain(argv: readonly string[]): Promise<number> {
   let p;
+  let io: FileIoOptions['io'];
   try {
     p = parseArgv(argv, OPTIONS);
     if (p.switches.has('--help')) {
@@ -121,6 +127,7 @@ export async function storescuMain(argv: readonly string[]): Promise<number> {
       return 0;
     }
     if (p.positionals.length < 3) throw new Error('ADDR, PORT and at least one PATH are required');
+    io = ioMode(optionValue(p, '--io'));
   } catch (error) {
     console.error(`storescu: ${(error as Error).message}\n${USAGE}`);
     return 2;
@@ -139,6 +146,7 @@ export async function storescuMain(argv: readonly string[]): Promise<number> {
       allowConversion: p.switches.has('--allow-conversion'),
       // 1..65535 C-STOREs in flight (PS3.7 D.3.3.3 Maximum Number Operations Invoked).
       asyncOps: intOption(p, '--async-ops', 1, 1, 0xffff),
+      io,
       debug,
       quiet: p.switches.has('--quiet'),
       acseTimeoutMs: secondsOption(p, '--acse-timeout'),

@@ -104,6 +104,28 @@ describe('getscu', () => {
   });
 });
 
+describe('--io async (thread-pool file I/O)', () => {
+  it('qrscp indexes and serves, getscu stores: the same instances as with the default', async () => {
+    const archive = path.join(root, 'archive-async');
+    writeArchive(archive);
+    const qr = await startQrscp(['--dir', archive, '-aet', 'QRASYNC', '--io', 'async']);
+    try {
+      const od = path.join(root, 'got-async');
+      const { err, sink } = io();
+      expect(await getscu(['127.0.0.1', String(qr.port), '-aec', 'QRASYNC', '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.9.1', '-od', od, '--io', 'async'], sink)).toBe(0);
+      expect(err.join()).toMatch(/3 completed, 0 failed/);
+      expect(readdirSync(od).sort()).toEqual(['1.2.9.1.1.1.dcm', '1.2.9.1.1.2.dcm', '1.2.9.1.2.3.dcm']);
+      const back = readPart10(readFileSync(path.join(od, '1.2.9.1.1.1.dcm')));
+      expect(new Uint8Array(back.dataset)).toEqual(new Uint8Array(readPart10(part10(ARCHIVE[0]!)).dataset));
+    } finally {
+      expect(await qr.stop()).toBe(0);
+    }
+    const bad = io();
+    expect(await getscu(['127.0.0.1', String(port), '--io', 'maybe'], bad.sink)).toBe(2);
+    expect(bad.err.join()).toMatch(/--io must be 'sync' or 'async'/);
+  });
+});
+
 describe('movescu', () => {
   it('--store receives the moved instances on its own port', async () => {
     const od = path.join(root, 'moved');

@@ -71,6 +71,28 @@ describe.skipIf(!built)('netdicom storescu → netdicom storescp (spawned CLI)',
     expect((await scp.exited).code).toBe(2);
   });
 
+  it('--io async on both sides (thread-pool reads and writes): data sets arrive identical; a bad --io is a usage error', async () => {
+    const out = path.join(work, 'out-async');
+    const port = await freePort();
+    const scp = netdicom(['storescp', String(port), '-od', out, '--io', 'async', '--bind', '127.0.0.1', '-q']);
+    await waitForPort(port, scp);
+    const scu = netdicom(['storescu', '127.0.0.1', String(port), src, '-r', '--io', 'async', '-q']);
+    expect((await scu.exited).code, scu.output()).toBe(0);
+    scp.child.kill('SIGTERM');
+    expect((await scp.exited).code, scp.output()).toBe(0);
+    const files = readdirSync(out);
+    expect(files).toHaveLength(10);
+    for (const f of files) {
+      const p = readPart10(new Uint8Array(readFileSync(path.join(out, f))));
+      expect(sha256(p.dataset), f).toBe(sent.get(p.sopInstanceUid));
+    }
+    for (const app of [['storescu', '127.0.0.1', String(port), src], ['storescp', String(port), '--ignore']]) {
+      const bad = netdicom([...app, '--io', 'fast']);
+      expect((await bad.exited).code).toBe(2);
+      expect(bad.output()).toMatch(/--io must be 'sync' or 'async', not 'fast'/);
+    }
+  });
+
   it('--ignore receives and discards', async () => {
     const port = await freePort();
     const scp = netdicom(['storescp', String(port), '--ignore', '--bind', '127.0.0.1', '-q']);

@@ -1,24 +1,31 @@
 /**
  * Which file API the send-side readers use: synchronous calls by default, fs/promises only with
- * `io: 'async'` (adapters/node/sync-read.ts). Both node:fs and node:fs/promises are wrapped to
- * count their calls; the bytes are checked too, so a reader that read nothing cannot pass.
+ * `io: 'async'` (adapters/node/sync-read.ts), also through the CLI's `--io async` (qrscp, getscu).
+ * Both node:fs and node:fs/promises are wrapped to count their calls; the bytes are checked too, so
+ * a reader that read nothing cannot pass.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { getscu } from '../../adapters/cli/getscu';
 import { readPart10Header } from '../../adapters/cli/part10-file';
 import { fileStream } from '../../adapters/node/file-stream';
 import type { FileIo } from '../../adapters/node/sync-read';
 import { iterate } from '../../src/dimse/dataset-source';
 import { pattern, sha256 } from '../helpers/bytes';
 import { ctPart10 } from '../helpers/ct-instance';
+import { startQrscp, writeArchive } from './helpers/qr-fixtures';
 
-const calls = vi.hoisted(() => ({ readSync: 0, promisesOpen: 0 }));
+const calls = vi.hoisted(() => ({ readSync: 0, writevSync: 0, promisesOpen: 0 }));
 
 vi.mock('node:fs', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs')>();
-  return { ...real, readSync: ((...args: Parameters<typeof real.readSync>) => (calls.readSync++, real.readSync(...args))) as typeof real.readSync };
+  return {
+    ...real,
+    readSync: ((...args: Parameters<typeof real.readSync>) => (calls.readSync++, real.readSync(...args))) as typeof real.readSync,
+    writevSync: ((...args: Parameters<typeof real.writevSync>) => (calls.writevSync++, real.writevSync(...args))) as typeof real.writevSync,
+  };
 });
 vi.mock('node:fs/promises', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs/promises')>();
@@ -27,7 +34,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
 
 const dir = mkdtempSync(path.join(tmpdir(), 'netdicom-sync-read-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-beforeEach(() => Object.assign(calls, { readSync: 0, promisesOpen: 0 }));
+beforeEach(() => Object.assign(calls, { readSync: 0, writevSync: 0, promisesOpen: 0 }));
 
 const data = pattern(300 * 1024, 3);
 const dataFile = path.join(dir, 'data.bin');
@@ -57,4 +64,28 @@ describe('send-side file reads', () => {
     expect((await readPart10Header(part10File, { io: 'async' })).sopInstanceUid).toBe('1.2.3.4');
     expect([calls.readSync, calls.promisesOpen]).toEqual([0, 1]);
   });
+
+  it('--io async makes qrscp (index, sub-operations, stored files) and getscu (stored files) use fs/promises only', async () => {
+    const run = async (ioArgs: string[]) => {
+      const archive = mkdtempSync(path.join(dir, 'archive-'));
+      writeArchive(archive);
+      const qr = await startQrscp(['--dir', archive, '-aet', 'QRIO', ...ioArgs]);
+      const od = mkdtempSync(path.join(dir, 'got-'));
+      const lines: string[] = [];
+      const sink = { out: (l: string) => void lines.push(l), err: (l: string) => void lines.push(l) };
+      const code = await getscu(['127.0.0.1', String(qr.port), '-aec', 'QRIO', '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.9.1', '-od', od, ...ioArgs], sink);
+      expect(await qr.stop()).toBe(0);
+      expect(code, lines.join('\n')).toBe(0);
+      expect(readdirSync(od)).toHaveLength(3);
+    };
+    await run([]);
+    expect(calls.readSync).toBeGreaterThan(0);
+    expect(calls.writevSync).toBeGreaterThan(0); // getscu's files
+    Object.assign(calls, { readSync: 0, writevSync: 0, promisesOpen: 0 });
+    await run(['--io', 'async']);
+    expect([calls.readSync, calls.writevSync]).toEqual([0, 0]);
+    // Index scan (4 files) + 3 sub-operation reads + 3 temp files written by getscu.
+    expect(calls.promisesOpen).toBeGreaterThanOrEqual(10);
+  });
 });
+

@@ -10,6 +10,7 @@ import type { Transport } from '../../../src/transport';
 import { matchesQuery, projectResponse } from '../../../src/services/query-matching';
 import type { KeyFilter, QrDatabase, QrLevel } from './database';
 import { fileChunks } from '../file-stream';
+import type { FileIoOptions } from '../sync-read';
 import { worklistItems } from './worklist';
 
 /** Where a C-MOVE may send: AE title → address (the only way a destination is found). */
@@ -29,6 +30,8 @@ export interface QrHandlerOptions {
   connect(entry: MoveDestinationEntry, signal?: AbortSignal): Promise<Transport>;
   /** Folder of worklist items for Modality Worklist C-FIND. */
   readonly worklistDir?: string;
+  /** Reads of the instances sent by C-GET/C-MOVE: synchronous (default) or through the thread pool. */
+  readonly io?: FileIoOptions['io'];
 }
 
 const MODELS: Record<string, { levels: readonly QrLevel[]; kind: 'find' | 'get' | 'move' }> = {
@@ -103,7 +106,7 @@ async function* instancesFor(options: QrHandlerOptions, request: QueryRequest, c
   for (const record of matching(options, request)) ids.add(String(record[key] ?? ''));
   if (ids.size === 0 || ctx.signal.aborted) return;
   for (const row of options.db.instances({ [column]: [...ids] })) {
-    yield { sopClassUid: row.sopClassUid, sopInstanceUid: row.sopInstanceUid, transferSyntaxUid: row.transferSyntaxUid, data: fileChunks(row.path, row.datasetOffset) };
+    yield { sopClassUid: row.sopClassUid, sopInstanceUid: row.sopInstanceUid, transferSyntaxUid: row.transferSyntaxUid, data: fileChunks(row.path, row.datasetOffset, { io: options.io }) };
   }
 }
 

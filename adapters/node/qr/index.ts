@@ -15,6 +15,7 @@ import { transferSyntaxes, TransferSyntax } from '../../../src/uids/transfer-syn
 import { createFsStore, TEMP_SUFFIX, type FsStore } from '../fs-store';
 import { QrDatabase } from './database';
 import { qrHandlers, QR_SOP_CLASSES, type MoveDestinationEntry } from './handlers';
+import type { FileIoOptions } from '../sync-read';
 import { readForIndex } from './part10-reader';
 
 export { QrDatabase, type QrLevel } from './database';
@@ -39,6 +40,8 @@ export interface QrScpOptions {
   readonly ae?: Partial<AeOptions>;
   /** fsync each received file (default true). */
   readonly fsync?: boolean;
+  /** File reads and writes (index scan, sub-operations, received files): synchronous (default) or through the thread pool ({@link FileIoOptions.io}). */
+  readonly io?: FileIoOptions['io'];
 }
 
 /** The SCP, ready to serve transports: `qr.ae.serve(listener, qr.handlers)`. */
@@ -63,7 +66,8 @@ const STORAGE_SYNTAXES = [
 /** Builds the SCP: opens (or creates) the index and scans the folder once. */
 export async function createQrScp(options: QrScpOptions): Promise<QrScp> {
   const logger = options.ae?.logger;
-  const store = createFsStore({ directory: options.directory, fsync: options.fsync });
+  const io = { io: options.io };
+  const store = createFsStore({ directory: options.directory, fsync: options.fsync, ...io });
   store.sweep();
   const databaseFile = options.databaseFile === undefined ? path.join(store.directory, INDEX_FILE) : options.databaseFile;
   const db = await QrDatabase.open({ file: databaseFile });
@@ -74,7 +78,7 @@ export async function createQrScp(options: QrScpOptions): Promise<QrScp> {
   const index = async (file: string): Promise<boolean> => {
     const info = statSync(file);
     if (db.isCurrent(file, info.size, info.mtimeMs)) return false;
-    const { info: part10, attributes } = await readForIndex(file);
+    const { info: part10, attributes } = await readForIndex(file, io);
     db.add(part10, attributes);
     return true;
   };
@@ -96,7 +100,7 @@ export async function createQrScp(options: QrScpOptions): Promise<QrScp> {
       try {
         const info = statSync(file);
         if (db.isCurrent(file, info.size, info.mtimeMs)) continue;
-        batch.push(await readForIndex(file));
+        batch.push(await readForIndex(file, io));
       } catch (error) {
         logger?.debug?.(`not indexed: ${file}: ${(error as Error).message}`);
       }
@@ -108,7 +112,7 @@ export async function createQrScp(options: QrScpOptions): Promise<QrScp> {
   };
 
   const handlers: ScpHandlers = {
-    ...qrHandlers({ db, aeTitle: ae.options.aeTitle, destinations: options.destinations ?? new Map(), connect: options.connect, worklistDir: options.worklistDir }),
+    ...qrHandlers({ db, aeTitle: ae.options.aeTitle, destinations: options.destinations ?? new Map(), connect: options.connect, worklistDir: options.worklistDir, io: options.io }),
     async cStore(request, ctx): Promise<StatusResult> {
       const result = await store.cStore(request, ctx);
       const status = typeof result === 'number' ? result : result.status;
