@@ -11,6 +11,7 @@ import { storageSopClasses } from '../../src/uids/sop-classes';
 import { TransferSyntax } from '../../src/uids/transfer-syntax';
 import type { Dataset } from '../../src/dataset/codec';
 import { createFsStore, type FsStore } from '../node/fs-store';
+import type { FileIoOptions } from '../node/sync-read';
 import type { RequestedContext } from '../../src/acse/contexts';
 import {
   COMMON_OPTIONS, dialFor, IO_OPTION, ioMode, KEY_OPTION, MODEL_OPTIONS, modelOf, parseAppArgs, parsePort, positionals, SCU_OPTIONS, UsageError, type AppArgs, type OptionSpec,
@@ -116,7 +117,7 @@ export interface RetrieveSetup {
   readonly model: QueryModel;
   readonly query: Dataset;
   /** `--io`: file writes synchronous (default) or through the thread pool. */
-  readonly io: 'sync' | 'async' | undefined;
+  readonly io: FileIoOptions['io'];
 }
 
 /** Options of every retrieve app; each adds its own. */

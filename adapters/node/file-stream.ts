@@ -1,7 +1,6 @@
 /**
- * A file's bytes from an offset to its end as a web ReadableStream, read from disk one chunk per
- * pull, so memory follows the consumer's pace. The file is opened on the first pull, not before:
- * a C-GET can queue thousands of these without holding thousands of descriptors.
+ * A file's bytes from an offset to its end, read as they are sent (fileChunks), into buffers a
+ * sender can hand back, and read ahead of need (readAhead).
  */
 import type { RecyclingChunks } from '../../src/dimse/dataset-source';
 import { openFile, type FileIoOptions } from './sync-read';
@@ -19,40 +18,14 @@ export function freshBytes(n: number): Uint8Array {
 }
 
 /**
- * Streams `file` from `offset`; `onBytes` reports each chunk read (progress bars). The file is
- * closed at its end, on a read error and on cancel. With `options.io` `'sync'` (the default) a
- * pull blocks the event loop for one read of at most 1 MiB (a page-cache copy for a local file);
- * `'async'` reads through fs/promises, for slow disks and network file systems
- * ({@link FileIoOptions.io}). A web stream over {@link fileChunks}.
- */
-export function fileStream(file: string, offset: number, onBytes?: (n: number) => void, options: FileIoOptions = {}): ReadableStream<Uint8Array> {
-  const chunks = fileChunks(file, offset, options);
-  let cancelled = false;
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        const { done, value } = await chunks.next();
-        if (cancelled) return; // cancelled during the read: nobody takes the chunk
-        if (done) return controller.close();
-        onBytes?.(value.byteLength);
-        controller.enqueue(value);
-      },
-      // Waits for a read in flight, then closes the file.
-      cancel: async () => {
-        cancelled = true;
-        await chunks.return();
-      },
-    },
-    { highWaterMark: 0 },
-  );
-}
-
-/**
- * The same bytes as {@link fileStream}, as an async iterable, for consumers that take one (the
- * core's C-STORE and retrieve code does): Node 20 spends tens of µs making each web
- * ReadableStream transferable, which a C-GET of small instances pays once per instance. The file
- * is opened at the first `next()` (never, if nobody iterates) and closed at the end, on a read
- * error and on `return()`.
+ * Reads `file` from `offset` to its end, one chunk of at most 1 MiB per `next()`, so memory
+ * follows the consumer's pace. An async iterable rather than a web stream: Node 20 spends tens of
+ * µs making each ReadableStream transferable, which a C-GET of small instances would pay once per
+ * instance. The file is opened at the first `next()` (never, if nobody iterates: a C-GET can queue
+ * thousands without holding thousands of descriptors) and closed at the end, on a read error and on
+ * `return()`. With `options.io` `'sync'` (the default) a read blocks the event loop for one copy of
+ * at most 1 MiB (from the page cache for a local file); `'async'` reads through fs/promises, for
+ * slow disks and network file systems ({@link FileIoOptions.io}).
  */
 export function fileChunks(file: string, offset: number, options: FileChunksOptions = {}): FileChunks {
   async function* read(): AsyncGenerator<Uint8Array, void, undefined> {

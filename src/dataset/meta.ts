@@ -8,15 +8,10 @@ import { DimseError } from '../errors';
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
 
 /**
- * The offset just past the group 0002 elements that start at `start` (PS3.10 §7.1). Walks the
- * element headers rather than trusting (0002,0000); throws DimseError('DATASET_DECODE_FAILED')
- * when an element overruns the buffer.
+ * Calls `visit` with each group 0002 element's number and value offset/length, from `start`, and
+ * returns the offset just past the group (PS3.10 §7.1). Walks the element headers rather than
+ * trusting (0002,0000); throws DimseError('DATASET_DECODE_FAILED') when an element overruns the buffer.
  */
-export function metaGroupEnd(bytes: Uint8Array, start: number): number {
-  return walkMetaGroup(bytes, start, () => {});
-}
-
-/** Calls `visit` with each group 0002 element's number and value offset/length; returns the offset past the group. */
 function walkMetaGroup(bytes: Uint8Array, start: number, visit: (element: number, valueStart: number, length: number) => void): number {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let off = start;

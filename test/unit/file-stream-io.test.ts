@@ -1,17 +1,16 @@
 /**
  * File reading on the send side, synchronous (the default) and through fs/promises: the same
  * bytes from the same offsets, descriptors closed at the end, on cancel and on errors, and the
- * same errors for missing or unreadable files (fileStream, readPart10Header, readForIndex).
+ * same errors for missing or unreadable files (fileChunks, readPart10Header, readForIndex).
  */
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readPart10Header } from '../../adapters/cli/part10-file';
-import { fileStream } from '../../adapters/node/file-stream';
+import { fileChunks } from '../../adapters/node/file-stream';
 import { readForIndex } from '../../adapters/node/qr/part10-reader';
 import type { FileIo } from '../../adapters/node/sync-read';
-import { iterate } from '../../src/dimse/dataset-source';
 import { sha256, pattern } from '../helpers/bytes';
 import { ctPart10, EXPLICIT_LE } from '../helpers/ct-instance';
 
@@ -27,9 +26,9 @@ function write(name: string, bytes: Uint8Array): string {
   return file;
 }
 
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<{ bytes: Buffer; sizes: number[] }> {
+async function readAll(source: AsyncIterable<Uint8Array>): Promise<{ bytes: Buffer; sizes: number[] }> {
   const chunks: Uint8Array[] = [];
-  for await (const c of iterate(stream)) chunks.push(c);
+  for await (const c of source) chunks.push(c);
   return { bytes: Buffer.concat(chunks), sizes: chunks.map((c) => c.byteLength) };
 }
 
@@ -37,11 +36,11 @@ const big = pattern(2 * MiB + 4321, 11);
 const bigFile = write('big.bin', big);
 const tinyFile = write('tiny.bin', pattern(200, 5));
 
-describe.each<FileIo>(['sync', 'async'])('fileStream, io %s', (io) => {
+describe.each<FileIo>(['sync', 'async'])('fileChunks, io %s', (io) => {
   it('streams the exact bytes from an offset of a file larger than 1 MiB, in chunks of at most 1 MiB', async () => {
     let reported = 0;
     const before = fds();
-    const { bytes, sizes } = await readAll(fileStream(bigFile, 1001, (n) => (reported += n), { io }));
+    const { bytes, sizes } = await readAll(fileChunks(bigFile, 1001, { io, onBytes: (n) => (reported += n) }));
     expect(sha256(bytes)).toBe(sha256(big.subarray(1001)));
     expect(sizes).toEqual([MiB, MiB, big.length - 1001 - 2 * MiB]);
     expect(reported).toBe(big.length - 1001);
@@ -50,36 +49,33 @@ describe.each<FileIo>(['sync', 'async'])('fileStream, io %s', (io) => {
 
   it('streams a tiny file from an offset as one chunk, and nothing from its end', async () => {
     const before = fds();
-    const { bytes, sizes } = await readAll(fileStream(tinyFile, 132, undefined, { io }));
+    const { bytes, sizes } = await readAll(fileChunks(tinyFile, 132, { io }));
     expect(Buffer.compare(bytes, Buffer.from(pattern(200, 5).subarray(132)))).toBe(0);
     expect(sizes).toEqual([68]);
-    expect((await readAll(fileStream(tinyFile, 200, undefined, { io }))).sizes).toEqual([]);
-    expect((await readAll(fileStream(write('empty.bin', new Uint8Array(0)), 0, undefined, { io }))).sizes).toEqual([]);
+    expect((await readAll(fileChunks(tinyFile, 200, { io }))).sizes).toEqual([]);
+    expect((await readAll(fileChunks(write('empty.bin', new Uint8Array(0)), 0, { io }))).sizes).toEqual([]);
     expect(fds()).toBe(before);
   });
 
-  it('holds one descriptor while read and closes it on cancel', async () => {
+  it('holds one descriptor while read and closes it on return()', async () => {
     const before = fds();
-    const stream = fileStream(bigFile, 0, undefined, { io });
-    const reader = stream.getReader();
-    const first = await reader.read();
+    const chunks = fileChunks(bigFile, 0, { io });
+    const first = await chunks.next();
     expect(first.value?.byteLength).toBe(MiB);
     expect(fds()).toBe(before + 1);
-    await reader.cancel();
+    await chunks.return();
     expect(fds()).toBe(before);
   });
 
-  it('a missing file errors the stream, with no descriptor left', async () => {
+  it('a missing file rejects the first next(), with no descriptor left', async () => {
     const before = fds();
-    const reader = fileStream(path.join(dir, 'missing.bin'), 0, undefined, { io }).getReader();
-    await expect(reader.read()).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(fileChunks(path.join(dir, 'missing.bin'), 0, { io }).next()).rejects.toMatchObject({ code: 'ENOENT' });
     expect(fds()).toBe(before);
   });
 
-  it('a read error (a directory) errors the stream and closes the descriptor', async () => {
+  it('a read error (a directory) rejects and closes the descriptor', async () => {
     const before = fds();
-    const reader = fileStream(dir, 0, undefined, { io }).getReader();
-    await expect(reader.read()).rejects.toMatchObject({ code: 'EISDIR' });
+    await expect(fileChunks(dir, 0, { io }).next()).rejects.toMatchObject({ code: 'EISDIR' });
     expect(fds()).toBe(before);
   });
 });

@@ -2,8 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fileChunks, fileStream, readAhead } from '../../adapters/node/file-stream';
-import { iterate } from '../../src/dimse/dataset-source';
+import { fileChunks, readAhead } from '../../adapters/node/file-stream';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'netdicom-fs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -14,7 +13,7 @@ it('streams a file from an offset, reporting the bytes read', async () => {
   writeFileSync(file, bytes);
   let reported = 0;
   const chunks: Uint8Array[] = [];
-  for await (const c of iterate(fileStream(file, 7, (n) => (reported += n)))) chunks.push(c);
+  for await (const c of fileChunks(file, 7, { onBytes: (n) => (reported += n) })) chunks.push(c);
   const got = Buffer.concat(chunks);
   expect(got.length).toBe(bytes.length - 7);
   expect(Buffer.compare(got, Buffer.from(bytes.subarray(7)))).toBe(0);
@@ -26,17 +25,17 @@ it('opens the file only when first read (a C-GET can queue many without holding 
   writeFileSync(file, new Uint8Array(16));
   const fds = () => readdirSync('/proc/self/fd').length;
   const before = fds();
-  const streams = Array.from({ length: 50 }, () => fileStream(file, 0));
+  const sources = Array.from({ length: 50 }, () => fileChunks(file, 0));
   await new Promise((r) => setTimeout(r, 20));
   expect(fds()).toBe(before);
-  for (const s of streams) await s.cancel();
+  for (const s of sources) await s.return();
 });
 
 it('allocates only what is left to read (a 64 KiB instance is one 64 KiB buffer, not 1 MiB ones)', async () => {
   const file = path.join(dir, 'c.bin');
   writeFileSync(file, new Uint8Array(64 * 1024 + 132).fill(3));
   const chunks: Uint8Array[] = [];
-  for await (const c of iterate(fileStream(file, 132))) chunks.push(c);
+  for await (const c of fileChunks(file, 132)) chunks.push(c);
   expect(chunks.map((c) => c.byteLength)).toEqual([64 * 1024]);
   expect(chunks[0]!.buffer.byteLength).toBe(64 * 1024);
 });

@@ -10,9 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { getscu } from '../../adapters/cli/getscu';
 import { readPart10Header } from '../../adapters/cli/part10-file';
-import { fileStream } from '../../adapters/node/file-stream';
+import { fileChunks } from '../../adapters/node/file-stream';
 import type { FileIo } from '../../adapters/node/sync-read';
-import { iterate } from '../../src/dimse/dataset-source';
 import { pattern, sha256 } from '../helpers/bytes';
 import { ctPart10 } from '../helpers/ct-instance';
 import { startQrscp, writeArchive } from './helpers/qr-fixtures';
@@ -44,12 +43,12 @@ writeFileSync(part10File, ctPart10({ sopInstanceUid: '1.2.3.4' }).file);
 
 async function streamed(io?: FileIo): Promise<string> {
   const chunks: Uint8Array[] = [];
-  for await (const c of iterate(fileStream(dataFile, 0, undefined, io && { io }))) chunks.push(c);
+  for await (const c of fileChunks(dataFile, 0, io && { io })) chunks.push(c);
   return sha256(Buffer.concat(chunks));
 }
 
 describe('send-side file reads', () => {
-  it('fileStream reads with readSync by default, and only through fs/promises with io async', async () => {
+  it('fileChunks reads with readSync by default, and only through fs/promises with io async', async () => {
     expect(await streamed()).toBe(sha256(data));
     expect([calls.readSync > 0, calls.promisesOpen]).toEqual([true, 0]);
     Object.assign(calls, { readSync: 0, promisesOpen: 0 });
