@@ -3,6 +3,7 @@
  * sender can hand back, and read ahead of need (readAhead).
  */
 import type { RecyclingChunks } from '../../src/dimse/dataset-source';
+import type { Prefetchable } from '../../src/scp/prefetch';
 import { openFile, type FileIoOptions } from './sync-read';
 
 /** Chunk size: large views mean few copies downstream, and a synchronous read blocks for one copy at most. */
@@ -98,11 +99,27 @@ export type FileChunks = AsyncGenerator<Uint8Array, void, undefined> & Recycling
  * iteration never started.
  */
 export function readAhead(chunks: FileChunks): FileChunks {
+  const ahead = readAheadOnRequest(chunks);
+  ahead.prefetch();
+  return ahead;
+}
+
+/**
+ * `chunks` that start reading ahead when `prefetch()` is called, as {@link readAhead} does at once:
+ * the core's C-GET/C-MOVE calls it for the next sub-operation while the current one is answered
+ * (src/scp/prefetch.ts), so a retrieve of many instances does not open them all at the start.
+ */
+export function readAheadOnRequest(chunks: FileChunks): FileChunks & Prefetchable {
   let first: Promise<IteratorResult<Uint8Array, void>> | undefined;
   const start = () => (first ??= chunks.next());
-  setImmediate(() => {
-    if (!first) start().catch(() => {}); // a failure reaches whoever iterates; never unhandled
-  });
+  let asked = false;
+  const prefetch = () => {
+    if (asked) return;
+    asked = true;
+    setImmediate(() => {
+      if (!first) start().catch(() => {}); // a failure reaches whoever iterates; never unhandled
+    });
+  };
   async function* all(): AsyncGenerator<Uint8Array, void, undefined> {
     const result = await start();
     if (result.done) return;
@@ -118,6 +135,6 @@ export function readAhead(chunks: FileChunks): FileChunks {
       return endOuter(value);
     },
     recycle: (chunk: Uint8Array) => chunks.recycle(chunk),
+    prefetch,
   });
 }
-

@@ -35,10 +35,26 @@ class ReadAhead implements AsyncIterable<Uint8Array> {
   }
 }
 
-/** Starts reading `instance`'s data if it is a stream; other inputs are returned as they are. */
+/**
+ * A data set source that reads ahead by itself when asked: the platform knows when a read no
+ * longer delays what is being sent (Node's `fileChunks` sources start in the next check phase,
+ * after the current sub-operation's writes reached the kernel), which the core cannot tell.
+ */
+export interface Prefetchable {
+  prefetch(): void;
+}
+
+/**
+ * Starts reading `instance`'s data: a {@link Prefetchable} source is asked to, a web stream gets
+ * its first chunk requested now; other inputs are returned as they are.
+ */
 export function readAhead(instance: StoreInput): StoreInput {
   if (!('data' in instance)) return instance;
   const data = instance.data as unknown;
+  if (typeof (data as Partial<Prefetchable>).prefetch === 'function') {
+    (data as Prefetchable).prefetch();
+    return instance;
+  }
   if (data instanceof Uint8Array || typeof (data as ReadableStream).getReader !== 'function') return instance;
   const stream = data as ReadableStream<Uint8Array>;
   if (stream.locked) return instance;

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fileChunks, readAhead } from '../../adapters/node/file-stream';
+import { fileChunks, readAhead, readAheadOnRequest } from '../../adapters/node/file-stream';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'netdicom-fs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -127,6 +127,34 @@ describe('fileChunks (the async-iterable form)', () => {
     expect(fds()).toBe(before + 1);
     await unused.return();
     expect(fds(), 'never iterated, still closed').toBe(before);
+  });
+
+  it('readAheadOnRequest reads nothing until prefetch(), then the first chunk in the next check phase', async () => {
+    const file = path.join(dir, 'i.bin');
+    writeFileSync(file, new Uint8Array(3000).fill(7));
+    const before = fds();
+    let read = 0;
+    const ahead = readAheadOnRequest(fileChunks(file, 0, { onBytes: (n) => (read += n) }));
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect([read, fds()], 'not asked: nothing opened').toEqual([0, before]);
+    ahead.prefetch();
+    ahead.prefetch(); // once is enough
+    expect(read, 'not in this tick').toBe(0);
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(read).toBe(3000);
+    const chunks: Uint8Array[] = [];
+    for await (const c of ahead) chunks.push(c);
+    expect(chunks.map((c) => c.byteLength)).toEqual([3000]);
+    expect(fds()).toBe(before);
+
+    const unused = readAheadOnRequest(fileChunks(file, 0));
+    unused.prefetch();
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    await unused[Symbol.asyncIterator]().return(); // what the C-GET code does with an instance it will not send
+    expect(fds()).toBe(before);
   });
 
   it('readAhead of a missing file rejects at the first next(), never as an unhandled rejection', async () => {

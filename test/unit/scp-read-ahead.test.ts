@@ -51,6 +51,14 @@ describe('sub-operation read-ahead', () => {
     expect(log).toContain('cancel');
   });
 
+  it('asks a source that reads ahead by itself (Prefetchable) instead of wrapping it', () => {
+    let asked = 0;
+    const data = { prefetch: () => void asked++, async *[Symbol.asyncIterator]() {} };
+    const instance = { sopClassUid: '1.2', sopInstanceUid: '1.2.3', transferSyntaxUid: '1.2.840.10008.1.2.1', data } as StoreInput;
+    expect(readAhead(instance)).toBe(instance);
+    expect(asked).toBe(1);
+  });
+
   it('leaves buffers, Part 10 files and data sets alone', () => {
     const buffer: StoreInput = { sopClassUid: '1.2', sopInstanceUid: '1.2.3', transferSyntaxUid: '1.2.840.10008.1.2.1', data: new Uint8Array(4) };
     const part10: StoreInput = { part10: new Uint8Array(4) };

@@ -9,7 +9,7 @@ import type { StoreInput } from '../../../src/scu/store';
 import type { Transport } from '../../../src/transport';
 import { matchesQuery, projectResponse } from '../../../src/services/query-matching';
 import type { KeyFilter, QrDatabase, QrLevel } from './database';
-import { fileChunks } from '../file-stream';
+import { fileChunks, readAheadOnRequest } from '../file-stream';
 import type { FileIoOptions } from '../sync-read';
 import { worklistItems } from './worklist';
 
@@ -106,7 +106,7 @@ async function* instancesFor(options: QrHandlerOptions, request: QueryRequest, c
   for (const record of matching(options, request)) ids.add(String(record[key] ?? ''));
   if (ids.size === 0 || ctx.signal.aborted) return;
   for (const row of options.db.instances({ [column]: [...ids] })) {
-    yield { sopClassUid: row.sopClassUid, sopInstanceUid: row.sopInstanceUid, transferSyntaxUid: row.transferSyntaxUid, data: fileChunks(row.path, row.datasetOffset, { io: options.io }) };
+    yield { sopClassUid: row.sopClassUid, sopInstanceUid: row.sopInstanceUid, transferSyntaxUid: row.transferSyntaxUid, data: readAheadOnRequest(fileChunks(row.path, row.datasetOffset, { io: options.io })) };
   }
 }
 
