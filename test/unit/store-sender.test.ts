@@ -129,6 +129,8 @@ describe('sendFiles into an fs-store', () => {
         });
       }
     })();
+    let read = 0;
+    const readAtResult: number[] = [];
     const results = await sendFiles(planBatches(headers), {
       makeAe: (contexts: readonly PlannedContext[]) => {
         const ae = new ApplicationEntity({ aeTitle: 'SCU' });
@@ -137,9 +139,14 @@ describe('sendFiles into an fs-store', () => {
       },
       connect: () => connectTcp({ host: '127.0.0.1', port: listener.port }),
       associate: { calledAeTitle: 'SCP' },
+      onBytes: (n) => (read += n),
+      onResult: () => readAtResult.push(read),
     });
     await serving;
     expect(results.map((r) => r.ok)).toEqual([true, false, false, false, false]);
+    // When the first file's response came, the second file had been read already (read ahead).
+    const dataBytes = headers[0]!.size - headers[0]!.datasetOffset;
+    expect(readAtResult[0]).toBe(2 * dataBytes);
     await new Promise((r) => setTimeout(r, 50));
     expect(fds(), 'no file (or socket) left open').toBe(before);
   });
