@@ -9,7 +9,7 @@
  *   --full   one 1 GiB instance (quick: 256 MiB) and larger counts; slower
  *   --reps   repetitions per variant (default 3)
  *   --smoke  tiny sizes, to check that every row works (numbers meaningless)
- *   --only   run only these rows (ids: tcp echo cycles store16 store128 store16w8 store1m large16 large128 large1m find findStudy get500 concurrent)
+ *   --only   run only these rows (ids: tcp rtt echo cycles store16 store128 store16w8 store1m large16 large128 large1m find findStudy get500 concurrent)
  *
  * Timing: netdicom SCUs time themselves from connect to release (in-process). DCMTK tools are
  * timed as process wall time minus the same tool's start-up cost (median of runs that fail at
@@ -338,19 +338,47 @@ const ROWS = [
   {
     id: 'tcp',
     title: `Raw loopback TCP, Node socket → socket (ceiling), ${P.largeBytes / MiB} MiB`,
+    note:
+      "'data' events: a new buffer per read, as every Node server socket reads (netdicom's SCPs too); " +
+      'reused buffer: `onread` into one 64 KiB buffer, which Node offers only on client sockets',
     metrics: ['MB/s'],
-    variants: [16 * KiB, 128 * KiB, MiB].map((chunk) => ({
-      id: `tcp-${chunk / KiB}k`,
-      label: `${chunk / KiB} KiB writes`,
+    variants: [
+      [16 * KiB, 'data'],
+      [MiB, 'data'],
+      [16 * KiB, 'reuse'],
+      [MiB, 'reuse'],
+    ].map(([chunk, read]) => ({
+      id: `tcp-${chunk / KiB}k-${read}`,
+      label: `${chunk / KiB} KiB writes, ${read === 'data' ? "'data' events" : 'reused buffer'}`,
       async run() {
         const port = await freePort();
-        const sink = start(node, [path.join(here, 'workers', 'tcp-sink.mjs'), String(port)]);
-        await waitListening(sink, port);
-        const r = await run(node, [path.join(here, 'workers', 'tcp-source.mjs'), String(port), String(P.largeBytes), String(chunk)]);
-        await sink.exited;
+        const source = start(node, [path.join(here, 'workers', 'tcp-source.mjs'), String(port), String(P.largeBytes), String(chunk)]);
+        await waitListening(source, port);
+        await run(node, [path.join(here, 'workers', 'tcp-sink.mjs'), String(port), read]);
+        const r = await source.exited;
+        if (r.code !== 0) throw new Error(`tcp-source exited ${r.code ?? r.signal}:\n${r.output.slice(-2000)}`);
         return { seconds: JSON.parse(r.output.trim()).seconds, ops: 1, bytes: P.largeBytes };
       },
     })),
+  },
+  {
+    id: 'rtt',
+    title: `Raw loopback round trips, Node socket ↔ socket (ceiling for C-ECHO), ${P.echoCount} × 90 bytes`,
+    metrics: ['ops/s'],
+    variants: [
+      {
+        id: 'rtt-node',
+        label: "'data' events both ways",
+        async run() {
+          const port = await freePort();
+          const server = start(node, [path.join(here, 'workers', 'tcp-pingpong.mjs'), 'server', String(port)]);
+          await waitListening(server, port);
+          const r = await run(node, [path.join(here, 'workers', 'tcp-pingpong.mjs'), 'client', String(port), String(P.echoCount), '90']);
+          await server.exited;
+          return { seconds: JSON.parse(r.output.trim()).seconds, ops: P.echoCount };
+        },
+      },
+    ],
   },
   {
     id: 'echo',
