@@ -76,6 +76,7 @@ export class Association {
     this.dimse = new DimseProvider({
       sendPdu: (pdu) => channel.ul.writePData(pdu),
       flushed: channel.ul.tellsFlushed ? () => channel.ul.pDataFlushed() : undefined,
+      release: channel.ul.releaseInput,
       peerMaxPduLength: peerInfo.maxLength ?? 0,
       fallbackMaxPduLength: Math.max(init.options.maxPduLength, 16384),
       dimseTimeoutMs: init.options.dimseTimeoutMs,

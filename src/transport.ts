@@ -48,6 +48,14 @@ export interface DirectTransport {
   flushed?(): Promise<void> | undefined;
   /** Delivers input to `sink` from now on (call once). */
   receive(sink: ByteSink): void;
+  /**
+   * Optional: input chunks are lent. Hands back `count` bytes (default: all) of `view`, a view
+   * into a chunk this transport delivered, which its holder no longer reads; once every byte of a
+   * chunk is back, the transport may read new input into that memory. Each byte at most once.
+   * Bytes never handed back simply keep their chunk from being reused (it is garbage-collected as
+   * usual), so only code that knows a chunk is dead releases it. Views of anything else are ignored.
+   */
+  release?(view: Uint8Array, count?: number): void;
   /** Stops delivering input until `resume()`; the network's own window then closes. */
   pause(): void;
   resume(): void;
@@ -55,7 +63,7 @@ export interface DirectTransport {
 
 /** Where a {@link DirectTransport} delivers input. */
 export interface ByteSink {
-  /** One chunk of input; it is the sink's to keep (never reused by the transport). */
+  /** One chunk of input; the sink's to keep, unless the transport has `release` (see there). */
   data(chunk: Uint8Array): void;
   /** The peer ended the connection (after its last `data`). */
   end(): void;

@@ -130,7 +130,10 @@ export function createFsStore(options: FsStoreOptions): FsStore {
     };
     if (options.ignore) {
       let bytes = 0;
-      for await (const chunk of request.chunks()) bytes += chunk.byteLength;
+      for await (const chunk of request.chunks({ lent: true })) {
+        bytes += chunk.byteLength;
+        request.releaseChunk?.(chunk);
+      }
       options.onStored?.({ ...info, bytes });
       return 0x0000;
     }
@@ -139,7 +142,11 @@ export function createFsStore(options: FsStoreOptions): FsStore {
     let phase: 'disk' | 'network' = 'disk';
     let file: TempFile | undefined;
     try {
-      file = openTemp ? asyncTempFile(temp, await openTemp(temp)) : syncTempFile(temp);
+      // Network chunks are lent (the socket's read buffers): each goes back once written.
+      const written = (batch: Uint8Array[]) => {
+        for (const chunk of batch) request.releaseChunk?.(chunk);
+      };
+      file = openTemp ? asyncTempFile(temp, await openTemp(temp), written) : syncTempFile(temp, written);
       const [preamble, meta] = writePart10({
         sopClassUid: request.sopClassUid,
         sopInstanceUid: request.sopInstanceUid,
@@ -153,7 +160,7 @@ export function createFsStore(options: FsStoreOptions): FsStore {
       let batched = preamble!.byteLength + meta!.byteLength;
       let bytes = 0;
       // The chunks iterator, not `request.data`: no web stream per instance (see StoreRequest.chunks).
-      const chunks = request.chunks()[Symbol.asyncIterator]();
+      const chunks = request.chunks({ lent: true })[Symbol.asyncIterator]();
       for (;;) {
         phase = 'network';
         const { done, value } = await chunks.next();
@@ -199,7 +206,11 @@ export function createFsStore(options: FsStoreOptions): FsStore {
   };
 }
 
-/** A temporary file being written: batches in, then renamed to its final name or abandoned. */
+/**
+ * A temporary file being written: batches in, then renamed to its final name or abandoned. Each
+ * batch is passed to the `written` callback it was made with once the file no longer needs its
+ * memory (the write finished or failed); a batch never written (abandoned) is not.
+ */
 interface TempFile {
   /** Writes one batch; an error surfaces here or at the next call (async: overlapped writes). */
   write(chunks: Uint8Array[]): void | Promise<void>;
@@ -215,7 +226,7 @@ const fsyncCallback = promisify(fsyncFd);
  * Synchronous calls: each writes ≤ 256 KiB into the page cache (tens of µs), cheaper than a
  * thread-pool hop and a promise per call. Only fsync, which can take milliseconds, is asynchronous.
  */
-function syncTempFile(temp: string): TempFile {
+function syncTempFile(temp: string, written: (chunks: Uint8Array[]) => void): TempFile {
   const fd = openSync(temp, TEMP_FLAGS, 0o644);
   let isOpen = true;
   const close = (): void => {
@@ -225,7 +236,11 @@ function syncTempFile(temp: string): TempFile {
   };
   return {
     write(chunks) {
-      writeAllSync(fd, chunks);
+      try {
+        writeAllSync(fd, chunks);
+      } finally {
+        written(chunks);
+      }
     },
     async commit(target, fsync) {
       if (fsync) await fsyncCallback(fd);
@@ -243,12 +258,17 @@ function syncTempFile(temp: string): TempFile {
 }
 
 /** `fs/promises`: one batch is written while the next is read from the network, so they overlap. */
-function asyncTempFile(temp: string, handle: FileHandle): TempFile {
+function asyncTempFile(temp: string, handle: FileHandle, written: (chunks: Uint8Array[]) => void): TempFile {
   let writing: Promise<void> = Promise.resolve();
   return {
     async write(chunks) {
       await writing;
       writing = writeAll(handle, chunks);
+      // Settled means the thread pool's writev returned: the chunks' memory is free either way.
+      writing.then(
+        () => written(chunks),
+        () => written(chunks),
+      );
       writing.catch(() => undefined); // observed by the next write, commit or abandon
     },
     async commit(target, fsync) {

@@ -15,6 +15,7 @@ import type { Socket } from 'node:net';
 import { TransportError } from '../../src/errors';
 import { withoutStack } from '../../src/without-stack';
 import type { ByteSink, DirectTransport, Transport, TransportInfo } from '../../src/transport';
+import { releaseLentBytes, type LentReads } from './lent-reads';
 import { socketReclaimer } from './reclaim';
 
 /** Tuning for {@link socketTransport}. */
@@ -29,6 +30,8 @@ export interface SocketTransportOptions {
   directHighWaterMark?: number;
   /** The TCP socket under a TLS socket, so `abort()` can send RST (TLS sockets cannot reset themselves). */
   tcpSocket?: Socket;
+  /** Set when `socket` reads into lent buffers (its `onread`): input comes from here, not `'data'`. */
+  lentReads?: LentReads;
 }
 
 const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
@@ -204,6 +207,7 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
     resume: () => {
       if (!readDone) socket.resume();
     },
+    ...(options.lentReads && { release: releaseLentBytes }),
   };
 
   function onData(chunk: Buffer) {
@@ -211,7 +215,11 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
     // Each read is a fresh buffer: see reclaim.ts.
     socketReclaimer.note(chunk.byteLength);
     // A plain Uint8Array view (no copy): Buffer's slice() semantics differ from Uint8Array's.
-    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    onInput(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  }
+
+  function onInput(bytes: Uint8Array) {
+    if (readDone) return;
     if (sink) {
       sink.data(bytes);
     } else if (readController) {
@@ -268,7 +276,8 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
     releaseFlushWaiters(); // nothing more will be written: the chunks are the sender's again
   }
 
-  socket.on('data', onData);
+  if (options.lentReads) options.lentReads.attach(onInput);
+  else socket.on('data', onData);
   // Read from the start (sockets accepted with pauseOnConnect wait for this): input is buffered
   // until the consumer picks streams or `direct`, and the peer's FIN or RST is noticed either way.
   socket.resume();

@@ -1,9 +1,17 @@
+import type { ReleaseBytes } from '../pdu/reader';
+
 /**
  * The chunks of one streamed data set on their way from the PDU reader to the message's handler:
  * a bounded queue the reassembler fills (it waits while the queue is full, which pauses the
  * reader) and the handler drains as an async iterator, or through a web ReadableStream made only
  * when asked for (Node 20 spends tens of µs making each ReadableStream transferable: a C-GET of
  * small instances paid that once per instance).
+ *
+ * When the transport lends its input (`release` given, DirectTransport.release), a consumer that
+ * calls {@link DatasetChunks.lend} gets the lent chunks themselves and hands each back with
+ * {@link DatasetChunks.release}; any other consumer gets copies (each lent chunk goes back as it
+ * is copied), so lent memory never reaches code that does not know about it. Chunks dropped here
+ * (cancel, failure) go back too.
  */
 export class DatasetChunks implements AsyncIterableIterator<Uint8Array> {
   private queue: Uint8Array[] = [];
@@ -14,8 +22,31 @@ export class DatasetChunks implements AsyncIterableIterator<Uint8Array> {
   private wakeProducer: (() => void) | null = null;
   private stream: ReadableStream<Uint8Array> | null = null;
 
-  /** `highWaterMark`: chunks queued before the producer is asked to wait. */
-  constructor(private readonly highWaterMark: number) {}
+  private lent = false;
+
+  /** `highWaterMark`: chunks queued before the producer is asked to wait; `releaseBytes`: see the class. */
+  constructor(
+    private readonly highWaterMark: number,
+    private readonly releaseBytes?: ReleaseBytes,
+  ) {}
+
+  /** True when chunks come from lent memory (a consumer may then {@link lend} and {@link release}). */
+  get lends(): boolean {
+    return this.releaseBytes !== undefined;
+  }
+
+  /** The consumer takes the lent chunks themselves and hands each back with {@link release}. Call before reading. */
+  lend(): void {
+    this.lent = true;
+  }
+
+  /**
+   * Hands back a chunk this iterator gave after {@link lend}, once nothing reads it any more (it
+   * may be overwritten afterwards). At most once per chunk; without `lend` (copies) it does nothing.
+   */
+  release(chunk: Uint8Array): void {
+    if (this.lent) this.releaseBytes?.(chunk);
+  }
 
   /** A data set that arrived whole (buffered), as chunks: itself, or none when empty. */
   static of(bytes: Uint8Array | null): DatasetChunks {
@@ -34,11 +65,11 @@ export class DatasetChunks implements AsyncIterableIterator<Uint8Array> {
 
   /** Queues a chunk; a promise when the consumer must catch up first (back-pressure). */
   push(chunk: Uint8Array): void | Promise<void> {
-    if (this.closedForInput || this.ended) return;
+    if (this.closedForInput || this.ended) return this.releaseBytes?.(chunk);
     if (this.reader) {
       const reader = this.reader;
       this.reader = null;
-      reader.resolve({ done: false, value: chunk });
+      reader.resolve({ done: false, value: this.handOut(chunk) });
       return;
     }
     this.queue.push(chunk);
@@ -56,7 +87,7 @@ export class DatasetChunks implements AsyncIterableIterator<Uint8Array> {
   error(error: unknown): void {
     if (this.closedForInput || this.ended) return;
     this.failure = { error };
-    this.queue = [];
+    this.dropQueue();
     this.settleReader();
     this.wake();
   }
@@ -68,7 +99,7 @@ export class DatasetChunks implements AsyncIterableIterator<Uint8Array> {
     const chunk = this.queue.shift();
     if (chunk) {
       if (this.queue.length < this.highWaterMark) this.wake();
-      return Promise.resolve({ done: false, value: chunk });
+      return Promise.resolve({ done: false, value: this.handOut(chunk) });
     }
     if (this.ended || this.cancelled) return Promise.resolve({ done: true, value: undefined });
     if (this.reader) return Promise.reject(new Error('data set chunks read twice at once'));
@@ -79,7 +110,7 @@ export class DatasetChunks implements AsyncIterableIterator<Uint8Array> {
   cancel(): Promise<void> {
     if (!this.cancelled && !this.failure) {
       this.cancelled = true;
-      this.queue = [];
+      this.dropQueue();
       this.settleReader();
       this.wake();
     }
@@ -107,6 +138,20 @@ export class DatasetChunks implements AsyncIterableIterator<Uint8Array> {
       },
       { highWaterMark: 0 },
     ));
+  }
+
+  /** A chunk for the consumer: the lent one after {@link lend}, else a copy (the lent one goes back now). */
+  private handOut(chunk: Uint8Array): Uint8Array {
+    if (!this.releaseBytes || this.lent) return chunk;
+    const copy = chunk.slice();
+    this.releaseBytes(chunk);
+    return copy;
+  }
+
+  private dropQueue(): void {
+    const dropped = this.queue;
+    this.queue = [];
+    if (this.releaseBytes) for (const chunk of dropped) this.releaseBytes(chunk);
   }
 
   private settleReader(): void {

@@ -8,6 +8,7 @@
  * instance is never held whole. Sequencing errors abort with (2,5), unknown contexts with (2,6).
  */
 import { ProtocolError } from '../errors';
+import type { ReleaseBytes } from '../pdu/reader';
 import type { Pdv } from '../pdu/types';
 import { decodeCommand } from './command-set';
 import { DatasetChunks } from './dataset-chunks';
@@ -44,6 +45,12 @@ export interface ReassemblerOptions {
   streamDataset?(contextId: number, command: Command): boolean;
   /** Chunks the data set stream queues before the PDU reader waits for its consumer (default 16). */
   streamHighWaterMark?: number;
+  /**
+   * Present when PDV data are views of lent transport memory (DirectTransport.release): command
+   * fragments go back once decoded, buffered data set fragments once copied into the message's
+   * own buffer, streamed ones through {@link DatasetChunks}.
+   */
+  release?: ReleaseBytes;
 }
 
 const sequenceError = (message: string) =>
@@ -119,12 +126,14 @@ export class MessageAssembler {
       // Decision table (reliability.md §2.4, D-01): an unknown Command Field is an undecodable command, (0,0).
       throw new ProtocolError('COMMAND_UNDECODABLE', `unknown Command Field 0x${command.CommandField.toString(16).padStart(4, '0')}`, { source: 0, reason: 0 });
     }
+    // The decoded command holds numbers and strings, no views: the fragments are done with.
+    if (this.options.release) for (const chunk of this.commandChunks) this.options.release(chunk);
     this.commandChunks = [];
     this.commandLength = 0;
     if (command.CommandDataSetType === NO_DATASET) return { contextId: this.contextId, command, dataset: null };
     this.command = command;
     if (!this.options.streamDataset?.(this.contextId, command)) return null;
-    const chunks = new DatasetChunks(this.options.streamHighWaterMark ?? 16);
+    const chunks = new DatasetChunks(this.options.streamHighWaterMark ?? 16, this.options.release);
     this.stream = chunks;
     const datasetReceived = new Promise<void>((resolve, reject) => (this.received = { resolve, reject }));
     datasetReceived.catch(() => undefined); // observed by whoever awaits it
@@ -136,21 +145,34 @@ export class MessageAssembler {
     const command = this.command;
     if (command === null) throw sequenceError('data set fragment without a preceding command');
     if (this.stream) return this.pushStreamed(pdv);
+    const release = this.options.release;
     if (!this.tooLarge) {
       this.datasetLength += pdv.data.byteLength;
       if (this.datasetLength > this.maxDataset) {
         this.tooLarge = true;
+        if (release) for (const chunk of this.bufferedChunks) release(chunk);
         this.bufferedChunks = [];
+        release?.(pdv.data);
       } else if (pdv.data.byteLength > 0) {
         this.bufferedChunks.push(pdv.data);
       }
-    }
+    } else release?.(pdv.data);
     if (!pdv.isLast) return null;
     const message: IncomingMessage = this.tooLarge
       ? { contextId: this.contextId, command, dataset: null, datasetTooLarge: true }
-      : { contextId: this.contextId, command, dataset: concatChunks(this.bufferedChunks, this.datasetLength) };
+      : { contextId: this.contextId, command, dataset: this.bufferedDataset() };
     this.resetDataset();
     return message;
+  }
+
+  /** The buffered fragments as one buffer: the message's own (a copy) when they are lent, which then go back. */
+  private bufferedDataset(): Uint8Array {
+    const release = this.options.release;
+    const chunks = this.bufferedChunks;
+    if (!release || chunks.length === 0) return concatChunks(chunks, this.datasetLength);
+    const dataset = chunks.length === 1 ? chunks[0]!.slice() : concatChunks(chunks, this.datasetLength);
+    for (const chunk of chunks) release(chunk);
+    return dataset;
   }
 
   /** Queues a fragment for the data set's consumer; a promise when it must catch up first. */

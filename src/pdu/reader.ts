@@ -9,7 +9,10 @@ import { ProtocolError } from '../errors';
 import { DEFAULT_PDU_LIMITS, PDU_HEADER_LENGTH } from './constants';
 import { checkPduHeader, checkPduType, decodePdu, readPduHeader } from './decode';
 import { decodePDataInPlace } from './pdata-in-place';
-import type { Pdu, PduLimits } from './types';
+import type { Pdu, PduLimits, Pdv } from './types';
+
+/** Hands input bytes back to a transport that lends its chunks (DirectTransport.release). */
+export type ReleaseBytes = (view: Uint8Array, count?: number) => void;
 
 /**
  * Turns a byte stream into PDUs.
@@ -22,7 +25,10 @@ import type { Pdu, PduLimits } from './types';
  *   and every later `push` throws that same error. PDUs completed earlier in the same `push`
  *   call are not returned (the association is aborted anyway; PS3.8 §9.3.8 allows it at any time).
  * - Chunks are kept by reference until consumed and decoded PDUs may view into them: don't
- *   reuse a pushed buffer.
+ *   reuse a pushed buffer. With a `release` function (a transport that lends its chunks, see
+ *   DirectTransport.release) the reader hands back the bytes it is done with: a P-DATA-TF's
+ *   headers once decoded (its PDV data stay out, for whoever consumes them to hand back), and
+ *   every byte of a PDU it copied. Other PDUs decoded from a view keep their bytes.
  */
 /** Bytes per slab for PDUs that span chunks (see PduReader.allocate). */
 const SLAB = 256 * 1024;
@@ -36,7 +42,10 @@ export class PduReader {
   private limits: PduLimits;
   private error: ProtocolError | undefined;
 
-  constructor(limits: Partial<PduLimits> = {}) {
+  constructor(
+    limits: Partial<PduLimits> = {},
+    private readonly release?: ReleaseBytes,
+  ) {
     this.limits = { ...DEFAULT_PDU_LIMITS, ...limits };
   }
 
@@ -85,12 +94,24 @@ export class PduReader {
     checkPduHeader(header, this.limits);
     const total = PDU_HEADER_LENGTH + header.length;
     if (this.buffered < total) return undefined;
-    // A large P-DATA-TF across chunks: its PDV data stay where they are (no copy of the whole PDU).
-    if (header.type === P_DATA_TF && total >= IN_PLACE_MIN && this.chunks[0]!.length < total) {
-      const pieces = this.take(total);
-      return decodePDataInPlace(pieces, total) ?? decodePdu(this.join(pieces, total));
+    if (this.chunks[0]!.length >= total) {
+      const bytes = this.consume(total);
+      const pdu = decodePdu(bytes);
+      if (this.release && pdu.type === 'P-DATA-TF') this.release(bytes, unlentBytes(bytes, pdu.pdvs));
+      return pdu;
     }
-    return decodePdu(this.consume(total));
+    const pieces = this.take(total);
+    // A large P-DATA-TF across chunks: its PDV data stay where they are (no copy of the whole PDU).
+    if (header.type === P_DATA_TF && total >= IN_PLACE_MIN) {
+      const pdu = decodePDataInPlace(pieces, total);
+      if (pdu) {
+        if (this.release) for (const piece of pieces) this.release(piece, unlentBytes(piece, pdu.pdvs));
+        return pdu;
+      }
+    }
+    const pdu = decodePdu(this.join(pieces, total));
+    if (this.release) for (const piece of pieces) this.release(piece);
+    return pdu;
   }
 
   /** Removes `n` bytes from the front as views of the chunks they lie in. */
@@ -139,29 +160,13 @@ export class PduReader {
     return header;
   }
 
-  /** Removes `n` bytes from the front: a view if they lie in the first chunk, else one copy. */
+  /** Removes `n` bytes from the front, which lie in the first chunk, as a view. */
   private consume(n: number): Uint8Array {
     this.buffered -= n;
     const first = this.chunks[0]!;
-    if (first.length >= n) {
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
-    const out = this.allocate(n);
-    let filled = 0;
-    let used = 0;
-    while (filled < n) {
-      const chunk = this.chunks[used]!;
-      const take = Math.min(chunk.length, n - filled);
-      out.set(chunk.subarray(0, take), filled);
-      filled += take;
-      if (take === chunk.length) used++;
-      else this.chunks[used] = chunk.subarray(take);
-    }
-    // One splice per PDU rather than a shift per chunk.
-    this.chunks.splice(0, used);
-    return out;
+    if (first.length === n) this.chunks.shift();
+    else this.chunks[0] = first.subarray(n);
+    return first.subarray(0, n);
   }
 
   /**
@@ -185,6 +190,8 @@ export class PduReader {
   private slabUsed = 0;
 
   private die(error: unknown): never {
+    // Nothing will read what is still held: a lending transport may have it back.
+    if (this.release) for (const chunk of this.chunks) this.release(chunk);
     this.chunks = [];
     this.buffered = 0;
     this.error = error instanceof ProtocolError
@@ -194,3 +201,10 @@ export class PduReader {
   }
 }
 
+
+/** Bytes of `piece` that no PDV's data views (in a chunk there is one piece per read buffer). */
+function unlentBytes(piece: Uint8Array, pdvs: readonly Pdv[]): number {
+  let lent = 0;
+  for (const pdv of pdvs) if (pdv.data.buffer === piece.buffer) lent += pdv.data.byteLength;
+  return piece.byteLength - lent;
+}

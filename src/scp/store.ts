@@ -31,10 +31,14 @@ export async function serveStore(message: IncomingMessage, ctx: RequestContext, 
     get data() {
       return chunks.toStream();
     },
-    chunks: () => chunks,
-    bytes: () => collect(request.chunks()),
+    chunks: (options) => {
+      if (options?.lent) chunks.lend();
+      return chunks;
+    },
+    releaseChunk: (chunk) => chunks.release(chunk),
+    bytes: () => collect(chunks),
     // A deflated data set inflates only up to maxDatasetLength, like every other held data set.
-    dataset: async () => (await loadCodec()).decodeDataset(await collect(request.chunks()), ctx.transferSyntax, { maxInflatedLength: ctx.association.options.maxDatasetLength }),
+    dataset: async () => (await loadCodec()).decodeDataset(await collect(chunks), ctx.transferSyntax, { maxInflatedLength: ctx.association.options.maxDatasetLength }),
   };
   let result: StatusResult;
   if (message.datasetTooLarge) result = OUT_OF_RESOURCES;
@@ -58,12 +62,17 @@ export async function serveStore(message: IncomingMessage, ctx: RequestContext, 
   await respond(ctx.association, ctx.contextId, command, statusFields(result));
 }
 
-async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+/** The whole data set in one buffer of its own: lent chunks are copied into it once, then go back. */
+async function collect(source: DatasetChunks): Promise<Uint8Array> {
+  source.lend();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of source) {
     chunks.push(chunk);
     total += chunk.byteLength;
   }
-  return chunks.length === 0 ? new Uint8Array(0) : concatChunks(chunks, total);
+  if (chunks.length === 0) return new Uint8Array(0);
+  const whole = chunks.length === 1 && source.lends ? chunks[0]!.slice() : concatChunks(chunks, total);
+  for (const chunk of chunks) source.release(chunk);
+  return whole;
 }

@@ -48,8 +48,17 @@ export interface StoreRequest {
    * The same bytes as `data`, as an async iterable of chunks (`for await (const c of request.chunks())`):
    * no web stream is made, which saves tens of µs per instance on Node 20. Read at most once.
    * Chunks are the handler's to keep.
+   *
+   * With `{ lent: true }` they are views of the transport's read buffers instead (Node TCP
+   * sockets read into reused memory; other transports give their chunks as usual): hand each one
+   * back with {@link StoreRequest.releaseChunk} as soon as nothing reads it any more (written to
+   * disk, copied), and never touch it after that. One that is never handed back is simply not
+   * reused. Without the option each lent chunk is copied for the handler, which costs about what
+   * Node's own allocation per read did.
    */
-  chunks(): AsyncIterable<Uint8Array>;
+  chunks(options?: { lent?: boolean }): AsyncIterable<Uint8Array>;
+  /** Hands back a chunk from `chunks({ lent: true })` (see there); does nothing otherwise. At most once per chunk. */
+  releaseChunk?(chunk: Uint8Array): void;
   /** Collects the whole data set into one buffer. */
   bytes(): Promise<Uint8Array>;
   /** Collects and decodes the data set with dcmjs (a deflated one inflates up to `maxDatasetLength`, else it throws). */

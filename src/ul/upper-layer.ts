@@ -61,8 +61,8 @@ export class UpperLayer {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.clock = options.clock ?? systemClock;
     this.artim = new ArtimTimer(() => this.networkEvent('Evt18', {}), this.clock);
-    this.pduReader = new PduReader(options.limits);
     this.wire = wireFor(transport);
+    this.pduReader = new PduReader(options.limits, this.wire.release);
     transport.closed.catch(() => undefined);
     this.fsm = this.makeContext();
   }
@@ -120,6 +120,14 @@ export class UpperLayer {
     // Parts: headers plus the caller's data views, sent back to back without a copy on the fast path.
     this.dispatch('Evt9', { pdu, bytes: encodePDataParts(pdu) });
     return this.wire.ready();
+  }
+
+  /**
+   * Present when the transport lends its input chunks (DirectTransport.release): hands back bytes
+   * of a received PDV's data that nothing reads any more, so their memory can take new input.
+   */
+  get releaseInput(): ((view: Uint8Array, count?: number) => void) | undefined {
+    return this.wire.release;
   }
 
   /** Whether {@link pDataFlushed} can tell (the transport's fast path reports flushes). */
@@ -204,7 +212,7 @@ export class UpperLayer {
     this.reading = true;
     this.wire.startReading({
       // In Sta1 (closing) and after a framing error, input is read and discarded until the end.
-      chunk: (bytes) => (this.discardInput || this.closing ? undefined : this.receiveChunk(bytes)),
+      chunk: (bytes) => (this.discardInput || this.closing ? this.wire.release?.(bytes) : this.receiveChunk(bytes)),
       lost: (cause) => this.transportLost(cause),
       failed: (error) => this.internalFailure(error),
     });

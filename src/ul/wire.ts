@@ -28,6 +28,8 @@ export interface Wire {
   ready(): Promise<void> | undefined;
   /** {@link DirectTransport.flushed}, when the transport can tell; absent otherwise. */
   readonly flushed?: () => Promise<void> | undefined;
+  /** {@link DirectTransport.release}, when the transport lends its input chunks; absent otherwise. */
+  readonly release?: (view: Uint8Array, count?: number) => void;
   /** Starts delivering input (once). */
   startReading(input: WireInput): void;
   /** Stops reading; later input is dropped. */
@@ -110,6 +112,7 @@ class StreamWire implements Wire {
 
 class DirectWire implements Wire {
   readonly flushed?: () => Promise<void> | undefined;
+  readonly release?: (view: Uint8Array, count?: number) => void;
   private input: WireInput | null = null;
   /** Chunks that arrived while an earlier one was still being handled (kept in order). */
   private backlog: Uint8Array[] = [];
@@ -121,6 +124,7 @@ class DirectWire implements Wire {
     private readonly direct: DirectTransport,
   ) {
     if (direct.flushed) this.flushed = () => direct.flushed!();
+    if (direct.release) this.release = (view, count) => direct.release!(view, count);
   }
 
   write(bytes: WireBytes): void {
@@ -143,6 +147,7 @@ class DirectWire implements Wire {
 
   stopReading(): void {
     this.stopped = true;
+    if (this.release) for (const chunk of this.backlog) this.release(chunk);
     this.backlog = [];
   }
 
@@ -158,7 +163,7 @@ class DirectWire implements Wire {
   }
 
   private onData(chunk: Uint8Array): void {
-    if (this.stopped) return;
+    if (this.stopped) return this.release?.(chunk);
     if (this.busy) {
       this.backlog.push(chunk);
       return;

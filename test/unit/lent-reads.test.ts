@@ -1,0 +1,157 @@
+/**
+ * Lent socket reads (adapters/node/lent-reads.ts, DirectTransport.release): TCP sockets read into
+ * pooled buffers, and a buffer is read into again only once every byte of it has been handed back
+ * (PDU headers by the reader, command sets once decoded, data set fragments by a consumer that
+ * asked for lent chunks, copies for one that did not). Here a buffer is poisoned the moment it
+ * returns to the pool, so a byte handed back too early, or lent memory reaching a consumer that
+ * keeps it, corrupts what the handler sees; and the pool must really be reused.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectTcp, createFsStore, listenTcp } from '../../adapters/node/index';
+import { lendingServerSocket, lentReadStats, poisonReleasedReads } from '../../adapters/node/lent-reads';
+import { ApplicationEntity } from '../../src/ae';
+import type { ScpHandlers } from '../../src/scp/types';
+import type { Transport } from '../../src/transport';
+
+const CT = '1.2.840.10008.5.1.4.1.1.2';
+const EXPLICIT = '1.2.840.10008.1.2.1';
+
+function pattern(length: number, seed: number): Uint8Array {
+  return new Uint8Array(length).map((_, i) => (i * 131 + (i >> 9) + seed) & 0xff);
+}
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** Data sets of odd sizes: several per association, so buffers are reused across messages too. */
+const DATASETS = [pattern(3 * 1024 * 1024 + 77, 1), pattern(1_000, 2), pattern(700_001, 3), pattern(65_536, 4), pattern(2 * 1024 * 1024 + 5, 5)];
+
+/** The SCP's handlers, each recording the SHA-256 of the data set it got, in order. */
+type Handler = { name: string; make(seen: string[], dir: string): ScpHandlers };
+const HANDLERS: Handler[] = [
+  {
+    name: 'fs-store (lent chunks, handed back once written)',
+    make: (_seen, dir) => ({ cStore: createFsStore({ directory: dir, fsync: false }).cStore }),
+  },
+  {
+    name: 'fs-store with io async (handed back when the thread-pool write settles)',
+    make: (_seen, dir) => ({ cStore: createFsStore({ directory: dir, fsync: false, io: 'async' }).cStore }),
+  },
+  {
+    name: 'a handler that keeps every chunk (copies) and hashes them at the end',
+    make: (seen) => ({
+      async cStore(request) {
+        const kept: Uint8Array[] = [];
+        for await (const chunk of request.chunks()) kept.push(chunk);
+        await new Promise((r) => setTimeout(r, 5)); // later input reuses the pool meanwhile
+        const hash = createHash('sha256');
+        for (const chunk of kept) hash.update(chunk);
+        seen.push(hash.digest('hex'));
+        return 0;
+      },
+    }),
+  },
+  {
+    name: 'request.bytes()',
+    make: (seen) => ({
+      async cStore(request) {
+        const bytes = await request.bytes();
+        await new Promise((r) => setTimeout(r, 5));
+        seen.push(sha(bytes));
+        return 0;
+      },
+    }),
+  },
+];
+
+/** SHA-256 of each stored file's data set (after its meta group), by file name order of storing. */
+function storedHashes(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.dcm'))
+    .sort((a, b) => Number(a.split('.').at(-2)) - Number(b.split('.').at(-2)))
+    .map((n) => {
+      const file = readFileSync(path.join(dir, n));
+      return sha(file.subarray(144 + file.readUInt32LE(140)));
+    });
+}
+
+/** Runs the SCU's stores over `scuTransport` against an SCP served on `scpTransport`. */
+async function storeAll(scpTransport: Promise<Transport>, scuTransport: Promise<Transport>, maxPdu: number, handlers: ScpHandlers): Promise<void> {
+  const scp = new ApplicationEntity({ aeTitle: 'SCP', maxPduLength: maxPdu }).addSupportedContext(CT, [EXPLICIT]);
+  const scu = new ApplicationEntity({ aeTitle: 'SCU', maxPduLength: maxPdu }).addRequestedContext(CT, [EXPLICIT]);
+  const [a, b] = await Promise.all([scpTransport, scuTransport]);
+  const served = scp.handle(a, handlers);
+  const assoc = await scu.associate(b, { calledAeTitle: 'SCP' });
+  for (const [i, data] of DATASETS.entries()) {
+    const rsp = await assoc.cStore({ sopClassUid: CT, sopInstanceUid: `1.2.3.${i}`, transferSyntaxUid: EXPLICIT, data });
+    expect(rsp.status).toBe(0);
+  }
+  await assoc.release();
+  await served;
+}
+
+/** A plain Node server (no lent reads) that hands out its first accepted socket as a transport. */
+async function acceptOne(): Promise<{ port: number; transport: Promise<Transport>; close(): Promise<void> }> {
+  const listener = await listenTcp({ host: '127.0.0.1', port: 0, reuseReadBuffers: false });
+  const it = listener[Symbol.asyncIterator]();
+  return { port: listener.port, transport: it.next().then((r) => r.value as Transport), close: () => listener.close() };
+}
+
+describe('lent socket reads', () => {
+  beforeAll(() => poisonReleasedReads(0xee));
+  afterAll(() => poisonReleasedReads(null));
+
+  it('an accepted socket can be re-created to read into lent buffers on this Node', async () => {
+    const server = net.createServer({ pauseOnConnect: true });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
+    const client = net.connect({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port });
+    const lending = lendingServerSocket(await accepted);
+    // Null would mean Node's internals changed and servers silently read into new memory again.
+    expect(lending).not.toBeNull();
+    const got: number[] = [];
+    lending!.reads.attach((chunk) => got.push(...chunk));
+    client.end(Buffer.from([1, 2, 3]));
+    await new Promise((r) => lending!.socket.once('end', r));
+    expect(got).toEqual([1, 2, 3]);
+    lending!.socket.destroy();
+    server.close();
+  });
+
+  for (const side of ['server', 'client'] as const) {
+    for (const maxPdu of [4_096, 16_384, 131_072, 1 << 20]) {
+      for (const handler of HANDLERS) {
+        it(`on the ${side} socket, max PDU ${maxPdu}: ${handler.name}`, async () => {
+          const dir = mkdtempSync(path.join(tmpdir(), 'netdicom-lent-'));
+          const seen: string[] = [];
+          const before = { ...lentReadStats };
+          try {
+            if (side === 'server') {
+              // The SCP sits on an accepted socket (lent through Node internals), the SCU dials without lending.
+              const listener = await listenTcp({ host: '127.0.0.1', port: 0 });
+              const it = listener[Symbol.asyncIterator]();
+              const scpTransport = it.next().then((r) => r.value as Transport);
+              await storeAll(scpTransport, connectTcp({ host: '127.0.0.1', port: listener.port, reuseReadBuffers: false }), maxPdu, handler.make(seen, dir));
+              await listener.close();
+            } else {
+              // The SCP sits on a dialled socket (onread, public API); the SCU on a plain accepted one.
+              const server = await acceptOne();
+              await storeAll(connectTcp({ host: '127.0.0.1', port: server.port }), server.transport, maxPdu, handler.make(seen, dir));
+              await server.close();
+            }
+            const hashes = seen.length > 0 ? seen : storedHashes(dir);
+            expect(hashes).toEqual(DATASETS.map(sha));
+            expect(lentReadStats.overReleased).toBe(before.overReleased);
+            // Buffers really went back to the pool and were read into again.
+            expect(lentReadStats.reused - before.reused).toBeGreaterThan(20);
+          } finally {
+            rmSync(dir, { recursive: true, force: true });
+          }
+        });
+      }
+    }
+  }
+});
