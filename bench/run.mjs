@@ -11,6 +11,9 @@
  *   --smoke  tiny sizes, to check that every row works (numbers meaningless)
  *   --only   run only these rows (ids: tcp rtt echo cycles store16 store128 store16w8 store1m large16 large128 large1m find findStudy get500 concurrent)
  *
+ * Environment: BENCH_NODE, the node binary (or a wrapper script) that runs netdicom's processes,
+ * e.g. one that adds V8 flags (Node refuses most of them in NODE_OPTIONS); default this node.
+ *
  * Timing: netdicom SCUs time themselves from connect to release (in-process). DCMTK tools are
  * timed as process wall time minus the same tool's start-up cost (median of runs that fail at
  * once on a closed port), so both exclude process start. Received data goes to /dev/shm (tmpfs)
@@ -66,7 +69,7 @@ const P = {
 };
 if (SMOKE) Object.assign(P, { echoCount: 200, findRepeat: 1, getRepeat: 1, cyclesNd: 10, cyclesDcmtk: 3, files: 20, largeBytes: 16 * MiB, assocs: 5, perAssoc: 4, findStudies: 40, studiesPerArea: 20, getCount: 50 });
 
-const node = process.execPath;
+const node = process.env.BENCH_NODE ?? process.execPath;
 const ndScp = path.join(here, 'workers', 'nd-scp.mjs');
 const ndScu = path.join(here, 'workers', 'nd-scu.mjs');
 const shm = statSafe('/dev/shm')?.isDirectory() ? '/dev/shm' : tmpdir();
