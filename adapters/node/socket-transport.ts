@@ -102,7 +102,7 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
       {
         start(controller) {
           readController = controller;
-          handOverEarly({ data: (c) => controller.enqueue(c), end: () => controller.close(), error: (e) => controller.error(e) });
+          handOverEarly({ data: (c) => controller.enqueue(ownCopy(c)), end: () => controller.close(), error: (e) => controller.error(e) });
         },
         pull() {
           if (!readDone) socket.resume();
@@ -218,12 +218,20 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
     onInput(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   }
 
+  /** What goes into `readable`: its readers keep chunks and never hand them back, so lent ones are copied (and go back now). */
+  function ownCopy(bytes: Uint8Array): Uint8Array {
+    if (!options.lentReads) return bytes;
+    const copy = bytes.slice();
+    releaseLentBytes(bytes);
+    return copy;
+  }
+
   function onInput(bytes: Uint8Array) {
     if (readDone) return;
     if (sink) {
       sink.data(bytes);
     } else if (readController) {
-      readController.enqueue(bytes);
+      readController.enqueue(ownCopy(bytes));
       if ((readController.desiredSize ?? 0) <= 0) socket.pause();
     } else {
       early.push(bytes);

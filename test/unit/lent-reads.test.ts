@@ -121,6 +121,30 @@ describe('lent socket reads', () => {
     server.close();
   });
 
+  it("read through its web stream, a lending socket gives chunks of their own memory (the lent ones go back)", async () => {
+    const listener = await listenTcp({ host: '127.0.0.1', port: 0 });
+    const accepted = listener[Symbol.asyncIterator]().next();
+    const client = await connectTcp({ host: '127.0.0.1', port: listener.port, reuseReadBuffers: false });
+    const server = (await accepted).value as Transport;
+    const before = lentReadStats.reused;
+    const sent = pattern(4 * 1024 * 1024, 9);
+    const writer = client.writable.getWriter();
+    void writer.write(sent).then(() => writer.close());
+    const reader = server.readable.getReader();
+    const got: Uint8Array[] = [];
+    for (let n = 0; n < sent.length; ) {
+      const { value } = await reader.read();
+      got.push(value!);
+      n += value!.length;
+    }
+    expect(got.every((c) => c.byteOffset === 0 && c.byteLength === c.buffer.byteLength)).toBe(true);
+    expect(sha(Buffer.concat(got))).toBe(sha(sent));
+    expect(lentReadStats.reused - before).toBeGreaterThan(10);
+    server.abort();
+    client.abort();
+    await listener.close();
+  });
+
   for (const side of ['server', 'client'] as const) {
     for (const maxPdu of [4_096, 16_384, 131_072, 1 << 20]) {
       for (const handler of HANDLERS) {
