@@ -35,6 +35,14 @@ const SLAB = 256 * 1024;
 /** P-DATA-TF PDU type, and the size from which one spanning chunks is decoded in place. */
 const P_DATA_TF = 0x04;
 const IN_PLACE_MIN = 32 * 1024;
+/**
+ * With lent input (a `release` function) a smaller P-DATA-TF across at most this many chunks is
+ * decoded in place too: a copy would fill new memory (page faults on fresh slabs) while the chunks
+ * themselves go back to the pool anyway. Measured: a 256 MiB data set in 16 KiB PDUs, DCMTK's
+ * storescu → netdicom, 0.58–0.67 → 0.50 s. More pieces (a trickle of tiny reads) are copied, so a
+ * PDV never turns into thousands of one-byte fragments.
+ */
+const IN_PLACE_LENT_PIECES = 4;
 
 export class PduReader {
   private chunks: Uint8Array[] = [];
@@ -101,8 +109,8 @@ export class PduReader {
       return pdu;
     }
     const pieces = this.take(total);
-    // A large P-DATA-TF across chunks: its PDV data stay where they are (no copy of the whole PDU).
-    if (header.type === P_DATA_TF && total >= IN_PLACE_MIN) {
+    // A large P-DATA-TF across chunks (or any with lent input): its PDV data stay where they are.
+    if (header.type === P_DATA_TF && (total >= IN_PLACE_MIN || (this.release && pieces.length <= IN_PLACE_LENT_PIECES))) {
       const pdu = decodePDataInPlace(pieces, total);
       if (pdu) {
         if (this.release) for (const piece of pieces) this.release(piece, unlentBytes(piece, pdu.pdvs));

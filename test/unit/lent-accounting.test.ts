@@ -113,4 +113,21 @@ describe('lent input accounting', () => {
       expect(wrong).toEqual([]);
     });
   }
+
+  it('with lent input a small P-DATA-TF across a few chunks is decoded in place; across many it is copied', () => {
+    const [pdu] = messagePdus(STORE_RQ, pattern(3_000, 3), 4_096).slice(1);
+    const release = () => {};
+    const inPlace = new PduReader({}, release);
+    const halves = chunked(pdu!, [1_000, 5_000]);
+    const [a] = [...inPlace.push(halves[0]!), ...inPlace.push(halves[1]!)];
+    expect(a!.type === 'P-DATA-TF' && a!.pdvs.map((p) => p.data.buffer)).toEqual([halves[0]!.buffer, halves[1]!.buffer]);
+    const copied = new PduReader({}, release);
+    const bits = chunked(pdu!, [500]);
+    const [b] = bits.flatMap((c) => copied.push(c));
+    expect(b!.type === 'P-DATA-TF' && b!.pdvs.length).toBe(1);
+    // Without lending nothing changes: copied once (the earlier rule, PDUs under 32 KiB).
+    const plain = new PduReader();
+    const [c] = [...plain.push(halves[0]!), ...plain.push(halves[1]!)];
+    expect(c!.type === 'P-DATA-TF' && c!.pdvs.length).toBe(1);
+  });
 });
