@@ -342,8 +342,8 @@ const ROWS = [
     id: 'tcp',
     title: `Raw loopback TCP, Node socket → socket (ceiling), ${P.largeBytes / MiB} MiB`,
     note:
-      "'data' events: a new buffer per read, as every Node server socket reads (netdicom's SCPs too); " +
-      'reused buffer: `onread` into one 64 KiB buffer, which Node offers only on client sockets',
+      "'data' events: a new buffer per read, Node's default; reused buffer: `onread` into one 64 KiB " +
+      'buffer (public on client sockets only; netdicom reads TCP into a pool of reused buffers on both sides)',
     metrics: ['MB/s'],
     variants: [
       [16 * KiB, 'data'],

@@ -142,7 +142,8 @@ export function createFsStore(options: FsStoreOptions): FsStore {
     let phase: 'disk' | 'network' = 'disk';
     let file: TempFile | undefined;
     try {
-      // Network chunks are lent (the socket's read buffers): each goes back once written.
+      // Network chunks are lent (the socket's read buffers): each goes back once written. (`?.`:
+      // a request made by hand, e.g. in a test or a wrapper, may come without releaseChunk.)
       const written = (batch: Uint8Array[]) => {
         for (const chunk of batch) request.releaseChunk?.(chunk);
       };

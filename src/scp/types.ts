@@ -58,7 +58,7 @@ export interface StoreRequest {
    */
   chunks(options?: { lent?: boolean }): AsyncIterable<Uint8Array>;
   /** Hands back a chunk from `chunks({ lent: true })` (see there); does nothing otherwise. At most once per chunk. */
-  releaseChunk?(chunk: Uint8Array): void;
+  releaseChunk(chunk: Uint8Array): void;
   /** Collects the whole data set into one buffer. */
   bytes(): Promise<Uint8Array>;
   /** Collects and decodes the data set with dcmjs (a deflated one inflates up to `maxDatasetLength`, else it throws). */
