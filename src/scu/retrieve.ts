@@ -41,6 +41,43 @@ export function cMove(association: Association, query: Dataset, destination: str
 
 /** Our C-GETs in progress per association: C-STORE-RQs that arrive meanwhile are their sub-operations. */
 const getsInProgress = new WeakMap<Association, number>();
+/**
+ * The last C-GET to have started or be waiting per association. C-GETs on one association take
+ * turns: a C-GET's C-STORE-RQs name nothing that ties them to it (the Move Originator fields of a
+ * C-STORE-RQ, PS3.7 §9.1.1, serve C-MOVE only), so two at once could each take the other's
+ * sub-operations and hand them to the wrong `onStore`.
+ */
+const getTurns = new WeakMap<Association, Promise<void>>();
+
+/** Resolves when every C-GET started earlier on `association` has ended (or `signal` aborts: rejects). */
+async function takeGetTurn(association: Association, signal: AbortSignal | undefined): Promise<() => void> {
+  const before = getTurns.get(association);
+  let end!: () => void;
+  const mine = new Promise<void>((resolve) => (end = resolve));
+  const turn = (before ?? Promise.resolve()).then(() => mine);
+  getTurns.set(association, turn);
+  const done = () => {
+    end();
+    if (getTurns.get(association) === turn) getTurns.delete(association);
+  };
+  if (!before) return done;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => reject(signal!.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      void before.then(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
+  } catch (error) {
+    // Given up while waiting: the turn passes on once the earlier C-GETs end.
+    void before.then(done);
+    throw error;
+  }
+  return done;
+}
 
 /**
  * Whether one of our C-GETs is in progress on `association`. A requestor's background loop leaves
@@ -58,6 +95,7 @@ async function* retrieve(
   destination?: string,
 ): AsyncGenerator<RetrieveProgress> {
   if (kind === 'move') return yield* retrieveOnce(association, query, options, kind, destination);
+  const endTurn = await takeGetTurn(association, options.signal);
   getsInProgress.set(association, (getsInProgress.get(association) ?? 0) + 1);
   try {
     yield* retrieveOnce(association, query, options, kind);
@@ -65,6 +103,7 @@ async function* retrieve(
     const left = getsInProgress.get(association)! - 1;
     if (left > 0) getsInProgress.set(association, left);
     else getsInProgress.delete(association);
+    endTurn();
   }
 }
 

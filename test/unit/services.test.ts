@@ -126,6 +126,76 @@ describe('C-GET', () => {
     await assoc.release();
   });
 
+  it('two C-GETs on one association (window 2) take turns: each sub-operation reaches its own C-GET', async () => {
+    // A C-GET's C-STORE-RQs carry nothing that names their C-GET (no originator, unlike C-MOVE):
+    // run at once, either C-GET could take the other's sub-operations.
+    const window = { asyncOps: { maxInvoked: 2, maxPerformed: 2 } };
+    const scp = new ApplicationEntity({ aeTitle: 'QR', ...window }).addSupportedContext(STUDY_GET).addSupportedContext(CT, [EXPLICIT], { scuRole: true, scpRole: true });
+    const scu = new ApplicationEntity({ aeTitle: 'SCU', ...window }).addRequestedContext(STUDY_GET).addRequestedContext(CT, [EXPLICIT], { scuRole: false, scpRole: true });
+    const assoc = await pairUp(scp, {
+      async *cGet(request) {
+        const first = request.identifier.StudyInstanceUID === '1';
+        for (let i = 0; i < 12; i++) {
+          await new Promise((r) => setTimeout(r, first ? 0 : 3));
+          yield instance((first ? 10 : 30) + i);
+        }
+      },
+    }, scu);
+    const got: Record<string, string[]> = { '1': [], '2': [] };
+    const run = async (study: '1' | '2') => {
+      const progress = [];
+      for await (const p of assoc.cGet({ QueryRetrieveLevel: 'STUDY', StudyInstanceUID: study }, {
+        model: 'study',
+        onStore: async (rq) => {
+          got[study]!.push(rq.sopInstanceUid);
+          // Uneven: the first C-GET's handler is slow, the second's quick.
+          await new Promise((r) => setTimeout(r, study === '1' ? 8 : 0));
+          return 0;
+        },
+      })) progress.push(p);
+      return progress.at(-1)!;
+    };
+    const [a, b] = await Promise.all([run('1'), run('2')]);
+    expect([a.status, a.completed, b.status, b.completed]).toEqual([0, 12, 0, 12]);
+    const uids = (base: number) => Array.from({ length: 12 }, (_, i) => `1.2.3.${base + i}`);
+    expect(got).toEqual({ '1': uids(10), '2': uids(30) });
+    await assoc.release();
+  });
+
+  it('a C-GET waiting for its turn gives up when its signal aborts; the next one still runs', async () => {
+    const window = { asyncOps: { maxInvoked: 3, maxPerformed: 3 } };
+    const scp = new ApplicationEntity({ aeTitle: 'QR', ...window }).addSupportedContext(STUDY_GET).addSupportedContext(CT, [EXPLICIT], { scuRole: true, scpRole: true });
+    const scu = new ApplicationEntity({ aeTitle: 'SCU', ...window }).addRequestedContext(STUDY_GET).addRequestedContext(CT, [EXPLICIT], { scuRole: false, scpRole: true });
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const asked: string[] = [];
+    const assoc = await pairUp(scp, {
+      async *cGet(request) {
+        asked.push(String(request.identifier.StudyInstanceUID));
+        if (request.identifier.StudyInstanceUID === '1') await held;
+        yield instance(asked.length);
+      },
+    }, scu);
+    const last = async (study: string, signal?: AbortSignal) => {
+      let final;
+      for await (const p of assoc.cGet({ QueryRetrieveLevel: 'STUDY', StudyInstanceUID: study }, { model: 'study', signal, onStore: () => 0 })) final = p;
+      return final!;
+    };
+    const first = last('1');
+    const controller = new AbortController();
+    const second = last('2', controller.signal);
+    const third = last('3');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(asked).toEqual(['1']); // the others wait for their turn
+    controller.abort(new Error('no longer wanted'));
+    await expect(second).rejects.toThrow('no longer wanted');
+    release();
+    expect((await first).status).toBe(0);
+    expect((await third).status).toBe(0);
+    expect(asked).toEqual(['1', '3']);
+    await assoc.release();
+  });
+
   it('without the SCP role for the storage class every sub-operation fails', async () => {
     const scp = new ApplicationEntity({ aeTitle: 'QR' }).addSupportedContext(STUDY_GET).addSupportedContext(CT, [EXPLICIT]);
     const scu = new ApplicationEntity({ aeTitle: 'SCU' }).addRequestedContext(STUDY_GET).addRequestedContext(CT, [EXPLICIT]);
