@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { encodeCommand } from '../../src/dimse/command-set';
+import { concatChunks } from '../../src/dimse/dataset-source';
 import { MessageAssembler, type IncomingMessage } from '../../src/dimse/reassemble';
 import { encodePdu } from '../../src/pdu/encode';
 import { PduReader } from '../../src/pdu/reader';
@@ -44,16 +45,6 @@ function chunked(bytes: Uint8Array, sizes: number[]): Uint8Array[] {
   return out;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /** Feeds the chunks through a reader and an assembler; the streamed consumer takes lent chunks and hands each back. */
 async function run(chunks: Uint8Array[], release: (view: Uint8Array, count?: number) => void): Promise<Uint8Array[]> {
   const reader = new PduReader({ maxPduLength: 1 << 20 }, release);
@@ -68,7 +59,7 @@ async function run(chunks: Uint8Array[], release: (view: Uint8Array, count?: num
       parts.push(chunk.slice());
       stream.release(chunk);
     }
-    datasets.push(concat(parts));
+    datasets.push(concatChunks(parts));
   };
   for (const chunk of chunks) {
     for (const pdu of reader.push(chunk)) {
@@ -98,7 +89,7 @@ describe('lent input accounting', () => {
   ];
   for (const [name, maxPdu, sizes] of cases) {
     it(`hands back every byte exactly once: ${name}`, async () => {
-      const wire = concat([...messagePdus(STORE_RQ, stored, maxPdu), ...messagePdus(FIND_RQ, query, maxPdu), ...messagePdus(STORE_RQ, stored, maxPdu)]);
+      const wire = concatChunks([...messagePdus(STORE_RQ, stored, maxPdu), ...messagePdus(FIND_RQ, query, maxPdu), ...messagePdus(STORE_RQ, stored, maxPdu)]);
       const chunks = chunked(wire, sizes);
       const back = new Map<ArrayBufferLike, number>();
       const release = (view: Uint8Array, count = view.byteLength) => back.set(view.buffer, (back.get(view.buffer) ?? 0) + count);
