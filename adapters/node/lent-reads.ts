@@ -5,7 +5,7 @@
  * later: on a large transfer that allocation, its page faults and cold caches cost about as much as
  * the kernel's copy itself (bench: 'data' events ~0.7 GB/s against ~3 GB/s into a reused buffer).
  * Here a socket reads into 64 KiB buffers from a process-wide pool instead (Node's `onread`). Each
- * chunk is lent to the core, which hands its bytes back with {@link LentReads.release} as it is done
+ * chunk is lent to the core, which hands its bytes back with {@link releaseLentBytes} as it is done
  * with them: PDU headers when parsed, command sets when decoded, data set fragments when a consumer
  * that asked for lent chunks (the fs-store) has written them. A buffer returns to the pool only
  * when every byte of it has come back; bytes never handed back keep their buffer out of the pool
@@ -42,7 +42,7 @@ export function poisonReleasedReads(byte: number | null): void {
   poison = byte === null ? null : (buffer) => buffer.fill(byte);
 }
 
-/** Counters for tests: buffers made and buffers reused since start. */
+/** Counters for tests: buffers made, buffers reused, and leases handed back more bytes than they lent (a bug). */
 export const lentReadStats = { made: 0, reused: 0, overReleased: 0 };
 
 function nextBuffer(): Uint8Array {

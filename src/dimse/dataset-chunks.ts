@@ -65,7 +65,10 @@ export class DatasetChunks implements AsyncIterableIterator<Uint8Array> {
 
   /** Queues a chunk; a promise when the consumer must catch up first (back-pressure). */
   push(chunk: Uint8Array): void | Promise<void> {
-    if (this.closedForInput || this.ended) return this.releaseBytes?.(chunk);
+    if (this.closedForInput || this.ended) {
+      this.releaseBytes?.(chunk); // dropped: nobody will read it
+      return;
+    }
     if (this.reader) {
       const reader = this.reader;
       this.reader = null;

@@ -163,7 +163,10 @@ class DirectWire implements Wire {
   }
 
   private onData(chunk: Uint8Array): void {
-    if (this.stopped) return this.release?.(chunk);
+    if (this.stopped) {
+      this.release?.(chunk); // dropped unread
+      return;
+    }
     if (this.busy) {
       this.backlog.push(chunk);
       return;
