@@ -46,7 +46,7 @@ export type { QueryModel } from './scu/query-models';
 export type * from './scp/types';
 
 export { DimseProvider, type DimseProviderOptions, type GetMsgOptions, type IncomingMessage } from './dimse/provider';
-export type { DatasetBytes } from './dimse/dataset-source';
+export type { DatasetBytes, RecyclingChunks } from './dimse/dataset-source';
 export * from './dimse/status';
 export { encodeCommand, decodeCommand } from './dimse/command-set';
 export * from './uids';

@@ -12,6 +12,10 @@ export type DatasetBytes = Uint8Array | ReadableStream<Uint8Array> | AsyncIterab
  * buffers): the sender calls `recycle(chunk)` once no byte of `chunk` is referenced any more,
  * i.e. sent and handed to the operating system. A sender that cannot tell (in-memory pipes, web
  * streams) never calls it, and the source keeps allocating. Node's `fileChunks` is one.
+ *
+ * Give one as a C-STORE input's `data` (`association.cStore({ ..., data: source })`); over Node
+ * TCP and TLS each chunk comes back once sent. It is the sending side's counterpart of
+ * `request.chunks({ lent: true })` and `request.releaseChunk()` on the receiving side.
  */
 export interface RecyclingChunks extends AsyncIterable<Uint8Array> {
   recycle(chunk: Uint8Array): void;

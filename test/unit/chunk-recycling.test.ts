@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryPair } from '../../adapters/memory';
 import { connectTcp, connectTls, listenTcp, listenTls } from '../../adapters/node/index';
 import { ApplicationEntity } from '../../src/ae';
-import type { RecyclingChunks } from '../../src/dimse/dataset-source';
+import type { RecyclingChunks } from '../../src/index'; // the public type
 import { generateTestPki } from '../interop/helpers/certs';
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';
