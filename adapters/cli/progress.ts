@@ -22,6 +22,7 @@ export class ProgressBar {
   private done = 0;
   private failed = 0;
   private bytes = 0;
+  private sentBytes = 0;
   private lastDraw = 0;
   private drawn = false;
   private readonly started = performance.now();
@@ -39,10 +40,14 @@ export class ProgressBar {
     this.draw(false);
   }
 
-  /** One file finished (ok or not). */
-  fileDone(ok: boolean): void {
+  /**
+   * One file finished (ok or not); `bytes`: its data set size, counted as sent only when it went
+   * through (the bar's running figure is bytes read, which includes a file read ahead that then failed).
+   */
+  fileDone(ok: boolean, bytes = 0): void {
     this.done++;
-    if (!ok) this.failed++;
+    if (ok) this.sentBytes += bytes;
+    else this.failed++;
     this.draw(this.done === this.totalFiles);
   }
 
@@ -58,19 +63,19 @@ export class ProgressBar {
     this.drawn = false;
   }
 
-  /** Seconds since start and MB/s so far. */
-  rate(): { seconds: number; mbPerSecond: number } {
+  /** Seconds since start and MB/s so far (of `bytes`: by default those read). */
+  rate(bytes = this.bytes): { seconds: number; mbPerSecond: number } {
     const seconds = (performance.now() - this.started) / 1000;
-    return { seconds, mbPerSecond: seconds > 0 ? this.bytes / 1e6 / seconds : 0 };
+    return { seconds, mbPerSecond: seconds > 0 ? bytes / 1e6 / seconds : 0 };
   }
 
-  /** The closing line, e.g. "sent 49/50 files (1 failed, 2 skipped), 12.3 MB in 1.2 s, 10.2 MB/s". */
+  /** The closing line, e.g. "sent 49/50 files (1 failed, 2 skipped), 12.3 MB in 1.2 s, 10.2 MB/s": bytes of the files sent. */
   summary(skipped: number): string {
-    const { seconds, mbPerSecond } = this.rate();
+    const { seconds, mbPerSecond } = this.rate(this.sentBytes);
     const extra = [this.failed && `${this.failed} failed`, skipped && `${skipped} skipped`].filter(Boolean).join(', ');
     return (
       `sent ${this.done - this.failed}/${this.totalFiles} files${extra ? ` (${extra})` : ''}, ` +
-      `${formatMB(this.bytes)} in ${seconds.toFixed(1)} s, ${mbPerSecond.toFixed(1)} MB/s`
+      `${formatMB(this.sentBytes)} in ${seconds.toFixed(1)} s, ${mbPerSecond.toFixed(1)} MB/s`
     );
   }
 

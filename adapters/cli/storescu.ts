@@ -94,7 +94,7 @@ export async function runStoreScu(config: StoreScuConfig): Promise<number> {
       if (!r.ok) say(`storescu: failed ${r.file.path} (${r.file.sopInstanceUid}): ${r.error}`);
       else if (r.status !== 0) say(`storescu: ${r.file.path}: warning status 0x${r.status!.toString(16).padStart(4, '0')}`);
       else if (!config.quiet && config.progress.isTTY !== true) config.out(`sent ${r.file.path}`);
-      bar.fileDone(r.ok);
+      bar.fileDone(r.ok, r.file.size - r.file.datasetOffset);
     },
   });
   bar.clear();

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runStoreScp } from '../../adapters/cli/storescp';
 import { runStoreScu, type StoreScuConfig } from '../../adapters/cli/storescu';
+import { formatMB } from '../../adapters/cli/progress';
+import { ApplicationEntity } from '../../src/ae';
 import { connectTcp, listenTcp, type NodeListener } from '../../adapters/node';
 import { readPart10 } from '../../src/dataset/codec';
 import { silentLogger } from '../../src/logger';
@@ -100,6 +102,24 @@ describe('storescu → storescp (in process, TCP)', () => {
       expect(p.meta.SourceApplicationEntityTitle).toBe('STORESCU');
     }
     expect(scp.lines.filter((l) => l.startsWith('stored '))).toHaveLength(8);
+  });
+
+  it('the summary counts the bytes of the files that went through, not of one read ahead and refused', async () => {
+    const src = tempDir();
+    const sizes: number[] = [];
+    for (let i = 1; i <= 3; i++) {
+      const { file, dataset } = ctPart10({ sopInstanceUid: `1.2.826.0.1.3680043.9.7433.6.${i}`, rows: 256 * i, columns: 256 });
+      writeFileSync(path.join(src, `${i}.dcm`), file);
+      sizes.push(dataset.length);
+    }
+    // An SCP that refuses the second instance (storescu reads it ahead while the first is answered).
+    const scp = new ApplicationEntity({ aeTitle: 'STORESCP' }).acceptAnyStorage();
+    const listener = await listenTcp({ host: '127.0.0.1', port: 0 });
+    const server = scp.serve(listener, { cStore: (rq) => (rq.sopInstanceUid.endsWith('.2') ? 0xa700 : 0) });
+    const { config, out } = scuConfig(listener.port, [src]);
+    expect(await runStoreScu(config)).toBe(1);
+    expect(out.at(-1)).toMatch(new RegExp(`^sent 2/3 files \\(1 failed\\), ${formatMB(sizes[0]! + sizes[2]!).replace('.', '\\.')} in `));
+    await server.close();
   });
 
   it('exit code 1 when the peer is not there; each file reported', async () => {
