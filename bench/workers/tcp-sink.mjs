@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 /**
  * Raw loopback ceiling, receiver: dials PORT, discards what it reads, closes at EOF.
- * READ picks how Node reads: `data` ('data' events: a new buffer per read, what every Node server
- * socket does) or `reuse` (`onread` into one 64 KiB buffer, read again and again: no allocation).
+ * READ picks how Node reads: `data` ('data' events: a new buffer per read, Node's default) or `reuse` (`onread` into one 64 KiB buffer, read again and again: no allocation).
  * Usage: tcp-sink.mjs PORT [data|reuse]
  */
 import net from 'node:net';

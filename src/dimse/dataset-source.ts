@@ -171,3 +171,14 @@ export function concatChunks(chunks: readonly Uint8Array[], total?: number): Uin
   }
   return out;
 }
+
+/**
+ * {@link concatChunks} into memory of its own when the chunks are lent (`release` given: views of a
+ * transport's read buffers, DirectTransport.release), which are then handed back.
+ */
+export function concatOwned(chunks: readonly Uint8Array[], release: ((chunk: Uint8Array) => void) | undefined, total?: number): Uint8Array {
+  if (!release) return concatChunks(chunks, total);
+  const out = chunks.length === 1 ? chunks[0]!.slice() : concatChunks(chunks, total);
+  for (const chunk of chunks) release(chunk);
+  return out;
+}

@@ -12,7 +12,7 @@ import type { ReleaseBytes } from '../pdu/reader';
 import type { Pdv } from '../pdu/types';
 import { decodeCommand } from './command-set';
 import { DatasetChunks } from './dataset-chunks';
-import { concatChunks } from './dataset-source';
+import { concatChunks, concatOwned } from './dataset-source';
 import { CommandField, NO_DATASET, type Command } from './types';
 
 /** Command Field values PS3.7 defines; any other cannot be answered (there is no response field for it). */
@@ -160,19 +160,9 @@ export class MessageAssembler {
     if (!pdv.isLast) return null;
     const message: IncomingMessage = this.tooLarge
       ? { contextId: this.contextId, command, dataset: null, datasetTooLarge: true }
-      : { contextId: this.contextId, command, dataset: this.bufferedDataset() };
+      : { contextId: this.contextId, command, dataset: concatOwned(this.bufferedChunks, this.options.release, this.datasetLength) };
     this.resetDataset();
     return message;
-  }
-
-  /** The buffered fragments as one buffer: the message's own (a copy) when they are lent, which then go back. */
-  private bufferedDataset(): Uint8Array {
-    const release = this.options.release;
-    const chunks = this.bufferedChunks;
-    if (!release || chunks.length === 0) return concatChunks(chunks, this.datasetLength);
-    const dataset = chunks.length === 1 ? chunks[0]!.slice() : concatChunks(chunks, this.datasetLength);
-    for (const chunk of chunks) release(chunk);
-    return dataset;
   }
 
   /** Queues a fragment for the data set's consumer; a promise when it must catch up first. */

@@ -4,7 +4,7 @@
  */
 import { loadCodec } from '../dataset/lazy';
 import { DatasetChunks } from '../dimse/dataset-chunks';
-import { concatChunks } from '../dimse/dataset-source';
+import { concatOwned } from '../dimse/dataset-source';
 import type { IncomingMessage } from '../dimse/reassemble';
 import { failureFor, respond, statusFields } from './respond';
 import type { RequestContext, ScpHandlers, StatusResult, StoreRequest } from './types';
@@ -71,8 +71,5 @@ async function collect(source: DatasetChunks): Promise<Uint8Array> {
     chunks.push(chunk);
     total += chunk.byteLength;
   }
-  if (chunks.length === 0) return new Uint8Array(0);
-  const whole = chunks.length === 1 && source.lends ? chunks[0]!.slice() : concatChunks(chunks, total);
-  for (const chunk of chunks) source.release(chunk);
-  return whole;
+  return concatOwned(chunks, source.lends ? (chunk) => source.release(chunk) : undefined, total);
 }

@@ -39,8 +39,8 @@ export function cMove(association: Association, query: Dataset, destination: str
   return retrieve(association, query, options, 'move', destination);
 }
 
-/** Our C-GETs in progress per association: C-STORE-RQs that arrive meanwhile are their sub-operations. */
-const getsInProgress = new WeakMap<Association, number>();
+/** Associations with one of our C-GETs running (one at a time: see getTurns): C-STORE-RQs that arrive meanwhile are its sub-operations. */
+const getsInProgress = new WeakSet<Association>();
 /**
  * The last C-GET to have started or be waiting per association. C-GETs on one association take
  * turns: a C-GET's C-STORE-RQs name nothing that ties them to it (the Move Originator fields of a
@@ -84,7 +84,7 @@ async function takeGetTurn(association: Association, signal: AbortSignal | undef
  * C-STORE-RQs to the C-GET (its `onStore`) while this is true, and serves them otherwise.
  */
 export function hasGetInProgress(association: Association): boolean {
-  return (getsInProgress.get(association) ?? 0) > 0;
+  return getsInProgress.has(association);
 }
 
 async function* retrieve(
@@ -96,13 +96,11 @@ async function* retrieve(
 ): AsyncGenerator<RetrieveProgress> {
   if (kind === 'move') return yield* retrieveOnce(association, query, options, kind, destination);
   const endTurn = await takeGetTurn(association, options.signal);
-  getsInProgress.set(association, (getsInProgress.get(association) ?? 0) + 1);
+  getsInProgress.add(association);
   try {
     yield* retrieveOnce(association, query, options, kind);
   } finally {
-    const left = getsInProgress.get(association)! - 1;
-    if (left > 0) getsInProgress.set(association, left);
-    else getsInProgress.delete(association);
+    getsInProgress.delete(association);
     endTurn();
   }
 }
