@@ -88,6 +88,13 @@ export class Association {
         this.dimse.fail(new AssociationAbortedError(`association aborted after a DIMSE timeout: ${error.message}`, { source: 0, reason: 0 }, { cause: error }));
         void this.channel.abort(0, 0);
       },
+      onMessageBroken: (error) => {
+        if (this.ended) return; // the association failed first: that is the story
+        const why = error instanceof Error ? error.message : String(error);
+        logger.warn(`aborting: a data set could not be sent whole: ${why}`);
+        this.dimse.fail(new AssociationAbortedError(`association aborted: a data set could not be sent whole: ${why}`, { source: 0, reason: 0 }, { cause: error }));
+        void this.channel.abort(0, 0);
+      },
       maxCommandLength: init.options.maxCommandLength,
       maxDatasetLength: init.options.maxDatasetLength,
       isAcceptedContext: (id) => accepted.has(id),

@@ -38,6 +38,11 @@ export interface DimseProviderOptions extends ReassemblerOptions {
   onDiscard?(message: IncomingMessage): void;
   /** Called when expectMsg gives up (DIMSE timeout), before it rejects with `error`; the association aborts here. */
   onDimseTimeout?(error: TimeoutError): void;
+  /**
+   * Called when a message's data set source failed after part of the message had gone out: it can
+   * be neither completed nor taken back (PS3.7 has no way to cancel it), so the association aborts here.
+   */
+  onMessageBroken?(error: unknown): void;
 }
 
 /** Options for {@link DimseProvider.getMsg}. */
@@ -381,7 +386,12 @@ export class DimseProvider {
     const packer = new PduPacker(this.peerMaxPdu);
     const flushed = this.options.flushed;
     const recycler = dataset !== null && flushed && isRecycling(dataset) ? new ChunkRecycler(dataset, flushed) : undefined;
-    const sendPdu = recycler ? (pdu: PDataTfPdu) => (recycler.noteSent(pdu), this.options.sendPdu(pdu)) : this.options.sendPdu;
+    let begun = false; // a PDU of this message has gone out
+    const sendPdu = (pdu: PDataTfPdu): void | Promise<void> => {
+      begun = true;
+      recycler?.noteSent(pdu);
+      return this.options.sendPdu(pdu);
+    };
     const send = (pdv: Pdv): void | Promise<void> => {
       const pdu = packer.add(pdv);
       if (pdu) return sendPdu(pdu);
@@ -393,7 +403,10 @@ export class DimseProvider {
     const afterCommand = (): void | Promise<void> => {
       if (dataset === null) return flush();
       if (dataset instanceof Uint8Array) return sendAll(splitIntoPdvs(dataset, contextId, false, fragment), send, flush);
-      return this.sendStream(dataset, contextId, fragment, send, flush, recycler);
+      return this.sendStream(dataset, contextId, fragment, send, flush, recycler).catch((error: unknown) => {
+        if (begun) this.options.onMessageBroken?.(error);
+        throw error;
+      });
     };
     return sendAll(splitIntoPdvs(encoded, contextId, true, fragment), send, afterCommand);
   }
