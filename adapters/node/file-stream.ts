@@ -4,19 +4,11 @@
  */
 import type { RecyclingChunks } from '../../src/dimse/dataset-source';
 import type { Prefetchable } from '../../src/scp/prefetch';
+import { lendFileBuffer, recycleFileBuffer } from './file-buffers';
 import { openFile, type FileIoOptions } from './sync-read';
 
 /** Chunk size: large views mean few copies downstream, and a synchronous read blocks for one copy at most. */
 const STREAM_CHUNK = 1024 * 1024;
-
-/**
- * `n` bytes of new memory, not zero-filled (a read overwrites them; callers expose only what was
- * read), as a plain Uint8Array: Buffer's slice() semantics differ from Uint8Array's.
- */
-export function freshBytes(n: number): Uint8Array {
-  const b = Buffer.allocUnsafeSlow(n);
-  return new Uint8Array(b.buffer, b.byteOffset, n);
-}
 
 /**
  * Reads `file` from `offset` to its end, one chunk of at most 1 MiB per `next()`, so memory
@@ -37,7 +29,7 @@ export function fileChunks(file: string, offset: number, options: FileChunksOpti
         // Sized to what is left: a 64 KiB instance must not cost a 1 MiB buffer per read. New
         // memory unless the sender recycled a chunk: it keeps views of it until the PDUs are written.
         const size = Math.min(STREAM_CHUNK, f.size - position);
-        const buffer = lend(size);
+        const buffer = lendFileBuffer(size);
         const bytesRead = await f.read(buffer.subarray(0, size), position);
         if (bytesRead === 0) return; // the file shrank since it was opened
         position += bytesRead;
@@ -48,40 +40,13 @@ export function fileChunks(file: string, offset: number, options: FileChunksOpti
       await f.close();
     }
   }
-  return Object.assign(read(), { recycle: giveBack });
+  return Object.assign(read(), { recycle: recycleFileBuffer });
 }
 
 /** Options for {@link fileChunks}. */
 export interface FileChunksOptions extends FileIoOptions {
   /** Called with the size of each chunk read (progress bars). */
   readonly onBytes?: (n: number) => void;
-}
-
-// Buffers out with consumers, by their memory (weakly: a consumer that keeps or drops a chunk
-// without recycling it must not make us hold it), and recycled ones ready for the next read, of
-// this file or the next: shared, so a sender of many files reads each into warm memory (new
-// memory per file cost ~80 page faults per 512 KiB file).
-const lent = new WeakMap<ArrayBuffer, Uint8Array>();
-const spare: Uint8Array[] = [];
-/** Buffers kept for reuse: a sender holds about three (being cut, held back, being flushed) plus one read ahead. */
-const MAX_SPARE = 4;
-
-/** A buffer of at least `size` bytes: the smallest spare one that fits, else new memory. */
-function lend(size: number): Uint8Array {
-  let best = -1;
-  for (let i = 0; i < spare.length; i++) {
-    if (spare[i]!.byteLength >= size && (best < 0 || spare[i]!.byteLength < spare[best]!.byteLength)) best = i;
-  }
-  const buffer = best >= 0 ? spare.splice(best, 1)[0]! : freshBytes(size);
-  lent.set(buffer.buffer as ArrayBuffer, buffer);
-  return buffer;
-}
-
-/** Takes a chunk back for reuse: only one this module lent, and only once. */
-function giveBack(chunk: Uint8Array): void {
-  const whole = lent.get(chunk.buffer as ArrayBuffer);
-  if (!whole || !lent.delete(chunk.buffer as ArrayBuffer)) return; // not ours, or recycled already
-  if (spare.length < MAX_SPARE) spare.push(whole);
 }
 
 /**

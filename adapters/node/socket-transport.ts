@@ -174,14 +174,10 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
         socket.cork();
         process.nextTick(uncork);
       }
-      let bytes = 0;
-      for (const chunk of chunks) {
-        socket.write(chunk, onWritten);
-        bytes += chunk.byteLength;
-      }
+      for (const chunk of chunks) socket.write(chunk, onWritten);
       directWrites += chunks.length;
-      // What is sent is mostly fresh buffers (PDU headers, data set chunks read from disk).
-      socketReclaimer.note(bytes);
+      // Not counted for reclaim (reclaim.ts): what is sent is the caller's memory or file buffers
+      // that come back for reuse (file-buffers.ts counts the new ones); PDU headers are small.
     },
     drained() {
       if (failure || socket.destroyed || socket.writableLength < directHwm) return undefined;

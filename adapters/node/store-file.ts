@@ -3,8 +3,9 @@
  * read with as few system calls and copies as the file allows.
  */
 import { readPart10Identity } from '../../src/dataset/meta';
-import type { DatasetBytes } from '../../src/dimse/dataset-source';
-import { fileChunks, freshBytes, type FileChunks } from './file-stream';
+import type { DatasetBytes, RecyclingChunks } from '../../src/dimse/dataset-source';
+import { lendFileBuffer, recycleFileBuffer } from './file-buffers';
+import { fileChunks, type FileChunks } from './file-stream';
 import { withFile, type FileIoOptions } from './sync-read';
 
 /** A file's identity from its File Meta Information and its data set, ready for `cStore()`. */
@@ -12,8 +13,12 @@ export interface StoreFileInput {
   readonly sopClassUid: string;
   readonly sopInstanceUid: string;
   readonly transferSyntaxUid: string;
-  /** The data set: in memory when the file fits in one read, else read from disk as it is sent (an async iterable). */
-  readonly data: DatasetBytes;
+  /**
+   * The data set, to be sent once: read into memory when the file fits in one read, else read
+   * from disk as it is sent. Its buffers go back to a pool once the socket has sent them, for the
+   * next file, so a second `cStore()` of the same input is refused: read the file again to resend.
+   */
+  readonly data: RecyclingChunks;
   /** The file's size in bytes. */
   readonly size: number;
 }
@@ -45,27 +50,43 @@ const DEFAULT_WHOLE_UP_TO = 1024 * 1024;
 export async function storeInputFromFile(path: string, options: StoreFileOptions = {}): Promise<StoreFileInput> {
   const whole = Math.max(options.wholeUpTo ?? DEFAULT_WHOLE_UP_TO, 132);
   const { head, size } = await withFile(path, options.io, async (f) => {
-    const buffer = freshBytes(Math.min(f.size, whole));
-    return { head: buffer.subarray(0, await f.read(buffer, 0)), size: f.size };
+    const buffer = lendFileBuffer(Math.min(f.size, whole));
+    return { head: buffer.subarray(0, await f.read(buffer.subarray(0, Math.min(f.size, whole)), 0)), size: f.size };
   });
   const { datasetOffset, ...uids } = readPart10Identity(head); // by hand: no data set codec (dcmjs) needed
   const identity = { ...uids, size };
   const dataset = head.subarray(datasetOffset);
   options.onBytes?.(dataset.byteLength);
-  if (head.byteLength >= size) return { ...identity, data: dataset };
+  if (head.byteLength >= size) return { ...identity, data: sendOnce([dataset]) };
   // Larger than one read (or a short read): what was read goes first, the rest from where it stopped.
   return { ...identity, data: thenRest(dataset, path, head.byteLength, options) };
 }
 
 /**
  * `first`, then the file from `position` (opened at that point; closed at its end or on
- * `return()`); the file's chunks can be recycled ({@link fileChunks}), `first` is just dropped.
+ * `return()`); every chunk, `first` too, goes back to the pool when recycled.
  */
-function thenRest(first: Uint8Array, path: string, position: number, options: StoreFileOptions): FileChunks {
+function thenRest(first: Uint8Array, path: string, position: number, options: StoreFileOptions): RecyclingChunks {
   const rest = fileChunks(path, position, options);
+  return sendOnce(first.byteLength > 0 ? [first] : [], rest);
+}
+
+/**
+ * `chunks`, then `rest`, for one iteration: a second one throws rather than send bytes that may by
+ * then belong to another file (recycled), or nothing (a file read to its end).
+ */
+function sendOnce(chunks: Uint8Array[], rest?: FileChunks): RecyclingChunks {
+  let sent = false;
   async function* all(): AsyncGenerator<Uint8Array, void, undefined> {
-    if (first.byteLength > 0) yield first;
-    yield* rest; // reports its reads to options.onBytes
+    yield* chunks;
+    if (rest) yield* rest; // reports its reads to options.onBytes
   }
-  return Object.assign(all(), { recycle: (chunk: Uint8Array) => rest.recycle(chunk) });
+  return {
+    [Symbol.asyncIterator]: () => {
+      if (sent) throw new Error('this storeInputFromFile() input was sent already: read the file again to send it again');
+      sent = true;
+      return all();
+    },
+    recycle: recycleFileBuffer,
+  };
 }

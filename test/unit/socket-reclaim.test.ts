@@ -1,12 +1,13 @@
 /**
  * Prompt reclaim of socket buffers (adapters/node/reclaim.ts): the counter collects once per
- * interval, the process-wide instance is fed by real socket traffic in both directions, the
+ * interval, the process-wide instance is fed by the new buffers socket reads and file reads need, the
  * collector is V8's young-generation gc, and setSocketReclaim validates and turns it off.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { connectTcp, listenTcp, setSocketReclaim, DEFAULT_RECLAIM_BYTES } from '../../adapters/node/index';
 import { storescpMain } from '../../adapters/cli/storescp';
 import { RECEIVER_RECLAIM_BYTES, Reclaimer, socketReclaimer, youngGenerationCollector } from '../../adapters/node/reclaim';
+import { lendFileBuffer, recycleFileBuffer } from '../../adapters/node/file-buffers';
 
 const MiB = 1024 * 1024;
 
@@ -60,7 +61,7 @@ describe('youngGenerationCollector', () => {
   });
 });
 
-describe('socket traffic feeds the process-wide reclaimer', () => {
+describe('new socket read buffers and file buffers feed the process-wide reclaimer', () => {
   afterEach(() => {
     vi.restoreAllMocks();
     setSocketReclaim(DEFAULT_RECLAIM_BYTES);
@@ -88,22 +89,36 @@ describe('socket traffic feeds the process-wide reclaimer', () => {
     await done;
   }
 
-  it('counts bytes written and read, and collects every interval', async () => {
+  it('counts the new buffers reads need, not bytes written (the caller\'s memory), and collects every interval', async () => {
     const note = vi.spyOn(socketReclaimer, 'note');
     const { listener, client, server } = await pair();
     const collect = vi.spyOn(socketReclaimer as unknown as { collect: () => unknown }, 'collect');
     try {
       await send(client, server, 16 * MiB);
       const noted = note.mock.calls.reduce((n, [b]) => n + b, 0);
-      // 16 MiB written by the client, the same 16 MiB read by the server (one process here).
-      expect(noted).toBeGreaterThanOrEqual(32 * MiB);
-      // 32 MiB at one collection per DEFAULT_RECLAIM_BYTES (less what the counter held before this test).
-      expect(collect.mock.calls.length).toBeGreaterThanOrEqual(32 * MiB / DEFAULT_RECLAIM_BYTES - 1);
+      // The server never hands its read buffers back, so each read is new memory: 16 MiB of them.
+      // The 16 MiB written are the caller's own memory: not counted.
+      expect(noted).toBeGreaterThanOrEqual(16 * MiB);
+      expect(noted).toBeLessThan(17 * MiB);
+      // One collection per DEFAULT_RECLAIM_BYTES (less what the counter held before this test).
+      expect(collect.mock.calls.length).toBeGreaterThanOrEqual(16 * MiB / DEFAULT_RECLAIM_BYTES - 1);
     } finally {
       client.abort();
       server.abort();
       await listener.close();
     }
+  });
+
+  it('counts a file buffer when it is new memory, not when it is reused', () => {
+    const note = vi.spyOn(socketReclaimer, 'note');
+    const size = 3 * MiB + 1; // larger than any spare: new memory, rounded up to 64 KiB
+    const first = lendFileBuffer(size);
+    expect(note.mock.calls.reduce((n, [b]) => n + b, 0)).toBe(3 * MiB + 64 * 1024);
+    recycleFileBuffer(first.subarray(100, 200)); // any view of it
+    const again = lendFileBuffer(size);
+    expect(again.buffer).toBe(first.buffer);
+    expect(note.mock.calls.reduce((n, [b]) => n + b, 0)).toBe(3 * MiB + 64 * 1024);
+    recycleFileBuffer(again);
   });
 
   it('setSocketReclaim(0) turns collections off', async () => {

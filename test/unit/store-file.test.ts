@@ -2,13 +2,15 @@
  * storeInputFromFile (adapters/node/store-file.ts): a Part 10 file becomes a C-STORE input whose
  * data set reaches the SCP byte for byte, whole in memory when it fits one read, streamed (and
  * opened again) when it does not; the file is closed on every path, and bad files are refused.
+ * Its buffers go back to a pool once sent (file-buffers.ts), so an input is sent once, and files
+ * sent one after another over TCP share buffers without one file's bytes reaching another's store.
  */
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMemoryPair } from '../../adapters/memory';
-import { storeInputFromFile } from '../../adapters/node/index';
+import { connectTcp, listenTcp, storeInputFromFile } from '../../adapters/node/index';
 import { ApplicationEntity } from '../../src/ae';
 import { sha256 } from '../helpers/bytes';
 import { CT_IMAGE_STORAGE, EXPLICIT_LE, ctPart10 } from '../helpers/ct-instance';
@@ -45,16 +47,51 @@ describe('storeInputFromFile', () => {
     const input = await storeInputFromFile(file);
     expect(fds()).toBe(before);
     expect(input).toMatchObject({ sopClassUid: CT_IMAGE_STORAGE, sopInstanceUid: '1.2.3.64', transferSyntaxUid: EXPLICIT_LE });
-    expect(input.data).toBeInstanceOf(Uint8Array);
-    expect(sha256(input.data as Uint8Array)).toBe(sha256(dataset));
+    const chunks: Uint8Array[] = [];
+    for await (const c of input.data) chunks.push(c);
+    expect(chunks).toHaveLength(1); // one read
+    expect(sha256(chunks[0]!)).toBe(sha256(dataset));
+  });
+
+  it('sends an input once: a second C-STORE of it is refused, not sent with bytes that may be another file\'s', async () => {
+    const { file, dataset } = writeInstance('twice.dcm', 64);
+    const input = await storeInputFromFile(file);
     expect(await storeThrough(input)).toEqual({ status: 0, received: sha256(dataset) });
+    await expect(storeThrough(input)).rejects.toThrow(/sent already/);
+    const large = await storeInputFromFile(writeInstance('twice-large.dcm', 256).file, { wholeUpTo: 4096 });
+    await storeThrough(large);
+    await expect(storeThrough(large)).rejects.toThrow(/sent already/);
+  });
+
+  it('files sent one after another over TCP, each read while the last is sent, share buffers and arrive byte for byte', async () => {
+    const files = Array.from({ length: 24 }, (_, i) => writeInstance(`seq-${i}.dcm`, 200 + 8 * (i % 5))); // 80-100 KiB, 5 sizes
+    const received: string[] = [];
+    const scp = new ApplicationEntity({ aeTitle: 'SCP', maxPduLength: 16_384 }).addSupportedContext(CT_IMAGE_STORAGE, [EXPLICIT_LE]);
+    const scu = new ApplicationEntity({ aeTitle: 'SCU', maxPduLength: 16_384 }).addRequestedContext(CT_IMAGE_STORAGE, [EXPLICIT_LE]);
+    const listener = await listenTcp({ host: '127.0.0.1', port: 0 });
+    const server = scp.serve(listener, { async cStore(request) { received.push(sha256(await request.bytes())); return 0; } });
+    const assoc = await scu.associate(await connectTcp({ host: '127.0.0.1', port: Number(listener.address.split(':').pop()) }), { calledAeTitle: 'SCP' });
+    const memories = new Set<ArrayBufferLike>();
+    const remember = (input: Awaited<ReturnType<typeof storeInputFromFile>>) => {
+      const it = input.data[Symbol.asyncIterator]();
+      return { ...input, data: { recycle: input.data.recycle, [Symbol.asyncIterator]: () => ({ next: async () => { const r = await it.next(); if (!r.done) memories.add(r.value.buffer); return r; }, return: async () => it.return?.() ?? { done: true as const, value: undefined } }) } };
+    };
+    let next = storeInputFromFile(files[0]!.file);
+    for (let i = 0; i < files.length; i++) {
+      const sending = assoc.cStore(remember(await next));
+      if (i + 1 < files.length) next = storeInputFromFile(files[i + 1]!.file); // read while this one is sent
+      expect((await sending).status).toBe(0);
+    }
+    await assoc.release();
+    await server.close();
+    expect(received).toEqual(files.map((f) => sha256(f.dataset)));
+    expect(memories.size).toBeLessThan(files.length / 2); // buffers were reused, so the check above could fail
   });
 
   it('streams the rest of a larger file from where the first read stopped, byte for byte', async () => {
     const { file, dataset } = writeInstance('large.dcm', 256); // ~128 KiB
     let reported = 0;
     const input = await storeInputFromFile(file, { wholeUpTo: 4096, onBytes: (n) => (reported += n) });
-    expect(input.data).not.toBeInstanceOf(Uint8Array);
     expect(await storeThrough(input)).toEqual({ status: 0, received: sha256(dataset) });
     expect(reported).toBe(dataset.byteLength);
   });
@@ -63,7 +100,7 @@ describe('storeInputFromFile', () => {
     const { file, dataset } = writeInstance('async.dcm', 256);
     const input = await storeInputFromFile(file, { io: 'async', wholeUpTo: 8192 });
     const chunks: Uint8Array[] = [];
-    for await (const c of input.data as AsyncIterable<Uint8Array>) chunks.push(c);
+    for await (const c of input.data) chunks.push(c);
     expect(sha256(Buffer.concat(chunks))).toBe(sha256(dataset));
   });
 
@@ -71,7 +108,7 @@ describe('storeInputFromFile', () => {
     const { file } = writeInstance('cancel.dcm', 256);
     const before = fds();
     const input = await storeInputFromFile(file, { wholeUpTo: 4096 });
-    const it = (input.data as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    const it = input.data[Symbol.asyncIterator]();
     await it.next(); // what the first read held
     await it.next(); // opens the file again
     expect(fds()).toBe(before + 1);
