@@ -4,7 +4,11 @@
  */
 import type { PDataTfPdu } from '../pdu/types';
 
-/** Encoded data set bytes, or a stream/iterable of them. */
+/**
+ * Encoded data set bytes, or a stream/iterable of them. Chunks are sent as views, not copies: a
+ * source must leave a chunk's bytes alone once it has yielded it (a {@link RecyclingChunks} source
+ * gets each one back when it may reuse it).
+ */
 export type DatasetBytes = Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
 /**
@@ -101,7 +105,10 @@ export async function* fragmentsOf(
   }
   // Hold one fragment back so the last one can be flagged when the stream ends.
   let pending: Uint8Array | null = null;
+  // A fragment being filled from small chunks: a view of the first one until a second must be
+  // joined to it (a data set that is one chunk smaller than a fragment is never copied).
   let partial: Uint8Array | null = null;
+  let partialOwned = false;
   let partialLength = 0;
   for await (const chunk of iterate(source)) {
     const large = chunk.byteLength >= size;
@@ -121,7 +128,18 @@ export async function* fragmentsOf(
         offset = end;
         continue;
       }
-      partial ??= new Uint8Array(size);
+      if (!partial) {
+        partial = chunk.subarray(offset); // small: all of it fits
+        partialOwned = false;
+        partialLength = partial.byteLength;
+        break;
+      }
+      if (!partialOwned) {
+        const own = new Uint8Array(size);
+        own.set(partial.subarray(0, partialLength));
+        partial = own;
+        partialOwned = true;
+      }
       const take = Math.min(size - partialLength, chunk.byteLength - offset);
       partial.set(chunk.subarray(offset, offset + take), partialLength);
       partialLength += take;

@@ -126,6 +126,20 @@ describe('fragmentation (PS3.8 Annex E)', () => {
     expect([...joined]).toEqual([...a, ...b, ...c]);
   });
 
+  it('fragmentsOf sends a lone chunk smaller than a fragment as it is, and copies only to join small chunks', async () => {
+    const one = pattern(300);
+    const got: Uint8Array[] = [];
+    for await (const f of fragmentsOf((async function* () { yield one; })(), 1000)) got.push(f.data);
+    expect(got).toHaveLength(1);
+    expect(got[0]!.buffer).toBe(one.buffer); // a 512 KiB file sent at 1 MiB PDUs was copied into a new 1 MiB buffer
+    const [x, y, z] = [pattern(300), pattern(200).map((v) => v ^ 0x55), pattern(2000)];
+    const parts: Uint8Array[] = [];
+    for await (const f of fragmentsOf((async function* () { yield* [x, y, z]; })(), 1000)) parts.push(f.data);
+    expect(parts.map((p) => p.length)).toEqual([500, 1000, 1000]);
+    expect([...parts[0]!]).toEqual([...x, ...y]);
+    expect(parts[1]!.buffer).toBe(z.buffer);
+  });
+
   it('refuses a maximum PDU length with no room for a PDV', () => {
     expect(() => maxFragmentLength(7)).toThrow(RangeError);
     expect(maxFragmentLength(16384)).toBe(16378);
