@@ -60,17 +60,17 @@ function encodeAssociate(pdu: AssociateRqPdu | AssociateAcPdu): Uint8Array {
  */
 export function encodePDataParts(pdu: PDataTfPdu): Uint8Array[] {
   const count = pdu.pdvs.length;
+  // Small enough to live on V8's heap: no DataView, whose `.buffer` would move it off-heap.
   const headers = new Uint8Array(PDU_HEADER_LENGTH + 6 * count);
-  const view = new DataView(headers.buffer);
   let length = 0;
   for (const pdv of pdu.pdvs) length += 6 + pdv.data.byteLength;
   headers[0] = P.P_DATA_TF;
-  view.setUint32(2, length);
+  putUint32(headers, 2, length);
   const parts: Uint8Array[] = [];
   let start = 0;
   let at = PDU_HEADER_LENGTH;
   for (const pdv of pdu.pdvs) {
-    view.setUint32(at, pdv.data.byteLength + 2);
+    putUint32(headers, at, pdv.data.byteLength + 2);
     headers[at + 4] = pdv.contextId;
     // Message control header: bit 0 command, bit 1 last fragment; bits 2–7 zero (Annex E.2).
     headers[at + 5] = (pdv.isCommand ? 1 : 0) | (pdv.isLast ? 2 : 0);
@@ -80,6 +80,14 @@ export function encodePDataParts(pdu: PDataTfPdu): Uint8Array[] {
     if (pdv.data.byteLength > 0) parts.push(pdv.data);
   }
   return parts;
+}
+
+/** Big-endian 32-bit `value` at `at`. */
+function putUint32(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value >>> 24;
+  bytes[at + 1] = (value >>> 16) & 0xff;
+  bytes[at + 2] = (value >>> 8) & 0xff;
+  bytes[at + 3] = value & 0xff;
 }
 
 /** P-DATA-TF (PS3.8 §9.3.5): sized exactly up front so PDV data is copied once. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodePdu, describeAbort, describePresentationResult, describeReject, encodePdu } from '../../src/pdu';
+import { encodePDataParts } from '../../src/pdu/encode';
 import type { AssociateAcPdu, AssociateRqPdu, PDataTfPdu } from '../../src/pdu/types';
 import { decodeAeTitle, decodeUid, encodeAeTitle } from '../../src/bytes/text';
 import { ASSOCIATE_RQ, ECHO_OK, FIXTURES, P_DATA_TF, RQ_OK, UID, bytes } from '../fixtures/pdus';
@@ -164,5 +165,25 @@ describe('encoder details', () => {
     expect(Array.from(rq.subarray(0, 12))).toEqual([1, 0, 0, 0, 0, 68 + 25 + 4, 0, 1, 0, 0, 0x41, 0x20]);
     expect(rq.subarray(42, 74).every((b) => b === 0)).toBe(true);
     expect(Array.from(rq.subarray(rq.length - 4))).toEqual([0x50, 0, 0, 0]);
+  });
+});
+
+describe('P-DATA-TF written as parts (headers apart from PDV data, for a vectored write)', () => {
+  it('gives the same bytes as the one-buffer encoder, with lengths that use all four length bytes', () => {
+    const data = (n: number, seed: number) => new Uint8Array(n).map((_, i) => (i * 31 + seed) & 0xff);
+    const pdu: PDataTfPdu = {
+      type: 'P-DATA-TF',
+      pdvs: [
+        { contextId: 1, isCommand: true, isLast: true, data: data(70, 1) },
+        { contextId: 3, isCommand: false, isLast: false, data: data(70_000, 2) }, // 0x00011176 with its header
+        { contextId: 3, isCommand: false, isLast: true, data: data(0x1000003, 3) }, // over 16 MiB: the high byte
+      ],
+    };
+    const parts = encodePDataParts(pdu);
+    const joined = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+    let at = 0;
+    for (const p of parts) joined.set(p, (at += p.byteLength) - p.byteLength);
+    expect(Buffer.from(joined).equals(Buffer.from(encodePdu(pdu)))).toBe(true);
+    expect((decodePdu(joined) as PDataTfPdu).pdvs.map((p) => p.data.byteLength)).toEqual([70, 70_000, 0x1000003]);
   });
 });
