@@ -17,6 +17,7 @@
  * socket as accepted when anything is missing.
  */
 import net from 'node:net';
+import { Slab } from '../../src/bytes/slab';
 import { socketReclaimer } from './reclaim';
 
 /** Bytes per read buffer: Node's own read size. */
@@ -24,11 +25,13 @@ export const LENT_BUFFER_BYTES = 64 * 1024;
 /** Free buffers kept for reuse (process-wide, all sockets): 2 MiB at most. */
 const MAX_POOLED = 32;
 /**
- * Reads shorter than this are copied into memory of their own size and their buffer goes straight
- * back: commands, responses, association PDUs and hostile scraps then hold a few bytes each, not a
- * 64 KiB buffer apiece until the garbage collector finds them (Node shrinks its own reads so too).
+ * Reads shorter than this are copied out and their buffer goes straight back: commands, responses,
+ * association PDUs and hostile scraps then hold a few bytes each, not a 64 KiB buffer apiece until
+ * the garbage collector finds them (Node shrinks its own reads so too).
  */
 const SMALL_READ = 8 * 1024;
+/** Where small reads are copied: shared blocks, not an ArrayBuffer of their own each (bytes/slab.ts). */
+const smallReads = new Slab(64 * 1024);
 
 const pool: Uint8Array[] = [];
 /** Buffers lent out, by their memory: how many of their bytes are still out. Weak: a buffer never handed back is collected. */
@@ -91,8 +94,9 @@ export class LentReads {
     callback: (bytes: number, buffer: Uint8Array): boolean => {
       let chunk: Uint8Array;
       if (bytes < SMALL_READ) {
-        chunk = buffer.slice(0, bytes);
-        socketReclaimer.note(bytes);
+        chunk = smallReads.take(bytes);
+        chunk.set(buffer.subarray(0, bytes));
+        socketReclaimer.note(bytes); // the blocks are new memory, garbage once their views are
         if (pool.length < MAX_POOLED) pool.push(buffer);
       } else {
         chunk = buffer.subarray(0, bytes);

@@ -3,6 +3,7 @@
  * A command set is group 0000 encoded in Implicit VR Little Endian, always (PS3.7 §6.3.1).
  * No dcmjs here: this runs for every message.
  */
+import { Slab } from '../bytes/slab';
 import { DimseError } from '../errors';
 import type { Command } from './types';
 
@@ -38,6 +39,10 @@ const ELEMENTS: ReadonlyArray<readonly [element: number, key: Key, vr: Vr]> = [
   [0x1030, 'MoveOriginatorApplicationEntityTitle', 'AE'],
   [0x1031, 'MoveOriginatorMessageID', 'US'],
 ];
+
+/** Encoded commands live only until written: carved from shared blocks (bytes/slab.ts). */
+const commandBytes = new Slab(16 * 1024);
+const takeCommandBytes = (n: number) => commandBytes.take(n);
 
 const BY_ELEMENT = new Map(ELEMENTS.map((e) => [e[0], e] as const));
 
@@ -91,6 +96,18 @@ function textBytes(element: number, vr: Vr, value: unknown): Uint8Array | null {
  * per-element allocation (strings pad to even length: UI with NUL, AE/LO with space, PS3.5 §6.2).
  */
 export function encodeCommand(cmd: Command): Uint8Array {
+  return encodeCommandWith(cmd, (n) => new Uint8Array(n));
+}
+
+/**
+ * {@link encodeCommand} for the wire: the bytes are a view into a block shared with other commands
+ * (bytes/slab.ts), for a message that is written and dropped.
+ */
+export function encodeCommandForSending(cmd: Command): Uint8Array {
+  return encodeCommandWith(cmd, takeCommandBytes);
+}
+
+function encodeCommandWith(cmd: Command, allocate: (n: number) => Uint8Array): Uint8Array {
   if (cmd.CommandField === undefined) throw invalid('CommandField (0000,0100) is required');
   if (cmd.CommandDataSetType === undefined) throw invalid('CommandDataSetType (0000,0800) is required');
   let groupLength = 0;
@@ -109,8 +126,8 @@ export function encodeCommand(cmd: Command): Uint8Array {
     groupLength += 8 + length + (length & 1); // tag (4) + 32-bit length (4) + value, even
   }
 
-  const out = new Uint8Array(12 + groupLength);
-  const dv = new DataView(out.buffer);
+  const out = allocate(12 + groupLength);
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   // (0000,0000) UL, length 4, value = bytes following this element.
   dv.setUint32(4, 4, true);
   dv.setUint32(8, groupLength, true);

@@ -6,7 +6,7 @@
 import { AssociationAbortedError, ProtocolError, TimeoutError } from '../errors';
 import { withoutStack } from '../without-stack';
 import type { PDataTfPdu, Pdv } from '../pdu/types';
-import { encodeCommand } from './command-set';
+import { encodeCommandForSending } from './command-set';
 import { ChunkRecycler, fragmentsOf, isRecycling, type DatasetBytes } from './dataset-source';
 import { maxFragmentLength, PduPacker, splitIntoPdvs } from './fragment';
 import { MessageAssembler, type IncomingMessage, type ReassemblerOptions } from './reassemble';
@@ -378,7 +378,7 @@ export class DimseProvider {
     if (this.failure) throw this.failure;
     this.options.onMessage?.('sent', contextId, command, dataset instanceof Uint8Array ? dataset.length : undefined);
     const fragment = maxFragmentLength(this.peerMaxPdu);
-    const encoded = encodeCommand(command);
+    const encoded = encodeCommandForSending(command);
     // Every response, C-ECHO and most requests: one PDV in one PDU, without packer or generators.
     if (dataset === null && encoded.byteLength <= fragment) {
       return this.options.sendPdu({ type: 'P-DATA-TF', pdvs: [{ contextId, isCommand: true, isLast: true, data: encoded }] });

@@ -4,6 +4,7 @@
  * view, one spanning chunks is copied once. The 6-byte header is checked against the limits
  * before the body is waited for, so a bogus length never causes an allocation.
  */
+import { Slab } from '../bytes/slab';
 import { pduError } from '../bytes/byte-reader';
 import { ProtocolError } from '../errors';
 import { DEFAULT_PDU_LIMITS, PDU_HEADER_LENGTH } from './constants';
@@ -178,24 +179,14 @@ export class PduReader {
   }
 
   /**
-   * Room for a PDU that spans chunks. Small and medium PDUs are carved from a shared slab (one
-   * ArrayBuffer allocation per SLAB bytes instead of one per PDU); a slab is never reused, so the
-   * views handed out stay valid for as long as their holders keep them.
+   * Room for a PDU that spans chunks: small and medium ones are carved from a shared block (one
+   * ArrayBuffer allocation per SLAB bytes instead of one per PDU).
    */
   private allocate(n: number): Uint8Array {
-    if (n > SLAB / 4) return new Uint8Array(n);
-    if (this.slabUsed + n > this.slab.length) {
-      this.slab = new Uint8Array(SLAB);
-      this.slabUsed = 0;
-    }
-    const out = this.slab.subarray(this.slabUsed, this.slabUsed + n);
-    // Keep the next view 8-byte aligned, as fresh allocations are.
-    this.slabUsed += (n + 7) & ~7;
-    return out;
+    return this.slab.take(n);
   }
 
-  private slab = new Uint8Array(0);
-  private slabUsed = 0;
+  private readonly slab = new Slab(SLAB);
 
   private die(error: unknown): never {
     // Nothing will read what is still held: a lending transport may have it back.

@@ -1,0 +1,41 @@
+/**
+ * Slab (src/bytes/slab.ts): small arrays are zeroed views of shared blocks that never overlap and
+ * are never handed out twice; large ones get memory of their own. Encoded commands for the wire come
+ * from one (encodeCommandForSending), the public encodeCommand keeps memory of its own.
+ */
+import { describe, expect, it } from 'vitest';
+import { Slab } from '../../src/bytes/slab';
+import { encodeCommand, encodeCommandForSending } from '../../src/dimse/command-set';
+
+describe('Slab', () => {
+  it('hands out zeroed, 8-byte aligned views of one block that never overlap', () => {
+    const slab = new Slab(1024);
+    const views = [5, 100, 1, 64, 3].map((n) => slab.take(n));
+    expect(new Set(views.map((v) => v.buffer)).size).toBe(1);
+    for (const v of views) expect(v.every((b) => b === 0)).toBe(true);
+    for (const v of views) expect(v.byteOffset % 8).toBe(0);
+    views.forEach((v, i) => v.fill(i + 1));
+    views.forEach((v, i) => expect(v.every((b) => b === i + 1)).toBe(true)); // nobody wrote over another
+  });
+
+  it('starts a new block when one is full, and gives arrays over a quarter block memory of their own', () => {
+    const slab = new Slab(1024);
+    const first = slab.take(200);
+    const rest = Array.from({ length: 5 }, () => slab.take(200)); // 6 × 200 > 1024
+    expect(rest.some((v) => v.buffer !== first.buffer)).toBe(true);
+    const large = slab.take(257);
+    expect(large.byteOffset).toBe(0);
+    expect(large.buffer.byteLength).toBe(257);
+  });
+});
+
+describe('encoded commands for the wire', () => {
+  it('are the bytes encodeCommand gives, and a later one never changes an earlier one', () => {
+    const command = (id: number) => ({ CommandField: 0x0030, MessageID: id, CommandDataSetType: 0x0101, AffectedSOPClassUID: '1.2.840.10008.1.1' });
+    const sent = Array.from({ length: 300 }, (_, i) => encodeCommandForSending(command(i + 1)));
+    sent.forEach((bytes, i) => expect(Buffer.from(bytes).equals(Buffer.from(encodeCommand(command(i + 1))))).toBe(true));
+    const own = encodeCommand(command(1));
+    expect(own.byteOffset).toBe(0);
+    expect(own.buffer.byteLength).toBe(own.byteLength);
+  });
+});
