@@ -7,6 +7,7 @@
  * writing them (part10.ts) needs no dcmjs.
  */
 import { data as dcmjsData } from 'dcmjs';
+import { Slab } from '../bytes/slab';
 import { DimseError } from '../errors';
 import { transferSyntax, TransferSyntax } from '../uids/transfer-syntax';
 import { dcmjsRead, dcmjsWrite, quietly } from './dcmjs-io';
@@ -72,12 +73,25 @@ export function decodeDataset(bytes: Uint8Array, transferSyntaxUid: string, opti
  * Deflated Explicit VR LE. Throws DimseError('DATASET_ENCODE_FAILED') with the dcmjs error as `cause`.
  */
 export function encodeDataset(dataset: Dataset, transferSyntaxUid: string): Uint8Array {
+  return encodeWith(dataset, transferSyntaxUid);
+}
+
+/** Data sets a service sends and drops (C-FIND matches): small ones are views of a shared block (bytes/slab.ts). */
+const sentBytes = new Slab(64 * 1024);
+const takeSentBytes = (n: number) => sentBytes.take(n);
+
+/** {@link encodeDataset} for a data set that is sent and dropped: no memory of its own when small. */
+export function encodeDatasetForSending(dataset: Dataset, transferSyntaxUid: string): Uint8Array {
+  return encodeWith(dataset, transferSyntaxUid, takeSentBytes);
+}
+
+function encodeWith(dataset: Dataset, transferSyntaxUid: string, allocate?: (n: number) => Uint8Array): Uint8Array {
   const p = plan(transferSyntaxUid, 'DATASET_ENCODE_FAILED');
   const implicit = p.syntax === TransferSyntax.ImplicitVRLittleEndian;
   let bytes: Uint8Array;
   try {
     const fast = p.littleEndian ? denaturalize(dataset) : undefined;
-    bytes = (fast && writeDict(fast, implicit)) || encodeWithDcmjs(dataset, p.syntax, p.littleEndian, implicit);
+    bytes = (fast && writeDict(fast, implicit, allocate)) || encodeWithDcmjs(dataset, p.syntax, p.littleEndian, implicit);
   } catch (err) {
     throw new DimseError(
       'DATASET_ENCODE_FAILED',
@@ -120,4 +134,4 @@ export function readPart10(bytes: Uint8Array): Part10 {
 }
 
 // The services load this module on first need (lazy.ts); importing it directly also counts.
-provideCodec({ encodeDataset, decodeDataset, readPart10 });
+provideCodec({ encodeDataset, encodeDatasetForSending, decodeDataset, readPart10 });

@@ -37,14 +37,16 @@ const TAG_KEY = /^[0-9A-Fa-f]{8}$/;
  * `dict` encoded in Implicit or Explicit VR Little Endian, or undefined when dcmjs should write
  * it instead (which then produces the bytes or the error).
  */
-export function writeDict(dict: DcmjsDict, implicit: boolean): Uint8Array | undefined {
+export function writeDict(dict: DcmjsDict, implicit: boolean, allocate: (n: number) => Uint8Array = (n) => new Uint8Array(n)): Uint8Array | undefined {
   // One buffer reused across calls (the writer is synchronous); a fresh one if a call nests.
   const sink = sharedBusy ? new Sink() : shared;
   const owner = sink === shared;
   if (owner) sharedBusy = true;
   try {
     writeDataset(sink, dict, implicit, 0);
-    return sink.bytes.slice(0, sink.length);
+    const out = allocate(sink.length);
+    out.set(sink.bytes.subarray(0, sink.length));
+    return out;
   } catch {
     return undefined;
   } finally {

@@ -12,6 +12,7 @@ import type { Dataset, DecodeOptions, Part10 } from './codec';
 /** What the services need from codec.ts. */
 export interface Codec {
   encodeDataset(dataset: Dataset, transferSyntaxUid: string): Uint8Array;
+  encodeDatasetForSending(dataset: Dataset, transferSyntaxUid: string): Uint8Array;
   decodeDataset(bytes: Uint8Array, transferSyntaxUid: string, options?: DecodeOptions): Dataset;
   readPart10(bytes: Uint8Array): Part10;
 }
@@ -39,6 +40,11 @@ function loaded(): Codec {
 /** codec.ts encodeDataset; needs `await loadCodec()` first. */
 export function encodeDataset(dataset: Dataset, transferSyntaxUid: string): Uint8Array {
   return loaded().encodeDataset(dataset, transferSyntaxUid);
+}
+
+/** codec.ts encodeDatasetForSending (for a data set sent and dropped); needs `await loadCodec()` first. */
+export function encodeDatasetForSending(dataset: Dataset, transferSyntaxUid: string): Uint8Array {
+  return loaded().encodeDatasetForSending(dataset, transferSyntaxUid);
 }
 
 /** codec.ts decodeDataset; needs `await loadCodec()` first. */

@@ -2,7 +2,7 @@
  * C-FIND SCP (PS3.4 C.4.1, K.4): each match the handler yields goes out as a Pending response
  * as soon as it is produced; C-CANCEL is honoured between matches.
  */
-import { decodeDataset, encodeDataset, loadCodec } from '../dataset/lazy';
+import { decodeDataset, encodeDatasetForSending, loadCodec } from '../dataset/lazy';
 import type { IncomingMessage } from '../dimse/reassemble';
 import { failureFor, respond } from './respond';
 import type { FindAnswer, RequestContext, ScpHandlers } from './types';
@@ -24,7 +24,7 @@ export async function serveFind(message: IncomingMessage, ctx: RequestContext, h
     for await (const answer of matches as AsyncIterable<FindAnswer>) {
       if (ctx.signal.aborted) return respond(association, contextId, command, { Status: CANCEL });
       const { status, identifier: match } = isStatusAnswer(answer) ? answer : { status: PENDING, identifier: answer };
-      await respond(association, contextId, command, { Status: status }, encodeDataset(match, transferSyntax));
+      await respond(association, contextId, command, { Status: status }, encodeDatasetForSending(match, transferSyntax));
     }
     const final = ctx.signal.aborted ? CANCEL : 0x0000;
     return respond(association, contextId, command, { Status: final });

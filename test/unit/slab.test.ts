@@ -1,11 +1,13 @@
 /**
  * Slab (src/bytes/slab.ts): small arrays are zeroed views of shared blocks that never overlap and
  * are never handed out twice; large ones get memory of their own. Encoded commands for the wire come
- * from one (encodeCommandForSending), the public encodeCommand keeps memory of its own.
+ * from one (encodeCommandForSending), and so do C-FIND matches (encodeDatasetForSending); the public
+ * encodeCommand and encodeDataset keep memory of their own.
  */
 import { describe, expect, it } from 'vitest';
 import { Slab } from '../../src/bytes/slab';
 import { encodeCommand, encodeCommandForSending } from '../../src/dimse/command-set';
+import { encodeDataset, encodeDatasetForSending } from '../../src/dataset/codec';
 
 describe('Slab', () => {
   it('hands out zeroed, 8-byte aligned views of one block that never overlap', () => {
@@ -36,6 +38,17 @@ describe('encoded commands for the wire', () => {
     sent.forEach((bytes, i) => expect(Buffer.from(bytes).equals(Buffer.from(encodeCommand(command(i + 1))))).toBe(true));
     const own = encodeCommand(command(1));
     expect(own.byteOffset).toBe(0);
+    expect(own.buffer.byteLength).toBe(own.byteLength);
+  });
+});
+
+describe('encoded data sets for the wire', () => {
+  it('are the bytes encodeDataset gives, views of a shared block that a later one never changes', () => {
+    const match = (i: number) => ({ PatientName: `Doe^${i}`, PatientID: `ID${i}`, StudyInstanceUID: `1.2.3.${i}`, QueryRetrieveLevel: 'STUDY' });
+    const sent = Array.from({ length: 200 }, (_, i) => encodeDatasetForSending(match(i), '1.2.840.10008.1.2.1'));
+    expect(new Set(sent.map((b) => b.buffer)).size).toBeLessThan(10);
+    sent.forEach((bytes, i) => expect(Buffer.from(bytes).equals(Buffer.from(encodeDataset(match(i), '1.2.840.10008.1.2.1')))).toBe(true));
+    const own = encodeDataset(match(1), '1.2.840.10008.1.2');
     expect(own.buffer.byteLength).toBe(own.byteLength);
   });
 });
