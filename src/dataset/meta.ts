@@ -95,20 +95,25 @@ function uidText(bytes: Uint8Array): string {
 
 const encoder = new TextEncoder();
 
-/** Explicit VR LE element with a 16-bit length; value padded to even length (UI with NUL, others space). */
-function shortElement(element: number, vr: string, value: string): Uint8Array {
-  const raw = encoder.encode(value);
-  const len = raw.length + (raw.length % 2);
-  const out = new Uint8Array(8 + len);
-  const dv = new DataView(out.buffer);
-  dv.setUint16(0, 0x0002, true);
-  dv.setUint16(2, element, true);
-  out[4] = vr.charCodeAt(0);
-  out[5] = vr.charCodeAt(1);
-  dv.setUint16(6, len, true);
-  out.set(raw, 8);
-  if (len > raw.length) out[8 + raw.length] = vr === 'UI' ? 0x00 : 0x20;
-  return out;
+/** A value's bytes: the string's own char codes when it is ASCII (UIDs, usually every value), else UTF-8. */
+function valueBytes(value: string): string | Uint8Array {
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x7f) return encoder.encode(value);
+  return value;
+}
+
+/** Writes an Explicit VR LE group 0002 element with a 16-bit length at `at`; value padded to even length (UI with NUL, others space). Returns the end. */
+function putShortElement(out: Uint8Array, at: number, element: number, vr: string, value: string | Uint8Array, padded: number): number {
+  out[at] = 0x02;
+  out[at + 2] = element & 0xff;
+  out[at + 3] = element >> 8;
+  out[at + 4] = vr.charCodeAt(0);
+  out[at + 5] = vr.charCodeAt(1);
+  out[at + 6] = padded & 0xff;
+  out[at + 7] = padded >> 8;
+  if (typeof value === 'string') for (let i = 0; i < value.length; i++) out[at + 8 + i] = value.charCodeAt(i);
+  else out.set(value, at + 8);
+  if (padded > value.length) out[at + 8 + value.length] = vr === 'UI' ? 0x00 : 0x20;
+  return at + 8 + padded;
 }
 
 /** The values `encodeMetaGroup` writes (PS3.10 Table 7.1-1). */
@@ -121,32 +126,36 @@ export interface MetaValues {
   SourceApplicationEntityTitle?: string;
 }
 
-/** Encode the File Meta Information group, (0002,0000) group length first (PS3.10 Table 7.1-1). */
+/** (0002,0000) UL, length 4; the value follows. */
+const GROUP_LENGTH_HEADER = new Uint8Array([0x02, 0x00, 0x00, 0x00, 0x55, 0x4c, 0x04, 0x00]);
+/** (0002,0001) OB, 2 reserved bytes, length 2, value 00 01. */
+const VERSION_ELEMENT = new Uint8Array([0x02, 0x00, 0x01, 0x00, 0x4f, 0x42, 0, 0, 2, 0, 0, 0, 0x00, 0x01]);
+
+/**
+ * Encode the File Meta Information group, (0002,0000) group length first (PS3.10 Table 7.1-1),
+ * measured first and written into one array (a fresh ArrayBuffer costs more than the encoding).
+ */
 export function encodeMetaGroup(v: MetaValues): Uint8Array {
-  // (0002,0001) File Meta Information Version: OB, value 00 01.
-  const version = new Uint8Array([0x02, 0x00, 0x01, 0x00, 0x4f, 0x42, 0, 0, 2, 0, 0, 0, 0x00, 0x01]);
-  const parts = [
-    version,
-    shortElement(0x0002, 'UI', v.MediaStorageSOPClassUID),
-    shortElement(0x0003, 'UI', v.MediaStorageSOPInstanceUID),
-    shortElement(0x0010, 'UI', v.TransferSyntaxUID),
-    shortElement(0x0012, 'UI', v.ImplementationClassUID),
+  const elements: [number, string, string | Uint8Array][] = [
+    [0x0002, 'UI', valueBytes(v.MediaStorageSOPClassUID)],
+    [0x0003, 'UI', valueBytes(v.MediaStorageSOPInstanceUID)],
+    [0x0010, 'UI', valueBytes(v.TransferSyntaxUID)],
+    [0x0012, 'UI', valueBytes(v.ImplementationClassUID)],
   ];
-  if (v.ImplementationVersionName) parts.push(shortElement(0x0013, 'SH', v.ImplementationVersionName));
-  if (v.SourceApplicationEntityTitle) parts.push(shortElement(0x0016, 'AE', v.SourceApplicationEntityTitle));
-  const groupLength = parts.reduce((n, p) => n + p.length, 0);
+  if (v.ImplementationVersionName) elements.push([0x0013, 'SH', valueBytes(v.ImplementationVersionName)]);
+  if (v.SourceApplicationEntityTitle) elements.push([0x0016, 'AE', valueBytes(v.SourceApplicationEntityTitle)]);
+  // (0002,0001) File Meta Information Version: OB, value 00 01.
+  let groupLength = VERSION_ELEMENT.length;
+  for (const [, , value] of elements) groupLength += 8 + value.length + (value.length & 1);
   const out = new Uint8Array(12 + groupLength);
-  const dv = new DataView(out.buffer);
-  dv.setUint16(0, 0x0002, true);
-  dv.setUint16(2, 0x0000, true);
-  out[4] = 0x55; // 'U'
-  out[5] = 0x4c; // 'L'
-  dv.setUint16(6, 4, true);
-  dv.setUint32(8, groupLength, true);
-  let off = 12;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
+  out.set(GROUP_LENGTH_HEADER);
+  out[8] = groupLength & 0xff;
+  out[9] = (groupLength >>> 8) & 0xff;
+  out[10] = (groupLength >>> 16) & 0xff;
+  out[11] = groupLength >>> 24;
+  out.set(VERSION_ELEMENT, 12);
+  let at = 12 + VERSION_ELEMENT.length;
+  for (const [element, vr, value] of elements) at = putShortElement(out, at, element, vr, value, value.length + (value.length & 1));
   return out;
 }
+
