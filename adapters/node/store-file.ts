@@ -3,7 +3,7 @@
  * read with as few system calls and copies as the file allows.
  */
 import { readPart10Identity } from '../../src/dataset/meta';
-import type { DatasetBytes, RecyclingChunks } from '../../src/dimse/dataset-source';
+import type { RecyclingChunks } from '../../src/dimse/dataset-source';
 import { lendFileBuffer, recycleFileBuffer } from './file-buffers';
 import { fileChunks, type FileChunks } from './file-stream';
 import { withFile, type FileIoOptions } from './sync-read';

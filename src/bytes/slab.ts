@@ -1,10 +1,11 @@
 /**
  * Small byte arrays carved from shared blocks. A new ArrayBuffer costs V8 an off-heap allocation
  * and its bookkeeping (~1–2 µs each, node micro-benchmark, against ~50 ns for a view), which the
- * hot paths paid per message (encoded commands) and per small socket read. A block is never
- * written again once handed out, so each view stays valid for as long as its holder keeps it; the
- * price is that a long-kept view keeps its whole block alive, so only internal bytes that are
- * soon dropped come from here (never bytes handed to a user, whose `.buffer` may be relied on).
+ * hot paths paid per message (encoded commands, C-FIND matches) and per small socket read or
+ * spanning PDU. A block is never written again once handed out, so each view stays valid for as
+ * long as its holder keeps it; the price is that a long-kept view keeps its whole block alive, so
+ * it serves bytes that are soon dropped, and the public encoders keep memory of their own (a
+ * caller may rely on `.buffer`).
  */
 export class Slab {
   private block = new Uint8Array(0);

@@ -158,4 +158,3 @@ export function encodeMetaGroup(v: MetaValues): Uint8Array {
   for (const [element, vr, value] of elements) at = putShortElement(out, at, element, vr, value, value.length + (value.length & 1));
   return out;
 }
-
