@@ -145,7 +145,7 @@ export class PduReader {
   }
 
   private join(pieces: readonly Uint8Array[], total: number): Uint8Array {
-    const out = this.allocate(total);
+    const out = this.slab.take(total);
     let filled = 0;
     for (const piece of pieces) {
       out.set(piece, filled);
@@ -178,14 +178,7 @@ export class PduReader {
     return first.subarray(0, n);
   }
 
-  /**
-   * Room for a PDU that spans chunks: small and medium ones are carved from a shared block (one
-   * ArrayBuffer allocation per SLAB bytes instead of one per PDU).
-   */
-  private allocate(n: number): Uint8Array {
-    return this.slab.take(n);
-  }
-
+  /** Room for PDUs that span chunks: small and medium ones share blocks (one ArrayBuffer per SLAB bytes, not one per PDU). */
   private readonly slab = new Slab(SLAB);
 
   private die(error: unknown): never {
