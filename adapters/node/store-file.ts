@@ -50,8 +50,9 @@ const DEFAULT_WHOLE_UP_TO = 1024 * 1024;
 export async function storeInputFromFile(path: string, options: StoreFileOptions = {}): Promise<StoreFileInput> {
   const whole = Math.max(options.wholeUpTo ?? DEFAULT_WHOLE_UP_TO, 132);
   const { head, size } = await withFile(path, options.io, async (f) => {
-    const buffer = lendFileBuffer(Math.min(f.size, whole));
-    return { head: buffer.subarray(0, await f.read(buffer.subarray(0, Math.min(f.size, whole)), 0)), size: f.size };
+    const size = Math.min(f.size, whole);
+    const first = lendFileBuffer(size).subarray(0, size); // a spare may be larger
+    return { head: first.subarray(0, await f.read(first, 0)), size: f.size };
   });
   const { datasetOffset, ...uids } = readPart10Identity(head); // by hand: no data set codec (dcmjs) needed
   const identity = { ...uids, size };

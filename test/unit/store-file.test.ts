@@ -72,10 +72,19 @@ describe('storeInputFromFile', () => {
     const server = scp.serve(listener, { async cStore(request) { received.push(sha256(await request.bytes())); return 0; } });
     const assoc = await scu.associate(await connectTcp({ host: '127.0.0.1', port: Number(listener.address.split(':').pop()) }), { calledAeTitle: 'SCP' });
     const memories = new Set<ArrayBufferLike>();
-    const remember = (input: Awaited<ReturnType<typeof storeInputFromFile>>) => {
-      const it = input.data[Symbol.asyncIterator]();
-      return { ...input, data: { recycle: input.data.recycle, [Symbol.asyncIterator]: () => ({ next: async () => { const r = await it.next(); if (!r.done) memories.add(r.value.buffer); return r; }, return: async () => it.return?.() ?? { done: true as const, value: undefined } }) } };
-    };
+    // The same input, noting the memory each chunk is in.
+    const remember = (input: Awaited<ReturnType<typeof storeInputFromFile>>) => ({
+      ...input,
+      data: {
+        recycle: input.data.recycle,
+        async *[Symbol.asyncIterator]() {
+          for await (const chunk of input.data) {
+            memories.add(chunk.buffer);
+            yield chunk;
+          }
+        },
+      },
+    });
     let next = storeInputFromFile(files[0]!.file);
     for (let i = 0; i < files.length; i++) {
       const sending = assoc.cStore(remember(await next));
