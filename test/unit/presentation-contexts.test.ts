@@ -121,6 +121,8 @@ describe('PresentationContexts', () => {
     ];
     const selected = new Set(keywords(P.storage));
     expect(everyday.filter((k) => !selected.has(k))).toEqual([]);
+    // Families in priority order (CR, then CT, then MR), each in registry order (a prefix before its extensions).
+    expect(P.storage.slice(0, 9)).toEqual(['1', '1.1', '1.1.1', '1.2', '1.2.1', '1.3', '1.3.1', '2', '2.1'].map((s) => `1.2.840.10008.5.1.4.1.1.${s}`));
     // Security screening (DICOS) and NDT (DICONDE) objects are the first left out.
     expect(keywords(P.storage).filter((k) => /^DICOS|EddyCurrent|Thermography/.test(k!))).toEqual([]);
   });
