@@ -8,6 +8,7 @@ import { connectTcp, listenTcp, setSocketReclaim, DEFAULT_RECLAIM_BYTES } from '
 import { storescpMain } from '../../adapters/cli/storescp';
 import { RECEIVER_RECLAIM_BYTES, Reclaimer, socketReclaimer, youngGenerationCollector } from '../../adapters/node/reclaim';
 import { lendFileBuffer, recycleFileBuffer } from '../../adapters/node/file-buffers';
+import { LENT_BUFFER_BYTES, lentReadStats } from '../../adapters/node/lent-reads';
 
 const MiB = 1024 * 1024;
 
@@ -91,15 +92,20 @@ describe('new socket read buffers and file buffers feed the process-wide reclaim
 
   it('counts the new buffers reads need, not bytes written (the caller\'s memory), and collects every interval', async () => {
     const note = vi.spyOn(socketReclaimer, 'note');
+    const before = { ...lentReadStats };
     const { listener, client, server } = await pair();
     const collect = vi.spyOn(socketReclaimer as unknown as { collect: () => unknown }, 'collect');
     try {
       await send(client, server, 16 * MiB);
       const noted = note.mock.calls.reduce((n, [b]) => n + b, 0);
-      // The server never hands its read buffers back, so each read is new memory: 16 MiB of them.
-      // The 16 MiB written are the caller's own memory: not counted.
+      // The server never hands its read buffers back, so each read is new memory: a whole buffer
+      // for a lent read, its own bytes for one copied out; at least the 16 MiB received, at most 8
+      // times them (a read is lent only when it fills more than an eighth of its buffer). The 16 MiB
+      // written are the caller's own memory: not counted.
+      const made = lentReadStats.made - before.made;
+      expect(noted).toBe(made * LENT_BUFFER_BYTES + (lentReadStats.copied - before.copied));
       expect(noted).toBeGreaterThanOrEqual(16 * MiB);
-      expect(noted).toBeLessThan(17 * MiB);
+      expect(noted).toBeLessThanOrEqual(8 * 16 * MiB);
       // One collection per DEFAULT_RECLAIM_BYTES (less what the counter held before this test).
       expect(collect.mock.calls.length).toBeGreaterThanOrEqual(16 * MiB / DEFAULT_RECLAIM_BYTES - 1);
     } finally {
