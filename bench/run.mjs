@@ -63,7 +63,7 @@ const P = {
   studiesPerArea: DCMQR_MAX_STUDIES, // dcmqrscp's limit per storage area
   getCount: 500,
   getRepeat: 4, // the same C-GET this many times in one association (getscu --repeat): past the JIT warm-up
-  warmPasses: 3, // 'warm' store variants: the netdicom SCU sends the same instances this many times, untimed, before the timed pass
+  warmPasses: 5, // 'warm' store variants: the netdicom SCU sends the same instances this many times, untimed, before the timed pass
   getBytes: 64 * KiB,
   assocs: 50,
   perAssoc: 20,
