@@ -4,7 +4,8 @@
  * By default Node reads every chunk of a socket into new memory, which the garbage collector frees
  * later: on a large transfer that allocation, its page faults and cold caches cost about as much as
  * the kernel's copy itself (bench: 'data' events ~0.7 GB/s against ~3 GB/s into a reused buffer).
- * Here a socket reads into 256 KiB buffers from a process-wide pool instead (Node's `onread`). Each
+ * Here a socket reads into 64 KiB buffers (256 KiB while it is behind) from a process-wide pool
+ * instead (Node's `onread`). Each
  * chunk is lent to the core, which hands its bytes back with {@link releaseLentBytes} as it is done
  * with them: PDU headers when parsed, command sets when decoded, data set fragments when a consumer
  * that asked for lent chunks (the fs-store) has written them. A buffer returns to the pool only
@@ -20,33 +21,38 @@ import net from 'node:net';
 import { Slab } from '../../src/bytes/slab';
 import { socketReclaimer } from './reclaim';
 
+/** Bytes per read buffer: Node's own read size. Every socket holds one, for its next read. */
+export const LENT_BUFFER_BYTES = 64 * 1024;
 /**
- * Bytes per read buffer: four times Node's own read size. A receiver that is behind (the SCP of a
- * large instance) then takes what the kernel holds in a quarter of the reads, and each read opens
- * the TCP window by more at once; on loopback the receiver's read also runs the sender's transmit
- * (the window update's ACK), so fewer, larger reads cost less. Measured: one 256 MiB instance at
- * 128 KiB PDUs, both processes warm, ~218 → ~170 ms (medians of 16 passes); many 512 KiB files
- * unchanged.
+ * Bytes per read buffer of a socket whose last read filled its buffer (a receiver that is behind,
+ * e.g. the SCP of a large instance): it then takes what the kernel holds in a quarter of the
+ * reads, and each read opens the TCP window by more at once (on loopback the receiver's read also
+ * runs the sender's transmit, the window update's ACK), so fewer, larger reads cost less.
+ * Measured: one 256 MiB instance at 128 KiB PDUs, both processes warm, ~218 → ~170 ms (medians of
+ * 16 passes); many 512 KiB files unchanged. A socket goes back to the small size once a read fits
+ * it, so idle and chatty connections hold 64 KiB each, not 256.
  */
-export const LENT_BUFFER_BYTES = 256 * 1024;
-/** Free buffers kept for reuse (process-wide, all sockets): 8 MiB at most. */
+export const LARGE_LENT_BUFFER_BYTES = 256 * 1024;
+/** Free buffers kept for reuse, per size (process-wide, all sockets): 2 + 4 MiB at most. */
 const MAX_POOLED = 32;
+const MAX_POOLED_LARGE = 16;
 /**
  * Reads shorter than this are copied out and their buffer goes straight back: commands, responses,
- * association PDUs and hostile scraps then hold a few bytes each, not a 256 KiB buffer apiece until
+ * association PDUs and hostile scraps then hold a few bytes each, not a 64 KiB buffer apiece until
  * the garbage collector finds them (Node shrinks its own reads so too).
  */
 const SMALL_READ = 8 * 1024;
 /** Where small reads are copied: shared blocks, not an ArrayBuffer of their own each (bytes/slab.ts). */
 const smallReads = new Slab(64 * 1024);
 /**
- * Reads up to an eighth of a buffer are copied out too (into memory of their own above SMALL_READ):
- * a lent buffer is never more than 8 times the bytes it holds, as with 64 KiB buffers and 8 KiB
- * before. A receiver that keeps up gets such reads; one that is behind gets full buffers.
+ * Reads of up to an eighth of their buffer are copied out (above SMALL_READ into memory of their
+ * own, which only a large buffer's reads reach): a lent buffer never holds less than an eighth of
+ * its size in live bytes.
  */
-const COPY_READ = LENT_BUFFER_BYTES / 8;
+const COPY_FRACTION = 8;
 
 const pool: Uint8Array[] = [];
+const largePool: Uint8Array[] = [];
 /** Buffers lent out, by their memory: how many of their bytes are still out. Weak: a buffer never handed back is collected. */
 const leases = new WeakMap<ArrayBufferLike, { buffer: Uint8Array; out: number }>();
 
@@ -59,22 +65,31 @@ export function poisonReleasedReads(byte: number | null): void {
 }
 
 /**
- * Counters for tests: buffers made, buffers reused, lent buffers handed back whole (`returned`),
- * bytes of reads copied out, and leases handed back more bytes than they lent (a bug).
+ * Counters for tests: buffers made (and their bytes), buffers reused, lent buffers handed back
+ * whole (`returned`), bytes of reads copied out, and leases handed back more bytes than they lent (a bug).
  */
-export const lentReadStats = { made: 0, reused: 0, returned: 0, copied: 0, overReleased: 0 };
+export const lentReadStats = { made: 0, madeBytes: 0, reused: 0, returned: 0, copied: 0, overReleased: 0 };
 
-function nextBuffer(): Uint8Array {
-  const reused = pool.pop();
+function nextBuffer(large: boolean): Uint8Array {
+  const reused = large ? largePool.pop() : pool.pop();
   if (reused) {
     lentReadStats.reused++;
     return reused;
   }
   lentReadStats.made++;
+  const size = large ? LARGE_LENT_BUFFER_BYTES : LENT_BUFFER_BYTES;
+  lentReadStats.madeBytes += size;
   // New memory, garbage once dropped: counted like Node's own read buffers (reclaim.ts).
-  socketReclaimer.note(LENT_BUFFER_BYTES);
+  socketReclaimer.note(size);
   // Its own ArrayBuffer (never a slice of Node's shared pool): the lease is keyed by it.
-  return new Uint8Array(LENT_BUFFER_BYTES);
+  return new Uint8Array(size);
+}
+
+/** A buffer back in its pool, if there is room. */
+function toPool(buffer: Uint8Array): void {
+  if (buffer.byteLength === LENT_BUFFER_BYTES) {
+    if (pool.length < MAX_POOLED) pool.push(buffer);
+  } else if (largePool.length < MAX_POOLED_LARGE) largePool.push(buffer);
 }
 
 /**
@@ -94,7 +109,7 @@ export function releaseLentBytes(view: Uint8Array, count = view.byteLength): voi
   }
   lentReadStats.returned++;
   poison?.(lease.buffer);
-  if (pool.length < MAX_POOLED) pool.push(lease.buffer);
+  toPool(lease.buffer);
 }
 
 /**
@@ -104,18 +119,23 @@ export function releaseLentBytes(view: Uint8Array, count = view.byteLength): voi
 export class LentReads {
   private deliver: ((chunk: Uint8Array) => void) | null = null;
   private early: Uint8Array[] = [];
+  /** Whether the next read gets a large buffer (see LARGE_LENT_BUFFER_BYTES). */
+  private large = false;
 
   /** For `net.connect({ onread })` / `new net.Socket({ onread })`. */
   readonly onread: net.OnReadOpts = {
-    buffer: (): Uint8Array => nextBuffer(),
+    buffer: (): Uint8Array => nextBuffer(this.large),
     callback: (bytes: number, buffer: Uint8Array): boolean => {
+      // A full buffer: more is waiting, read more at once next time; a read that fits the small size: back to it.
+      if (bytes === buffer.byteLength) this.large = true;
+      else if (bytes <= LENT_BUFFER_BYTES) this.large = false;
       let chunk: Uint8Array;
-      if (bytes <= COPY_READ) {
+      if (bytes < SMALL_READ || bytes * COPY_FRACTION <= buffer.byteLength) {
         chunk = bytes < SMALL_READ ? smallReads.take(bytes) : new Uint8Array(bytes);
         chunk.set(buffer.subarray(0, bytes));
         lentReadStats.copied += bytes;
         socketReclaimer.note(bytes); // new memory (or slab blocks), garbage once the views are
-        if (pool.length < MAX_POOLED) pool.push(buffer);
+        toPool(buffer);
       } else {
         chunk = buffer.subarray(0, bytes);
         leases.set(buffer.buffer, { buffer, out: bytes });

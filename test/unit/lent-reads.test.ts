@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTcp, createFsStore, listenTcp } from '../../adapters/node/index';
-import { LENT_BUFFER_BYTES, lendingServerSocket, lentReadStats, poisonReleasedReads } from '../../adapters/node/lent-reads';
+import { LARGE_LENT_BUFFER_BYTES, LENT_BUFFER_BYTES, LentReads, lendingServerSocket, lentReadStats, poisonReleasedReads } from '../../adapters/node/lent-reads';
 import { ApplicationEntity } from '../../src/ae';
 import type { ScpHandlers } from '../../src/scp/types';
 import type { Transport } from '../../src/transport';
@@ -121,33 +121,50 @@ describe('lent socket reads', () => {
     server.close();
   });
 
-  it('a read of at most an eighth of a buffer is copied out (its buffer goes straight back); a larger one is lent', async () => {
+  it('a socket reads into 64 KiB buffers, 256 KiB after a read that filled one, and back after one that fits; small reads are copied out', () => {
+    const reads = new LentReads();
+    const got: Uint8Array[] = [];
+    reads.attach((chunk) => got.push(chunk));
+    const read = (bytes: number) => {
+      const buffer = reads.onread.buffer as () => Uint8Array;
+      const into = buffer();
+      const callback = reads.onread.callback as (n: number, b: Uint8Array) => boolean;
+      into.set(pattern(bytes, bytes & 0xff));
+      callback(bytes, into);
+      return { size: into.byteLength, lent: got.at(-1)!.buffer === into.buffer, chunk: got.at(-1)! };
+    };
+    const copied = lentReadStats.copied;
+    // Small mode: 20,000 bytes are more than an eighth of 64 KiB: lent. 5,000: copied (shared blocks).
+    expect(read(20_000)).toMatchObject({ size: LENT_BUFFER_BYTES, lent: true });
+    expect(read(5_000)).toMatchObject({ size: LENT_BUFFER_BYTES, lent: false });
+    // A full buffer: the next read gets a large one, and so does the one after a full large read.
+    expect(read(LENT_BUFFER_BYTES)).toMatchObject({ size: LENT_BUFFER_BYTES, lent: true });
+    expect(read(LARGE_LENT_BUFFER_BYTES)).toMatchObject({ size: LARGE_LENT_BUFFER_BYTES, lent: true });
+    expect(read(100_000)).toMatchObject({ size: LARGE_LENT_BUFFER_BYTES, lent: true }); // 100,000 > 64 KiB: stays large
+    // 20,000 bytes in a large buffer are at most an eighth of it: copied into memory of their own; back to small.
+    const medium = read(20_000);
+    expect(medium).toMatchObject({ size: LARGE_LENT_BUFFER_BYTES, lent: false });
+    expect(medium.chunk.byteLength).toBe(20_000);
+    expect(medium.chunk).toEqual(pattern(20_000, 20_000 & 0xff));
+    expect(read(20_000)).toMatchObject({ size: LENT_BUFFER_BYTES, lent: true });
+    expect(lentReadStats.copied - copied).toBe(5_000 + 20_000);
+  });
+
+  it('a bulk transfer over TCP reads into large buffers', async () => {
     const listener = await listenTcp({ host: '127.0.0.1', port: 0 });
     const accepted = listener[Symbol.asyncIterator]().next();
     const client = await connectTcp({ host: '127.0.0.1', port: listener.port });
     const server = (await accepted).value as Transport;
     const got: Uint8Array[] = [];
-    let wake = () => {};
-    server.direct!.receive({ data: (c) => (got.push(c), wake()), end: () => {}, error: () => {} });
-    const receive = async (n: number) => {
-      const start = got.length;
-      while (got.slice(start).reduce((t, c) => t + c.byteLength, 0) < n) await new Promise<void>((r) => (wake = r));
-      return got.slice(start);
-    };
-    const copiedBefore = lentReadStats.copied;
-    // 20,000 bytes: above the 8 KiB copied into shared blocks, below an eighth of a 256 KiB buffer.
-    const medium = pattern(20_000, 7);
-    client.direct!.write([medium]);
-    const mediumChunks = await receive(medium.length);
-    expect(mediumChunks.every((c) => c.buffer.byteLength < LENT_BUFFER_BYTES)).toBe(true);
-    expect(sha(Buffer.concat(mediumChunks))).toBe(sha(medium));
-    expect(lentReadStats.copied - copiedBefore).toBe(medium.length);
-    // 4 MiB sent at once: the receiver gets full reads, which are lent (views of a pooled buffer).
-    const large = pattern(4 * 1024 * 1024, 8);
-    client.direct!.write([large]);
-    const largeChunks = await receive(large.length);
-    expect(largeChunks.some((c) => c.buffer.byteLength === LENT_BUFFER_BYTES && c.byteLength > LENT_BUFFER_BYTES / 8)).toBe(true);
-    expect(sha(Buffer.concat(largeChunks))).toBe(sha(large));
+    let total = 0;
+    const sent = pattern(8 * 1024 * 1024, 8);
+    const done = new Promise<void>((resolve) =>
+      server.direct!.receive({ data: (c) => (got.push(c), (total += c.byteLength) >= sent.length && resolve()), end: () => {}, error: () => {} }),
+    );
+    client.direct!.write([sent]);
+    await done;
+    expect(sha(Buffer.concat(got))).toBe(sha(sent));
+    expect(got.some((c) => c.buffer.byteLength === LARGE_LENT_BUFFER_BYTES && c.byteLength > LENT_BUFFER_BYTES)).toBe(true);
     server.abort();
     client.abort();
     await listener.close();
@@ -201,7 +218,7 @@ describe('lent socket reads', () => {
             const hashes = seen.length > 0 ? seen : storedHashes(dir);
             expect(hashes).toEqual(DATASETS.map(sha));
             expect(lentReadStats.overReleased).toBe(before.overReleased);
-            // Lent buffers really came back whole (~27 buffers' worth of data sets), and were read into again.
+            // Lent buffers really came back whole (the data sets fill dozens), and were read into again.
             expect(lentReadStats.returned - before.returned).toBeGreaterThan(10);
             expect(lentReadStats.reused - before.reused).toBeGreaterThan(10);
           } finally {

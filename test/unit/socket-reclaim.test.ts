@@ -8,7 +8,7 @@ import { connectTcp, listenTcp, setSocketReclaim, DEFAULT_RECLAIM_BYTES } from '
 import { storescpMain } from '../../adapters/cli/storescp';
 import { RECEIVER_RECLAIM_BYTES, Reclaimer, socketReclaimer, youngGenerationCollector } from '../../adapters/node/reclaim';
 import { lendFileBuffer, recycleFileBuffer } from '../../adapters/node/file-buffers';
-import { LENT_BUFFER_BYTES, lentReadStats } from '../../adapters/node/lent-reads';
+import { lentReadStats } from '../../adapters/node/lent-reads';
 
 const MiB = 1024 * 1024;
 
@@ -102,8 +102,7 @@ describe('new socket read buffers and file buffers feed the process-wide reclaim
       // for a lent read, its own bytes for one copied out; at least the 16 MiB received, at most 8
       // times them (a read is lent only when it fills more than an eighth of its buffer). The 16 MiB
       // written are the caller's own memory: not counted.
-      const made = lentReadStats.made - before.made;
-      expect(noted).toBe(made * LENT_BUFFER_BYTES + (lentReadStats.copied - before.copied));
+      expect(noted).toBe(lentReadStats.madeBytes - before.madeBytes + (lentReadStats.copied - before.copied));
       expect(noted).toBeGreaterThanOrEqual(16 * MiB);
       expect(noted).toBeLessThanOrEqual(8 * 16 * MiB);
       // One collection per DEFAULT_RECLAIM_BYTES (less what the counter held before this test).
