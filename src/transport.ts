@@ -40,6 +40,13 @@ export interface DirectTransport {
   /** Undefined when less than the high-water mark is queued; else resolves when that is so again (or the connection failed). */
   drained(): Promise<void> | undefined;
   /**
+   * Optional: sends what was written so far now. By default a transport may hold writes until the
+   * current task ends, to send them together (the Node socket adapter sends a tick's writes as one
+   * vectored write); the core calls this after a message's last PDU, so that the peer gets a
+   * request or response before the bookkeeping that follows it on this side.
+   */
+  flush?(): void;
+  /**
    * Optional. Undefined when every chunk written so far has been handed to the operating system
    * (the transport no longer references it); else resolves when that is so (or the connection
    * failed). Lets a sender reuse a chunk's memory; transports that keep or pass on the chunks

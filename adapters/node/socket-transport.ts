@@ -150,6 +150,7 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
   let corked = false;
   const directHwm = options.directHighWaterMark ?? DEFAULT_DIRECT_HIGH_WATER_MARK;
   const uncork = () => {
+    if (!corked) return; // flush() came first
     corked = false;
     socket.uncork();
   };
@@ -179,6 +180,7 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
       // Not counted for reclaim (reclaim.ts): what is sent is the caller's memory or file buffers
       // that come back for reuse (file-buffers.ts counts the new ones); PDU headers are small.
     },
+    flush: uncork,
     drained() {
       if (failure || socket.destroyed || socket.writableLength < directHwm) return undefined;
       return new Promise<void>((resolve) => {

@@ -24,6 +24,13 @@ export interface DimseProviderOptions extends ReassemblerOptions {
    * {@link RecyclingChunks} data set source reuse its chunks; without it they are never recycled.
    */
   flushed?(): Promise<void> | undefined;
+  /**
+   * Sends the PDUs given to `sendPdu` so far now, where the transport would hold them to the end of
+   * the task (DirectTransport.flush). Called once a message's last PDU is written: a response or
+   * request then leaves before the bookkeeping that follows it (an echo round trip waited for
+   * several promise hops of it on each side).
+   */
+  sendNow?(): void;
   /** The peer's maximum PDU length from its 51H sub-item; 0 = unlimited (then `fallbackMaxPduLength`). */
   peerMaxPduLength: number;
   /** Used when the peer has no maximum (default 65536). */
@@ -119,7 +126,7 @@ export class DimseProvider {
   sendMsg(command: Command, contextId: number, dataset: DatasetBytes | null = null): Promise<void> {
     this.noteInvoked(command);
     const full: Command = { ...command, CommandDataSetType: dataset === null ? NO_DATASET : command.CommandDataSetType === NO_DATASET ? 0x0001 : command.CommandDataSetType };
-    if (this.writing > 0) return this.queueMessage(this.tail.then(() => this.writeMessage(full, contextId, dataset)));
+    if (this.writing > 0) return this.queueMessage(this.tail.then(() => this.writeMessage(full, contextId, dataset)), full);
     // Nothing in flight: write now, in this tick; a promise chain only if the transport must drain.
     let started: void | Promise<void>;
     try {
@@ -127,17 +134,30 @@ export class DimseProvider {
     } catch (error) {
       return Promise.reject(error);
     }
-    return started ? this.queueMessage(started) : WRITTEN;
+    if (started) return this.queueMessage(started, full);
+    this.sendNowUnlessPending(full);
+    return WRITTEN;
   }
 
   /** Keeps messages whole and in order: the next one starts only when `run` has settled. */
-  private queueMessage(run: Promise<void>): Promise<void> {
+  private queueMessage(run: Promise<void>, command: Command): Promise<void> {
     this.writing++;
     const settled = () => {
       this.writing--;
     };
-    this.tail = run.then(settled, settled);
+    this.tail = run.then(() => {
+      settled();
+      this.sendNowUnlessPending(command);
+    }, settled);
     return run;
+  }
+
+  /**
+   * A request or a final response goes out now (the peer waits for it); Pending responses, which
+   * come in runs (C-FIND matches), leave together at the end of the task.
+   */
+  private sendNowUnlessPending(command: Command): void {
+    if (!isPending(command)) this.options.sendNow?.();
   }
 
   /**

@@ -130,6 +130,11 @@ export class UpperLayer {
     return this.wire.release;
   }
 
+  /** Sends the P-DATA-TF PDUs written so far now rather than at the end of the current task (see DirectTransport.flush). */
+  sendPDataNow(): void {
+    this.wire.flush();
+  }
+
   /** Whether {@link pDataFlushed} can tell (the transport's fast path reports flushes). */
   get tellsFlushed(): boolean {
     return this.wire.flushed !== undefined;

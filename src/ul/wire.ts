@@ -28,6 +28,8 @@ export interface Wire {
   ready(): Promise<void> | undefined;
   /** {@link DirectTransport.flushed}, when the transport can tell; absent otherwise. */
   readonly flushed?: () => Promise<void> | undefined;
+  /** {@link DirectTransport.flush}: send what was written now (a no-op where writes are not held). */
+  flush(): void;
   /** {@link DirectTransport.release}, when the transport lends its input chunks; absent otherwise. */
   readonly release?: (view: Uint8Array, count?: number) => void;
   /** Starts delivering input (once). */
@@ -60,6 +62,10 @@ class StreamWire implements Wire {
 
   write(bytes: WireBytes): void {
     this.writer.write(joined(bytes)).catch((error: unknown) => this.input?.lost(error ?? new Error('write failed')));
+  }
+
+  flush(): void {
+    // Each PDU is its own stream write already.
   }
 
   ready(): Promise<void> | undefined {
@@ -133,6 +139,10 @@ class DirectWire implements Wire {
 
   ready(): Promise<void> | undefined {
     return this.direct.drained();
+  }
+
+  flush(): void {
+    this.direct.flush?.();
   }
 
   startReading(input: WireInput): void {
