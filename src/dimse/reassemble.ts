@@ -22,7 +22,11 @@ const KNOWN_COMMAND_FIELDS = new Set<number>(Object.values(CommandField));
 export interface IncomingMessage {
   readonly contextId: number;
   readonly command: Command;
-  /** The buffered data set, or null when there is none, it is streamed, or it was too large. */
+  /**
+   * The buffered data set, or null when there is none, it is streamed, or it was too large. It is
+   * the receiver's to keep, but may be a view into a larger buffer (a PDU, a memory pipe's chunk):
+   * use `byteOffset`/`byteLength`, not its `.buffer` alone, and `slice()` it to own exactly its bytes.
+   */
   readonly dataset: Uint8Array | null;
   /** The data set's fragments (views) as they arrive, when streaming was chosen for this message. */
   readonly datasetChunks?: DatasetChunks;

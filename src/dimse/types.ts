@@ -95,6 +95,9 @@ export interface Command {
 /** A complete DIMSE message: a command and, when CommandDataSetType != 0x0101, its encoded data set. */
 export interface DimseMessage {
   readonly command: Command;
-  /** The data set as encoded in the presentation context's transfer syntax, or null when none. */
+  /**
+   * The data set as encoded in the presentation context's transfer syntax, or null when none. May
+   * be a view into a larger buffer: use `byteOffset`/`byteLength`, not its `.buffer` alone.
+   */
   readonly dataset: Uint8Array | null;
 }
