@@ -5,12 +5,12 @@
  * later: on a large transfer that allocation, its page faults and cold caches cost about as much as
  * the kernel's copy itself (bench: 'data' events ~0.7 GB/s against ~3 GB/s into a reused buffer).
  * Here a socket reads into 64 KiB buffers (256 KiB while it is behind) from a process-wide pool
- * instead (Node's `onread`). Each
- * chunk is lent to the core, which hands its bytes back with {@link releaseLentBytes} as it is done
- * with them: PDU headers when parsed, command sets when decoded, data set fragments when a consumer
- * that asked for lent chunks (the fs-store) has written them. A buffer returns to the pool only
- * when every byte of it has come back; bytes never handed back keep their buffer out of the pool
- * and the garbage collector frees it as usual, so a consumer that keeps chunks is always safe.
+ * instead (Node's `onread`). Each chunk is lent to the core, which hands its bytes back with
+ * {@link releaseLentBytes} as it is done with them: PDU headers when parsed, command sets when
+ * decoded, data set fragments when a consumer that asked for lent chunks (the fs-store) has written
+ * them. A buffer returns to the pool only when every byte of it has come back; bytes never handed
+ * back keep their buffer out of the pool and the garbage collector frees it as usual, so a consumer
+ * that keeps chunks is always safe.
  *
  * Node offers `onread` on client sockets only. An accepted (server) socket is re-created around
  * its handle with `onread` ({@link lendingServerSocket}): that goes through Node internals
@@ -28,9 +28,9 @@ export const LENT_BUFFER_BYTES = 64 * 1024;
  * e.g. the SCP of a large instance): it then takes what the kernel holds in a quarter of the
  * reads, and each read opens the TCP window by more at once (on loopback the receiver's read also
  * runs the sender's transmit, the window update's ACK), so fewer, larger reads cost less.
- * Measured: one 256 MiB instance at 128 KiB PDUs, both processes warm, ~218 → ~170 ms (medians of
- * 16 passes); many 512 KiB files unchanged. A socket goes back to the small size once a read fits
- * it, so idle and chatty connections hold 64 KiB each, not 256.
+ * Measured: one 256 MiB instance at 128 KiB PDUs, both processes warm, ~236 → ~194 ms (medians of
+ * 16 passes each); many 512 KiB files unchanged. A socket goes back to the small size once a read
+ * fits it, so idle and chatty connections hold 64 KiB each, not 256.
  */
 export const LARGE_LENT_BUFFER_BYTES = 256 * 1024;
 /** Free buffers kept for reuse, per size (process-wide, all sockets): 2 + 4 MiB at most. */
@@ -45,9 +45,8 @@ const SMALL_READ = 8 * 1024;
 /** Where small reads are copied: shared blocks, not an ArrayBuffer of their own each (bytes/slab.ts). */
 const smallReads = new Slab(64 * 1024);
 /**
- * Reads of up to an eighth of their buffer are copied out (above SMALL_READ into memory of their
- * own, which only a large buffer's reads reach): a lent buffer never holds less than an eighth of
- * its size in live bytes.
+ * Reads of up to an eighth of their buffer are copied out (from SMALL_READ up into memory of their
+ * own): a lent buffer never holds less than an eighth of its size in live bytes.
  */
 const COPY_FRACTION = 8;
 
