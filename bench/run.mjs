@@ -18,6 +18,8 @@
  * timed as process wall time minus the same tool's start-up cost (median of runs that fail at
  * once on a closed port), so both exclude process start. Received data goes to /dev/shm (tmpfs)
  * so the disk does not take part; netdicom's fs-store runs without fsync, as DCMTK does.
+ * Every process starts fresh, so netdicom's figures include V8's JIT warm-up (its first few
+ * thousand instances), except in the variants marked warmed (store16, store128, large128).
  * The Query/Retrieve rows findStudy and get500 (issue 5) run the same way against netdicom qrscp
  * and DCMTK dcmqrscp (DCMTK findscu/getscu; netdicom's nd-scu worker, modes find-study and get);
  * their setup is shared with bench/qr.mjs (bench/lib/qr.mjs).
