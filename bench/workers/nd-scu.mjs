@@ -9,7 +9,8 @@
  *                           (storeInputFromFile: files up to 1 MiB read whole, larger ones streamed)
  *   stream --list FILE      the same (kept as a name for the one-large-instance rows)
  *     --warm N              store/stream: first send the list N times untimed (an association each), so
- *                           that the timed pass runs in warmed-up processes (SCU and SCP), as in a long-running service
+ *                           that the timed pass runs in warmed-up processes (SCU and SCP), as in a long-running service;
+ *                           get: N untimed C-GETs (one association) before the timed ones
  *   concurrent --list FILE --assocs A   A associations at once, files split evenly between them
  *   find --count N          C-FIND (Study Root, IMAGE level, FIND_QUERY) N times in one association; count = matches
  *   find-study              C-FIND (Study Root, STUDY level, bench/lib/qr.mjs STUDY_KEYS); count = matches
@@ -99,6 +100,16 @@ if (mode === 'store' || mode === 'stream') {
     await storeFiles(a, await files());
     await a.release();
   }
+}
+if (mode === 'get' && Number(o.warm) > 0) {
+  const store = createFsStore({ directory: o.out, fsync: false });
+  const a = await associate();
+  for (let pass = 0; pass < Number(o.warm); pass++) {
+    for await (const p of a.cGet(GET_KEYS, { model: 'study', onStore: store.cStore })) {
+      if (p.category !== 'Pending' && p.status !== 0) throw new Error(`warm-up C-GET final status 0x${p.status.toString(16)}`);
+    }
+  }
+  await a.release();
 }
 
 const t0 = performance.now();
