@@ -297,6 +297,7 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
   });
   socket.on('error', (err) => fail(toTransportError(err)));
   socket.on('close', () => {
+    options.lentReads?.closed(); // its spare read buffer back to the pool
     if (failure && !abortedLocally) {
       rejectClosed(failure);
       return;

@@ -150,6 +150,43 @@ describe('lent socket reads', () => {
     expect(lentReadStats.copied - copied).toBe(5_000 + 20_000);
   });
 
+  it('a closed socket gives its spare read buffer back; a buffer read into stays with its lease', () => {
+    const reads = new LentReads();
+    reads.attach(() => {});
+    const buffer = reads.onread.buffer as () => Uint8Array;
+    const callback = reads.onread.callback as (n: number, b: Uint8Array) => boolean;
+    const spare = buffer(); // what Node holds for the next read
+    reads.closed();
+    const again = new LentReads();
+    expect((again.onread.buffer as () => Uint8Array)()).toBe(spare); // reused, not made anew
+    // Read into (lent: 20,000 bytes of 64 KiB), then closed before Node asked for the next one.
+    const read = buffer();
+    callback(20_000, read);
+    reads.closed();
+    expect((new LentReads().onread.buffer as () => Uint8Array)()).not.toBe(read);
+  });
+
+  it('connections opened and closed one after another do not each make new read buffers', async () => {
+    const listener = await listenTcp({ host: '127.0.0.1', port: 0 });
+    const it = listener[Symbol.asyncIterator]();
+    const cycle = async () => {
+      const accepted = it.next();
+      const client = await connectTcp({ host: '127.0.0.1', port: listener.port });
+      const server = (await accepted).value as Transport;
+      server.direct!.receive({ data: () => {}, end: () => {}, error: () => {} });
+      client.direct!.receive({ data: () => {}, end: () => {}, error: () => {} });
+      await client.close();
+      await Promise.allSettled([server.closed, client.closed]);
+      await server.close();
+    };
+    for (let i = 0; i < 5; i++) await cycle(); // the pool fills
+    const made = lentReadStats.made;
+    for (let i = 0; i < 40; i++) await cycle();
+    // Each connection has two lending sockets; without the hand-back that is 80 new buffers.
+    expect(lentReadStats.made - made).toBeLessThan(10);
+    await listener.close();
+  });
+
   it('a bulk transfer over TCP reads into large buffers', async () => {
     const listener = await listenTcp({ host: '127.0.0.1', port: 0 });
     const accepted = listener[Symbol.asyncIterator]().next();
