@@ -119,10 +119,16 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
     );
   }
 
-  const writable = new WritableStream<Uint8Array>(
+  let writable: WritableStream<Uint8Array> | undefined;
+  /**
+   * The writable, made on first access like `readable`: a consumer that uses `direct` never makes
+   * one (Node 20 spends tens of µs making each web stream; an association cycle paid it).
+   */
+  const makeWritable = () => new WritableStream<Uint8Array>(
     {
       start(controller) {
         writeController = controller;
+        if (failure) controller.error(failure); // made after the connection failed
       },
       write(chunk) {
         if (failure) return Promise.reject(failure);
@@ -311,16 +317,19 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
     get readable() {
       return (readable ??= makeReadable());
     },
-    writable,
+    get writable() {
+      return (writable ??= makeWritable());
+    },
     closed,
     info,
     direct,
     async close() {
-      if (!writable.locked) {
-        await writable.close().catch(() => {});
+      if (writable && !writable.locked) {
+        await writable.close().catch(() => {}); // flushes what was queued on it, then FIN
         return;
       }
-      // The core holds the writer: let its in-flight write finish (Node keeps order), then FIN.
+      // Never made (the direct path), or the core holds the writer: let its in-flight write finish
+      // (Node keeps order), then FIN.
       await endSocket();
     },
     abort(reason?: unknown) {

@@ -121,6 +121,18 @@ describe('node TCP specifics', () => {
     srv.close();
   });
 
+  it('a reset by the peer before the writable was first taken: it comes errored, with the TransportError', async () => {
+    const srv = net.createServer((s) => setTimeout(() => s.resetAndDestroy(), 20));
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const t = await connectTcp({ host: '127.0.0.1', port: (srv.address() as net.AddressInfo).port });
+    await expect(t.closed).rejects.toBeInstanceOf(TransportError);
+    // Made on first access (the direct path never makes it): made now, it is errored already.
+    const writer = t.writable.getWriter();
+    await expect(writer.ready).rejects.toBeInstanceOf(TransportError);
+    await expect(writer.write(new Uint8Array(1))).rejects.toBeInstanceOf(TransportError);
+    srv.close();
+  });
+
   it('writing after the peer is gone fails with TransportError, never an unhandled error', async () => {
     const l = await listenTcp();
     const [a, b] = await pairVia(l, () => connectTcp({ host: '127.0.0.1', port: l.port }));
