@@ -28,9 +28,10 @@ export function encodeAscii(text: string, what = 'text'): Uint8Array {
 /** Bytes as a string, one char per byte (latin-1 so every byte value maps to one char). */
 export function decodeAscii(bytes: Uint8Array): string {
   let out = '';
-  // Chunked to keep fromCharCode's argument count small.
+  // Chunked to keep fromCharCode's argument count small; `apply`, not a spread: a spread walks the
+  // typed array's iterator (~5x slower for a UID, and an association decodes dozens of them).
   for (let i = 0; i < bytes.length; i += 4096) {
-    out += String.fromCharCode(...bytes.subarray(i, i + 4096));
+    out += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[]);
   }
   return out;
 }
