@@ -44,13 +44,15 @@ export function summarize(row, samples) {
   const primary = row.metrics[0];
   const ref = row.ref && variants.find((v) => v.id === row.ref);
   for (const v of variants) if (ref) v.ratio = v.metrics[primary].median / ref.metrics[primary].median;
+  // Labels padded to the row's longest, so the figures line up ("…, both warmed" is long).
+  const width = Math.max(26, ...variants.map((v) => v.label.length));
   const lines = variants.map((v) => {
     const parts = row.metrics.map((m) => {
       const x = v.metrics[m];
       return `${fmt(x.median)}${unit(m)} ${m.endsWith('RSS') ? m : m} [${fmt(x.min)}–${fmt(x.max)}]`;
     });
     const ratio = v.ratio !== undefined && v.id !== row.ref ? `  ×${v.ratio.toFixed(2)} vs ${ref.label}` : '';
-    return `${v.label.padEnd(26)} ${parts.join('  ')}${ratio}`;
+    return `${v.label.padEnd(width)} ${parts.join('  ')}${ratio}`;
   });
   return { id: row.id, title: row.title, note: row.note, metrics: row.metrics, ref: row.ref, variants, lines };
 }
