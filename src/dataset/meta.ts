@@ -101,8 +101,12 @@ function valueBytes(value: string): string | Uint8Array {
   return value;
 }
 
+/** The value's length padded to even (PS3.5 §7.1.1). */
+const paddedLength = (value: string | Uint8Array) => value.length + (value.length & 1);
+
 /** Writes an Explicit VR LE group 0002 element with a 16-bit length at `at`; value padded to even length (UI with NUL, others space). Returns the end. */
-function putShortElement(out: Uint8Array, at: number, element: number, vr: string, value: string | Uint8Array, padded: number): number {
+function putShortElement(out: Uint8Array, at: number, element: number, vr: string, value: string | Uint8Array): number {
+  const padded = paddedLength(value);
   out[at] = 0x02;
   out[at + 2] = element & 0xff;
   out[at + 3] = element >> 8;
@@ -146,7 +150,7 @@ export function encodeMetaGroup(v: MetaValues): Uint8Array {
   if (v.SourceApplicationEntityTitle) elements.push([0x0016, 'AE', valueBytes(v.SourceApplicationEntityTitle)]);
   // (0002,0001) File Meta Information Version: OB, value 00 01.
   let groupLength = VERSION_ELEMENT.length;
-  for (const [, , value] of elements) groupLength += 8 + value.length + (value.length & 1);
+  for (const [, , value] of elements) groupLength += 8 + paddedLength(value);
   const out = new Uint8Array(12 + groupLength);
   out.set(GROUP_LENGTH_HEADER);
   out[8] = groupLength & 0xff;
@@ -155,6 +159,6 @@ export function encodeMetaGroup(v: MetaValues): Uint8Array {
   out[11] = groupLength >>> 24;
   out.set(VERSION_ELEMENT, 12);
   let at = 12 + VERSION_ELEMENT.length;
-  for (const [element, vr, value] of elements) at = putShortElement(out, at, element, vr, value, value.length + (value.length & 1));
+  for (const [element, vr, value] of elements) at = putShortElement(out, at, element, vr, value);
   return out;
 }
