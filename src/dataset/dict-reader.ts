@@ -10,6 +10,7 @@
  * uses dcmjs.
  */
 import { data as dcmjsData, type DcmjsDict, type DcmjsDictEntry, type DcmjsVr } from 'dcmjs';
+import { decodeAscii } from '../bytes/text';
 import { ASCII, BYTES, KINDS, LENGTH32, NUMBER, NUMBERS, PERSON_NAME, SEQUENCE, tagKey, TEXT, UID, type Kind } from './dict-vr';
 
 const { DicomMetaDictionary, ValueRepresentation } = dcmjsData;
@@ -19,6 +20,15 @@ const ITEM = 0xfffee000;
 const SEQUENCE_END = 0xfffee0dd;
 const CHARSET = 0x00080005;
 const MAX_DEPTH = 64;
+const NON_ASCII = /[^\0-\x7f]/;
+const BEYOND_LATIN1 = /[^\0-\xff]/;
+const windows1252 = new TextDecoder('latin1');
+/** Data sets up to this size are decoded to text once (larger ones value by value: no big string kept alive by slices). */
+const WHOLE_TEXT_LIMIT = 16 * 1024;
+const UID_CHARS = /^[0-9.]*$/;
+const NOT_UID_CHARS = /[^0-9.]/g;
+/** VRs whose dcmjs formatting of a single value is just trim(). */
+const TRIMMED = new Set(['AE', 'CS', 'LO', 'SH']);
 
 /** Thrown inside the reader to hand the data set to dcmjs. */
 const DECLINE = Symbol('decline');
@@ -107,6 +117,27 @@ class DictReader {
     return this.dv.getUint32(off, true);
   }
 
+  /** A small data set's bytes as text, one char per byte: its string values are slices of it. */
+  private text: string | undefined;
+  private textIsLatin1 = false;
+
+  /**
+   * Bytes as Latin-1 code points, one per byte (dcmjs's readAsciiString). A small data set (a
+   * C-FIND identifier) is decoded once, natively, and each value sliced from it: one decoder call
+   * instead of one per value. windows-1252 (which TextDecoder gives for 'latin1') keeps one char
+   * per byte, so offsets hold; a value with bytes 80H–9FH is decoded again, exactly.
+   */
+  private latin1(off: number, length: number): string {
+    if (length <= 0) return '';
+    if (this.bytes.length > WHOLE_TEXT_LIMIT) return decodeAscii(this.bytes.subarray(off, off + length));
+    if (this.text === undefined) {
+      this.text = windows1252.decode(this.bytes);
+      this.textIsLatin1 = !BEYOND_LATIN1.test(this.text);
+    }
+    const value = this.text.slice(off, off + length);
+    return this.textIsLatin1 || !BEYOND_LATIN1.test(value) ? value : decodeAscii(this.bytes.subarray(off, off + length));
+  }
+
   /** Elements in [start, end) as dcmjs's _read does on a stream of exactly those bytes. */
   dataset(start: number, end: number, depth: number): DcmjsDict {
     if (depth > MAX_DEPTH) decline();
@@ -179,13 +210,19 @@ class DictReader {
     }
     if (kind === BYTES) return [this.bytes.slice(off, off + length).buffer];
     let text: string;
-    if (kind === ASCII) text = latin1(this.bytes, off, length);
-    else if (kind === UID) text = latin1(this.bytes, off, length > 0 && this.bytes[off + length - 1] === 0 ? length - 1 : length);
+    if (kind === ASCII) text = this.latin1(off, length);
+    else if (kind === UID) text = this.latin1(off, length > 0 && this.bytes[off + length - 1] === 0 ? length - 1 : length);
     else {
       // ASCII bytes read the same through any of the decoders used here (windows-1252, UTF-8).
-      text = length === 0 ? '' : isAscii(this.bytes, off, length) ? latin1(this.bytes, off, length) : decoder.decode(this.bytes.subarray(off, off + length));
+      text = this.latin1(off, length);
+      if (NON_ASCII.test(text)) text = decoder.decode(this.bytes.subarray(off, off + length));
       // PN: readPaddedEncodedString drops one trailing pad space.
       if (kind === PERSON_NAME && !(text.length && text[text.length - 1] !== ' ')) text = text.slice(0, -1);
+    }
+    if (!text.includes('\\')) {
+      // The common single values, formatted as dcmjs's VRs would, without their calls.
+      if (kind === UID) return [UID_CHARS.test(text) ? text : text.replace(NOT_UID_CHARS, '')];
+      if (TRIMMED.has(type)) return [text.trim()];
     }
     // What the VR's readBytes returns: CS, DS and IS split there; UI only when it has a backslash.
     let raw: unknown = text;
@@ -273,18 +310,4 @@ class DictReader {
     }
     return [items, off];
   }
-}
-
-function isAscii(bytes: Uint8Array, off: number, length: number): boolean {
-  for (let i = off; i < off + length; i++) if (bytes[i]! > 0x7f) return false;
-  return true;
-}
-
-/** Bytes as Latin-1 code points, one per byte (dcmjs's readAsciiString). */
-function latin1(bytes: Uint8Array, off: number, length: number): string {
-  if (length <= 0) return '';
-  if (length <= 4096) return String.fromCharCode.apply(null, bytes.subarray(off, off + length) as unknown as number[]);
-  let s = '';
-  for (let o = off; o < off + length; o += 4096) s += String.fromCharCode.apply(null, bytes.subarray(o, Math.min(o + 4096, off + length)) as unknown as number[]);
-  return s;
 }

@@ -229,6 +229,22 @@ describe('dict reader = dcmjs DicomMessage._read', () => {
     expect((wl.ScheduledProcedureStepSequence as Dataset).ScheduledStationAETitle).toBe('CT01');
   });
 
+  it('reads bytes 80H-9FH in text values one char per byte, as dcmjs does', () => {
+    // The reader decodes small data sets natively as windows-1252, which differs from one char per byte exactly there.
+    const odd = Uint8Array.of(0x41, 0x80, 0x85, 0x9f, 0xa0, 0xff, 0x42, 0x20);
+    for (const implicit of MODES) {
+      const parts: Part[] = [
+        { tag: 0x00080052, vr: 'CS', value: odd },
+        { tag: 0x00080054, vr: 'AE', value: odd },
+        { tag: 0x0020000d, vr: 'UI', value: Uint8Array.of(0x31, 0x2e, 0x80, 0x32, 0x9f, 0x00) },
+        { tag: 0x00100020, vr: 'LO', value: odd },
+      ];
+      const bytes = build(parts, implicit);
+      expect(checkRead(bytes, implicit)).toBe('fast');
+      expect((readDict(bytes, implicit)!['00080052']!.Value as string[])[0]).toBe('A\x80\x85\x9f\xa0\xffB');
+    }
+  });
+
   it('reads corrupted encodings like dcmjs, or declines', () => {
     const sources = Object.entries(DCMTK_DATASETS).map(([n, b]) => [new Uint8Array(Buffer.from(b, 'base64')), n.includes('-ti')] as const);
     fc.assert(
