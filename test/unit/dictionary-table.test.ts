@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { data as dcmjsData } from 'dcmjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { keywordOf, tagOf, vrOf } from '../../src/services/dictionary';
 
 const TABLE_FILE = new URL('../../src/services/dictionary-table.ts', import.meta.url);
@@ -70,5 +70,30 @@ describe('data dictionary table', () => {
     expect(tagOf('NoSuchKeyword')).toBeUndefined();
     expect(vrOf('NoSuchKeyword')).toBeUndefined();
     expect(vrOf('toString')).toBeUndefined();
+  });
+});
+
+describe('vrOf before the table is parsed', () => {
+  // A fresh module: vrOf searches the table text until more than 64 keywords were unknown.
+  async function freshDictionary() {
+    vi.resetModules();
+    return import('../../src/services/dictionary');
+  }
+
+  it('answers every keyword as dcmjs does, by search', async () => {
+    const { vrOf: search } = await freshDictionary();
+    const wrong = Object.entries(nameMap).filter(([keyword, entry]) => search(keyword) !== entry.vr.slice(0, 2));
+    expect(wrong.map(([k]) => k)).toEqual([]);
+  });
+
+  it('finds nothing for text that is not a whole keyword, and stays right after many unknown ones', async () => {
+    const { vrOf: search } = await freshDictionary();
+    for (const text of ['', 'UL CommandGroupLength', 'CommandGroupLength\n00000001', 'PatientNam', 'atientName', '00100010', 'PN', 'toString']) {
+      expect(search(text), JSON.stringify(text)).toBeUndefined();
+    }
+    for (let i = 0; i < 100; i++) expect(search(`NoSuchKeyword${i}`)).toBeUndefined();
+    expect(search('PatientName')).toBe('PN');
+    expect(search('StudyInstanceUID')).toBe('UI');
+    expect(search('NoSuchKeyword')).toBeUndefined();
   });
 });
