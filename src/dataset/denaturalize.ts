@@ -44,7 +44,9 @@ function build(dataset: Dataset, depth: number): DcmjsDict {
   if (depth > MAX_DEPTH || typeof dataset !== 'object' || dataset === null) throw DECLINE;
   const { nameMap } = DicomMetaDictionary;
   const dict: DcmjsDict = {};
-  for (const name of Object.keys(dataset)) {
+  const names = Object.keys(dataset);
+  for (let n = 0; n < names.length; n++) {
+    const name = names[n]!;
     const entry = Object.hasOwn(nameMap, name) ? nameMap[name] : undefined;
     if (!entry) {
       if (name === '_vrMap') {

@@ -60,7 +60,9 @@ export function writeDict(dict: DcmjsDict, implicit: boolean, allocate: (n: numb
 
 function writeDataset(sink: Sink, dict: DcmjsDict, implicit: boolean, depth: number): void {
   if (depth > MAX_DEPTH || typeof dict !== 'object' || dict === null) decline();
-  for (const key of Object.keys(dict).sort()) {
+  const keys = Object.keys(dict).sort();
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     if (!TAG_KEY.test(key)) decline();
     const element = dict[key]!;
     const type = element.vr;
@@ -68,10 +70,9 @@ function writeDataset(sink: Sink, dict: DcmjsDict, implicit: boolean, depth: num
     // BYTES (OB/OW/OF/OD) are read here but left to dcmjs on write: encapsulation, fragments.
     if (kind === undefined || kind === BYTES) decline();
     if (element._rawValue !== undefined) decline(); // dcmjs would compare it with Value first
-    const group = parseInt(key.slice(0, 4), 16);
-    const elem = parseInt(key.slice(4), 16);
-    sink.u16(group);
-    sink.u16(elem);
+    const tag = parseInt(key, 16);
+    sink.u16(tag >>> 16);
+    sink.u16(tag & 0xffff);
     if (kind === SEQUENCE) {
       if (implicit) sink.u32(UNDEFINED);
       else sink.vr('SQ', true, UNDEFINED);

@@ -58,7 +58,9 @@ function build(dict: DcmjsDict, depth: number): Dataset {
   if (depth > MAX_DEPTH) throw DECLINE;
   const target: Dataset = {};
   const dataset = ValueRepresentation.addTagAccessors(target); // defines __hasTagAccessors first, as dcmjs does
-  for (const key of Object.keys(dict)) {
+  const keys = Object.keys(dict);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     const data = dict[key]!;
     const entry = entryOf(key);
     let name = key;
