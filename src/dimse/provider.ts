@@ -75,6 +75,11 @@ interface Waiter {
 const MAX_PENDING_CANCELS = 64;
 /** Received messages queued while nobody waits for one, before input waits (read back-pressure; fo-dicom uses 16 PDUs). */
 const MAX_QUEUED = 16;
+/**
+ * Input held for a full queue resumes once the queue is down to this many: in a run of C-FIND
+ * matches, a pause and a wake-up per eight messages taken, not per message.
+ */
+const RESUME_QUEUED = MAX_QUEUED / 2;
 /** Requests sent whose final response has not come, remembered at most (their Command Field, for H-05). */
 const MAX_INVOKED = 4096;
 
@@ -181,11 +186,8 @@ export class DimseProvider {
    * association ends.
    */
   getMsg(options: GetMsgOptions = {}): Promise<IncomingMessage | null> {
-    const index = this.queue.findIndex((m) => !options.match || options.match(m));
-    if (index >= 0) {
-      this.signalWanted();
-      return Promise.resolve(this.queue.splice(index, 1)[0]!);
-    }
+    const queued = this.takeQueued(options.match);
+    if (queued) return Promise.resolve(queued);
     if (this.failure) return Promise.reject(this.failure);
     if (options.block === false) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
@@ -204,6 +206,23 @@ export class DimseProvider {
       if (waiter.deadline !== Infinity) this.watchDeadline(waiter.deadline);
       this.signalWanted();
     });
+  }
+
+  /**
+   * The first queued message (or the first one `match` accepts), taken off the queue; undefined
+   * when there is none. Synchronous: a response that has arrived already costs no promise.
+   */
+  takeQueued(match?: (message: IncomingMessage) => boolean): IncomingMessage | undefined {
+    const queue = this.queue;
+    for (let i = 0; i < queue.length; i++) {
+      const message = queue[i]!;
+      if (match && !match(message)) continue;
+      if (i === 0) queue.shift();
+      else queue.splice(i, 1);
+      if (queue.length <= RESUME_QUEUED) this.signalWanted();
+      return message;
+    }
+    return undefined;
   }
 
   /**

@@ -36,7 +36,8 @@ export async function* cFind(association: Association, query: Dataset, options: 
   try {
     for (;;) {
       const message = await operation.next();
-      const result = { ...toResponse(message), identifier: message.dataset ? decodeDataset(message.dataset, context.transferSyntax) : null };
+      const { status, category, command } = toResponse(message);
+      const result: FindResult = { status, category, command, identifier: message.dataset ? decodeDataset(message.dataset, context.transferSyntax) : null };
       if (result.category !== 'Pending') {
         operation.finished = true;
         yield result;
@@ -68,9 +69,15 @@ export class PendingOperation {
     else options.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  /** The next response (not the signal: after a cancel the final response is still wanted). */
-  next(match?: (m: IncomingMessage) => boolean): Promise<IncomingMessage> {
-    if (!match) return awaitResponse(this.association, this.messageId, { timeoutMs: this.options.timeoutMs });
+  /** A response to this operation (C-FIND, C-GET and C-MOVE responses come in runs). */
+  private readonly isResponse = (m: IncomingMessage): boolean => m.command.MessageIDBeingRespondedTo === this.messageId && (m.command.CommandField & 0x8000) !== 0;
+
+  /**
+   * The next response (not the signal: after a cancel the final response is still wanted); at
+   * once, without a promise, when it has arrived already.
+   */
+  next(match?: (m: IncomingMessage) => boolean): IncomingMessage | Promise<IncomingMessage> {
+    if (!match) return this.association.dimse.takeQueued(this.isResponse) ?? awaitResponse(this.association, this.messageId, { timeoutMs: this.options.timeoutMs });
     return this.association.dimse.expectMsg({ match, timeoutMs: this.options.timeoutMs });
   }
 
