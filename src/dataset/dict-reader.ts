@@ -14,6 +14,7 @@ import { decodeAscii } from '../bytes/text';
 import { ASCII, BYTES, KINDS, LENGTH32, NUMBER, NUMBERS, PERSON_NAME, SEQUENCE, tagKey, TEXT, UID, type Kind } from './dict-vr';
 
 const { DicomMetaDictionary, ValueRepresentation } = dcmjsData;
+const BASE_APPLY_FORMATTING = (ValueRepresentation as unknown as { prototype: DcmjsVr }).prototype.applyFormatting;
 
 const UNDEFINED = 0xffffffff;
 const ITEM = 0xfffee000;
@@ -62,6 +63,14 @@ function vrOf(type: string): DcmjsVr {
   let vr = vrs.get(type);
   if (!vr) vrs.set(type, (vr = ValueRepresentation.createByTypeString(type)));
   return vr;
+}
+
+const unformatted = new Map<string, boolean>();
+/** Whether dcmjs's VR leaves a value as read (no applyFormatting of its own: DA, DT, AS, UR…). */
+function keepsValueAsRead(type: string): boolean {
+  let keeps = unformatted.get(type);
+  if (keeps === undefined) unformatted.set(type, (keeps = vrOf(type).applyFormatting === BASE_APPLY_FORMATTING));
+  return keeps;
 }
 
 const entries = new Map<number, DcmjsDictEntry | null>();
@@ -223,6 +232,7 @@ class DictReader {
       // The common single values, formatted as dcmjs's VRs would, without their calls.
       if (kind === UID) return [UID_CHARS.test(text) ? text : text.replace(NOT_UID_CHARS, '')];
       if (TRIMMED.has(type)) return [text.trim()];
+      if (keepsValueAsRead(type)) return [text];
     }
     // What the VR's readBytes returns: CS, DS and IS split there; UI only when it has a backslash.
     let raw: unknown = text;
