@@ -78,12 +78,14 @@ export function qrHandlers(options: QrHandlerOptions): Pick<ScpHandlers, 'cFind'
   };
 }
 
-/** Matches at the request's level, each as it is found (C-CANCEL is seen between matches). */
+/** Matches at the request's level, each as it is found (C-CANCEL is seen within a few matches). */
 async function* find(options: QrHandlerOptions, request: QueryRequest, ctx: RequestContext): AsyncGenerator<FindAnswer> {
+  let n = 0;
   for (const record of matching(options, request)) {
-    // Let the read loop run between matches: a socket with room completes sends without ever
-    // yielding to I/O, and a C-CANCEL would then only be read after the last match.
-    await yieldToIo();
+    // Let the read loop run every few matches: a socket with room completes sends without ever
+    // yielding to I/O, and a C-CANCEL would then only be read after the last match. Not after
+    // every match: the responses between two turns leave in one write, not one write each.
+    if (n++ % MATCHES_PER_TURN === 0) await yieldToIo();
     if (ctx.signal.aborted) return;
     yield projectResponse(record, request.identifier);
   }
@@ -134,12 +136,16 @@ function filterFor(level: QrLevel, query: Dataset): KeyFilter {
 
 async function* worklist(options: QrHandlerOptions, request: QueryRequest, ctx: RequestContext): AsyncGenerator<FindAnswer> {
   if (!options.worklistDir) throw new Error('no worklist configured');
+  let n = 0;
   for await (const item of worklistItems(options.worklistDir)) {
-    await yieldToIo();
+    if (n++ % MATCHES_PER_TURN === 0) await yieldToIo();
     if (ctx.signal.aborted) return;
     if (matchesQuery(item, request.identifier)) yield projectResponse(item, request.identifier);
   }
 }
+
+/** C-FIND matches (worklist items) produced between two turns of the event loop. */
+const MATCHES_PER_TURN = 8;
 
 function yieldToIo(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
