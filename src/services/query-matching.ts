@@ -199,6 +199,19 @@ function matchName(q: Value, c: Value, options: MatchOptions): boolean {
 
 /** `*` matches any run of characters (also none), `?` any one character; the rest is literal. */
 function wildcard(pattern: string, text: string, foldCase: boolean): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${source}$`, foldCase ? 'isu' : 'su').test(text);
+  return wildcardRegExp(pattern, foldCase).test(text);
+}
+
+/** Compiled patterns: a query's pattern is tried against every candidate. Bounded, as patterns come from peers. */
+const patterns = new Map<string, RegExp>();
+function wildcardRegExp(pattern: string, foldCase: boolean): RegExp {
+  const key = (foldCase ? 'i' : 's') + pattern;
+  let re = patterns.get(key);
+  if (!re) {
+    const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    re = new RegExp(`^${source}$`, foldCase ? 'isu' : 'su');
+    if (patterns.size >= 256) patterns.clear();
+    patterns.set(key, re);
+  }
+  return re;
 }

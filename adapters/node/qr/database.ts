@@ -158,26 +158,40 @@ export class QrDatabase {
     const { where, params } = whereOf(filter);
     const parse = (text: SqlValue) => JSON.parse(String(text)) as Dataset;
     const list = (v: SqlValue) => (v === null ? [] : String(v).split(',').filter(Boolean).sort());
+    // The computed attributes are added to the parsed record in place (no object spread, no
+    // destructured rows): this runs per candidate, often in a process that has not warmed up.
     switch (level) {
       case 'IMAGE':
-        return this.rows(`SELECT attrs FROM instances i ${where}`, params).map(([a]) => parse(a!));
+        return this.rows(`SELECT attrs FROM instances i ${where}`, params).map((row) => parse(row[0]!));
       case 'SERIES':
-        return this.rows(`SELECT s.attrs, COUNT(*) FROM series s JOIN instances i ON i.series_uid = s.series_uid ${where} GROUP BY s.series_uid`, params)
-          .map(([a, n]) => ({ ...parse(a!), NumberOfSeriesRelatedInstances: Number(n) }));
+        return this.rows(`SELECT s.attrs, COUNT(*) FROM series s JOIN instances i ON i.series_uid = s.series_uid ${where} GROUP BY s.series_uid`, params).map((row) => {
+          const record = parse(row[0]!);
+          record.NumberOfSeriesRelatedInstances = Number(row[1]);
+          return record;
+        });
       case 'STUDY':
         return this.rows(
           `SELECT s.attrs, COUNT(*), COUNT(DISTINCT i.series_uid), group_concat(DISTINCT i.modality), group_concat(DISTINCT i.sop_class_uid)
            FROM studies s JOIN instances i ON i.study_uid = s.study_uid ${where} GROUP BY s.study_uid`, params,
-        ).map(([a, n, ns, mods, classes]) => ({
-          ...parse(a!), NumberOfStudyRelatedInstances: Number(n), NumberOfStudyRelatedSeries: Number(ns), ModalitiesInStudy: list(mods!), SOPClassesInStudy: list(classes!),
-        }));
+        ).map((row) => {
+          const record = parse(row[0]!);
+          record.NumberOfStudyRelatedInstances = Number(row[1]);
+          record.NumberOfStudyRelatedSeries = Number(row[2]);
+          record.ModalitiesInStudy = list(row[3]!);
+          record.SOPClassesInStudy = list(row[4]!);
+          return record;
+        });
       case 'PATIENT':
         return this.rows(
           `SELECT p.attrs, COUNT(*), COUNT(DISTINCT i.series_uid), COUNT(DISTINCT i.study_uid)
            FROM patients p JOIN instances i ON i.patient_id = p.patient_id ${where} GROUP BY p.patient_id`, params,
-        ).map(([a, n, ns, nst]) => ({
-          ...parse(a!), NumberOfPatientRelatedInstances: Number(n), NumberOfPatientRelatedSeries: Number(ns), NumberOfPatientRelatedStudies: Number(nst),
-        }));
+        ).map((row) => {
+          const record = parse(row[0]!);
+          record.NumberOfPatientRelatedInstances = Number(row[1]);
+          record.NumberOfPatientRelatedSeries = Number(row[2]);
+          record.NumberOfPatientRelatedStudies = Number(row[3]);
+          return record;
+        });
     }
   }
 

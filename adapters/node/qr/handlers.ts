@@ -80,22 +80,33 @@ export function qrHandlers(options: QrHandlerOptions): Pick<ScpHandlers, 'cFind'
 
 /** Matches at the request's level, each as it is found (C-CANCEL is seen within a few matches). */
 async function* find(options: QrHandlerOptions, request: QueryRequest, ctx: RequestContext): AsyncGenerator<FindAnswer> {
+  const query = plainCopy(request.identifier);
   let n = 0;
-  for (const record of matching(options, request)) {
+  for (const record of matching(options, request, query)) {
     // Let the read loop run every few matches: a socket with room completes sends without ever
     // yielding to I/O, and a C-CANCEL would then only be read after the last match. Not after
     // every match: the responses between two turns leave in one write, not one write each.
     if (n++ % MATCHES_PER_TURN === 0) await yieldToIo();
     if (ctx.signal.aborted) return;
-    yield projectResponse(record, request.identifier);
+    yield projectResponse(record, query);
   }
 }
 
-function* matching(options: QrHandlerOptions, request: QueryRequest): Generator<Dataset> {
+/**
+ * The identifier as a plain object: a decoded data set is a dcmjs Proxy, and every key listing and
+ * read through it is a trap call, for each of thousands of candidates.
+ */
+function plainCopy(identifier: Dataset): Dataset {
+  return { ...identifier };
+}
+
+function* matching(options: QrHandlerOptions, request: QueryRequest, query = plainCopy(request.identifier)): Generator<Dataset> {
   const level = levelOf(request);
-  const query = request.identifier;
-  for (const record of options.db.records(level, filterFor(level, query))) {
-    const candidate = { ...record, QueryRetrieveLevel: level, RetrieveAETitle: options.aeTitle, InstanceAvailability: 'ONLINE' };
+  for (const candidate of options.db.records(level, filterFor(level, query))) {
+    // Each record is a new object: the level's attributes go on it in place.
+    candidate.QueryRetrieveLevel = level;
+    candidate.RetrieveAETitle = options.aeTitle;
+    candidate.InstanceAvailability = 'ONLINE';
     if (matchesQuery(candidate, query)) yield candidate;
   }
 }
