@@ -78,7 +78,7 @@ export class PendingOperation {
    */
   next(match?: (m: IncomingMessage) => boolean): IncomingMessage | Promise<IncomingMessage> {
     if (!match) return this.association.dimse.takeQueued(this.isResponse) ?? awaitResponse(this.association, this.messageId, { timeoutMs: this.options.timeoutMs });
-    return this.association.dimse.expectMsg({ match, timeoutMs: this.options.timeoutMs });
+    return this.association.dimse.takeQueued(match) ?? this.association.dimse.expectMsg({ match, timeoutMs: this.options.timeoutMs });
   }
 
   /** Sends C-CANCEL-RQ for this operation, once. */

@@ -131,9 +131,10 @@ async function* retrieveOnce(
   const isOurs = (m: IncomingMessage) =>
     m.command.MessageIDBeingRespondedTo === messageId && (m.command.CommandField & 0x8000) !== 0;
   const isStore = (m: IncomingMessage) => m.command.CommandField === CommandField['C-STORE-RQ'];
+  const wanted = kind === 'get' ? (m: IncomingMessage) => isOurs(m) || isStore(m) : isOurs;
   try {
     for (;;) {
-      const message = await operation.next((m) => isOurs(m) || (kind === 'get' && isStore(m)));
+      const message = await operation.next(wanted);
       if (!isOurs(message)) {
         await serveSubOperation(association, message, options);
         continue;
@@ -153,8 +154,11 @@ async function* retrieveOnce(
 
 function toProgress(message: IncomingMessage, transferSyntax: string): RetrieveProgress {
   const c = message.command;
+  const { status, category, command } = toResponse(message);
   return {
-    ...toResponse(message),
+    status,
+    category,
+    command,
     remaining: c.NumberOfRemainingSuboperations,
     completed: c.NumberOfCompletedSuboperations,
     failed: c.NumberOfFailedSuboperations,
