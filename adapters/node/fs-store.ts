@@ -145,10 +145,10 @@ export function createFsStore(options: FsStoreOptions): FsStore {
       // Network chunks are lent (the socket's read buffers): each goes back once written. (`?.`:
       // a request made by hand, e.g. in a test or a wrapper, may come without releaseChunk.)
       const written = (batch: Uint8Array[]) => {
-        for (const chunk of batch) request.releaseChunk?.(chunk);
+        for (let i = 0; i < batch.length; i++) request.releaseChunk?.(batch[i]!);
       };
       file = openTemp ? asyncTempFile(temp, await openTemp(temp), written) : syncTempFile(temp, written);
-      const [preamble, meta] = writePart10({
+      const part10 = writePart10({
         sopClassUid: request.sopClassUid,
         sopInstanceUid: request.sopInstanceUid,
         transferSyntaxUid: request.transferSyntax,
@@ -157,8 +157,10 @@ export function createFsStore(options: FsStoreOptions): FsStore {
         implementationVersionName: options.implementationVersionName ?? IMPLEMENTATION_VERSION_NAME,
         sourceAeTitle: ctx.peerAeTitle.trim() || undefined,
       });
-      let batch: Uint8Array[] = [preamble!, meta!];
-      let batched = preamble!.byteLength + meta!.byteLength;
+      const preamble = part10[0]!;
+      const meta = part10[1]!;
+      let batch: Uint8Array[] = [preamble, meta];
+      let batched = preamble.byteLength + meta.byteLength;
       let bytes = 0;
       // The chunks iterator, not `request.data`: no web stream per instance (see StoreRequest.chunks).
       const chunks = request.chunks({ lent: true })[Symbol.asyncIterator]();

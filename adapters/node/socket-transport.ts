@@ -181,7 +181,7 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
         socket.cork();
         process.nextTick(uncork);
       }
-      for (const chunk of chunks) socket.write(chunk, onWritten);
+      for (let i = 0; i < chunks.length; i++) socket.write(chunks[i]!, onWritten);
       directWrites += chunks.length;
       // Not counted for reclaim (reclaim.ts): what is sent is the caller's memory or file buffers
       // that come back for reuse (file-buffers.ts counts the new ones); PDU headers are small.

@@ -62,7 +62,8 @@ export class ChunkRecycler {
 
   /** Notes the data set bytes of a PDU about to be sent. */
   noteSent(pdu: PDataTfPdu): void {
-    for (const pdv of pdu.pdvs) if (!pdv.isCommand) this.sent += pdv.data.byteLength;
+    const pdvs = pdu.pdvs;
+    for (let i = 0; i < pdvs.length; i++) if (!pdvs[i]!.isCommand) this.sent += pdvs[i]!.data.byteLength;
   }
 
   /** Recycles the chunks whose bytes have all been sent, once the transport has flushed them (now or later). */

@@ -46,20 +46,3 @@ export class PduPacker {
     return pdu;
   }
 }
-
-/** Splits `bytes` into PDVs of at most `fragment` bytes (views, no copies); the last one is marked last. */
-export function* splitIntoPdvs(
-  bytes: Uint8Array,
-  contextId: number,
-  isCommand: boolean,
-  fragment: number,
-): Generator<Pdv> {
-  if (bytes.byteLength === 0) {
-    yield { contextId, isCommand, isLast: true, data: bytes };
-    return;
-  }
-  for (let offset = 0; offset < bytes.byteLength; offset += fragment) {
-    const end = Math.min(offset + fragment, bytes.byteLength);
-    yield { contextId, isCommand, isLast: end === bytes.byteLength, data: bytes.subarray(offset, end) };
-  }
-}

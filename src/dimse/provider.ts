@@ -8,7 +8,7 @@ import { withoutStack } from '../without-stack';
 import type { PDataTfPdu, Pdv } from '../pdu/types';
 import { encodeCommandForSending } from './command-set';
 import { ChunkRecycler, fragmentsOf, isRecycling, type DatasetBytes } from './dataset-source';
-import { maxFragmentLength, PduPacker, splitIntoPdvs } from './fragment';
+import { maxFragmentLength, PduPacker } from './fragment';
 import { MessageAssembler, type IncomingMessage, type ReassemblerOptions } from './reassemble';
 import { RequestWindow } from './request-window';
 import { CommandField, NO_DATASET, type Command } from './types';
@@ -441,13 +441,13 @@ export class DimseProvider {
     };
     const afterCommand = (): void | Promise<void> => {
       if (dataset === null) return flush();
-      if (dataset instanceof Uint8Array) return sendAll(splitIntoPdvs(dataset, contextId, false, fragment), send, flush);
+      if (dataset instanceof Uint8Array) return sendFragments(dataset, contextId, false, fragment, send, flush);
       return this.sendStream(dataset, contextId, fragment, send, flush, recycler).catch((error: unknown) => {
         if (begun) this.options.onMessageBroken?.(error);
         throw error;
       });
     };
-    return sendAll(splitIntoPdvs(encoded, contextId, true, fragment), send, afterCommand);
+    return sendFragments(encoded, contextId, true, fragment, send, afterCommand);
   }
 
   /** A data set given as a stream, read as it is sent. */
@@ -475,16 +475,28 @@ export class DimseProvider {
 const WRITTEN: Promise<void> = Promise.resolve();
 
 /**
- * Sends PDVs synchronously while the transport takes them (one vectored write on the fast path),
- * then runs `then`; becomes a promise only when the transport asks to wait.
+ * Sends `bytes` as PDVs of at most `fragment` bytes (views, no copies; the last one marked last,
+ * an empty one as one empty PDV) synchronously while the transport takes them (one vectored write
+ * on the fast path), then runs `then`; becomes a promise only when the transport asks to wait.
+ * An index, not a generator: this runs per PDU, often before the JIT has optimised it.
  */
-function sendAll(pdvs: Iterable<Pdv>, send: (pdv: Pdv) => void | Promise<void>, then: () => void | Promise<void>): void | Promise<void> {
-  const it = pdvs[Symbol.iterator]();
+function sendFragments(
+  bytes: Uint8Array,
+  contextId: number,
+  isCommand: boolean,
+  fragment: number,
+  send: (pdv: Pdv) => void | Promise<void>,
+  then: () => void | Promise<void>,
+): void | Promise<void> {
+  const total = bytes.byteLength;
+  let offset = 0;
   const resume = (): void | Promise<void> => {
-    for (let r = it.next(); !r.done; r = it.next()) {
-      const wait = send(r.value);
-      if (wait) return wait.then(resume);
-    }
+    do {
+      const end = Math.min(offset + fragment, total);
+      const wait = send({ contextId, isCommand, isLast: end === total, data: bytes.subarray(offset, end) });
+      offset = end;
+      if (wait) return wait.then(offset < total ? resume : then);
+    } while (offset < total);
     return then();
   };
   return resume();

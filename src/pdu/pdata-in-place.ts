@@ -50,9 +50,10 @@ class PieceCursor {
   /** Fills `out` (a small header), copying across piece boundaries. */
   copy(out: Uint8Array): void {
     let filled = 0;
-    for (const part of this.views(out.length)) {
-      out.set(part, filled);
-      filled += part.length;
+    const parts = this.views(out.length);
+    for (let i = 0; i < parts.length; i++) {
+      out.set(parts[i]!, filled);
+      filled += parts[i]!.length;
     }
   }
 

@@ -114,12 +114,12 @@ export class PduReader {
     if (header.type === P_DATA_TF && (total >= IN_PLACE_MIN || (this.release && pieces.length <= IN_PLACE_LENT_PIECES))) {
       const pdu = decodePDataInPlace(pieces, total);
       if (pdu) {
-        if (this.release) for (const piece of pieces) this.release(piece, unlentBytes(piece, pdu.pdvs));
+        if (this.release) for (let i = 0; i < pieces.length; i++) this.release(pieces[i]!, unlentBytes(pieces[i]!, pdu.pdvs));
         return pdu;
       }
     }
     const pdu = decodePdu(this.join(pieces, total));
-    if (this.release) for (const piece of pieces) this.release(piece);
+    if (this.release) for (let i = 0; i < pieces.length; i++) this.release(pieces[i]!);
     return pdu;
   }
 
@@ -147,9 +147,9 @@ export class PduReader {
   private join(pieces: readonly Uint8Array[], total: number): Uint8Array {
     const out = this.slab.take(total);
     let filled = 0;
-    for (const piece of pieces) {
-      out.set(piece, filled);
-      filled += piece.length;
+    for (let i = 0; i < pieces.length; i++) {
+      out.set(pieces[i]!, filled);
+      filled += pieces[i]!.length;
     }
     return out;
   }
@@ -197,6 +197,6 @@ export class PduReader {
 /** Bytes of `piece` that no PDV's data views (in a chunk there is one piece per read buffer). */
 function unlentBytes(piece: Uint8Array, pdvs: readonly Pdv[]): number {
   let lent = 0;
-  for (const pdv of pdvs) if (pdv.data.buffer === piece.buffer) lent += pdv.data.byteLength;
+  for (let i = 0; i < pdvs.length; i++) if (pdvs[i]!.data.buffer === piece.buffer) lent += pdvs[i]!.data.byteLength;
   return piece.byteLength - lent;
 }

@@ -131,3 +131,31 @@ describe('DirectTransport.flush on a Node socket', () => {
     expect(socket.flushedWrites).toEqual([2, 1]);
   });
 });
+
+describe('a data set in memory is sent as fragments of the peer maximum', () => {
+  /** The PDVs of each PDU as kind and length, e.g. 'C!:90 D:16378'. */
+  function lengths() {
+    const pdus: string[] = [];
+    const provider = new DimseProvider({
+      sendPdu: (pdu: PDataTfPdu) => void pdus.push(pdu.pdvs.map((p) => `${p.isCommand ? 'C' : 'D'}${p.isLast ? '!' : ''}:${p.data.byteLength}`).join(' ')),
+      peerMaxPduLength: 16384,
+      isAcceptedContext: () => true,
+    });
+    return { provider, pdus };
+  }
+  const store = (id: number): Command => ({ CommandField: CommandField['C-STORE-RQ'], MessageID: id, AffectedSOPClassUID: CT, AffectedSOPInstanceUID: '1.2.3', CommandDataSetType: 0 });
+
+  it('an empty data set as one empty last PDV', async () => {
+    const { provider, pdus } = lengths();
+    await provider.sendMsg(store(1), 1, new Uint8Array(0));
+    expect(pdus.at(-1)).toMatch(/D!:0$/);
+    expect(pdus.join(' ').match(/D/g)).toHaveLength(1);
+  });
+
+  it('exactly two fragments: the second is the last, none empty', async () => {
+    const { provider, pdus } = lengths();
+    await provider.sendMsg(store(2), 1, new Uint8Array(2 * 16378));
+    const data = pdus.join(' ').split(' ').filter((p) => p.startsWith('D'));
+    expect(data).toEqual(['D:16378', 'D!:16378']);
+  });
+});
