@@ -31,10 +31,26 @@ export function encodeAscii(text: string, what = 'text'): Uint8Array {
 const windows1252 = new TextDecoder('latin1');
 const BEYOND_LATIN1 = /[^\0-\xff]/;
 
+/** A character outside ASCII: such text is decoded again with the data set's character set or UTF-8. */
+export const NON_ASCII = /[^\0-\x7f]/;
+
+/**
+ * Bytes as text, natively, one char per byte; in a browser, bytes 80H–9FH come out as other
+ * characters (see {@link hasRemappedChars}). Offsets into the text are offsets into the bytes.
+ */
+export function decodeNative(bytes: Uint8Array): string {
+  return windows1252.decode(bytes);
+}
+
+/** Whether text from {@link decodeNative} has a byte 80H–9FH that windows-1252 remapped. */
+export function hasRemappedChars(text: string): boolean {
+  return BEYOND_LATIN1.test(text);
+}
+
 /** Bytes as a string, one char per byte (latin-1 so every byte value maps to one char). */
 export function decodeAscii(bytes: Uint8Array): string {
-  const text = windows1252.decode(bytes);
-  return BEYOND_LATIN1.test(text) ? byteChars(bytes) : text;
+  const text = decodeNative(bytes);
+  return hasRemappedChars(text) ? byteChars(bytes) : text;
 }
 
 /** One char per byte, for the rare text with bytes 80H–9FH. */

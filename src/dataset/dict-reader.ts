@@ -10,7 +10,7 @@
  * uses dcmjs.
  */
 import { data as dcmjsData, type DcmjsDict, type DcmjsDictEntry, type DcmjsVr } from 'dcmjs';
-import { decodeAscii } from '../bytes/text';
+import { decodeAscii, decodeNative, hasRemappedChars, NON_ASCII } from '../bytes/text';
 import { ASCII, BYTES, KINDS, LENGTH32, NUMBER, NUMBERS, PERSON_NAME, SEQUENCE, tagKey, TEXT, UID, type Kind } from './dict-vr';
 
 const { DicomMetaDictionary, ValueRepresentation } = dcmjsData;
@@ -21,9 +21,6 @@ const ITEM = 0xfffee000;
 const SEQUENCE_END = 0xfffee0dd;
 const CHARSET = 0x00080005;
 const MAX_DEPTH = 64;
-const NON_ASCII = /[^\0-\x7f]/;
-const BEYOND_LATIN1 = /[^\0-\xff]/;
-const windows1252 = new TextDecoder('latin1');
 /** Data sets up to this size are decoded to text once (larger ones value by value: no big string kept alive by slices). */
 const WHOLE_TEXT_LIMIT = 16 * 1024;
 const UID_CHARS = /^[0-9.]*$/;
@@ -140,11 +137,11 @@ class DictReader {
     if (length <= 0) return '';
     if (this.bytes.length > WHOLE_TEXT_LIMIT) return decodeAscii(this.bytes.subarray(off, off + length));
     if (this.text === undefined) {
-      this.text = windows1252.decode(this.bytes);
-      this.textIsLatin1 = !BEYOND_LATIN1.test(this.text);
+      this.text = decodeNative(this.bytes);
+      this.textIsLatin1 = !hasRemappedChars(this.text);
     }
     const value = this.text.slice(off, off + length);
-    return this.textIsLatin1 || !BEYOND_LATIN1.test(value) ? value : decodeAscii(this.bytes.subarray(off, off + length));
+    return this.textIsLatin1 || !hasRemappedChars(value) ? value : decodeAscii(this.bytes.subarray(off, off + length));
   }
 
   /** Elements in [start, end) as dcmjs's _read does on a stream of exactly those bytes. */

@@ -4,7 +4,7 @@
  * No dcmjs here: this runs for every message.
  */
 import { Slab } from '../bytes/slab';
-import { decodeAscii } from '../bytes/text';
+import { decodeAscii, NON_ASCII } from '../bytes/text';
 import { DimseError } from '../errors';
 import type { Command } from './types';
 
@@ -55,7 +55,6 @@ export function commandElement(key: keyof Command): { element: number; vr: Vr } 
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const NON_ASCII = /[^\0-\x7f]/;
 
 const hex4 = (n: number): string => n.toString(16).padStart(4, '0').toUpperCase();
 const tagName = (el: number): string => `(0000,${hex4(el)})`;
