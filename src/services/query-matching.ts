@@ -33,6 +33,10 @@ export interface MatchOptions {
  * (C.2.2.2.5), sequence matching on the query's single item (C.2.2.2.6), single value matching
  * otherwise (C.2.2.2.1). A multi-valued candidate matches when any of its values does; a
  * multi-valued query key when any of its values does. `""` (two quotes) matches empty values only.
+ *
+ * A decoded identifier (`request.identifier`) is a dcmjs Proxy: when matching many candidates,
+ * pass a plain copy (`{ ...request.identifier }`, made once) instead; each key listing and read
+ * through the Proxy is a trap call.
  */
 export function matchesQuery(candidate: Dataset, query: Dataset, options: MatchOptions = {}): boolean {
   // Indexed loops here and below: an SCP runs this per candidate, and for-of or array callbacks
