@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryPair } from '../../adapters/memory';
+import { connectTcp, listenTcp } from '../../adapters/node/index';
 import { createQrScp, INDEX_FILE, type QrScp } from '../../adapters/node/qr';
 import { bulkOffset } from '../../adapters/node/qr/part10-reader';
 import { parseDestination } from '../../adapters/node/qr/destinations';
@@ -153,6 +154,44 @@ describe('C-FIND', () => {
     expect(rs.map((r) => r.status)).toEqual([0xc000]);
     expect((await find(assoc, { QueryRetrieveLevel: 'STUDY' })).at(-1)!.status).toBe(0);
     await assoc.release();
+  });
+
+  it('over TCP, a C-CANCEL is read within a few matches (the handler yields to I/O every 8)', async () => {
+    // Over TCP a socket with room completes writes without a turn of the event loop: without its
+    // own yields the handler would produce all 200 matches before the C-CANCEL is read.
+    const many = Array.from({ length: 200 }, (_, i) => ({ ...ARCHIVE[0]!, study: `1.4.${i}`, series: `1.4.${i}.1`, sop: `1.4.${i}.1.1` }));
+    writeArchive(dir, many);
+    const scp = await start();
+    let produced = 0;
+    const inner = scp.handlers.cFind!;
+    const handlers = {
+      ...scp.handlers,
+      async *cFind(...args: Parameters<typeof inner>) {
+        for await (const answer of inner(...args) as AsyncIterable<unknown>) {
+          produced++;
+          yield answer;
+        }
+      },
+    } as typeof scp.handlers;
+    const listener = await listenTcp({ host: '127.0.0.1', port: 0 });
+    const server = scp.ae.serve(listener, handlers);
+    try {
+      const scu = new ApplicationEntity({ aeTitle: 'SCU' });
+      scu.addRequestedContext(STUDY_FIND);
+      const assoc = await scu.associate(await connectTcp({ host: '127.0.0.1', port: listener.port }), { calledAeTitle: 'QRSCP' });
+      const controller = new AbortController();
+      let last = '';
+      for await (const r of assoc.cFind({ QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '' }, { model: 'study', signal: controller.signal })) {
+        last = r.category;
+        controller.abort();
+      }
+      expect(last).toBe('Cancel');
+      expect(produced).toBeGreaterThan(0);
+      expect(produced).toBeLessThanOrEqual(64);
+      await assoc.release();
+    } finally {
+      await server.close({ force: true });
+    }
   });
 
   it('C-CANCEL stops the matches', async () => {
