@@ -507,6 +507,7 @@ function isPending(command: Command): boolean {
   return ((command.Status ?? 0) & 0xff00) === 0xff00;
 }
 
-function isResponseTo(message: IncomingMessage, messageId: number): boolean {
+/** Whether `message` is a response (any Command Field with bit 15 set) to our request `messageId`. */
+export function isResponseTo(message: IncomingMessage, messageId: number): boolean {
   return (message.command.CommandField & 0x8000) !== 0 && message.command.MessageIDBeingRespondedTo === messageId;
 }

@@ -5,6 +5,7 @@
  */
 import type { Association } from '../association';
 import { decodeDataset, encodeDataset, loadCodec } from '../dataset/lazy';
+import { isResponseTo } from '../dimse/provider';
 import type { IncomingMessage } from '../dimse/reassemble';
 import { CommandField, NO_DATASET } from '../dimse/types';
 import { queryModelUid, type QueryModel } from './query-models';
@@ -70,7 +71,7 @@ export class PendingOperation {
   }
 
   /** A response to this operation (C-FIND, C-GET and C-MOVE responses come in runs). */
-  private readonly isResponse = (m: IncomingMessage): boolean => m.command.MessageIDBeingRespondedTo === this.messageId && (m.command.CommandField & 0x8000) !== 0;
+  private readonly isResponse = (m: IncomingMessage): boolean => isResponseTo(m, this.messageId);
 
   /**
    * The next response (not the signal: after a cancel the final response is still wanted); at

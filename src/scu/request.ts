@@ -3,6 +3,7 @@
  */
 import type { Association } from '../association';
 import type { DatasetBytes } from '../dimse/dataset-source';
+import { isResponseTo } from '../dimse/provider';
 import type { IncomingMessage } from '../dimse/reassemble';
 import { statusCategory } from '../dimse/status';
 import { Priority, type Command } from '../dimse/types';
@@ -43,7 +44,7 @@ export async function sendRequest(
 export async function awaitResponse(association: Association, messageId: number, options: CallOptions = {}): Promise<IncomingMessage> {
   try {
     return await association.dimse.expectMsg({
-      match: (m) => m.command.MessageIDBeingRespondedTo === messageId && (m.command.CommandField & 0x8000) !== 0,
+      match: (m) => isResponseTo(m, messageId),
       timeoutMs: options.timeoutMs,
       signal: options.signal,
     });

@@ -5,6 +5,7 @@
  */
 import type { Association } from '../association';
 import { decodeDataset, encodeDataset, loadCodec } from '../dataset/lazy';
+import { isResponseTo } from '../dimse/provider';
 import { CommandField } from '../dimse/types';
 import type { IncomingMessage } from '../dimse/reassemble';
 import { serveStore } from '../scp/store';
@@ -128,8 +129,7 @@ async function* retrieveOnce(
     options.signal,
   );
   const operation = new PendingOperation(association, context.id, messageId, options);
-  const isOurs = (m: IncomingMessage) =>
-    m.command.MessageIDBeingRespondedTo === messageId && (m.command.CommandField & 0x8000) !== 0;
+  const isOurs = (m: IncomingMessage) => isResponseTo(m, messageId);
   const isStore = (m: IncomingMessage) => m.command.CommandField === CommandField['C-STORE-RQ'];
   const wanted = kind === 'get' ? (m: IncomingMessage) => isOurs(m) || isStore(m) : isOurs;
   try {
