@@ -75,6 +75,7 @@ export class Association {
     const logger = init.options.logger;
     this.dimse = new DimseProvider({
       sendPdu: (pdu) => channel.ul.writePData(pdu),
+      sendRun: (contextId, data, fragment, endsMessage) => channel.ul.writePDataRun(contextId, data, fragment, endsMessage),
       sendNow: () => channel.ul.sendPDataNow(),
       flushed: channel.ul.tellsFlushed ? () => channel.ul.pDataFlushed() : undefined,
       release: channel.ul.releaseInput,

@@ -163,22 +163,28 @@ export function createFsStore(options: FsStoreOptions): FsStore {
       let batched = preamble.byteLength + meta.byteLength;
       let bytes = 0;
       // The chunks iterator, not `request.data`: no web stream per instance (see StoreRequest.chunks).
-      const chunks = request.chunks({ lent: true })[Symbol.asyncIterator]();
+      const source = request.chunks({ lent: true });
+      const chunks = source[Symbol.asyncIterator]();
       for (;;) {
         phase = 'network';
         const { done, value } = await chunks.next();
         phase = 'disk';
-        if (!done) {
-          batch.push(value);
-          batched += value.byteLength;
-          bytes += value.byteLength;
+        // What else has arrived joins the batch without an await per fragment (a read holds many).
+        for (let chunk = done ? undefined : value; chunk; chunk = source.takeArrived?.()) {
+          batch.push(chunk);
+          batched += chunk.byteLength;
+          bytes += chunk.byteLength;
+          if (batched >= WRITE_BATCH || batch.length >= MAX_BUFFERS) {
+            const writing = file.write(batch);
+            if (writing) await writing;
+            batch = [];
+            batched = 0;
+          }
         }
-        if (batched >= WRITE_BATCH || batch.length >= MAX_BUFFERS || (done && batched > 0)) {
-          await file.write(batch);
-          batch = [];
-          batched = 0;
+        if (done) {
+          if (batched > 0) await file.write(batch);
+          break;
         }
-        if (done) break;
       }
       await file.commit(target, fsync);
       options.onStored?.({ ...info, bytes, path: target });

@@ -78,16 +78,25 @@ function thenRest(first: Uint8Array, path: string, position: number, options: St
  */
 function sendOnce(chunks: Uint8Array[], rest?: FileChunks): RecyclingChunks {
   let sent = false;
+  const once = () => {
+    if (sent) throw new Error('this storeInputFromFile() input was sent already: read the file again to send it again');
+    sent = true;
+  };
   async function* all(): AsyncGenerator<Uint8Array, void, undefined> {
     yield* chunks;
     if (rest) yield* rest; // reports its reads to options.onBytes
   }
   return {
     [Symbol.asyncIterator]: () => {
-      if (sent) throw new Error('this storeInputFromFile() input was sent already: read the file again to send it again');
-      sent = true;
+      once();
       return all();
     },
     recycle: recycleFileBuffer,
+    // A file read whole is one chunk: sent like a buffer, without a generator step per fragment.
+    takeWhole: () => {
+      if (rest || chunks.length !== 1) return undefined;
+      once();
+      return chunks[0];
+    },
   };
 }

@@ -97,6 +97,19 @@ export class DatasetChunks implements AsyncIterableIterator<Uint8Array> {
 
   // — consumer side (the handler) —
 
+  /**
+   * A chunk that has arrived already, taken without a promise; undefined when none is queued (then
+   * `next()` waits for one). Lets a consumer that writes in batches take a read's worth of
+   * fragments in one go instead of one await each.
+   */
+  takeArrived(): Uint8Array | undefined {
+    if (this.failure) return undefined; // next() reports it
+    const chunk = this.queue.shift();
+    if (!chunk) return undefined;
+    if (this.queue.length < this.highWaterMark) this.wake();
+    return this.handOut(chunk);
+  }
+
   next(): Promise<IteratorResult<Uint8Array>> {
     if (this.failure) return Promise.reject(this.failure.error);
     const chunk = this.queue.shift();

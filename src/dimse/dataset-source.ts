@@ -23,6 +23,13 @@ export type DatasetBytes = Uint8Array | ReadableStream<Uint8Array> | AsyncIterab
  */
 export interface RecyclingChunks extends AsyncIterable<Uint8Array> {
   recycle(chunk: Uint8Array): void;
+  /**
+   * Optional: the whole data set when all of it is in memory already (a file read in one go),
+   * taken instead of iterating, and counted as the one iteration; undefined otherwise (the sender
+   * then iterates). A sender sends it like a buffer, without a promise per fragment, and recycles
+   * it once flushed.
+   */
+  takeWhole?(): Uint8Array | undefined;
 }
 
 /** Whether `source` offers {@link RecyclingChunks.recycle}. */

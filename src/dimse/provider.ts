@@ -7,7 +7,7 @@ import { AssociationAbortedError, ProtocolError, TimeoutError } from '../errors'
 import { withoutStack } from '../without-stack';
 import type { PDataTfPdu, Pdv } from '../pdu/types';
 import { encodeCommandForSending } from './command-set';
-import { ChunkRecycler, fragmentsOf, isRecycling, type DatasetBytes } from './dataset-source';
+import { ChunkRecycler, fragmentsOf, isRecycling, type DatasetBytes, type RecyclingChunks } from './dataset-source';
 import { maxFragmentLength, PduPacker } from './fragment';
 import { MessageAssembler, type IncomingMessage, type ReassemblerOptions } from './reassemble';
 import { RequestWindow } from './request-window';
@@ -18,6 +18,12 @@ export type { IncomingMessage } from './reassemble';
 export interface DimseProviderOptions extends ReassemblerOptions {
   /** Sends one P-DATA-TF PDU; a promise means "wait before the next one" (write back-pressure). */
   sendPdu(pdu: PDataTfPdu): void | Promise<void>;
+  /**
+   * Optional: sends `data` as P-DATA-TF PDUs of one data set PDV each, at most `fragment` bytes per
+   * PDV, the last flagged last when `endsMessage` (the same PDUs as `sendPdu` once per fragment, in
+   * one call); a promise means "wait before the next one".
+   */
+  sendRun?(contextId: number, data: Uint8Array, fragment: number, endsMessage: boolean): void | Promise<void>;
   /**
    * Undefined when every PDU sent so far has been handed on (its data no longer referenced), else a
    * promise that resolves when it has; absent when the transport cannot tell. Lets a
@@ -424,6 +430,9 @@ export class DimseProvider {
     }
     const packer = new PduPacker(this.peerMaxPdu);
     const flushed = this.options.flushed;
+    const whole = dataset !== null && !(dataset instanceof Uint8Array) && isRecycling(dataset) ? takeWhole(dataset, flushed) : undefined;
+    if (whole) dataset = whole.bytes;
+    const recycleWhole = whole?.recycle;
     const recycler = dataset !== null && flushed && isRecycling(dataset) ? new ChunkRecycler(dataset, flushed) : undefined;
     let begun = false; // a PDU of this message has gone out
     const sendPdu = (pdu: PDataTfPdu): void | Promise<void> => {
@@ -435,13 +444,24 @@ export class DimseProvider {
       const pdu = packer.add(pdv);
       if (pdu) return sendPdu(pdu);
     };
-    const flush = (): void | Promise<void> => {
+    const flushPacker = (): void | Promise<void> => {
       const last = packer.flush();
       if (last) return sendPdu(last);
     };
+    const flush = (): void | Promise<void> => {
+      const wait = flushPacker();
+      if (!recycleWhole) return wait;
+      if (!wait) return recycleWhole();
+      return wait.then(recycleWhole);
+    };
+    const sendRun = this.options.sendRun;
     const afterCommand = (): void | Promise<void> => {
       if (dataset === null) return flush();
-      if (dataset instanceof Uint8Array) return sendFragments(dataset, contextId, false, fragment, send, flush);
+      if (dataset instanceof Uint8Array) {
+        // Full fragments never share a PDU: the command's PDU goes first, then the data set in runs.
+        if (sendRun && dataset.byteLength >= fragment) return andThen(flushPacker(), () => sendRuns(dataset, contextId, fragment, sendRun, flush));
+        return sendFragments(dataset, contextId, false, fragment, send, flush);
+      }
       return this.sendStream(dataset, contextId, fragment, send, flush, recycler).catch((error: unknown) => {
         if (begun) this.options.onMessageBroken?.(error);
         throw error;
@@ -498,6 +518,60 @@ function sendFragments(
       if (wait) return wait.then(offset < total ? resume : then);
     } while (offset < total);
     return then();
+  };
+  return resume();
+}
+
+/**
+ * A recycling source's whole data set when it is in memory already (RecyclingChunks.takeWhole), to
+ * send like a buffer, with what hands it back once the transport has flushed it (nothing when the
+ * transport cannot tell: never recycling is always safe); undefined when the source must be iterated.
+ */
+function takeWhole(
+  source: RecyclingChunks,
+  flushed: DimseProviderOptions['flushed'],
+): { bytes: Uint8Array; recycle?: () => void } | undefined {
+  const bytes = source.takeWhole?.();
+  if (!bytes) return undefined;
+  if (!flushed) return { bytes };
+  const recycle = () => {
+    const wait = flushed();
+    if (wait) void wait.then(() => source.recycle(bytes));
+    else source.recycle(bytes);
+  };
+  return { bytes, recycle };
+}
+
+/** Bytes a run of data set PDUs covers per call: the transport's back-pressure is checked between runs. */
+const RUN_BYTES = 1024 * 1024;
+
+/** `next` now, or once `wait` settles: stays synchronous while nothing waits. */
+function andThen(wait: void | Promise<void>, next: () => void | Promise<void>): void | Promise<void> {
+  return wait ? wait.then(next) : next();
+}
+
+/**
+ * Sends a data set held in memory as runs of full PDUs (DimseProviderOptions.sendRun), about
+ * RUN_BYTES each, then runs `after`; becomes a promise only when the transport asks to wait.
+ */
+function sendRuns(
+  bytes: Uint8Array,
+  contextId: number,
+  fragment: number,
+  sendRun: NonNullable<DimseProviderOptions['sendRun']>,
+  after: () => void | Promise<void>,
+): void | Promise<void> {
+  const step = Math.max(1, Math.floor(RUN_BYTES / fragment)) * fragment;
+  const total = bytes.byteLength;
+  let offset = 0;
+  const resume = (): void | Promise<void> => {
+    while (offset < total) {
+      const end = Math.min(offset + step, total);
+      const wait = sendRun(contextId, bytes.subarray(offset, end), fragment, end === total);
+      offset = end;
+      if (wait) return wait.then(resume);
+    }
+    return after();
   };
   return resume();
 }

@@ -85,6 +85,31 @@ export function encodePDataParts(pdu: PDataTfPdu): Uint8Array[] {
   return parts;
 }
 
+/**
+ * A data set's bytes as consecutive P-DATA-TF PDUs of one PDV each, at most `fragment` bytes per
+ * PDV, as parts to send back to back: every header is a view of one small buffer, the data are
+ * views of `data` (never copied). The last PDV is flagged last when `endsMessage`. The same bytes
+ * as {@link encodePDataParts} once per PDU, in one loop.
+ */
+export function encodePDataRun(contextId: number, data: Uint8Array, fragment: number, endsMessage: boolean): Uint8Array[] {
+  const total = data.byteLength;
+  const count = Math.max(1, Math.ceil(total / fragment));
+  const headers = new Uint8Array(12 * count);
+  const parts: Uint8Array[] = [];
+  for (let i = 0, offset = 0; i < count; i++, offset += fragment) {
+    const length = Math.min(fragment, total - offset);
+    const at = 12 * i;
+    headers[at] = P.P_DATA_TF;
+    putUint32(headers, at + 2, length + 6);
+    putUint32(headers, at + 6, length + 2);
+    headers[at + 10] = contextId;
+    headers[at + 11] = endsMessage && i === count - 1 ? 2 : 0; // data set fragment, last or not (Annex E.2)
+    parts.push(headers.subarray(at, at + 12));
+    if (length > 0) parts.push(data.subarray(offset, offset + length));
+  }
+  return parts;
+}
+
 /** Big-endian 32-bit `value` at `at`. */
 function putUint32(bytes: Uint8Array, at: number, value: number): void {
   bytes[at] = value >>> 24;

@@ -56,13 +56,24 @@ export interface StoreRequest {
    * reused. Without the option each lent chunk is copied for the handler, which costs about what
    * Node's own allocation per read did.
    */
-  chunks(options?: { lent?: boolean }): AsyncIterable<Uint8Array>;
+  chunks(options?: { lent?: boolean }): StoreChunks;
   /** Hands back a chunk from `chunks({ lent: true })` (see there); does nothing otherwise. At most once per chunk. */
   releaseChunk(chunk: Uint8Array): void;
   /** Collects the whole data set into one buffer. */
   bytes(): Promise<Uint8Array>;
   /** Collects and decodes the data set with dcmjs (a deflated one inflates up to `maxDatasetLength`, else it throws). */
   dataset(): Promise<Dataset>;
+}
+
+/** {@link StoreRequest.chunks}: the data set's chunks as they arrive. */
+export interface StoreChunks extends AsyncIterable<Uint8Array> {
+  /**
+   * A chunk that has arrived already, without a promise; undefined when none has (then iterate to
+   * wait for the next). Always there on requests the library makes; optional for requests made by
+   * hand (tests, wrappers). A handler that writes in batches takes a socket read's worth of fragments
+   * in one go: `for await (const c of chunks) { batch.push(c); for (let m = chunks.takeArrived?.(); m; m = chunks.takeArrived?.()) batch.push(m); … }`.
+   */
+  takeArrived?(): Uint8Array | undefined;
 }
 
 /** A query (C-FIND/GET/MOVE) as the SCP sees it. */

@@ -5,7 +5,7 @@
  */
 import { InvalidStateError, ProtocolError, TransportError } from '../errors';
 import { withoutStack } from '../without-stack';
-import { encodePDataParts, encodePdu } from '../pdu/encode';
+import { encodePDataParts, encodePDataRun, encodePdu } from '../pdu/encode';
 import { PduReader } from '../pdu/reader';
 import type { AbortPdu, AssociateAcPdu, AssociateRjPdu, AssociateRqPdu, PDataTfPdu, Pdu, PduLimits } from '../pdu/types';
 import type { Transport } from '../transport';
@@ -119,6 +119,32 @@ export class UpperLayer {
     this.check('Evt9');
     // Parts: headers plus the caller's data views, sent back to back without a copy on the fast path.
     this.dispatch('Evt9', { pdu, bytes: encodePDataParts(pdu) });
+    return this.wire.ready();
+  }
+
+  /**
+   * {@link writePData} for a run of data set fragments: `data` as P-DATA-TF PDUs of one PDV each
+   * (at most `fragment` bytes; the last flagged last when `endsMessage`), written with one state
+   * check and one transport write instead of one of each per PDU. Evt9 in Sta6 (DT-1) and Sta8
+   * (AR-7) sends the PDU and keeps the state, so the run is that event once per PDU; the debug
+   * hooks still see each one.
+   */
+  writePDataRun(contextId: number, data: Uint8Array, fragment: number, endsMessage: boolean): Promise<void> | undefined {
+    this.check('Evt9');
+    const trace = this.options.onTransition;
+    if (trace || this.options.onPdu) {
+      const state = this.fsm.state;
+      const action = transition('Evt9', state)!;
+      let offset = 0;
+      do {
+        const end = Math.min(offset + fragment, data.byteLength);
+        const pdv = { contextId, isCommand: false, isLast: endsMessage && end === data.byteLength, data: data.subarray(offset, end) };
+        if (trace) quietly(() => trace({ state, event: 'Evt9', action }));
+        this.pduHook('sent', { type: 'P-DATA-TF', pdvs: [pdv] });
+        offset = end;
+      } while (offset < data.byteLength);
+    }
+    this.wire.write(encodePDataRun(contextId, data, fragment, endsMessage));
     return this.wire.ready();
   }
 
@@ -367,6 +393,7 @@ export class UpperLayer {
 }
 
 const READY: Promise<void> = Promise.resolve();
+
 
 /** Runs a hook; a throwing debug hook must not disturb the protocol machine. */
 function quietly(hook: () => void): void {
