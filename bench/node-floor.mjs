@@ -61,18 +61,24 @@ async function main() {
   }
 }
 
+/** A P-DATA-TF of one command PDV, last fragment, of `size` zero bytes (a stand-in for a command set). */
+function commandPdu(size) {
+  const pdu = Buffer.alloc(12 + size);
+  pdu[0] = 4;
+  pdu.writeUInt32BE(6 + size, 2);
+  pdu.writeUInt32BE(2 + size, 6);
+  pdu[10] = 1;
+  pdu[11] = 3;
+  return pdu;
+}
+
 /** Sends every file of `listFile` as P-DATA-TF PDUs, one file at a time, each after the previous one's response. */
 async function scu(listFile, port, pduArg, count) {
   const list = (await import('node:fs')).readFileSync(listFile, 'utf8').split('\n').filter(Boolean).slice(0, count);
   const pdu = Number(pduArg);
   const fragment = pdu - 6;
   const buffer = Buffer.allocUnsafeSlow(64 << 20);
-  const command = Buffer.alloc(6 + 6 + 180);
-  command[0] = 4;
-  command.writeUInt32BE(command.length - 6, 2);
-  command.writeUInt32BE(182, 6);
-  command[10] = 1;
-  command[11] = 3;
+  const command = commandPdu(180);
   const server = net.createServer(async (socket) => {
     socket.setNoDelay(true);
     let wake = null;
@@ -110,12 +116,7 @@ async function scu(listFile, port, pduArg, count) {
 
 /** Receives PDUs, writes each data set to a temporary file, renames it on the last fragment and answers. */
 async function scp(port, out) {
-  const response = Buffer.alloc(6 + 6 + 100);
-  response[0] = 4;
-  response.writeUInt32BE(response.length - 6, 2);
-  response.writeUInt32BE(102, 6);
-  response[10] = 1;
-  response[11] = 3;
+  const response = commandPdu(100);
   const header = Buffer.alloc(6);
   const parts = [];
   let have = 0, need = 6, stage = 0, pduLeft = 0, pdvLeft = 0, control = 0, fd = -1, n = 0, name = '';

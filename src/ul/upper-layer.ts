@@ -394,7 +394,6 @@ export class UpperLayer {
 
 const READY: Promise<void> = Promise.resolve();
 
-
 /** Runs a hook; a throwing debug hook must not disturb the protocol machine. */
 function quietly(hook: () => void): void {
   try {

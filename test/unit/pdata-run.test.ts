@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DatasetChunks } from '../../src/dimse/dataset-chunks';
-import type { RecyclingChunks } from '../../src/dimse/dataset-source';
+import { concatChunks, type RecyclingChunks } from '../../src/dimse/dataset-source';
 import { DimseProvider } from '../../src/dimse/provider';
 import { CommandField, type Command } from '../../src/dimse/types';
 import { encodePDataRun, encodePdu } from '../../src/pdu/encode';
@@ -23,15 +23,7 @@ function pattern(n: number): Uint8Array {
   return b;
 }
 
-function join(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
+const join = (parts: readonly Uint8Array[]): Uint8Array => concatChunks(parts);
 
 /** The same data sent one PDU per fragment, each encoded on its own. */
 function onePerPdu(contextId: number, data: Uint8Array, fragment: number, endsMessage: boolean): Uint8Array {
