@@ -2,6 +2,7 @@
  * File Meta Information (group 0002) helpers for Part 10 files (PS3.10 §7.1, Table 7.1-1).
  * The meta group is always Explicit VR Little Endian; it is small, so it is written by hand.
  */
+import { decodeAscii } from '../bytes/text';
 import { DimseError } from '../errors';
 
 // VRs with a 2-byte reserved field and a 32-bit length in Explicit VR (PS3.5 §7.1.2).
@@ -82,15 +83,13 @@ export function readPart10Identity(bytes: Uint8Array): Part10Identity {
   };
 }
 
-const latin1 = new TextDecoder('latin1');
-
 /** A UI value without its padding (NUL, or a space from non-conformant writers). */
 function uidText(bytes: Uint8Array): string {
   let end = bytes.length;
   while (end > 0 && (bytes[end - 1] === 0 || bytes[end - 1] === 0x20)) end--;
   let start = 0;
   while (start < end && bytes[start] === 0x20) start++;
-  return latin1.decode(bytes.subarray(start, end));
+  return decodeAscii(bytes.subarray(start, end));
 }
 
 const encoder = new TextEncoder();

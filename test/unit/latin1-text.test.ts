@@ -33,7 +33,8 @@ async function modules(browserLike: boolean) {
   const text = await import('../../src/bytes/text');
   const reader = await import('../../src/dataset/dict-reader');
   const commands = await import('../../src/dimse/command-set');
-  return { ...text, ...reader, ...commands };
+  const meta = await import('../../src/dataset/meta');
+  return { ...text, ...reader, ...commands, ...meta };
 }
 
 afterEach(() => {
@@ -66,6 +67,17 @@ describe.each([false, true])('one char per byte (browser-like windows-1252: %s)'
     expect(dict['00080052']!.Value).toEqual(['A\x80\x85\x9f\xa0\xffB']);
     expect(dict['00080054']!.Value).toEqual(['A\x80\x85\x9f\xa0\xffB']);
     expect(dict['0020000D']!.Value).toEqual(['1.2']); // dcmjs drops what is not a digit or '.'
+  });
+
+  it('a Part 10 file\'s identity (meta group UIDs read by hand) keeps one char per byte', async () => {
+    const { readPart10Identity } = await modules(browserLike);
+    const element = (elem: number, v: number[]) => [0x02, 0x00, elem & 0xff, elem >> 8, 0x55, 0x49, v.length, 0, ...v];
+    const uid = [0x31, 0x2e, 0x80, 0x9f, 0x2e, 0x32]; // a malformed UID with bytes 80H and 9FH
+    const meta = [...element(0x0002, [0x31, 0x2e, 0x32, 0x00]), ...element(0x0003, uid), ...element(0x0010, [0x31, 0x2e, 0x33, 0x00])];
+    const file = Uint8Array.from([...new Array(128).fill(0), 0x44, 0x49, 0x43, 0x4d, 0x02, 0x00, 0x00, 0x00, 0x55, 0x4c, 4, 0, meta.length, 0, 0, 0, ...meta]);
+    const identity = readPart10Identity(file);
+    expect(identity).toMatchObject({ sopClassUid: '1.2', transferSyntaxUid: '1.3', datasetOffset: file.length });
+    expect(identity.sopInstanceUid).toBe('1.\x80\x9f.2');
   });
 
   it('command set strings: ASCII as is, anything else as UTF-8', async () => {
