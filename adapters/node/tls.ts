@@ -4,7 +4,7 @@
  * defaults are the strict ones (verify the peer, TLS ≥ 1.2).
  */
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import type { Transport } from '../../src/transport';
 import { describeTarget, waitConnected, type DialOptions } from './connect';
 import { acceptLoop, type NodeListener } from './listener';
@@ -58,10 +58,14 @@ export interface TlsListenOptions extends Omit<SocketTransportOptions, 'secure'>
   onHandshakeError?: (error: Error, remote: string | undefined) => void;
 }
 
+/** node:tls, loaded when first used: importing it costs ~12 ms of every CLI start, most of which never use TLS. */
+const loadTls = async () => (await import('node:tls')).default;
+
 /** Opens a TLS connection and returns it as a {@link Transport} (`info.secure` is true). */
 export async function connectTls(options: TlsConnectOptions): Promise<Transport> {
   const { host, port, noDelay = true, rejectUnauthorized = true, minVersion = 'TLSv1.2' } = options;
   const servername = options.servername ?? (net.isIP(host) ? undefined : host);
+  const tls = await loadTls();
   // Our own TCP socket under TLS, so abort() can reset it (a TLSSocket cannot send RST itself).
   const tcpSocket = net.connect({ host, port, noDelay });
   tcpSocket.on('error', () => {}); // reported through the TLS socket
@@ -86,7 +90,8 @@ export async function connectTls(options: TlsConnectOptions): Promise<Transport>
 }
 
 /** Binds a TLS server; iterate the result for inbound transports (handshake already done). */
-export function listenTls(options: TlsListenOptions): Promise<NodeListener> {
+export async function listenTls(options: TlsListenOptions): Promise<NodeListener> {
+  const tls = await loadTls();
   const server = tls.createServer({
     cert: options.cert,
     key: options.key,

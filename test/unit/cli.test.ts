@@ -84,6 +84,16 @@ describe('netdicom CLI', () => {
     await proc.kill();
   });
 
+  it('starts without loading node:tls (a plain TCP app never pays for it); a TLS app loads it when it connects', async () => {
+    const tlsLoaded = (code: string) =>
+      run('node', ['--input-type=module', '-e', `${code}; console.log(process.moduleLoadList.includes('NativeModule tls'))`]);
+    const cliUrl = new URL('../../dist/cli.js', import.meta.url).href;
+    const nodeUrl = new URL('../../dist/node.js', import.meta.url).href;
+    expect((await tlsLoaded(`await import('${cliUrl}'); await import('${nodeUrl}')`)).output.trim()).toBe('false');
+    const dial = `const { connectTls } = await import('${nodeUrl}'); await connectTls({ host: '127.0.0.1', port: 9, timeoutMs: 2000 }).catch(() => {})`;
+    expect((await tlsLoaded(dial)).output.trim()).toBe('true');
+  });
+
   it('rejected association (called AE title): exit 4 with the reason; echoscp logs it', async () => {
     const { proc, port } = await echoscp('-aet', 'MYSCP', '--require-called-aet', '0');
     const r = await cli('echoscu', '-aec', 'OTHER', '127.0.0.1', port);
