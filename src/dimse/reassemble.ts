@@ -141,7 +141,7 @@ export class MessageAssembler {
     this.stream = chunks;
     const datasetReceived = new Promise<void>((resolve, reject) => (this.received = { resolve, reject }));
     datasetReceived.catch(() => undefined); // observed by whoever awaits it
-    const discardDataset = () => chunks.error(new Error('the rest of the data set was discarded'));
+    const discardDataset = () => chunks.discardRest();
     return { contextId: this.contextId, command, dataset: null, datasetChunks: chunks, datasetReceived, discardDataset };
   }
 

@@ -4,7 +4,7 @@
  * a failure after the end changes nothing, and the web stream over it reads the same bytes; and
  * StoreRequest.chunks() / .data give a handler the same bytes either way.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createMemoryPair } from '../../adapters/memory';
 import { ApplicationEntity } from '../../src/ae';
 import { DatasetChunks } from '../../src/dimse/dataset-chunks';
@@ -15,6 +15,23 @@ const bytes = (n: number) => new Uint8Array([n]);
 const settled = async (p: Promise<unknown>) => Promise.race([p.then(() => true), new Promise((r) => setTimeout(() => r(false), 20))]);
 
 describe('DatasetChunks', () => {
+  it('discardRest fails a data set still arriving, and does nothing (no Error made) for one read to its end', async () => {
+    const arriving = new DatasetChunks(4);
+    arriving.discardRest();
+    await expect(arriving.next()).rejects.toThrow('discarded');
+    const done = new DatasetChunks(4);
+    done.push(bytes(1));
+    done.close();
+    const made = vi.spyOn(globalThis, 'Error');
+    try {
+      done.discardRest();
+      expect(made).not.toHaveBeenCalled();
+    } finally {
+      made.mockRestore();
+    }
+    expect((await done.next()).value).toEqual(bytes(1));
+  });
+
   it('hands chunks over in order, to a waiting reader directly, then ends', async () => {
     const q = new DatasetChunks(4);
     const first = q.next();
