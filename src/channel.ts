@@ -80,6 +80,8 @@ export class Channel {
         artimTimeoutMs: options.artimTimeoutMs,
         abortLingerMs: options.abortLingerMs,
         onPdu: (direction, pdu) => this.observe(direction, pdu),
+        // Sent PDUs matter only to the debug log and the telemetry observer (received ones also to the idle timer).
+        onPduSent: Boolean(options.debug || options.observe),
       },
     );
   }

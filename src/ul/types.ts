@@ -34,6 +34,12 @@ export interface UpperLayerOptions {
   readonly clock?: Clock;
   /** Debug hook: every PDU sent or received (decoded). Exceptions are ignored. */
   readonly onPdu?: (direction: 'sent' | 'received', pdu: Pdu) => void;
+  /**
+   * False when `onPdu` ignores sent PDUs (the association watches received ones for its idle timer
+   * whether or not anyone logs them): a run of data set PDUs then goes out without a PDU object made
+   * per fragment for the hook. Default true.
+   */
+  readonly onPduSent?: boolean;
   /** Trace hook: every (state, event, action) before the action runs (PS3.8 Table 9-10). Exceptions are ignored. */
   readonly onTransition?: (step: TransitionStep) => void;
 }

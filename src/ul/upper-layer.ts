@@ -127,12 +127,12 @@ export class UpperLayer {
    * (at most `fragment` bytes; the last flagged last when `endsMessage`), written with one state
    * check and one transport write instead of one of each per PDU. Evt9 in Sta6 (DT-1) and Sta8
    * (AR-7) sends the PDU and keeps the state, so the run is that event once per PDU; the debug
-   * hooks still see each one.
+   * hooks still see each one (UpperLayerOptions.onPduSent).
    */
   writePDataRun(contextId: number, data: Uint8Array, fragment: number, endsMessage: boolean): Promise<void> | undefined {
     this.check('Evt9');
     const trace = this.options.onTransition;
-    if (trace || this.options.onPdu) {
+    if (trace || (this.options.onPdu && this.options.onPduSent !== false)) {
       const state = this.fsm.state;
       const action = transition('Evt9', state)!;
       let offset = 0;

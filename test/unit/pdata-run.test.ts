@@ -5,7 +5,7 @@
  * too and its buffer still comes back once flushed; a store handler takes the fragments that have
  * arrived without an await each (StoreChunks.takeArrived).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DatasetChunks } from '../../src/dimse/dataset-chunks';
 import { concatChunks, type RecyclingChunks } from '../../src/dimse/dataset-source';
 import { DimseProvider } from '../../src/dimse/provider';
@@ -203,6 +203,29 @@ describe('runs over an association', () => {
     // RQ, command, 11 data PDUs, release RQ: each reported once, the same on both sides.
     expect(sent).toHaveLength(1 + 1 + 11 + 1);
     expect(arrived.map((e) => e.bytes)).toEqual(sent.map((e) => e.bytes));
+  });
+
+  it('with nobody watching sent PDUs (no debug log, no observer), a run makes no PDU object per fragment for the hook', async () => {
+    const { createMemoryPair } = await import('../../adapters/memory');
+    const { ApplicationEntity } = await import('../../src/ae');
+    const { Channel } = await import('../../src/channel');
+    const EXPLICIT = '1.2.840.10008.1.2.1';
+    const observed = vi.spyOn(Channel.prototype as unknown as { observe(direction: string): void }, 'observe');
+    try {
+      const [a, b] = createMemoryPair();
+      const scp = new ApplicationEntity({ aeTitle: 'SCP', maxPduLength: 4096 }).addSupportedContext(CT, [EXPLICIT]);
+      const served = scp.handle(b, { cStore: async (request) => (await request.bytes(), 0) });
+      const scu = new ApplicationEntity({ aeTitle: 'SCU', maxPduLength: 4096 }).addRequestedContext(CT, [EXPLICIT]);
+      const assoc = await scu.associate(a, { calledAeTitle: 'SCP' });
+      expect((await assoc.cStore({ sopClassUid: CT, sopInstanceUid: '1.2.3', transferSyntaxUid: EXPLICIT, data: pattern(4090 * 10 + 7) })).status).toBe(0);
+      await assoc.release();
+      await served;
+      const sent = observed.mock.calls.filter(([direction]) => direction === 'sent').length;
+      // RQ, command, release RQ on the SCU; AC, response, release RP on the SCP: none of the 11 data PDUs.
+      expect(sent).toBe(6);
+    } finally {
+      observed.mockRestore();
+    }
   });
 
   it('the fs-store takes the fragments that have arrived without an await each', async () => {
