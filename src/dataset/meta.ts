@@ -5,22 +5,25 @@
 import { decodeAscii } from '../bytes/text';
 import { DimseError } from '../errors';
 
-// VRs with a 2-byte reserved field and a 32-bit length in Explicit VR (PS3.5 §7.1.2).
-const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
+/**
+ * VRs with a 2-byte reserved field and a 32-bit length in Explicit VR (PS3.5 §7.1.2), as numbers
+ * (first char << 8 | second).
+ */
+const LONG_VR_CODES = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV'].map((vr) => (vr.charCodeAt(0) << 8) | vr.charCodeAt(1)));
 
 /**
  * Calls `visit` with each group 0002 element's number and value offset/length, from `start`, and
  * returns the offset just past the group (PS3.10 §7.1). Walks the element headers rather than
  * trusting (0002,0000); throws DimseError('DATASET_DECODE_FAILED') when an element overruns the buffer.
+ * Runs once per file sent: no string per element (the VR is compared as a number).
  */
 function walkMetaGroup(bytes: Uint8Array, start: number, visit: (element: number, valueStart: number, length: number) => void): number {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let off = start;
   while (off + 8 <= bytes.length && dv.getUint16(off, true) === 0x0002) {
-    const vr = String.fromCharCode(bytes[off + 4]!, bytes[off + 5]!);
     let length: number;
     let header: number;
-    if (LONG_VRS.has(vr)) {
+    if (LONG_VR_CODES.has((bytes[off + 4]! << 8) | bytes[off + 5]!)) {
       if (off + 12 > bytes.length) break;
       length = dv.getUint32(off + 8, true);
       header = 12;
@@ -49,11 +52,6 @@ export interface Part10Identity {
 
 /** "DICM" at offset 128 of a Part 10 file (PS3.10 §7.1). */
 export const PART10_PREFIX = [0x44, 0x49, 0x43, 0x4d];
-const IDENTITY_ELEMENTS = new Map([
-  [0x0002, 'MediaStorageSOPClassUID'],
-  [0x0003, 'MediaStorageSOPInstanceUID'],
-  [0x0010, 'TransferSyntaxUID'],
-]);
 
 /**
  * The SOP class, instance and transfer syntax of a Part 10 file from the start of its bytes
@@ -62,32 +60,32 @@ const IDENTITY_ELEMENTS = new Map([
  * `readPart10` does (no prefix, no meta group, an element that overruns `bytes`, a missing UID).
  */
 export function readPart10Identity(bytes: Uint8Array): Part10Identity {
-  if (bytes.length < 132 || PART10_PREFIX.some((c, i) => bytes[128 + i] !== c)) {
+  if (bytes.length < 132 || bytes[128] !== 0x44 || bytes[129] !== 0x49 || bytes[130] !== 0x43 || bytes[131] !== 0x4d) {
     throw new DimseError('DATASET_DECODE_FAILED', 'not a DICOM Part 10 file: no "DICM" prefix at offset 128');
   }
-  const values = new Map<string, string>();
+  let sopClassUid = '';
+  let sopInstanceUid = '';
+  let transferSyntaxUid = '';
   const datasetOffset = walkMetaGroup(bytes, 132, (element, start, length) => {
-    const keyword = IDENTITY_ELEMENTS.get(element);
-    if (keyword) values.set(keyword, uidText(bytes.subarray(start, start + length)));
+    if (element === 0x0002) sopClassUid = uidText(bytes, start, start + length);
+    else if (element === 0x0003) sopInstanceUid = uidText(bytes, start, start + length);
+    else if (element === 0x0010) transferSyntaxUid = uidText(bytes, start, start + length);
   });
-  const uid = (keyword: string): string => {
-    const value = values.get(keyword);
-    if (!value) throw new DimseError('DATASET_DECODE_FAILED', `Part 10 File Meta Information has no ${keyword}`);
-    return value;
-  };
   return {
-    sopClassUid: uid('MediaStorageSOPClassUID'),
-    sopInstanceUid: uid('MediaStorageSOPInstanceUID'),
-    transferSyntaxUid: uid('TransferSyntaxUID'),
+    sopClassUid: sopClassUid || missing('MediaStorageSOPClassUID'),
+    sopInstanceUid: sopInstanceUid || missing('MediaStorageSOPInstanceUID'),
+    transferSyntaxUid: transferSyntaxUid || missing('TransferSyntaxUID'),
     datasetOffset,
   };
 }
 
-/** A UI value without its padding (NUL, or a space from non-conformant writers). */
-function uidText(bytes: Uint8Array): string {
-  let end = bytes.length;
-  while (end > 0 && (bytes[end - 1] === 0 || bytes[end - 1] === 0x20)) end--;
-  let start = 0;
+function missing(keyword: string): never {
+  throw new DimseError('DATASET_DECODE_FAILED', `Part 10 File Meta Information has no ${keyword}`);
+}
+
+/** The UI value in `bytes[start, end)` without its padding (NUL, or a space from non-conformant writers). */
+function uidText(bytes: Uint8Array, start: number, end: number): string {
+  while (end > start && (bytes[end - 1] === 0 || bytes[end - 1] === 0x20)) end--;
   while (start < end && bytes[start] === 0x20) start++;
   return decodeAscii(bytes.subarray(start, end));
 }
@@ -137,19 +135,27 @@ const VERSION_ELEMENT = new Uint8Array([0x02, 0x00, 0x01, 0x00, 0x4f, 0x42, 0, 0
 /**
  * Encode the File Meta Information group, (0002,0000) group length first (PS3.10 Table 7.1-1),
  * measured first and written into one array (a fresh ArrayBuffer costs more than the encoding).
+ * Straight-line code, no tuples or iteration: it runs once per stored file, mostly before V8
+ * optimises it, and a smaller function costs less to optimise (its compile took ~30-50 ms of an
+ * SCP's 500-file run in the older form).
  */
 export function encodeMetaGroup(v: MetaValues): Uint8Array {
-  const elements: [number, string, string | Uint8Array][] = [
-    [0x0002, 'UI', valueBytes(v.MediaStorageSOPClassUID)],
-    [0x0003, 'UI', valueBytes(v.MediaStorageSOPInstanceUID)],
-    [0x0010, 'UI', valueBytes(v.TransferSyntaxUID)],
-    [0x0012, 'UI', valueBytes(v.ImplementationClassUID)],
-  ];
-  if (v.ImplementationVersionName) elements.push([0x0013, 'SH', valueBytes(v.ImplementationVersionName)]);
-  if (v.SourceApplicationEntityTitle) elements.push([0x0016, 'AE', valueBytes(v.SourceApplicationEntityTitle)]);
-  // (0002,0001) File Meta Information Version: OB, value 00 01.
-  let groupLength = VERSION_ELEMENT.length;
-  for (const [, , value] of elements) groupLength += 8 + paddedLength(value);
+  const sopClass = valueBytes(v.MediaStorageSOPClassUID);
+  const sopInstance = valueBytes(v.MediaStorageSOPInstanceUID);
+  const syntax = valueBytes(v.TransferSyntaxUID);
+  const implementation = valueBytes(v.ImplementationClassUID);
+  const version = v.ImplementationVersionName ? valueBytes(v.ImplementationVersionName) : undefined;
+  const source = v.SourceApplicationEntityTitle ? valueBytes(v.SourceApplicationEntityTitle) : undefined;
+  // (0002,0001) File Meta Information Version, then each element: an 8-byte header and its padded value.
+  const groupLength =
+    VERSION_ELEMENT.length +
+    32 +
+    paddedLength(sopClass) +
+    paddedLength(sopInstance) +
+    paddedLength(syntax) +
+    paddedLength(implementation) +
+    (version === undefined ? 0 : 8 + paddedLength(version)) +
+    (source === undefined ? 0 : 8 + paddedLength(source));
   const out = new Uint8Array(12 + groupLength);
   out.set(GROUP_LENGTH_HEADER);
   out[8] = groupLength & 0xff;
@@ -158,6 +164,11 @@ export function encodeMetaGroup(v: MetaValues): Uint8Array {
   out[11] = groupLength >>> 24;
   out.set(VERSION_ELEMENT, 12);
   let at = 12 + VERSION_ELEMENT.length;
-  for (const [element, vr, value] of elements) at = putShortElement(out, at, element, vr, value);
+  at = putShortElement(out, at, 0x0002, 'UI', sopClass);
+  at = putShortElement(out, at, 0x0003, 'UI', sopInstance);
+  at = putShortElement(out, at, 0x0010, 'UI', syntax);
+  at = putShortElement(out, at, 0x0012, 'UI', implementation);
+  if (version !== undefined) at = putShortElement(out, at, 0x0013, 'SH', version);
+  if (source !== undefined) putShortElement(out, at, 0x0016, 'AE', source);
   return out;
 }

@@ -48,3 +48,33 @@ describe('encodeMetaGroup', () => {
     expect(readPart10Identity(file)).toMatchObject({ sopClassUid: '1.2.840.10008.5.1.4.1.1.2', sopInstanceUid: '1.2.3.4', transferSyntaxUid: '1.2.840.10008.1.2.1', datasetOffset: 132 + meta.length });
   });
 });
+
+describe('readPart10Identity', () => {
+  /** A Part 10 head: preamble, "DICM", then the given group 0002 elements. */
+  const part10 = (...elements: string[]) => {
+    const meta = Buffer.from(elements.join('').replace(/ /g, ''), 'hex');
+    const file = new Uint8Array(132 + meta.length);
+    file.set(PART10_PREFIX, 128);
+    file.set(meta, 132);
+    return file;
+  };
+  const CLASS = '0200 0200 5549 0400 312e3200'; // "1.2" + NUL
+  const INSTANCE = '0200 0300 5549 0400 20312e33'; // " 1.3": a leading space is trimmed
+  const SYNTAX = '0200 1000 5549 0400 312e3420'; // "1.4" + a space (non-conformant padding), trimmed
+  const VERSION = '0200 0100 4f42 0000 02000000 0001'; // OB: 2 reserved bytes and a 32-bit length
+
+  it('skips long-VR elements by their 32-bit length and trims UID padding', () => {
+    const file = part10(VERSION, CLASS, INSTANCE, SYNTAX, '0200 1300 5348 0200 4142');
+    expect(readPart10Identity(file)).toEqual({ sopClassUid: '1.2', sopInstanceUid: '1.3', transferSyntaxUid: '1.4', datasetOffset: file.length });
+  });
+
+  it('names a missing UID, and refuses a file without "DICM" or an element that overruns it', () => {
+    expect(() => readPart10Identity(part10(VERSION, CLASS, SYNTAX))).toThrow('has no MediaStorageSOPInstanceUID');
+    expect(() => readPart10Identity(part10(VERSION, INSTANCE, SYNTAX))).toThrow('has no MediaStorageSOPClassUID');
+    expect(() => readPart10Identity(part10(CLASS, INSTANCE))).toThrow('has no TransferSyntaxUID');
+    const noPrefix = part10(CLASS, INSTANCE, SYNTAX);
+    noPrefix[131] = 0x58;
+    expect(() => readPart10Identity(noPrefix)).toThrow('no "DICM" prefix');
+    expect(() => readPart10Identity(part10(CLASS, '0200 0300 5549 4000 312e33'))).toThrow('overruns the file');
+  });
+});
