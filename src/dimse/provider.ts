@@ -136,7 +136,9 @@ export class DimseProvider {
    */
   sendMsg(command: Command, contextId: number, dataset: DatasetBytes | null = null): Promise<void> {
     this.noteInvoked(command);
-    const full: Command = { ...command, CommandDataSetType: dataset === null ? NO_DATASET : command.CommandDataSetType === NO_DATASET ? 0x0001 : command.CommandDataSetType };
+    const dataSetType = dataset === null ? NO_DATASET : command.CommandDataSetType === NO_DATASET ? 0x0001 : command.CommandDataSetType;
+    // A copy only when the Command Data Set Type must change (responses and requests come right already).
+    const full: Command = command.CommandDataSetType === dataSetType ? command : { ...command, CommandDataSetType: dataSetType };
     if (this.writing > 0) return this.queueMessage(this.tail.then(() => this.writeMessage(full, contextId, dataset)), full);
     // Nothing in flight: write now, in this tick; a promise chain only if the transport must drain.
     let started: void | Promise<void>;

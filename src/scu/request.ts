@@ -6,7 +6,7 @@ import type { DatasetBytes } from '../dimse/dataset-source';
 import { isResponseTo } from '../dimse/provider';
 import type { IncomingMessage } from '../dimse/reassemble';
 import { statusCategory } from '../dimse/status';
-import { Priority, type Command } from '../dimse/types';
+import { NO_DATASET, Priority, type Command } from '../dimse/types';
 import type { CallOptions, DimseResponse } from './types';
 
 /** Priority option to the (0000,0700) value. */
@@ -29,7 +29,7 @@ export async function sendRequest(
   const dimse = association.dimse;
   const messageId = await dimse.requests.open((inUse) => association.nextMessageId(inUse), signal);
   try {
-    await dimse.sendMsg({ ...command, MessageID: messageId, CommandDataSetType: 0x0101 }, contextId, dataset);
+    await dimse.sendMsg({ ...command, MessageID: messageId, CommandDataSetType: dataset === null ? NO_DATASET : 0x0001 }, contextId, dataset);
   } catch (error) {
     dimse.abandonRequest(messageId);
     throw error;

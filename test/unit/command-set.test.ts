@@ -217,6 +217,54 @@ describe('malformed input -> DimseError COMMAND_INVALID only', () => {
   });
 });
 
+describe('encodeCommand: element order comes from the tags, not from the object', () => {
+  const full: Command = {
+    AffectedSOPClassUID: '1.2.3',
+    RequestedSOPClassUID: '1.2.4',
+    CommandField: 0x0120,
+    MessageID: 5,
+    MessageIDBeingRespondedTo: 4,
+    MoveDestination: 'DEST',
+    Priority: 2,
+    CommandDataSetType: 0x0001,
+    Status: 0xff00,
+    OffendingElement: [0x00100010],
+    ErrorComment: 'Grüße', // UTF-8: 7 bytes, padded to 8
+    ErrorID: 9,
+    AffectedSOPInstanceUID: '1.2.3.4',
+    RequestedSOPInstanceUID: '1.2.3.5',
+    EventTypeID: 1,
+    AttributeIdentifierList: [0x00080018, 0x00100020],
+    ActionTypeID: 2,
+    NumberOfRemainingSuboperations: 3,
+    NumberOfCompletedSuboperations: 4,
+    NumberOfFailedSuboperations: 5,
+    NumberOfWarningSuboperations: 6,
+    MoveOriginatorApplicationEntityTitle: 'MOVER',
+    MoveOriginatorMessageID: 7,
+  };
+  const inOrder = encodeCommand(full);
+
+  it('writes every element in ascending tag order whatever the key order, and reads back', () => {
+    const reversed = Object.fromEntries(Object.entries(full).reverse()) as Command;
+    const rotated = Object.fromEntries([...Object.entries(full).slice(11), ...Object.entries(full).slice(0, 11)]) as Command;
+    expect(hex(encodeCommand(reversed))).toBe(hex(inOrder));
+    expect(hex(encodeCommand(rotated))).toBe(hex(inOrder));
+    const tags: number[] = [];
+    const dv = new DataView(inOrder.buffer, inOrder.byteOffset, inOrder.byteLength);
+    for (let off = 12; off < inOrder.length; off += 8 + dv.getUint32(off + 4, true)) tags.push(dv.getUint16(off + 2, true));
+    expect(tags).toEqual([...tags].sort((a, b) => a - b));
+    expect(tags).toHaveLength(23);
+    expect(decodeCommand(inOrder)).toEqual(full);
+  });
+
+  it('skips undefined and null values and properties that are not command elements', () => {
+    const withExtras = { ...full, ErrorID: undefined, Status: null, PatientName: 'X', toJSON: 1 } as unknown as Command;
+    const { ErrorID: _id, Status: _status, ...rest } = full;
+    expect(hex(encodeCommand(withExtras))).toBe(hex(encodeCommand(rest as Command)));
+  });
+});
+
 describe('encodeCommand rejects unencodable values', () => {
   it.each([
     [{ CommandField: 0x10000, CommandDataSetType: NO_DATASET }, /US value out of range/],

@@ -31,6 +31,27 @@ describe('Slab', () => {
   });
 });
 
+describe('Slab block sizes', () => {
+  it('starts with small blocks that double up to the block size, so the refill runs early in a process', () => {
+    const slab = new Slab(4096);
+    const blocks: ArrayBufferLike[] = [];
+    for (let i = 0; i < 130; i++) {
+      const buffer = slab.take(64).buffer;
+      if (blocks[blocks.length - 1] !== buffer) blocks.push(buffer);
+    }
+    // 4 + 8 + 16 + 32 + 64 takes of 64 bytes fill the first five blocks; the sixth is full size again.
+    expect(blocks.map((b) => b.byteLength)).toEqual([256, 512, 1024, 2048, 4096, 4096]);
+  });
+
+  it('gives a take larger than the next small block a block that holds it', () => {
+    const slab = new Slab(64 * 1024);
+    const view = slab.take(10_000);
+    expect(view.byteLength).toBe(10_000);
+    expect(view.buffer.byteLength).toBeGreaterThanOrEqual(10_000);
+    expect(slab.take(16 * 1024).buffer.byteLength).toBeGreaterThanOrEqual(16 * 1024);
+  });
+});
+
 describe('encoded commands for the wire', () => {
   it('are the bytes encodeCommand gives, and a later one never changes an earlier one', () => {
     const command = (id: number) => ({ CommandField: 0x0030, MessageID: id, CommandDataSetType: 0x0101, AffectedSOPClassUID: '1.2.840.10008.1.1' });
