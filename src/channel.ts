@@ -82,6 +82,8 @@ export class Channel {
         onPdu: (direction, pdu) => this.observe(direction, pdu),
         // Sent PDUs matter only to the debug log and the telemetry observer (received ones also to the idle timer).
         onPduSent: Boolean(options.debug || options.observe),
+        // Received P-DATA touches the idle timer in receive() below; the hook then adds nothing.
+        onPDataReceived: Boolean(options.debug || options.observe),
       },
     );
   }

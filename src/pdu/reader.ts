@@ -8,9 +8,9 @@ import { Slab } from '../bytes/slab';
 import { pduError } from '../bytes/byte-reader';
 import { ProtocolError } from '../errors';
 import { DEFAULT_PDU_LIMITS, PDU_HEADER_LENGTH } from './constants';
-import { checkPduHeader, checkPduType, decodePdu, readPduHeader } from './decode';
+import { checkPduHeader, checkPduType, decodePdu, effectiveMaxPduLength, readPduHeader } from './decode';
 import { decodePDataInPlace } from './pdata-in-place';
-import type { Pdu, PduLimits, Pdv } from './types';
+import type { PDataTfPdu, Pdu, PduLimits, Pdv } from './types';
 
 /** Hands input bytes back to a transport that lends its chunks (DirectTransport.release). */
 export type ReleaseBytes = (view: Uint8Array, count?: number) => void;
@@ -49,6 +49,8 @@ export class PduReader {
   private chunks: Uint8Array[] = [];
   private buffered = 0;
   private limits: PduLimits;
+  /** The largest P-DATA-TF PDU-length the limits allow (checkPduHeader's bound, kept for the common path). */
+  private maxPDataLength: number;
   private error: ProtocolError | undefined;
 
   constructor(
@@ -56,6 +58,7 @@ export class PduReader {
     private readonly release?: ReleaseBytes,
   ) {
     this.limits = { ...DEFAULT_PDU_LIMITS, ...limits };
+    this.maxPDataLength = effectiveMaxPduLength(this.limits);
   }
 
   /** Bytes held waiting for the rest of a PDU. */
@@ -71,6 +74,7 @@ export class PduReader {
   /** Changes the caps for headers not yet checked (PS3.8 Annex D.1: our advertised 51H). */
   setLimits(limits: Partial<PduLimits>): void {
     this.limits = { ...this.limits, ...limits };
+    this.maxPDataLength = effectiveMaxPduLength(this.limits);
   }
 
   /**
@@ -95,6 +99,11 @@ export class PduReader {
   /** The next whole PDU, or undefined if more bytes are needed. */
   private next(): Pdu | undefined {
     if (this.buffered === 0) return undefined;
+    const first = this.chunks[0]!;
+    if (first[0] === P_DATA_TF && first.length >= PDU_HEADER_LENGTH) {
+      const pdu = this.wholePData(first);
+      if (pdu) return pdu;
+    }
     // The type byte alone tells an unrecognized PDU (HTTP, TLS, garbage): fail without waiting.
     checkPduType(this.chunks[0]![0]!);
     if (this.buffered < PDU_HEADER_LENGTH) return undefined;
@@ -121,6 +130,27 @@ export class PduReader {
     const pdu = decodePdu(this.join(pieces, total));
     if (this.release) for (let i = 0; i < pieces.length; i++) this.release(pieces[i]!);
     return pdu;
+  }
+
+  /**
+   * The common case read directly: a well-formed P-DATA-TF that lies wholly in `first`, without a
+   * header object, a DataView or a ByteReader per PDU (thousands of them a second, most before V8
+   * optimises the general path). Undefined for anything else (incomplete, over the limit, or any
+   * irregularity), which the general path then reads with its checks and errors.
+   */
+  private wholePData(first: Uint8Array): PDataTfPdu | undefined {
+    const length = readUint32(first, 2);
+    const total = PDU_HEADER_LENGTH + length;
+    if (total > first.length || length > this.maxPDataLength) return undefined;
+    const pdvs = pdvsIn(first, total);
+    if (!pdvs) return undefined;
+    const bytes = this.consume(total);
+    if (this.release) {
+      let data = 0;
+      for (let i = 0; i < pdvs.length; i++) data += pdvs[i]!.data.byteLength;
+      this.release(bytes, total - data);
+    }
+    return { type: 'P-DATA-TF', pdvs };
   }
 
   /** Removes `n` bytes from the front as views of the chunks they lie in. */
@@ -193,6 +223,32 @@ export class PduReader {
   }
 }
 
+
+/** A big-endian 32-bit unsigned integer at `at`. */
+function readUint32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+}
+
+/**
+ * The PDVs of the P-DATA-TF in `bytes[0, total)` as views, or null when they are not well formed
+ * (no PDV, a PDV shorter than its header or overrunning the PDU, an even context ID: PS3.8
+ * §9.3.5); decodePdu then reports exactly what is wrong.
+ */
+function pdvsIn(bytes: Uint8Array, total: number): Pdv[] | null {
+  if (total === PDU_HEADER_LENGTH) return null;
+  const pdvs: Pdv[] = [];
+  for (let at = PDU_HEADER_LENGTH; at < total; ) {
+    if (total - at < 6) return null;
+    const length = readUint32(bytes, at);
+    if (length < 2 || length > total - at - 4) return null;
+    const contextId = bytes[at + 4]!;
+    if (contextId % 2 === 0) return null;
+    const control = bytes[at + 5]!;
+    pdvs.push({ contextId, isCommand: (control & 1) !== 0, isLast: (control & 2) !== 0, data: bytes.subarray(at + 6, at + 4 + length) });
+    at += 4 + length;
+  }
+  return pdvs;
+}
 
 /** Bytes of `piece` that no PDV's data views (in a chunk there is one piece per read buffer). */
 function unlentBytes(piece: Uint8Array, pdvs: readonly Pdv[]): number {

@@ -40,6 +40,12 @@ export interface UpperLayerOptions {
    * per fragment for the hook. Default true.
    */
   readonly onPduSent?: boolean;
+  /**
+   * False when `onPdu` need not see received P-DATA-TF PDUs (the association notes their traffic
+   * for its idle timer in its P-DATA indication already, so only the debug log and the telemetry
+   * observer want them): each data PDU then goes straight to the indication. Default true.
+   */
+  readonly onPDataReceived?: boolean;
   /** Trace hook: every (state, event, action) before the action runs (PS3.8 Table 9-10). Exceptions are ignored. */
   readonly onTransition?: (step: TransitionStep) => void;
 }

@@ -280,8 +280,17 @@ export class UpperLayer {
     for (let i = from; i < pdus.length; i++) {
       if (this.discardInput || this.closing) return;
       const pdu = pdus[i]!;
-      this.pduHook('received', pdu);
-      const pending = this.networkEvent(PDU_EVENTS[pdu.type], { pdu });
+      let pending: void | Promise<void>;
+      if (pdu.type === 'P-DATA-TF' && this.fsm.state === 'Sta6' && !this.options.onTransition) {
+        // Evt10 in Sta6 is DT-2 (P-DATA indication, stay in Sta6), the same event for every data
+        // PDU: taken directly instead of through the table, the action and the callback wrapper,
+        // which a fresh process runs unoptimised for its first hundreds of PDUs.
+        if (this.options.onPDataReceived !== false) this.pduHook('received', pdu);
+        pending = this.pDataIndication(pdu);
+      } else {
+        this.pduHook('received', pdu);
+        pending = this.networkEvent(PDU_EVENTS[pdu.type], { pdu });
+      }
       // Read back-pressure: wait for the user's P-DATA handling (or A-ASSOCIATE decision), but not past the end of the association.
       if (pending) return this.untilSettledOrClosing(pending).then(() => this.receivePdus(pdus, i + 1));
     }
@@ -354,6 +363,16 @@ export class UpperLayer {
       const error = new InvalidStateError(`service-user callback failed: ${(cause as Error)?.message ?? String(cause)}`);
       this.notify(() => this.user.abort?.({ provider: true, error }));
     });
+  }
+
+  /** DT-2's P-DATA indication as {@link notify} gives it, without a closure per PDU. */
+  private pDataIndication(pdu: PDataTfPdu): void | Promise<void> {
+    try {
+      const result = this.user.pData?.(pdu);
+      if (result && typeof result.then === 'function') return result.then(undefined, (error: unknown) => this.userFailed(error));
+    } catch (error) {
+      this.userFailed(error);
+    }
   }
 
   /** Calls a user callback; exceptions and rejections go to userFailed(). Returns a promise to await, if any. */

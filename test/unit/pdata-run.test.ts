@@ -205,7 +205,7 @@ describe('runs over an association', () => {
     expect(arrived.map((e) => e.bytes)).toEqual(sent.map((e) => e.bytes));
   });
 
-  it('with nobody watching sent PDUs (no debug log, no observer), a run makes no PDU object per fragment for the hook', async () => {
+  it('with nobody watching PDUs (no debug log, no observer), no data PDU goes through the hook either way', async () => {
     const { createMemoryPair } = await import('../../adapters/memory');
     const { ApplicationEntity } = await import('../../src/ae');
     const { Channel } = await import('../../src/channel');
@@ -223,6 +223,10 @@ describe('runs over an association', () => {
       const sent = observed.mock.calls.filter(([direction]) => direction === 'sent').length;
       // RQ, command, release RQ on the SCU; AC, response, release RP on the SCP: none of the 11 data PDUs.
       expect(sent).toBe(6);
+      // Received: RQ and release RQ on the SCP, AC and release RP on the SCU; no P-DATA-TF (the
+      // association notes their traffic for its idle timer in its P-DATA indication instead).
+      const received = observed.mock.calls.filter(([direction]) => direction === 'received').length;
+      expect(received).toBe(4);
     } finally {
       observed.mockRestore();
     }

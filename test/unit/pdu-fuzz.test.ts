@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../src/errors';
 import { decodePdu, encodePdu, PduReader } from '../../src/pdu';
-import type { Pdu } from '../../src/pdu/types';
+import type { PDataTfPdu, Pdu } from '../../src/pdu/types';
 import { ECHO_OK, FIXTURES, RQ_OK } from '../fixtures/pdus';
 
 const SEEDS = [...FIXTURES.map((f) => f.bytes), RQ_OK, ECHO_OK];
@@ -281,5 +281,74 @@ describe('Z-03: round trip of generated valid PDUs', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+/**
+ * P-DATA-TF PDUs from PDV items whose fields may be wrong (lengths, context IDs, missing bytes),
+ * to compare the reader's direct path for a P-DATA-TF inside one chunk with decodePdu.
+ */
+const pdvItem = fc
+  .record({
+    contextId: fc.oneof(oddId, fc.integer({ min: 0, max: 255 })),
+    control: fc.nat(255),
+    data: fc.uint8Array({ maxLength: 40 }),
+    lengthDelta: fc.oneof({ weight: 5, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: -4, max: 4 }) }),
+  })
+  .map(({ contextId, control, data, lengthDelta }) => {
+    const out = new Uint8Array(6 + data.length);
+    new DataView(out.buffer).setUint32(0, Math.max(0, 2 + data.length + lengthDelta));
+    out[4] = contextId;
+    out[5] = control;
+    out.set(data, 6);
+    return out;
+  });
+const pDataLike = fc
+  .tuple(fc.array(pdvItem, { maxLength: 4 }), fc.integer({ min: -3, max: 0 }))
+  .map(([items, cut]) => {
+    const body = items.reduce((n, b) => n + b.length, 0);
+    const bodyLength = Math.max(0, body + cut);
+    const out = new Uint8Array(6 + bodyLength);
+    out[0] = 0x04;
+    new DataView(out.buffer).setUint32(2, bodyLength);
+    let at = 6;
+    for (const b of items) {
+      out.set(b.subarray(0, Math.max(0, out.length - at)), at);
+      at += b.length;
+    }
+    return out;
+  });
+
+describe('the reader reads a P-DATA-TF inside one chunk directly', () => {
+  it('with the same PDUs and errors as decodePdu, alone or followed by another PDU', () => {
+    fc.assert(
+      fc.property(pDataLike, fc.boolean(), (bytes, followed) => {
+        const expected = decodeOrCode(bytes);
+        const input = followed ? Uint8Array.from([...bytes, ...ECHO_OK]) : bytes;
+        const outcome = run([input]);
+        if (typeof expected === 'string') {
+          expect(outcome.error).toBe(expected);
+        } else {
+          expect(outcome.error).toBeUndefined();
+          expect(outcome.pdus).toEqual(followed ? [expected, decodePdu(ECHO_OK)] : [expected]);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('hands back the headers of a lent chunk and keeps only the PDV data out', () => {
+    const released: number[] = [];
+    const reader = new PduReader({ maxPduLength: 0 }, (_view, count) => released.push(count ?? _view.byteLength));
+    const pdus = reader.push(Uint8Array.from([...ECHO_OK, ...ECHO_OK]));
+    expect(pdus).toHaveLength(2);
+    const data = (pdus[0] as PDataTfPdu).pdvs.reduce((n, p) => n + p.data.byteLength, 0);
+    expect(released).toEqual([ECHO_OK.length - data, ECHO_OK.length - data]);
+  });
+
+  it('checks the PDU-length against the limits before reading the PDVs', () => {
+    const reader = new PduReader({ maxPduLength: ECHO_OK.length - 7 });
+    expect(() => reader.push(ECHO_OK)).toThrow(expect.objectContaining({ code: 'PDU_LENGTH_EXCEEDS_MAX' }));
+    expect(new PduReader({ maxPduLength: ECHO_OK.length - 6 }).push(ECHO_OK)).toHaveLength(1);
   });
 });

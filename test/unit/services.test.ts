@@ -410,6 +410,19 @@ describe('timeouts', () => {
     await assoc.abort();
   });
 
+  it('network: P-DATA traffic keeps an association alive past the idle timeout', async () => {
+    const scp = new ApplicationEntity({ aeTitle: 'SCP', networkTimeoutMs: 150 }).addSupportedContext(VERIFICATION);
+    const scu = new ApplicationEntity({ aeTitle: 'SCU' }).addRequestedContext(VERIFICATION);
+    const assoc = await pairUp(scp, {}, scu);
+    // 600 ms of echoes every 25 ms: four idle timeouts' worth of time, never 150 ms without a PDU.
+    for (const until = Date.now() + 600; Date.now() < until; ) {
+      expect((await assoc.cEcho()).status).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    await assoc.release();
+    expect((await assoc.closed).reason).toBe('released');
+  });
+
   it('network: an idle association is aborted', async () => {
     const scp = new ApplicationEntity({ aeTitle: 'SCP', networkTimeoutMs: 60 }).addSupportedContext(VERIFICATION);
     const scu = new ApplicationEntity({ aeTitle: 'SCU' }).addRequestedContext(VERIFICATION);
