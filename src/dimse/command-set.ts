@@ -108,24 +108,44 @@ export function encodeCommandForSending(cmd: Command): Uint8Array {
   return encodeCommandWith(cmd, takeCommandBytes);
 }
 
+/** Command property → its element descriptor. */
+const BY_KEY = new Map<string, readonly [element: number, key: Key, vr: Vr]>(ELEMENTS.map((e) => [e[1], e]));
+
 function encodeCommandWith(cmd: Command, allocate: (n: number) => Uint8Array): Uint8Array {
   if (cmd.CommandField === undefined) throw invalid('CommandField (0000,0100) is required');
   if (cmd.CommandDataSetType === undefined) throw invalid('CommandDataSetType (0000,0800) is required');
-  let groupLength = 0;
-  let utf8: Map<number, Uint8Array> | undefined;
-  // Indexed loops, no array destructuring: until the JIT optimises this function (after hundreds
-  // of messages) for-of and destructuring each walk an iterator, ~10x the cost of the loop itself.
-  for (let i = 0; i < ELEMENTS.length; i++) {
-    const e = ELEMENTS[i]!;
-    const element = e[0], key = e[1], vr = e[2];
-    const value = cmd[key];
+  // The present elements in ascending tag order, from the command's own keys. Not a lookup of
+  // each of the 23 elements: on an object made by a spread (`{ ...command, MessageID }`, how
+  // requests are built) each lookup of a missing property cost ~0.2 µs even in optimised code,
+  // ~4.5 µs per command (a node micro-benchmark; for-in over the same object: ~0.04 µs).
+  const present: (readonly [element: number, key: Key, vr: Vr])[] = [];
+  const values: unknown[] = [];
+  for (const key in cmd) {
+    const e = BY_KEY.get(key);
+    if (e === undefined) continue;
+    const value = cmd[key as Key];
     if (value === undefined || value === null) continue;
+    let i = present.length;
+    for (; i > 0 && present[i - 1]![0] > e[0]; i--) {
+      present[i] = present[i - 1]!;
+      values[i] = values[i - 1];
+    }
+    present[i] = e;
+    values[i] = value;
+  }
+  // Measure and check; non-ASCII text (rare) is encoded once here and kept for the write.
+  let groupLength = 0;
+  let utf8: (Uint8Array | null)[] | undefined;
+  for (let i = 0; i < present.length; i++) {
+    const e = present[i]!;
+    const element = e[0], vr = e[2];
+    const value = values[i];
     let length: number;
     if (vr === 'US') length = (usValue(element, value), 2);
     else if (vr === 'AT') length = atValues(element, value).length * 4;
     else {
       const bytes = textBytes(element, vr, value);
-      if (bytes) (utf8 ??= new Map()).set(element, bytes);
+      if (bytes) (utf8 ??= [])[i] = bytes;
       length = bytes ? bytes.length : (value as string).length;
     }
     groupLength += 8 + length + (length & 1); // tag (4) + 32-bit length (4) + value, even
@@ -137,11 +157,10 @@ function encodeCommandWith(cmd: Command, allocate: (n: number) => Uint8Array): U
   dv.setUint32(4, 4, true);
   dv.setUint32(8, groupLength, true);
   let off = 12;
-  for (let i = 0; i < ELEMENTS.length; i++) {
-    const e = ELEMENTS[i]!;
-    const element = e[0], key = e[1], vr = e[2];
-    const value = cmd[key];
-    if (value === undefined || value === null) continue;
+  for (let i = 0; i < present.length; i++) {
+    const e = present[i]!;
+    const element = e[0], vr = e[2];
+    const value = values[i];
     dv.setUint16(off + 2, element, true);
     off += 8;
     let length: number;
@@ -157,7 +176,7 @@ function encodeCommandWith(cmd: Command, allocate: (n: number) => Uint8Array): U
       }
       length = tags.length * 4;
     } else {
-      const bytes = utf8?.get(element);
+      const bytes = utf8?.[i];
       if (bytes) out.set(bytes, off);
       else for (let c = 0, s = value as string; c < s.length; c++) out[off + c] = s.charCodeAt(c);
       length = bytes ? bytes.length : (value as string).length;
