@@ -138,7 +138,11 @@ export class DimseProvider {
     this.noteInvoked(command);
     const dataSetType = dataset === null ? NO_DATASET : command.CommandDataSetType === NO_DATASET ? 0x0001 : command.CommandDataSetType;
     // A copy only when the Command Data Set Type must change (responses and requests come right already).
-    const full: Command = command.CommandDataSetType === dataSetType ? command : { ...command, CommandDataSetType: dataSetType };
+    let full = command;
+    if (command.CommandDataSetType !== dataSetType) {
+      full = Object.assign({}, command); // not a spread: see sendRequest
+      full.CommandDataSetType = dataSetType;
+    }
     if (this.writing > 0) return this.queueMessage(this.tail.then(() => this.writeMessage(full, contextId, dataset)), full);
     // Nothing in flight: write now, in this tick; a promise chain only if the transport must drain.
     let started: void | Promise<void>;
