@@ -149,7 +149,7 @@ export function encodeMetaGroup(v: MetaValues): Uint8Array {
   // (0002,0001) File Meta Information Version, then each element: an 8-byte header and its padded value.
   const groupLength =
     VERSION_ELEMENT.length +
-    32 +
+    4 * 8 + // the headers of the four UI elements always written
     paddedLength(sopClass) +
     paddedLength(sopInstance) +
     paddedLength(syntax) +

@@ -105,7 +105,7 @@ export class PduReader {
       if (pdu) return pdu;
     }
     // The type byte alone tells an unrecognized PDU (HTTP, TLS, garbage): fail without waiting.
-    checkPduType(this.chunks[0]![0]!);
+    checkPduType(first[0]!);
     if (this.buffered < PDU_HEADER_LENGTH) return undefined;
     const header = readPduHeader(this.peekHeader());
     // Checked before waiting for the body: a huge or bogus length is rejected on 6 bytes.
