@@ -60,7 +60,7 @@ export const PART10_PREFIX = [0x44, 0x49, 0x43, 0x4d];
  * `readPart10` does (no prefix, no meta group, an element that overruns `bytes`, a missing UID).
  */
 export function readPart10Identity(bytes: Uint8Array): Part10Identity {
-  if (bytes.length < 132 || bytes[128] !== 0x44 || bytes[129] !== 0x49 || bytes[130] !== 0x43 || bytes[131] !== 0x4d) {
+  if (!hasPart10Prefix(bytes)) {
     throw new DimseError('DATASET_DECODE_FAILED', 'not a DICOM Part 10 file: no "DICM" prefix at offset 128');
   }
   let sopClassUid = '';
@@ -77,6 +77,13 @@ export function readPart10Identity(bytes: Uint8Array): Part10Identity {
     transferSyntaxUid: transferSyntaxUid || missing('TransferSyntaxUID'),
     datasetOffset,
   };
+}
+
+/** "DICM" at offset 128 (an indexed loop: this runs once per file sent, mostly unoptimised). */
+function hasPart10Prefix(bytes: Uint8Array): boolean {
+  if (bytes.length < 132) return false;
+  for (let i = 0; i < PART10_PREFIX.length; i++) if (bytes[128 + i] !== PART10_PREFIX[i]) return false;
+  return true;
 }
 
 function missing(keyword: string): never {

@@ -46,10 +46,12 @@ const commandBytes = new Slab(16 * 1024);
 const takeCommandBytes = (n: number) => commandBytes.take(n);
 
 const BY_ELEMENT = new Map(ELEMENTS.map((e) => [e[0], e] as const));
+/** Command property → its element descriptor. */
+const BY_KEY = new Map<string, readonly [element: number, key: Key, vr: Vr]>(ELEMENTS.map((e) => [e[1], e]));
 
 /** The (0000,eeee) element number and VR of a Command property, for describe/validate helpers. */
 export function commandElement(key: keyof Command): { element: number; vr: Vr } | undefined {
-  const e = ELEMENTS.find((x) => x[1] === key);
+  const e = BY_KEY.get(key);
   return e ? { element: e[0], vr: e[2] } : undefined;
 }
 
@@ -107,9 +109,6 @@ export function encodeCommand(cmd: Command): Uint8Array {
 export function encodeCommandForSending(cmd: Command): Uint8Array {
   return encodeCommandWith(cmd, takeCommandBytes);
 }
-
-/** Command property → its element descriptor. */
-const BY_KEY = new Map<string, readonly [element: number, key: Key, vr: Vr]>(ELEMENTS.map((e) => [e[1], e]));
 
 function encodeCommandWith(cmd: Command, allocate: (n: number) => Uint8Array): Uint8Array {
   if (cmd.CommandField === undefined) throw invalid('CommandField (0000,0100) is required');

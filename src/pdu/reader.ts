@@ -145,11 +145,7 @@ export class PduReader {
     const pdvs = pdvsIn(first, total);
     if (!pdvs) return undefined;
     const bytes = this.consume(total);
-    if (this.release) {
-      let data = 0;
-      for (let i = 0; i < pdvs.length; i++) data += pdvs[i]!.data.byteLength;
-      this.release(bytes, total - data);
-    }
+    if (this.release) this.release(bytes, unlentBytes(bytes, pdvs));
     return { type: 'P-DATA-TF', pdvs };
   }
 

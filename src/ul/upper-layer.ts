@@ -368,8 +368,7 @@ export class UpperLayer {
   /** DT-2's P-DATA indication as {@link notify} gives it, without a closure per PDU. */
   private pDataIndication(pdu: PDataTfPdu): void | Promise<void> {
     try {
-      const result = this.user.pData?.(pdu);
-      if (result && typeof result.then === 'function') return result.then(undefined, (error: unknown) => this.userFailed(error));
+      return this.failuresToUser(this.user.pData?.(pdu));
     } catch (error) {
       this.userFailed(error);
     }
@@ -378,13 +377,15 @@ export class UpperLayer {
   /** Calls a user callback; exceptions and rejections go to userFailed(). Returns a promise to await, if any. */
   private notify(call: () => void | Promise<void>): void | Promise<void> {
     try {
-      const result = call();
-      if (result && typeof (result as Promise<void>).then === 'function') {
-        return (result as Promise<void>).then(undefined, (error: unknown) => this.userFailed(error));
-      }
+      return this.failuresToUser(call());
     } catch (error) {
       this.userFailed(error);
     }
+  }
+
+  /** A user callback's result: a promise whose rejection goes to userFailed(), or nothing to wait for. */
+  private failuresToUser(result: void | Promise<void>): void | Promise<void> {
+    if (result && typeof result.then === 'function') return result.then(undefined, (error: unknown) => this.userFailed(error));
   }
 
   private makeContext(): FsmContext {
