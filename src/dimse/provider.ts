@@ -69,12 +69,44 @@ export interface GetMsgOptions {
   signal?: AbortSignal;
 }
 
-interface Waiter {
-  match?: (message: IncomingMessage) => boolean;
-  /** When getMsg gives up (Date.now() ms); Infinity waits for ever. */
-  deadline: number;
-  resolve(message: IncomingMessage | null): void;
-  reject(error: unknown): void;
+/**
+ * A getMsg call waiting for a message: settles once, then leaves the provider's list. A class with
+ * methods rather than an object with closures: an echo round trip makes one on each side.
+ */
+class Waiter {
+  constructor(
+    private readonly list: Waiter[],
+    readonly match: ((message: IncomingMessage) => boolean) | undefined,
+    /** When getMsg gives up (Date.now() ms); Infinity waits for ever. */
+    readonly deadline: number,
+    private readonly onMessage: (message: IncomingMessage | null) => void,
+    private readonly onError: (error: unknown) => void,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    list.push(this);
+    signal?.addEventListener('abort', this, { once: true });
+  }
+
+  resolve(message: IncomingMessage | null): void {
+    this.leave();
+    this.onMessage(message);
+  }
+
+  reject(error: unknown): void {
+    this.leave();
+    this.onError(error);
+  }
+
+  /** The signal's abort listener (an EventListener object: no closure per call). */
+  handleEvent(): void {
+    this.reject(this.signal!.reason);
+  }
+
+  private leave(): void {
+    const at = this.list.indexOf(this);
+    if (at >= 0) this.list.splice(at, 1);
+    this.signal?.removeEventListener('abort', this);
+  }
 }
 
 /** Cancel requests remembered at most (C-CANCELs for operations that are not running are dropped). */
@@ -92,7 +124,8 @@ const MAX_INVOKED = 4096;
 export class DimseProvider {
   private readonly assembler: MessageAssembler;
   private readonly queue: IncomingMessage[] = [];
-  private readonly waiters = new Set<Waiter>();
+  /** getMsg calls waiting, oldest first (rarely more than one). */
+  private readonly waiters: Waiter[] = [];
   private readonly cancels = new Set<number>();
   private readonly cancelWatchers = new Map<number, AbortController>();
   /** Messages being written or waiting their turn; the last of them settles `tail`. */
@@ -202,20 +235,11 @@ export class DimseProvider {
     if (queued) return Promise.resolve(queued);
     if (this.failure) return Promise.reject(this.failure);
     if (options.block === false) return Promise.resolve(null);
+    const timeoutMs = options.timeoutMs ?? this.dimseTimeoutMs;
+    const deadline = Number.isFinite(timeoutMs) ? Date.now() + timeoutMs : Infinity;
     return new Promise((resolve, reject) => {
-      const timeoutMs = options.timeoutMs ?? this.dimseTimeoutMs;
-      const signal = options.signal;
-      const done = signal ? () => (this.waiters.delete(waiter), signal.removeEventListener('abort', onAbort)) : () => this.waiters.delete(waiter);
-      const waiter: Waiter = {
-        match: options.match,
-        deadline: Number.isFinite(timeoutMs) ? Date.now() + timeoutMs : Infinity,
-        resolve: (m) => (done(), resolve(m)),
-        reject: (e) => (done(), reject(e)),
-      };
-      const onAbort = () => waiter.reject(signal!.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.add(waiter);
-      if (waiter.deadline !== Infinity) this.watchDeadline(waiter.deadline);
+      new Waiter(this.waiters, options.match, deadline, resolve, reject, options.signal);
+      if (deadline !== Infinity) this.watchDeadline(deadline);
       this.signalWanted();
     });
   }
@@ -386,7 +410,7 @@ export class DimseProvider {
    * in the middle of a message (its data set may be streaming to a consumer). Undefined: read on.
    */
   private inputHold(pdu: PDataTfPdu): void | Promise<void> {
-    if (this.failure || this.waiters.size > 0) return;
+    if (this.failure || this.waiters.length > 0) return;
     const last = pdu.pdvs[pdu.pdvs.length - 1];
     if (!last?.isLast || (last.isCommand && this.lastDelivered?.command.CommandDataSetType !== NO_DATASET)) return;
     const hold = this.queue.length >= MAX_QUEUED ? this.whenWanted() : this.holdInput?.();

@@ -11,6 +11,7 @@ import { serveFind } from './find';
 import { serveGet, serveMove } from './retrieve';
 import { serveN } from './n-services';
 import { serveStore } from './store';
+import { OperationContext } from './context';
 import type { RequestContext, ScpHandlers } from './types';
 
 /** Refused: SOP class not supported (PS3.7 C.5.x). */
@@ -92,31 +93,36 @@ export async function serveRequests(
     };
     void association.closed.then(endHold);
   }
+  // Made once, not per request: each message costs no closure or options object of its own.
+  const taking = { timeoutMs: Infinity, match: (m: IncomingMessage) => take(m) && ++owed > 0 };
+  /** Performs one request and answers; never rejects. One async frame per operation, not a chain of promises. */
+  const perform = async (message: IncomingMessage, id: number | undefined, duplicate: boolean): Promise<void> => {
+    try {
+      if (duplicate) await refuseDuplicate(association, message);
+      else await dispatch(association, message, handlers);
+    } catch (error) {
+      association.options.logger.error(`SCP handler failed: ${(error as Error).message}`);
+    } finally {
+      if (!duplicate && id !== undefined) active.delete(id);
+      answered();
+    }
+  };
   for (;;) {
     if (running.size >= limit) await Promise.race(running);
     if (limit === 1 && !gate.first) gate.pipelined ||= association.dimse.peekMsg() !== null;
     let message: IncomingMessage | null;
     try {
       // Counted when taken (synchronously, as it arrives): a release read in the same chunk sees it.
-      message = await association.dimse.getMsg({ timeoutMs: Infinity, match: (m) => take(m) && ++owed > 0 });
+      message = await association.dimse.getMsg(taking);
     } catch {
       await Promise.all(running);
       return; // released or aborted
     }
     if (!message) continue;
     const id = (message.command.CommandField & 0x8000) === 0 ? message.command.MessageID : undefined;
-    let operation: Promise<void>;
-    if (id !== undefined && active.has(id)) {
-      operation = refuseDuplicate(association, message);
-    } else {
-      if (id !== undefined) active.add(id);
-      operation = dispatch(association, message, handlers)
-        .catch((error: unknown) => {
-          association.options.logger.error(`SCP handler failed: ${(error as Error).message}`);
-        })
-        .finally(() => id !== undefined && active.delete(id));
-    }
-    void operation.then(answered);
+    const duplicate = id !== undefined && active.has(id);
+    if (id !== undefined && !duplicate) active.add(id);
+    const operation = perform(message, id, duplicate);
     // Window 1: one operation at a time, exactly as before; larger windows answer in completion order.
     if (limit === 1) {
       await operation;
@@ -156,24 +162,8 @@ async function dispatch(association: Association, message: IncomingMessage, hand
     return;
   }
   const context = association.contexts.find((c) => c.id === message.contextId)!;
-  const messageId = command.MessageID ?? 0;
-  // The cancel signal is made on first use: an AbortController per C-ECHO/C-STORE that nobody
-  // reads cost ~5% of an echo round trip. A C-CANCEL that comes first is remembered by the provider.
-  let signal: AbortSignal | undefined;
-  let ended = false;
-  const ctx: RequestContext = {
-    association,
-    contextId: message.contextId,
-    abstractSyntax: context.abstractSyntax,
-    transferSyntax: context.transferSyntax,
-    command,
-    messageId,
-    peerAeTitle: association.peerAeTitle,
-    get signal() {
-      signal ??= ended ? new AbortController().signal : association.dimse.cancelSignal(messageId);
-      return signal;
-    },
-  };
+  // The cancel signal is made on first use; a C-CANCEL that comes first is remembered by the provider.
+  const ctx = new OperationContext(association, context, command, true);
   // `await` inside try matters: finally must run after the operation, not when its promise is made.
   try {
     const sopClass = command.AffectedSOPClassUID ?? command.RequestedSOPClassUID;
@@ -207,8 +197,8 @@ async function dispatch(association: Association, message: IncomingMessage, hand
         return await respond(association, ctx.contextId, command, { Status: UNRECOGNIZED_OPERATION });
     }
   } finally {
-    ended = true;
-    association.dimse.endOperation(messageId);
+    OperationContext.ended(ctx);
+    association.dimse.endOperation(ctx.messageId);
   }
 }
 

@@ -9,6 +9,7 @@ import { isResponseTo } from '../dimse/provider';
 import { CommandField } from '../dimse/types';
 import type { IncomingMessage } from '../dimse/reassemble';
 import { serveStore } from '../scp/store';
+import { OperationContext } from '../scp/context';
 import type { RequestContext, StoreRequest, StatusResult } from '../scp/types';
 import { PendingOperation } from './find';
 import { queryModelUid, type QueryModel } from './query-models';
@@ -169,19 +170,7 @@ function toProgress(message: IncomingMessage, transferSyntax: string): RetrieveP
 
 async function serveSubOperation(association: Association, message: IncomingMessage, options: RetrieveOptions): Promise<void> {
   const context = association.contexts.find((c) => c.id === message.contextId)!;
-  // Never aborted (a sub-operation has no C-CANCEL of its own); made only if a handler asks for it.
-  let signal: AbortSignal | undefined;
-  const ctx: RequestContext = {
-    association,
-    contextId: message.contextId,
-    abstractSyntax: context.abstractSyntax,
-    transferSyntax: context.transferSyntax,
-    command: message.command,
-    messageId: message.command.MessageID ?? 0,
-    peerAeTitle: association.peerAeTitle,
-    get signal() {
-      return (signal ??= new AbortController().signal);
-    },
-  };
+  // Never aborted: a sub-operation has no C-CANCEL of its own.
+  const ctx = new OperationContext(association, context, message.command, false);
   await serveStore(message, ctx, { cStore: options.onStore });
 }

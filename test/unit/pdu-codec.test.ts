@@ -186,4 +186,24 @@ describe('P-DATA-TF written as parts (headers apart from PDV data, for a vectore
     expect(Buffer.from(joined).equals(Buffer.from(encodePdu(pdu)))).toBe(true);
     expect((decodePdu(joined) as PDataTfPdu).pdvs.map((p) => p.data.byteLength)).toEqual([70, 70_000, 0x1000003]);
   });
+
+  it('sends a P-DATA-TF of up to 1 KiB as one buffer, a larger one with its data as the caller\'s own views', () => {
+    const data = (n: number, seed: number) => new Uint8Array(n).map((_, i) => (i * 7 + seed) & 0xff);
+    const joinedBytes = (parts: Uint8Array[]) => Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
+    // 6 + (6 + n) bytes with one PDV; two PDVs add another 6 + m.
+    for (const sizes of [[0], [100], [1012], [1013], [500, 500], [500, 501], [3, 4000]]) {
+      const pdvs = sizes.map((n, i) => ({ contextId: 1 + 2 * i, isCommand: i === 0, isLast: i === sizes.length - 1, data: data(n, i) }));
+      const pdu: PDataTfPdu = { type: 'P-DATA-TF', pdvs };
+      const parts = encodePDataParts(pdu);
+      expect(joinedBytes(parts).equals(Buffer.from(encodePdu(pdu)))).toBe(true);
+      const total = 6 + sizes.reduce((n, m) => n + 6 + m, 0);
+      if (total <= 1024) {
+        expect(parts).toHaveLength(1);
+        expect(pdvs.every((p) => p.data.buffer !== parts[0]!.buffer)).toBe(true); // copied in
+      } else {
+        // Every non-empty PDV's data goes out as the very view it came in.
+        for (const p of pdvs) if (p.data.byteLength > 0) expect(parts).toContain(p.data);
+      }
+    }
+  });
 });

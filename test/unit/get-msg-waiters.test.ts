@@ -1,0 +1,55 @@
+/**
+ * DimseProvider.getMsg waiters: each settles once (message, timeout, abort or the association's
+ * end) and then no longer takes messages, which are queued for the next caller instead.
+ */
+import { describe, expect, it } from 'vitest';
+import { encodeCommand } from '../../src/dimse/command-set';
+import { DimseProvider } from '../../src/dimse/provider';
+import { CommandField, NO_DATASET } from '../../src/dimse/types';
+import type { PDataTfPdu } from '../../src/pdu/types';
+
+const echoRq = (id: number): PDataTfPdu => ({
+  type: 'P-DATA-TF',
+  pdvs: [{ contextId: 1, isCommand: true, isLast: true, data: encodeCommand({ CommandField: CommandField['C-ECHO-RQ'], MessageID: id, AffectedSOPClassUID: '1.2.840.10008.1.1', CommandDataSetType: NO_DATASET }) }],
+});
+const provider = () => new DimseProvider({ sendPdu: () => undefined, peerMaxPduLength: 16384, isAcceptedContext: () => true });
+const idOf = (m: { command: { MessageID?: number } } | null | undefined) => m?.command.MessageID;
+
+describe('getMsg waiters', () => {
+  it('an aborted signal rejects with its reason, and the next message is queued, not given to the aborted waiter', async () => {
+    const p = provider();
+    const controller = new AbortController();
+    const waiting = p.getMsg({ signal: controller.signal, timeoutMs: Infinity });
+    controller.abort(new Error('gave up'));
+    await expect(waiting).rejects.toThrow('gave up');
+    void p.receivePrimitive(echoRq(7));
+    expect(idOf(p.takeQueued())).toBe(7);
+  });
+
+  it('waiters are served oldest first, each once; one whose match refuses is skipped', async () => {
+    const p = provider();
+    const odd = p.getMsg({ match: (m) => (m.command.MessageID ?? 0) % 2 === 1, timeoutMs: Infinity });
+    const first = p.getMsg({ timeoutMs: Infinity });
+    const second = p.getMsg({ timeoutMs: Infinity });
+    for (const id of [2, 3, 4, 6]) void p.receivePrimitive(echoRq(id));
+    expect([idOf(await first), idOf(await odd), idOf(await second)]).toEqual([2, 3, 4]);
+    expect(idOf(p.takeQueued())).toBe(6);
+  });
+
+  it('a waiter that timed out resolves null and leaves; a message that comes later is queued', async () => {
+    const p = provider();
+    expect(await p.getMsg({ timeoutMs: 5 })).toBeNull();
+    void p.receivePrimitive(echoRq(9));
+    expect(idOf(p.takeQueued())).toBe(9);
+  });
+
+  it('the association\'s end rejects every waiter, and its signal listener is gone', async () => {
+    const p = provider();
+    const controller = new AbortController();
+    const waiting = [p.getMsg({ timeoutMs: Infinity, signal: controller.signal }), p.getMsg({ timeoutMs: Infinity })];
+    p.fail(new Error('ended'));
+    for (const w of waiting) await expect(w).rejects.toThrow('ended');
+    controller.abort(new Error('late')); // must not settle anything again or throw
+    await expect(p.getMsg({ timeoutMs: Infinity })).rejects.toThrow('ended');
+  });
+});
