@@ -28,11 +28,19 @@ export interface RequestContext {
   readonly messageId: number;
   /** The peer's AE title. */
   readonly peerAeTitle: string;
-  /** Aborts on C-CANCEL for this request (C-FIND/GET/MOVE) or when the association ends. */
+  /**
+   * Aborts on C-CANCEL for this request (C-FIND/GET/MOVE) or when the association ends. Made on
+   * first use, by a getter of the library's context: a copy made by spreading (`{ ...ctx }`) does
+   * not carry it, so pass `ctx` itself (or `ctx.signal`) on.
+   */
   readonly signal: AbortSignal;
 }
 
-/** A C-STORE request whose data set arrives as a stream of its encoded bytes. */
+/**
+ * A C-STORE request whose data set arrives as a stream of its encoded bytes. The library's requests
+ * are class instances: `data` is a getter and the functions are methods, so call them on the
+ * request (`request.chunks()`), and do not copy a request by spreading it.
+ */
 export interface StoreRequest {
   readonly sopClassUid: string;
   readonly sopInstanceUid: string;
