@@ -385,12 +385,11 @@ export class DimseProvider {
    */
   private checkResponse(command: Command, messageId: number): void {
     const field = this.invoked.get(messageId);
-    const name = (f: number) => `0x${f.toString(16).padStart(4, '0')}`;
     if (field === undefined && !this.requests.isOutstanding(messageId) && !this.requests.isAbandoned(messageId)) {
-      throw new ProtocolError('UNEXPECTED_RESPONSE', `response ${name(command.CommandField)} to message ${messageId}, which is not outstanding`, { source: 0, reason: 0 });
+      throw new ProtocolError('UNEXPECTED_RESPONSE', `response ${hexField(command.CommandField)} to message ${messageId}, which is not outstanding`, { source: 0, reason: 0 });
     }
     if (field !== undefined && (field | 0x8000) !== command.CommandField) {
-      throw new ProtocolError('UNEXPECTED_RESPONSE', `response ${name(command.CommandField)} to message ${messageId}, a request ${name(field)}`, { source: 0, reason: 0 });
+      throw new ProtocolError('UNEXPECTED_RESPONSE', `response ${hexField(command.CommandField)} to message ${messageId}, a request ${hexField(field)}`, { source: 0, reason: 0 });
     }
     if (!isPending(command)) this.invoked.delete(messageId);
   }
@@ -604,6 +603,11 @@ function sendRuns(
     return after();
   };
   return resume();
+}
+
+/** A Command Field as 0xhhhh, for error messages. */
+function hexField(field: number): string {
+  return `0x${field.toString(16).padStart(4, '0')}`;
 }
 
 /** Pending statuses FF00/FF01 (PS3.7 C.4.1.1.2): more responses follow. */
