@@ -10,11 +10,9 @@ import type { Command } from '../dimse/types';
 import type { RequestContext } from './types';
 
 export class OperationContext implements RequestContext {
-  readonly association: Association;
   readonly contextId: number;
   readonly abstractSyntax: string;
   readonly transferSyntax: string;
-  readonly command: Command;
   readonly messageId: number;
   readonly peerAeTitle: string;
   #signal: AbortSignal | undefined;
@@ -25,12 +23,15 @@ export class OperationContext implements RequestContext {
    * `cancellable`: the signal follows C-CANCEL-RQs for this Message ID and the association's end;
    * otherwise (a C-STORE sub-operation, which has no C-CANCEL of its own) it never aborts.
    */
-  constructor(association: Association, context: NegotiatedContext, command: Command, cancellable: boolean) {
-    this.association = association;
+  constructor(
+    readonly association: Association,
+    context: NegotiatedContext,
+    readonly command: Command,
+    cancellable: boolean,
+  ) {
     this.contextId = context.id;
     this.abstractSyntax = context.abstractSyntax;
     this.transferSyntax = context.transferSyntax;
-    this.command = command;
     this.messageId = command.MessageID ?? 0;
     this.peerAeTitle = association.peerAeTitle;
     this.#cancellable = cancellable;

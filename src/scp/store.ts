@@ -6,9 +6,9 @@ import { loadCodec } from '../dataset/lazy';
 import { DatasetChunks } from '../dimse/dataset-chunks';
 import { concatOwned } from '../dimse/dataset-source';
 import type { IncomingMessage } from '../dimse/reassemble';
-import { failureFor, respond, statusFields } from './respond';
 import type { Command } from '../dimse/types';
 import type { Dataset } from '../scu/types';
+import { failureFor, respond, statusFields } from './respond';
 import type { RequestContext, ScpHandlers, StatusResult, StoreChunks, StoreRequest } from './types';
 
 /** Refused: SOP class not supported (PS3.4 B.2.3) — used when no store handler exists. */
