@@ -10,6 +10,7 @@
  *   stream --list FILE      the same (kept as a name for the one-large-instance rows)
  *     --warm N              store/stream: first send the list N times untimed (an association each), so
  *                           that the timed pass runs in warmed-up processes (SCU and SCP), as in a long-running service;
+ *                           echo: first N untimed C-ECHOs in two associations of their own;
  *                           get: N untimed C-GETs (one association) before the timed ones
  *   concurrent --list FILE --assocs A   A associations at once, files split evenly between them
  *   find --count N          C-FIND (Study Root, IMAGE level, FIND_QUERY) N times in one association; count = matches
@@ -98,6 +99,15 @@ if (mode === 'store' || mode === 'stream') {
   for (let pass = 0; pass < Number(o.warm); pass++) {
     const a = await associate();
     await storeFiles(a, await files());
+    await a.release();
+  }
+}
+if (mode === 'echo' && Number(o.warm) > 0) {
+  // Two associations: a process's second association re-optimises what V8 specialised on the first
+  // (per-association objects and closures: ~40 deopts, its first ~1,000 echoes ~3× slower); the third is steady.
+  for (let k = 0; k < 2; k++) {
+    const a = await associate();
+    for (let i = 0; i < Number(o.warm) / 2; i++) await a.cEcho();
     await a.release();
   }
 }
