@@ -71,7 +71,7 @@ export function encodePDataParts(pdu: PDataTfPdu): Uint8Array[] {
   let length = 0;
   // Indexed loops: this runs per PDU, much of it before the JIT has optimised it.
   for (let i = 0; i < count; i++) length += 6 + pdvs[i]!.data.byteLength;
-  if (PDU_HEADER_LENGTH + length <= SMALL_PDATA) return [encodeSmallPData(pdvs, length)];
+  if (PDU_HEADER_LENGTH + length <= SMALL_PDATA) return [pdataInOneBuffer(pdvs, length)];
   // Small enough to live on V8's heap: no DataView, whose `.buffer` would move it off-heap.
   const headers = new Uint8Array(PDU_HEADER_LENGTH + 6 * count);
   headers[0] = P.P_DATA_TF;
@@ -90,8 +90,8 @@ export function encodePDataParts(pdu: PDataTfPdu): Uint8Array[] {
   return parts;
 }
 
-/** A small P-DATA-TF (PDVs of `length` bytes with their headers) in one buffer. */
-function encodeSmallPData(pdvs: readonly Pdv[], length: number): Uint8Array {
+/** A P-DATA-TF (PDVs of `length` bytes with their headers) in one buffer: each PDV's data copied once. */
+function pdataInOneBuffer(pdvs: readonly Pdv[], length: number): Uint8Array {
   const out = new Uint8Array(PDU_HEADER_LENGTH + length);
   out[0] = P.P_DATA_TF;
   putUint32(out, 2, length);
@@ -150,12 +150,5 @@ function putUint32(bytes: Uint8Array, at: number, value: number): void {
 function encodePData(pdu: PDataTfPdu): Uint8Array {
   let length = 0;
   for (const pdv of pdu.pdvs) length += 6 + pdv.data.length;
-  const w = new ByteWriter(PDU_HEADER_LENGTH + length);
-  w.uint8(P.P_DATA_TF).uint8(0).uint32(length);
-  for (const pdv of pdu.pdvs) {
-    // Message control header: bit 0 command, bit 1 last fragment; bits 2–7 zero (Annex E.2).
-    const header = (pdv.isCommand ? 1 : 0) | (pdv.isLast ? 2 : 0);
-    w.uint32(pdv.data.length + 2).uint8(pdv.contextId).uint8(header).bytes(pdv.data);
-  }
-  return w.finish();
+  return pdataInOneBuffer(pdu.pdvs, length);
 }

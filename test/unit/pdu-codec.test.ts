@@ -190,6 +190,7 @@ describe('P-DATA-TF written as parts (headers apart from PDV data, for a vectore
   it('sends a P-DATA-TF of up to 1 KiB as one buffer, a larger one with its data as the caller\'s own views', () => {
     const data = (n: number, seed: number) => new Uint8Array(n).map((_, i) => (i * 7 + seed) & 0xff);
     const joinedBytes = (parts: Uint8Array[]) => Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
+    const u32 = (n: number) => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
     // 6 + (6 + n) bytes with one PDV; two PDVs add another 6 + m.
     for (const sizes of [[0], [100], [1012], [1013], [500, 500], [500, 501], [3, 4000]]) {
       const pdvs = sizes.map((n, i) => ({ contextId: 1 + 2 * i, isCommand: i === 0, isLast: i === sizes.length - 1, data: data(n, i) }));
@@ -199,6 +200,9 @@ describe('P-DATA-TF written as parts (headers apart from PDV data, for a vectore
       const total = 6 + sizes.reduce((n, m) => n + 6 + m, 0);
       if (total <= 1024) {
         expect(parts).toHaveLength(1);
+        // PDU header, then each PDV's item length, context ID and control header (PS3.8 §9.3.5, Annex E.2).
+        const head = [4, 0, ...u32(total - 6), ...u32(sizes[0]! + 2), 1, sizes.length === 1 ? 3 : 1];
+        expect(Array.from(parts[0]!.subarray(0, 12))).toEqual(head);
         expect(pdvs.every((p) => p.data.buffer !== parts[0]!.buffer)).toBe(true); // copied in
       } else {
         // Every non-empty PDV's data goes out as the very view it came in.
