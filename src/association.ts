@@ -179,12 +179,15 @@ export class Association {
    */
   findContext(abstractSyntax: string, options: { as?: 'scu' | 'scp'; transferSyntax?: string } = {}): NegotiatedContext {
     const as = options.as ?? 'scu';
-    const found = this.acceptedContexts.find(
-      (c) =>
-        c.abstractSyntax === abstractSyntax &&
-        (options.transferSyntax === undefined || c.transferSyntax === options.transferSyntax) &&
-        this.mayActAs(c, as),
-    );
+    // A loop over all contexts, not `acceptedContexts.find`: every SCU request calls this, and the
+    // getter makes a new array each time.
+    let found: NegotiatedContext | undefined;
+    for (const c of this.contexts) {
+      if (c.result !== 0 || c.abstractSyntax !== abstractSyntax || !this.mayActAs(c, as)) continue;
+      if (options.transferSyntax !== undefined && c.transferSyntax !== options.transferSyntax) continue;
+      found = c;
+      break;
+    }
     if (!found) {
       throw new NegotiationError(
         `no accepted presentation context for ${abstractSyntax}${options.transferSyntax ? ` with ${options.transferSyntax}` : ''} where we act as ${as.toUpperCase()}`,
