@@ -10,7 +10,8 @@ import { closeSync, fsync as fsyncFd, mkdirSync, openSync, readdirSync, realpath
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { encodeMetaGroup, PART10_PREFIX } from '../../src/dataset/meta';
+import { encodeMetaGroup } from '../../src/dataset/meta';
+import { PART10_HEAD } from '../../src/dataset/part10';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../../src/options';
 import type { RequestContext, StatusResult, StoreRequest } from '../../src/scp/types';
 
@@ -146,7 +147,7 @@ export function createFsStore(options: FsStoreOptions): FsStore {
         ImplementationVersionName: implementationVersionName,
         SourceApplicationEntityTitle: ctx.peerAeTitle.trim() || undefined,
       });
-      const bytes = await copyDataset(request, file, [PREAMBLE, meta], progress);
+      const bytes = await copyDataset(request, file, [PART10_HEAD, meta], progress);
       await file.commit(target, fsync);
       options.onStored?.({ ...storedInfo(request, ctx), bytes, path: target });
       return 0x0000;
@@ -186,10 +187,6 @@ export function createFsStore(options: FsStoreOptions): FsStore {
     },
   };
 }
-
-/** 128 zero bytes and "DICM" (PS3.10 §7.1): the same for every file, written from one shared array. */
-const PREAMBLE = new Uint8Array(132);
-PREAMBLE.set(PART10_PREFIX, 128);
 
 /** What safeFileName returns: digits, dots and lower-case hex, then `.dcm`; never a separator, "." or "..". */
 const SAFE_NAME = /^[0-9a-z][0-9a-z.]*\.dcm$/;

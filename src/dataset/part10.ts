@@ -8,6 +8,13 @@ import { encodeMetaGroup, PART10_PREFIX } from './meta';
 
 export { PART10_PREFIX };
 
+/**
+ * The 128-byte preamble (zeros) and "DICM" that start every Part 10 file: one shared array, for
+ * writers that send it as is (fs-store writes it per file). Never modify it.
+ */
+export const PART10_HEAD: Uint8Array = new Uint8Array(132);
+PART10_HEAD.set(PART10_PREFIX, 128);
+
 /** What `writePart10` needs: the UIDs for the meta group and the already-encoded data set. */
 export interface Part10Input {
   transferSyntaxUid: string;
@@ -25,8 +32,7 @@ export interface Part10Input {
  * Information group (PS3.10 Table 7.1-1, Explicit VR LE), then the data set bytes unchanged.
  */
 export function writePart10(input: Part10Input): Uint8Array[] {
-  const head = new Uint8Array(132);
-  head.set(PART10_PREFIX, 128);
+  const head = PART10_HEAD.slice(); // the caller's own, as every chunk returned here
   const meta = encodeMetaGroup({
     MediaStorageSOPClassUID: input.sopClassUid,
     MediaStorageSOPInstanceUID: input.sopInstanceUid,

@@ -2,6 +2,7 @@
  * DimseProvider.getMsg waiters: each settles once (message, timeout, abort or the association's
  * end) and then no longer takes messages, which are queued for the next caller instead.
  */
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { encodeCommand } from '../../src/dimse/command-set';
 import { DimseProvider } from '../../src/dimse/provider';
@@ -24,6 +25,13 @@ describe('getMsg waiters', () => {
     await expect(waiting).rejects.toThrow('gave up');
     void p.receivePrimitive(echoRq(7));
     expect(idOf(p.takeQueued())).toBe(7);
+    // A waiter served by a message leaves its signal too.
+    const other = new AbortController();
+    const served = p.getMsg({ signal: other.signal, timeoutMs: Infinity });
+    expect(getEventListeners(other.signal, 'abort')).toHaveLength(1);
+    void p.receivePrimitive(echoRq(8));
+    expect(idOf(await served)).toBe(8);
+    expect(getEventListeners(other.signal, 'abort')).toHaveLength(0);
   });
 
   it('waiters are served oldest first, each once; one whose match refuses is skipped', async () => {
@@ -49,6 +57,7 @@ describe('getMsg waiters', () => {
     const waiting = [p.getMsg({ timeoutMs: Infinity, signal: controller.signal }), p.getMsg({ timeoutMs: Infinity })];
     p.fail(new Error('ended'));
     for (const w of waiting) await expect(w).rejects.toThrow('ended');
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
     controller.abort(new Error('late')); // must not settle anything again or throw
     await expect(p.getMsg({ timeoutMs: Infinity })).rejects.toThrow('ended');
   });
