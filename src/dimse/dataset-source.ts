@@ -73,6 +73,11 @@ export class ChunkRecycler {
     for (let i = 0; i < pdvs.length; i++) if (!pdvs[i]!.isCommand) this.sent += pdvs[i]!.data.byteLength;
   }
 
+  /** Notes a run of data set bytes about to be sent (DimseProviderOptions.sendRun). */
+  noteSentRun(byteLength: number): void {
+    this.sent += byteLength;
+  }
+
   /** Recycles the chunks whose bytes have all been sent, once the transport has flushed them (now or later). */
   release(): void {
     if (this.releasing) return;
@@ -98,10 +103,14 @@ export class ChunkRecycler {
  * of at least `size` bytes is cut into views, its tail sent as a shorter fragment (PDVs need not be
  * full, PS3.8 §9.3.5), so large chunks are never copied; smaller chunks are joined (copied) into
  * fragments of `size`, so a stream of small chunks does not become a stream of small PDUs.
+ * With `runs`, the fragments of a large chunk but its last come as one view instead, for a
+ * consumer that cuts it into those same fragments itself (a run of PDUs written at once: one step
+ * per chunk rather than per PDU); the last is held back as every fragment is, to be flagged.
  */
 export async function* fragmentsOf(
   source: DatasetBytes,
   size: number,
+  runs = false,
 ): AsyncGenerator<{ data: Uint8Array; isLast: boolean }> {
   if (source instanceof Uint8Array) {
     if (source.byteLength === 0) yield { data: source, isLast: true };
@@ -126,6 +135,13 @@ export async function* fragmentsOf(
       pending = partial.subarray(0, partialLength);
       partial = null;
       partialLength = 0;
+    }
+    if (large && runs) {
+      if (pending) yield { data: pending, isLast: false };
+      const lastCut = Math.floor((chunk.byteLength - 1) / size) * size;
+      if (lastCut > 0) yield { data: chunk.subarray(0, lastCut), isLast: false };
+      pending = chunk.subarray(lastCut);
+      continue;
     }
     let offset = 0;
     while (offset < chunk.byteLength) {

@@ -491,7 +491,14 @@ export class DimseProvider {
         if (sendRun && dataset.byteLength >= fragment) return andThen(flushPacker(), () => sendRuns(dataset, contextId, fragment, sendRun, flush));
         return sendFragments(dataset, contextId, false, fragment, send, flush);
       }
-      return this.sendStream(dataset, contextId, fragment, send, flush, recycler).catch((error: unknown) => {
+      // Chunks of a fragment or more go out as runs of PDUs (one write each), as a buffer's do.
+      const run = sendRun && ((data: Uint8Array, endsMessage: boolean) =>
+        andThen(flushPacker(), () => {
+          begun = true;
+          recycler?.noteSentRun(data.byteLength);
+          return sendRun(contextId, data, fragment, endsMessage);
+        }));
+      return this.sendStream(dataset, contextId, fragment, send, flush, recycler, run).catch((error: unknown) => {
         if (begun) this.options.onMessageBroken?.(error);
         throw error;
       });
@@ -507,10 +514,11 @@ export class DimseProvider {
     send: (pdv: Pdv) => void | Promise<void>,
     flush: () => void | Promise<void>,
     recycler?: ChunkRecycler,
+    run?: (data: Uint8Array, endsMessage: boolean) => void | Promise<void>,
   ): Promise<void> {
     const source = recycler ? { [Symbol.asyncIterator]: () => recycler.chunks() } : dataset;
-    for await (const { data, isLast } of fragmentsOf(source, fragment)) {
-      const wait = send({ contextId, isCommand: false, isLast, data });
+    for await (const { data, isLast } of fragmentsOf(source, fragment, run !== undefined)) {
+      const wait = run && data.byteLength > fragment ? run(data, isLast) : send({ contextId, isCommand: false, isLast, data });
       if (wait) await wait;
       recycler?.release();
     }

@@ -3,7 +3,8 @@
  * UpperLayer.writePDataRun, encodePDataRun): the same PDUs, byte for byte, as one PDU at a time,
  * with the data never copied; a file read whole by storeInputFromFile (takeWhole) is sent that way
  * too and its buffer still comes back once flushed; a store handler takes the fragments that have
- * arrived without an await each (StoreChunks.takeArrived).
+ * arrived without an await each (StoreChunks.takeArrived). A data set from a stream goes out the
+ * same way, a run per large chunk (fragmentsOf with runs).
  */
 import { describe, expect, it, vi } from 'vitest';
 import { DatasetChunks } from '../../src/dimse/dataset-chunks';
@@ -136,6 +137,57 @@ describe('a data set in memory is sent in runs', () => {
     await plain.provider.sendMsg(storeRq, 3, source());
     expect(iterated).toBe(2);
     expect(Buffer.from(run.bytes()).equals(Buffer.from(plain.bytes()))).toBe(true);
+  });
+});
+
+describe('a data set from a stream is sent in runs', () => {
+  const F = 16378; // the fragment of a 16 KiB PDU
+  /** Chunk sizes: large ones end in a tail, on a fragment boundary, mixed with small ones, or a lone large one. */
+  const patterns: number[][] = [
+    [64 * F + 100, 64 * F + 100, 5000],
+    [3 * F, 3 * F],
+    [100, 200, 2 * F + 7, 300, 4 * F],
+    [5 * F + 1],
+    [F + 1, F, 10],
+  ];
+  for (const sizes of patterns) {
+    it(`chunks of ${sizes.join(', ')} bytes: the same PDUs as one at a time, one run per chunk of more than two fragments`, async () => {
+      const data = pattern(sizes.reduce((a, b) => a + b, 0));
+      const stream = async function* () {
+        for (let at = 0, i = 0; i < sizes.length; at += sizes[i]!, i++) yield data.subarray(at, at + sizes[i]!);
+      };
+      const plain = recorder(false);
+      const run = recorder(true);
+      await plain.provider.sendMsg(storeRq, 3, stream());
+      await run.provider.sendMsg(storeRq, 3, stream());
+      expect(Buffer.from(run.bytes()).equals(Buffer.from(plain.bytes()))).toBe(true);
+      // A chunk's fragments but its last go as one run when that is more than one fragment.
+      expect(run.runs()).toBe(sizes.filter((n) => n >= F && Math.floor((n - 1) / F) > 1).length);
+    });
+  }
+
+  it('a recycling stream gets every chunk back, none before the transport has flushed it', async () => {
+    const data = pattern(3 * (3 * F + 3));
+    const chunks = [0, 1, 2].map((i) => data.subarray(i * (3 * F + 3), (i + 1) * (3 * F + 3)));
+    const recycled: Uint8Array[] = [];
+    const source: RecyclingChunks = {
+      async *[Symbol.asyncIterator]() {
+        yield* chunks;
+      },
+      recycle: (chunk) => recycled.push(chunk),
+    };
+    let flush!: () => void;
+    let flushedOnce = new Promise<void>((resolve) => (flush = resolve));
+    const run = recorder(true, () => flushedOnce);
+    const sending = run.provider.sendMsg(storeRq, 3, source);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(recycled).toEqual([]);
+    flush();
+    flushedOnce = Promise.resolve();
+    await sending;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(recycled).toEqual(chunks);
+    expect(run.runs()).toBe(3);
   });
 });
 
