@@ -67,6 +67,7 @@ const P = {
   studiesPerArea: DCMQR_MAX_STUDIES, // dcmqrscp's limit per storage area
   getCount: 500,
   getRepeat: 4, // the same C-GET this many times in one association (getscu --repeat): past the JIT warm-up
+  scpWarmPasses: 3, // 'SCP warmed' store variants: storescu sends the instances this many times, untimed, first (one pass of 500 left the SCP still compiling)
   warmPasses: 5, // 'warm' store variants: the netdicom SCU sends the same instances this many times, untimed, before the timed pass
   getWarm: 8, // 'warm' C-GET variant: this many untimed C-GETs by the same netdicom SCU process first (the qrscp stays up across runs anyway)
   getBytes: 64 * KiB,
@@ -304,8 +305,10 @@ async function storeRun({ scp, scu, pdu, list, count, bytes, stream = false, con
   const out = outDir();
   const server = scp === 'netdicom' ? await ndServer({ maxPdu: pdu, out: out.dir }) : await storescp({ maxPdu: pdu, out: out.dir, bitPreserving: scp === 'dcmtk+B', fork: concurrent });
   try {
-    // Untimed: the same files once (the timed run overwrites them), so the SCP's JIT is past warm-up.
-    if (warmScp) await run('storescu', ['-pdu', String(pdu), '127.0.0.1', String(server.port), ...data.files.slice(0, P.files)], { env: DCMTK_ENV });
+    // Untimed: the same files a few times (the timed run overwrites them), so the SCP's JIT is past warm-up.
+    for (let pass = 0; warmScp && pass < P.scpWarmPasses; pass++) {
+      await run('storescu', ['-pdu', String(pdu), '127.0.0.1', String(server.port), ...data.files.slice(0, P.files)], { env: DCMTK_ENV });
+    }
     let r;
     if (scu === 'netdicom') {
       const mode = concurrent ? 'concurrent' : stream ? 'stream' : 'store';
@@ -432,7 +435,7 @@ const ROWS = [
     metrics: ['files/s', 'MB/s'],
     ref: 'dcmtk-dcmtkB',
     note:
-      'SCP warmed: the same netdicom SCP process first receives the same instances once, untimed, as a ' +
+      `SCP warmed: the same netdicom SCP process first receives the same instances ${P.scpWarmPasses} times, untimed, as a ` +
       `long-running SCP would have (a fresh process spends its first ~1,500 instances compiling); both warmed: the netdicom SCU sends them ${P.warmPasses} times, untimed, ` +
       'to the same SCP before the timed pass (a long-running router or modality simulator); every other variant starts each process fresh',
     variants: [
