@@ -93,11 +93,10 @@ function statSafe(p) {
 // ---------------------------------------------------------------- servers
 
 /** A netdicom SCP process; resolves once it listens. */
-async function ndServer({ maxPdu = 16384, out = null, findCount = 0, dirPerAssociation = false } = {}) {
+async function ndServer({ maxPdu = 16384, out = null, findCount = 0 } = {}) {
   const port = await freePort();
   const args = [ndScp, '--port', String(port), '--max-pdu', String(maxPdu), '--find-count', String(findCount)];
   if (out) args.push('--out', out);
-  if (dirPerAssociation) args.push('--dir-per-association');
   const proc = start(node, args, { sampleRss: true });
   await waitListening(proc, port);
   return { proc, port, call: 'ANY-SCP' };
@@ -289,12 +288,8 @@ function outDir() {
   mkdirSync(dir);
   return {
     dir,
-    /** Checks the files received (with `lastAssociation`: those of the SCP's last association, nd-scp --dir-per-association). */
-    finish(expected, { lastAssociation = false } = {}) {
-      let where = dir;
-      const numbered = lastAssociation ? readdirSync(dir).filter((n) => /^\d+$/.test(n)).map(Number) : [];
-      if (numbered.length > 0) where = path.join(dir, String(Math.max(...numbered)));
-      const got = readdirSync(where).filter((n) => !n.startsWith('.')).length;
+    finish(expected) {
+      const got = readdirSync(dir).filter((n) => !n.startsWith('.')).length;
       rmSync(dir, { recursive: true, force: true });
       if (expected !== undefined && got !== expected) throw new Error(`expected ${expected} received files, found ${got}`);
     },
@@ -308,13 +303,9 @@ const FIND_ARGS = ['-S', '-sr', ...Object.entries(FIND_QUERY).flatMap(([k, v]) =
 /** One run of a store variant: start the SCP, send, stop it, check what arrived. */
 async function storeRun({ scp, scu, pdu, list, count, bytes, stream = false, concurrent = false, window = 1, warmScp = false, warmPasses = 0 }) {
   const out = outDir();
-  // With warm passes each association stores into a directory of its own: the timed pass then writes
-  // into an empty one, as every other row does (replacing a warm pass's file costs the kernel the
-  // old file's pages inside the timed window: ~20 ms for a 256 MiB instance).
-  const warmed = warmScp || warmPasses > 0;
-  const server = scp === 'netdicom' ? await ndServer({ maxPdu: pdu, out: out.dir, dirPerAssociation: warmed }) : await storescp({ maxPdu: pdu, out: out.dir, bitPreserving: scp === 'dcmtk+B', fork: concurrent });
+  const server = scp === 'netdicom' ? await ndServer({ maxPdu: pdu, out: out.dir }) : await storescp({ maxPdu: pdu, out: out.dir, bitPreserving: scp === 'dcmtk+B', fork: concurrent });
   try {
-    // Untimed: the same files a few times, so the SCP's JIT is past warm-up.
+    // Untimed: the same files a few times (the timed run overwrites them), so the SCP's JIT is past warm-up.
     for (let pass = 0; warmScp && pass < P.scpWarmPasses; pass++) {
       await run('storescu', ['-pdu', String(pdu), '127.0.0.1', String(server.port), ...data.files.slice(0, P.files)], { env: DCMTK_ENV });
     }
@@ -337,7 +328,7 @@ async function storeRun({ scp, scu, pdu, list, count, bytes, stream = false, con
       r = await dcmtkClient('storescu', ['-R', '-pdu', String(pdu), '127.0.0.1', String(server.port), ...(stream ? [data.large] : data.files.slice(0, P.files))]);
     }
     const scpPeakKib = await stop(server.proc);
-    out.finish(count, { lastAssociation: warmed });
+    out.finish(count);
     return { ...r, ops: count, bytes, scpPeakKib };
   } finally {
     await stop(server.proc);
