@@ -75,9 +75,9 @@ function childrenOf(pid) {
  * Peak RSS is sampled every 20 ms (and read once more before exit is reported) for the process
  * and its direct children, so a forking SCP reports its largest child.
  */
-export function start(cmd, args, { env, cwd, sampleRss = false } = {}) {
+export function start(cmd, args, { env, cwd, sampleRss = false, stdin = 'ignore' } = {}) {
   const t0 = performance.now();
-  const child = spawn(cmd, args, { env: env ?? process.env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, { env: env ?? process.env, cwd, stdio: [stdin, 'pipe', 'pipe'] });
   live.add(child);
   let output = '';
   child.stdout.on('data', (d) => (output += d));

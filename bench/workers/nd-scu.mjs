@@ -12,6 +12,8 @@
  *                           that the timed pass runs in warmed-up processes (SCU and SCP), as in a long-running service;
  *                           echo: first N untimed C-ECHOs in two associations of their own;
  *                           get: N untimed C-GETs (one association) before the timed ones
+ *     --pause-after-warm    then print {"warmed":true} and wait for a line on stdin (the bench clears
+ *                           the SCP's directory, so the timed pass replaces no file)
  *   concurrent --list FILE --assocs A   A associations at once, files split evenly between them
  *   find --count N          C-FIND (Study Root, IMAGE level, FIND_QUERY) N times in one association; count = matches
  *   find-study              C-FIND (Study Root, STUDY level, bench/lib/qr.mjs STUDY_KEYS); count = matches
@@ -37,6 +39,9 @@ const { positionals, values: o } = parseArgs({
     call: { type: 'string', default: 'ANY-SCP' },
     out: { type: 'string' },
     warm: { type: 'string', default: '0' },
+    // After the warm passes print {"warmed":true} and wait for a line on stdin before the timed
+    // pass (the bench clears the SCP's output directory in between, untimed).
+    'pause-after-warm': { type: 'boolean', default: false },
   },
 });
 const mode = positionals[0];
@@ -120,6 +125,12 @@ if (mode === 'get' && Number(o.warm) > 0) {
     }
   }
   await a.release();
+}
+
+if (o['pause-after-warm']) {
+  process.stdout.write('{"warmed":true}\n');
+  await new Promise((resolve) => process.stdin.once('data', resolve));
+  process.stdin.pause();
 }
 
 const t0 = performance.now();
