@@ -265,7 +265,9 @@ async function qrRun(scu, scp, tool, warm = 0) {
     const out = tool === 'getscu' ? outDir() : null;
     let r;
     if (scu === 'netdicom') {
-      const nd = await ndClient(tool === 'getscu' ? 'get' : 'find-study', { port: server.port, call: aec }, out ? ['--out', out.dir, '--count', String(P.getRepeat), '--warm', String(warm)] : []);
+      // Warm C-GETs' files are deleted before the timed ones, which then start into an empty directory as getscu's do.
+      const clear = out && warm > 0 ? { betweenWarmAndTimed: () => out.clear() } : {};
+      const nd = await ndClient(tool === 'getscu' ? 'get' : 'find-study', { port: server.port, call: aec }, out ? ['--out', out.dir, '--count', String(P.getRepeat), '--warm', String(warm)] : [], clear);
       r = { seconds: nd.seconds, wallSeconds: nd.seconds, scuPeakKib: nd.scuPeakKib, count: nd.count };
     } else {
       r = await dcmtkClient(tool, [...QR_ARGS, '-aec', aec, ...(out ? [...GET_QUERY, '--repeat', String(P.getRepeat), '-od', out.dir] : STUDY_QUERY), '127.0.0.1', String(server.port)]);
