@@ -488,15 +488,15 @@ export class DimseProvider {
       if (dataset === null) return flush();
       if (dataset instanceof Uint8Array) {
         // Full fragments never share a PDU: the command's PDU goes first, then the data set in runs.
-        if (sendRun && dataset.byteLength >= fragment) return andThen(flushPacker(), () => sendRuns(dataset, contextId, fragment, sendRun, flush));
+        if (sendRun && dataset.byteLength >= fragment) return andThen(flushPacker(), () => sendRuns(dataset, contextId, fragment, sendRun, true, flush));
         return sendFragments(dataset, contextId, false, fragment, send, flush);
       }
-      // Chunks of a fragment or more go out as runs of PDUs (one write each), as a buffer's do.
+      // Large chunks go out as runs of PDUs (about RUN_BYTES per write), as a buffer does.
       const run = sendRun && ((data: Uint8Array, endsMessage: boolean) =>
         andThen(flushPacker(), () => {
           begun = true;
           recycler?.noteSentRun(data.byteLength);
-          return sendRun(contextId, data, fragment, endsMessage);
+          return sendRuns(data, contextId, fragment, sendRun, endsMessage, nothing);
         }));
       return this.sendStream(dataset, contextId, fragment, send, flush, recycler, run).catch((error: unknown) => {
         if (begun) this.options.onMessageBroken?.(error);
@@ -587,15 +587,20 @@ function andThen(wait: void | Promise<void>, next: () => void | Promise<void>): 
   return wait ? wait.then(next) : next();
 }
 
+/** An `after` with nothing to do. */
+const nothing = (): void => {};
+
 /**
- * Sends a data set held in memory as runs of full PDUs (DimseProviderOptions.sendRun), about
- * RUN_BYTES each, then runs `after`; becomes a promise only when the transport asks to wait.
+ * Sends `bytes` as runs of full PDUs (DimseProviderOptions.sendRun), about RUN_BYTES each, the
+ * last PDU flagged last when `endsMessage`, then runs `after`; becomes a promise only when the
+ * transport asks to wait (so a large chunk never fills the transport's queue in one write).
  */
 function sendRuns(
   bytes: Uint8Array,
   contextId: number,
   fragment: number,
   sendRun: NonNullable<DimseProviderOptions['sendRun']>,
+  endsMessage: boolean,
   after: () => void | Promise<void>,
 ): void | Promise<void> {
   const step = Math.max(1, Math.floor(RUN_BYTES / fragment)) * fragment;
@@ -604,7 +609,7 @@ function sendRuns(
   const resume = (): void | Promise<void> => {
     while (offset < total) {
       const end = Math.min(offset + step, total);
-      const wait = sendRun(contextId, bytes.subarray(offset, end), fragment, end === total);
+      const wait = sendRun(contextId, bytes.subarray(offset, end), fragment, endsMessage && end === total);
       offset = end;
       if (wait) return wait.then(resume);
     }

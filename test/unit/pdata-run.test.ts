@@ -149,9 +149,11 @@ describe('a data set from a stream is sent in runs', () => {
     [100, 200, 2 * F + 7, 300, 4 * F],
     [5 * F + 1],
     [F + 1, F, 10],
+    [200 * F + 7], // more than one run's worth (about 1 MiB a run)
   ];
+  const STEP = Math.floor((1024 * 1024) / F) * F; // bytes per run
   for (const sizes of patterns) {
-    it(`chunks of ${sizes.join(', ')} bytes: the same PDUs as one at a time, one run per chunk of more than two fragments`, async () => {
+    it(`chunks of ${sizes.join(', ')} bytes: the same PDUs as one at a time, in runs of about 1 MiB`, async () => {
       const data = pattern(sizes.reduce((a, b) => a + b, 0));
       const stream = async function* () {
         for (let at = 0, i = 0; i < sizes.length; at += sizes[i]!, i++) yield data.subarray(at, at + sizes[i]!);
@@ -161,8 +163,9 @@ describe('a data set from a stream is sent in runs', () => {
       await plain.provider.sendMsg(storeRq, 3, stream());
       await run.provider.sendMsg(storeRq, 3, stream());
       expect(Buffer.from(run.bytes()).equals(Buffer.from(plain.bytes()))).toBe(true);
-      // A chunk's fragments but its last go as one run when that is more than one fragment.
-      expect(run.runs()).toBe(sizes.filter((n) => n >= F && Math.floor((n - 1) / F) > 1).length);
+      // A chunk's fragments but its last go out in runs of about 1 MiB when more than one fragment.
+      const runBytes = sizes.map((n) => Math.floor((n - 1) / F) * F).filter((b) => b > F);
+      expect(run.runs()).toBe(runBytes.reduce((count, b) => count + Math.ceil(b / STEP), 0));
     });
   }
 
