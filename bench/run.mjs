@@ -124,10 +124,9 @@ async function dcmqrscp({ maxPdu = 16384 } = {}) {
 
 // ---------------------------------------------------------------- clients
 
-/** Runs a netdicom SCU; returns its own timing and peak RSS. */
 /**
- * Runs the netdicom SCU worker. With `betweenWarmAndTimed`, the worker pauses after its warm passes
- * (--pause-after-warm) and this runs, untimed, before the timed pass starts.
+ * Runs a netdicom SCU; returns its own timing and peak RSS. With `betweenWarmAndTimed`, the worker
+ * pauses after its warm passes (--pause-after-warm) and this runs, untimed, before the timed pass.
  */
 async function ndClient(mode, server, args = [], { betweenWarmAndTimed } = {}) {
   const argv = [ndScu, mode, '--port', String(server.port), '--call', server.call, ...args];
