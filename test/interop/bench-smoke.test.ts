@@ -1,0 +1,44 @@
+/**
+ * `npm run bench` end to end at tiny sizes (`--smoke`): the rows whose variants use the warm-up
+ * handshake (nd-scu --pause-after-warm, the bench clearing what warm passes stored) and the
+ * DCMTK tools, each variant run once. The bench itself checks every run (the files that arrived,
+ * every process's exit code), so a broken worker, handshake or clean-up fails here, not only
+ * in a 5-minute bench run. Numbers are not looked at: at these sizes they mean nothing.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { requireDcmtk } from './helpers/dcmtk';
+
+const haveDcmtk = requireDcmtk();
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const ROWS = ['echo', 'store16', 'large128', 'get500'];
+
+interface SmokeResult {
+  mode: string;
+  rows: { id: string; variants: { id: string; metrics: Record<string, { median: number }> }[] }[];
+}
+
+describe.runIf(haveDcmtk)('bench smoke', () => {
+  it(`runs the ${ROWS.join(', ')} rows: every variant of each, with a result`, { timeout: 120_000 }, async () => {
+    expect(existsSync(`${root}/dist/index.js`), 'dist/ is missing: run `npm run build` (npm run test:interop does)').toBe(true);
+    await promisify(execFile)(process.execPath, ['bench/run.mjs', '--smoke', '--reps', '1', '--only', ROWS.join(',')], { cwd: root, maxBuffer: 16 << 20 });
+    const result = JSON.parse(readFileSync(`${root}/bench/results/smoke.json`, 'utf8')) as SmokeResult;
+    expect(result.mode).toBe('smoke');
+    expect(result.rows.map((r) => r.id)).toEqual(ROWS);
+    const variants = new Map(result.rows.map((r) => [r.id, r.variants.map((v) => v.id)]));
+    // The warmed variants, whose set-up this guards.
+    expect(variants.get('echo')).toContain('nd-nd-warm');
+    expect(variants.get('store16')).toEqual(expect.arrayContaining(['dcmtk-nd-warm', 'nd-nd-warm']));
+    expect(variants.get('large128')).toContain('nd-nd-warm');
+    expect(variants.get('get500')).toContain('nd-nd-warm');
+    for (const row of result.rows) {
+      for (const variant of row.variants) {
+        const first = Object.values(variant.metrics)[0];
+        expect(first?.median, `${row.id} ${variant.id}`).toBeGreaterThan(0);
+      }
+    }
+  });
+});
