@@ -58,7 +58,8 @@ export function commandElement(key: keyof Command): { element: number; vr: Vr } 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-const hex4 = (n: number): string => n.toString(16).padStart(4, '0').toUpperCase();
+/** A 16-bit value as four upper-case hex digits (element numbers, Command Fields in messages). */
+export const hex4 = (n: number): string => n.toString(16).padStart(4, '0').toUpperCase();
 const tagName = (el: number): string => `(0000,${hex4(el)})`;
 
 function invalid(message: string): DimseError {

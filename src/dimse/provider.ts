@@ -6,7 +6,7 @@
 import { AssociationAbortedError, ProtocolError, TimeoutError } from '../errors';
 import { withoutStack } from '../without-stack';
 import type { PDataTfPdu, Pdv } from '../pdu/types';
-import { encodeCommandForSending } from './command-set';
+import { encodeCommandForSending, hex4 } from './command-set';
 import { ChunkRecycler, fragmentsOf, isRecycling, type DatasetBytes, type RecyclingChunks } from './dataset-source';
 import { maxFragmentLength, PduPacker } from './fragment';
 import { MessageAssembler, type IncomingMessage, type ReassemblerOptions } from './reassemble';
@@ -386,10 +386,10 @@ export class DimseProvider {
   private checkResponse(command: Command, messageId: number): void {
     const field = this.invoked.get(messageId);
     if (field === undefined && !this.requests.isOutstanding(messageId) && !this.requests.isAbandoned(messageId)) {
-      throw new ProtocolError('UNEXPECTED_RESPONSE', `response ${hexField(command.CommandField)} to message ${messageId}, which is not outstanding`, { source: 0, reason: 0 });
+      throw new ProtocolError('UNEXPECTED_RESPONSE', `response 0x${hex4(command.CommandField)} to message ${messageId}, which is not outstanding`, { source: 0, reason: 0 });
     }
     if (field !== undefined && (field | 0x8000) !== command.CommandField) {
-      throw new ProtocolError('UNEXPECTED_RESPONSE', `response ${hexField(command.CommandField)} to message ${messageId}, a request ${hexField(field)}`, { source: 0, reason: 0 });
+      throw new ProtocolError('UNEXPECTED_RESPONSE', `response 0x${hex4(command.CommandField)} to message ${messageId}, a request 0x${hex4(field)}`, { source: 0, reason: 0 });
     }
     if (!isPending(command)) this.invoked.delete(messageId);
   }
@@ -616,11 +616,6 @@ function sendRuns(
     return after();
   };
   return resume();
-}
-
-/** A Command Field as 0xhhhh, for error messages. */
-function hexField(field: number): string {
-  return `0x${field.toString(16).padStart(4, '0')}`;
 }
 
 /** Pending statuses FF00/FF01 (PS3.7 C.4.1.1.2): more responses follow. */
