@@ -496,12 +496,13 @@ const ROWS = [
     title: `C-STORE of one ${P.largeBytes / MiB} MiB instance, max PDU ${pdu >= MiB ? '1 MiB' : `${pdu / KiB} KiB`}${pdu >= MiB ? ' (netdicom only)' : ''}`,
     metrics: ['MB/s', 'SCP RSS', 'SCU RSS'],
     ref: pdu >= MiB ? undefined : 'dcmtk-dcmtkB',
-    ...(pdu === 128 * KiB && { note: `both warmed: the netdicom SCU sends the instance ${P.warmPasses} times, untimed, to the same SCP before the timed pass (their files deleted before it)` }),
+    ...(pdu >= 128 * KiB && { note: `both warmed: the netdicom SCU sends the instance ${P.warmPasses} times, untimed, to the same SCP before the timed pass (their files deleted before it)` }),
     variants: [
       ...(pdu >= MiB ? ['nd-nd'] : pdu === 16 * KiB ? ['nd-nd', 'dcmtk-dcmtkB'] : ['nd-nd', 'dcmtk-dcmtk', 'dcmtk-dcmtkB', 'nd-dcmtkB', 'dcmtk-nd']).map((v) =>
         storeVariant(v, pdu, () => ({ list: data.largeList, count: 1, bytes: data.largeBytes, stream: true })),
       ),
-      ...(pdu === 128 * KiB ? [warmStoreVariant(pdu, () => ({ list: data.largeList, count: 1, bytes: data.largeBytes, stream: true }))] : []),
+      // Warmed at 1 MiB too: the issue's "within 2× of the raw ceiling" is about the transfer, not V8's warm-up.
+      ...(pdu >= 128 * KiB ? [warmStoreVariant(pdu, () => ({ list: data.largeList, count: 1, bytes: data.largeBytes, stream: true }))] : []),
     ],
   })),
   {
@@ -616,6 +617,23 @@ function warnIfStale() {
   if (newest > built) console.warn('warning: src/ or adapters/ is newer than dist/ — run `npm run build` first');
 }
 
+/**
+ * The issue's target for 1 MiB PDUs is relative to the raw loopback ceiling (DCMTK caps PDUs at
+ * 128 KiB): when both rows ran, each large1m variant gets its share of the ceiling measured in
+ * this run (Node socket → socket, 1 MiB writes into a reused buffer).
+ */
+function compareWithCeiling(results) {
+  const ceiling = results.find((r) => r.id === 'tcp')?.variants.find((v) => v.id === 'tcp-1024k-reuse');
+  const large = results.find((r) => r.id === 'large1m');
+  if (!ceiling || !large) return;
+  const top = ceiling.metrics['MB/s'].median;
+  console.log(`\nOne ${P.largeBytes / MiB} MiB instance at 1 MiB PDUs against the raw ceiling (${ceiling.label}, ${top.toFixed(0)} MB/s):`);
+  for (const v of large.variants) {
+    v.ofCeiling = v.metrics['MB/s'].median / top;
+    console.log(`  ${v.label}: ${v.ofCeiling.toFixed(2)}× of the ceiling`);
+  }
+}
+
 /** The pipelining row (issue 10) is netdicom ↔ netdicom only, in one process: its own script. */
 const PIPELINING_POINTER = 'pipelining (asynchronous operations window 1/4/16, netdicom ↔ netdicom): npm run bench:pipelining → bench/results/pipelining.md';
 
@@ -652,6 +670,7 @@ try {
     for (const line of summary.lines) console.log(`  ${line}`);
   }
   for (const s of [qr.nd, qr.dq]) if (s) await stop(s.proc);
+  compareWithCeiling(results);
 } finally {
   killAll();
   rmSync(work, { recursive: true, force: true });

@@ -90,7 +90,8 @@ export function renderMarkdown(report) {
         .filter((k) => !k.endsWith('RSS'))
         .map((k) => `${fmt(v.metrics[k].median)} ${k} [${fmt(v.metrics[k].min)}–${fmt(v.metrics[k].max)}]`)
         .join(', ');
-      const ratio = v.id === row.ref ? '*ref*' : v.ratio !== undefined ? `${v.ratio.toFixed(2)}×` : '';
+      const ratio =
+        v.id === row.ref ? '*ref*' : v.ratio !== undefined ? `${v.ratio.toFixed(2)}×` : v.ofCeiling !== undefined ? `${v.ofCeiling.toFixed(2)}× of the TCP ceiling` : '';
       const rssOf = (k) => (v.samples.some((s) => s[k]) ? `${fmt(median(v.samples.map((s) => (s[k] ?? 0) / 1024)))}` : '–');
       const rss = row.metrics.includes('SCP RSS') ? `${rssOf('scpPeakKib')} / ${rssOf('scuPeakKib')} MiB` : '';
       out.push(`| ${i === 0 ? row.title : ''} | ${v.label} | ${result} | ${ratio} | ${rss} |`);
