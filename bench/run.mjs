@@ -79,6 +79,7 @@ if (SMOKE) Object.assign(P, { echoCount: 200, findRepeat: 1, getRepeat: 1, cycle
 const node = process.env.BENCH_NODE ?? process.execPath;
 const ndScp = path.join(here, 'workers', 'nd-scp.mjs');
 const ndScu = path.join(here, 'workers', 'nd-scu.mjs');
+const ndCli = path.join(here, '..', 'bin', 'netdicom.mjs');
 const shm = statSafe('/dev/shm')?.isDirectory() ? '/dev/shm' : tmpdir();
 let work = '';
 
@@ -100,6 +101,14 @@ async function ndServer({ maxPdu = 16384, out = null, findCount = 0 } = {}) {
   const proc = start(node, args, { sampleRss: true });
   await waitListening(proc, port);
   return { proc, port, call: 'ANY-SCP' };
+}
+
+/** netdicom's WebSocket-to-TCP proxy (the CLI, its own process) in front of `server`. */
+async function ndProxy(server) {
+  const port = await freePort();
+  const proc = start(node, [ndCli, 'proxy', '--listen', String(port), '--target', `pacs=127.0.0.1:${server.port}`], { sampleRss: true });
+  await waitListening(proc, port);
+  return { proc, url: `ws://127.0.0.1:${port}/pacs` };
 }
 
 /** DCMTK storescp (default mode, or +B bit-preserving; --fork for concurrent associations). */
@@ -200,7 +209,7 @@ async function setupData(rows) {
     writeFileSync(data.concurrentList, cfiles.join('\n'));
     data.concurrentBytes = sum(cfiles.length);
   }
-  if (need('large16', 'large128', 'large1m')) {
+  if (need('large16', 'large128', 'large1m', 'proxy')) {
     const file = path.join(work, 'large.dcm');
     const r = writeInstance(file, P.largeBytes, 0, 99999);
     data.large = file;
@@ -326,10 +335,12 @@ const FIND_ARGS = ['-S', '-sr', ...Object.entries(FIND_QUERY).flatMap(([k, v]) =
 // ---------------------------------------------------------------- rows
 
 /** One run of a store variant: start the SCP, send, stop it, check what arrived. */
-async function storeRun({ scp, scu, pdu, list, count, bytes, stream = false, concurrent = false, window = 1, warmScp = false, warmPasses = 0 }) {
+async function storeRun({ scp, scu, pdu, list, count, bytes, stream = false, concurrent = false, window = 1, warmScp = false, warmPasses = 0, viaProxy = false }) {
   const out = outDir();
   const server = scp === 'netdicom' ? await ndServer({ maxPdu: pdu, out: out.dir }) : await storescp({ maxPdu: pdu, out: out.dir, bitPreserving: scp === 'dcmtk+B', fork: concurrent });
+  let proxy = null;
   try {
+    if (viaProxy) proxy = await ndProxy(server);
     // Untimed: the same files a few times, so the SCP's JIT is past warm-up. What the warm passes
     // stored is removed before the timed pass (by the bench, untimed): the timed pass then replaces
     // no file, as in every other row (replacing one costs the kernel the old file's pages inside the
@@ -341,7 +352,7 @@ async function storeRun({ scp, scu, pdu, list, count, bytes, stream = false, con
     let r;
     if (scu === 'netdicom') {
       const mode = concurrent ? 'concurrent' : stream ? 'stream' : 'store';
-      const args = ['--list', list, '--max-pdu', String(pdu), '--assocs', String(P.assocs), '--window', String(window), '--warm', String(warmPasses)];
+      const args = ['--list', list, '--max-pdu', String(pdu), '--assocs', String(P.assocs), '--window', String(window), '--warm', String(warmPasses), ...(proxy ? ['--ws', proxy.url] : [])];
       r = await ndClient(mode, server, args, warmPasses > 0 ? { betweenWarmAndTimed: () => out.clear() } : {});
     } else if (concurrent) {
       // DCMTK has no concurrent SCU: one storescu process per association, all at once.
@@ -357,10 +368,12 @@ async function storeRun({ scp, scu, pdu, list, count, bytes, stream = false, con
     } else {
       r = await dcmtkClient('storescu', ['-R', '-pdu', String(pdu), '127.0.0.1', String(server.port), ...(stream ? [data.large] : data.files.slice(0, P.files))]);
     }
+    const proxyPeakKib = proxy ? await stop(proxy.proc) : undefined;
     const scpPeakKib = await stop(server.proc);
     out.finish(count);
-    return { ...r, ops: count, bytes, scpPeakKib };
+    return { ...r, ops: count, bytes, scpPeakKib, proxyPeakKib };
   } finally {
+    if (proxy) await stop(proxy.proc);
     await stop(server.proc);
   }
 }
@@ -505,6 +518,23 @@ const ROWS = [
       ...(pdu >= 128 * KiB ? [warmStoreVariant(pdu, () => ({ list: data.largeList, count: 1, bytes: data.largeBytes, stream: true }))] : []),
     ],
   })),
+  {
+    id: 'proxy',
+    title: `C-STORE of one ${P.largeBytes / MiB} MiB instance through netdicom's WebSocket-to-TCP proxy, max PDU 128 KiB (netdicom only)`,
+    note:
+      'The browser path: the SCU speaks DIMSE over a WebSocket (Node, with the ws package in place of the browser’s WebSocket) to `netdicom proxy` ' +
+      '(its own process), which relays to the SCP over TCP. Ratio: against the same SCU and SCP over TCP directly, in the same run.',
+    metrics: ['MB/s', 'SCP RSS', 'SCU RSS', 'proxy RSS'],
+    ref: 'nd-nd',
+    variants: [
+      storeVariant('nd-nd', 128 * KiB, () => ({ list: data.largeList, count: 1, bytes: data.largeBytes, stream: true })),
+      {
+        id: 'nd-proxy-nd',
+        label: 'netdicom → proxy → netdicom',
+        run: () => storeRun({ scu: 'netdicom', scp: 'netdicom', pdu: 128 * KiB, list: data.largeList, count: 1, bytes: data.largeBytes, stream: true, viaProxy: true }),
+      },
+    ],
+  },
   {
     id: 'find',
     title: `C-FIND with ${P.findCount} matches, ${P.findRepeat} times in one association (Study Root, IMAGE level: dcmqrscp holds ≤ 500 studies)`,

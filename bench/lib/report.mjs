@@ -21,6 +21,8 @@ function metric(name, s) {
       return (s.scpPeakKib ?? 0) / 1024;
     case 'SCU RSS':
       return (s.scuPeakKib ?? 0) / 1024;
+    case 'proxy RSS':
+      return (s.proxyPeakKib ?? 0) / 1024;
     default: // ops/s, files/s, matches/s
       return s.ops / s.seconds;
   }
@@ -93,7 +95,8 @@ export function renderMarkdown(report) {
       const ratio =
         v.id === row.ref ? '*ref*' : v.ratio !== undefined ? `${v.ratio.toFixed(2)}×` : v.ofCeiling !== undefined ? `${v.ofCeiling.toFixed(2)}× of the TCP ceiling` : '';
       const rssOf = (k) => (v.samples.some((s) => s[k]) ? `${fmt(median(v.samples.map((s) => (s[k] ?? 0) / 1024)))}` : '–');
-      const rss = row.metrics.includes('SCP RSS') ? `${rssOf('scpPeakKib')} / ${rssOf('scuPeakKib')} MiB` : '';
+      const proxyRss = row.metrics.includes('proxy RSS') && v.samples.some((s) => s.proxyPeakKib) ? ` (proxy ${rssOf('proxyPeakKib')})` : '';
+      const rss = row.metrics.includes('SCP RSS') ? `${rssOf('scpPeakKib')} / ${rssOf('scuPeakKib')} MiB${proxyRss}` : '';
       out.push(`| ${i === 0 ? row.title : ''} | ${v.label} | ${result} | ${ratio} | ${rss} |`);
     });
   }

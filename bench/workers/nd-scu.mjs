@@ -19,11 +19,15 @@
  *   find-study              C-FIND (Study Root, STUDY level, bench/lib/qr.mjs STUDY_KEYS); count = matches
  *   get --out DIR --count N C-GET (Study Root, GET_KEYS) N times in one association, instances written to DIR
  *                           (fs-store, no fsync, overwritten each time); count = completed by the last one
+ *   --ws URL                reach the SCP through a WebSocket-to-TCP proxy at URL (`ws` as the browser's
+ *                           WebSocket, Origin the proxy's own) instead of TCP to --port
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ApplicationEntity, SopClass } from '../../dist/index.js';
 import { connectTcp, createFsStore, storeInputFromFile } from '../../dist/node.js';
+import { connectWebSocket } from '../../dist/websocket.js';
+import { WebSocket } from 'ws';
 import { FIND_QUERY } from '../lib/data.mjs';
 import { GET_KEYS, STUDY_KEYS } from '../lib/qr.mjs';
 
@@ -39,6 +43,7 @@ const { positionals, values: o } = parseArgs({
     call: { type: 'string', default: 'ANY-SCP' },
     out: { type: 'string' },
     warm: { type: 'string', default: '0' },
+    ws: { type: 'string' },
     // After the warm passes print {"warmed":true} and wait for a line on stdin before the timed
     // pass (the bench clears the SCP's output directory in between, untimed).
     'pause-after-warm': { type: 'boolean', default: false },
@@ -60,7 +65,14 @@ if (mode === 'get') {
   ae.addRequestedContext(SopClass.CTImageStorage, ['1.2.840.10008.1.2.1'], { scuRole: false, scpRole: true });
 }
 
-const associate = async () => ae.associate(await connectTcp({ host: '127.0.0.1', port }), { calledAeTitle: o.call });
+/** `ws` with the Origin a page served by the proxy itself would send (the proxy's default: same origin only). */
+class SameOriginWebSocket extends WebSocket {
+  constructor(url, protocols) {
+    super(url, protocols, { origin: `http://${new URL(url).host}` });
+  }
+}
+const connect = () => (o.ws ? connectWebSocket(o.ws, { WebSocket: SameOriginWebSocket }) : connectTcp({ host: '127.0.0.1', port }));
+const associate = async () => ae.associate(await connect(), { calledAeTitle: o.call });
 const files = async () => (await readFile(o.list, 'utf8')).split('\n').filter(Boolean);
 
 /** One C-STORE of a Part 10 file through storeInputFromFile (the library's file path); any status but success ends the run. */

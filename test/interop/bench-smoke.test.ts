@@ -1,7 +1,7 @@
 /**
  * `npm run bench` end to end at tiny sizes (`--smoke`): the rows whose variants use the warm-up
- * handshake (nd-scu --pause-after-warm, the bench clearing what warm passes stored) and the
- * DCMTK tools, each variant run once. The bench itself checks every run (the files that arrived,
+ * handshake (nd-scu --pause-after-warm, the bench clearing what warm passes stored), the DCMTK
+ * tools and the WebSocket proxy, each variant run once. The bench itself checks every run (the files that arrived,
  * every process's exit code), so a broken worker, handshake or clean-up fails here, not only
  * in a 5-minute bench run. Numbers are not looked at: at these sizes they mean nothing.
  */
@@ -14,7 +14,7 @@ import { requireDcmtk } from './helpers/dcmtk';
 
 const haveDcmtk = requireDcmtk();
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const ROWS = ['echo', 'store16', 'large128', 'get500'];
+const ROWS = ['echo', 'store16', 'large128', 'proxy', 'get500']; // in the bench's own order
 
 interface SmokeResult {
   mode: string;
@@ -34,6 +34,8 @@ describe.runIf(haveDcmtk)('bench smoke', () => {
     expect(variants.get('store16')).toEqual(expect.arrayContaining(['dcmtk-nd-warm', 'nd-nd-warm']));
     expect(variants.get('large128')).toContain('nd-nd-warm');
     expect(variants.get('get500')).toContain('nd-nd-warm');
+    // The browser path: the SCU over a WebSocket through `netdicom proxy`.
+    expect(variants.get('proxy')).toEqual(['nd-nd', 'nd-proxy-nd']);
     for (const row of result.rows) {
       for (const variant of row.variants) {
         const first = Object.values(variant.metrics)[0];
