@@ -49,9 +49,11 @@ export function summarize(row, samples) {
   // Labels padded to the row's longest, so the figures line up ("…, both warmed" is long).
   const width = Math.max(26, ...variants.map((v) => v.label.length));
   const lines = variants.map((v) => {
-    const parts = row.metrics.map((m) => {
+    // A peak no process of this variant had (the proxy's, on the direct variant) is left out.
+    const shown = row.metrics.filter((m) => !m.endsWith('RSS') || v.metrics[m].max > 0);
+    const parts = shown.map((m) => {
       const x = v.metrics[m];
-      return `${fmt(x.median)}${unit(m)} ${m.endsWith('RSS') ? m : m} [${fmt(x.min)}–${fmt(x.max)}]`;
+      return `${fmt(x.median)}${unit(m)} ${m} [${fmt(x.min)}–${fmt(x.max)}]`;
     });
     const ratio = v.ratio !== undefined && v.id !== row.ref ? `  ×${v.ratio.toFixed(2)} vs ${ref.label}` : '';
     return `${v.label.padEnd(width)} ${parts.join('  ')}${ratio}`;
