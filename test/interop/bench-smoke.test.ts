@@ -1,7 +1,7 @@
 /**
  * `npm run bench` end to end at tiny sizes (`--smoke`): the rows whose variants use the warm-up
  * handshake (nd-scu --pause-after-warm, the bench clearing what warm passes stored), the DCMTK
- * tools and the WebSocket proxy, each variant run once. The bench itself checks every run (the files that arrived,
+ * tools, the WebSocket proxy and the 1 MiB row's share of the TCP ceiling, each variant run once. The bench itself checks every run (the files that arrived,
  * every process's exit code), so a broken worker, handshake or clean-up fails here, not only
  * in a 5-minute bench run. Numbers are not looked at: at these sizes they mean nothing.
  */
@@ -14,11 +14,11 @@ import { requireDcmtk } from './helpers/dcmtk';
 
 const haveDcmtk = requireDcmtk();
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const ROWS = ['echo', 'store16', 'large128', 'proxy', 'get500']; // in the bench's own order
+const ROWS = ['tcp', 'echo', 'store16', 'large128', 'large1m', 'proxy', 'get500']; // in the bench's own order
 
 interface SmokeResult {
   mode: string;
-  rows: { id: string; variants: { id: string; metrics: Record<string, { median: number }> }[] }[];
+  rows: { id: string; variants: { id: string; metrics: Record<string, { median: number }>; ofCeiling?: number }[] }[];
 }
 
 describe.runIf(haveDcmtk)('bench smoke', () => {
@@ -36,6 +36,10 @@ describe.runIf(haveDcmtk)('bench smoke', () => {
     expect(variants.get('get500')).toContain('nd-nd-warm');
     // The browser path: the SCU over a WebSocket through `netdicom proxy`.
     expect(variants.get('proxy')).toEqual(['nd-nd', 'nd-proxy-nd']);
+    // One instance at 1 MiB PDUs, fresh and warmed, each as its share of the TCP ceiling of the same run.
+    const large1m = result.rows.find((r) => r.id === 'large1m')!;
+    expect(large1m.variants.map((v) => v.id)).toEqual(['nd-nd', 'nd-nd-warm']);
+    for (const v of large1m.variants) expect(v.ofCeiling, v.id).toBeGreaterThan(0);
     for (const row of result.rows) {
       for (const variant of row.variants) {
         const first = Object.values(variant.metrics)[0];
