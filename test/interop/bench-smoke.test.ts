@@ -1,9 +1,10 @@
 /**
  * `npm run bench` end to end at tiny sizes (`--smoke`): the rows whose variants use the warm-up
  * handshake (nd-scu --pause-after-warm, the bench clearing what warm passes stored), the DCMTK
- * tools, the WebSocket proxy and the 1 MiB row's share of the TCP ceiling, each variant run once. The bench itself checks every run (the files that arrived,
- * every process's exit code), so a broken worker, handshake or clean-up fails here, not only
- * in a 5-minute bench run. Numbers are not looked at: at these sizes they mean nothing.
+ * tools, the WebSocket proxy and the 1 MiB row's share of the TCP ceiling, each variant run once.
+ * The bench itself checks every run (the files that arrived, every process's exit code), so a
+ * broken worker, handshake or clean-up fails here, not only in a 5-minute bench run. Numbers are
+ * not looked at: at these sizes they mean nothing.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
