@@ -9,7 +9,7 @@ import type { Channel, CloseInfo } from './channel';
 import { AssociationAbortedError, NegotiationError } from './errors';
 import { withoutStack } from './without-stack';
 import type { AeOptions } from './options';
-import type { AssociateAcPdu, AssociateRqPdu } from './pdu/types';
+import type { AssociateAcPdu, AssociateRqPdu, PDataTfPdu } from './pdu/types';
 import { DimseProvider, type DimseProviderOptions } from './dimse/provider';
 import { DimseTelemetry, emit, type AssociationIdentity, type NetEventBase } from './telemetry';
 import { describeCommand } from './dimse/messages';
@@ -103,9 +103,14 @@ export class Association {
       streamDataset: init.streamDataset,
       onMessage: messageHook(init.options, () => this.eventBase()),
     });
-    channel.onPData = (pdu) => this.dimse.receivePrimitive(pdu);
+    // The handlers go through locals, never as `channel.onX = () => …`: V8 allocates a function
+    // literal assigned straight to a property in old space (it expects a method), and such a
+    // closure keeps its young context, the whole association, through every young-generation GC
+    // until a full one (~30 KiB promoted per association; test/unit/gc-retention.test.ts).
+    const onPData = (pdu: PDataTfPdu) => this.dimse.receivePrimitive(pdu);
+    channel.onPData = onPData;
     const established = Date.now();
-    channel.onEnd = (info) => {
+    const onEnd = (info: CloseInfo) => {
       this.ended = info;
       const observe = init.options.observe;
       if (observe) {
@@ -119,8 +124,10 @@ export class Association {
       }
       this.dimse.fail(info.error ?? withoutStack(() => new AssociationAbortedError(`association ${info.reason}`)));
     };
+    channel.onEnd = onEnd;
     // A peer's A-RELEASE-RQ is answered once the operations we perform for it have answered.
-    channel.onPeerRelease = () => this.operationsDone?.();
+    const onPeerRelease = () => this.operationsDone?.();
+    channel.onPeerRelease = onPeerRelease;
     this.closed = channel.ended;
     channel.establish();
   }

@@ -313,13 +313,9 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
     resolveClosed();
   });
 
-  return {
-    get readable() {
-      return (readable ??= makeReadable());
-    },
-    get writable() {
-      return (writable ??= makeWritable());
-    },
+  return new SocketTransport({
+    readable: () => (readable ??= makeReadable()),
+    writable: () => (writable ??= makeWritable()),
     closed,
     info,
     direct,
@@ -340,5 +336,45 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
       }
       reset();
     },
-  };
+  });
+}
+
+/** What {@link SocketTransport} is made of: the transport, with functions for its lazy streams. */
+interface TransportParts extends Omit<Transport, 'readable' | 'writable'> {
+  readable(): ReadableStream<Uint8Array>;
+  writable(): WritableStream<Uint8Array>;
+}
+
+/**
+ * The transport: a class, so that `readable` and `writable` are getters on its prototype. A getter
+ * in an object literal made per connection costs an accessor pair that V8 allocates in old space,
+ * and that keeps the connection's closures, and through them the whole association, alive through
+ * every young-generation GC until a full one (test/unit/gc-retention.test.ts).
+ */
+class SocketTransport implements Transport {
+  readonly closed: Promise<void>;
+  readonly info: TransportInfo;
+  readonly direct: DirectTransport;
+
+  constructor(private readonly parts: TransportParts) {
+    this.closed = parts.closed;
+    this.info = parts.info;
+    this.direct = parts.direct!;
+  }
+
+  get readable(): ReadableStream<Uint8Array> {
+    return this.parts.readable();
+  }
+
+  get writable(): WritableStream<Uint8Array> {
+    return this.parts.writable();
+  }
+
+  close(): Promise<void> {
+    return this.parts.close();
+  }
+
+  abort(reason?: unknown): void {
+    this.parts.abort(reason);
+  }
 }

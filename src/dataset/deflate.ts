@@ -22,7 +22,8 @@ export function inflateRaw(bytes: Uint8Array, maxLength = DEFAULT_MAX_INFLATED_L
   const chunks: Uint8Array[] = [];
   let total = 0;
   const inflator = new Inflate({ raw: true, chunkSize: 64 * 1024 });
-  inflator.onData = (chunk: Uint8Array): void => {
+  // A local first, not `inflator.onData = () => …` (see Association's constructor: V8 pretenures such closures).
+  const onData = (chunk: Uint8Array): void => {
     total += chunk.length;
     // Stop early instead of after the whole bomb has been expanded.
     if (total > maxLength) {
@@ -31,6 +32,7 @@ export function inflateRaw(bytes: Uint8Array, maxLength = DEFAULT_MAX_INFLATED_L
     // pako may hand out a view of a buffer it keeps writing to: keep our own copy then.
     chunks.push(chunk.byteLength === chunk.buffer.byteLength ? chunk : chunk.slice());
   };
+  inflator.onData = onData;
   inflator.push(bytes, true);
   if (inflator.err || !inflator.ended) {
     throw new DimseError('DATASET_DECODE_FAILED', `deflated data set is corrupt: ${inflator.msg || inflator.err}`);

@@ -49,7 +49,9 @@ export async function serveRequests(
   let owed = 0;
   const idleWaiters: Array<() => void> = [];
   const owing = () => owed > 0 || association.dimse.hasQueued(accept);
-  association.operationsDone = () => (owing() ? new Promise<void>((resolve) => idleWaiters.push(resolve)) : undefined);
+  // A local first, not `association.operationsDone = () => …` (see Association's constructor: V8 pretenures such closures).
+  const operationsDone = () => (owing() ? new Promise<void>((resolve) => idleWaiters.push(resolve)) : undefined);
+  association.operationsDone = operationsDone;
   const answered = () => {
     owed--;
     if (!owing()) for (const wake of idleWaiters.splice(0)) wake();
@@ -83,7 +85,8 @@ export async function serveRequests(
       gate.busy = !CANCELLABLE.has(m.command.CommandField);
       return true;
     };
-    association.dimse.holdInput = () => {
+    // A local first, as above.
+    const holdInput = () => {
       if (!gate.busy || !gate.pipelined) return undefined;
       if (!gate.idle) {
         gate.idle = deferred();
@@ -91,6 +94,7 @@ export async function serveRequests(
       }
       return gate.idle.promise;
     };
+    association.dimse.holdInput = holdInput;
     void association.closed.then(endHold);
   }
   // Made once, not per request: each message costs no closure or options object of its own.

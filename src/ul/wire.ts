@@ -99,7 +99,9 @@ class StreamWire implements Wire {
       input.lost(error);
       return;
     }
-    this.cancel = () => void reader.cancel().catch(() => undefined);
+    // A local first, not `this.cancel = () => …` (see Association's constructor: V8 pretenures such closures).
+    const cancel = () => void reader.cancel().catch(() => undefined);
+    this.cancel = cancel;
     if (this.stopped) this.cancel();
     for (;;) {
       let result: ReadableStreamReadResult<Uint8Array>;
@@ -129,8 +131,11 @@ class DirectWire implements Wire {
     private readonly transport: Transport,
     private readonly direct: DirectTransport,
   ) {
-    if (direct.flushed) this.flushed = () => direct.flushed!();
-    if (direct.release) this.release = (view, count) => direct.release!(view, count);
+    // Locals first, not `this.flushed = () => …` (see Association's constructor: V8 pretenures such closures).
+    const flushed = () => direct.flushed!();
+    const release = (view: Uint8Array, count?: number) => direct.release!(view, count);
+    if (direct.flushed) this.flushed = flushed;
+    if (direct.release) this.release = release;
   }
 
   write(bytes: WireBytes): void {
