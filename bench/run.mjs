@@ -9,7 +9,7 @@
  *   --full   one 1 GiB instance (quick: 256 MiB) and larger counts; slower
  *   --reps   repetitions per variant (default 3)
  *   --smoke  tiny sizes, to check that every row works (numbers meaningless)
- *   --only   run only these rows (ids: tcp rtt echo cycles store16 store128 store16w8 store1m large16 large128 large1m find findStudy get500 concurrent)
+ *   --only   run only these rows (ids: tcp rtt echo cycles store16 store128 store16w8 store1m large16 large128 large1m proxy tls128 find findStudy get500 concurrent)
  *
  * Environment: BENCH_NODE, the node binary (or a wrapper script) that runs netdicom's processes,
  * e.g. one that adds V8 flags (Node refuses most of them in NODE_OPTIONS); default this node.
@@ -32,6 +32,7 @@ import { parseArgs } from 'node:util';
 import { EXPLICIT_LE, FIND_QUERY, writeFindInstances, writeInstance, writeInstances } from './lib/data.mjs';
 import { DCMTK_ENV, freePort, killAll, onInterrupt, run, start, stop, waitListening } from './lib/proc.mjs';
 import { DCMQR_MAX_STUDIES, GET_QUERY, STUDY_QUERY, countMatches, runQrScu, startDcmqrscp, startQrscp, writeQrArchive } from './lib/qr.mjs';
+import { writeBenchPki } from './lib/pki.mjs';
 import { machine, renderMarkdown, summarize } from './lib/report.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -94,10 +95,11 @@ function statSafe(p) {
 // ---------------------------------------------------------------- servers
 
 /** A netdicom SCP process; resolves once it listens. */
-async function ndServer({ maxPdu = 16384, out = null, findCount = 0 } = {}) {
+async function ndServer({ maxPdu = 16384, out = null, findCount = 0, tls = false } = {}) {
   const port = await freePort();
   const args = [ndScp, '--port', String(port), '--max-pdu', String(maxPdu), '--find-count', String(findCount)];
   if (out) args.push('--out', out);
+  if (tls) args.push('--tls-dir', data.pki.dir);
   const proc = start(node, args, { sampleRss: true });
   await waitListening(proc, port);
   return { proc, port, call: 'ANY-SCP' };
@@ -112,11 +114,12 @@ async function ndProxy(server) {
 }
 
 /** DCMTK storescp (default mode, or +B bit-preserving; --fork for concurrent associations). */
-async function storescp({ maxPdu = 16384, out, bitPreserving = false, fork = false }) {
+async function storescp({ maxPdu = 16384, out, bitPreserving = false, fork = false, tls = false }) {
   const port = await freePort();
   const args = ['-pdu', String(maxPdu), '-od', out, '-dhl'];
   if (bitPreserving) args.push('+B');
   if (fork) args.push('--fork');
+  if (tls) args.push(...dcmtkTls(data.pki.serverKey, data.pki.serverCert));
   args.push(String(port));
   const proc = start('storescp', args, { env: DCMTK_ENV, sampleRss: true });
   await waitListening(proc, port);
@@ -181,6 +184,9 @@ async function measureBaselines() {
 }
 
 /** Runs a DCMTK tool; seconds = wall time minus its start-up baseline. */
+/** DCMTK's TLS options: our key pair, trusting the bench CA, keys without a password (storescp then requires the peer's certificate). */
+const dcmtkTls = (key, cert) => ['+tls', key, cert, '+cf', data.pki.ca, '-pw'];
+
 async function dcmtkClient(tool, args) {
   const r = await run(tool, args, { env: DCMTK_ENV, sampleRss: true });
   return { seconds: Math.max(1e-6, (r.ms - baselines[tool]) / 1000), wallSeconds: r.ms / 1000, scuPeakKib: r.peakKib, output: r.output };
@@ -209,7 +215,7 @@ async function setupData(rows) {
     writeFileSync(data.concurrentList, cfiles.join('\n'));
     data.concurrentBytes = sum(cfiles.length);
   }
-  if (need('large16', 'large128', 'large1m', 'proxy')) {
+  if (need('large16', 'large128', 'large1m', 'proxy', 'tls128')) {
     const file = path.join(work, 'large.dcm');
     const r = writeInstance(file, P.largeBytes, 0, 99999);
     data.large = file;
@@ -217,6 +223,7 @@ async function setupData(rows) {
     writeFileSync(data.largeList, file);
     data.largeBytes = r.datasetBytes;
   }
+  if (need('tls128')) data.pki = writeBenchPki(path.join(work, 'pki'));
   console.log(`data generated in ${((performance.now() - t) / 1000).toFixed(1)} s in ${work}`);
   if (need('find')) {
     t = performance.now();
@@ -335,9 +342,9 @@ const FIND_ARGS = ['-S', '-sr', ...Object.entries(FIND_QUERY).flatMap(([k, v]) =
 // ---------------------------------------------------------------- rows
 
 /** One run of a store variant: start the SCP, send, stop it, check what arrived. */
-async function storeRun({ scp, scu, pdu, list, count, bytes, stream = false, concurrent = false, window = 1, warmScp = false, warmPasses = 0, viaProxy = false }) {
+async function storeRun({ scp, scu, pdu, list, count, bytes, stream = false, concurrent = false, window = 1, warmScp = false, warmPasses = 0, viaProxy = false, tls = false }) {
   const out = outDir();
-  const server = scp === 'netdicom' ? await ndServer({ maxPdu: pdu, out: out.dir }) : await storescp({ maxPdu: pdu, out: out.dir, bitPreserving: scp === 'dcmtk+B', fork: concurrent });
+  const server = scp === 'netdicom' ? await ndServer({ maxPdu: pdu, out: out.dir, tls }) : await storescp({ maxPdu: pdu, out: out.dir, bitPreserving: scp === 'dcmtk+B', fork: concurrent, tls });
   let proxy = null;
   try {
     if (viaProxy) proxy = await ndProxy(server);
@@ -352,7 +359,7 @@ async function storeRun({ scp, scu, pdu, list, count, bytes, stream = false, con
     let r;
     if (scu === 'netdicom') {
       const mode = concurrent ? 'concurrent' : stream ? 'stream' : 'store';
-      const args = ['--list', list, '--max-pdu', String(pdu), '--assocs', String(P.assocs), '--window', String(window), '--warm', String(warmPasses), ...(proxy ? ['--ws', proxy.url] : [])];
+      const args = ['--list', list, '--max-pdu', String(pdu), '--assocs', String(P.assocs), '--window', String(window), '--warm', String(warmPasses), ...(proxy ? ['--ws', proxy.url] : []), ...(tls ? ['--tls-dir', data.pki.dir] : [])];
       r = await ndClient(mode, server, args, warmPasses > 0 ? { betweenWarmAndTimed: () => out.clear() } : {});
     } else if (concurrent) {
       // DCMTK has no concurrent SCU: one storescu process per association, all at once.
@@ -366,7 +373,8 @@ async function storeRun({ scp, scu, pdu, list, count, bytes, stream = false, con
       const ms = performance.now() - t0;
       r = { seconds: (ms - baselines.storescu) / 1000, wallSeconds: ms / 1000 };
     } else {
-      r = await dcmtkClient('storescu', ['-R', '-pdu', String(pdu), '127.0.0.1', String(server.port), ...(stream ? [data.large] : data.files.slice(0, P.files))]);
+      const tlsArgs = tls ? dcmtkTls(data.pki.clientKey, data.pki.clientCert) : [];
+      r = await dcmtkClient('storescu', ['-R', '-pdu', String(pdu), ...tlsArgs, '127.0.0.1', String(server.port), ...(stream ? [data.large] : data.files.slice(0, P.files))]);
     }
     const proxyPeakKib = proxy ? await stop(proxy.proc) : undefined;
     const scpPeakKib = await stop(server.proc);
@@ -536,6 +544,34 @@ const ROWS = [
     ],
   },
   {
+    id: 'tls128',
+    title: `C-STORE of one ${P.largeBytes / MiB} MiB instance over TLS, max PDU 128 KiB`,
+    note:
+      'TLS 1.3 with TLS_AES_256_GCM_SHA384 on both stacks (Node with its bundled OpenSSL, DCMTK with the system one), ' +
+      'certificates from the bench CA (bench/lib/pki.mjs), client certificates presented (storescp asks for one). The handshake is inside ' +
+      "every timed window; DCMTK's subtracted start-up was measured without TLS. Node TLS socket → socket: the same bytes through " +
+      "Node's own TLS in 128 KiB writes, no DICOM: the bound for netdicom → netdicom (Node on both ends)",
+    metrics: ['MB/s', 'SCP RSS', 'SCU RSS'],
+    ref: 'dcmtk-dcmtkB',
+    variants: [
+      {
+        id: 'tls-node',
+        label: 'Node TLS socket → socket (ceiling)',
+        async run() {
+          const port = await freePort();
+          const server = start(node, [path.join(here, 'workers', 'tls-pump.mjs'), 'server', String(port), data.pki.dir]);
+          await waitListening(server, port);
+          const r = await run(node, [path.join(here, 'workers', 'tls-pump.mjs'), 'client', String(port), data.pki.dir, String(P.largeBytes), String(128 * KiB)]);
+          await server.exited;
+          return { seconds: JSON.parse(r.output.trim()).seconds, ops: 1, bytes: P.largeBytes };
+        },
+      },
+      ...['nd-nd', 'dcmtk-dcmtkB', 'nd-dcmtkB', 'dcmtk-nd'].map((v) =>
+        storeVariant(v, 128 * KiB, () => ({ list: data.largeList, count: 1, bytes: data.largeBytes, stream: true }), { tls: true }),
+      ),
+    ],
+  },
+  {
     id: 'find',
     title: `C-FIND with ${P.findCount} matches, ${P.findRepeat} times in one association (Study Root, IMAGE level: dcmqrscp holds ≤ 500 studies)`,
     metrics: ['matches/s'],
@@ -584,10 +620,10 @@ function storeVariants(pdu, what) {
   return ['nd-nd', 'dcmtk-dcmtk', 'dcmtk-dcmtkB', 'nd-dcmtkB', 'dcmtk-nd'].map((v) => storeVariant(v, pdu, what));
 }
 
-function storeVariant(id, pdu, what) {
+function storeVariant(id, pdu, what, options = {}) {
   const [scu, scp] = { 'nd-nd': ['netdicom', 'netdicom'], 'dcmtk-dcmtk': ['dcmtk', 'dcmtk'], 'dcmtk-dcmtkB': ['dcmtk', 'dcmtk+B'], 'nd-dcmtkB': ['netdicom', 'dcmtk+B'], 'dcmtk-nd': ['dcmtk', 'netdicom'] }[id];
   const name = (side, s) => (s === 'netdicom' ? 'netdicom' : side === 'scu' ? 'storescu' : s === 'dcmtk+B' ? 'storescp +B' : 'storescp');
-  return { id, label: `${name('scu', scu)} → ${name('scp', scp)}`, run: () => storeRun({ scu, scp, pdu, ...what() }) };
+  return { id, label: `${name('scu', scu)} → ${name('scp', scp)}`, run: () => storeRun({ scu, scp, pdu, ...what(), ...options }) };
 }
 
 /**

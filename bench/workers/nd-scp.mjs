@@ -3,11 +3,14 @@
  * netdicom SCP for the bench (its own process, so its peak RSS is its own): C-ECHO, C-STORE into
  * a directory through the fs-store (streamed, no fsync, like DCMTK's storescp), C-FIND over
  * generated instance records (IMAGE level). Runs until SIGTERM.
- * Usage: nd-scp.mjs --port N --max-pdu N [--out DIR] [--find-count N]
+ * Usage: nd-scp.mjs --port N --max-pdu N [--out DIR] [--find-count N] [--tls-dir DIR]
+ *   --tls-dir DIR   listen with TLS: server.pem / server.key from DIR (bench/lib/pki.mjs)
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApplicationEntity, SopClass, matchesQuery, projectResponse } from '../../dist/index.js';
-import { createFsStore, listenTcp } from '../../dist/node.js';
+import { createFsStore, listenTcp, listenTls } from '../../dist/node.js';
 import { findRecords } from '../lib/data.mjs';
 
 const { values: o } = parseArgs({
@@ -16,6 +19,7 @@ const { values: o } = parseArgs({
     'max-pdu': { type: 'string', default: '16384' },
     out: { type: 'string' },
     'find-count': { type: 'string', default: '0' },
+    'tls-dir': { type: 'string' },
   },
 });
 
@@ -28,7 +32,10 @@ ae.acceptAnyStorage();
 const records = findRecords(Number(o['find-count']));
 const store = o.out ? createFsStore({ directory: o.out, fsync: false }) : null;
 
-const listener = await listenTcp({ host: '127.0.0.1', port: Number(o.port) });
+const tlsFile = (name) => readFileSync(path.join(o['tls-dir'], name));
+const listener = o['tls-dir']
+  ? await listenTls({ host: '127.0.0.1', port: Number(o.port), cert: tlsFile('server.pem'), key: tlsFile('server.key') })
+  : await listenTcp({ host: '127.0.0.1', port: Number(o.port) });
 const server = ae.serve(
   listener,
   {

@@ -21,11 +21,14 @@
  *                           (fs-store, no fsync, overwritten each time); count = completed by the last one
  *   --ws URL                reach the SCP through a WebSocket-to-TCP proxy at URL (`ws` as the browser's
  *                           WebSocket, Origin the proxy's own) instead of TCP to --port
+ *   --tls-dir DIR           TLS to --port: trust DIR/ca.pem, present DIR/client.pem (bench/lib/pki.mjs)
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApplicationEntity, SopClass } from '../../dist/index.js';
-import { connectTcp, createFsStore, storeInputFromFile } from '../../dist/node.js';
+import { connectTcp, connectTls, createFsStore, storeInputFromFile } from '../../dist/node.js';
 import { connectWebSocket } from '../../dist/websocket.js';
 import { WebSocket } from 'ws';
 import { FIND_QUERY } from '../lib/data.mjs';
@@ -44,6 +47,7 @@ const { positionals, values: o } = parseArgs({
     out: { type: 'string' },
     warm: { type: 'string', default: '0' },
     ws: { type: 'string' },
+    'tls-dir': { type: 'string' },
     // After the warm passes print {"warmed":true} and wait for a line on stdin before the timed
     // pass (the bench clears the SCP's output directory in between, untimed).
     'pause-after-warm': { type: 'boolean', default: false },
@@ -71,7 +75,10 @@ class SameOriginWebSocket extends WebSocket {
     super(url, protocols, { origin: `http://${new URL(url).host}` });
   }
 }
-const connect = () => (o.ws ? connectWebSocket(o.ws, { WebSocket: SameOriginWebSocket }) : connectTcp({ host: '127.0.0.1', port }));
+const tlsFile = (name) => readFileSync(path.join(o['tls-dir'], name));
+const tlsOptions = o['tls-dir'] && { ca: tlsFile('ca.pem'), cert: tlsFile('client.pem'), key: tlsFile('client.key') };
+const connect = () =>
+  o.ws ? connectWebSocket(o.ws, { WebSocket: SameOriginWebSocket }) : tlsOptions ? connectTls({ host: '127.0.0.1', port, ...tlsOptions }) : connectTcp({ host: '127.0.0.1', port });
 const associate = async () => ae.associate(await connect(), { calledAeTitle: o.call });
 const files = async () => (await readFile(o.list, 'utf8')).split('\n').filter(Boolean);
 

@@ -1,7 +1,8 @@
 /**
  * `npm run bench` end to end at tiny sizes (`--smoke`): the rows whose variants use the warm-up
  * handshake (nd-scu --pause-after-warm, the bench clearing what warm passes stored), the DCMTK
- * tools, the WebSocket proxy and the 1 MiB row's share of the TCP ceiling, each variant run once.
+ * tools, the WebSocket proxy, TLS (both stacks) and the 1 MiB row's share of the TCP ceiling, each
+ * variant run once.
  * The bench itself checks every run (the files that arrived, every process's exit code), so a
  * broken worker, handshake or clean-up fails here, not only in a 5-minute bench run. Numbers are
  * not looked at: at these sizes they mean nothing.
@@ -15,7 +16,7 @@ import { requireDcmtk } from './helpers/dcmtk';
 
 const haveDcmtk = requireDcmtk();
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const ROWS = ['tcp', 'echo', 'store16', 'large128', 'large1m', 'proxy', 'get500']; // in the bench's own order
+const ROWS = ['tcp', 'echo', 'store16', 'large128', 'large1m', 'proxy', 'tls128', 'get500']; // in the bench's own order
 
 interface SmokeResult {
   mode: string;
@@ -37,6 +38,8 @@ describe.runIf(haveDcmtk)('bench smoke', () => {
     expect(variants.get('get500')).toContain('nd-nd-warm');
     // The browser path: the SCU over a WebSocket through `netdicom proxy`.
     expect(variants.get('proxy')).toEqual(['nd-nd', 'nd-proxy-nd']);
+    // DICOM over TLS, both stacks and Node's own TLS ceiling (certificates made by the bench).
+    expect(variants.get('tls128')).toEqual(['tls-node', 'nd-nd', 'dcmtk-dcmtkB', 'nd-dcmtkB', 'dcmtk-nd']);
     // One instance at 1 MiB PDUs, fresh and warmed, each as its share of the TCP ceiling of the same run.
     const large1m = result.rows.find((r) => r.id === 'large1m')!;
     expect(large1m.variants.map((v) => v.id)).toEqual(['nd-nd', 'nd-nd-warm']);
