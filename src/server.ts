@@ -41,7 +41,8 @@ export class Server {
    * Open connections. Arrays, not Sets: in V8 a long-lived Set or Map that takes and drops an entry
    * per connection keeps dropped entries, and through them whole associations, alive through
    * young-generation GCs until a full one (the bench SCP under `--trace-gc`: ~9 KiB promoted to the
-   * old generation per association with Sets). The arrays stay short (the limits below).
+   * old generation per association with Sets). The arrays stay short: maxAssociations and
+   * maxPendingConnections bound them.
    */
   private readonly connections: Transport[] = [];
   /** Connections without an A-ASSOCIATE-RQ yet, oldest first. */

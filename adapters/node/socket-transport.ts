@@ -340,7 +340,8 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
 }
 
 /** What {@link SocketTransport} is made of: the transport, with functions for its lazy streams. */
-interface TransportParts extends Omit<Transport, 'readable' | 'writable'> {
+interface TransportParts extends Omit<Transport, 'readable' | 'writable' | 'direct'> {
+  direct: DirectTransport;
   readable(): ReadableStream<Uint8Array>;
   writable(): WritableStream<Uint8Array>;
 }
@@ -359,7 +360,7 @@ class SocketTransport implements Transport {
   constructor(private readonly parts: TransportParts) {
     this.closed = parts.closed;
     this.info = parts.info;
-    this.direct = parts.direct!;
+    this.direct = parts.direct;
   }
 
   get readable(): ReadableStream<Uint8Array> {

@@ -49,7 +49,7 @@ export async function serveRequests(
   let owed = 0;
   const idleWaiters: Array<() => void> = [];
   const owing = () => owed > 0 || association.dimse.hasQueued(accept);
-  // A local first, not `association.operationsDone = () => …` (see Association's constructor: V8 pretenures such closures).
+  // A local first, not `association.operationsDone = () => …`: see test/unit/retention-patterns.test.ts.
   const operationsDone = () => (owing() ? new Promise<void>((resolve) => idleWaiters.push(resolve)) : undefined);
   association.operationsDone = operationsDone;
   const answered = () => {

@@ -99,7 +99,7 @@ class StreamWire implements Wire {
       input.lost(error);
       return;
     }
-    // A local first, not `this.cancel = () => …` (see Association's constructor: V8 pretenures such closures).
+    // A local first, not `this.cancel = () => …`: see test/unit/retention-patterns.test.ts.
     const cancel = () => void reader.cancel().catch(() => undefined);
     this.cancel = cancel;
     if (this.stopped) this.cancel();
@@ -131,7 +131,7 @@ class DirectWire implements Wire {
     private readonly transport: Transport,
     private readonly direct: DirectTransport,
   ) {
-    // Locals first, not `this.flushed = () => …` (see Association's constructor: V8 pretenures such closures).
+    // Locals first, not `this.flushed = () => …`: see test/unit/retention-patterns.test.ts.
     const flushed = () => direct.flushed!();
     const release = (view: Uint8Array, count?: number) => direct.release!(view, count);
     if (direct.flushed) this.flushed = flushed;
