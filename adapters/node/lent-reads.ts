@@ -155,6 +155,10 @@ export class LentReads {
    * SCP's time making them.
    */
   closed(): void {
+    // No chunk can come any more: forget the consumer (Node 26 keeps a closed socket, and so this
+    // object, reachable until a full garbage collection).
+    this.deliver = null;
+    this.early = [];
     const spare = this.waiting;
     this.waiting = null;
     if (!spare) return;

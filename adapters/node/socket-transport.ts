@@ -35,6 +35,7 @@ export interface SocketTransportOptions {
 }
 
 const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
+const ignore = (): void => undefined;
 const DEFAULT_DIRECT_HIGH_WATER_MARK = 256 * 1024;
 
 /** `host:port`, with brackets around IPv6 hosts. */
@@ -293,17 +294,22 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
   // Read from the start (sockets accepted with pauseOnConnect wait for this): input is buffered
   // until the consumer picks streams or `direct`, and the peer's FIN or RST is noticed either way.
   socket.resume();
-  socket.on('end', () => {
+  const onEnd = () => {
     if (!readDone) {
       readDone = true;
       if (sink) sink.end();
       else if (readController) readController.close();
       else earlyEnd = true;
     }
-  });
-  socket.on('error', (err) => fail(toTransportError(err)));
-  socket.on('close', () => {
-    options.lentReads?.closed(); // its spare read buffer back to the pool
+  };
+  const onError = (err: Error) => fail(toTransportError(err));
+  const onClose = () => {
+    options.lentReads?.closed(); // its spare read buffer back to the pool; it forgets onInput
+    // Node 26 keeps a closed socket reachable until a full garbage collection: let go of it, so
+    // that it does not keep this transport and the association over it alive that long too
+    // (test/unit/gc-retention.test.ts). A late 'error' still finds a listener.
+    socket.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+    socket.on('error', ignore);
     if (failure && !abortedLocally) {
       rejectClosed(failure);
       return;
@@ -311,7 +317,10 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
     // Closed before the peer's FIN without an error (local abort): unblock readers and writers.
     fail(failure ?? withoutStack(() => new TransportError('connection closed')));
     resolveClosed();
-  });
+  };
+  socket.on('end', onEnd);
+  socket.on('error', onError);
+  socket.on('close', onClose);
 
   return new SocketTransport({
     readable: () => (readable ??= makeReadable()),
