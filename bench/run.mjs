@@ -183,10 +183,10 @@ async function measureBaselines() {
   }
 }
 
-/** Runs a DCMTK tool; seconds = wall time minus its start-up baseline. */
 /** DCMTK's TLS options: our key pair, trusting the bench CA, keys without a password (storescp then requires the peer's certificate). */
 const dcmtkTls = (key, cert) => ['+tls', key, cert, '+cf', data.pki.ca, '-pw'];
 
+/** Runs a DCMTK tool; seconds = wall time minus its start-up baseline. */
 async function dcmtkClient(tool, args) {
   const r = await run(tool, args, { env: DCMTK_ENV, sampleRss: true });
   return { seconds: Math.max(1e-6, (r.ms - baselines[tool]) / 1000), wallSeconds: r.ms / 1000, scuPeakKib: r.peakKib, output: r.output };

@@ -35,8 +35,9 @@ export interface SocketTransportOptions {
 }
 
 const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
-const ignore = (): void => undefined;
 const DEFAULT_DIRECT_HIGH_WATER_MARK = 256 * 1024;
+/** The 'error' listener a closed socket keeps once ours are removed (an unheard 'error' would throw). */
+const ignore = (): void => undefined;
 
 /** `host:port`, with brackets around IPv6 hosts. */
 export function formatAddress(host: string | undefined, port: number | undefined): string | undefined {
