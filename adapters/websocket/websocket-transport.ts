@@ -20,16 +20,22 @@ import { ReadyState, type WebSocketEventMap, type WebSocketLike } from './websoc
 export interface WebSocketTransportOptions {
   /** Largest binary message sent; bigger writes are split. Default 64 KiB. */
   maxMessageBytes?: number;
-  /** A write resolves once `bufferedAmount` is at most this. Default 1 MiB. */
+  /** A write resolves once `bufferedAmount` is at most this. Default 4 MiB. */
   writeHighWaterMark?: number;
-  /** How often `bufferedAmount` is checked while above the mark. Default 5 ms. */
+  /** How often `bufferedAmount` is checked while above the mark. Default 1 ms (browsers make it ≥ 4 ms after five in a row). */
   pollMs?: number;
 }
 
 /** Close code sent by `abort()`: application range (browsers may send only 1000 and 3000–4999). */
 export const ABORT_CLOSE_CODE = 4000;
 
-const DEFAULTS = { maxMessageBytes: 64 * 1024, writeHighWaterMark: 1024 * 1024, pollMs: 5 };
+/**
+ * A browser's WebSocket reports what it has handed on in steps, so a low mark or a slow poll lets
+ * its queue run dry between our writes: a 256 MiB C-STORE from headless Chromium through the
+ * proxy ran at ~83 MB/s with 1 MiB / 5 ms and ~97 MB/s with 4 MiB / 1 ms (5 alternating pairs),
+ * against ~115 MB/s for bare WebSocket messages, no DICOM, on the same path.
+ */
+const DEFAULTS = { maxMessageBytes: 64 * 1024, writeHighWaterMark: 4 * 1024 * 1024, pollMs: 1 };
 
 /** Plain words for a close code (RFC 6455 §7.4.1 and the IANA registry). */
 export function describeClose(code: number, reason: string): string {

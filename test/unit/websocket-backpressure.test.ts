@@ -1,0 +1,95 @@
+/**
+ * Write back-pressure of the WebSocket transport (adapters/websocket/websocket-transport.ts): the
+ * WebSocket API has no drain event, so a write waits, polling `bufferedAmount`, until at most
+ * `writeHighWaterMark` bytes are queued. Driven by a scripted WebSocket whose queue the test sets.
+ */
+import { describe, expect, it } from 'vitest';
+import { websocketTransport } from '../../adapters/websocket/websocket-transport';
+import { ReadyState, type WebSocketEventMap, type WebSocketLike } from '../../adapters/websocket/websocket-like';
+
+const MiB = 1024 * 1024;
+
+/** An open WebSocket that records what is sent and queues it until the test says it has left. */
+class ScriptedWebSocket implements WebSocketLike {
+  binaryType = 'arraybuffer';
+  bufferedAmount = 0;
+  readyState: number = ReadyState.OPEN;
+  readonly protocol = 'binary';
+  readonly sent: number[] = [];
+  private readonly listeners = new Map<string, Set<(event: never) => void>>();
+
+  send(data: ArrayBufferView | ArrayBuffer): void {
+    this.sent.push(data.byteLength);
+    this.bufferedAmount += data.byteLength;
+  }
+  close(): void {
+    this.readyState = ReadyState.CLOSED;
+  }
+  addEventListener<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): void {
+    if (!this.listeners.has(type)) this.listeners.set(type, new Set());
+    this.listeners.get(type)!.add(listener as (event: never) => void);
+  }
+  removeEventListener<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): void {
+    this.listeners.get(type)?.delete(listener as (event: never) => void);
+  }
+  /** The peer or the network ends the connection. */
+  closeWith(code: number, reason = ''): void {
+    this.readyState = ReadyState.CLOSED;
+    for (const l of this.listeners.get('close') ?? []) (l as (e: WebSocketEventMap['close']) => void)({ code, reason, wasClean: code === 1000 });
+  }
+}
+
+/** Settles within `ms`? (true: resolved, 'rejected', or false: still pending). */
+async function settledWithin(p: Promise<unknown>, ms: number): Promise<true | 'rejected' | false> {
+  let state: true | 'rejected' | false = false;
+  p.then(
+    () => (state = true),
+    () => (state = 'rejected'),
+  );
+  await new Promise((r) => setTimeout(r, ms));
+  return state;
+}
+
+describe('WebSocket transport write back-pressure', () => {
+  it('sends a write as messages of at most 64 KiB and resolves at once while the queue is at most 4 MiB', async () => {
+    const ws = new ScriptedWebSocket();
+    const writer = websocketTransport(ws, 'ws://127.0.0.1/test').writable.getWriter();
+    await writer.write(new Uint8Array(4 * MiB));
+    expect(ws.sent.length).toBe(64);
+    expect(Math.max(...ws.sent)).toBe(64 * 1024);
+    expect(ws.bufferedAmount).toBe(4 * MiB);
+  });
+
+  it('waits while more than 4 MiB is queued, and goes on within a few ms of the queue falling to the mark', async () => {
+    const ws = new ScriptedWebSocket();
+    const writer = websocketTransport(ws, 'ws://127.0.0.1/test').writable.getWriter();
+    const write = writer.write(new Uint8Array(4 * MiB + 1));
+    expect(await settledWithin(write, 50)).toBe(false);
+    ws.bufferedAmount = 4 * MiB + 1; // some left, not enough
+    expect(await settledWithin(write, 30)).toBe(false);
+    ws.bufferedAmount = 4 * MiB;
+    const t0 = performance.now();
+    await write;
+    // Polled every 1 ms (timers may be late on a busy machine, but not by a 5 ms poll's worth many times over).
+    expect(performance.now() - t0).toBeLessThan(40);
+  });
+
+  it('a write waiting on a full queue rejects when the connection drops', async () => {
+    const ws = new ScriptedWebSocket();
+    const writer = websocketTransport(ws, 'ws://127.0.0.1/test').writable.getWriter();
+    const write = writer.write(new Uint8Array(5 * MiB));
+    expect(await settledWithin(write, 20)).toBe(false);
+    ws.closeWith(1006);
+    expect(await settledWithin(write, 20)).toBe('rejected');
+    await expect(write).rejects.toThrow(/closed.*1006/);
+  });
+
+  it('writeHighWaterMark and pollMs can be set', async () => {
+    const ws = new ScriptedWebSocket();
+    const writer = websocketTransport(ws, 'ws://127.0.0.1/test', { writeHighWaterMark: 1024, pollMs: 2 }).writable.getWriter();
+    const write = writer.write(new Uint8Array(2048));
+    expect(await settledWithin(write, 20)).toBe(false);
+    ws.bufferedAmount = 1024;
+    expect(await settledWithin(write, 30)).toBe(true);
+  });
+});
