@@ -29,10 +29,11 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { EXPLICIT_LE, FIND_QUERY, writeFindInstances, writeInstance, writeInstances } from './lib/data.mjs';
+import { CT, EXPLICIT_LE, FIND_QUERY, writeFindInstances, writeInstance, writeInstances } from './lib/data.mjs';
 import { DCMTK_ENV, freePort, killAll, onInterrupt, run, start, stop, waitListening } from './lib/proc.mjs';
 import { DCMQR_MAX_STUDIES, GET_QUERY, STUDY_QUERY, countMatches, runQrScu, startDcmqrscp, startQrscp, writeQrArchive } from './lib/qr.mjs';
 import { writeBenchPki } from './lib/pki.mjs';
+import { CHROMIUM as CHROMIUM_PATH_SHOWN, browserRaw, browserStore, haveChromium, tcpSink, writeBrowserPage } from './lib/browser.mjs';
 import { machine, renderMarkdown, summarize } from './lib/report.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -105,12 +106,13 @@ async function ndServer({ maxPdu = 16384, out = null, findCount = 0, tls = false
   return { proc, port, call: 'ANY-SCP' };
 }
 
-/** netdicom's WebSocket-to-TCP proxy (the CLI, its own process) in front of `server`. */
-async function ndProxy(server) {
+/** netdicom's WebSocket-to-TCP proxy (the CLI, its own process) in front of `server` (`ws://…/pacs`); `staticDir`: also serve that directory's files. */
+async function ndProxy(server, { staticDir } = {}) {
   const port = await freePort();
-  const proc = start(node, [ndCli, 'proxy', '--listen', String(port), '--target', `pacs=127.0.0.1:${server.port}`], { sampleRss: true });
+  const args = [ndCli, 'proxy', '--listen', String(port), '--target', `pacs=127.0.0.1:${server.port}`, ...(staticDir ? ['--static', staticDir] : [])];
+  const proc = start(node, args, { sampleRss: true });
   await waitListening(proc, port);
-  return { proc, url: `ws://127.0.0.1:${port}/pacs` };
+  return { proc, url: `ws://127.0.0.1:${port}/pacs`, pageUrl: `http://127.0.0.1:${port}/` };
 }
 
 /** DCMTK storescp (default mode, or +B bit-preserving; --fork for concurrent associations). */
@@ -347,7 +349,13 @@ async function storeRun({ scp, scu, pdu, list, count, bytes, stream = false, con
   const server = scp === 'netdicom' ? await ndServer({ maxPdu: pdu, out: out.dir, tls }) : await storescp({ maxPdu: pdu, out: out.dir, bitPreserving: scp === 'dcmtk+B', fork: concurrent, tls });
   let proxy = null;
   try {
-    if (viaProxy) proxy = await ndProxy(server);
+    if (scu === 'browser') {
+      // The page, the bundle and the instance, served by the proxy itself (the page's own origin).
+      const site = path.join(out.dir, '.site');
+      mkdirSync(site);
+      writeBrowserPage(site, path.join(here, '..', 'dist', 'netdicom.iife.min.js'), data.large);
+      proxy = await ndProxy(server, { staticDir: site });
+    } else if (viaProxy) proxy = await ndProxy(server);
     // Untimed: the same files a few times, so the SCP's JIT is past warm-up. What the warm passes
     // stored is removed before the timed pass (by the bench, untimed): the timed pass then replaces
     // no file, as in every other row (replacing one costs the kernel the old file's pages inside the
@@ -357,7 +365,9 @@ async function storeRun({ scp, scu, pdu, list, count, bytes, stream = false, con
     }
     if (warmScp) out.clear();
     let r;
-    if (scu === 'netdicom') {
+    if (scu === 'browser') {
+      r = await browserStore({ pageUrl: proxy.pageUrl, target: 'pacs', calledAeTitle: server.call, maxPduLength: pdu, sopClassUid: CT, transferSyntaxUid: EXPLICIT_LE });
+    } else if (scu === 'netdicom') {
       const mode = concurrent ? 'concurrent' : stream ? 'stream' : 'store';
       const args = ['--list', list, '--max-pdu', String(pdu), '--assocs', String(P.assocs), '--window', String(window), '--warm', String(warmPasses), ...(proxy ? ['--ws', proxy.url] : []), ...(tls ? ['--tls-dir', data.pki.dir] : [])];
       r = await ndClient(mode, server, args, warmPasses > 0 ? { betweenWarmAndTimed: () => out.clear() } : {});
@@ -383,6 +393,24 @@ async function storeRun({ scp, scu, pdu, list, count, bytes, stream = false, con
   } finally {
     if (proxy) await stop(proxy.proc);
     await stop(server.proc);
+  }
+}
+
+/** The browser's own bound: the raw page through the proxy to a TCP sink (no DICOM, no SCP). */
+async function browserRawRun(bytes) {
+  const site = path.join(work, `site-${Math.random().toString(36).slice(2)}`);
+  mkdirSync(site);
+  writeBrowserPage(site, path.join(here, '..', 'dist', 'netdicom.iife.min.js'));
+  const sink = await tcpSink();
+  const proxy = await ndProxy({ port: sink.port }, { staticDir: site });
+  try {
+    const r = await browserRaw({ pageUrl: proxy.pageUrl, target: 'pacs', bytes });
+    const proxyPeakKib = await stop(proxy.proc);
+    return { ...r, ops: 1, bytes, proxyPeakKib };
+  } finally {
+    await stop(proxy.proc);
+    sink.close();
+    rmSync(site, { recursive: true, force: true });
   }
 }
 
@@ -531,7 +559,12 @@ const ROWS = [
     title: `C-STORE of one ${P.largeBytes / MiB} MiB instance through netdicom's WebSocket-to-TCP proxy, max PDU 128 KiB (netdicom only)`,
     note:
       'The browser path: the SCU speaks DIMSE over a WebSocket (Node, with the ws package in place of the browser’s WebSocket) to `netdicom proxy` ' +
-      '(its own process), which relays to the SCP over TCP. Ratio: against the same SCU and SCP over TCP directly, in the same run.',
+      '(its own process), which relays to the SCP over TCP. Chromium: a fresh headless Chromium (Debian’s, driven by playwright-core) loads a page ' +
+      'the proxy serves and stores the instance with the IIFE bundle and the browser’s own WebSocket, timed in the page from connect to release ' +
+      '(the page fetches the instance first, untimed); Chromium WebSocket → TCP sink: the same number of bytes as bare 64 KiB messages from the same ' +
+      'page through the same proxy to a socket that drops them, the bound for a browser SCU here (timed until the browser has handed everything on)' +
+      `${haveChromium() ? '' : `; not run here: no Chromium at ${CHROMIUM_PATH_SHOWN}`}. ` +
+      'Ratio: against the same SCU and SCP over TCP directly, in the same run.',
     metrics: ['MB/s', 'SCP RSS', 'SCU RSS', 'proxy RSS'],
     ref: 'nd-nd',
     variants: [
@@ -541,6 +574,17 @@ const ROWS = [
         label: 'netdicom → proxy → netdicom',
         run: () => storeRun({ scu: 'netdicom', scp: 'netdicom', pdu: 128 * KiB, list: data.largeList, count: 1, bytes: data.largeBytes, stream: true, viaProxy: true }),
       },
+      // A web app's own path: skipped on machines without Chromium (the note says so).
+      ...(haveChromium()
+        ? [
+            {
+              id: 'browser-proxy-nd',
+              label: 'Chromium → proxy → netdicom',
+              run: () => storeRun({ scu: 'browser', scp: 'netdicom', pdu: 128 * KiB, list: data.largeList, count: 1, bytes: data.largeBytes, stream: true, viaProxy: true }),
+            },
+            { id: 'browser-raw', label: 'Chromium WebSocket → proxy → TCP sink (no DICOM)', run: () => browserRawRun(data.largeBytes) },
+          ]
+        : []),
     ],
   },
   {

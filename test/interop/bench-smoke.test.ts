@@ -1,8 +1,8 @@
 /**
  * `npm run bench` end to end at tiny sizes (`--smoke`): the rows whose variants use the warm-up
  * handshake (nd-scu --pause-after-warm, the bench clearing what warm passes stored), the DCMTK
- * tools, the WebSocket proxy, TLS (both stacks) and the 1 MiB row's share of the TCP ceiling, each
- * variant run once.
+ * tools, the WebSocket proxy (from Node, and from headless Chromium where it is installed), TLS
+ * (both stacks) and the 1 MiB row's share of the TCP ceiling, each variant run once.
  * The bench itself checks every run (the files that arrived, every process's exit code), so a
  * broken worker, handshake or clean-up fails here, not only in a 5-minute bench run. Numbers are
  * not looked at: at these sizes they mean nothing.
@@ -36,8 +36,10 @@ describe.runIf(haveDcmtk)('bench smoke', () => {
     expect(variants.get('store16')).toEqual(expect.arrayContaining(['dcmtk-nd-warm', 'nd-nd-warm']));
     expect(variants.get('large128')).toContain('nd-nd-warm');
     expect(variants.get('get500')).toContain('nd-nd-warm');
-    // The browser path: the SCU over a WebSocket through `netdicom proxy`.
-    expect(variants.get('proxy')).toEqual(['nd-nd', 'nd-proxy-nd']);
+    // The browser path: the SCU over a WebSocket through `netdicom proxy` (Node with `ws`), and
+    // where Chromium is installed (CI installs it), a real page: netdicom's C-STORE and bare messages.
+    const browser = existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') ? ['browser-proxy-nd', 'browser-raw'] : [];
+    expect(variants.get('proxy')).toEqual(['nd-nd', 'nd-proxy-nd', ...browser]);
     // DICOM over TLS, both stacks and Node's own TLS ceiling (certificates made by the bench).
     expect(variants.get('tls128')).toEqual(['tls-node', 'nd-nd', 'dcmtk-dcmtkB', 'nd-dcmtkB', 'dcmtk-nd']);
     // One instance at 1 MiB PDUs, fresh and warmed, each as its share of the TCP ceiling of the same run.
