@@ -238,7 +238,9 @@
     bar.value = 0;
     bar.max = 1;
     show(box, 'busy', `Retrieving series ${seriesUid}…`);
-    const ae = new ApplicationEntity({ aeTitle: 'BROWSER' }).addRequestedContext(SopClass.StudyRootQueryRetrieveInformationModelGet);
+    // Up to 8 C-STORE sub-operations in flight, where the PACS agrees: over a WebSocket proxy each
+    // one-at-a-time round trip costs ~1 ms, so the next instance should already be on its way.
+    const ae = new ApplicationEntity({ aeTitle: 'BROWSER', asyncOps: { maxInvoked: 1, maxPerformed: 8 } }).addRequestedContext(SopClass.StudyRootQueryRetrieveInformationModelGet);
     for (const uid of STORAGE_CLASSES) ae.addRequestedContext(uid, UNCOMPRESSED, { scuRole: false, scpRole: true });
     let received = 0;
     const notes = [];

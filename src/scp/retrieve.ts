@@ -11,6 +11,7 @@ import type { IncomingMessage } from '../dimse/reassemble';
 import type { Command } from '../dimse/types';
 import { requestAssociation } from '../requestor';
 import type { StoreInput } from '../scu/store';
+import type { DimseResponse } from '../scu/types';
 import { failureFor, respond } from './respond';
 import type { MoveAnswer, QueryRequest, RequestContext, ScpHandlers, StatusResult } from './types';
 
@@ -83,6 +84,12 @@ export async function serveMove(message: IncomingMessage, ctx: RequestContext, h
   }
 }
 
+/**
+ * Sub-operations in flight at most when the requestor (C-GET) or the destination (C-MOVE) agreed
+ * to an unlimited window (0): each holds an instance read ahead.
+ */
+const MAX_SUBOPERATIONS_IN_FLIGHT = 16;
+
 async function runSubOperations(
   ctx: RequestContext,
   list: () => AsyncIterable<StoreInput> | Iterable<StoreInput>,
@@ -96,24 +103,40 @@ async function runSubOperations(
     return answer(ctx, toFields(failureFor(error, UNABLE_TO_PROCESS)));
   }
   const counts = newCounts(instances.length);
+  const negotiated = target.asyncOps.maxInvoked;
+  const window = negotiated === 0 ? MAX_SUBOPERATIONS_IN_FLIGHT : Math.min(negotiated, MAX_SUBOPERATIONS_IN_FLIGHT);
+  const run = window > 1 ? pipelined(ctx, instances, counts, target, window, moveOriginator) : oneByOne(ctx, instances, counts, target, moveOriginator);
+  if (!(await run)) return;
+  if (!ctx.association.isEstablished) return;
+  return finalAnswer(ctx, counts);
+}
+
+/** One sub-operation at a time (the default window of 1). False when the operation has ended already. */
+async function oneByOne(
+  ctx: RequestContext,
+  instances: StoreInput[],
+  counts: Counts,
+  target: Association,
+  moveOriginator?: { aeTitle: string; messageId: number },
+): Promise<boolean> {
   let next = 0;
   try {
     while (next < instances.length) {
       // P-09: the requestor is gone: stop at once, there is nobody to answer.
-      if (!ctx.association.isEstablished) return;
-      if (ctx.signal.aborted) return answer(ctx, { Status: CANCEL, ...countFields(counts) }, failedList(ctx, counts));
+      if (!ctx.association.isEstablished) return false;
+      if (ctx.signal.aborted) {
+        await answer(ctx, { Status: CANCEL, ...countFields(counts) }, failedList(ctx, counts));
+        return false;
+      }
       const instance = instances[next++]!;
       counts.remaining--;
       // Read the next instance ahead while this one's response is awaited (storage latency overlaps the round trip).
       if (next < instances.length) instances[next] = readAhead(instances[next]!);
       try {
-        const rsp = await target.cStore(instance, { moveOriginator });
-        if (rsp.category === 'Success') counts.completed++;
-        else if (rsp.category === 'Warning') counts.warning++;
-        else failed(counts, instance);
+        count(counts, instance, await target.cStore(instance, { moveOriginator }));
       } catch (error) {
         failed(counts, instance);
-        if (!ctx.association.isEstablished) return;
+        if (!ctx.association.isEstablished) return false;
         if (!target.isEstablished) {
           // P-12: the destination went away: the instances not sent failed too.
           for (; next < instances.length; next++) failed(counts, instances[next]!);
@@ -128,8 +151,81 @@ async function runSubOperations(
     // P-09, P-10: release what was not sent — data streams are cancelled, so the files behind them close.
     for (let i = Math.max(0, next - 1); i < instances.length; i++) release(instances[i]!);
   }
-  if (!ctx.association.isEstablished) return;
-  return finalAnswer(ctx, counts);
+  return true;
+}
+
+/**
+ * Up to `window` sub-operations in flight (the negotiated asynchronous operations window, PS3.7
+ * D.3.3.3): on a path with latency (a browser through a WebSocket proxy, a WAN) the next C-STORE
+ * goes out while earlier responses are on their way. Remaining counts what has not completed; a
+ * Pending response follows each completion, in order. False when the operation has ended already.
+ */
+async function pipelined(
+  ctx: RequestContext,
+  instances: StoreInput[],
+  counts: Counts,
+  target: Association,
+  window: number,
+  moveOriginator?: { aeTitle: string; messageId: number },
+): Promise<boolean> {
+  let next = 0;
+  let targetGone = false;
+  const inFlight = new Set<Promise<void>>();
+  // Pending responses leave one after another, each with the counts of its moment.
+  let answers: Promise<void> = Promise.resolve();
+  const finish = (instance: StoreInput, outcome: Promise<Pick<DimseResponse, 'category'>>) =>
+    outcome.then(
+      (rsp) => count(counts, instance, rsp),
+      (error: unknown) => {
+        failed(counts, instance);
+        if (ctx.association.isEstablished && target.isEstablished) ctx.association.options.logger.warn(`sub-operation failed: ${(error as Error).message}`);
+        else targetGone ||= !target.isEstablished;
+      },
+    );
+  try {
+    for (;;) {
+      while (inFlight.size < window && next < instances.length && !targetGone && !ctx.signal.aborted && ctx.association.isEstablished) {
+        const instance = instances[next++]!;
+        if (next < instances.length) instances[next] = readAhead(instances[next]!);
+        const done: Promise<void> = finish(instance, target.cStore(instance, { moveOriginator })).then(() => {
+          inFlight.delete(done);
+          counts.remaining = instances.length - counts.completed - counts.failed - counts.warning;
+          if (counts.remaining > 0 && ctx.association.isEstablished && !ctx.signal.aborted) {
+            const fields = { Status: PENDING, ...countFields(counts) };
+            answers = answers.then(() => answer(ctx, fields)).catch(() => undefined);
+          }
+        });
+        inFlight.add(done);
+      }
+      if (inFlight.size === 0) break;
+      await Promise.race(inFlight);
+    }
+    await answers;
+  } finally {
+    // P-09, P-10: release what was not sent — data streams are cancelled, so the files behind them close.
+    for (let i = next; i < instances.length; i++) release(instances[i]!);
+  }
+  // P-09: the requestor is gone: there is nobody to answer.
+  if (!ctx.association.isEstablished) return false;
+  if (targetGone) {
+    // P-12: the destination went away: the instances not sent failed too.
+    for (let i = next; i < instances.length; i++) failed(counts, instances[i]!);
+    counts.remaining = 0;
+    return true;
+  }
+  if (ctx.signal.aborted && next < instances.length) {
+    counts.remaining = instances.length - counts.completed - counts.failed - counts.warning;
+    await answer(ctx, { Status: CANCEL, ...countFields(counts) }, failedList(ctx, counts));
+    return false;
+  }
+  return true;
+}
+
+/** Counts a sub-operation's response. */
+function count(counts: Counts, instance: StoreInput, rsp: Pick<DimseResponse, 'category'>): void {
+  if (rsp.category === 'Success') counts.completed++;
+  else if (rsp.category === 'Warning') counts.warning++;
+  else failed(counts, instance);
 }
 
 function failed(counts: Counts, instance: StoreInput): void {

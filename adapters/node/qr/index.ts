@@ -63,6 +63,9 @@ const STORAGE_SYNTAXES = [
   ...transferSyntaxes().map((t) => t.uid).filter((uid) => uid !== TransferSyntax.ExplicitVRLittleEndian && uid !== TransferSyntax.ImplicitVRLittleEndian),
 ];
 
+/** C-STORE sub-operations the SCP keeps in flight at most, as far as the peer agrees (PS3.7 D.3.3.3). */
+export const RETRIEVE_WINDOW = { maxInvoked: 8, maxPerformed: 1 };
+
 /** Builds the SCP: opens (or creates) the index and scans the folder once. */
 export async function createQrScp(options: QrScpOptions): Promise<QrScp> {
   const logger = options.ae?.logger;
@@ -71,7 +74,9 @@ export async function createQrScp(options: QrScpOptions): Promise<QrScp> {
   store.sweep();
   const databaseFile = options.databaseFile === undefined ? path.join(store.directory, INDEX_FILE) : options.databaseFile;
   const db = await QrDatabase.open({ file: databaseFile });
-  const ae = new ApplicationEntity(options.ae).addSupportedContext('1.2.840.10008.1.1').acceptAnyStorage(STORAGE_SYNTAXES);
+  // Retrieve sub-operations pipelined when the SCU proposes a window (C-GET) or the destination
+  // agrees to one (C-MOVE); without a window item, as with DCMTK's tools, one at a time.
+  const ae = new ApplicationEntity({ asyncOps: RETRIEVE_WINDOW, ...options.ae }).addSupportedContext('1.2.840.10008.1.1').acceptAnyStorage(STORAGE_SYNTAXES);
   for (const uid of QR_SOP_CLASSES) ae.addSupportedContext(uid);
 
   // Sync stat, like the reads that follow (readForIndex): a thread-pool hop per file cost more than the call.
