@@ -31,9 +31,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CT, EXPLICIT_LE, FIND_QUERY, writeFindInstances, writeInstance, writeInstances } from './lib/data.mjs';
 import { DCMTK_ENV, freePort, killAll, onInterrupt, run, start, stop, waitListening } from './lib/proc.mjs';
-import { DCMQR_MAX_STUDIES, GET_QUERY, STUDY_QUERY, countMatches, runQrScu, startDcmqrscp, startQrscp, writeQrArchive } from './lib/qr.mjs';
+import { DCMQR_MAX_STUDIES, GET_KEYS, GET_QUERY, STUDY_QUERY, countMatches, runQrScu, startDcmqrscp, startQrscp, writeQrArchive } from './lib/qr.mjs';
 import { writeBenchPki } from './lib/pki.mjs';
-import { CHROMIUM as CHROMIUM_PATH_SHOWN, browserRaw, browserStore, haveChromium, tcpSink, writeBrowserPage } from './lib/browser.mjs';
+import { CHROMIUM as CHROMIUM_PATH_SHOWN, browserGet, browserRaw, browserStore, haveChromium, tcpSink, writeBrowserPage } from './lib/browser.mjs';
 import { machine, renderMarkdown, summarize } from './lib/report.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -318,7 +318,43 @@ function qrVariants(tool) {
   }));
   if (tool !== 'getscu') return variants;
   // The netdicom SCU past its JIT warm-up (the qrscp, up for the whole row, is warm in every variant).
-  return [...variants, { id: 'nd-nd-warm', label: 'netdicom → netdicom qrscp, SCU warmed', run: () => qrRun('netdicom', 'netdicom', tool, P.getWarm) }];
+  const warm = { id: 'nd-nd-warm', label: 'netdicom → netdicom qrscp, SCU warmed', run: () => qrRun('netdicom', 'netdicom', tool, P.getWarm) };
+  // A viewer page retrieving the study through `netdicom proxy` (where Chromium is installed): one
+  // sub-operation at a time as every other variant, and up to 8 in flight as the demo page asks.
+  const browser = [
+    { id: 'browser-proxy-nd', label: 'Chromium → proxy → netdicom qrscp', run: () => browserGetRun(1) },
+    { id: 'browser-proxy-nd-w8', label: 'the same, 8 sub-operations in flight', run: () => browserGetRun(8) },
+  ];
+  return [...variants, warm, ...(haveChromium() ? browser : [])];
+}
+
+/** C-GET from a page in headless Chromium through `netdicom proxy` to the row's netdicom qrscp, `window` sub-operations in flight at most. */
+async function browserGetRun(window) {
+  const site = path.join(work, `site-${Math.random().toString(36).slice(2)}`);
+  mkdirSync(site);
+  writeBrowserPage(site, path.join(here, '..', 'dist', 'netdicom.iife.min.js'));
+  const proxy = await ndProxy(qr.nd, { staticDir: site });
+  try {
+    const r = await browserGet({
+      pageUrl: proxy.pageUrl,
+      target: 'pacs',
+      calledAeTitle: qr.nd.call,
+      maxPduLength: 16 * KiB,
+      studyUid: GET_KEYS.StudyInstanceUID,
+      repeat: P.getRepeat,
+      window,
+      sopClassUid: CT,
+      transferSyntaxUid: EXPLICIT_LE,
+    });
+    if (r.completed !== P.getCount || r.instances !== P.getCount * P.getRepeat) {
+      throw new Error(`the page's C-GET completed ${r.completed} and received ${r.instances} instances, expected ${P.getCount} and ${P.getCount * P.getRepeat}`);
+    }
+    const proxyPeakKib = await stop(proxy.proc);
+    return { seconds: r.seconds, wallSeconds: r.seconds, ops: r.instances, bytes: qr.getBytes * P.getRepeat, proxyPeakKib };
+  } finally {
+    await stop(proxy.proc);
+    rmSync(site, { recursive: true, force: true });
+  }
 }
 
 /** Fresh output directory per run; counts what arrived, then removes it. */
@@ -643,7 +679,11 @@ const ROWS = [
     title: `C-GET of one study of ${P.getCount} instances × ${P.getBytes / KiB} KiB, ${P.getRepeat} times in one association (Study Root), max PDU 16 KiB`,
     note:
       'Both SCUs write the instances to tmpfs as files (netdicom: fs-store without fsync); every run checks that all instances arrived. ' +
-      `SCU warmed: the netdicom SCU process first runs the C-GET ${P.getWarm} times, untimed (a long-running client)`,
+      `SCU warmed: the netdicom SCU process first runs the C-GET ${P.getWarm} times, untimed (a long-running client). ` +
+      'Chromium → proxy: a page in a fresh headless Chromium (the IIFE bundle, the browser’s WebSocket) retrieves the study through `netdicom proxy` ' +
+      'and reads each instance into memory (no files: a viewer), timed in the page from connect to release; with 8 in flight: the page proposes an ' +
+      'asynchronous operations window (performs up to 8), which netdicom qrscp takes up (every other variant has no window)' +
+      `${haveChromium() ? '' : `; not run here: no Chromium at ${CHROMIUM_PATH_SHOWN}`}`,
     metrics: ['files/s', 'MB/s'],
     ref: 'dcmtk-dcmtk',
     variants: qrVariants('getscu'),

@@ -23,7 +23,9 @@ export const haveChromium = () => existsSync(CHROMIUM);
 
 /**
  * The page: its parameters come in the query string, its result goes to `report` as JSON. Mode
- * `store`: a C-STORE with netdicom; mode `raw`: `bytes` of zeros as bare 64 KiB binary messages
+ * `store`: a C-STORE with netdicom; mode `get`: C-GET of the study `study` (Study Root) `repeat`
+ * times in one association, up to `window` sub-operations in flight, each instance read into
+ * memory and dropped, as a viewer would take it; mode `raw`: `bytes` of zeros as bare 64 KiB binary messages
  * (no DICOM), written as netdicom's transport writes (wait while more than 4 MiB is queued,
  * polling every 1 ms), timed until the browser has handed everything on (bufferedAmount 0).
  */
@@ -48,12 +50,39 @@ async function raw(url, bytes) {
   ws.close(1000);
   return { seconds, status: 0 };
 }
+async function get(url, q) {
+  const { ApplicationEntity, SopClass, connectWebSocket } = netdicom;
+  const window = Number(q.get('window'));
+  const ae = new ApplicationEntity({ aeTitle: 'BROWSER', maxPduLength: Number(q.get('pdu')), asyncOps: { maxInvoked: 1, maxPerformed: window } });
+  ae.addRequestedContext(SopClass.StudyRootQueryRetrieveInformationModelGet);
+  ae.addRequestedContext(q.get('sop'), [q.get('ts')], { scuRole: false, scpRole: true });
+  let instances = 0;
+  let bytes = 0;
+  const onStore = async (request) => {
+    bytes += (await request.bytes()).byteLength;
+    instances++;
+    return 0;
+  };
+  const t0 = performance.now();
+  const association = await ae.associate(await connectWebSocket(url), { calledAeTitle: q.get('called') });
+  let completed = 0;
+  for (let k = 0; k < Number(q.get('repeat')); k++) {
+    for await (const p of association.cGet({ QueryRetrieveLevel: 'STUDY', StudyInstanceUID: q.get('study') }, { model: 'study', onStore })) {
+      if (p.category === 'Pending') continue;
+      if (p.status !== 0) throw new Error('C-GET final status 0x' + p.status.toString(16));
+      completed = p.completed ?? 0;
+    }
+  }
+  await association.release();
+  return { seconds: (performance.now() - t0) / 1000, status: 0, completed, instances, bytes };
+}
 (async () => {
   const q = new URLSearchParams(location.search);
   const post = (result) => fetch(q.get('report'), { method: 'POST', mode: 'no-cors', body: JSON.stringify(result) });
   const url = location.origin.replace(/^http/, 'ws') + '/' + q.get('target');
   try {
     if (q.get('mode') === 'raw') return await post(await raw(url, Number(q.get('bytes'))));
+    if (q.get('mode') === 'get') return await post(await get(url, q));
     const { ApplicationEntity, connectWebSocket } = netdicom;
     const part10 = new Uint8Array(await (await fetch('instance.dcm')).arrayBuffer());
     const ae = new ApplicationEntity({ aeTitle: 'BROWSER', maxPduLength: Number(q.get('pdu')) });
@@ -102,6 +131,16 @@ export function browserStore({ pageUrl, target, calledAeTitle, maxPduLength, sop
   return inChromium(pageUrl, { mode: 'store', target, called: calledAeTitle, pdu: String(maxPduLength), sop: sopClassUid, ts: transferSyntaxUid }, timeoutMs);
 }
 
+/**
+ * The same page retrieves study `studyUid` `repeat` times with C-GET through the proxy's target
+ * `target` (a Q/R SCP), proposing to perform up to `window` C-STORE sub-operations at once:
+ * { seconds, completed (of the last C-GET), instances, bytes (all received) }.
+ */
+export function browserGet({ pageUrl, target, calledAeTitle, maxPduLength, studyUid, repeat, window = 1, sopClassUid, transferSyntaxUid, timeoutMs }) {
+  const params = { mode: 'get', target, called: calledAeTitle, pdu: String(maxPduLength), study: studyUid, repeat: String(repeat), window: String(window), sop: sopClassUid, ts: transferSyntaxUid };
+  return inChromium(pageUrl, params, timeoutMs);
+}
+
 /** The same page sends `bytes` as bare WebSocket messages to the proxy's target `target` (a TCP sink): { seconds }. */
 export function browserRaw({ pageUrl, target, bytes, timeoutMs }) {
   return inChromium(pageUrl, { mode: 'raw', target, bytes: String(bytes) }, timeoutMs);
@@ -143,7 +182,8 @@ async function inChromium(pageUrl, params, timeoutMs = 120000) {
     const result = JSON.parse(await Promise.race([results.result, exited, timeout]));
     if (result.error) throw new Error(`the page failed (${params.mode}): ${result.error}`);
     if (result.status !== 0) throw new Error(`browser C-STORE status 0x${result.status.toString(16)}`);
-    return { seconds: result.seconds };
+    const { error, status, ...measured } = result;
+    return measured;
   } finally {
     clearTimeout(timer);
     await stop(chromium);
