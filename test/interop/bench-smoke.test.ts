@@ -40,6 +40,8 @@ describe.runIf(haveDcmtk)('bench smoke', () => {
     // where Chromium is installed (CI installs it), a real page: netdicom's C-STORE and bare messages.
     const browser = existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') ? ['browser-proxy-nd', 'browser-raw'] : [];
     expect(variants.get('proxy')).toEqual(['nd-nd', 'nd-proxy-nd', ...browser]);
+    // A viewer page retrieving the C-GET study through the proxy, one at a time and 8 in flight.
+    if (browser.length > 0) expect(variants.get('get500')).toEqual(expect.arrayContaining(['browser-proxy-nd', 'browser-proxy-nd-w8']));
     // DICOM over TLS, both stacks and Node's own TLS ceiling (certificates made by the bench).
     expect(variants.get('tls128')).toEqual(['tls-node', 'nd-nd', 'dcmtk-dcmtkB', 'nd-dcmtkB', 'dcmtk-nd']);
     // One instance at 1 MiB PDUs, fresh and warmed, each as its share of the TCP ceiling of the same run.
