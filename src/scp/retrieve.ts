@@ -202,8 +202,9 @@ async function pipelined(
     }
     await answers;
   } finally {
-    // P-09, P-10: release what was not sent — data streams are cancelled, so the files behind them close.
-    for (let i = next; i < instances.length; i++) release(instances[i]!);
+    // P-09, P-10: release what was not sent, and what a failed sub-operation may have left half
+    // read (only the last `window` started can be) — data streams are cancelled, so the files behind them close.
+    for (let i = Math.max(0, next - window); i < instances.length; i++) release(instances[i]!);
   }
   // P-09: the requestor is gone: there is nobody to answer.
   if (!ctx.association.isEstablished) return false;
