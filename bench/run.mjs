@@ -328,11 +328,17 @@ function qrVariants(tool) {
   return [...variants, warm, ...(haveChromium() ? browser : [])];
 }
 
-/** C-GET from a page in headless Chromium through `netdicom proxy` to the row's netdicom qrscp, `window` sub-operations in flight at most. */
-async function browserGetRun(window) {
+/** A directory with the bench page, the IIFE bundle and `instance` if given, for the proxy to serve (bench/lib/browser.mjs). */
+function browserSite(instance) {
   const site = path.join(work, `site-${Math.random().toString(36).slice(2)}`);
   mkdirSync(site);
-  writeBrowserPage(site, path.join(here, '..', 'dist', 'netdicom.iife.min.js'));
+  writeBrowserPage(site, path.join(here, '..', 'dist', 'netdicom.iife.min.js'), instance);
+  return site;
+}
+
+/** C-GET from a page in headless Chromium through `netdicom proxy` to the row's netdicom qrscp, `window` sub-operations in flight at most. */
+async function browserGetRun(window) {
+  const site = browserSite();
   const proxy = await ndProxy(qr.nd, { staticDir: site });
   try {
     const r = await browserGet({
@@ -384,12 +390,11 @@ async function storeRun({ scp, scu, pdu, list, count, bytes, stream = false, con
   const out = outDir();
   const server = scp === 'netdicom' ? await ndServer({ maxPdu: pdu, out: out.dir, tls }) : await storescp({ maxPdu: pdu, out: out.dir, bitPreserving: scp === 'dcmtk+B', fork: concurrent, tls });
   let proxy = null;
+  let site = null;
   try {
     if (scu === 'browser') {
-      // The page, the bundle and the instance, served by the proxy itself (the page's own origin).
-      const site = path.join(out.dir, '.site');
-      mkdirSync(site);
-      writeBrowserPage(site, path.join(here, '..', 'dist', 'netdicom.iife.min.js'), data.large);
+      // The page fetches the instance from the proxy itself (its own origin).
+      site = browserSite(data.large);
       proxy = await ndProxy(server, { staticDir: site });
     } else if (viaProxy) proxy = await ndProxy(server);
     // Untimed: the same files a few times, so the SCP's JIT is past warm-up. What the warm passes
@@ -429,14 +434,13 @@ async function storeRun({ scp, scu, pdu, list, count, bytes, stream = false, con
   } finally {
     if (proxy) await stop(proxy.proc);
     await stop(server.proc);
+    if (site) rmSync(site, { recursive: true, force: true });
   }
 }
 
 /** The browser's own bound: the raw page through the proxy to a TCP sink (no DICOM, no SCP). */
 async function browserRawRun(bytes) {
-  const site = path.join(work, `site-${Math.random().toString(36).slice(2)}`);
-  mkdirSync(site);
-  writeBrowserPage(site, path.join(here, '..', 'dist', 'netdicom.iife.min.js'));
+  const site = browserSite();
   const sink = await tcpSink();
   const proxy = await ndProxy({ port: sink.port }, { staticDir: site });
   try {
@@ -595,7 +599,7 @@ const ROWS = [
     title: `C-STORE of one ${P.largeBytes / MiB} MiB instance through netdicom's WebSocket-to-TCP proxy, max PDU 128 KiB (netdicom only)`,
     note:
       'The browser path: the SCU speaks DIMSE over a WebSocket (Node, with the ws package in place of the browser’s WebSocket) to `netdicom proxy` ' +
-      '(its own process), which relays to the SCP over TCP. Chromium: a fresh headless Chromium (Debian’s, driven by playwright-core) loads a page ' +
+      '(its own process), which relays to the SCP over TCP. Chromium: a fresh headless Chromium (Debian’s, a plain process: no DevTools client) loads a page ' +
       'the proxy serves and stores the instance with the IIFE bundle and the browser’s own WebSocket, timed in the page from connect to release ' +
       '(the page fetches the instance first, untimed); Chromium WebSocket → TCP sink: the same number of bytes as bare 64 KiB messages from the same ' +
       'page through the same proxy to a socket that drops them, the bound for a browser SCU here (timed until the browser has handed everything on)' +

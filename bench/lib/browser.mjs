@@ -76,22 +76,24 @@ async function get(url, q) {
   await association.release();
   return { seconds: (performance.now() - t0) / 1000, status: 0, completed, instances, bytes };
 }
+async function store(url, q) {
+  const { ApplicationEntity, connectWebSocket } = netdicom;
+  const part10 = new Uint8Array(await (await fetch('instance.dcm')).arrayBuffer());
+  const ae = new ApplicationEntity({ aeTitle: 'BROWSER', maxPduLength: Number(q.get('pdu')) });
+  ae.addRequestedContext(q.get('sop'), [q.get('ts')]);
+  const t0 = performance.now();
+  const association = await ae.associate(await connectWebSocket(url), { calledAeTitle: q.get('called') });
+  const response = await association.cStore({ part10 });
+  await association.release();
+  return { seconds: (performance.now() - t0) / 1000, status: response.status };
+}
 (async () => {
   const q = new URLSearchParams(location.search);
   const post = (result) => fetch(q.get('report'), { method: 'POST', mode: 'no-cors', body: JSON.stringify(result) });
   const url = location.origin.replace(/^http/, 'ws') + '/' + q.get('target');
+  const modes = { raw: () => raw(url, Number(q.get('bytes'))), get: () => get(url, q), store: () => store(url, q) };
   try {
-    if (q.get('mode') === 'raw') return await post(await raw(url, Number(q.get('bytes'))));
-    if (q.get('mode') === 'get') return await post(await get(url, q));
-    const { ApplicationEntity, connectWebSocket } = netdicom;
-    const part10 = new Uint8Array(await (await fetch('instance.dcm')).arrayBuffer());
-    const ae = new ApplicationEntity({ aeTitle: 'BROWSER', maxPduLength: Number(q.get('pdu')) });
-    ae.addRequestedContext(q.get('sop'), [q.get('ts')]);
-    const t0 = performance.now();
-    const association = await ae.associate(await connectWebSocket(url), { calledAeTitle: q.get('called') });
-    const response = await association.cStore({ part10 });
-    await association.release();
-    await post({ seconds: (performance.now() - t0) / 1000, status: response.status });
+    await post(await modes[q.get('mode')]());
   } catch (error) {
     await post({ error: String(error && error.stack || error) });
   }
@@ -181,7 +183,7 @@ async function inChromium(pageUrl, params, timeoutMs = 120000) {
     const exited = chromium.exited.then((r) => Promise.reject(new Error(`Chromium exited (${r.code ?? r.signal}) before the page reported:\n${r.output.slice(-2000)}`)));
     const result = JSON.parse(await Promise.race([results.result, exited, timeout]));
     if (result.error) throw new Error(`the page failed (${params.mode}): ${result.error}`);
-    if (result.status !== 0) throw new Error(`browser C-STORE status 0x${result.status.toString(16)}`);
+    if (result.status !== 0) throw new Error(`the page's C-STORE status 0x${result.status.toString(16)}`);
     const { error, status, ...measured } = result;
     return measured;
   } finally {
