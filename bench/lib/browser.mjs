@@ -14,6 +14,7 @@ import { createServer } from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { LOOPBACK_CHROMIUM_ARGS } from './chromium-args.mjs';
 import { start, stop } from './proc.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -163,20 +164,7 @@ async function inChromium(pageUrl, params, timeoutMs = 120000) {
   const results = await resultServer();
   const profile = mkdtempSync(path.join(tmpdir(), 'netdicom-bench-chromium-'));
   const query = new URLSearchParams({ ...params, report: results.url });
-  const chromium = start(CHROMIUM, [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    `--user-data-dir=${profile}`,
-    // Loopback only: every name but 127.0.0.1 resolves to nothing.
-    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-    `${pageUrl}?${query}`,
-  ]);
+  const chromium = start(CHROMIUM, ['--headless', ...LOOPBACK_CHROMIUM_ARGS, `--user-data-dir=${profile}`, `${pageUrl}?${query}`]);
   let timer;
   try {
     const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no result from Chromium within ${timeoutMs} ms`)), timeoutMs)));

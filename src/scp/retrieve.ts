@@ -189,7 +189,7 @@ async function pipelined(
         if (next < instances.length) instances[next] = readAhead(instances[next]!);
         const done: Promise<void> = finish(instance, target.cStore(instance, { moveOriginator })).then(() => {
           inFlight.delete(done);
-          counts.remaining = instances.length - counts.completed - counts.failed - counts.warning;
+          counts.remaining = notCompleted(counts, instances.length);
           if (counts.remaining > 0 && ctx.association.isEstablished && !ctx.signal.aborted) {
             const fields = { Status: PENDING, ...countFields(counts) };
             answers = answers.then(() => answer(ctx, fields)).catch(() => undefined);
@@ -215,11 +215,16 @@ async function pipelined(
     return true;
   }
   if (ctx.signal.aborted && next < instances.length) {
-    counts.remaining = instances.length - counts.completed - counts.failed - counts.warning;
+    counts.remaining = notCompleted(counts, instances.length);
     await answer(ctx, { Status: CANCEL, ...countFields(counts) }, failedList(ctx, counts));
     return false;
   }
   return true;
+}
+
+/** Sub-operations of `total` without a response yet (in flight or not started). */
+function notCompleted(counts: Counts, total: number): number {
+  return total - counts.completed - counts.failed - counts.warning;
 }
 
 /** Counts a sub-operation's response. */

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOOPBACK_CHROMIUM_ARGS } from '../../bench/lib/chromium-args.mjs';
 import { startDemo, type Demo } from '../../demo/server.mjs';
 import { writeSamples } from '../../demo/samples.mjs';
 import { readPart10 } from '../../src/dataset/codec';
@@ -39,16 +40,7 @@ beforeAll(async () => {
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-    ],
+    args: [...LOOPBACK_CHROMIUM_ARGS],
     viewport: { width: 1100, height: 1200 },
   });
   await context.route('**/*', (route) => {
