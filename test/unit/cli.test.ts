@@ -94,6 +94,16 @@ describe('netdicom CLI', () => {
     expect((await tlsLoaded(dial)).output.trim()).toBe('true');
   });
 
+  it('a storage SCP does not load node:crypto (~3 MiB resident on Node 26) until a hostile UID needs hashing', async () => {
+    const nodeUrl = new URL('../../dist/node.js', import.meta.url).href;
+    const cryptoLoaded = (code: string) =>
+      run('node', ['--input-type=module', '-e', `${code}; console.log(process.moduleLoadList.includes('NativeModule crypto'))`]);
+    const store = `const { createFsStore } = await import('${nodeUrl}'); const dir = (await import('node:fs')).mkdtempSync('/tmp/nd-crypto-'); const store = createFsStore({ directory: dir }); store.fileName('1.2.3')`;
+    const cleanUp = `(await import('node:fs')).rmSync(dir, { recursive: true })`;
+    expect((await cryptoLoaded(`${store}; ${cleanUp}`)).output.trim()).toBe('false');
+    expect((await cryptoLoaded(`${store}; store.fileName('../etc/passwd'); ${cleanUp}`)).output.trim()).toBe('true');
+  });
+
   it('rejected association (called AE title): exit 4 with the reason; echoscp logs it', async () => {
     const { proc, port } = await echoscp('-aet', 'MYSCP', '--require-called-aet', '0');
     const r = await cli('echoscu', '-aec', 'OTHER', '127.0.0.1', port);
