@@ -5,7 +5,6 @@
  * `--stats S` prints a `stats {json}` line every S seconds and at exit (for the soak tests).
  */
 import { readdirSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ApplicationEntity } from '../../src/ae';
 import { consoleLogger, silentLogger, type Logger } from '../../src/logger';
 import type { Listener } from '../../src/transport';
@@ -116,6 +115,8 @@ export async function runStoreScp(config: StoreScpConfig): Promise<number> {
  * beyond the 10 ms sampling timer of perf_hooks.monitorEventLoopDelay) and whatever `extra` returns.
  */
 function statsPrinter(intervalMs: number, out: (line: string) => void, extra: () => object): { stop(): void } {
+  // node:perf_hooks only with --stats: a receiver without it does not carry the module.
+  const { monitorEventLoopDelay } = process.getBuiltinModule('node:perf_hooks');
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   // The histogram records when each 10 ms timer fired; the delay is what exceeds the 10 ms.

@@ -94,7 +94,7 @@ describe('netdicom CLI', () => {
     expect((await tlsLoaded(dial)).output.trim()).toBe('true');
   });
 
-  it('a storage SCP does not load node:crypto (~3 MiB resident on Node 26) until a hostile UID needs hashing', async () => {
+  it('a storage SCP does not load node:crypto (~3 MiB resident on Node 26) until a hostile UID needs hashing, nor node:perf_hooks without --stats', async () => {
     const nodeUrl = new URL('../../dist/node.js', import.meta.url).href;
     const cryptoLoaded = (code: string) =>
       run('node', ['--input-type=module', '-e', `${code}; console.log(process.moduleLoadList.includes('NativeModule crypto'))`]);
@@ -102,6 +102,16 @@ describe('netdicom CLI', () => {
     const cleanUp = `(await import('node:fs')).rmSync(dir, { recursive: true })`;
     expect((await cryptoLoaded(`${store}; ${cleanUp}`)).output.trim()).toBe('false');
     expect((await cryptoLoaded(`${store}; store.fileName('../etc/passwd'); ${cleanUp}`)).output.trim()).toBe('true');
+    // The storescp app, listening: neither node:crypto nor (without --stats) node:perf_hooks.
+    const cliUrl = new URL('../../dist/cli.js', import.meta.url).href;
+    const listening = await run('node', [
+      '--input-type=module',
+      '-e',
+      `const { main } = await import('${cliUrl}'); const fs = await import('node:fs'); const dir = fs.mkdtempSync('/tmp/nd-crypto-');
+       void main(['storescp', '0', '--bind', '127.0.0.1', '-od', dir, '-q']); await new Promise((r) => setTimeout(r, 500)); fs.rmSync(dir, { recursive: true });
+       console.log(['crypto', 'perf_hooks'].filter((m) => process.moduleLoadList.includes('NativeModule ' + m)).join(',') || 'none'); process.exit(0)`,
+    ]);
+    expect(listening.output.trim()).toBe('none');
   });
 
   it('rejected association (called AE title): exit 4 with the reason; echoscp logs it', async () => {
