@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const UNIT = ['test/unit/**/*.test.ts', 'test/isomorphic/**/*.test.ts'];
 /** Files that mock modules, spy on or count process-wide singletons, or switch a shared module's mode. */
@@ -28,7 +28,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: UNIT,
-          exclude: NEEDS_ISOLATION,
+          exclude: [...configDefaults.exclude, ...NEEDS_ISOLATION],
           isolate: false,
           testTimeout: 20000,
         },

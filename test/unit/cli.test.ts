@@ -95,23 +95,20 @@ describe('netdicom CLI', () => {
   });
 
   it('a storage SCP does not load node:crypto (~3 MiB resident on Node 26) until a hostile UID needs hashing, nor node:perf_hooks without --stats', async () => {
+    /** Which of node:crypto and node:perf_hooks a fresh process has loaded after running `code` in a temp directory `dir`. */
+    const loadedAfter = async (code: string) => {
+      const setUp = `const fs = await import('node:fs'); const dir = fs.mkdtempSync('/tmp/nd-crypto-')`;
+      const report = `fs.rmSync(dir, { recursive: true }); console.log(['crypto', 'perf_hooks'].filter((m) => process.moduleLoadList.includes('NativeModule ' + m)).join(',') || 'none'); process.exit(0)`;
+      return (await run('node', ['--input-type=module', '-e', `${setUp}; ${code}; ${report}`])).output.trim();
+    };
     const nodeUrl = new URL('../../dist/node.js', import.meta.url).href;
-    const cryptoLoaded = (code: string) =>
-      run('node', ['--input-type=module', '-e', `${code}; console.log(process.moduleLoadList.includes('NativeModule crypto'))`]);
-    const store = `const { createFsStore } = await import('${nodeUrl}'); const dir = (await import('node:fs')).mkdtempSync('/tmp/nd-crypto-'); const store = createFsStore({ directory: dir }); store.fileName('1.2.3')`;
-    const cleanUp = `(await import('node:fs')).rmSync(dir, { recursive: true })`;
-    expect((await cryptoLoaded(`${store}; ${cleanUp}`)).output.trim()).toBe('false');
-    expect((await cryptoLoaded(`${store}; store.fileName('../etc/passwd'); ${cleanUp}`)).output.trim()).toBe('true');
-    // The storescp app, listening: neither node:crypto nor (without --stats) node:perf_hooks.
+    const store = `const { createFsStore } = await import('${nodeUrl}'); const store = createFsStore({ directory: dir }); store.fileName('1.2.3')`;
+    expect(await loadedAfter(store)).toBe('none');
+    expect(await loadedAfter(`${store}; store.fileName('../etc/passwd')`)).toBe('crypto');
+    // The storescp app, listening.
     const cliUrl = new URL('../../dist/cli.js', import.meta.url).href;
-    const listening = await run('node', [
-      '--input-type=module',
-      '-e',
-      `const { main } = await import('${cliUrl}'); const fs = await import('node:fs'); const dir = fs.mkdtempSync('/tmp/nd-crypto-');
-       void main(['storescp', '0', '--bind', '127.0.0.1', '-od', dir, '-q']); await new Promise((r) => setTimeout(r, 500)); fs.rmSync(dir, { recursive: true });
-       console.log(['crypto', 'perf_hooks'].filter((m) => process.moduleLoadList.includes('NativeModule ' + m)).join(',') || 'none'); process.exit(0)`,
-    ]);
-    expect(listening.output.trim()).toBe('none');
+    const listen = `const { main } = await import('${cliUrl}'); void main(['storescp', '0', '--bind', '127.0.0.1', '-od', dir, '-q']); await new Promise((r) => setTimeout(r, 500))`;
+    expect(await loadedAfter(listen)).toBe('none');
   });
 
   it('rejected association (called AE title): exit 4 with the reason; echoscp logs it', async () => {
