@@ -1,22 +1,6 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
-const UNIT = ['test/unit/**/*.test.ts', 'test/isomorphic/**/*.test.ts'];
-/** Files that mock modules, spy on or count process-wide singletons, or switch a shared module's mode. */
-const NEEDS_ISOLATION = [
-  // Each re-runs another file's scenarios over TCP by switching that file's module graph.
-  'test/unit/*-tcp.test.ts',
-  'test/unit/dataset-chunks.test.ts',
-  'test/unit/fs-store-io.test.ts',
-  'test/unit/latin1-text.test.ts',
-  'test/unit/lent-reads.test.ts',
-  'test/unit/pdata-run.test.ts',
-  'test/unit/socket-reclaim.test.ts',
-  'test/unit/store-cli-args.test.ts',
-  'test/unit/sync-read.test.ts',
-  'test/unit/upper-layer.test.ts',
-  'test/unit/websocket-proxy.test.ts',
-  'test/isomorphic/bundle-vm.test.ts',
-];
+import { NEEDS_ISOLATION, UNIT } from './test/helpers/isolation';
 
 export default defineConfig({
   test: {
