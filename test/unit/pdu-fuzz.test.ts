@@ -29,19 +29,13 @@ function run(chunks: readonly Uint8Array[], reader = new PduReader({ maxPduLengt
   return { pdus };
 }
 
-/** Codes seen, to check (in the last test) that the generators reach deep into the decoder. */
-const seen = new Map<string, number>();
-
 function decodeOrCode(bytes: Uint8Array): Pdu | string {
   try {
-    const pdu = decodePdu(bytes);
-    seen.set(pdu.type, (seen.get(pdu.type) ?? 0) + 1);
-    return pdu;
+    return decodePdu(bytes);
   } catch (e) {
     if (!(e instanceof ProtocolError)) throw e;
     // Plain checks: expect() per run is too slow for the budget.
     if (e.abort.source !== 2 || (e.abort.reason !== 1 && e.abort.reason !== 6)) throw new Error(`bad abort ${JSON.stringify(e.abort)}`);
-    seen.set(e.code, (seen.get(e.code) ?? 0) + 1);
     return e.code;
   }
 }
@@ -172,7 +166,9 @@ describe('Z-01/Z-04: decoder totality', () => {
   });
 
   it('the generators reach most error codes and every PDU type', () => {
-    expect(seen.size).toBeGreaterThan(18);
+    // Its own sample (not what the cases above happened to see), so it holds when run alone.
+    const reached = new Set(fc.sample(anyInput, 3000).map((bytes) => decodeOrCode(bytes)).map((r) => (typeof r === 'string' ? r : r.type)));
+    expect(reached.size).toBeGreaterThan(18);
   });
 });
 
