@@ -17,7 +17,7 @@ const listed = (file: string) =>
   NEEDS_ISOLATION.some((pattern) => new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`).test(file));
 
 /** Why a test file's source needs a module graph of its own, or undefined. */
-export function needsIsolation(source: string): string | undefined {
+function needsIsolation(source: string): string | undefined {
   if (/\bvi\.(mock|doMock|stubGlobal)\(/.test(source)) return 'mocks a module or stubs a global';
   if (/^import '\.\/[^']*(\.test|-mode)'/m.test(source)) return 'imports another test file or a mode switch';
   if (/\/proc\/self\/fd|getHeapSpaceStatistics|memoryUsage\(|lentReadStats/.test(source)) return 'measures the process';
