@@ -117,7 +117,7 @@ export function createFsStore(options: FsStoreOptions): FsStore {
   // Resolve symlinks once: containment checks compare against the real directory.
   const directory = realpathSync(options.directory);
   const fsync = options.fsync ?? true;
-  // Temporary names: random per store, then a counter (no random draw per file); 'wx' still refuses a clash.
+  // Temporary names: the store's prefix, then a counter (no random draw per file).
   const tempPrefix = tempNamePrefix();
   let tempCount = 0;
   const openTemp = options.openTemp ?? (options.io === 'async' ? (temp: string) => open(temp, TEMP_FLAGS, 0o644) : undefined);
