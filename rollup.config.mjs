@@ -1,5 +1,5 @@
 // Builds dist/ (see package.json "exports"):
-//   ESM, dependencies external: index.js, memory.js, node.js*, node-stub.js, cli.js*, websocket.js*, proxy.js*, opentelemetry.js*
+//   ESM, dependencies external: index.js, index-node.js*, memory.js, node.js*, node-stub.js, cli.js*, websocket.js*, proxy.js*, opentelemetry.js*
 //   (* only if the source exists)
 //   one shared-chunk build so `instanceof TransportError` holds across entries
 //   types: dist/types/** (declarations from the typescript plugin, same tree as the sources)
@@ -12,6 +12,7 @@ import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 
 const optionalEntries = {
+  'index-node': 'adapters/node/entry.ts', // `netdicom` under Node: dcmjs loaded on first use
   node: 'adapters/node/index.ts',
   cli: 'adapters/cli/index.ts',
   websocket: 'adapters/websocket/index.ts', // web platform only; also in the IIFE
@@ -20,7 +21,7 @@ const optionalEntries = {
 };
 
 const esmInput = {
-  index: 'src/index.ts',
+  index: 'src/entry.ts', // `netdicom` elsewhere: dcmjs imported up front
   memory: 'adapters/memory/index.ts',
   'node-stub': 'adapters/node-stub.ts',
 };

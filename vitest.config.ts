@@ -2,6 +2,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 import { NEEDS_ISOLATION, UNIT } from './test/helpers/isolation';
 
+/** Every project: tests import src/ directly, which leaves dcmjs to the package's entries (see the file). */
+const PROVIDE_DCMJS = 'test/helpers/provide-dcmjs.ts';
+
 export default defineConfig({
   test: {
     projects: [
@@ -14,6 +17,7 @@ export default defineConfig({
           include: UNIT,
           exclude: [...configDefaults.exclude, ...NEEDS_ISOLATION],
           isolate: false,
+          setupFiles: [PROVIDE_DCMJS],
           testTimeout: 20000,
         },
       },
@@ -22,6 +26,7 @@ export default defineConfig({
         test: {
           name: 'unit-isolated',
           include: NEEDS_ISOLATION,
+          setupFiles: [PROVIDE_DCMJS],
           testTimeout: 20000,
         },
       },
@@ -29,7 +34,7 @@ export default defineConfig({
         test: {
           name: 'reliability',
           include: ['test/reliability/**/*.test.ts'],
-          setupFiles: ['test/reliability/helpers/setup.ts'],
+          setupFiles: [PROVIDE_DCMJS, 'test/reliability/helpers/setup.ts'],
           // Timing cases (ARTIM ± 10 %, answers within 200 ms) must not compete with each other for 2 cores.
           fileParallelism: false,
           testTimeout: 20000,
@@ -40,6 +45,7 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
+          setupFiles: [PROVIDE_DCMJS],
           testTimeout: 60000,
           hookTimeout: 60000,
           fileParallelism: false,
@@ -49,6 +55,7 @@ export default defineConfig({
         test: {
           name: 'interop',
           include: ['test/interop/**/*.test.ts'],
+          setupFiles: [PROVIDE_DCMJS],
           testTimeout: 60000,
           fileParallelism: false,
         },

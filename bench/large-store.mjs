@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeDataset, readPart10, writePart10 } from '../dist/index.js';
+import { encodeDataset, readPart10, writePart10 } from 'netdicom';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = process.env.NETDICOM_CLI ?? path.join(root, 'bin', 'netdicom.mjs');

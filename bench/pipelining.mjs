@@ -11,8 +11,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machine } from './lib/report.mjs';
-import { ApplicationEntity, encodeDataset } from '../dist/index.js';
-import { connectTcp, listenTcp } from '../dist/node.js';
+import { ApplicationEntity, encodeDataset } from 'netdicom';
+import { connectTcp, listenTcp } from 'netdicom/node';
 
 const OPS = Number(process.argv[2] ?? 2000);
 const VERIFICATION = '1.2.840.10008.1.1';

@@ -3,8 +3,8 @@
 // Listens on 127.0.0.1:PORT and answers N-GET of the Display System SOP Class for its
 // well-known instance 1.2.840.10008.5.1.1.40.1 (with or without an Attribute Identifier List).
 // Runs until killed.
-import { ApplicationEntity, DISPLAY_SYSTEM_SOP_CLASS, displaySystemScp } from '../dist/index.js';
-import { listenTcp } from '../dist/node.js';
+import { ApplicationEntity, DISPLAY_SYSTEM_SOP_CLASS, displaySystemScp } from 'netdicom';
+import { listenTcp } from 'netdicom/node';
 
 const port = Number(process.argv[2]);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {

@@ -2,8 +2,8 @@
 //   node demo/display-system-scu.mjs HOST PORT
 // Asks the Display System well-known instance for a few attributes (Manufacturer among them)
 // with N-GET and prints the status and the attributes returned.
-import { ApplicationEntity, DISPLAY_SYSTEM_SOP_CLASS, describeStatus, getDisplaySystem } from '../dist/index.js';
-import { connectTcp } from '../dist/node.js';
+import { ApplicationEntity, DISPLAY_SYSTEM_SOP_CLASS, describeStatus, getDisplaySystem } from 'netdicom';
+import { connectTcp } from 'netdicom/node';
 
 const [host, portText] = process.argv.slice(2);
 const port = Number(portText);

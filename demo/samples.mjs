@@ -2,7 +2,7 @@
 // each, two small uncompressed 16-bit grayscale images per study, written as Part 10 files.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { encodeDataset, writePart10, SopClass, TransferSyntax } from '../dist/index.js';
+import { encodeDataset, writePart10, SopClass, TransferSyntax } from 'netdicom';
 
 const ROOT = '1.2.826.0.1.3680043.9.7433.77';
 const PATIENTS = [

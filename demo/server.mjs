@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as node from '../dist/node.js';
+import * as node from 'netdicom/node';
 import { createDicomProxy } from '../dist/proxy.js';
 import { writeSamples } from './samples.mjs';
 import { createSimpleScp } from './simple-scp.mjs';

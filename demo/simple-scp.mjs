@@ -3,8 +3,8 @@
 // folder's files. With createQrScp (the full Query/Retrieve SCP) the demo uses that instead.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ApplicationEntity, SopClass, decodeDataset, readPart10 } from '../dist/index.js';
-import { createFsStore } from '../dist/node.js';
+import { ApplicationEntity, SopClass, decodeDataset, readPart10 } from 'netdicom';
+import { createFsStore } from 'netdicom/node';
 
 const STUDY_KEYS = ['PatientName', 'PatientID', 'StudyInstanceUID', 'StudyDate', 'StudyDescription', 'AccessionNumber', 'StudyID'];
 

@@ -2,7 +2,10 @@
  * `netdicom <app> [args]`: dispatches to the apps. Entry of dist/cli.js (bin/netdicom.mjs).
  * Apps are imported lazily so `echoscu` does not load the storage or query code.
  */
+import { loadDcmjsOnFirstUse } from '../node/dcmjs-loader';
 import { processIo, type AppIo } from './io';
+
+loadDcmjsOnFirstUse();
 
 interface App {
   readonly summary: string;

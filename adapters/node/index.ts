@@ -1,6 +1,12 @@
 /**
  * netdicom for Node.js: TCP and TLS transports for the core (entry `netdicom/node`).
  */
+import { loadDcmjsOnFirstUse } from './dcmjs-loader';
+
+// The Q/R SCP decodes Part 10 files and worklist items synchronously, also for an application
+// that imports only this entry.
+loadDcmjsOnFirstUse();
+
 export { connectTcp, listenTcp, type TcpConnectOptions, type TcpListenOptions } from './tcp';
 export { connectTls, listenTls, type TlsConnectOptions, type TlsListenOptions } from './tls';
 export type { NodeListener } from './listener';

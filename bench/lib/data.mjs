@@ -4,7 +4,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { encodeDataset, writePart10 } from '../../dist/index.js';
+import { encodeDataset, writePart10 } from 'netdicom';
 
 export const CT = '1.2.840.10008.5.1.4.1.1.2';
 export const EXPLICIT_LE = '1.2.840.10008.1.2.1';

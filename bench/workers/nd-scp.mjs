@@ -9,8 +9,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ApplicationEntity, SopClass, matchesQuery, projectResponse } from '../../dist/index.js';
-import { createFsStore, listenTcp, listenTls } from '../../dist/node.js';
+import { ApplicationEntity, SopClass, loadDatasetCodec, matchesQuery, projectResponse } from 'netdicom';
+import { createFsStore, listenTcp, listenTls } from 'netdicom/node';
 import { findRecords } from '../lib/data.mjs';
 
 const { values: o } = parseArgs({
@@ -30,6 +30,8 @@ ae.addSupportedContext(SopClass.StudyRootQueryRetrieveInformationModelFind);
 ae.acceptAnyStorage();
 
 const records = findRecords(Number(o['find-count']));
+// An SCP that answers queries loads the data set codec at start (as DCMTK loads its dictionary), not on the first query.
+if (records.length > 0) await loadDatasetCodec();
 const store = o.out ? createFsStore({ directory: o.out, fsync: false }) : null;
 
 const tlsFile = (name) => readFileSync(path.join(o['tls-dir'], name));

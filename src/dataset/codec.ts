@@ -6,11 +6,11 @@
  * and by dcmjs's streams for everything those leave. Also reading Part 10 files (PS3.10 §7.1);
  * writing them (part10.ts) needs no dcmjs.
  */
-import { data as dcmjsData } from 'dcmjs';
 import { Slab } from '../bytes/slab';
 import { DimseError } from '../errors';
 import { transferSyntax, TransferSyntax } from '../uids/transfer-syntax';
 import { dcmjsRead, dcmjsWrite, quietly } from './dcmjs-io';
+import { dcmjs } from './dcmjs-module';
 import { denaturalize } from './denaturalize';
 import { deflateRaw, inflateRaw, DEFAULT_MAX_INFLATED_LENGTH } from './deflate';
 import { readDict } from './dict-reader';
@@ -19,8 +19,6 @@ import { provideCodec } from './lazy';
 import { readPart10Identity } from './meta';
 import { naturalize, type Dataset } from './naturalize';
 import { checkStructure } from './structure';
-
-const { DicomMetaDictionary } = dcmjsData;
 
 export type { Dataset } from './naturalize';
 export { writePart10, type Part10Input } from './part10';
@@ -118,7 +116,7 @@ export interface Part10 {
 
 /** dcmjs's denaturalizeDataset (quietly: it warns about unknown keywords and truncated values), then the dict writer or dcmjs's. */
 function encodeWithDcmjs(dataset: Dataset, syntax: string, littleEndian: boolean, implicit: boolean): Uint8Array {
-  const dict = quietly(() => DicomMetaDictionary.denaturalizeDataset(dataset));
+  const dict = quietly(() => dcmjs().data.DicomMetaDictionary.denaturalizeDataset(dataset));
   return (littleEndian && writeDict(dict, implicit)) || dcmjsWrite(dict, syntax, littleEndian);
 }
 

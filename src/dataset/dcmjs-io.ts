@@ -3,18 +3,19 @@
  * reader/writer leave (big endian, other VRs, encapsulated pixel data, odd input), and the
  * reference they are tested against.
  */
-import { data as dcmjsData, log as dcmjsLog, type DcmjsDict } from 'dcmjs';
-
-const { DicomMessage, ReadBufferStream, WriteBufferStream } = dcmjsData;
+import type { DcmjsDict } from 'dcmjs';
+import { dcmjs } from './dcmjs-module';
 
 /** dcmjs's element dictionary of an encoded data set in one of its three native syntaxes. */
 export function dcmjsRead(plain: Uint8Array, syntax: string, littleEndian: boolean): DcmjsDict {
+  const { DicomMessage, ReadBufferStream } = dcmjs().data;
   const stream = new ReadBufferStream(exactBuffer(plain), littleEndian, { noCopy: false });
   return quietly(() => DicomMessage._read(stream, syntax, { ignoreErrors: false, untilTag: null, includeUntilTagValue: false }));
 }
 
 /** An element dictionary encoded by dcmjs in one of its three native syntaxes. */
 export function dcmjsWrite(dict: DcmjsDict, syntax: string, littleEndian: boolean): Uint8Array {
+  const { DicomMessage, WriteBufferStream } = dcmjs().data;
   return quietly(() => {
     const stream = new WriteBufferStream(4096, littleEndian);
     DicomMessage.write(dict, stream, syntax, { allowInvalidVRLength: false });
@@ -37,7 +38,8 @@ function exactBuffer(bytes: Uint8Array): ArrayBuffer {
  * dcmjs logging setting is left alone.
  */
 export function quietly<T>(fn: () => T): T {
-  const loggers = [dcmjsLog, dcmjsLog.getLogger('validation.dcmjs')];
+  const { log } = dcmjs();
+  const loggers = [log, log.getLogger('validation.dcmjs')];
   const levels = loggers.map((l) => l.getLevel());
   for (const l of loggers) l.setLevel('silent', false);
   try {

@@ -6,11 +6,10 @@
  * writer leaves to dcmjs, values dcmjs would reject) `denaturalize` returns undefined and the
  * caller uses dcmjs's own.
  */
-import { data as dcmjsData, type DcmjsDict, type DcmjsDictEntry, type DcmjsVr } from 'dcmjs';
+import type { DcmjsDict, DcmjsDictEntry, DcmjsVr } from 'dcmjs';
+import { dcmjs } from './dcmjs-module';
 import { BYTES, KINDS, PERSON_NAME, SEQUENCE } from './dict-vr';
 import type { Dataset } from './naturalize';
-
-const { DicomMetaDictionary, ValueRepresentation } = dcmjsData;
 
 const DECLINE = Symbol('decline');
 const MAX_DEPTH = 64;
@@ -28,7 +27,7 @@ export function denaturalize(dataset: Dataset): DcmjsDict | undefined {
 const vrs = new Map<string, DcmjsVr>();
 function vrOf(type: string): DcmjsVr {
   let vr = vrs.get(type);
-  if (!vr) vrs.set(type, (vr = ValueRepresentation.createByTypeString(type)));
+  if (!vr) vrs.set(type, (vr = dcmjs().data.ValueRepresentation.createByTypeString(type)));
   return vr;
 }
 
@@ -42,7 +41,7 @@ function tagOf(entry: DcmjsDictEntry): string {
 
 function build(dataset: Dataset, depth: number): DcmjsDict {
   if (depth > MAX_DEPTH || typeof dataset !== 'object' || dataset === null) throw DECLINE;
-  const { nameMap } = DicomMetaDictionary;
+  const { nameMap } = dcmjs().data.DicomMetaDictionary;
   const dict: DcmjsDict = {};
   const names = Object.keys(dataset);
   for (let n = 0; n < names.length; n++) {

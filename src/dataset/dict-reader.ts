@@ -9,12 +9,10 @@
  * unsupported character sets, malformed nesting) `readDict` returns undefined and the caller
  * uses dcmjs.
  */
-import { data as dcmjsData, type DcmjsDict, type DcmjsDictEntry, type DcmjsVr } from 'dcmjs';
+import type { DcmjsDict, DcmjsDictEntry, DcmjsVr } from 'dcmjs';
 import { decodeAscii, decodeNative, hasRemappedChars, NON_ASCII } from '../bytes/text';
+import { dcmjs } from './dcmjs-module';
 import { ASCII, BYTES, KINDS, LENGTH32, NUMBER, NUMBERS, PERSON_NAME, SEQUENCE, tagKey, TEXT, UID, type Kind } from './dict-vr';
-
-const { DicomMetaDictionary, ValueRepresentation } = dcmjsData;
-const BASE_APPLY_FORMATTING = (ValueRepresentation as unknown as { prototype: DcmjsVr }).prototype.applyFormatting;
 
 const UNDEFINED = 0xffffffff;
 const ITEM = 0xfffee000;
@@ -58,7 +56,7 @@ const DEFAULT_DECODER = 'latin1';
 const vrs = new Map<string, DcmjsVr>();
 function vrOf(type: string): DcmjsVr {
   let vr = vrs.get(type);
-  if (!vr) vrs.set(type, (vr = ValueRepresentation.createByTypeString(type)));
+  if (!vr) vrs.set(type, (vr = dcmjs().data.ValueRepresentation.createByTypeString(type)));
   return vr;
 }
 
@@ -66,7 +64,10 @@ const unformatted = new Map<string, boolean>();
 /** Whether dcmjs's VR leaves a value as read (no applyFormatting of its own: DA, DT, AS, UR…). */
 function keepsValueAsRead(type: string): boolean {
   let keeps = unformatted.get(type);
-  if (keeps === undefined) unformatted.set(type, (keeps = vrOf(type).applyFormatting === BASE_APPLY_FORMATTING));
+  if (keeps === undefined) {
+    const base = (dcmjs().data.ValueRepresentation as unknown as { prototype: DcmjsVr }).prototype.applyFormatting;
+    unformatted.set(type, (keeps = vrOf(type).applyFormatting === base));
+  }
   return keeps;
 }
 
@@ -76,7 +77,7 @@ function lookup(tag: number): DcmjsDictEntry | null {
   let e = entries.get(tag);
   if (e === undefined) {
     const key = tagKey(tag);
-    e = DicomMetaDictionary.dictionary[`(${key.slice(0, 4)},${key.slice(4)})`] ?? null;
+    e = dcmjs().data.DicomMetaDictionary.dictionary[`(${key.slice(0, 4)},${key.slice(4)})`] ?? null;
     entries.set(tag, e);
   }
   return e;
@@ -196,7 +197,7 @@ class DictReader {
         values = ['ISO_IR 192'];
       }
       // dcmjs wraps each element in addTagAccessors, which only PN elements need (their Value gets accessors).
-      const element: { vr: string; Value?: unknown[] } = type === 'PN' ? ValueRepresentation.addTagAccessors({ vr: type }) : { vr: type };
+      const element: { vr: string; Value?: unknown[] } = type === 'PN' ? dcmjs().data.ValueRepresentation.addTagAccessors({ vr: type }) : { vr: type };
       element.Value = values;
       dict[keyOf(tag)] = element;
     }

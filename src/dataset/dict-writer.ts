@@ -8,11 +8,9 @@
  * For anything it cannot write exactly like dcmjs (other VRs, values dcmjs would reject),
  * `writeDict` returns undefined and the caller uses dcmjs.
  */
-import { data as dcmjsData, utilities as dcmjsUtilities, type DcmjsDict, type DcmjsVr } from 'dcmjs';
+import type { DcmjsDict, DcmjsVr } from 'dcmjs';
+import { dcmjs } from './dcmjs-module';
 import { BYTES, KINDS, LENGTH32, NUMBER, NUMBERS, PERSON_NAME, SEQUENCE, TEXT, UID, type Kind } from './dict-vr';
-
-const { ValueRepresentation } = dcmjsData;
-const { pnObjectToString } = dcmjsUtilities.dicomJson;
 
 const UNDEFINED = 0xffffffff;
 const BACKSLASH = 0x5c;
@@ -26,7 +24,7 @@ function decline(): never {
 const vrs = new Map<string, DcmjsVr>();
 function vrOf(type: string): DcmjsVr {
   let vr = vrs.get(type);
-  if (!vr) vrs.set(type, (vr = ValueRepresentation.createByTypeString(type)));
+  if (!vr) vrs.set(type, (vr = dcmjs().data.ValueRepresentation.createByTypeString(type)));
   return vr;
 }
 
@@ -119,7 +117,7 @@ function writeText(sink: Sink, kind: Kind, type: string, value: unknown, implici
   const vr = vrOf(type);
   let strings: unknown[];
   if (kind === PERSON_NAME) {
-    const s = pnObjectToString(value);
+    const s = dcmjs().utilities.dicomJson.pnObjectToString(value);
     if (typeof s !== 'string' && !(s instanceof String)) decline();
     // checkLength: a component over 64 characters makes dcmjs throw (none can be, in 64 characters).
     if (s.length > 64 && vr.checkLength && !vr.checkLength(s)) decline();

@@ -4,10 +4,11 @@
  * never encodes or decodes a data set (C-ECHO, `netdicom echoscu`) should not pay for.
  *
  * A service awaits `loadCodec()` where it starts (an async point), then calls the synchronous
- * functions below anywhere. The package's public `encodeDataset`/`decodeDataset` (codec.ts)
- * import dcmjs directly and stay synchronous; importing codec.ts also makes it available here.
+ * functions below anywhere. The package's public `encodeDataset`/`decodeDataset` (codec.ts) stay
+ * synchronous: the package's entries make dcmjs available to them (dcmjs-module.ts).
  */
 import type { Dataset, DecodeOptions, Part10 } from './codec';
+import { loadDcmjs } from './dcmjs-module';
 
 /** What the services need from codec.ts. */
 export interface Codec {
@@ -18,20 +19,29 @@ export interface Codec {
 }
 
 let codec: Codec | undefined;
-let loading: Promise<Codec> | undefined;
+let loaded: Promise<Codec> | undefined;
 
 /** Called by codec.ts when it is evaluated. */
 export function provideCodec(c: Codec): void {
   codec = c;
 }
 
-/** Loads the codec (once); resolves at once when it is loaded already. */
+/** Loads the codec and dcmjs (once); the same resolved promise after that. */
 export function loadCodec(): Promise<Codec> {
-  if (codec) return Promise.resolve(codec);
-  return (loading ??= import('./codec').then(() => codec!));
+  return (loaded ??= Promise.all([import('./codec'), loadDcmjs()]).then(() => codec!));
 }
 
-function loaded(): Codec {
+/**
+ * Loads the data set codec (dcmjs) now. Under Node, `netdicom` loads it when a data set is first
+ * encoded or decoded (~100 ms, once), so that a process that only moves data sets never pays for
+ * it; a server that answers queries can call this at start-up so that its first query does not
+ * wait. Elsewhere (browsers, bundlers) it is loaded with the package and this resolves at once.
+ */
+export async function loadDatasetCodec(): Promise<void> {
+  await loadCodec();
+}
+
+function ready(): Codec {
   // A service that forgot `await loadCodec()`: a bug in netdicom, not in the caller.
   if (!codec) throw new Error('netdicom internal error: data set codec used before loadCodec()');
   return codec;
@@ -39,20 +49,20 @@ function loaded(): Codec {
 
 /** codec.ts encodeDataset; needs `await loadCodec()` first. */
 export function encodeDataset(dataset: Dataset, transferSyntaxUid: string): Uint8Array {
-  return loaded().encodeDataset(dataset, transferSyntaxUid);
+  return ready().encodeDataset(dataset, transferSyntaxUid);
 }
 
 /** codec.ts encodeDatasetForSending (for a data set sent and dropped); needs `await loadCodec()` first. */
 export function encodeDatasetForSending(dataset: Dataset, transferSyntaxUid: string): Uint8Array {
-  return loaded().encodeDatasetForSending(dataset, transferSyntaxUid);
+  return ready().encodeDatasetForSending(dataset, transferSyntaxUid);
 }
 
 /** codec.ts decodeDataset; needs `await loadCodec()` first. */
 export function decodeDataset(bytes: Uint8Array, transferSyntaxUid: string, options?: DecodeOptions): Dataset {
-  return loaded().decodeDataset(bytes, transferSyntaxUid, options);
+  return ready().decodeDataset(bytes, transferSyntaxUid, options);
 }
 
 /** codec.ts readPart10; needs `await loadCodec()` first. */
 export function readPart10(bytes: Uint8Array): Part10 {
-  return loaded().readPart10(bytes);
+  return ready().readPart10(bytes);
 }

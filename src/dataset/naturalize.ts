@@ -6,10 +6,8 @@
  * small data sets; dcmjs's own helpers (addTagAccessors, addAccessors, PN accessors) shape the
  * result, and anything unusual (a VR that differs from the dictionary's) goes to dcmjs.
  */
-import { data as dcmjsData, utilities as dcmjsUtilities, type DcmjsDict, type DcmjsDictEntry, type DcmjsVr } from 'dcmjs';
-
-const { DicomMetaDictionary, ValueRepresentation } = dcmjsData;
-const { addAccessors } = dcmjsUtilities;
+import type { DcmjsDict, DcmjsDictEntry, DcmjsVr } from 'dcmjs';
+import { dcmjs } from './dcmjs-module';
 
 /** A naturalized data set: DICOM keywords as keys, e.g. `{ PatientName: 'DOE^J' }` (dcmjs convention). */
 export type Dataset = Record<string, unknown>;
@@ -29,7 +27,7 @@ export function naturalize(dict: DcmjsDict): Dataset {
 
 /** The same through dcmjs's naturalizeDataset (the fallback, and the reference in tests). */
 export function naturalizeWithDcmjs(dict: DcmjsDict): Dataset {
-  return dropEmptyVrMaps(DicomMetaDictionary.naturalizeDataset(dict));
+  return dropEmptyVrMaps(dcmjs().data.DicomMetaDictionary.naturalizeDataset(dict));
 }
 
 const byKey = new Map<string, DcmjsDictEntry | null>();
@@ -37,7 +35,7 @@ const byKey = new Map<string, DcmjsDictEntry | null>();
 function entryOf(key: string): DcmjsDictEntry | null {
   let e = byKey.get(key);
   if (e === undefined) {
-    e = /^[0-9A-Fa-f]{8}$/.test(key) ? (DicomMetaDictionary.dictionary[`(${key.slice(0, 4).toUpperCase()},${key.slice(4).toUpperCase()})`] ?? null) : null;
+    e = /^[0-9A-Fa-f]{8}$/.test(key) ? (dcmjs().data.DicomMetaDictionary.dictionary[`(${key.slice(0, 4).toUpperCase()},${key.slice(4).toUpperCase()})`] ?? null) : null;
     byKey.set(key, e);
   }
   return e;
@@ -48,16 +46,20 @@ const personNames = new Map<string, boolean>();
 /** What dcmjs's data set Proxy does on assignment: PN keywords get PN value accessors. */
 function assigned(name: string, value: unknown): unknown {
   let isPn = personNames.get(name);
-  if (isPn === undefined) personNames.set(name, (isPn = name in DicomMetaDictionary.nameMap && DicomMetaDictionary.nameMap[name]!.vr === 'PN'));
+  if (isPn === undefined) {
+    const { nameMap } = dcmjs().data.DicomMetaDictionary;
+    personNames.set(name, (isPn = name in nameMap && nameMap[name]!.vr === 'PN'));
+  }
   if (!isPn) return value;
   if (value !== null && value !== undefined && typeof value !== 'object' && typeof value !== 'string') throw DECLINE; // dcmjs throws
-  return (pn ??= ValueRepresentation.createByTypeString('PN')).addValueAccessors(value);
+  return (pn ??= dcmjs().data.ValueRepresentation.createByTypeString('PN')).addValueAccessors(value);
 }
 
 function build(dict: DcmjsDict, depth: number): Dataset {
   if (depth > MAX_DEPTH) throw DECLINE;
+  const { data: dcmjsData, utilities } = dcmjs();
   const target: Dataset = {};
-  const dataset = ValueRepresentation.addTagAccessors(target); // defines __hasTagAccessors first, as dcmjs does
+  const dataset = dcmjsData.ValueRepresentation.addTagAccessors(target); // defines __hasTagAccessors first, as dcmjs does
   const keys = Object.keys(dict);
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
@@ -73,7 +75,7 @@ function build(dict: DcmjsDict, depth: number): Dataset {
     value = assigned(name, value);
     if ((value as unknown[]).length === 1) {
       const first = (value as unknown[])[0] as { length?: unknown } | null | undefined;
-      value = assigned(name, first && typeof first === 'object' && !first.length ? addAccessors(value as object, first) : first);
+      value = assigned(name, first && typeof first === 'object' && !first.length ? utilities.addAccessors(value as object, first) : first);
     }
     target[name] = value;
   }

@@ -18,6 +18,7 @@ export const NEEDS_ISOLATION = [
   // Each re-runs another file's scenarios over TCP by switching that file's module graph.
   'test/unit/*-tcp.test.ts',
   'test/unit/dataset-chunks.test.ts',
+  'test/unit/dcmjs-module.test.ts',
   'test/unit/file-stream-io.test.ts',
   'test/unit/file-stream.test.ts',
   'test/unit/fs-store-io.test.ts',

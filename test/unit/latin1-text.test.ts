@@ -34,6 +34,8 @@ async function modules(browserLike: boolean) {
   const reader = await import('../../src/dataset/dict-reader');
   const commands = await import('../../src/dimse/command-set');
   const meta = await import('../../src/dataset/meta');
+  // The fresh module graph has its own dcmjs holder, which the setup file did not fill.
+  (await import('../../src/dataset/dcmjs-module')).provideDcmjs(await import('dcmjs'));
   return { ...text, ...reader, ...commands, ...meta };
 }
 

@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationEntity } from '../../../src/ae';
+import { loadCodec } from '../../../src/dataset/lazy';
 import type { AeOptions } from '../../../src/options';
 import type { ScpHandlers, StatusResult } from '../../../src/scp/types';
 import type { Transport } from '../../../src/transport';
@@ -74,6 +75,8 @@ export async function createQrScp(options: QrScpOptions): Promise<QrScp> {
   store.sweep();
   const databaseFile = options.databaseFile === undefined ? path.join(store.directory, INDEX_FILE) : options.databaseFile;
   const db = await QrDatabase.open({ file: databaseFile });
+  // Loaded now, as DCMTK's dcmqrscp loads its dictionary at start: the first query should not wait for dcmjs.
+  await loadCodec();
   // Retrieve sub-operations pipelined when the SCU proposes a window (C-GET) or the destination
   // agrees to one (C-MOVE); without a window item, as with DCMTK's tools, one at a time.
   const ae = new ApplicationEntity({ asyncOps: RETRIEVE_WINDOW, ...options.ae }).addSupportedContext('1.2.840.10008.1.1').acceptAnyStorage(STORAGE_SYNTAXES);

@@ -1,8 +1,8 @@
 // An out-of-process C-ECHO SCP for the D-09 soak case (reliability.md §3.6, figure §4 item 13):
 // serves Verification on 127.0.0.1 from the built dist/, counts the C-ECHOs it performs and answers
 // IPC 'stats' with that count and its memory (RSS as is, heap after gc()). Started with --expose-gc.
-import { ApplicationEntity } from '../../../dist/index.js';
-import { listenTcp } from '../../../dist/node.js';
+import { ApplicationEntity } from 'netdicom';
+import { listenTcp } from 'netdicom/node';
 
 let performed = 0;
 const ae = new ApplicationEntity({ aeTitle: 'NETDICOM', artimTimeoutMs: 1000, abortLingerMs: 100, networkTimeoutMs: 120_000 }).addSupportedContext('1.2.840.10008.1.1');

@@ -2,8 +2,8 @@
 // a free port from the built dist/, and answers IPC 'stats' requests with memory (after gc()) and
 // the open fd count from /proc/self/fd. Started with --expose-gc by soak.test.ts.
 import { readdirSync } from 'node:fs';
-import { ApplicationEntity } from '../../../dist/index.js';
-import { listenTcp } from '../../../dist/node.js';
+import { ApplicationEntity } from 'netdicom';
+import { listenTcp } from 'netdicom/node';
 
 const ae = new ApplicationEntity({ aeTitle: 'NETDICOM', artimTimeoutMs: 1000, abortLingerMs: 100, networkTimeoutMs: 5000 })
   .addSupportedContext('1.2.840.10008.1.1')

@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/reliability/soak/**/*.soak.ts'],
+    setupFiles: ['test/helpers/provide-dcmjs.ts'], // tests import src/ directly (see the file)
     testTimeout: 15 * 60 * 1000,
     hookTimeout: 60_000,
     fileParallelism: false,
