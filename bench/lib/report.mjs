@@ -95,7 +95,7 @@ export function renderMarkdown(report) {
         .map((k) => `${fmt(v.metrics[k].median)} ${k} [${fmt(v.metrics[k].min)}–${fmt(v.metrics[k].max)}]`)
         .join(', ');
       const ratio =
-        v.id === row.ref ? '*ref*' : v.ratio !== undefined ? `${v.ratio.toFixed(2)}×` : v.ofCeiling !== undefined ? `${v.ofCeiling.toFixed(2)}× of the TCP ceiling` : '';
+        v.id === row.ref ? '*ref*' : v.ratio !== undefined ? `${v.ratio.toFixed(2)}×` : v.ofCeiling !== undefined ? `${v.ofCeiling.toFixed(2)}× of the ${v.ceiling ?? 'TCP ceiling'}` : '';
       const rssOf = (k) => (v.samples.some((s) => s[k]) ? `${fmt(median(v.samples.map((s) => (s[k] ?? 0) / 1024)))}` : '–');
       const proxyRss = row.metrics.includes('proxy RSS') && v.samples.some((s) => s.proxyPeakKib) ? ` (proxy ${rssOf('proxyPeakKib')})` : '';
       const rss = row.metrics.includes('SCP RSS') ? `${rssOf('scpPeakKib')} / ${rssOf('scuPeakKib')} MiB${proxyRss}` : '';
