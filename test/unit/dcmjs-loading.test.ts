@@ -36,6 +36,17 @@ function staticImports(entry: string): { packages: Set<string>; files: Set<strin
 }
 
 describe('static imports of the built entries', () => {
+  it("package.json's sideEffects keeps the entries that hand dcmjs over or register its loader", () => {
+    // A bundler that trusts `sideEffects: false` may import a re-exported name straight from its
+    // chunk and skip the entry module, and with it the call that gives the data set code dcmjs.
+    const { sideEffects } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { sideEffects: unknown };
+    expect(sideEffects).toEqual(expect.arrayContaining(['./dist/index.js', './dist/index-node.js', './dist/node.js']));
+    for (const entry of ['index.js', 'index-node.js', 'node.js']) {
+      expect(readFileSync(path.join(dist, entry), 'utf8'), entry).toMatch(/^(provideDcmjs\(|loadDcmjsOnFirstUse\(\))/m);
+    }
+  });
+
+
   it('only the default entry (browsers, bundlers) imports dcmjs up front', () => {
     expect(staticImports('index.js').packages).toContain('dcmjs');
     for (const entry of ['index-node.js', 'node.js', 'cli.js', 'memory.js', 'websocket.js', 'proxy.js']) {
