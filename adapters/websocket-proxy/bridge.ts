@@ -32,6 +32,9 @@ function reason(text: string): string {
   return Buffer.byteLength(text) <= 123 ? text : `${text.slice(0, 110)}…`;
 }
 
+/** The largest message the bridge makes of TCP input it joins. */
+const MAX_MESSAGE_BYTES = 1024 * 1024;
+
 /** Connects to `target` and pipes bytes between it and `ws` until either side ends. */
 export function bridge(ws: WebSocket, target: ProxyTarget & { name: string }, id: number, options: ResolvedProxyOptions): Bridge {
   const { log, highWaterMark } = options;
@@ -47,7 +50,27 @@ export function bridge(ws: WebSocket, target: ProxyTarget & { name: string }, id
     : net.connect({ host: target.host, port: target.port, noDelay: true });
   socket.setTimeout(options.connectTimeoutMs);
 
+  // What TCP gives in one turn of the event loop (up to 32 reads of 64 KiB) leaves as one message:
+  // a browser pays per message (an IPC hop, an event and an ArrayBuffer each).
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let flushScheduled = false;
+  const flush = () => {
+    flushScheduled = false;
+    if (pendingBytes === 0) return;
+    const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(data, { binary: true }, afterSend);
+    // A slow browser: stop reading TCP, so the PACS is throttled by TCP flow control instead.
+    if (ws.bufferedAmount > highWaterMark && !tcpPaused) {
+      tcpPaused = true;
+      socket.pause();
+    }
+  };
   const closeWs = (code: number, text: string) => {
+    flush(); // what the peer sent before it closed or failed still reaches the browser, first
     if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) {
       log(`${label}: closing WebSocket ${code} ${text}`);
       ws.close(code, reason(text));
@@ -75,11 +98,12 @@ export function bridge(ws: WebSocket, target: ProxyTarget & { name: string }, id
   socket.on('data', (chunk: Buffer) => {
     socketReclaimer.note(chunk.byteLength); // relayed, then garbage (see reclaim.ts)
     if (ws.readyState !== ws.OPEN) return;
-    ws.send(chunk, { binary: true }, afterSend);
-    // A slow browser: stop reading TCP, so the PACS is throttled by TCP flow control instead.
-    if (ws.bufferedAmount > highWaterMark && !tcpPaused) {
-      tcpPaused = true;
-      socket.pause();
+    pending.push(chunk);
+    pendingBytes += chunk.byteLength;
+    if (pendingBytes >= MAX_MESSAGE_BYTES) flush();
+    else if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
     }
   });
   function afterSend(): void {

@@ -229,6 +229,49 @@ describe('W-10 close propagation, W-11 limits and idle', () => {
   });
 });
 
+describe('TCP → WebSocket messages', () => {
+  /** Collects the client's messages until the WebSocket closes. */
+  const collect = (ws: WebSocket) =>
+    new Promise<{ messages: Buffer[]; code: number }>((resolve) => {
+      const messages: Buffer[] = [];
+      ws.on('message', (data: Buffer) => messages.push(data));
+      ws.once('close', (code: number) => resolve({ messages, code }));
+    });
+  const pattern = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + (i >> 12)) & 0xff);
+
+  it('what TCP delivers in one turn leaves as one message (a browser pays per message), at most 1 MiB each, in order', async () => {
+    const { ws, tcp } = await bridged();
+    const received = collect(ws);
+    const bytes = pattern(3 * 1024 * 1024);
+    const writer = tcp.writable.getWriter();
+    await writer.write(bytes);
+    await writer.close();
+    const { messages, code } = await received;
+    expect(code).toBe(1000);
+    expect(Buffer.compare(Buffer.concat(messages), Buffer.from(bytes))).toBe(0);
+    expect(Math.max(...messages.map((m) => m.length))).toBeLessThanOrEqual(1024 * 1024);
+    // The proxy reads TCP 64 KiB at a time: one message per read would be 48 or more.
+    expect(messages.length).toBeLessThan(24);
+  });
+
+  it('what the peer sent just before it closed reaches the browser before the close', async () => {
+    // Small writes followed at once by the FIN: the proxy often reads both in the same turn.
+    for (const size of [1, 100, 1000, 5000, 20_000, 70_000]) {
+      for (let i = 0; i < 5; i++) {
+        const { ws, tcp } = await bridged();
+        const received = collect(ws);
+        const bytes = pattern(size);
+        const writer = tcp.writable.getWriter();
+        void writer.write(bytes);
+        await writer.close();
+        const { messages, code } = await received;
+        expect(code).toBe(1000);
+        expect(Buffer.compare(Buffer.concat(messages), Buffer.from(bytes)), `${size} bytes`).toBe(0);
+      }
+    }
+  });
+});
+
 describe('W-08 a slow WebSocket reader throttles the TCP peer', () => {
   it('the peer is blocked after a bounded amount, then everything arrives in order', async () => {
     const { ws, tcp } = await bridged({ highWaterMark: 256 * 1024 });
