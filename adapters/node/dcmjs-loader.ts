@@ -18,8 +18,7 @@ function requireDcmjs(): Dcmjs {
     // dcmjs's ES build through require(esm) (Node >= 20.19, >= 22.12): the same module instance an
     // application's own `import 'dcmjs'` gets, so its dictionary additions are seen here too.
     return require(fileURLToPath(import.meta.resolve('dcmjs'))) as Dcmjs;
-  } catch (err) {
-    if ((err as { code?: unknown }).code !== 'ERR_REQUIRE_ESM') throw err;
-    return require('dcmjs') as Dcmjs; // an older Node: dcmjs's CommonJS build
+  } catch {
+    return require('dcmjs') as Dcmjs; // a Node without require(esm): dcmjs's CommonJS build
   }
 }

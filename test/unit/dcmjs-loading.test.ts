@@ -62,7 +62,7 @@ describe('static imports of the built entries', () => {
  * process in the package's root (so `netdicom` resolves to this package), and reports which
  * files named dcmjs were loaded: after the import, and after `code`.
  */
-async function loadsOfDcmjs(specifier: string, code: string): Promise<{ resolved: string; afterImport: string[]; afterUse: string[]; result: unknown }> {
+async function loadsOfDcmjs(specifier: string, code: string, nodeArgs: string[] = []): Promise<{ resolved: string; afterImport: string[]; afterUse: string[]; result: unknown }> {
   const child = `
     import Module, * as mod from 'node:module';
     const seen = new Set();
@@ -86,7 +86,7 @@ async function loadsOfDcmjs(specifier: string, code: string): Promise<{ resolved
     await settle();
     console.log(JSON.stringify({ resolved: import.meta.resolve(${JSON.stringify(specifier)}), afterImport, afterUse: [...seen], result }));
   `;
-  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', child], { cwd: root });
+  const { stdout } = await promisify(execFile)(process.execPath, [...nodeArgs, '--input-type=module', '-e', child], { cwd: root });
   return JSON.parse(stdout.trim().split('\n').at(-1)!);
 }
 
@@ -129,8 +129,10 @@ describe('loading dcmjs under Node', () => {
     expect(r.afterUse.length).toBeGreaterThan(0);
   });
 
-  it('the default entry (dist/index.js, what bundlers and the IIFE get) has dcmjs at import', async () => {
-    const r = await loadsOfDcmjs('./dist/index.js', roundTrip);
+  it("bundlers (the 'module' condition, even when they target Node) get the default entry, which has dcmjs at import", async () => {
+    // A bundle for Node must contain dcmjs: the Node entry's require() of it would not be followed.
+    const r = await loadsOfDcmjs('netdicom', roundTrip, ['--conditions=module']);
+    expect(r.resolved).toBe(new URL('../../dist/index.js', import.meta.url).href);
     expect(r.afterImport.some((f) => f.endsWith('/dcmjs/build/dcmjs.es.js')), r.afterImport.join()).toBe(true);
     expect(r.result).toBe('12');
   });
