@@ -35,7 +35,8 @@ export function loadCodec(): Promise<Codec> {
  * Loads the data set codec (dcmjs) now. Under Node, `netdicom` loads it when a data set is first
  * encoded or decoded (~100 ms, once), so that a process that only moves data sets never pays for
  * it; a server that answers queries can call this at start-up so that its first query does not
- * wait. Elsewhere (browsers, bundlers) it is loaded with the package and this resolves at once.
+ * wait. Elsewhere (browsers, bundlers) dcmjs comes with the package, and this only loads the
+ * codec's own module if nothing has yet.
  */
 export async function loadDatasetCodec(): Promise<void> {
   await loadCodec();
