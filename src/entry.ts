@@ -4,9 +4,9 @@
  * to load it on first use. Under Node, `netdicom` is adapters/node/entry.ts instead, which loads
  * dcmjs only when a data set is first encoded or decoded (src/dataset/dcmjs-module.ts).
  */
-import * as dcmjsModule from 'dcmjs';
-import { provideDcmjs } from './dataset/dcmjs-module';
+import { data, log, utilities } from 'dcmjs';
+import { dcmjsParts, provideDcmjs } from './dataset/dcmjs-module';
 
-provideDcmjs(dcmjsModule);
+provideDcmjs(dcmjsParts(data, log, utilities));
 
 export * from './index';

@@ -16,6 +16,20 @@ export type Dcmjs = typeof DcmjsNamespace;
 let dcmjsModule: Dcmjs | undefined;
 let loader: (() => Dcmjs) | undefined;
 
+/**
+ * The parts of dcmjs the data set code uses, taken one by one from what an entry imported: handing
+ * over dcmjs's whole `data` or `utilities` object would make a bundler keep all of it.
+ */
+export function dcmjsParts(data: Dcmjs['data'], log: Dcmjs['log'], utilities: Dcmjs['utilities']): Dcmjs {
+  const { DicomMessage, DicomMetaDictionary, ReadBufferStream, ValueRepresentation, WriteBufferStream } = data;
+  const { addAccessors, dicomJson } = utilities;
+  return {
+    data: { DicomMessage, DicomMetaDictionary, ReadBufferStream, ValueRepresentation, WriteBufferStream },
+    log,
+    utilities: { addAccessors, dicomJson: { pnObjectToString: dicomJson.pnObjectToString } },
+  };
+}
+
 /** Hands over an already imported dcmjs (the first one given wins). */
 export function provideDcmjs(module: Dcmjs): void {
   dcmjsModule ??= module;
@@ -42,6 +56,7 @@ function loadNow(): Dcmjs {
 export async function loadDcmjs(): Promise<Dcmjs> {
   if (dcmjsModule) return dcmjsModule;
   if (loader) return loadNow();
-  provideDcmjs(await import('dcmjs'));
+  const { data, log, utilities } = await import('dcmjs'); // destructured: a bundler can still tree-shake it
+  provideDcmjs(dcmjsParts(data, log, utilities));
   return dcmjsModule!;
 }

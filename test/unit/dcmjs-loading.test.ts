@@ -36,6 +36,16 @@ function staticImports(entry: string): { packages: Set<string>; files: Set<strin
 }
 
 describe('static imports of the built entries', () => {
+  it('the IIFE bundle keeps only the parts of dcmjs the codec uses', () => {
+    // Handing dcmjs's whole namespace (or its `data` object) over kept all of it: +100 KB minified,
+    // datasetToBlob and the Colors helpers among the rest.
+    const iife = readFileSync(path.join(dist, 'netdicom.iife.js'), 'utf8');
+    expect(iife).toContain('DicomMetaDictionary');
+    expect(iife).not.toContain('datasetToBlob');
+    expect(iife).not.toMatch(/\bColors\b/);
+  });
+
+
   it("package.json's sideEffects keeps the entries that hand dcmjs over or register its loader", () => {
     // A bundler that trusts `sideEffects: false` may import a re-exported name straight from its
     // chunk and skip the entry module, and with it the call that gives the data set code dcmjs.
