@@ -3,7 +3,8 @@
  * dcmjs up front, as the default entry (src/entry.ts) does. The entries themselves, and loading
  * dcmjs on first use under Node, are tested on dist/ (test/unit/dcmjs-loading.test.ts).
  */
-import * as dcmjs from 'dcmjs';
-import { provideDcmjs } from '../../src/dataset/dcmjs-module';
+import { data, log, utilities } from 'dcmjs';
+import { dcmjsParts, provideDcmjs } from '../../src/dataset/dcmjs-module';
 
-provideDcmjs(dcmjs);
+// The same parts the entry hands over, so a codec that reached for anything else fails here too.
+provideDcmjs(dcmjsParts(data, log, utilities));

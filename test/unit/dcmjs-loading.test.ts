@@ -45,7 +45,6 @@ describe('static imports of the built entries', () => {
     expect(iife).not.toMatch(/\bColors\b/);
   });
 
-
   it("package.json's sideEffects keeps the entries that hand dcmjs over or register its loader", () => {
     // A bundler that trusts `sideEffects: false` may import a re-exported name straight from its
     // chunk and skip the entry module, and with it the call that gives the data set code dcmjs.
@@ -55,7 +54,6 @@ describe('static imports of the built entries', () => {
       expect(readFileSync(path.join(dist, entry), 'utf8'), entry).toMatch(/^(provideDcmjs\(|loadDcmjsOnFirstUse\(\))/m);
     }
   });
-
 
   it('only the default entry (browsers, bundlers) imports dcmjs up front', () => {
     expect(staticImports('index.js').packages).toContain('dcmjs');

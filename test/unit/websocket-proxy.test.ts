@@ -12,6 +12,7 @@ import { createDicomProxy, type DicomProxy, type DicomProxyOptions } from '../..
 import { listenTcp, type NodeListener } from '../../adapters/node/index';
 import type { Transport } from '../../src/transport';
 import { socketReclaimer } from '../../adapters/node/reclaim';
+import { pattern } from '../helpers/bytes';
 import { closeOf, openWs, rawUpgrade, sentinel, TEST_ORIGIN } from '../helpers/websocket';
 
 let peer: NodeListener;
@@ -237,7 +238,6 @@ describe('TCP → WebSocket messages', () => {
       ws.on('message', (data: Buffer) => messages.push(data));
       ws.once('close', (code: number) => resolve({ messages, code }));
     });
-  const pattern = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + (i >> 12)) & 0xff);
 
   it('what TCP delivers in one turn leaves as one message (a browser pays per message), at most 1 MiB each, in order', async () => {
     const { ws, tcp } = await bridged();
