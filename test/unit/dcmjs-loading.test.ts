@@ -137,6 +137,22 @@ describe('loading dcmjs under Node', () => {
     expect(r.afterUse.length).toBeGreaterThan(0);
   });
 
+  it('loadDatasetCodec() and a Q/R SCP load it up front, before any data set (the first query does not wait)', async () => {
+    const ahead = await loadsOfDcmjs('netdicom', 'await nd.loadDatasetCodec();');
+    expect(ahead.afterImport).toEqual([]);
+    expect(ahead.afterUse.some((f) => f.endsWith('/dcmjs/build/dcmjs.es.js')), ahead.afterUse.join()).toBe(true);
+    const qr = `
+      const { mkdtempSync, rmSync } = await import('node:fs');
+      const directory = mkdtempSync('/tmp/nd-qr-dcmjs-');
+      const scp = await nd.createQrScp({ directory, databaseFile: null, connect: () => Promise.reject(new Error('no C-MOVE here')) });
+      await scp.close();
+      rmSync(directory, { recursive: true });
+    `;
+    const atStart = await loadsOfDcmjs('netdicom/node', qr);
+    expect(atStart.afterImport).toEqual([]);
+    expect(atStart.afterUse.some((f) => f.endsWith('/dcmjs/build/dcmjs.es.js')), atStart.afterUse.join()).toBe(true);
+  });
+
   it("bundlers (the 'module' condition, even when they target Node) get the default entry, which has dcmjs at import", async () => {
     // A bundle for Node must contain dcmjs: the Node entry's require() of it would not be followed.
     const r = await loadsOfDcmjs('netdicom', roundTrip, ['--conditions=module']);
