@@ -4,7 +4,7 @@
  * By default Node reads every chunk of a socket into new memory, which the garbage collector frees
  * later: on a large transfer that allocation, its page faults and cold caches cost about as much as
  * the kernel's copy itself (bench: 'data' events ~0.7 GB/s against ~3 GB/s into a reused buffer).
- * Here a socket reads into 64 KiB buffers (256 KiB while it is behind) from a process-wide pool
+ * Here a socket reads into 64 KiB buffers (512 KiB while it is behind) from a process-wide pool
  * instead (Node's `onread`). Each chunk is lent to the core, which hands its bytes back with
  * {@link releaseLentBytes} as it is done with them: PDU headers when parsed, command sets when
  * decoded, data set fragments when a consumer that asked for lent chunks (the fs-store) has written
@@ -25,17 +25,24 @@ import { socketReclaimer } from './reclaim';
 export const LENT_BUFFER_BYTES = 64 * 1024;
 /**
  * Bytes per read buffer of a socket whose last read filled its buffer (a receiver that is behind,
- * e.g. the SCP of a large instance): it then takes what the kernel holds in a quarter of the
+ * e.g. the SCP of a large instance): it then takes what the kernel holds in an eighth of the
  * reads, and each read opens the TCP window by more at once (on loopback the receiver's read also
- * runs the sender's transmit, the window update's ACK), so fewer, larger reads cost less.
- * Measured: one 256 MiB instance at 128 KiB PDUs, both processes warm, ~236 → ~194 ms (medians of
- * 16 passes each); many 512 KiB files unchanged. A socket goes back to the small size once a read
- * fits it, so idle and chatty connections hold 64 KiB each, not 256.
+ * runs the sender's transmit, the window update's ACK), so fewer, larger reads cost less, most of
+ * all in a fresh process, where each read's JavaScript still runs cold.
+ * Measured: one 256 MiB instance at 128 KiB PDUs, both processes warm, 64 → 256 KiB: ~236 → ~194
+ * ms (medians of 16 passes each); fresh processes, 256 → 512 KiB: ~0.35 → ~0.31 s (7 alternating
+ * runs each); 1 MiB gained little more and held ~4 MiB more in the SCP of a 1 GiB instance (512
+ * KiB: ~2 MiB); many 512 KiB files unchanged. A socket goes back to the small size once a read
+ * fits it, so idle and chatty connections hold 64 KiB each.
+ *
+ * At most COPY_FRACTION × LENT_BUFFER_BYTES: a read that a large buffer copies out (see
+ * COPY_FRACTION) must also fit the small size and so end the large mode; with larger buffers, reads
+ * between the two sizes were copied one after another (1 MiB: ~50 MB copied of 1 GiB).
  */
-export const LARGE_LENT_BUFFER_BYTES = 256 * 1024;
+export const LARGE_LENT_BUFFER_BYTES = 512 * 1024;
 /** Free buffers kept for reuse, per size (process-wide, all sockets): 2 + 4 MiB at most. */
 const MAX_POOLED = 32;
-const MAX_POOLED_LARGE = 16;
+const MAX_POOLED_LARGE = 8;
 /**
  * Reads shorter than this are copied out and their buffer goes straight back: commands, responses,
  * association PDUs and hostile scraps then hold a few bytes each, not a 64 KiB buffer apiece until

@@ -121,7 +121,7 @@ describe('lent socket reads', () => {
     server.close();
   });
 
-  it('a socket reads into 64 KiB buffers, 256 KiB after a read that filled one, and back after one that fits; small reads are copied out', () => {
+  it('a socket reads into 64 KiB buffers, 512 KiB after a read that filled one, and back after one that fits; small reads are copied out', () => {
     const reads = new LentReads();
     const got: Uint8Array[] = [];
     reads.attach((chunk) => got.push(chunk));
@@ -141,6 +141,9 @@ describe('lent socket reads', () => {
     expect(read(LENT_BUFFER_BYTES)).toMatchObject({ size: LENT_BUFFER_BYTES, lent: true });
     expect(read(LARGE_LENT_BUFFER_BYTES)).toMatchObject({ size: LARGE_LENT_BUFFER_BYTES, lent: true });
     expect(read(100_000)).toMatchObject({ size: LARGE_LENT_BUFFER_BYTES, lent: true }); // 100,000 > 64 KiB: stays large
+    // Just over the small size: stays large and is lent, not copied (a read copied out of a large
+    // buffer must also end the large mode, or every such read would be copied in turn).
+    expect(read(LENT_BUFFER_BYTES + 1)).toMatchObject({ size: LARGE_LENT_BUFFER_BYTES, lent: true });
     // 20,000 bytes in a large buffer are at most an eighth of it: copied into memory of their own; back to small.
     const medium = read(20_000);
     expect(medium).toMatchObject({ size: LARGE_LENT_BUFFER_BYTES, lent: false });
