@@ -7,7 +7,7 @@
  */
 import net from 'node:net';
 
-const [port, read = 'data', connections = 1] = [Number(process.argv[2]), process.argv[3], Number(process.argv[4] ?? 1)];
+const [port, read = 'data', connections = 1] = [Number(process.argv[2]), process.argv[3], process.argv[4] && Number(process.argv[4])];
 const onread = read === 'reuse' ? { buffer: Buffer.allocUnsafe(64 * 1024), callback: () => {} } : undefined;
 for (let i = 0; i < connections; i++) {
   await new Promise((resolve, reject) => {
