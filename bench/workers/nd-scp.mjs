@@ -3,7 +3,9 @@
  * netdicom SCP for the bench (its own process, so its peak RSS is its own): C-ECHO, C-STORE into
  * a directory through the fs-store (streamed, no fsync, like DCMTK's storescp), C-FIND over
  * generated instance records (IMAGE level). Runs until SIGTERM.
- * Usage: nd-scp.mjs --port N --max-pdu N [--out DIR] [--find-count N] [--tls-dir DIR]
+ * Usage: nd-scp.mjs --port N --max-pdu N [--out DIR | --discard] [--find-count N] [--tls-dir DIR]
+ *   --discard       C-STORE reads each data set to its end and keeps nothing (the network path
+ *                   alone, for comparison with the raw socket ceiling)
  *   --tls-dir DIR   listen with TLS: server.pem / server.key from DIR (bench/lib/pki.mjs)
  */
 import { readFileSync } from 'node:fs';
@@ -18,6 +20,7 @@ const { values: o } = parseArgs({
     port: { type: 'string' },
     'max-pdu': { type: 'string', default: '16384' },
     out: { type: 'string' },
+    discard: { type: 'boolean', default: false },
     'find-count': { type: 'string', default: '0' },
     'tls-dir': { type: 'string' },
   },
@@ -32,7 +35,13 @@ ae.acceptAnyStorage();
 const records = findRecords(Number(o['find-count']));
 // An SCP that answers queries loads the data set codec at start (as DCMTK loads its dictionary), not on the first query.
 if (records.length > 0) await loadDatasetCodec();
-const store = o.out ? createFsStore({ directory: o.out, fsync: false }) : null;
+const fsStore = o.out ? createFsStore({ directory: o.out, fsync: false }) : null;
+/** Takes every lent chunk and hands it straight back: what a store does, without the file. */
+async function discardStore(request) {
+  for await (const chunk of request.chunks({ lent: true })) request.releaseChunk?.(chunk);
+  return 0x0000;
+}
+const store = o.discard ? { cStore: discardStore } : fsStore;
 
 const tlsFile = (name) => readFileSync(path.join(o['tls-dir'], name));
 const listener = o['tls-dir']
