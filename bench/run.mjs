@@ -590,7 +590,11 @@ const ROWS = [
     title: `C-STORE of one ${P.largeBytes / MiB} MiB instance, max PDU ${pdu >= MiB ? '1 MiB' : `${pdu / KiB} KiB`}${pdu >= MiB ? ' (netdicom only)' : ''}`,
     metrics: ['MB/s', 'SCP RSS', 'SCU RSS'],
     ref: pdu >= MiB ? undefined : 'dcmtk-dcmtkB',
-    ...(pdu >= 128 * KiB && { note: `both warmed: the netdicom SCU sends the instance ${P.warmPasses} times, untimed, to the same SCP before the timed pass (their files deleted before it)` }),
+    ...(pdu >= 128 * KiB && {
+      note:
+        `both warmed: the netdicom SCU sends the instance ${P.warmPasses} times, untimed, to the same SCP before the timed pass (their files deleted before it)` +
+        (pdu >= MiB ? '; memory to memory: the SCU sends the instance from memory (read before its timed window) and the SCP reads every byte and keeps none, as the raw ceiling does' : ''),
+    }),
     variants: [
       ...(pdu >= MiB ? ['nd-nd'] : pdu === 16 * KiB ? ['nd-nd', 'dcmtk-dcmtkB'] : ['nd-nd', 'dcmtk-dcmtk', 'dcmtk-dcmtkB', 'nd-dcmtkB', 'dcmtk-nd']).map((v) =>
         storeVariant(v, pdu, () => ({ list: data.largeList, count: 1, bytes: data.largeBytes, stream: true })),
