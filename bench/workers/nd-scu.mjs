@@ -10,7 +10,7 @@
  *   stream --list FILE      the same (kept as a name for the one-large-instance rows)
  *   memory --list FILE      the same files read whole into memory first (untimed), each sent from
  *                           its buffer: no disk read in the timed window (the network path alone)
- *     --warm N              store/stream: first send the list N times untimed (an association each), so
+ *     --warm N              store/stream/memory: first send the list N times untimed (an association each), so
  *                           that the timed pass runs in warmed-up processes (SCU and SCP), as in a long-running service;
  *                           echo: first N untimed C-ECHOs in two associations of their own;
  *                           get: N untimed C-GETs (one association) before the timed ones
