@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTcp, createFsStore, listenTcp } from '../../adapters/node/index';
-import { LARGE_LENT_BUFFER_BYTES, LENT_BUFFER_BYTES, LentReads, lendingServerSocket, lentReadStats, poisonReleasedReads } from '../../adapters/node/lent-reads';
+import { LARGE_LENT_BUFFER_BYTES, LENT_BUFFER_BYTES, LentReads, lendingServerSocket, lentReadStats, poisonReleasedReads, releaseLentBytes } from '../../adapters/node/lent-reads';
 import { ApplicationEntity } from '../../src/ae';
 import type { ScpHandlers } from '../../src/scp/types';
 import type { Transport } from '../../src/transport';
@@ -151,6 +151,29 @@ describe('lent socket reads', () => {
     expect(medium.chunk).toEqual(pattern(20_000, 20_000 & 0xff));
     expect(read(20_000)).toMatchObject({ size: LENT_BUFFER_BYTES, lent: true });
     expect(lentReadStats.copied - copied).toBe(5_000 + 20_000);
+  });
+
+  it('a receiver that falls behind by 16 large reads finds them all in the pool the next time', () => {
+    // Without room for them, each burst dropped half its buffers to the garbage collector and made
+    // new ones: a long-running SCP of large instances grew by ~20 MiB (see MAX_POOLED_LARGE).
+    const reads = new LentReads();
+    const held: Uint8Array[] = [];
+    reads.attach((chunk) => held.push(chunk));
+    const buffer = reads.onread.buffer as () => Uint8Array;
+    const callback = reads.onread.callback as (n: number, b: Uint8Array) => boolean;
+    const large = () => held.filter((c) => c.byteLength === LARGE_LENT_BUFFER_BYTES).length;
+    const burst = () => {
+      // Every read fills its buffer (a small one first switches to large reads) until 16 large ones are out at once.
+      while (large() < 16) {
+        const into = buffer();
+        callback(into.byteLength, into);
+      }
+      for (const chunk of held.splice(0)) releaseLentBytes(chunk);
+    };
+    burst(); // fills the pool
+    const made = lentReadStats.made;
+    burst();
+    expect(lentReadStats.made - made).toBe(0);
   });
 
   it('a closed socket gives its spare read buffer back; a buffer read into stays with its lease', () => {
