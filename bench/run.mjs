@@ -507,18 +507,9 @@ const ROWS = [
     title: `Raw loopback round trips, Node socket ↔ socket (ceiling for C-ECHO), ${P.echoCount} × 90 bytes`,
     metrics: ['ops/s'],
     variants: [
-      {
-        id: 'rtt-node',
-        label: "'data' events both ways",
-        async run() {
-          const port = await freePort();
-          const server = start(node, [path.join(here, 'workers', 'tcp-pingpong.mjs'), 'server', String(port)]);
-          await waitListening(server, port);
-          const r = await run(node, [path.join(here, 'workers', 'tcp-pingpong.mjs'), 'client', String(port), String(P.echoCount), '90']);
-          await server.exited;
-          return { seconds: JSON.parse(r.output.trim()).seconds, ops: P.echoCount };
-        },
-      },
+      { id: 'rtt-node', label: "'data' events both ways", run: () => pingPong('data') },
+      // netdicom's client sockets read so (lent reads); its SCP re-creates accepted sockets to read so too.
+      { id: 'rtt-node-reuse', label: "client reads into a reused buffer (onread), server 'data' events", run: () => pingPong('reuse') },
     ],
   },
   {
@@ -732,6 +723,16 @@ function storeVariant(id, pdu, what, options = {}) {
  */
 function warmStoreVariant(pdu, what) {
   return { id: 'nd-nd-warm', label: 'netdicom → netdicom, both warmed', run: () => storeRun({ scu: 'netdicom', scp: 'netdicom', pdu, ...what(), warmPasses: P.warmPasses }) };
+}
+
+/** Raw round trips between two Node processes (workers/tcp-pingpong.mjs); `read`: how the client reads. */
+async function pingPong(read) {
+  const port = await freePort();
+  const server = start(node, [path.join(here, 'workers', 'tcp-pingpong.mjs'), 'server', String(port)]);
+  await waitListening(server, port);
+  const r = await run(node, [path.join(here, 'workers', 'tcp-pingpong.mjs'), 'client', String(port), String(P.echoCount), '90', read]);
+  await server.exited;
+  return { seconds: JSON.parse(r.output.trim()).seconds, ops: P.echoCount };
 }
 
 /**

@@ -16,7 +16,7 @@ import { requireDcmtk } from './helpers/dcmtk';
 
 const haveDcmtk = requireDcmtk();
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const ROWS = ['tcp', 'echo', 'store16', 'large128', 'large1m', 'proxy', 'tls128', 'get500']; // in the bench's own order
+const ROWS = ['tcp', 'rtt', 'echo', 'store16', 'large128', 'large1m', 'proxy', 'tls128', 'get500']; // in the bench's own order
 
 interface SmokeResult {
   mode: string;
@@ -47,6 +47,8 @@ describe.runIf(haveDcmtk)('bench smoke', () => {
     // One instance at 1 MiB PDUs, fresh and warmed, from a file to a file and from memory to a
     // discarding SCP (the network path alone), each as its share of the TCP ceiling of the same
     // run: fresh processes against the fresh ceiling, warmed against the warmed one.
+    // Round trips, the ceiling for C-ECHO: 'data' events, and the client reading into a reused buffer as netdicom's do.
+    expect(variants.get('rtt')).toEqual(['rtt-node', 'rtt-node-reuse']);
     expect(variants.get('tcp')).toEqual(['tcp-16k-data', 'tcp-1024k-data', 'tcp-16k-reuse', 'tcp-1024k-reuse', 'tcp-1024k-reuse-warm']);
     const large1m = result.rows.find((r) => r.id === 'large1m')!;
     expect(large1m.variants.map((v) => v.id)).toEqual(['nd-nd', 'nd-nd-warm', 'nd-nd-mem', 'nd-nd-mem-warm']);
