@@ -741,8 +741,8 @@ async function pingPong(read) {
  */
 function networkOnlyVariants(pdu, what) {
   return [
-    { id: 'nd-nd-mem', label: 'netdicom → netdicom, memory to memory (no file I/O)', run: () => storeRun({ scu: 'netdicom', scp: 'netdicom', pdu, ...what() }) },
-    { id: 'nd-nd-mem-warm', label: 'the same, both warmed', run: () => storeRun({ scu: 'netdicom', scp: 'netdicom', pdu, ...what(), warmPasses: P.warmPasses }) },
+    { ...storeVariant('nd-nd', pdu, what), id: 'nd-nd-mem', label: 'netdicom → netdicom, memory to memory (no file I/O)' },
+    { ...warmStoreVariant(pdu, what), id: 'nd-nd-mem-warm', label: 'the same, both warmed' },
   ];
 }
 
