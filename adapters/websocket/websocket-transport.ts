@@ -7,11 +7,14 @@
  *   (proxies cap message size; netdicom's at 1 MiB). A write resolves once `bufferedAmount`
  *   is at or below `writeHighWaterMark`; the WebSocket API has no drain event, so we poll.
  * - Reads: the WebSocket API cannot pause the sender, so inbound chunks are queued without a
- *   cap. The core reads continuously, and the proxy bounds what one PDU can be.
+ *   cap. The core reads continuously, and the proxy bounds what one PDU can be. Each message's
+ *   ArrayBuffer is handed to the core for good: a data set that arrived within one message is
+ *   joined inside it, so `bytes()` can be a view of that message.
  * - Close: 1000 (or 1005, no code) from the peer ends the readable; any other code, or a dropped
  *   connection (1006), errors both streams and rejects `closed` with a {@link TransportError}
  *   that names the code and reason.
  */
+import { giveUpReadBuffer } from '../../src/bytes/in-place';
 import { TransportError } from '../../src/errors';
 import type { Transport } from '../../src/transport';
 import { ReadyState, type WebSocketEventMap, type WebSocketLike } from './websocket-like';
@@ -164,8 +167,12 @@ export function websocketTransport(ws: WebSocketLike, url: string, options: WebS
   const onMessage = (event: WebSocketEventMap['message']) => {
     if (readDone) return;
     const { data } = event;
-    if (data instanceof ArrayBuffer) readController.enqueue(new Uint8Array(data));
-    else if (ArrayBuffer.isView(data)) readController.enqueue(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    if (data instanceof ArrayBuffer) {
+      // The message's own buffer: nobody else holds it, so the core may join a data set's
+      // fragments inside it rather than copy them into new memory (bytes/in-place.ts).
+      giveUpReadBuffer(data);
+      readController.enqueue(new Uint8Array(data));
+    } else if (ArrayBuffer.isView(data)) readController.enqueue(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     else {
       // A text message is not part of a byte stream: a broken or non-websockify peer.
       fail(new TransportError(`WebSocket to ${url} received a text message; only binary messages carry DICOM bytes`));

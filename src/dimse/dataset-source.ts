@@ -3,6 +3,7 @@
  * so that a large instance is never held in memory whole.
  */
 import type { PDataTfPdu } from '../pdu/types';
+import { joinInPlace } from '../bytes/in-place';
 
 /**
  * Encoded data set bytes, or a stream/iterable of them. Chunks are sent as views, not copies: a
@@ -223,4 +224,17 @@ export function concatOwned(chunks: readonly Uint8Array[], release: ((chunk: Uin
   const out = chunks.length === 1 ? chunks[0]!.slice() : concatChunks(chunks, total);
   for (const chunk of chunks) release(chunk);
   return out;
+}
+
+/**
+ * {@link concatOwned} for the fragments of a data set the core received and no caller has seen:
+ * joined where they lie when their transport gave up the buffer they share (a WebSocket message,
+ * see bytes/in-place.ts), copied otherwise. The result may then be a view of a larger buffer.
+ */
+export function concatReceived(chunks: readonly Uint8Array[], release: ((chunk: Uint8Array) => void) | undefined, total?: number): Uint8Array {
+  if (!release && chunks.length > 1) {
+    const joined = joinInPlace(chunks);
+    if (joined) return joined;
+  }
+  return concatOwned(chunks, release, total);
 }

@@ -4,7 +4,7 @@
  */
 import { loadCodec } from '../dataset/lazy';
 import { DatasetChunks } from '../dimse/dataset-chunks';
-import { concatOwned } from '../dimse/dataset-source';
+import { concatReceived } from '../dimse/dataset-source';
 import type { IncomingMessage } from '../dimse/reassemble';
 import type { Command } from '../dimse/types';
 import type { Dataset } from '../scu/types';
@@ -104,5 +104,5 @@ async function collect(source: DatasetChunks): Promise<Uint8Array> {
     chunks.push(chunk);
     total += chunk.byteLength;
   }
-  return concatOwned(chunks, source.lends ? (chunk) => source.release(chunk) : undefined, total);
+  return concatReceived(chunks, source.lends ? (chunk) => source.release(chunk) : undefined, total);
 }

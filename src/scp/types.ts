@@ -67,7 +67,12 @@ export interface StoreRequest {
   chunks(options?: { lent?: boolean }): StoreChunks;
   /** Hands back a chunk from `chunks({ lent: true })` (see there); does nothing otherwise. At most once per chunk. */
   releaseChunk(chunk: Uint8Array): void;
-  /** Collects the whole data set into one buffer. */
+  /**
+   * Collects the whole data set into one buffer. It may be a view of a larger one (a data set that
+   * arrived in one piece, or over a WebSocket, joined inside the message it came in): read it
+   * through `byteOffset`/`byteLength`, not `.buffer` alone, and `slice()` it to keep one data set
+   * of many without the rest of that message.
+   */
   bytes(): Promise<Uint8Array>;
   /** Collects and decodes the data set with dcmjs (a deflated one inflates up to `maxDatasetLength`, else it throws). */
   dataset(): Promise<Dataset>;

@@ -1,0 +1,163 @@
+/**
+ * A received data set joined inside the buffer it arrived in (src/bytes/in-place.ts): only in a
+ * buffer its transport gave up, only across framing, never when that could overwrite bytes
+ * someone may still read; and end to end, a WebSocket peer's `bytes()` is a view of the message
+ * the data set came in, byte-identical to what was sent.
+ */
+import { describe, expect, it } from 'vitest';
+import { websocketTransport } from '../../adapters/websocket/websocket-transport';
+import { ReadyState, type WebSocketEventMap, type WebSocketLike } from '../../adapters/websocket/websocket-like';
+import { ApplicationEntity } from '../../src/ae';
+import { giveUpReadBuffer, joinInPlace } from '../../src/bytes/in-place';
+import { pattern, sha256 } from '../helpers/bytes';
+
+const CT = '1.2.840.10008.5.1.4.1.1.2';
+const EXPLICIT = '1.2.840.10008.1.2.1';
+
+/** A buffer holding fragments `sizes` with `gaps` framing bytes (0xEE) before each but the first; the fragments' bytes count up. */
+function framed(sizes: number[], gaps: number[]): { buffer: ArrayBuffer; chunks: Uint8Array[]; expected: Uint8Array } {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const buffer = new ArrayBuffer(8 + total + gaps.reduce((a, b) => a + b, 0) + 8);
+  new Uint8Array(buffer).fill(0xee);
+  const chunks: Uint8Array[] = [];
+  let at = 8;
+  let n = 0;
+  sizes.forEach((size, i) => {
+    if (i > 0) at += gaps[i - 1]!;
+    const chunk = new Uint8Array(buffer, at, size);
+    for (let k = 0; k < size; k++) chunk[k] = n++ & 0xff;
+    chunks.push(chunk);
+    at += size;
+  });
+  const expected = new Uint8Array(total).map((_, k) => k & 0xff);
+  return { buffer, chunks, expected };
+}
+
+describe('joinInPlace', () => {
+  it('joins fragments 6 and 12 bytes apart inside their given-up buffer, as a view of it', () => {
+    const { buffer, chunks, expected } = framed([100, 200, 50, 7], [12, 6, 12]);
+    giveUpReadBuffer(buffer);
+    const joined = joinInPlace(chunks)!;
+    expect(joined.buffer).toBe(buffer);
+    expect(joined.byteOffset).toBe(8);
+    expect(joined).toEqual(expected);
+    // Past the last fragment nothing moved: a following PDU is intact.
+    expect(new Uint8Array(buffer, 8 + 357 + 30, 8)).toEqual(new Uint8Array(8).fill(0xee));
+  });
+
+  it('joins adjacent fragments (nothing to move)', () => {
+    const { buffer, chunks, expected } = framed([10, 10], [0]);
+    giveUpReadBuffer(buffer);
+    expect(joinInPlace(chunks)).toEqual(expected);
+  });
+
+  it('leaves a buffer its transport did not give up alone', () => {
+    const { buffer, chunks } = framed([100, 200], [12]);
+    const before = new Uint8Array(buffer).slice();
+    expect(joinInPlace(chunks)).toBeUndefined();
+    expect(new Uint8Array(buffer)).toEqual(before);
+  });
+
+  it('gives up, untouched, when the fragments are more than framing apart, out of order, overlapping or in two buffers', () => {
+    const far = framed([100, 200], [13]);
+    const reversed = framed([100, 200], [12]);
+    const overlapping = framed([100, 200], [12]);
+    const other = framed([100], []);
+    for (const f of [far, reversed, overlapping, other]) giveUpReadBuffer(f.buffer);
+    const cases: [ArrayBuffer, Uint8Array[]][] = [
+      [far.buffer, far.chunks],
+      [reversed.buffer, [reversed.chunks[1]!, reversed.chunks[0]!]],
+      [overlapping.buffer, [overlapping.chunks[0]!, new Uint8Array(overlapping.buffer, 50, 100)]],
+      [other.buffer, [reversed.chunks[0]!, other.chunks[0]!]],
+    ];
+    for (const [buffer, chunks] of cases) {
+      const before = new Uint8Array(buffer).slice();
+      expect(joinInPlace(chunks)).toBeUndefined();
+      expect(new Uint8Array(buffer)).toEqual(before);
+    }
+  });
+});
+
+/**
+ * Two WebSockets joined back to back as a browser and a proxy would be: what one side sends
+ * within a turn of the event loop reaches the other as one message, a fresh ArrayBuffer (the
+ * proxy joins what TCP gives it in one turn). Every delivered buffer is kept, to be recognised.
+ */
+class LinkedWebSocket implements WebSocketLike {
+  binaryType = 'arraybuffer';
+  bufferedAmount = 0;
+  readyState: number = ReadyState.OPEN;
+  readonly protocol = 'binary';
+  peer!: LinkedWebSocket;
+  readonly delivered = new Set<ArrayBuffer>();
+  private pending: Uint8Array[] = [];
+  private readonly listeners = new Map<string, Set<(event: never) => void>>();
+
+  static pair(): [LinkedWebSocket, LinkedWebSocket] {
+    const a = new LinkedWebSocket();
+    const b = new LinkedWebSocket();
+    a.peer = b;
+    b.peer = a;
+    return [a, b];
+  }
+  send(data: ArrayBufferView | ArrayBuffer): void {
+    const view = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (this.pending.length === 0) setImmediate(() => this.flush());
+    this.pending.push(view.slice()); // send() copies
+  }
+  private flush(): void {
+    const length = this.pending.reduce((n, c) => n + c.byteLength, 0);
+    const message = new Uint8Array(length);
+    let at = 0;
+    for (const chunk of this.pending.splice(0)) {
+      message.set(chunk, at);
+      at += chunk.byteLength;
+    }
+    if (this.peer.readyState !== ReadyState.OPEN) return;
+    this.peer.delivered.add(message.buffer);
+    this.peer.emit('message', { data: message.buffer });
+  }
+  close(code = 1000, reason = ''): void {
+    if (this.readyState === ReadyState.CLOSED) return;
+    this.readyState = ReadyState.CLOSED;
+    setImmediate(() => {
+      this.emit('close', { code, reason, wasClean: true });
+      this.peer.close(code, reason);
+    });
+  }
+  addEventListener<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): void {
+    if (!this.listeners.has(type)) this.listeners.set(type, new Set());
+    this.listeners.get(type)!.add(listener as (event: never) => void);
+  }
+  removeEventListener<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): void {
+    this.listeners.get(type)?.delete(listener as (event: never) => void);
+  }
+  private emit<K extends keyof WebSocketEventMap>(type: K, event: WebSocketEventMap[K]): void {
+    for (const l of this.listeners.get(type) ?? []) (l as (e: WebSocketEventMap[K]) => void)(event);
+  }
+}
+
+describe('a data set received over a WebSocket', () => {
+  it('C-STORE at 4 KiB PDUs: bytes() is the data set joined inside the message it came in', async () => {
+    const [scuSocket, scpSocket] = LinkedWebSocket.pair();
+    const data = pattern(40_000, 7); // ten PDUs of 4 KiB
+    let received: Uint8Array | undefined;
+    const scp = new ApplicationEntity({ aeTitle: 'SCP', maxPduLength: 4096 }).addSupportedContext(CT, [EXPLICIT]);
+    const served = scp.handle(websocketTransport(scpSocket, 'ws://127.0.0.1/scp'), {
+      cStore: async (request) => {
+        received = await request.bytes();
+        return 0;
+      },
+    });
+    const scu = new ApplicationEntity({ aeTitle: 'SCU', maxPduLength: 4096 }).addRequestedContext(CT, [EXPLICIT]);
+    const association = await scu.associate(websocketTransport(scuSocket, 'ws://127.0.0.1/scu'), { calledAeTitle: 'SCP' });
+    const response = await association.cStore({ sopClassUid: CT, sopInstanceUid: '1.2.3.4', transferSyntaxUid: EXPLICIT, data });
+    await association.release();
+    await served;
+    expect(response.status).toBe(0);
+    expect(sha256(received!)).toBe(sha256(data));
+    // Joined where it arrived: a view of one of the messages, no new memory.
+    expect(scpSocket.delivered.has(received!.buffer as ArrayBuffer)).toBe(true);
+    expect(received!.buffer.byteLength).toBeGreaterThan(data.byteLength);
+  });
+});
