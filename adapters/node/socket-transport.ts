@@ -15,6 +15,7 @@ import type { Socket } from 'node:net';
 import { TransportError } from '../../src/errors';
 import { withoutStack } from '../../src/without-stack';
 import type { ByteSink, DirectTransport, Transport, TransportInfo } from '../../src/transport';
+import { PartsTransport } from '../../src/transport-parts';
 import { releaseLentBytes, type LentReads } from './lent-reads';
 import { socketReclaimer } from './reclaim';
 
@@ -323,7 +324,7 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
   socket.on('error', onError);
   socket.on('close', onClose);
 
-  return new SocketTransport({
+  return new PartsTransport({
     readable: () => (readable ??= makeReadable()),
     writable: () => (writable ??= makeWritable()),
     closed,
@@ -347,45 +348,4 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
       reset();
     },
   });
-}
-
-/** What {@link SocketTransport} is made of: the transport, with functions for its lazy streams. */
-interface TransportParts extends Omit<Transport, 'readable' | 'writable' | 'direct'> {
-  direct: DirectTransport;
-  readable(): ReadableStream<Uint8Array>;
-  writable(): WritableStream<Uint8Array>;
-}
-
-/**
- * The transport: a class, so that `readable` and `writable` are getters on its prototype. A getter
- * in an object literal made per connection costs an accessor pair that V8 allocates in old space,
- * and that keeps the connection's closures, and through them the whole association, alive through
- * every young-generation GC until a full one (test/unit/gc-retention.test.ts).
- */
-class SocketTransport implements Transport {
-  readonly closed: Promise<void>;
-  readonly info: TransportInfo;
-  readonly direct: DirectTransport;
-
-  constructor(private readonly parts: TransportParts) {
-    this.closed = parts.closed;
-    this.info = parts.info;
-    this.direct = parts.direct;
-  }
-
-  get readable(): ReadableStream<Uint8Array> {
-    return this.parts.readable();
-  }
-
-  get writable(): WritableStream<Uint8Array> {
-    return this.parts.writable();
-  }
-
-  close(): Promise<void> {
-    return this.parts.close();
-  }
-
-  abort(reason?: unknown): void {
-    this.parts.abort(reason);
-  }
 }

@@ -1,0 +1,164 @@
+/**
+ * The WebSocket transport's fast path (Transport.direct, adapters/websocket): writes glued into
+ * full messages in one reused buffer, input held in order until a sink is attached or while it is
+ * paused, the end after everything before it, a failure dropping what was not delivered.
+ */
+import { describe, expect, it } from 'vitest';
+import { websocketTransport } from '../../adapters/websocket/websocket-transport';
+import { ReadyState, type WebSocketEventMap, type WebSocketLike } from '../../adapters/websocket/websocket-like';
+import type { ByteSink } from '../../src/transport';
+import { pattern } from '../helpers/bytes';
+
+/** An open WebSocket the test drives: it keeps a copy of each message sent, and delivers what the test says. */
+class DrivenWebSocket implements WebSocketLike {
+  binaryType = 'arraybuffer';
+  bufferedAmount = 0;
+  readyState: number = ReadyState.OPEN;
+  readonly protocol = 'binary';
+  readonly sent: Uint8Array[] = [];
+  private readonly listeners = new Map<string, Set<(event: never) => void>>();
+
+  send(data: ArrayBufferView | ArrayBuffer): void {
+    const view = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    this.sent.push(view.slice());
+  }
+  close(): void {
+    this.readyState = ReadyState.CLOSED;
+  }
+  addEventListener<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): void {
+    if (!this.listeners.has(type)) this.listeners.set(type, new Set());
+    this.listeners.get(type)!.add(listener as (event: never) => void);
+  }
+  removeEventListener<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): void {
+    this.listeners.get(type)?.delete(listener as (event: never) => void);
+  }
+  /** The peer sends one binary message. */
+  deliver(bytes: number[]): void {
+    for (const l of this.listeners.get('message') ?? []) (l as (e: WebSocketEventMap['message']) => void)({ data: new Uint8Array(bytes).buffer });
+  }
+  /** The connection closes with `code`. */
+  closeWith(code: number): void {
+    this.readyState = ReadyState.CLOSED;
+    for (const l of [...(this.listeners.get('close') ?? [])]) (l as (e: WebSocketEventMap['close']) => void)({ code, reason: '', wasClean: code === 1000 });
+  }
+}
+
+/** A sink that writes down what it gets. */
+function recorder(): ByteSink & { log: string[] } {
+  const log: string[] = [];
+  return { log, data: (c) => log.push(`data ${[...c].join(',')}`), end: () => log.push('end'), error: (e) => log.push(`error ${(e as Error).message}`) };
+}
+
+const join = (parts: Uint8Array[]) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+};
+
+describe('WebSocket transport fast path: writes', () => {
+  it('glues headers and data views into full messages, the rest in one last message, bytes in order', () => {
+    const ws = new DrivenWebSocket();
+    const { direct } = websocketTransport(ws, 'ws://127.0.0.1/test', { maxMessageBytes: 1000 });
+    const parts = [pattern(12, 1), pattern(2500, 2), pattern(12, 3), pattern(700, 4)];
+    direct!.write(parts);
+    expect(ws.sent.map((m) => m.byteLength)).toEqual([1000, 1000, 1000, 224]);
+    expect(join(ws.sent)).toEqual(join(parts));
+    // The glue buffer is reused: a second run is sent as its own messages, the first unchanged.
+    direct!.write([pattern(10, 5)]);
+    expect(ws.sent.at(-1)).toEqual(pattern(10, 5));
+    expect(join(ws.sent.slice(0, 4))).toEqual(join(parts));
+  });
+
+  it('keeps none of the caller\u2019s chunks (flushed) and waits only above the high-water mark (drained)', async () => {
+    const ws = new DrivenWebSocket();
+    const { direct } = websocketTransport(ws, 'ws://127.0.0.1/test', { writeHighWaterMark: 100, pollMs: 1 });
+    direct!.write([pattern(50)]);
+    expect(direct!.flushed?.()).toBeUndefined();
+    expect(direct!.drained()).toBeUndefined();
+    ws.bufferedAmount = 500;
+    const waiting = direct!.drained();
+    expect(waiting).toBeInstanceOf(Promise);
+    ws.bufferedAmount = 0;
+    await waiting;
+  });
+
+  it('a write after the peer closed goes to the sink as a failure, not an exception', () => {
+    const ws = new DrivenWebSocket();
+    const { direct } = websocketTransport(ws, 'ws://127.0.0.1/test');
+    const sink = recorder();
+    direct!.receive(sink);
+    ws.readyState = ReadyState.CLOSED;
+    expect(() => direct!.write([pattern(10)])).not.toThrow();
+    expect(sink.log).toEqual([expect.stringMatching(/^error WebSocket to .* is closed/)]);
+  });
+});
+
+describe('WebSocket transport fast path: input', () => {
+  it('what came before the sink was attached is delivered first, in order', () => {
+    const ws = new DrivenWebSocket();
+    const { direct } = websocketTransport(ws, 'ws://127.0.0.1/test');
+    ws.deliver([1]);
+    ws.deliver([2]);
+    const sink = recorder();
+    direct!.receive(sink);
+    ws.deliver([3]);
+    expect(sink.log).toEqual(['data 1', 'data 2', 'data 3']);
+  });
+
+  it('pause holds messages and the end until resume, which delivers them in order', () => {
+    const ws = new DrivenWebSocket();
+    const { direct } = websocketTransport(ws, 'ws://127.0.0.1/test');
+    const sink = recorder();
+    direct!.receive(sink);
+    direct!.pause();
+    ws.deliver([1]);
+    ws.deliver([2]);
+    ws.closeWith(1000);
+    expect(sink.log).toEqual([]);
+    direct!.resume();
+    expect(sink.log).toEqual(['data 1', 'data 2', 'end']);
+  });
+
+  it('a sink that pauses while being fed gets the rest on the next resume', () => {
+    const ws = new DrivenWebSocket();
+    const { direct } = websocketTransport(ws, 'ws://127.0.0.1/test');
+    const log: string[] = [];
+    direct!.pause();
+    ws.deliver([1]);
+    ws.deliver([2]);
+    direct!.receive({ data: (c) => (log.push(`data ${c[0]}`), direct!.pause()), end: () => log.push('end'), error: () => log.push('error') });
+    expect(log).toEqual(['data 1']);
+    direct!.resume();
+    expect(log).toEqual(['data 1', 'data 2']);
+  });
+
+  it('a failure drops what was held and reaches the sink at once', () => {
+    const ws = new DrivenWebSocket();
+    const { direct } = websocketTransport(ws, 'ws://127.0.0.1/test');
+    const sink = recorder();
+    direct!.receive(sink);
+    direct!.pause();
+    ws.deliver([1]);
+    ws.closeWith(1011);
+    expect(sink.log).toEqual([expect.stringMatching(/^error .*code 1011/)]);
+    ws.deliver([2]);
+    direct!.resume();
+    expect(sink.log.length).toBe(1);
+  });
+
+  it('the streams still work for a consumer that takes the readable instead', async () => {
+    const ws = new DrivenWebSocket();
+    const transport = websocketTransport(ws, 'ws://127.0.0.1/test');
+    ws.deliver([1, 2]);
+    const reader = transport.readable.getReader();
+    ws.deliver([3]);
+    ws.closeWith(1000);
+    const got: number[] = [];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) got.push(...r.value);
+    expect(got).toEqual([1, 2, 3]);
+  });
+});
