@@ -604,7 +604,8 @@ const ROWS = [
       '(its own process), which relays to the SCP over TCP. Chromium: a fresh headless Chromium (Debian’s, a plain process: no DevTools client) loads a page ' +
       'the proxy serves and stores the instance with the IIFE bundle and the browser’s own WebSocket, timed in the page from connect to release ' +
       '(the page fetches the instance first, untimed); Chromium WebSocket → TCP sink: the same number of bytes as bare 64 KiB messages from the same ' +
-      'page through the same proxy to a socket that drops them, the bound for a browser SCU here (timed until the browser has handed everything on)' +
+      'page through the same proxy to a socket (in the bench’s own process) that drops them, timed until the browser has handed everything on: ' +
+      'a reference, no longer a bound (since 41a92cc the page’s DICOM upload runs faster than this loop; why was not measured)' +
       `${haveChromium() ? '' : `; not run here: no Chromium at ${CHROMIUM_PATH_SHOWN}`}. ` +
       'Ratio: against the same SCU and SCP over TCP directly, in the same run.',
     metrics: ['MB/s', 'SCP RSS', 'SCU RSS', 'proxy RSS'],
