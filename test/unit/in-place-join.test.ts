@@ -6,10 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { websocketTransport } from '../../adapters/websocket/websocket-transport';
-import { ReadyState, type WebSocketEventMap, type WebSocketLike } from '../../adapters/websocket/websocket-like';
+import { ReadyState } from '../../adapters/websocket/websocket-like';
 import { ApplicationEntity } from '../../src/ae';
 import { giveUpReadBuffer, joinInPlace } from '../../src/bytes/in-place';
+import { concatChunks } from '../../src/dimse/dataset-source';
 import { pattern, sha256 } from '../helpers/bytes';
+import { FakeWebSocket, sentBytes } from '../helpers/fake-websocket';
 
 const CT = '1.2.840.10008.5.1.4.1.1.2';
 const EXPLICIT = '1.2.840.10008.1.2.1';
@@ -83,15 +85,10 @@ describe('joinInPlace', () => {
  * within a turn of the event loop reaches the other as one message, a fresh ArrayBuffer (the
  * proxy joins what TCP gives it in one turn). Every delivered buffer is kept, to be recognised.
  */
-class LinkedWebSocket implements WebSocketLike {
-  binaryType = 'arraybuffer';
-  bufferedAmount = 0;
-  readyState: number = ReadyState.OPEN;
-  readonly protocol = 'binary';
+class LinkedWebSocket extends FakeWebSocket {
   peer!: LinkedWebSocket;
   readonly delivered = new Set<ArrayBuffer>();
   private pending: Uint8Array[] = [];
-  private readonly listeners = new Map<string, Set<(event: never) => void>>();
 
   static pair(): [LinkedWebSocket, LinkedWebSocket] {
     const a = new LinkedWebSocket();
@@ -101,39 +98,23 @@ class LinkedWebSocket implements WebSocketLike {
     return [a, b];
   }
   send(data: ArrayBufferView | ArrayBuffer): void {
-    const view = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     if (this.pending.length === 0) setImmediate(() => this.flush());
-    this.pending.push(view.slice()); // send() copies
+    this.pending.push(sentBytes(data));
   }
   private flush(): void {
-    const length = this.pending.reduce((n, c) => n + c.byteLength, 0);
-    const message = new Uint8Array(length);
-    let at = 0;
-    for (const chunk of this.pending.splice(0)) {
-      message.set(chunk, at);
-      at += chunk.byteLength;
-    }
+    // Every pending send is a copy of its own, so the message's buffer is nobody else's.
+    const buffer = concatChunks(this.pending.splice(0)).buffer as ArrayBuffer;
     if (this.peer.readyState !== ReadyState.OPEN) return;
-    this.peer.delivered.add(message.buffer);
-    this.peer.emit('message', { data: message.buffer });
+    this.peer.delivered.add(buffer);
+    this.peer.emit('message', { data: buffer });
   }
-  close(code = 1000, reason = ''): void {
+  override close(code = 1000, reason = ''): void {
     if (this.readyState === ReadyState.CLOSED) return;
     this.readyState = ReadyState.CLOSED;
     setImmediate(() => {
       this.emit('close', { code, reason, wasClean: true });
       this.peer.close(code, reason);
     });
-  }
-  addEventListener<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): void {
-    if (!this.listeners.has(type)) this.listeners.set(type, new Set());
-    this.listeners.get(type)!.add(listener as (event: never) => void);
-  }
-  removeEventListener<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): void {
-    this.listeners.get(type)?.delete(listener as (event: never) => void);
-  }
-  private emit<K extends keyof WebSocketEventMap>(type: K, event: WebSocketEventMap[K]): void {
-    for (const l of this.listeners.get(type) ?? []) (l as (e: WebSocketEventMap[K]) => void)(event);
   }
 }
 

@@ -5,37 +5,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { websocketTransport } from '../../adapters/websocket/websocket-transport';
-import { ReadyState, type WebSocketEventMap, type WebSocketLike } from '../../adapters/websocket/websocket-like';
+import { FakeWebSocket } from '../helpers/fake-websocket';
 
 const MiB = 1024 * 1024;
 
 /** An open WebSocket that records what is sent and queues it until the test says it has left. */
-class ScriptedWebSocket implements WebSocketLike {
-  binaryType = 'arraybuffer';
-  bufferedAmount = 0;
-  readyState: number = ReadyState.OPEN;
-  readonly protocol = 'binary';
+class ScriptedWebSocket extends FakeWebSocket {
   readonly sent: number[] = [];
-  private readonly listeners = new Map<string, Set<(event: never) => void>>();
 
   send(data: ArrayBufferView | ArrayBuffer): void {
     this.sent.push(data.byteLength);
     this.bufferedAmount += data.byteLength;
-  }
-  close(): void {
-    this.readyState = ReadyState.CLOSED;
-  }
-  addEventListener<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): void {
-    if (!this.listeners.has(type)) this.listeners.set(type, new Set());
-    this.listeners.get(type)!.add(listener as (event: never) => void);
-  }
-  removeEventListener<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): void {
-    this.listeners.get(type)?.delete(listener as (event: never) => void);
-  }
-  /** The peer or the network ends the connection. */
-  closeWith(code: number, reason = ''): void {
-    this.readyState = ReadyState.CLOSED;
-    for (const l of this.listeners.get('close') ?? []) (l as (e: WebSocketEventMap['close']) => void)({ code, reason, wasClean: code === 1000 });
   }
 }
 

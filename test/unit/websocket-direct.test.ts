@@ -5,41 +5,22 @@
  */
 import { describe, expect, it } from 'vitest';
 import { websocketTransport } from '../../adapters/websocket/websocket-transport';
-import { ReadyState, type WebSocketEventMap, type WebSocketLike } from '../../adapters/websocket/websocket-like';
+import { ReadyState } from '../../adapters/websocket/websocket-like';
+import { concatChunks } from '../../src/dimse/dataset-source';
 import type { ByteSink } from '../../src/transport';
 import { pattern } from '../helpers/bytes';
+import { FakeWebSocket, sentBytes } from '../helpers/fake-websocket';
 
 /** An open WebSocket the test drives: it keeps a copy of each message sent, and delivers what the test says. */
-class DrivenWebSocket implements WebSocketLike {
-  binaryType = 'arraybuffer';
-  bufferedAmount = 0;
-  readyState: number = ReadyState.OPEN;
-  readonly protocol = 'binary';
+class DrivenWebSocket extends FakeWebSocket {
   readonly sent: Uint8Array[] = [];
-  private readonly listeners = new Map<string, Set<(event: never) => void>>();
 
   send(data: ArrayBufferView | ArrayBuffer): void {
-    const view = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    this.sent.push(view.slice());
-  }
-  close(): void {
-    this.readyState = ReadyState.CLOSED;
-  }
-  addEventListener<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): void {
-    if (!this.listeners.has(type)) this.listeners.set(type, new Set());
-    this.listeners.get(type)!.add(listener as (event: never) => void);
-  }
-  removeEventListener<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): void {
-    this.listeners.get(type)?.delete(listener as (event: never) => void);
+    this.sent.push(sentBytes(data));
   }
   /** The peer sends one binary message. */
   deliver(bytes: number[]): void {
-    for (const l of this.listeners.get('message') ?? []) (l as (e: WebSocketEventMap['message']) => void)({ data: new Uint8Array(bytes).buffer });
-  }
-  /** The connection closes with `code`. */
-  closeWith(code: number): void {
-    this.readyState = ReadyState.CLOSED;
-    for (const l of [...(this.listeners.get('close') ?? [])]) (l as (e: WebSocketEventMap['close']) => void)({ code, reason: '', wasClean: code === 1000 });
+    this.emit('message', { data: new Uint8Array(bytes).buffer });
   }
 }
 
@@ -49,15 +30,6 @@ function recorder(): ByteSink & { log: string[] } {
   return { log, data: (c) => log.push(`data ${[...c].join(',')}`), end: () => log.push('end'), error: (e) => log.push(`error ${(e as Error).message}`) };
 }
 
-const join = (parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-};
 
 describe('WebSocket transport fast path: writes', () => {
   it('glues headers and data views into full messages, the rest in one last message, bytes in order', () => {
@@ -66,11 +38,11 @@ describe('WebSocket transport fast path: writes', () => {
     const parts = [pattern(12, 1), pattern(2500, 2), pattern(12, 3), pattern(700, 4)];
     direct!.write(parts);
     expect(ws.sent.map((m) => m.byteLength)).toEqual([1000, 1000, 1000, 224]);
-    expect(join(ws.sent)).toEqual(join(parts));
+    expect(concatChunks(ws.sent)).toEqual(concatChunks(parts));
     // The glue buffer is reused: a second run is sent as its own messages, the first unchanged.
     direct!.write([pattern(10, 5)]);
     expect(ws.sent.at(-1)).toEqual(pattern(10, 5));
-    expect(join(ws.sent.slice(0, 4))).toEqual(join(parts));
+    expect(concatChunks(ws.sent.slice(0, 4))).toEqual(concatChunks(parts));
   });
 
   it('keeps none of the caller\u2019s chunks (flushed) and waits only above the high-water mark (drained)', async () => {
@@ -97,6 +69,17 @@ describe('WebSocket transport fast path: writes', () => {
   });
 });
 
+/** A transport whose sink is attached, then paused, then given message [1]. */
+function pausedSink() {
+  const ws = new DrivenWebSocket();
+  const { direct } = websocketTransport(ws, 'ws://127.0.0.1/test');
+  const sink = recorder();
+  direct!.receive(sink);
+  direct!.pause();
+  ws.deliver([1]);
+  return { ws, direct: direct!, sink };
+}
+
 describe('WebSocket transport fast path: input', () => {
   it('what came before the sink was attached is delivered first, in order', () => {
     const ws = new DrivenWebSocket();
@@ -110,16 +93,11 @@ describe('WebSocket transport fast path: input', () => {
   });
 
   it('pause holds messages and the end until resume, which delivers them in order', () => {
-    const ws = new DrivenWebSocket();
-    const { direct } = websocketTransport(ws, 'ws://127.0.0.1/test');
-    const sink = recorder();
-    direct!.receive(sink);
-    direct!.pause();
-    ws.deliver([1]);
+    const { ws, direct, sink } = pausedSink();
     ws.deliver([2]);
     ws.closeWith(1000);
     expect(sink.log).toEqual([]);
-    direct!.resume();
+    direct.resume();
     expect(sink.log).toEqual(['data 1', 'data 2', 'end']);
   });
 
@@ -137,16 +115,12 @@ describe('WebSocket transport fast path: input', () => {
   });
 
   it('a failure drops what was held and reaches the sink at once', () => {
-    const ws = new DrivenWebSocket();
-    const { direct } = websocketTransport(ws, 'ws://127.0.0.1/test');
-    const sink = recorder();
-    direct!.receive(sink);
-    direct!.pause();
-    ws.deliver([1]);
+    const { ws, direct, sink } = pausedSink();
+    ws.deliver([2]);
     ws.closeWith(1011);
     expect(sink.log).toEqual([expect.stringMatching(/^error .*code 1011/)]);
-    ws.deliver([2]);
-    direct!.resume();
+    ws.deliver([3]);
+    direct.resume();
     expect(sink.log.length).toBe(1);
   });
 
