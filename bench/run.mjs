@@ -688,7 +688,7 @@ const ROWS = [
       'Both SCUs write the instances to tmpfs as files (netdicom: fs-store without fsync); every run checks that all instances arrived. ' +
       `SCU warmed: the netdicom SCU process first runs the C-GET ${P.getWarm} times, untimed (a long-running client). ` +
       'Chromium → proxy: a page in a fresh headless Chromium (the IIFE bundle, the browser’s WebSocket) retrieves the study through `netdicom proxy` ' +
-      'and reads each instance into memory (no files: a viewer), timed in the page from connect to release; with 8 in flight: the page proposes an ' +
+      'and reads each instance into memory (no files: a viewer; `bytes({ shared: true })`, joined inside the WebSocket message it came in), timed in the page from connect to release; with 8 in flight: the page proposes an ' +
       'asynchronous operations window (performs up to 8), which netdicom qrscp takes up (every other variant has no window)' +
       `${haveChromium() ? '' : `; not run here: no Chromium at ${CHROMIUM_PATH_SHOWN}`}`,
     metrics: ['files/s', 'MB/s'],

@@ -10,8 +10,8 @@
  *   full messages in one reused buffer instead of joining them in new memory.
  * - Reads: the WebSocket API cannot pause the sender, so inbound chunks are held without a
  *   cap (message-input.ts). The core reads continuously, and the proxy bounds what one PDU can be. Each message's
- *   ArrayBuffer is handed to the core for good: a data set that arrived within one message is
- *   joined inside it, so `bytes()` can be a view of that message.
+ *   ArrayBuffer is handed to the core for good: a data set that arrived within one message can be
+ *   joined inside it (`dataset()`, `bytes({ shared: true })`) instead of copied into new memory.
  * - Close: 1000 (or 1005, no code) from the peer ends the readable; any other code, or a dropped
  *   connection (1006), errors both streams and rejects `closed` with a {@link TransportError}
  *   that names the code and reason.

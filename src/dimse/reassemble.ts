@@ -12,7 +12,7 @@ import type { ReleaseBytes } from '../pdu/reader';
 import type { Pdv } from '../pdu/types';
 import { decodeCommand } from './command-set';
 import { DatasetChunks } from './dataset-chunks';
-import { concatChunks, concatReceived } from './dataset-source';
+import { concatChunks, concatOwned } from './dataset-source';
 import { CommandField, NO_DATASET, type Command } from './types';
 
 /** Command Field values PS3.7 defines; any other cannot be answered (there is no response field for it). */
@@ -164,7 +164,7 @@ export class MessageAssembler {
     if (!pdv.isLast) return null;
     const message: IncomingMessage = this.tooLarge
       ? { contextId: this.contextId, command, dataset: null, datasetTooLarge: true }
-      : { contextId: this.contextId, command, dataset: concatReceived(this.bufferedChunks, this.options.release, this.datasetLength) };
+      : { contextId: this.contextId, command, dataset: concatOwned(this.bufferedChunks, this.options.release, this.datasetLength) };
     this.resetDataset();
     return message;
   }

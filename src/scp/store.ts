@@ -4,7 +4,7 @@
  */
 import { loadCodec } from '../dataset/lazy';
 import { DatasetChunks } from '../dimse/dataset-chunks';
-import { concatReceived } from '../dimse/dataset-source';
+import { concatOwned, concatReceived } from '../dimse/dataset-source';
 import type { IncomingMessage } from '../dimse/reassemble';
 import type { Command } from '../dimse/types';
 import type { Dataset } from '../scu/types';
@@ -84,19 +84,24 @@ class IncomingStore implements StoreRequest {
     this.#chunks.release(chunk);
   }
 
-  bytes(): Promise<Uint8Array> {
-    return collect(this.#chunks);
+  bytes(options?: { shared?: boolean }): Promise<Uint8Array> {
+    return collect(this.#chunks, options?.shared === true);
   }
 
   /** A deflated data set inflates only up to maxDatasetLength, like every other held data set. */
   async dataset(): Promise<Dataset> {
     const ctx = this.#ctx;
-    return (await loadCodec()).decodeDataset(await collect(this.#chunks), ctx.transferSyntax, { maxInflatedLength: ctx.association.options.maxDatasetLength });
+    // Joined in place where it can be: decoding copies every value out, so nothing keeps the view.
+    return (await loadCodec()).decodeDataset(await collect(this.#chunks, true), ctx.transferSyntax, { maxInflatedLength: ctx.association.options.maxDatasetLength });
   }
 }
 
-/** The whole data set in one buffer of its own: lent chunks are copied into it once, then go back. */
-async function collect(source: DatasetChunks): Promise<Uint8Array> {
+/**
+ * The whole data set in one buffer: lent chunks are copied into it once, then go back; with
+ * `shared`, fragments that arrived in one given-up buffer (a WebSocket message) are joined there
+ * instead of copied (bytes/in-place.ts).
+ */
+async function collect(source: DatasetChunks, shared: boolean): Promise<Uint8Array> {
   source.lend();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -104,5 +109,6 @@ async function collect(source: DatasetChunks): Promise<Uint8Array> {
     chunks.push(chunk);
     total += chunk.byteLength;
   }
-  return concatReceived(chunks, source.lends ? (chunk) => source.release(chunk) : undefined, total);
+  const release = source.lends ? (chunk: Uint8Array) => source.release(chunk) : undefined;
+  return shared ? concatReceived(chunks, release, total) : concatOwned(chunks, release, total);
 }

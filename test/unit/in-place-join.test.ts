@@ -1,8 +1,9 @@
 /**
  * A received data set joined inside the buffer it arrived in (src/bytes/in-place.ts): only in a
  * buffer its transport gave up, only across framing, never when that could overwrite bytes
- * someone may still read; and end to end, a WebSocket peer's `bytes()` is a view of the message
- * the data set came in, byte-identical to what was sent.
+ * someone may still read; and end to end, a WebSocket peer's `bytes({ shared: true })` is a view
+ * of the message the data set came in, byte-identical to what was sent, while plain `bytes()`
+ * still gives a buffer of its own.
  */
 import { describe, expect, it } from 'vitest';
 import { websocketTransport } from '../../adapters/websocket/websocket-transport';
@@ -118,27 +119,41 @@ class LinkedWebSocket extends FakeWebSocket {
   }
 }
 
+/** One C-STORE of `data` at 4 KiB PDUs between two linked WebSocket transports; what the SCP's bytes(options) gave. */
+async function storeOverWebSocket(data: Uint8Array, options?: { shared?: boolean }): Promise<{ received: Uint8Array; delivered: Set<ArrayBuffer> }> {
+  const [scuSocket, scpSocket] = LinkedWebSocket.pair();
+  let received: Uint8Array | undefined;
+  const scp = new ApplicationEntity({ aeTitle: 'SCP', maxPduLength: 4096 }).addSupportedContext(CT, [EXPLICIT]);
+  const served = scp.handle(websocketTransport(scpSocket, 'ws://127.0.0.1/scp'), {
+    cStore: async (request) => {
+      received = await request.bytes(options);
+      return 0;
+    },
+  });
+  const scu = new ApplicationEntity({ aeTitle: 'SCU', maxPduLength: 4096 }).addRequestedContext(CT, [EXPLICIT]);
+  const association = await scu.associate(websocketTransport(scuSocket, 'ws://127.0.0.1/scu'), { calledAeTitle: 'SCP' });
+  const response = await association.cStore({ sopClassUid: CT, sopInstanceUid: '1.2.3.4', transferSyntaxUid: EXPLICIT, data });
+  await association.release();
+  await served;
+  expect(response.status).toBe(0);
+  return { received: received!, delivered: scpSocket.delivered };
+}
+
 describe('a data set received over a WebSocket', () => {
-  it('C-STORE at 4 KiB PDUs: bytes() is the data set joined inside the message it came in', async () => {
-    const [scuSocket, scpSocket] = LinkedWebSocket.pair();
-    const data = pattern(40_000, 7); // ten PDUs of 4 KiB
-    let received: Uint8Array | undefined;
-    const scp = new ApplicationEntity({ aeTitle: 'SCP', maxPduLength: 4096 }).addSupportedContext(CT, [EXPLICIT]);
-    const served = scp.handle(websocketTransport(scpSocket, 'ws://127.0.0.1/scp'), {
-      cStore: async (request) => {
-        received = await request.bytes();
-        return 0;
-      },
-    });
-    const scu = new ApplicationEntity({ aeTitle: 'SCU', maxPduLength: 4096 }).addRequestedContext(CT, [EXPLICIT]);
-    const association = await scu.associate(websocketTransport(scuSocket, 'ws://127.0.0.1/scu'), { calledAeTitle: 'SCP' });
-    const response = await association.cStore({ sopClassUid: CT, sopInstanceUid: '1.2.3.4', transferSyntaxUid: EXPLICIT, data });
-    await association.release();
-    await served;
-    expect(response.status).toBe(0);
-    expect(sha256(received!)).toBe(sha256(data));
+  const data = pattern(40_000, 7); // ten PDUs of 4 KiB
+
+  it('bytes({ shared: true }) at 4 KiB PDUs: the data set joined inside the message it came in', async () => {
+    const { received, delivered } = await storeOverWebSocket(data, { shared: true });
+    expect(sha256(received)).toBe(sha256(data));
     // Joined where it arrived: a view of one of the messages, no new memory.
-    expect(scpSocket.delivered.has(received!.buffer as ArrayBuffer)).toBe(true);
-    expect(received!.buffer.byteLength).toBeGreaterThan(data.byteLength);
+    expect(delivered.has(received.buffer as ArrayBuffer)).toBe(true);
+    expect(received.buffer.byteLength).toBeGreaterThan(data.byteLength);
+  });
+
+  it('bytes() without the option: a buffer of its own, as before', async () => {
+    const { received, delivered } = await storeOverWebSocket(data);
+    expect(sha256(received)).toBe(sha256(data));
+    expect(delivered.has(received.buffer as ArrayBuffer)).toBe(false);
+    expect(received.buffer.byteLength).toBe(data.byteLength);
   });
 });
