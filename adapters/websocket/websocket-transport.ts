@@ -8,10 +8,11 @@
  *   is at or below `writeHighWaterMark`; the WebSocket API has no drain event, so we poll. The
  *   core uses the fast path (`direct`), which glues the headers and data of a run of PDUs into
  *   full messages in one reused buffer instead of joining them in new memory.
- * - Reads: the WebSocket API cannot pause the sender, so inbound chunks are held without a
- *   cap (message-input.ts). The core reads continuously, and the proxy bounds what one PDU can be. Each message's
- *   ArrayBuffer is handed to the core for good: a data set that arrived within one message can be
- *   joined inside it (`dataset()`, `bytes({ shared: true })`) instead of copied into new memory.
+ * - Reads: the WebSocket API cannot pause the sender, so inbound chunks are held without a cap
+ *   (message-input.ts). The core reads continuously, and the proxy bounds what one PDU can be.
+ *   Each message's ArrayBuffer is handed to the core for good: a data set that arrived within
+ *   one message can be joined inside it (`dataset()`, `bytes({ shared: true })`) instead of
+ *   copied into new memory.
  * - Close: 1000 (or 1005, no code) from the peer ends the readable; any other code, or a dropped
  *   connection (1006), errors both streams and rejects `closed` with a {@link TransportError}
  *   that names the code and reason.
@@ -61,7 +62,11 @@ export function describeClose(code: number, reason: string): string {
   return `code ${code}, ${name}${reason ? `: ${reason}` : ''}`;
 }
 
-/** Wraps an open WebSocket (binaryType 'arraybuffer') as a {@link Transport}. */
+/**
+ * Wraps an open WebSocket (binaryType 'arraybuffer') as a {@link Transport}. The transport owns
+ * the socket from now on: its messages' buffers are the core's, which may rewrite the framing
+ * inside them, so nothing else should listen to its messages.
+ */
 export function websocketTransport(ws: WebSocketLike, url: string, options: WebSocketTransportOptions = {}): Transport {
   const { maxMessageBytes, writeHighWaterMark, pollMs } = { ...DEFAULTS, ...options };
   let failure: TransportError | undefined;
