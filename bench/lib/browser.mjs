@@ -26,8 +26,9 @@ export const haveChromium = () => existsSync(CHROMIUM);
  * The page: its parameters come in the query string, its result goes to `report` as JSON. Mode
  * `store`: a C-STORE with netdicom; mode `get`: C-GET of the study `study` (Study Root) `repeat`
  * times in one association, up to `window` sub-operations in flight, each instance read into
- * memory (`bytes({ shared: true })`: joined inside the message it came in) and dropped, as a viewer would take it; mode `raw`: `bytes` of zeros as bare 64 KiB binary messages
- * (no DICOM), written as netdicom's transport writes (wait while more than 4 MiB is queued,
+ * memory (`bytes({ shared: true })`: joined inside the message it came in) and dropped, as a
+ * viewer would take it; mode `raw`: `bytes` of zeros as bare 64 KiB binary messages (no DICOM),
+ * written as netdicom's transport writes (wait while more than 4 MiB is queued,
  * polling every 1 ms), timed until the browser has handed everything on (bufferedAmount 0).
  */
 const PAGE = `<!doctype html>

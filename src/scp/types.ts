@@ -73,11 +73,11 @@ export interface StoreRequest {
    * of its own.
    *
    * With `{ shared: true }` the pieces may instead be joined where they arrived, without a copy
-   * (over a WebSocket, inside the message they came in; in headless Chromium that took C-GET into
-   * a page from ~370 to ~440–550 instances of 64 KiB per second). The result is then a view of a
-   * buffer that holds other bytes too, possibly other data sets and input the association has yet
-   * to read: read it through `byteOffset`/`byteLength`, never transfer its `.buffer` (to a worker)
-   * or write into it, and `slice()` it to keep one data set of many without the rest.
+   * (over a WebSocket, inside the message they came in: in a browser new memory can cost far more
+   * than the copy, see bench/HISTORY.md). The result is then a view of a buffer that holds other
+   * bytes too, possibly other data sets and input the association has yet to read: read it
+   * through `byteOffset`/`byteLength`, never transfer its `.buffer` (to a worker) or write into
+   * it, and `slice()` it to keep one data set of many without the rest.
    */
   bytes(options?: { shared?: boolean }): Promise<Uint8Array>;
   /** Collects and decodes the data set with dcmjs (a deflated one inflates up to `maxDatasetLength`, else it throws). */

@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { websocketTransport } from '../../adapters/websocket/websocket-transport';
 import { ReadyState } from '../../adapters/websocket/websocket-like';
 import { ApplicationEntity } from '../../src/ae';
+import type { StoreRequest } from '../../src/scp/types';
 import { giveUpReadBuffer, joinInPlace } from '../../src/bytes/in-place';
+import { encodeDataset } from '../../src/dataset/codec';
 import { concatChunks } from '../../src/dimse/dataset-source';
 import { pattern, sha256 } from '../helpers/bytes';
 import { FakeWebSocket, sentBytes } from '../helpers/fake-websocket';
@@ -119,14 +121,14 @@ class LinkedWebSocket extends FakeWebSocket {
   }
 }
 
-/** One C-STORE of `data` at 4 KiB PDUs between two linked WebSocket transports; what the SCP's bytes(options) gave. */
-async function storeOverWebSocket(data: Uint8Array, options?: { shared?: boolean }): Promise<{ received: Uint8Array; delivered: Set<ArrayBuffer> }> {
+/** One C-STORE of `data` at 4 KiB PDUs between two linked WebSocket transports; what `take` made of the SCP's request. */
+async function storeOverWebSocket<T>(data: Uint8Array, take: (request: StoreRequest) => Promise<T>): Promise<{ received: T; delivered: Set<ArrayBuffer> }> {
   const [scuSocket, scpSocket] = LinkedWebSocket.pair();
-  let received: Uint8Array | undefined;
+  let received: T | undefined;
   const scp = new ApplicationEntity({ aeTitle: 'SCP', maxPduLength: 4096 }).addSupportedContext(CT, [EXPLICIT]);
   const served = scp.handle(websocketTransport(scpSocket, 'ws://127.0.0.1/scp'), {
     cStore: async (request) => {
-      received = await request.bytes(options);
+      received = await take(request);
       return 0;
     },
   });
@@ -136,14 +138,14 @@ async function storeOverWebSocket(data: Uint8Array, options?: { shared?: boolean
   await association.release();
   await served;
   expect(response.status).toBe(0);
-  return { received: received!, delivered: scpSocket.delivered };
+  return { received: received as T, delivered: scpSocket.delivered };
 }
 
 describe('a data set received over a WebSocket', () => {
   const data = pattern(40_000, 7); // ten PDUs of 4 KiB
 
   it('bytes({ shared: true }) at 4 KiB PDUs: the data set joined inside the message it came in', async () => {
-    const { received, delivered } = await storeOverWebSocket(data, { shared: true });
+    const { received, delivered } = await storeOverWebSocket(data, (request) => request.bytes({ shared: true }));
     expect(sha256(received)).toBe(sha256(data));
     // Joined where it arrived: a view of one of the messages, no new memory.
     expect(delivered.has(received.buffer as ArrayBuffer)).toBe(true);
@@ -151,9 +153,21 @@ describe('a data set received over a WebSocket', () => {
   });
 
   it('bytes() without the option: a buffer of its own, as before', async () => {
-    const { received, delivered } = await storeOverWebSocket(data);
+    const { received, delivered } = await storeOverWebSocket(data, (request) => request.bytes());
     expect(sha256(received)).toBe(sha256(data));
     expect(delivered.has(received.buffer as ArrayBuffer)).toBe(false);
     expect(received.buffer.byteLength).toBe(data.byteLength);
+  });
+
+  it('dataset() decodes a data set joined in place, values copied out', async () => {
+    const pixels = pattern(30_000, 3);
+    const sent = { PatientName: 'IN^PLACE', SOPInstanceUID: '1.2.3.4', Rows: 100, Columns: 150, BitsAllocated: 16, PixelData: [pixels.buffer] };
+    const { received } = await storeOverWebSocket(encodeDataset(sent, EXPLICIT), (request) => request.dataset());
+    expect(received.PatientName).toEqual([{ Alphabetic: 'IN^PLACE' }]);
+    expect(received.Rows).toBe(100);
+    const value = (received.PixelData as ArrayBuffer[])[0]!;
+    expect(new Uint8Array(value)).toEqual(pixels);
+    // A value of its own, not a view of the message it came in.
+    expect(value.byteLength).toBe(pixels.byteLength);
   });
 });
