@@ -64,8 +64,12 @@ export class MessageInput {
 
   resume(): void {
     this.paused = false;
-    // sink.data may pause again: the rest waits for the next resume.
-    while (this.sink && !this.paused && !this.over && this.held.length > 0) this.sink.data(this.held.shift()!);
+    // sink.data may pause again: the rest waits for the next resume. One splice at the end, not a
+    // shift per message: a long pause can hold many.
+    const held = this.held;
+    let given = 0;
+    while (this.sink && !this.paused && !this.over && given < held.length) this.sink.data(held[given++]!);
+    held.splice(0, given); // a failure meanwhile replaced `held` with an empty list: nothing lost
     this.deliverEnding();
   }
 
