@@ -3,6 +3,7 @@
  * A command set is group 0000 encoded in Implicit VR Little Endian, always (PS3.7 §6.3.1).
  * No dcmjs here: this runs for every message.
  */
+import { RecentText } from '../bytes/recent-text';
 import { Slab } from '../bytes/slab';
 import { decodeAscii, NON_ASCII } from '../bytes/text';
 import { DimseError } from '../errors';
@@ -41,11 +42,25 @@ const ELEMENTS: ReadonlyArray<readonly [element: number, key: Key, vr: Vr]> = [
   [0x1031, 'MoveOriginatorMessageID', 'US'],
 ];
 
+// Little-endian by hand: a DataView per command set cost more than the reads and writes it serves.
+const uint16 = (b: Uint8Array, at: number): number => b[at]! | (b[at + 1]! << 8);
+const uint32 = (b: Uint8Array, at: number): number => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16)) + b[at + 3]! * 0x1000000;
+function putUint16(b: Uint8Array, at: number, value: number): void {
+  b[at] = value & 0xff;
+  b[at + 1] = (value >>> 8) & 0xff;
+}
+function putUint32(b: Uint8Array, at: number, value: number): void {
+  putUint16(b, at, value & 0xffff);
+  putUint16(b, at + 2, value >>> 16);
+}
+
 /** Encoded commands live only until written: carved from shared blocks (bytes/slab.ts). */
 const commandBytes = new Slab(16 * 1024);
 const takeCommandBytes = (n: number) => commandBytes.take(n);
 
 const BY_ELEMENT = new Map(ELEMENTS.map((e) => [e[0], e] as const));
+/** Per text element, the value last decoded (bytes/recent-text.ts): most repeat from message to message. */
+const RECENT_TEXT = new Map(ELEMENTS.filter((e) => e[2] !== 'US' && e[2] !== 'AT').map((e) => [e[0], new RecentText()] as const));
 /** Command property → its element descriptor. */
 const BY_KEY = new Map<string, readonly [element: number, key: Key, vr: Vr]>(ELEMENTS.map((e) => [e[1], e]));
 
@@ -152,27 +167,26 @@ function encodeCommandWith(cmd: Command, allocate: (n: number) => Uint8Array): U
   }
 
   const out = allocate(12 + groupLength);
-  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   // (0000,0000) UL, length 4, value = bytes following this element.
-  dv.setUint32(4, 4, true);
-  dv.setUint32(8, groupLength, true);
+  putUint32(out, 4, 4);
+  putUint32(out, 8, groupLength);
   let off = 12;
   for (let i = 0; i < present.length; i++) {
     const e = present[i]!;
     const element = e[0], vr = e[2];
     const value = values[i];
-    dv.setUint16(off + 2, element, true);
+    putUint16(out, off + 2, element);
     off += 8;
     let length: number;
     if (vr === 'US') {
-      dv.setUint16(off, value as number, true);
+      putUint16(out, off, value as number);
       length = 2;
     } else if (vr === 'AT') {
       const tags = value as number[];
       // AT is a pair of US: group then element, each little endian (PS3.5 §6.2).
       for (let t = 0; t < tags.length; t++) {
-        dv.setUint16(off + t * 4, tags[t]! >>> 16, true);
-        dv.setUint16(off + t * 4 + 2, tags[t]! & 0xffff, true);
+        putUint16(out, off + t * 4, tags[t]! >>> 16);
+        putUint16(out, off + t * 4 + 2, tags[t]! & 0xffff);
       }
       length = tags.length * 4;
     } else {
@@ -182,10 +196,16 @@ function encodeCommandWith(cmd: Command, allocate: (n: number) => Uint8Array): U
       length = bytes ? bytes.length : (value as string).length;
       if (length & 1) out[off + length++] = vr === 'UI' ? 0x00 : 0x20;
     }
-    dv.setUint32(off - 4, length, true);
+    putUint32(out, off - 4, length);
     off += length;
   }
   return out;
+}
+
+/** A text value's bytes as its string: ASCII (UIDs, AE titles), or UTF-8 in the rare other case. */
+function decodeText(view: Uint8Array): string {
+  const text = decodeAscii(view);
+  return trimPadding(NON_ASCII.test(text) ? decoder.decode(view) : text);
 }
 
 /** Strip trailing NUL and space padding (PS3.5 §6.2). Leading spaces are significant only for AE, kept. */
@@ -206,16 +226,15 @@ export function decodeCommand(bytes: Uint8Array, maxLength = DEFAULT_MAX_COMMAND
   if (bytes.length > maxLength) {
     throw invalid(`command set is ${bytes.length} bytes, more than the ${maxLength} allowed`);
   }
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const cmd: Record<string, unknown> = {};
   let off = 0;
   while (off < bytes.length) {
     if (off + 8 > bytes.length) {
       throw invalid(`truncated element header at offset ${off} (${bytes.length - off} bytes left)`);
     }
-    const group = dv.getUint16(off, true);
-    const element = dv.getUint16(off + 2, true);
-    const length = dv.getUint32(off + 4, true);
+    const group = uint16(bytes, off);
+    const element = uint16(bytes, off + 2);
+    const length = uint32(bytes, off + 4);
     if (group !== 0x0000) {
       throw invalid(`element (${hex4(group)},${hex4(element)}) at offset ${off} is not in group 0000`);
     }
@@ -224,7 +243,7 @@ export function decodeCommand(bytes: Uint8Array, maxLength = DEFAULT_MAX_COMMAND
       throw invalid(`${tagName(element)} at offset ${off}: length ${length} overruns the ${bytes.length}-byte command set`);
     }
     const desc = BY_ELEMENT.get(element);
-    if (desc && length > 0) cmd[desc[1]] = decodeValue(dv, bytes, start, length, element, desc[2], off);
+    if (desc && length > 0) cmd[desc[1]] = decodeValue(bytes, start, length, element, desc[2], off);
     off = start + length;
   }
   if (cmd.CommandField === undefined) throw invalid('command set has no CommandField (0000,0100)');
@@ -233,7 +252,6 @@ export function decodeCommand(bytes: Uint8Array, maxLength = DEFAULT_MAX_COMMAND
 }
 
 function decodeValue(
-  dv: DataView,
   bytes: Uint8Array,
   start: number,
   length: number,
@@ -244,23 +262,21 @@ function decodeValue(
   switch (vr) {
     case 'US':
       if (length !== 2) throw invalid(`${tagName(element)} at offset ${off}: US length ${length}, expected 2`);
-      return dv.getUint16(start, true);
+      return uint16(bytes, start);
     case 'UL':
       if (length !== 4) throw invalid(`${tagName(element)} at offset ${off}: UL length ${length}, expected 4`);
-      return dv.getUint32(start, true);
+      return uint32(bytes, start);
     case 'AT': {
       if (length % 4 !== 0) throw invalid(`${tagName(element)} at offset ${off}: AT length ${length} is not a multiple of 4`);
       const tags: number[] = [];
       for (let p = start; p < start + length; p += 4) {
-        tags.push(((dv.getUint16(p, true) << 16) | dv.getUint16(p + 2, true)) >>> 0);
+        tags.push(((uint16(bytes, p) << 16) | uint16(bytes, p + 2)) >>> 0);
       }
       return tags;
     }
     default: {
       // UIDs and AE titles: ASCII, decoded natively; UTF-8 in the rare other case.
-      const view = bytes.subarray(start, start + length);
-      const text = decodeAscii(view);
-      return trimPadding(NON_ASCII.test(text) ? decoder.decode(view) : text);
+      return RECENT_TEXT.get(element)!.decode(bytes, start, start + length, decodeText);
     }
   }
 }
