@@ -4,6 +4,7 @@
  * Invalid local input (AE title > 16 chars, non-ASCII UID, item > 64 KiB) throws RangeError.
  */
 import { ByteWriter } from '../bytes/byte-writer';
+import { Slab } from '../bytes/slab';
 import { encodeAeTitle } from '../bytes/text';
 import { PDU_HEADER_LENGTH, PDU_TYPE as P, PDU_TYPE_CODE } from './constants';
 import { writeApplicationContext, writePresentationContextAc, writePresentationContextRq } from './items';
@@ -59,6 +60,9 @@ function encodeAssociate(pdu: AssociateRqPdu | AssociateAcPdu): Uint8Array {
  * its data copied: one socket write of one buffer, cheaper in Node than a vectored write of parts.
  */
 const SMALL_PDATA = 1024;
+/** Small P-DATA-TFs for sending live only until written: carved from shared blocks (bytes/slab.ts). */
+const smallPdata = new Slab(16 * 1024);
+const takeSmallPdata = (n: number) => smallPdata.take(n);
 
 /**
  * P-DATA-TF as parts to send back to back: the PDU header and each PDV header are views of one
@@ -71,7 +75,7 @@ export function encodePDataParts(pdu: PDataTfPdu): Uint8Array[] {
   let length = 0;
   // Indexed loops: this runs per PDU, much of it before the JIT has optimised it.
   for (let i = 0; i < count; i++) length += 6 + pdvs[i]!.data.byteLength;
-  if (PDU_HEADER_LENGTH + length <= SMALL_PDATA) return [pdataInOneBuffer(pdvs, length)];
+  if (PDU_HEADER_LENGTH + length <= SMALL_PDATA) return [pdataInOneBuffer(pdvs, length, takeSmallPdata)];
   // Small enough to live on V8's heap: no DataView, whose `.buffer` would move it off-heap.
   const headers = new Uint8Array(PDU_HEADER_LENGTH + 6 * count);
   headers[0] = P.P_DATA_TF;
@@ -91,8 +95,8 @@ export function encodePDataParts(pdu: PDataTfPdu): Uint8Array[] {
 }
 
 /** A P-DATA-TF (PDVs of `length` bytes with their headers) in one buffer: each PDV's data copied once. */
-function pdataInOneBuffer(pdvs: readonly Pdv[], length: number): Uint8Array {
-  const out = new Uint8Array(PDU_HEADER_LENGTH + length);
+function pdataInOneBuffer(pdvs: readonly Pdv[], length: number, allocate: (n: number) => Uint8Array = newBytes): Uint8Array {
+  const out = allocate(PDU_HEADER_LENGTH + length);
   out[0] = P.P_DATA_TF;
   putUint32(out, 2, length);
   let at = PDU_HEADER_LENGTH;
@@ -104,6 +108,8 @@ function pdataInOneBuffer(pdvs: readonly Pdv[], length: number): Uint8Array {
   }
   return out;
 }
+
+const newBytes = (n: number) => new Uint8Array(n);
 
 /** A PDV's item length, context ID and message control header at `at`. */
 function putPdvHeader(out: Uint8Array, at: number, pdv: Pdv): void {
