@@ -69,6 +69,12 @@ const pool: Uint8Array[] = [];
 const largePool: Uint8Array[] = [];
 /** Buffers lent out, by their memory: how many of their bytes are still out. Weak: a buffer never handed back is collected. */
 const leases = new WeakMap<ArrayBufferLike, { buffer: Uint8Array; out: number }>();
+/**
+ * Leases not yet handed back in full. While none is out (chatty traffic, whose small reads are
+ * copied), a release has nothing to look up and skips reading `.buffer`, a call into V8's C++. A
+ * lease never handed back keeps this above 0: releases then look up as before.
+ */
+let leasesOut = 0;
 
 /** Poisons a buffer as it returns to the pool (tests: a byte read after its release shows up). */
 let poison: ((buffer: Uint8Array) => void) | null = null;
@@ -80,9 +86,15 @@ export function poisonReleasedReads(byte: number | null): void {
 
 /**
  * Counters for tests: buffers made (and their bytes), buffers reused, lent buffers handed back
- * whole (`returned`), bytes of reads copied out, and leases handed back more bytes than they lent (a bug).
+ * whole (`returned`), bytes of reads copied out, leases handed back more bytes than they lent (a
+ * bug), and leases out now.
  */
-export const lentReadStats = { made: 0, madeBytes: 0, reused: 0, returned: 0, copied: 0, overReleased: 0 };
+export const lentReadStats = {
+  made: 0, madeBytes: 0, reused: 0, returned: 0, copied: 0, overReleased: 0,
+  get out(): number {
+    return leasesOut;
+  },
+};
 
 function nextBuffer(large: boolean): Uint8Array {
   const reused = large ? largePool.pop() : pool.pop();
@@ -112,11 +124,13 @@ function toPool(buffer: Uint8Array): void {
  * back at most once; a buffer that gets more back than it lent is never reused.
  */
 export function releaseLentBytes(view: Uint8Array, count = view.byteLength): void {
+  if (leasesOut === 0) return;
   const lease = leases.get(view.buffer);
   if (!lease) return;
   lease.out -= count;
   if (lease.out > 0) return;
   leases.delete(view.buffer);
+  leasesOut--;
   if (lease.out < 0) {
     lentReadStats.overReleased++;
     return;
@@ -156,6 +170,7 @@ export class LentReads {
       } else {
         chunk = buffer.subarray(0, bytes);
         leases.set(buffer.buffer, { buffer, out: bytes });
+        leasesOut++;
       }
       if (this.deliver) this.deliver(chunk);
       else this.early.push(chunk);

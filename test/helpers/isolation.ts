@@ -25,6 +25,7 @@ export const NEEDS_ISOLATION = [
   'test/unit/gc-retention.test.ts',
   'test/unit/latin1-text.test.ts',
   'test/unit/lent-reads.test.ts',
+  'test/unit/lent-reads-release.test.ts',
   'test/unit/node-transport.test.ts',
   'test/unit/pdata-run.test.ts',
   'test/unit/socket-reclaim.test.ts',
