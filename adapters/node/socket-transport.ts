@@ -156,12 +156,30 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
 
   // The direct fast path (Transport.direct): once a sink is attached, input bypasses `readable`.
   let sink: ByteSink | null = null;
-  let corked = false;
   const directHwm = options.directHighWaterMark ?? DEFAULT_DIRECT_HIGH_WATER_MARK;
-  const uncork = () => {
-    if (!corked) return; // flush() came first
-    corked = false;
+  // Writes of one tick are held here and leave together at flush() or when the tick ends: one
+  // chunk as a plain write, several in one writev (cork). A request or a final response is flushed
+  // at once, so most messages go out as one write without the cork, its buffering or its drain.
+  let held: Uint8Array[] = [];
+  let heldBytes = 0;
+  let flushScheduled = false;
+  const flushHeld = () => {
+    const chunks = held;
+    if (chunks.length === 0) return;
+    held = [];
+    heldBytes = 0;
+    if (failure || socket.destroyed) return;
+    if (chunks.length === 1) {
+      socket.write(chunks[0]!, onWritten);
+      return;
+    }
+    socket.cork();
+    for (let i = 0; i < chunks.length; i++) socket.write(chunks[i]!, onWritten);
     socket.uncork();
+  };
+  const flushAtTickEnd = () => {
+    flushScheduled = false;
+    flushHeld();
   };
   // Flush tracking for `direct.flushed()`: Node calls each write's callback, in order, once the
   // chunk is handed to the kernel (or failed); a waiter wants a given count of them.
@@ -178,18 +196,21 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
   const direct: DirectTransport = {
     write(chunks) {
       if (failure || socket.destroyed) return;
-      // Everything written in this tick leaves in one writev when the tick ends.
-      if (!corked) {
-        corked = true;
-        socket.cork();
-        process.nextTick(uncork);
+      for (let i = 0; i < chunks.length; i++) {
+        held.push(chunks[i]!);
+        heldBytes += chunks[i]!.byteLength;
       }
-      for (let i = 0; i < chunks.length; i++) socket.write(chunks[i]!, onWritten);
       directWrites += chunks.length;
+      // Past the high-water mark they go now, so that drained() (the socket's own queue) sees them.
+      if (heldBytes >= directHwm) flushHeld();
+      else if (!flushScheduled) {
+        flushScheduled = true;
+        process.nextTick(flushAtTickEnd);
+      }
       // Not counted for reclaim (reclaim.ts): what is sent is the caller's memory or file buffers
       // that come back for reuse (file-buffers.ts counts the new ones); PDU headers are small.
     },
-    flush: uncork,
+    flush: flushHeld,
     drained() {
       if (failure || socket.destroyed || socket.writableLength < directHwm) return undefined;
       return new Promise<void>((resolve) => {
@@ -271,6 +292,7 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
   }
 
   function endSocket(): Promise<void> {
+    flushHeld(); // what the direct path wrote in this tick goes before the FIN
     return new Promise<void>((resolve) => {
       if (socket.destroyed || socket.writableFinished) return resolve();
       socket.once('close', () => resolve());

@@ -82,8 +82,11 @@ class FakeSocket extends EventEmitter {
   localPort = 1;
   remoteAddress = '127.0.0.1';
   remotePort = 2;
+  corkCalls = 0;
+  ended = false;
   cork() {
     this.corked++;
+    this.corkCalls++;
   }
   uncork() {
     if (this.corked === 0) return;
@@ -101,7 +104,9 @@ class FakeSocket extends EventEmitter {
   }
   resume() {}
   pause() {}
-  end() {}
+  end() {
+    this.ended = true;
+  }
   destroy() {
     this.destroyed = true;
   }
@@ -111,24 +116,47 @@ class FakeSocket extends EventEmitter {
 }
 
 describe('DirectTransport.flush on a Node socket', () => {
-  it('uncorks now what a tick has written (one vectored write), and the end of the tick finds nothing more to do', async () => {
+  it('sends now what a tick has written (several chunks in one vectored write), and the end of the tick finds nothing more to do', async () => {
     const socket = new FakeSocket();
     const transport = socketTransport(socket as unknown as Socket, { secure: false });
     const direct = transport.direct!;
     direct.write([new Uint8Array(12), new Uint8Array(90)]);
-    expect(socket.corked).toBe(1); // held for the end of the tick
-    expect(socket.flushedWrites).toEqual([]);
+    expect(socket.flushedWrites).toEqual([]); // held for the end of the tick
     direct.flush!();
     expect(socket.corked).toBe(0);
     expect(socket.flushedWrites).toEqual([2]); // both chunks together
     // Written again after the flush, in the same tick: held, then sent at the end of the tick.
     direct.write([new Uint8Array(12)]);
-    expect(socket.corked).toBe(1);
+    expect(socket.flushedWrites).toEqual([2]);
     await new Promise<void>((resolve) => process.nextTick(resolve));
-    expect(socket.corked).toBe(0);
     expect(socket.flushedWrites).toEqual([2, 1]);
     direct.flush!(); // nothing written: nothing to do
     expect(socket.flushedWrites).toEqual([2, 1]);
+  });
+
+  it('sends one chunk as a plain write, without corking the socket', () => {
+    const socket = new FakeSocket();
+    const direct = socketTransport(socket as unknown as Socket, { secure: false }).direct!;
+    direct.write([new Uint8Array(90)]);
+    direct.flush!();
+    expect(socket.corkCalls).toBe(0);
+    expect(socket.flushedWrites).toEqual([1]);
+  });
+
+  it('sends held chunks at once past the high-water mark (so drained() sees them) and before the end', async () => {
+    const socket = new FakeSocket();
+    const transport = socketTransport(socket as unknown as Socket, { secure: false, directHighWaterMark: 100 });
+    const direct = transport.direct!;
+    direct.write([new Uint8Array(60)]);
+    expect(socket.flushedWrites).toEqual([]);
+    direct.write([new Uint8Array(60)]);
+    expect(socket.flushedWrites).toEqual([2]);
+    direct.write([new Uint8Array(10)]);
+    const closing = transport.close();
+    expect(socket.flushedWrites).toEqual([2, 1]); // before end()
+    expect(socket.ended).toBe(true);
+    socket.emit('close');
+    await closing;
   });
 });
 
