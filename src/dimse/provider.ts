@@ -531,6 +531,9 @@ export class DimseProvider {
 /** Settled promise returned for a message written at once. */
 const WRITTEN: Promise<void> = Promise.resolve();
 
+/** Whether `sent` (from {@link DimseProvider.sendMsg}) is a message written at once: awaiting it would only cost a tick. */
+export const isWritten = (sent: Promise<void>): boolean => sent === WRITTEN;
+
 /**
  * Sends `bytes` as PDVs of at most `fragment` bytes (views, no copies; the last one marked last,
  * an empty one as one empty PDV) synchronously while the transport takes them (one vectored write

@@ -35,16 +35,23 @@ export class RequestWindow {
   /**
    * Takes a window slot (waiting while the window is full), then registers the Message ID that
    * `pick` returns as outstanding, so a response that comes before anyone awaits it is kept.
+   * The ID itself, not a promise, when a slot was free (the common case: no promise to settle).
    */
-  async open(pick: (inUse: (id: number) => boolean) => number, signal?: AbortSignal): Promise<number> {
-    if (this.failure) throw this.failure;
-    if (this.limit !== 0 && this.outstanding.size + this.reserved >= this.limit) await this.wait(signal);
-    else this.reserved++;
-    this.reserved--;
-    if (this.failure) {
-      this.release();
-      throw this.failure;
-    }
+  open(pick: (inUse: (id: number) => boolean) => number, signal?: AbortSignal): number | Promise<number> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.limit === 0 || this.outstanding.size + this.reserved < this.limit) return this.register(pick);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return this.wait(signal).then(() => {
+      this.reserved--;
+      if (this.failure) {
+        this.release();
+        throw this.failure;
+      }
+      return this.register(pick);
+    });
+  }
+
+  private register(pick: (inUse: (id: number) => boolean) => number): number {
     const id = pick((n) => this.outstanding.has(n));
     this.abandoned.delete(id);
     this.outstanding.add(id);

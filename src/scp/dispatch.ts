@@ -181,7 +181,8 @@ async function dispatch(association: Association, message: IncomingMessage, hand
     }
     switch (field) {
       case CommandField['C-ECHO-RQ']:
-        return await respond(association, ctx.contextId, command, statusFields(await echo(handlers, ctx)));
+        // No handler: Success without an await of its own.
+        return await respond(association, ctx.contextId, command, statusFields(handlers.cEcho ? await echo(handlers.cEcho, ctx) : 0x0000));
       case CommandField['C-STORE-RQ']:
         return await serveStore(message, ctx, handlers);
       case CommandField['C-FIND-RQ']:
@@ -206,10 +207,9 @@ async function dispatch(association: Association, message: IncomingMessage, hand
   }
 }
 
-async function echo(handlers: ScpHandlers, ctx: RequestContext) {
-  if (!handlers.cEcho) return 0x0000;
+async function echo(handler: NonNullable<ScpHandlers['cEcho']>, ctx: RequestContext) {
   try {
-    return await handlers.cEcho(ctx);
+    return await handler(ctx);
   } catch (error) {
     return failureFor(error);
   }

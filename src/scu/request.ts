@@ -3,7 +3,7 @@
  */
 import type { Association } from '../association';
 import type { DatasetBytes } from '../dimse/dataset-source';
-import { isResponseTo } from '../dimse/provider';
+import { isResponseTo, isWritten } from '../dimse/provider';
 import type { IncomingMessage } from '../dimse/reassemble';
 import { statusCategory } from '../dimse/status';
 import { NO_DATASET, Priority, type Command } from '../dimse/types';
@@ -27,7 +27,8 @@ export async function sendRequest(
   signal?: AbortSignal,
 ): Promise<number> {
   const dimse = association.dimse;
-  const messageId = await dimse.requests.open((inUse) => association.nextMessageId(inUse), signal);
+  const opened = dimse.requests.open((inUse) => association.nextMessageId(inUse), signal);
+  const messageId = typeof opened === 'number' ? opened : await opened;
   try {
     // Object.assign, not a spread: reading a property an object made by `{ ...command, … }` lacks
     // (Status, every element the encoder or isPending asks for) cost ~0.2 µs each in V8 (node
@@ -35,7 +36,8 @@ export async function sendRequest(
     const full = Object.assign({}, command) as Command;
     full.MessageID = messageId;
     full.CommandDataSetType = dataset === null ? NO_DATASET : 0x0001;
-    await dimse.sendMsg(full, contextId, dataset);
+    const sent = dimse.sendMsg(full, contextId, dataset);
+    if (!isWritten(sent)) await sent;
   } catch (error) {
     dimse.abandonRequest(messageId);
     throw error;
