@@ -80,11 +80,16 @@ class Waiter {
     /** When getMsg gives up (Date.now() ms); Infinity waits for ever. */
     readonly deadline: number,
     private readonly onMessage: (message: IncomingMessage | null) => void,
-    private readonly onError: (error: unknown) => void,
+    protected readonly onError: (error: unknown) => void,
     private readonly signal: AbortSignal | undefined,
   ) {
     list.push(this);
     signal?.addEventListener('abort', this, { once: true });
+  }
+
+  /** Whether this waiter takes `message`. */
+  accepts(message: IncomingMessage): boolean {
+    return !this.match || this.match(message);
   }
 
   resolve(message: IncomingMessage | null): void {
@@ -102,10 +107,47 @@ class Waiter {
     this.reject(this.signal!.reason);
   }
 
-  private leave(): void {
+  protected leave(): void {
     const at = this.list.indexOf(this);
     if (at >= 0) this.list.splice(at, 1);
     this.signal?.removeEventListener('abort', this);
+  }
+}
+
+/**
+ * A wait for the response to one of our requests ({@link DimseProvider.responseTo}): matched by
+ * Message ID (no closure per request), and the request is given up when the wait fails.
+ */
+class ResponseWaiter extends Waiter {
+  constructor(
+    private readonly provider: DimseProvider,
+    private readonly messageId: number,
+    private readonly timeoutMs: number,
+    list: Waiter[],
+    deadline: number,
+    onMessage: (message: IncomingMessage | null) => void,
+    onError: (error: unknown) => void,
+    signal: AbortSignal | undefined,
+  ) {
+    super(list, undefined, deadline, onMessage, onError, signal);
+  }
+
+  override accepts(message: IncomingMessage): boolean {
+    return isResponseTo(message, this.messageId);
+  }
+
+  override resolve(message: IncomingMessage | null): void {
+    if (message) return super.resolve(message);
+    // Out of the list first: the timeout's report may end the association, which fails every waiter.
+    this.leave();
+    const error = this.provider.dimseTimedOut(this.timeoutMs);
+    this.provider.abandonRequest(this.messageId);
+    this.onError(error);
+  }
+
+  override reject(error: unknown): void {
+    this.provider.abandonRequest(this.messageId);
+    super.reject(error);
   }
 }
 
@@ -251,14 +293,19 @@ export class DimseProvider {
   takeQueued(match?: (message: IncomingMessage) => boolean): IncomingMessage | undefined {
     const queue = this.queue;
     for (let i = 0; i < queue.length; i++) {
-      const message = queue[i]!;
-      if (match && !match(message)) continue;
-      if (i === 0) queue.shift();
-      else queue.splice(i, 1);
-      if (queue.length <= RESUME_QUEUED) this.signalWanted();
-      return message;
+      if (!match || match(queue[i]!)) return this.takeAt(i);
     }
     return undefined;
+  }
+
+  /** Takes the queued message at `i` off the queue. */
+  private takeAt(i: number): IncomingMessage {
+    const queue = this.queue;
+    const message = queue[i]!;
+    if (i === 0) queue.shift();
+    else queue.splice(i, 1);
+    if (queue.length <= RESUME_QUEUED) this.signalWanted();
+    return message;
   }
 
   /**
@@ -302,9 +349,42 @@ export class DimseProvider {
   async expectMsg(options: GetMsgOptions = {}): Promise<IncomingMessage> {
     const message = await this.getMsg(options);
     if (message) return message;
-    const error = new TimeoutError('dimse', `no DIMSE response within ${options.timeoutMs ?? this.dimseTimeoutMs} ms`);
+    throw this.dimseTimedOut(options.timeoutMs ?? this.dimseTimeoutMs);
+  }
+
+  /**
+   * The next response to our request `messageId` (a final one, or each Pending one in turn).
+   * Rejects with a TimeoutError when the DIMSE timeout passes, with the signal's reason, or with
+   * the association's error when it ends; the request is then given up ({@link abandonRequest}).
+   * One promise and nothing else per wait: every SCU operation waits so.
+   */
+  responseTo(messageId: number, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<IncomingMessage> {
+    const queue = this.queue;
+    for (let i = 0; i < queue.length; i++) {
+      if (isResponseTo(queue[i]!, messageId)) return Promise.resolve(this.takeAt(i));
+    }
+    if (this.failure) {
+      this.abandonRequest(messageId);
+      return Promise.reject(this.failure);
+    }
+    if (options.signal?.aborted) {
+      this.abandonRequest(messageId);
+      return Promise.reject(options.signal.reason);
+    }
+    const timeoutMs = options.timeoutMs ?? this.dimseTimeoutMs;
+    const deadline = Number.isFinite(timeoutMs) ? Date.now() + timeoutMs : Infinity;
+    return new Promise((resolve, reject) => {
+      new ResponseWaiter(this, messageId, timeoutMs, this.waiters, deadline, resolve as (message: IncomingMessage | null) => void, reject, options.signal);
+      if (deadline !== Infinity) this.watchDeadline(deadline);
+      this.signalWanted();
+    });
+  }
+
+  /** The DIMSE timeout's error, reported (DimseProviderOptions.onDimseTimeout). */
+  dimseTimedOut(timeoutMs: number): TimeoutError {
+    const error = new TimeoutError('dimse', `no DIMSE response within ${timeoutMs} ms`);
     this.options.onDimseTimeout?.(error);
-    throw error;
+    return error;
   }
 
   /**
@@ -369,7 +449,7 @@ export class DimseProvider {
     // A final response ends the request and frees its window slot, whoever reads it.
     if (responseTo !== undefined && !isPending(command)) this.requests.close(responseTo, true);
     for (const waiter of this.waiters) {
-      if (!waiter.match || waiter.match(message)) {
+      if (waiter.accepts(message)) {
         waiter.resolve(message);
         return;
       }

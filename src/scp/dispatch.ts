@@ -4,6 +4,7 @@
  * operations window (PS3.7 D.3.3.3), answering in completion order.
  */
 import type { Association } from '../association';
+import { isWritten } from '../dimse/provider';
 import type { IncomingMessage } from '../dimse/reassemble';
 import { CommandField } from '../dimse/types';
 import { failureFor, respond, statusFields } from './respond';
@@ -180,9 +181,12 @@ async function dispatch(association: Association, message: IncomingMessage, hand
       return await respond(association, ctx.contextId, command, { Status: REFUSED_SOP_CLASS });
     }
     switch (field) {
-      case CommandField['C-ECHO-RQ']:
-        // No handler: Success without an await of its own.
-        return await respond(association, ctx.contextId, command, statusFields(handlers.cEcho ? await echo(handlers.cEcho, ctx) : 0x0000));
+      case CommandField['C-ECHO-RQ']: {
+        // No handler: Success without an await of its own; a response written at once is not awaited either.
+        const sent = respond(association, ctx.contextId, command, statusFields(handlers.cEcho ? await echo(handlers.cEcho, ctx) : 0x0000));
+        if (!isWritten(sent)) await sent;
+        return;
+      }
       case CommandField['C-STORE-RQ']:
         return await serveStore(message, ctx, handlers);
       case CommandField['C-FIND-RQ']:

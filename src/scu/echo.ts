@@ -8,9 +8,10 @@ const VERIFICATION = '1.2.840.10008.1.1';
 
 export async function cEcho(association: Association, options: CallOptions = {}): Promise<DimseResponse> {
   const context = association.findContext(VERIFICATION);
-  const messageId = await sendRequest(association, context.id, {
+  const sent = sendRequest(association, context.id, {
     CommandField: CommandField['C-ECHO-RQ'],
     AffectedSOPClassUID: VERIFICATION,
   }, null, options.signal);
+  const messageId = typeof sent === 'number' ? sent : await sent;
   return toResponse(await awaitResponse(association, messageId, options));
 }

@@ -62,3 +62,56 @@ describe('getMsg waiters', () => {
     await expect(p.getMsg({ timeoutMs: Infinity })).rejects.toThrow('ended');
   });
 });
+
+describe('responseTo: the wait for the response to one of our requests', () => {
+  const echoRsp = (id: number): PDataTfPdu => ({
+    type: 'P-DATA-TF',
+    pdvs: [{ contextId: 1, isCommand: true, isLast: true, data: encodeCommand({ CommandField: CommandField['C-ECHO-RSP'], MessageIDBeingRespondedTo: id, AffectedSOPClassUID: '1.2.840.10008.1.1', CommandDataSetType: NO_DATASET, Status: 0 }) }],
+  });
+  async function sent(p: DimseProvider): Promise<number> {
+    const id = await p.requests.open(() => p.requests.size + 1);
+    await p.sendMsg({ CommandField: CommandField['C-ECHO-RQ'], MessageID: id, AffectedSOPClassUID: '1.2.840.10008.1.1', CommandDataSetType: NO_DATASET }, 1);
+    return id;
+  }
+
+  it('takes only its own response; other messages stay queued for getMsg', async () => {
+    const p = provider();
+    const id = await sent(p);
+    const waiting = p.responseTo(id, { timeoutMs: Infinity });
+    void p.receivePrimitive(echoRq(5)); // a request from the peer: not ours to take
+    void p.receivePrimitive(echoRsp(id));
+    expect((await waiting).command.MessageIDBeingRespondedTo).toBe(id);
+    expect(idOf(p.takeQueued())).toBe(5);
+  });
+
+  it('a response already queued is taken at once', async () => {
+    const p = provider();
+    const id = await sent(p);
+    void p.receivePrimitive(echoRsp(id));
+    expect((await p.responseTo(id)).command.MessageIDBeingRespondedTo).toBe(id);
+    expect(p.peekMsg()).toBeNull();
+  });
+
+  it('a DIMSE timeout rejects with a TimeoutError, reports it, and gives the request up', async () => {
+    const reported: Error[] = [];
+    const p = new DimseProvider({ sendPdu: () => undefined, peerMaxPduLength: 16384, isAcceptedContext: () => true, onDimseTimeout: (e) => void reported.push(e) });
+    const id = await sent(p);
+    await expect(p.responseTo(id, { timeoutMs: 5 })).rejects.toMatchObject({ name: 'TimeoutError', timeout: 'dimse' });
+    expect(reported).toHaveLength(1);
+    expect(p.requests.isOutstanding(id)).toBe(false);
+    expect(p.requests.isAbandoned(id)).toBe(true);
+  });
+
+  it('an aborted signal rejects with its reason and gives the request up, already aborted or later', async () => {
+    const p = provider();
+    const first = await sent(p);
+    const controller = new AbortController();
+    const waiting = p.responseTo(first, { signal: controller.signal, timeoutMs: Infinity });
+    controller.abort(new Error('gave up'));
+    await expect(waiting).rejects.toThrow('gave up');
+    expect(p.requests.isAbandoned(first)).toBe(true);
+    const second = await sent(p);
+    await expect(p.responseTo(second, { signal: AbortSignal.abort(new Error('before')) })).rejects.toThrow('before');
+    expect(p.requests.isAbandoned(second)).toBe(true);
+  });
+});
