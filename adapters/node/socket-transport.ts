@@ -160,22 +160,30 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
   // Writes of one tick are held here and leave together at flush() or when the tick ends: one
   // chunk as a plain write, several in one writev (cork). A request or a final response is flushed
   // at once, so most messages go out as one write without the cork, its buffering or its drain.
-  let held: Uint8Array[] = [];
+  // `held` keeps its storage from tick to tick (filled up to `heldCount`, emptied slot by slot).
+  const held: (Uint8Array | undefined)[] = [];
+  let heldCount = 0;
   let heldBytes = 0;
   let flushScheduled = false;
   const flushHeld = () => {
-    const chunks = held;
-    if (chunks.length === 0) return;
-    held = [];
+    const count = heldCount;
+    if (count === 0) return;
+    heldCount = 0;
     heldBytes = 0;
-    if (failure || socket.destroyed) return;
-    if (chunks.length === 1) {
-      socket.write(chunks[0]!, onWritten);
+    const write = !failure && !socket.destroyed;
+    if (count === 1) {
+      const chunk = held[0]!;
+      held[0] = undefined;
+      if (write) socket.write(chunk, onWritten);
       return;
     }
-    socket.cork();
-    for (let i = 0; i < chunks.length; i++) socket.write(chunks[i]!, onWritten);
-    socket.uncork();
+    if (write) socket.cork();
+    for (let i = 0; i < count; i++) {
+      const chunk = held[i]!;
+      held[i] = undefined;
+      if (write) socket.write(chunk, onWritten);
+    }
+    if (write) socket.uncork();
   };
   const flushAtTickEnd = () => {
     flushScheduled = false;
@@ -197,7 +205,7 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
     write(chunks) {
       if (failure || socket.destroyed) return;
       for (let i = 0; i < chunks.length; i++) {
-        held.push(chunks[i]!);
+        held[heldCount++] = chunks[i]!;
         heldBytes += chunks[i]!.byteLength;
       }
       directWrites += chunks.length;

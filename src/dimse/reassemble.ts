@@ -117,11 +117,13 @@ export class MessageAssembler {
         reason: 6,
       });
     }
-    this.commandChunks.push(pdv.data);
+    // A command in one PDV (nearly all) is decoded from it directly, without the fragment list.
+    const whole = pdv.isLast && this.commandChunks.length === 0;
+    if (!whole) this.commandChunks.push(pdv.data);
     if (!pdv.isLast) return null;
     let command: Command;
     try {
-      command = decodeCommand(concatChunks(this.commandChunks, this.commandLength), this.maxCommand);
+      command = decodeCommand(whole ? pdv.data : concatChunks(this.commandChunks, this.commandLength), this.maxCommand);
     } catch (error) {
       // PS3.8 leaves this to the DIMSE user: abort as service-user (0,0), like DCMTK and dcm4che.
       throw new ProtocolError('COMMAND_UNDECODABLE', `undecodable command set: ${(error as Error).message}`, { source: 0, reason: 0 }, { cause: error });
@@ -131,8 +133,11 @@ export class MessageAssembler {
       throw new ProtocolError('COMMAND_UNDECODABLE', `unknown Command Field 0x${command.CommandField.toString(16).padStart(4, '0')}`, { source: 0, reason: 0 });
     }
     // The decoded command holds numbers and strings, no views: the fragments are done with.
-    if (this.options.release) for (const chunk of this.commandChunks) this.options.release(chunk);
-    this.commandChunks = [];
+    if (whole) this.options.release?.(pdv.data);
+    else {
+      if (this.options.release) for (const chunk of this.commandChunks) this.options.release(chunk);
+      this.commandChunks = [];
+    }
     this.commandLength = 0;
     if (command.CommandDataSetType === NO_DATASET) return { contextId: this.contextId, command, dataset: null };
     this.command = command;
