@@ -37,6 +37,8 @@ export interface SocketTransportOptions {
 
 const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
 const DEFAULT_DIRECT_HIGH_WATER_MARK = 256 * 1024;
+/** The largest chunk the direct path holds uncorked when it is a tick's only write (see `lone`). */
+const LONE_CHUNK_BYTES = 16 * 1024;
 /** The 'error' listener a closed socket keeps once ours are removed (an unheard 'error' would throw). */
 const ignore = (): void => undefined;
 
@@ -157,37 +159,27 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
   // The direct fast path (Transport.direct): once a sink is attached, input bypasses `readable`.
   let sink: ByteSink | null = null;
   const directHwm = options.directHighWaterMark ?? DEFAULT_DIRECT_HIGH_WATER_MARK;
-  // Writes of one tick are held here and leave together at flush() or when the tick ends: one
-  // chunk as a plain write, several in one writev (cork). A request or a final response is flushed
-  // at once, so most messages go out as one write without the cork, its buffering or its drain.
-  // `held` keeps its storage from tick to tick (filled up to `heldCount`, emptied slot by slot).
-  const held: (Uint8Array | undefined)[] = [];
-  let heldCount = 0;
-  let heldBytes = 0;
+  // Writes of one tick leave together: at flush() or when the tick ends, in one writev (the socket
+  // is corked from the first write). A lone small chunk (a command, a response: one PDU, flushed at
+  // once when it is a request or a final response) is held instead, and goes as a plain write
+  // without the cork, Node's buffering of corked chunks and the uncork; a second write in the tick
+  // corks the socket and sends it first.
+  let corked = false;
+  let lone: Uint8Array | null = null;
   let flushScheduled = false;
-  const flushHeld = () => {
-    const count = heldCount;
-    if (count === 0) return;
-    heldCount = 0;
-    heldBytes = 0;
-    const write = !failure && !socket.destroyed;
-    if (count === 1) {
-      const chunk = held[0]!;
-      held[0] = undefined;
-      if (write) socket.write(chunk, onWritten);
-      return;
+  const flush = () => {
+    if (lone) {
+      const chunk = lone;
+      lone = null;
+      if (!failure && !socket.destroyed) socket.write(chunk, onWritten);
+    } else if (corked) {
+      corked = false;
+      socket.uncork();
     }
-    if (write) socket.cork();
-    for (let i = 0; i < count; i++) {
-      const chunk = held[i]!;
-      held[i] = undefined;
-      if (write) socket.write(chunk, onWritten);
-    }
-    if (write) socket.uncork();
   };
   const flushAtTickEnd = () => {
     flushScheduled = false;
-    flushHeld();
+    flush();
   };
   // Flush tracking for `direct.flushed()`: Node calls each write's callback, in order, once the
   // chunk is handed to the kernel (or failed); a waiter wants a given count of them.
@@ -204,21 +196,28 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
   const direct: DirectTransport = {
     write(chunks) {
       if (failure || socket.destroyed) return;
-      for (let i = 0; i < chunks.length; i++) {
-        held[heldCount++] = chunks[i]!;
-        heldBytes += chunks[i]!.byteLength;
-      }
       directWrites += chunks.length;
-      // Past the high-water mark they go now, so that drained() (the socket's own queue) sees them.
-      if (heldBytes >= directHwm) flushHeld();
-      else if (!flushScheduled) {
+      if (!flushScheduled) {
         flushScheduled = true;
         process.nextTick(flushAtTickEnd);
       }
+      if (!corked && !lone && chunks.length === 1 && chunks[0]!.byteLength <= LONE_CHUNK_BYTES) {
+        lone = chunks[0]!;
+        return;
+      }
+      if (!corked) {
+        corked = true;
+        socket.cork();
+      }
+      if (lone) {
+        socket.write(lone, onWritten);
+        lone = null;
+      }
+      for (let i = 0; i < chunks.length; i++) socket.write(chunks[i]!, onWritten);
       // Not counted for reclaim (reclaim.ts): what is sent is the caller's memory or file buffers
       // that come back for reuse (file-buffers.ts counts the new ones); PDU headers are small.
     },
-    flush: flushHeld,
+    flush,
     drained() {
       if (failure || socket.destroyed || socket.writableLength < directHwm) return undefined;
       return new Promise<void>((resolve) => {
@@ -300,7 +299,7 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
   }
 
   function endSocket(): Promise<void> {
-    flushHeld(); // what the direct path wrote in this tick goes before the FIN
+    flush(); // what the direct path wrote in this tick goes before the FIN
     return new Promise<void>((resolve) => {
       if (socket.destroyed || socket.writableFinished) return resolve();
       socket.once('close', () => resolve());

@@ -96,7 +96,9 @@ class FakeSocket extends EventEmitter {
       this.pending = 0;
     }
   }
-  write(_chunk: Uint8Array, callback?: () => void) {
+  written: number[] = [];
+  write(chunk: Uint8Array, callback?: () => void) {
+    this.written.push(chunk[0]!);
     if (this.corked > 0) this.pending++;
     else this.flushedWrites.push(1);
     callback?.();
@@ -121,39 +123,56 @@ describe('DirectTransport.flush on a Node socket', () => {
     const transport = socketTransport(socket as unknown as Socket, { secure: false });
     const direct = transport.direct!;
     direct.write([new Uint8Array(12), new Uint8Array(90)]);
-    expect(socket.flushedWrites).toEqual([]); // held for the end of the tick
+    expect(socket.corked).toBe(1); // held for the end of the tick
+    expect(socket.flushedWrites).toEqual([]);
     direct.flush!();
     expect(socket.corked).toBe(0);
     expect(socket.flushedWrites).toEqual([2]); // both chunks together
     // Written again after the flush, in the same tick: held, then sent at the end of the tick.
-    direct.write([new Uint8Array(12)]);
-    expect(socket.flushedWrites).toEqual([2]);
+    direct.write([new Uint8Array(12), new Uint8Array(12)]);
+    expect(socket.corked).toBe(1);
     await new Promise<void>((resolve) => process.nextTick(resolve));
-    expect(socket.flushedWrites).toEqual([2, 1]);
+    expect(socket.corked).toBe(0);
+    expect(socket.flushedWrites).toEqual([2, 2]);
     direct.flush!(); // nothing written: nothing to do
-    expect(socket.flushedWrites).toEqual([2, 1]);
+    expect(socket.flushedWrites).toEqual([2, 2]);
   });
 
-  it('sends one chunk as a plain write, without corking the socket', () => {
+  it('a lone small chunk goes as a plain write, without corking the socket; a large one is corked', async () => {
     const socket = new FakeSocket();
     const direct = socketTransport(socket as unknown as Socket, { secure: false }).direct!;
     direct.write([new Uint8Array(90)]);
+    expect(socket.flushedWrites).toEqual([]); // held for the end of the tick
     direct.flush!();
     expect(socket.corkCalls).toBe(0);
     expect(socket.flushedWrites).toEqual([1]);
+    direct.write([new Uint8Array(64)]);
+    await new Promise<void>((resolve) => process.nextTick(resolve));
+    expect(socket.corkCalls).toBe(0);
+    expect(socket.flushedWrites).toEqual([1, 1]);
+    direct.write([new Uint8Array(1024 * 1024)]);
+    expect(socket.corkCalls).toBe(1);
+    direct.flush!();
+    expect(socket.flushedWrites).toEqual([1, 1, 1]);
   });
 
-  it('sends held chunks at once past the high-water mark (so drained() sees them) and before the end', async () => {
+  it('a second write in the tick sends the held chunk first, in the same vectored write', () => {
     const socket = new FakeSocket();
-    const transport = socketTransport(socket as unknown as Socket, { secure: false, directHighWaterMark: 100 });
-    const direct = transport.direct!;
-    direct.write([new Uint8Array(60)]);
-    expect(socket.flushedWrites).toEqual([]);
-    direct.write([new Uint8Array(60)]);
-    expect(socket.flushedWrites).toEqual([2]);
-    direct.write([new Uint8Array(10)]);
+    const direct = socketTransport(socket as unknown as Socket, { secure: false }).direct!;
+    direct.write([Uint8Array.of(1)]);
+    direct.write([Uint8Array.of(2), Uint8Array.of(3)]);
+    expect(socket.corked).toBe(1);
+    direct.flush!();
+    expect(socket.flushedWrites).toEqual([3]);
+    expect(socket.written).toEqual([1, 2, 3]);
+  });
+
+  it('close() sends a held chunk before the end', async () => {
+    const socket = new FakeSocket();
+    const transport = socketTransport(socket as unknown as Socket, { secure: false });
+    transport.direct!.write([new Uint8Array(10)]);
     const closing = transport.close();
-    expect(socket.flushedWrites).toEqual([2, 1]); // before end()
+    expect(socket.flushedWrites).toEqual([1]); // before end()
     expect(socket.ended).toBe(true);
     socket.emit('close');
     await closing;
