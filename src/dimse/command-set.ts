@@ -42,6 +42,25 @@ const ELEMENTS: ReadonlyArray<readonly [element: number, key: Key, vr: Vr]> = [
   [0x1031, 'MoveOriginatorMessageID', 'US'],
 ];
 
+/**
+ * `cmd[key] = value`, by name for the elements of every C-ECHO, C-STORE, C-FIND and their
+ * responses: a store by computed key into objects of many shapes is megamorphic in V8 (a stub
+ * cache lookup per element, ~2 % of a C-ECHO round trip's instructions).
+ */
+function store(cmd: Record<string, unknown>, element: number, key: Key, value: unknown): void {
+  switch (element) {
+    case 0x0002: cmd.AffectedSOPClassUID = value; return;
+    case 0x0100: cmd.CommandField = value; return;
+    case 0x0110: cmd.MessageID = value; return;
+    case 0x0120: cmd.MessageIDBeingRespondedTo = value; return;
+    case 0x0700: cmd.Priority = value; return;
+    case 0x0800: cmd.CommandDataSetType = value; return;
+    case 0x0900: cmd.Status = value; return;
+    case 0x1000: cmd.AffectedSOPInstanceUID = value; return;
+    default: cmd[key] = value;
+  }
+}
+
 // Little-endian by hand: a DataView per command set cost more than the reads and writes it serves.
 const uint16 = (b: Uint8Array, at: number): number => b[at]! | (b[at + 1]! << 8);
 const uint32 = (b: Uint8Array, at: number): number => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16)) + b[at + 3]! * 0x1000000;
@@ -249,7 +268,7 @@ export function decodeCommand(bytes: Uint8Array, maxLength = DEFAULT_MAX_COMMAND
       throw invalid(`${tagName(element)} at offset ${off}: length ${length} overruns the ${bytes.length}-byte command set`);
     }
     const desc = BY_ELEMENT.get(element);
-    if (desc && length > 0) cmd[desc[1]] = decodeValue(bytes, start, length, element, desc[2], off);
+    if (desc && length > 0) store(cmd, element, desc[1], decodeValue(bytes, start, length, element, desc[2], off));
     off = start + length;
   }
   if (cmd.CommandField === undefined) throw invalid('command set has no CommandField (0000,0100)');

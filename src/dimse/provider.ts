@@ -108,8 +108,14 @@ class Waiter {
   }
 
   protected leave(): void {
-    const at = this.list.indexOf(this);
-    if (at >= 0) this.list.splice(at, 1);
+    const list = this.list;
+    // pop() when last (nearly always: one waiter at a time): splice() drops the list's storage
+    // when it empties, and the next push makes it again.
+    if (list[list.length - 1] === this) list.pop();
+    else {
+      const at = list.indexOf(this);
+      if (at >= 0) list.splice(at, 1);
+    }
     this.signal?.removeEventListener('abort', this);
   }
 }
