@@ -14,6 +14,7 @@ import { connectTcp, listenTcp, storeInputFromFile } from '../../adapters/node/i
 import { ApplicationEntity } from '../../src/ae';
 import { sha256 } from '../helpers/bytes';
 import { CT_IMAGE_STORAGE, EXPLICIT_LE, ctPart10 } from '../helpers/ct-instance';
+import { writeLargePart10 } from '../helpers/large-instance';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'netdicom-store-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -95,6 +96,50 @@ describe('storeInputFromFile', () => {
     await server.close();
     expect(received).toEqual(files.map((f) => sha256(f.dataset)));
     expect(memories.size).toBeLessThan(files.length / 2); // buffers were reused, so the check above could fail
+  });
+
+  it('a large file streamed over TCP is read into a few buffers again and again: the sender waits for the socket', async () => {
+    // A sender that outran its socket read the file ahead into new memory (e71bbd6: an SCU of one
+    // 256 MiB instance peaked at 200-300 MiB): its chunks then come from ever new buffers.
+    const file = path.join(dir, 'large.dcm');
+    writeLargePart10(file, '1.2.3.99', 64 * 1024 * 1024);
+    const scp = new ApplicationEntity({ aeTitle: 'SCP', maxPduLength: 131_072 }).addSupportedContext(CT_IMAGE_STORAGE, [EXPLICIT_LE]);
+    const scu = new ApplicationEntity({ aeTitle: 'SCU', maxPduLength: 131_072 }).addRequestedContext(CT_IMAGE_STORAGE, [EXPLICIT_LE]);
+    const listener = await listenTcp({ host: '127.0.0.1', port: 0 });
+    let bytes = 0;
+    const server = scp.serve(listener, {
+      async cStore(request) {
+        for await (const chunk of request.chunks({ lent: true })) {
+          bytes += chunk.byteLength;
+          request.releaseChunk?.(chunk);
+        }
+        return 0;
+      },
+    });
+    const assoc = await scu.associate(await connectTcp({ host: '127.0.0.1', port: Number(listener.address.split(':').pop()) }), { calledAeTitle: 'SCP' });
+    const input = await storeInputFromFile(file);
+    const memories = new Set<ArrayBufferLike>();
+    let chunks = 0;
+    const rsp = await assoc.cStore({
+      ...input,
+      data: {
+        recycle: input.data.recycle,
+        async *[Symbol.asyncIterator]() {
+          for await (const chunk of input.data) {
+            memories.add(chunk.buffer);
+            chunks++;
+            yield chunk;
+          }
+        },
+      },
+    });
+    await assoc.release();
+    await server.close();
+    expect(rsp.status).toBe(0);
+    expect(bytes).toBeGreaterThan(64 * 1024 * 1024);
+    expect(chunks).toBeGreaterThan(16); // so the bound below says something
+    // A sender holds about four buffers (file-buffers.ts): here 2; a sender that did not wait, 7-14.
+    expect(memories.size).toBeLessThanOrEqual(5);
   });
 
   it('streams the rest of a larger file from where the first read stopped, byte for byte', async () => {
