@@ -283,13 +283,23 @@ export class DimseProvider {
     if (queued) return Promise.resolve(queued);
     if (this.failure) return Promise.reject(this.failure);
     if (options.block === false) return Promise.resolve(null);
-    const timeoutMs = options.timeoutMs ?? this.dimseTimeoutMs;
-    const deadline = Number.isFinite(timeoutMs) ? Date.now() + timeoutMs : Infinity;
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
+    const deadline = this.deadlineOf(options.timeoutMs ?? this.dimseTimeoutMs);
     return new Promise((resolve, reject) => {
       new Waiter(this.waiters, options.match, deadline, resolve, reject, options.signal);
-      if (deadline !== Infinity) this.watchDeadline(deadline);
-      this.signalWanted();
+      this.waiterAdded(deadline);
     });
+  }
+
+  /** When a wait of `timeoutMs` gives up (Date.now() ms; Infinity: never). */
+  private deadlineOf(timeoutMs: number): number {
+    return Number.isFinite(timeoutMs) ? Date.now() + timeoutMs : Infinity;
+  }
+
+  /** A waiter has joined the list: its deadline is watched, and input held for want of a reader flows again. */
+  private waiterAdded(deadline: number): void {
+    if (deadline !== Infinity) this.watchDeadline(deadline);
+    this.signalWanted();
   }
 
   /**
@@ -378,11 +388,10 @@ export class DimseProvider {
       return Promise.reject(options.signal.reason);
     }
     const timeoutMs = options.timeoutMs ?? this.dimseTimeoutMs;
-    const deadline = Number.isFinite(timeoutMs) ? Date.now() + timeoutMs : Infinity;
+    const deadline = this.deadlineOf(timeoutMs);
     return new Promise((resolve, reject) => {
       new ResponseWaiter(this, messageId, timeoutMs, this.waiters, deadline, resolve as (message: IncomingMessage | null) => void, reject, options.signal);
-      if (deadline !== Infinity) this.watchDeadline(deadline);
-      this.signalWanted();
+      this.waiterAdded(deadline);
     });
   }
 

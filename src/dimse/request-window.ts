@@ -39,8 +39,9 @@ export class RequestWindow {
    */
   open(pick: (inUse: (id: number) => boolean) => number, signal?: AbortSignal): number | Promise<number> {
     if (this.failure) return Promise.reject(this.failure);
-    if (this.limit === 0 || this.outstanding.size + this.reserved < this.limit) return this.register(pick);
+    // An already-aborted call takes no slot and sends nothing.
     if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.limit === 0 || this.outstanding.size + this.reserved < this.limit) return this.register(pick);
     return this.wait(signal).then(() => {
       this.reserved--;
       if (this.failure) {

@@ -34,6 +34,13 @@ describe('getMsg waiters', () => {
     expect(getEventListeners(other.signal, 'abort')).toHaveLength(0);
   });
 
+  it('an already-aborted signal rejects at once, and the next message is queued', async () => {
+    const p = provider();
+    await expect(p.getMsg({ signal: AbortSignal.abort(new Error('before')), timeoutMs: Infinity })).rejects.toThrow('before');
+    void p.receivePrimitive(echoRq(9));
+    expect(idOf(p.takeQueued())).toBe(9);
+  });
+
   it('waiters are served oldest first, each once; one whose match refuses is skipped', async () => {
     const p = provider();
     const odd = p.getMsg({ match: (m) => (m.command.MessageID ?? 0) % 2 === 1, timeoutMs: Infinity });

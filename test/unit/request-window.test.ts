@@ -44,6 +44,14 @@ describe('RequestWindow.open', () => {
     await expect(window.open(pick, AbortSignal.abort(new Error('before')))).rejects.toThrow('before');
   });
 
+  it('an already-aborted signal takes no slot, even a free one', async () => {
+    const window = new RequestWindow(2);
+    const pick = ids();
+    await expect(window.open(pick, AbortSignal.abort(new Error('before')))).rejects.toThrow('before');
+    expect(window.size).toBe(0);
+    expect(window.open(pick)).toBe(1); // no Message ID was used up
+  });
+
   it('rejects once the association has failed, queued or not', async () => {
     const window = new RequestWindow(1);
     const pick = ids();

@@ -402,6 +402,21 @@ describe('timeouts', () => {
     await expect(scu.associate(a)).rejects.toBeInstanceOf(TimeoutError);
   });
 
+  it('a call whose signal is already aborted rejects with its reason and sends nothing; the association goes on', async () => {
+    let echoes = 0;
+    let stores = 0;
+    const scp = new ApplicationEntity({ aeTitle: 'SCP' }).addSupportedContext(VERIFICATION).addSupportedContext(CT, [EXPLICIT]);
+    const scu = new ApplicationEntity({ aeTitle: 'SCU' }).addRequestedContext(VERIFICATION).addRequestedContext(CT, [EXPLICIT]);
+    const assoc = await pairUp(scp, { cEcho: () => (echoes++, 0), cStore: () => (stores++, 0) }, scu);
+    const signal = AbortSignal.abort(new Error('before'));
+    await expect(assoc.cEcho({ signal })).rejects.toThrow('before');
+    await expect(assoc.cStore(instance(1), { signal })).rejects.toThrow('before');
+    expect((await assoc.cEcho()).status).toBe(0); // not aborted (a C-STORE given up mid-way aborts it)
+    expect(echoes).toBe(1);
+    expect(stores).toBe(0);
+    await assoc.release();
+  });
+
   it('DIMSE: a response that never comes → TimeoutError', async () => {
     const scp = new ApplicationEntity({ aeTitle: 'SCP' }).addSupportedContext(VERIFICATION);
     const scu = new ApplicationEntity({ aeTitle: 'SCU', dimseTimeoutMs: 50 }).addRequestedContext(VERIFICATION);
