@@ -54,7 +54,7 @@ export * from './dataset';
 export { encodePdu } from './pdu/encode';
 export { decodePdu } from './pdu/decode';
 export { PduReader } from './pdu/reader';
-export { matchesQuery, projectResponse, type MatchOptions } from './services/query-matching';
+export { compileQuery, matchesQuery, projectResponse, type CompiledQuery, type MatchOptions } from './services/query-matching';
 
 // DIMSE-N service classes (PS3.4): SCP handler factories and SCU helpers.
 export type { NCallOptions } from './scu/n-services';

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ApplicationEntity, SopClass, loadDatasetCodec, matchesQuery, projectResponse } from 'netdicom';
+import { ApplicationEntity, SopClass, compileQuery, loadDatasetCodec } from 'netdicom';
 import { createFsStore, listenTcp, listenTls } from 'netdicom/node';
 import { findRecords } from '../lib/data.mjs';
 
@@ -52,8 +52,9 @@ const server = ae.serve(
   {
     ...(store && { cStore: store.cStore }),
     *cFind(request) {
-      const { QueryRetrieveLevel, ...query } = request.identifier;
-      for (const r of records) if (matchesQuery(r, query)) yield { QueryRetrieveLevel, ...projectResponse(r, query) };
+      // Records carry no level: the query is compiled with it, so each response has the request's.
+      const query = compileQuery(request.identifier);
+      for (const r of records) if (query.matches(r)) yield query.project(r);
     },
   },
   { maxAssociations: 200 },

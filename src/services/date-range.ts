@@ -17,6 +17,16 @@ const VALUE: Record<TemporalVr, string> = {
   DT: String.raw`\d{4}(?:\d{2}){0,5}(?:\.\d{1,6})?(?:[+-]\d{4})?`,
 };
 
+/** One value, and a range (`a-b`, `a-`, `-b`), per VR: compiled once, used per candidate. */
+const ONE: Record<TemporalVr, RegExp> = { DA: whole(VALUE.DA), TM: whole(VALUE.TM), DT: whole(VALUE.DT) };
+const RANGE: Record<TemporalVr, RegExp> = { DA: rangeOf(VALUE.DA), TM: rangeOf(VALUE.TM), DT: rangeOf(VALUE.DT) };
+function whole(value: string): RegExp {
+  return new RegExp(`^${value}$`);
+}
+function rangeOf(value: string): RegExp {
+  return new RegExp(`^(${value})?-(${value})?$`);
+}
+
 /**
  * Digits of a temporal value, padded to full width: with '0' (start of the period) or, for an
  * upper bound, with '9' (end of it; lexical order still holds because every real value is
@@ -24,7 +34,7 @@ const VALUE: Record<TemporalVr, string> = {
  */
 export function temporalKey(vr: TemporalVr, value: string, upper = false): string | null {
   const text = value.trim();
-  if (!new RegExp(`^${VALUE[vr]}$`).test(text)) return null;
+  if (!ONE[vr].test(text)) return null;
   if (vr === 'DA') return text.replace(/\./g, '');
   // A DT UTC offset does not take part: candidates and bounds are compared as written.
   const body = (vr === 'DT' ? text.replace(/[+-]\d{4}$/, '') : text).replace(/:/g, '');
@@ -35,7 +45,8 @@ export function temporalKey(vr: TemporalVr, value: string, upper = false): strin
 
 /** Whether `query` is a range (`a-b`, `a-`, `-b`) rather than a single value, for the VR. */
 export function isRange(vr: TemporalVr, query: string): boolean {
-  return new RegExp(`^(?:${VALUE[vr]})?-(?:${VALUE[vr]})?$`).test(query.trim()) && query.trim() !== '-';
+  const q = query.trim();
+  return RANGE[vr].test(q) && q !== '-';
 }
 
 /**
@@ -43,16 +54,28 @@ export function isRange(vr: TemporalVr, query: string): boolean {
  * C.2.2.2.1 single value matching otherwise, at the query's precision).
  */
 export function matchTemporal(vr: TemporalVr, query: string, candidate: string): boolean {
-  const c = temporalKey(vr, candidate);
-  if (c === null) return false;
+  return temporalMatcher(vr, query)(candidate);
+}
+
+/**
+ * {@link matchTemporal} with the query read once: the bounds are worked out here, and each
+ * candidate then costs one key and two string comparisons.
+ */
+export function temporalMatcher(vr: TemporalVr, query: string): (candidate: string) => boolean {
   const q = query.trim();
+  let lo: string | null;
+  let hi: string | null;
   if (!isRange(vr, q)) {
-    const lo = temporalKey(vr, q);
-    const hi = temporalKey(vr, q, true);
-    return lo !== null && hi !== null && lo <= c && c <= hi;
+    lo = temporalKey(vr, q);
+    hi = temporalKey(vr, q, true);
+    if (lo === null || hi === null) return () => false;
+  } else {
+    const parts = RANGE[vr].exec(q)!;
+    lo = parts[1] ? temporalKey(vr, parts[1]) : null;
+    hi = parts[2] ? temporalKey(vr, parts[2], true) : null;
   }
-  const parts = new RegExp(`^(${VALUE[vr]})?-(${VALUE[vr]})?$`).exec(q)!;
-  const lo = parts[1] ? temporalKey(vr, parts[1]) : null;
-  const hi = parts[2] ? temporalKey(vr, parts[2], true) : null;
-  return (lo === null || lo <= c) && (hi === null || c <= hi);
+  return (candidate) => {
+    const c = temporalKey(vr, candidate);
+    return c !== null && (lo === null || lo <= c) && (hi === null || c <= hi);
+  };
 }

@@ -4,7 +4,7 @@
  * identifier or not, and the response carries exactly the requested keys.
  */
 import type { Dataset } from '../dataset/codec';
-import { isRange, matchTemporal, type TemporalVr } from './date-range';
+import { isRange, temporalMatcher, type TemporalVr } from './date-range';
 import { vrOf } from './dictionary';
 
 /** Keys that steer the query rather than select records (PS3.4 C.4.1.1.3.1, C.2.2.1). */
@@ -28,25 +28,53 @@ export interface MatchOptions {
 }
 
 /**
+ * A query read once, to be matched against many candidates: what {@link matchesQuery} and
+ * {@link projectResponse} do, with each key's VR, values, wild card patterns and date ranges
+ * worked out at compile time instead of per candidate. Later changes to the query object are not
+ * seen.
+ */
+export interface CompiledQuery {
+  /** Whether `candidate` matches every key of the query ({@link matchesQuery}). */
+  matches(candidate: Dataset): boolean;
+  /** The response identifier for a matching candidate ({@link projectResponse}). */
+  project(candidate: Dataset): Dataset;
+}
+
+/**
+ * Compiles `query` (a request identifier) for matching many candidates, e.g. every record of an
+ * SCP's index:
+ *
+ * ```ts
+ * const query = compileQuery({ ...request.identifier });
+ * for (const record of records) if (query.matches(record)) yield query.project(record);
+ * ```
+ */
+export function compileQuery(query: Dataset, options: MatchOptions = {}): CompiledQuery {
+  const tests = compileTests(query, options);
+  const projectors = compileProjectors(query, options);
+  return {
+    matches: (candidate) => {
+      for (let i = 0; i < tests.length; i++) if (!tests[i]!(candidate)) return false;
+      return true;
+    },
+    project: (candidate) => project(projectors, candidate),
+  };
+}
+
+/**
  * Whether `candidate` matches every key of `query` (PS3.4 C.2.2.2): universal matching for empty
  * values (C.2.2.2.3), list of UID matching (C.2.2.2.2), wild cards (C.2.2.2.4), date/time ranges
  * (C.2.2.2.5), sequence matching on the query's single item (C.2.2.2.6), single value matching
  * otherwise (C.2.2.2.1). A multi-valued candidate matches when any of its values does; a
  * multi-valued query key when any of its values does. `""` (two quotes) matches empty values only.
  *
- * A decoded identifier (`request.identifier`) is a dcmjs Proxy: when matching many candidates,
- * pass a plain copy (`{ ...request.identifier }`, made once) instead; each key listing and read
- * through the Proxy is a trap call.
+ * When matching many candidates against one query, compile it once with {@link compileQuery}:
+ * this function reads the whole query again on every call, and a decoded identifier
+ * (`request.identifier`) is a dcmjs Proxy, each key listing and read a trap call.
  */
 export function matchesQuery(candidate: Dataset, query: Dataset, options: MatchOptions = {}): boolean {
-  // Indexed loops here and below: an SCP runs this per candidate, and for-of or array callbacks
-  // cost several times more until the JIT has optimised them.
-  const keys = queryKeys(query);
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    if (NOT_MATCHED.has(key)) continue;
-    if (!matchAttribute(key, query[key], candidate[key], options)) return false;
-  }
+  const tests = compileTests(query, options);
+  for (let i = 0; i < tests.length; i++) if (!tests[i]!(candidate)) return false;
   return true;
 }
 
@@ -57,17 +85,149 @@ export function matchesQuery(candidate: Dataset, query: Dataset, options: MatchO
  * match the query item are returned, each reduced to that item's keys.
  */
 export function projectResponse(candidate: Dataset, query: Dataset, options: MatchOptions = {}): Dataset {
-  const out: Dataset = {};
+  return project(compileProjectors(query, options), candidate);
+}
+
+/** One key's test of a candidate. */
+type KeyTest = (candidate: Dataset) => boolean;
+/** One query value's test of one candidate value. */
+type ValueTest = (value: Value) => boolean;
+/** One response key: its name and how its value comes from the candidate. */
+interface Projector {
+  readonly key: string;
+  value(candidate: Dataset): unknown;
+}
+
+/** The tests of the keys that select: none for keys that are not matched or match universally. */
+function compileTests(query: Dataset, options: MatchOptions): KeyTest[] {
+  // Indexed loops here and in the tests: an SCP runs them per candidate, and for-of or array
+  // callbacks cost several times more until the JIT has optimised them.
+  const tests: KeyTest[] = [];
   const keys = queryKeys(query);
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
-    if (key === 'QueryRetrieveLevel') out[key] = query[key];
-    else if (key === 'SpecificCharacterSet') out[key] = candidate[key] ?? query[key];
-    else out[key] = projectValue(key, query[key], candidate[key], options);
+    if (NOT_MATCHED.has(key)) continue;
+    const test = compileKey(key, query[key], options);
+    if (test) tests.push(test);
+  }
+  return tests;
+}
+
+/** The test for one key (PS3.4 C.2.2.2), or null when it matches every candidate. */
+function compileKey(key: string, queryValue: unknown, options: MatchOptions): KeyTest | null {
+  const vrName = vr(key, options);
+  if (vrName === 'SQ' || (Array.isArray(queryValue) && queryValue.some(isItem))) {
+    const queryItem = sequenceQueryItem(queryValue);
+    if (!queryItem) return null;
+    const item = compileTests(queryItem, options);
+    // An item whose keys all match an empty record asks for nothing: universal.
+    if (every(item, {})) return null;
+    return (candidate) => {
+      const value = candidate[key];
+      if (!Array.isArray(value)) return false;
+      for (let i = 0; i < value.length; i++) if (isItem(value[i]) && every(item, value[i])) return true;
+      return false;
+    };
+  }
+  if (isEmptyValueQuery(queryValue)) return (candidate) => !someValue(candidate[key], vrName, anyValue); // empty value matching
+  const wanted = valuesOf(queryValue, vrName);
+  let universal = true;
+  for (let i = 0; i < wanted.length && universal; i++) universal = onlyStars(vrName, wanted[i]!);
+  if (universal) return null; // no values, or only `*`
+  const tests = wanted.map((q) => compileValue(vrName, q, options));
+  const test: ValueTest = tests.length === 1 ? tests[0]! : (c) => tests.some((t) => t(c));
+  return (candidate) => someValue(candidate[key], vrName, test);
+}
+
+function every(tests: readonly KeyTest[], candidate: Dataset): boolean {
+  for (let i = 0; i < tests.length; i++) if (!tests[i]!(candidate)) return false;
+  return true;
+}
+
+const anyValue: ValueTest = () => true;
+
+/** How one (non-empty, trimmed) query value matches a candidate value of the VR. */
+function compileValue(vrName: string | undefined, q: Value, options: MatchOptions): ValueTest {
+  if (vrName === 'PN') return compileName(q, options);
+  if (vrName && NUMERIC_VRS.has(vrName)) {
+    const n = Number(q);
+    return (c) => Number(c) === n;
+  }
+  const qs = String(q);
+  if (vrName && TEMPORAL_VRS.has(vrName)) {
+    const t = vrName as TemporalVr;
+    if (isRange(t, qs) || /^\d/.test(qs)) {
+      const matches = temporalMatcher(t, qs);
+      return (c) => matches(String(c));
+    }
+  } else if (vrName && WILDCARD_VRS.has(vrName) && /[*?]/.test(qs)) {
+    const re = wildcardRegExp(qs, false);
+    return (c) => re.test(String(c));
+  }
+  return (c) => String(c) === qs;
+}
+
+const GROUPS = ['Alphabetic', 'Ideographic', 'Phonetic'] as const;
+type Group = (typeof GROUPS)[number];
+
+/** PN: each component group the query gives (usually just Alphabetic) must match the candidate's. */
+function compileName(q: Value, options: MatchOptions): ValueTest {
+  const qn = typeof q === 'object' ? q : { Alphabetic: String(q) };
+  const fold = !options.caseSensitiveNames;
+  const groups: Group[] = [];
+  const patterns: RegExp[] = [];
+  for (const group of GROUPS) {
+    const want = trimName(qn[group] ?? '');
+    if (want === '' || /^\*+$/.test(want)) continue;
+    groups.push(group);
+    patterns.push(wildcardRegExp(want, fold));
+  }
+  return (c) => {
+    for (let i = 0; i < groups.length; i++) {
+      const group = groups[i]!;
+      const text = typeof c === 'object' ? c[group] : group === 'Alphabetic' ? String(c) : undefined;
+      if (!patterns[i]!.test(trimName(text ?? ''))) return false;
+    }
+    return true;
+  };
+}
+
+/** The response keys in query order, each with where its value comes from. */
+function compileProjectors(query: Dataset, options: MatchOptions): Projector[] {
+  const keys = queryKeys(query);
+  const projectors: Projector[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const queryValue = query[key];
+    if (key === 'QueryRetrieveLevel') projectors.push({ key, value: () => queryValue });
+    else if (key === 'SpecificCharacterSet') projectors.push({ key, value: (c) => c[key] ?? queryValue });
+    else projectors.push(compileProjector(key, queryValue, options));
+  }
+  return projectors;
+}
+
+function compileProjector(key: string, queryValue: unknown, options: MatchOptions): Projector {
+  const vrName = vr(key, options);
+  if (vrName === 'SQ' || Array.isArray(queryValue) && queryValue.some(isItem)) {
+    const queryItem = sequenceQueryItem(queryValue);
+    if (!queryItem) return { key, value: (c) => itemsOf(c[key]) };
+    const item = compileQuery(queryItem, options);
+    return { key, value: (c) => itemsOf(c[key]).filter((i) => item.matches(i)).map((i) => item.project(i)) };
+  }
+  return { key, value: (c) => c[key] ?? emptyOf(vrName) }; // a new [] each time: responses share no value
+}
+
+function project(projectors: readonly Projector[], candidate: Dataset): Dataset {
+  const out: Dataset = {};
+  for (let i = 0; i < projectors.length; i++) {
+    const p = projectors[i]!;
+    out[p.key] = p.value(candidate);
   }
   if (candidate.SpecificCharacterSet !== undefined && out.SpecificCharacterSet === undefined) out.SpecificCharacterSet = candidate.SpecificCharacterSet;
   return out;
 }
+
+const itemsOf = (value: unknown): Dataset[] => (Array.isArray(value) ? value.filter(isItem) : []);
 
 function queryKeys(ds: Dataset): string[] {
   const keys = Object.keys(ds);
@@ -77,16 +237,6 @@ function queryKeys(ds: Dataset): string[] {
 
 function vr(key: string, options: MatchOptions): string | undefined {
   return vrOf(key) ?? options.vrOf?.(key);
-}
-
-function projectValue(key: string, queryValue: unknown, value: unknown, options: MatchOptions): unknown {
-  if (vr(key, options) === 'SQ' || Array.isArray(queryValue) && queryValue.some(isItem)) {
-    const items = Array.isArray(value) ? value.filter(isItem) : [];
-    const queryItem = sequenceQueryItem(queryValue);
-    if (!queryItem) return items;
-    return items.filter((item) => matchesQuery(item, queryItem, options)).map((item) => projectResponse(item, queryItem, options));
-  }
-  return value === undefined || value === null ? emptyOf(vr(key, options)) : value;
 }
 
 function emptyOf(vrName: string | undefined): unknown {
@@ -109,27 +259,6 @@ function sequenceQueryItem(queryValue: unknown): Dataset | null {
   return item && queryKeys(item).length > 0 ? item : null;
 }
 
-function matchAttribute(key: string, queryValue: unknown, value: unknown, options: MatchOptions): boolean {
-  const vrName = vr(key, options);
-  if (vrName === 'SQ' || (Array.isArray(queryValue) && queryValue.some(isItem))) {
-    const queryItem = sequenceQueryItem(queryValue);
-    // An item whose keys all match an empty record asks for nothing: universal.
-    if (!queryItem || matchesQuery({}, queryItem, options)) return true;
-    const items = Array.isArray(value) ? value.filter(isItem) : [];
-    return items.some((item) => matchesQuery(item, queryItem, options));
-  }
-  if (isEmptyValueQuery(queryValue)) return valuesOf(value, vrName).length === 0; // empty value matching
-  const wanted = valuesOf(queryValue, vrName);
-  let universal = true;
-  for (let i = 0; i < wanted.length && universal; i++) universal = onlyStars(vrName, wanted[i]!);
-  if (universal) return true; // no values, or only `*`
-  const have = valuesOf(value, vrName);
-  for (let i = 0; i < wanted.length; i++) {
-    for (let j = 0; j < have.length; j++) if (matchValue(vrName, wanted[i]!, have[j]!, options)) return true;
-  }
-  return false;
-}
-
 /** `""`: matches only candidates whose value is empty or absent (PS3.4 C.2.2.2.1, Empty Value Matching). */
 function isEmptyValueQuery(queryValue: unknown): boolean {
   const v = Array.isArray(queryValue) && queryValue.length === 1 ? queryValue[0] : queryValue;
@@ -137,31 +266,49 @@ function isEmptyValueQuery(queryValue: unknown): boolean {
   return typeof text === 'string' && text.trim() === '""';
 }
 
-/** A PN value's component groups (PS3.5 §6.2.1.1), or a plain value as text. */
+/** A PN value's component groups (PS3.5 §6.2.1.1), or a plain value as text (a PN's Alphabetic group). */
 type Value = string | number | { Alphabetic?: string; Ideographic?: string; Phonetic?: string };
 
 /** The non-empty values of an element, in the shape dcmjs gives them (value, array, PN objects). */
 function valuesOf(raw: unknown, vrName: string | undefined): Value[] {
-  const list = Array.isArray(raw) ? raw : raw === undefined || raw === null ? [] : [raw];
   const out: Value[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const v: unknown = list[i];
-    if (typeof v === 'number') out.push(v);
-    else if (typeof v === 'string') {
-      // A value dcmjs left unsplit (e.g. from a hand-made data set) still holds several.
-      if (vrName === 'LT' || vrName === 'ST' || vrName === 'UT' || !v.includes('\\')) pushText(out, v, vrName);
-      else for (const part of v.split('\\')) pushText(out, part, vrName);
-    } else if (typeof v === 'object' && v !== null && vrName === 'PN') {
-      const pn = v as { Alphabetic?: string; Ideographic?: string; Phonetic?: string };
-      if (hasName(pn.Alphabetic) || hasName(pn.Ideographic) || hasName(pn.Phonetic)) out.push(pn);
-    }
-  }
+  someValue(raw, vrName, (v) => {
+    out.push(typeof v === 'string' && vrName === 'PN' ? { Alphabetic: v } : v);
+    return false;
+  });
   return out;
 }
 
-function pushText(out: Value[], part: string, vrName: string | undefined): void {
+/**
+ * Whether `test` holds for any non-empty value of an element: numbers as they are, text split at
+ * backslashes (but LT, ST, UT) and trimmed, PN objects with a name in some group. Without an
+ * array per candidate: this runs for every key of every record an SCP looks at.
+ */
+function someValue(raw: unknown, vrName: string | undefined, test: ValueTest): boolean {
+  if (!Array.isArray(raw)) return raw !== undefined && raw !== null && someOf(raw, vrName, test);
+  for (let i = 0; i < raw.length; i++) if (someOf(raw[i], vrName, test)) return true;
+  return false;
+}
+
+function someOf(v: unknown, vrName: string | undefined, test: ValueTest): boolean {
+  if (typeof v === 'number') return test(v);
+  if (typeof v === 'string') {
+    // A value dcmjs left unsplit (e.g. from a hand-made data set) still holds several.
+    if (vrName === 'LT' || vrName === 'ST' || vrName === 'UT' || !v.includes('\\')) return someText(v, vrName, test);
+    const parts = v.split('\\');
+    for (let i = 0; i < parts.length; i++) if (someText(parts[i]!, vrName, test)) return true;
+    return false;
+  }
+  if (typeof v === 'object' && v !== null && vrName === 'PN') {
+    const pn = v as { Alphabetic?: string; Ideographic?: string; Phonetic?: string };
+    return (hasName(pn.Alphabetic) || hasName(pn.Ideographic) || hasName(pn.Phonetic)) && test(pn);
+  }
+  return false;
+}
+
+function someText(part: string, vrName: string | undefined, test: ValueTest): boolean {
   const text = trim(part, vrName);
-  if (text !== '') out.push(vrName === 'PN' ? { Alphabetic: text } : text);
+  return text !== '' && test(text);
 }
 
 const hasName = (group: string | undefined): boolean => !!group && trimName(group) !== '';
@@ -175,39 +322,9 @@ function trimName(text: string): string {
   return text.trim().replace(/\^+$/, '').trim();
 }
 
-function matchValue(vrName: string | undefined, q: Value, c: Value, options: MatchOptions): boolean {
-  if (vrName === 'PN') return matchName(q, c, options);
-  if (vrName && NUMERIC_VRS.has(vrName)) return Number(q) === Number(c);
-  const qs = String(q);
-  const cs = String(c);
-  if (vrName && TEMPORAL_VRS.has(vrName)) {
-    const t = vrName as TemporalVr;
-    return isRange(t, qs) || /^\d/.test(qs) ? matchTemporal(t, qs, cs) : qs === cs;
-  }
-  if (vrName && WILDCARD_VRS.has(vrName) && /[*?]/.test(qs)) return wildcard(qs, cs, false);
-  return qs === cs;
-}
-
-/** PN: each component group the query gives (usually just Alphabetic) must match the candidate's. */
-function matchName(q: Value, c: Value, options: MatchOptions): boolean {
-  const qn = typeof q === 'object' ? q : { Alphabetic: String(q) };
-  const cn = typeof c === 'object' ? c : { Alphabetic: String(c) };
-  const fold = !options.caseSensitiveNames;
-  for (const group of ['Alphabetic', 'Ideographic', 'Phonetic'] as const) {
-    const want = trimName(qn[group] ?? '');
-    if (want === '' || /^\*+$/.test(want)) continue;
-    if (!wildcard(want, trimName(cn[group] ?? ''), fold)) return false;
-  }
-  return true;
-}
-
-/** `*` matches any run of characters (also none), `?` any one character; the rest is literal. */
-function wildcard(pattern: string, text: string, foldCase: boolean): boolean {
-  return wildcardRegExp(pattern, foldCase).test(text);
-}
-
 /** Compiled patterns: a query's pattern is tried against every candidate. Bounded, as patterns come from peers. */
 const patterns = new Map<string, RegExp>();
+/** `*` matches any run of characters (also none), `?` any one character; the rest is literal. */
 function wildcardRegExp(pattern: string, foldCase: boolean): RegExp {
   const key = (foldCase ? 'i' : 's') + pattern;
   let re = patterns.get(key);

@@ -9,7 +9,7 @@ import type { NAnswer, NRequest, RequestContext, ScpHandlers } from '../scp/type
 import type { Dataset } from '../scu/types';
 import { generateUid } from '../uids/generate';
 import { nGetAnswer } from './n-attributes';
-import { matchesQuery, projectResponse } from './query-matching';
+import { compileQuery } from './query-matching';
 import { UpsEventSender, type UpsDeliveryOptions } from './ups-delivery';
 import { scpStatusInfo } from './ups-event-info';
 import { UPS_GLOBAL_SUBSCRIPTION, UpsAction, UpsClass, UpsEvent } from './ups-scu';
@@ -108,8 +108,9 @@ export function upsScp(options: UpsScpOptions = {}) {
     },
     /** C-FIND on UPS Pull, Watch or Query (PS3.4 CC.2.8): the Transaction UID is never returned. */
     *cFind(request: { identifier: Dataset }) {
+      const query = compileQuery(request.identifier);
       for (const instance of worklist.store.values()) {
-        if (matchesQuery(instance, request.identifier)) yield projectResponse(instance, request.identifier);
+        if (query.matches(instance)) yield query.project(instance);
       }
     },
   } satisfies Partial<ScpHandlers>;

@@ -7,7 +7,7 @@ import { decodeDataset, encodeDataset } from '../../src/dataset/codec';
 import { isRange, matchTemporal, temporalKey } from '../../src/services/date-range';
 import { keywordOf, tagOf, vrOf } from '../../src/services/dictionary';
 import { keywordForTag, tagForKeyword } from '../../src/services/n-attributes';
-import { matchesQuery, projectResponse } from '../../src/services/query-matching';
+import { compileQuery, matchesQuery, projectResponse } from '../../src/services/query-matching';
 
 const study = {
   SpecificCharacterSet: 'ISO_IR 100',
@@ -238,5 +238,54 @@ describe('C.4.1.1.3.2 response projection', () => {
   it('never leaks dcmjs bookkeeping keys', () => {
     const r = projectResponse({ ...study, _vrMap: {} }, { _vrMap: {}, PatientID: '' });
     expect(Object.keys(r).sort()).toEqual(['PatientID', 'SpecificCharacterSet']);
+  });
+});
+
+describe('compileQuery: one query, many candidates', () => {
+  const candidates = [
+    study,
+    { ...study, PatientName: 'DOE^JANE', StudyDate: '20190101', ModalitiesInStudy: 'MR', NumberOfStudyRelatedInstances: 3 },
+    { PatientName: [{ Alphabetic: 'Roe^Rick', Ideographic: 'ロー^リック' }], StudyDate: '', AccessionNumber: 'X\\ACC 2' },
+    { StudyInstanceUID: '1.2.840.99.2', ScheduledProcedureStepSequence: [{ Modality: 'CT', ScheduledStationAETitle: 'CT1' }] },
+    {},
+  ];
+  const queries = [
+    { QueryRetrieveLevel: 'STUDY', PatientName: 'doe*', StudyDate: '', StudyInstanceUID: '' },
+    { StudyDate: '20200101-', ModalitiesInStudy: 'CT', NumberOfStudyRelatedInstances: '' },
+    { StudyDate: '""', AccessionNumber: 'ACC?2' },
+    { PatientName: [{ Alphabetic: 'R*', Ideographic: 'ロー*' }], SpecificCharacterSet: 'ISO_IR 192' },
+    { NumberOfStudyRelatedInstances: '12', StudyInstanceUID: ['1.2.840.99.1', '1.2.840.99.2'] },
+    { ScheduledProcedureStepSequence: [{ Modality: 'CT', ScheduledStationAETitle: '' }], PatientName: '' },
+    wire({ QueryRetrieveLevel: 'STUDY', PatientName: 'DOE^JOHN', StudyTime: '1400-1500', AcquisitionDateTime: '' }),
+  ];
+  it('selects by every key, each query read once for all candidates', () => {
+    // One row per query, one digit per candidate (1: matches), worked out from the rules above.
+    const rows = queries.map((q) => {
+      const compiled = compileQuery(q);
+      return candidates.map((c) => (compiled.matches(c) ? '1' : '0')).join('');
+    });
+    expect(rows).toEqual(['11000', '10000', '00100', '00100', '10000', '00010', '10000']);
+  });
+  it('projects as projectResponse: the query keys, empty where the candidate has none', () => {
+    const compiled = compileQuery(queries[0]!);
+    expect(compiled.project(candidates[1]!)).toEqual({ QueryRetrieveLevel: 'STUDY', PatientName: 'DOE^JANE', StudyDate: '20190101', StudyInstanceUID: '1.2.840.99.1', SpecificCharacterSet: 'ISO_IR 100' });
+    expect(compiled.project({})).toEqual({ QueryRetrieveLevel: 'STUDY', PatientName: [], StudyDate: '', StudyInstanceUID: '' });
+    const sequence = compileQuery(queries[5]!);
+    expect(sequence.project(candidates[3]!)).toEqual({ ScheduledProcedureStepSequence: [{ Modality: 'CT', ScheduledStationAETitle: 'CT1' }], PatientName: [] });
+  });
+  it('reads the query once: later changes to it are not seen', () => {
+    const q: Record<string, unknown> = { PatientID: 'PID-001', QueryRetrieveLevel: 'STUDY' };
+    const compiled = compileQuery(q);
+    q.PatientID = 'OTHER';
+    q.QueryRetrieveLevel = 'IMAGE';
+    expect(compiled.matches(study)).toBe(true);
+    expect(compiled.project(study).QueryRetrieveLevel).toBe('STUDY');
+  });
+  it('gives each response its own empty values', () => {
+    const compiled = compileQuery({ ReferringPhysicianName: '', PatientID: '' });
+    const a = compiled.project({});
+    const b = compiled.project({});
+    expect(a).toEqual({ ReferringPhysicianName: [], PatientID: '' });
+    expect(a.ReferringPhysicianName).not.toBe(b.ReferringPhysicianName);
   });
 });

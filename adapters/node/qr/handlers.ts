@@ -7,7 +7,7 @@ import type { Dataset } from '../../../src/dataset/codec';
 import type { FindAnswer, MoveAnswer, QueryRequest, RequestContext, ScpHandlers } from '../../../src/scp/types';
 import type { StoreInput } from '../../../src/scu/store';
 import type { Transport } from '../../../src/transport';
-import { matchesQuery, projectResponse } from '../../../src/services/query-matching';
+import { compileQuery, type CompiledQuery } from '../../../src/services/query-matching';
 import type { KeyFilter, QrDatabase, QrLevel } from './database';
 import { fileChunks, readAheadOnRequest } from '../file-stream';
 import type { FileIoOptions } from '../sync-read';
@@ -80,7 +80,7 @@ export function qrHandlers(options: QrHandlerOptions): Pick<ScpHandlers, 'cFind'
 
 /** Matches at the request's level, each as it is found (C-CANCEL is seen within a few matches). */
 async function* find(options: QrHandlerOptions, request: QueryRequest, ctx: RequestContext): AsyncGenerator<FindAnswer> {
-  const query = plainCopy(request.identifier);
+  const query = compileQuery(request.identifier);
   let n = 0;
   for (const record of matching(options, request, query)) {
     // Let the read loop run every few matches: a socket with room completes sends without ever
@@ -88,26 +88,22 @@ async function* find(options: QrHandlerOptions, request: QueryRequest, ctx: Requ
     // every match: the responses between two turns leave in one write, not one write each.
     if (n++ % MATCHES_PER_TURN === 0) await yieldToIo();
     if (ctx.signal.aborted) return;
-    yield projectResponse(record, query);
+    yield query.project(record);
   }
 }
 
 /**
- * The identifier as a plain object: a decoded data set is a dcmjs Proxy, and every key listing and
- * read through it is a trap call, for each of thousands of candidates.
+ * The index records that match, at the request's level. The identifier (a dcmjs Proxy when
+ * decoded: a trap call per key read) is read once, by compileQuery, not per candidate.
  */
-function plainCopy(identifier: Dataset): Dataset {
-  return { ...identifier };
-}
-
-function* matching(options: QrHandlerOptions, request: QueryRequest, query = plainCopy(request.identifier)): Generator<Dataset> {
+function* matching(options: QrHandlerOptions, request: QueryRequest, query: CompiledQuery = compileQuery(request.identifier)): Generator<Dataset> {
   const level = levelOf(request);
-  for (const candidate of options.db.records(level, filterFor(level, query))) {
+  for (const candidate of options.db.records(level, filterFor(level, request.identifier))) {
     // Each record is a new object: the level's attributes go on it in place.
     candidate.QueryRetrieveLevel = level;
     candidate.RetrieveAETitle = options.aeTitle;
     candidate.InstanceAvailability = 'ONLINE';
-    if (matchesQuery(candidate, query)) yield candidate;
+    if (query.matches(candidate)) yield candidate;
   }
 }
 
@@ -147,11 +143,12 @@ function filterFor(level: QrLevel, query: Dataset): KeyFilter {
 
 async function* worklist(options: QrHandlerOptions, request: QueryRequest, ctx: RequestContext): AsyncGenerator<FindAnswer> {
   if (!options.worklistDir) throw new Error('no worklist configured');
+  const query = compileQuery(request.identifier);
   let n = 0;
   for await (const item of worklistItems(options.worklistDir)) {
     if (n++ % MATCHES_PER_TURN === 0) await yieldToIo();
     if (ctx.signal.aborted) return;
-    if (matchesQuery(item, request.identifier)) yield projectResponse(item, request.identifier);
+    if (query.matches(item)) yield query.project(item);
   }
 }
 
