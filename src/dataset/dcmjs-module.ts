@@ -22,11 +22,11 @@ let loader: (() => Dcmjs) | undefined;
  */
 export function dcmjsParts(data: Dcmjs['data'], log: Dcmjs['log'], utilities: Dcmjs['utilities']): Dcmjs {
   const { DicomMessage, DicomMetaDictionary, ReadBufferStream, ValueRepresentation, WriteBufferStream } = data;
-  const { addAccessors, dicomJson } = utilities;
+  const { addAccessors } = utilities;
   return {
     data: { DicomMessage, DicomMetaDictionary, ReadBufferStream, ValueRepresentation, WriteBufferStream },
     log,
-    utilities: { addAccessors, dicomJson: { pnObjectToString: dicomJson.pnObjectToString } },
+    utilities: { addAccessors },
   };
 }
 

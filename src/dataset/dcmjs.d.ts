@@ -74,9 +74,5 @@ declare module 'dcmjs' {
   export const utilities: {
     /** A one-item array as a Proxy that also reads and writes the item's properties. */
     addAccessors<T extends object>(dest: T, sqZero?: unknown): T;
-    dicomJson: {
-      /** PN value (strings, String objects, { Alphabetic, Ideographic, Phonetic }) → Part 5 string. */
-      pnObjectToString(value: unknown): unknown;
-    };
   };
 }

@@ -12,6 +12,7 @@
 import type { DcmjsDict, DcmjsDictEntry, DcmjsVr } from 'dcmjs';
 import { decodeAscii, decodeNative, hasRemappedChars, NON_ASCII } from '../bytes/text';
 import { dcmjs } from './dcmjs-module';
+import { personNamesOf } from './person-name';
 import { ASCII, BYTES, KINDS, LENGTH32, NUMBER, NUMBERS, PERSON_NAME, SEQUENCE, tagKey, TEXT, UID, type Kind } from './dict-vr';
 
 const UNDEFINED = 0xffffffff;
@@ -232,12 +233,14 @@ class DictReader {
       if (TRIMMED.has(type)) return [text.trim()];
       if (keepsValueAsRead(type)) return [text];
     }
+    // PN: applyFormatting's pnStringToObject, every value an object of its non-empty groups.
+    if (kind === PERSON_NAME) return personNamesOf(text);
     // What the VR's readBytes returns: CS, DS and IS split there; UI only when it has a backslash.
     let raw: unknown = text;
     if (type === 'CS' || type === 'DS' || type === 'IS' || (kind === UID && text.includes('\\'))) raw = vr.dropPadByte(text.split('\\'));
     const value = vr.applyFormatting(raw);
     if (type === 'LT') return Array.isArray(value) ? value : [value]; // LT is never split on read
-    if (kind === TEXT || kind === ASCII || kind === UID || kind === PERSON_NAME) {
+    if (kind === TEXT || kind === ASCII || kind === UID) {
       return typeof value === 'string' ? vr.dropPadByte(value.split('\\')) : (value as unknown[]);
     }
     return value as unknown[];

@@ -11,6 +11,7 @@
 import type { DcmjsDict, DcmjsVr } from 'dcmjs';
 import { dcmjs } from './dcmjs-module';
 import { BYTES, KINDS, LENGTH32, NUMBER, NUMBERS, PERSON_NAME, SEQUENCE, TEXT, UID, type Kind } from './dict-vr';
+import { personNameText } from './person-name';
 
 const UNDEFINED = 0xffffffff;
 const BACKSLASH = 0x5c;
@@ -117,11 +118,11 @@ function writeText(sink: Sink, kind: Kind, type: string, value: unknown, implici
   const vr = vrOf(type);
   let strings: unknown[];
   if (kind === PERSON_NAME) {
-    const s = dcmjs().utilities.dicomJson.pnObjectToString(value);
-    if (typeof s !== 'string' && !(s instanceof String)) decline();
+    const s = personNameText(value);
+    if (s === undefined) decline();
     // checkLength: a component over 64 characters makes dcmjs throw (none can be, in 64 characters).
     if (s.length > 64 && vr.checkLength && !vr.checkLength(s)) decline();
-    strings = [String(s)];
+    strings = [s];
   } else {
     strings = value === null || value === undefined || value === '' ? [] : Array.isArray(value) ? value : [value];
     // DS and IS format numbers; after denaturalizeDataset they are strings already.
