@@ -27,20 +27,27 @@ export function pduError(
   return new ProtocolError(code, `${message}${where}`, { source: 2, reason }, details);
 }
 
-/** DataView cursor; `view()`/`reader()` return subarrays (no copies). */
+/**
+ * A cursor over `bytes[start, end)`. Child readers (`reader()`) share the parent's bytes with a
+ * narrower window: no view, DataView or copy per item, of which an A-ASSOCIATE-RQ has hundreds.
+ */
 export class ByteReader {
-  private readonly dv: DataView;
-  private pos = 0;
+  private pos: number;
+  private readonly end: number;
   readonly pduType: number | undefined;
+  /** Absolute offset inside the PDU of `bytes[start]`, minus `start`: offset = base + pos. */
   private readonly base: number;
 
   constructor(
-    readonly bytes: Uint8Array,
+    private readonly bytes: Uint8Array,
     context: ReaderContext = {},
+    start = 0,
+    end = bytes.length,
   ) {
-    this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.pos = start;
+    this.end = end;
     this.pduType = context.pduType;
-    this.base = context.baseOffset ?? 0;
+    this.base = (context.baseOffset ?? 0) - start;
   }
 
   /** Absolute offset inside the PDU of the next byte to read. */
@@ -50,7 +57,7 @@ export class ByteReader {
 
   /** Bytes left to read. */
   get remaining(): number {
-    return this.bytes.length - this.pos;
+    return this.end - this.pos;
   }
 
   /**
@@ -63,7 +70,7 @@ export class ByteReader {
 
   /** Throws FIELD_TRUNCATED unless `n` more bytes are present. */
   need(n: number, field: string): void {
-    if (n > this.remaining) {
+    if (n > this.end - this.pos) {
       this.fail('FIELD_TRUNCATED', `${field}: needs ${n} byte(s), ${this.remaining} left`);
     }
   }
@@ -71,23 +78,25 @@ export class ByteReader {
   /** Reads one byte; `field` names it in the error if absent. */
   uint8(field: string): number {
     this.need(1, field);
-    return this.dv.getUint8(this.pos++);
+    return this.bytes[this.pos++]!;
   }
 
   /** Reads a big-endian 16-bit unsigned integer. */
   uint16(field: string): number {
     this.need(2, field);
-    const value = this.dv.getUint16(this.pos);
-    this.pos += 2;
-    return value;
+    const b = this.bytes;
+    const at = this.pos;
+    this.pos = at + 2;
+    return (b[at]! << 8) | b[at + 1]!;
   }
 
   /** Reads a big-endian 32-bit unsigned integer. */
   uint32(field: string): number {
     this.need(4, field);
-    const value = this.dv.getUint32(this.pos);
-    this.pos += 4;
-    return value;
+    const b = this.bytes;
+    const at = this.pos;
+    this.pos = at + 4;
+    return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
   }
 
   /** The next `n` bytes as a view into the same buffer. */
@@ -103,6 +112,13 @@ export class ByteReader {
     return this.view(this.remaining, 'rest');
   }
 
+  /** Everything left, through `decode(bytes, start, end)`: text without a view of its own. */
+  restAs<T>(decode: (bytes: Uint8Array, start: number, end: number) => T): T {
+    const start = this.pos;
+    this.pos = this.end;
+    return decode(this.bytes, start, this.end);
+  }
+
   /** Skips `n` bytes (reserved fields: present but never tested, PS3.8 §9.3). */
   skip(n: number, field: string): void {
     this.need(n, field);
@@ -111,7 +127,9 @@ export class ByteReader {
 
   /** A child reader over the next `n` bytes (an item's value), with offsets kept absolute. */
   reader(n: number, field: string): ByteReader {
-    const start = this.offset;
-    return new ByteReader(this.view(n, field), { pduType: this.pduType, baseOffset: start });
+    this.need(n, field);
+    const start = this.pos;
+    this.pos += n;
+    return new ByteReader(this.bytes, { pduType: this.pduType, baseOffset: this.base + start }, start, start + n);
   }
 }

@@ -60,6 +60,23 @@ export class ByteWriter {
     return this;
   }
 
+  /**
+   * Appends `text` one byte per character, as `encodeAscii` encodes it (RangeError naming `what`
+   * for a character above FFH), without an array of its own: UIDs, hundreds per association.
+   */
+  ascii(text: string, what: string): this {
+    this.ensure(text.length);
+    const buf = this.buf;
+    let at = this.pos;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code > 0xff) throw new RangeError(`${what} has a character that is not one byte: ${JSON.stringify(text)}`);
+      buf[at++] = code;
+    }
+    this.pos = at;
+    return this;
+  }
+
   /** `n` zero bytes (reserved fields are sent as 00H, PS3.8 §9.3). */
   zeros(n: number): this {
     this.ensure(n);

@@ -6,7 +6,7 @@
  */
 import type { ByteReader } from '../bytes/byte-reader';
 import type { ByteWriter } from '../bytes/byte-writer';
-import { decodeUid, encodeUid } from '../bytes/text';
+import { decodeUidIn } from '../bytes/text';
 import { ITEM_TYPE, PDU_ERROR_CODE as E } from './constants';
 import type { PresentationContextAc, PresentationContextRq } from './types';
 
@@ -24,14 +24,29 @@ export interface ItemView {
 export function* readItems(r: ByteReader, container: string): Generator<ItemView> {
   while (r.remaining > 0) {
     const offset = r.offset;
-    const type = r.uint8(`${container}: item-type`);
-    r.skip(1, `${container}: reserved`);
-    const length = r.uint16(`${container}: item-length`);
+    // Field names are built for an error only: an A-ASSOCIATE-RQ has hundreds of items.
+    if (r.remaining < ITEM_HEADER_LENGTH) truncatedHeader(r, container);
+    const type = r.uint8(ITEM_HEADER);
+    r.skip(1, ITEM_HEADER);
+    const length = r.uint16(ITEM_HEADER);
     if (length > r.remaining) {
       r.fail(E.ITEM_OVERRUN, `${container}: item ${hex(type)} length ${length} overruns its container (${r.remaining} left)`, offset);
     }
-    yield { type, offset, value: r.reader(length, `${container}: item ${hex(type)}`) };
+    yield { type, offset, value: r.reader(length, ITEM_HEADER) };
   }
+}
+
+/** Item-type (1), reserved (1), item-length (2). */
+const ITEM_HEADER_LENGTH = 4;
+/** The label of header reads that cannot fail (their bytes were checked first). */
+const ITEM_HEADER = 'item header';
+
+/** FIELD_TRUNCATED for the first header field that is not all there, named as it is read. */
+function truncatedHeader(r: ByteReader, container: string): never {
+  r.uint8(`${container}: item-type`);
+  r.skip(1, `${container}: reserved`);
+  r.uint16(`${container}: item-length`);
+  throw new Error('unreachable: an item header shorter than 4 bytes was read whole');
 }
 
 /** Reads a 2-byte length then a child reader over that many bytes, which must fit (PS3.7 D.3.3). */
@@ -58,7 +73,7 @@ export function checkContextId(r: ByteReader, id: number, offset: number): void 
 
 /** Application context item value: the context name UID (PS3.8 §9.3.2.1). */
 export function decodeApplicationContext(item: ItemView): string {
-  return decodeUid(item.value.rest());
+  return item.value.restAs(decodeUidIn);
 }
 
 /** Presentation context item of an RQ (20H, PS3.8 Table 9-13). Unknown sub-items are skipped. */
@@ -72,9 +87,9 @@ export function decodePresentationContextRq(r: ByteReader): PresentationContextR
   for (const item of readItems(r, 'presentation context (RQ)')) {
     if (item.type === ITEM_TYPE.ABSTRACT_SYNTAX) {
       if (abstractSyntax !== undefined) duplicate(item, 'abstract syntax');
-      abstractSyntax = decodeUid(item.value.rest());
+      abstractSyntax = item.value.restAs(decodeUidIn);
     } else if (item.type === ITEM_TYPE.TRANSFER_SYNTAX) {
-      transferSyntaxes.push(decodeUid(item.value.rest()));
+      transferSyntaxes.push(item.value.restAs(decodeUidIn));
     }
   }
   return { id, abstractSyntax: abstractSyntax ?? '', transferSyntaxes };
@@ -92,7 +107,7 @@ export function decodePresentationContextAc(r: ByteReader): PresentationContextA
   for (const item of readItems(r, 'presentation context (AC)')) {
     if (item.type !== ITEM_TYPE.TRANSFER_SYNTAX) continue;
     if (transferSyntax !== undefined) duplicate(item, 'transfer syntax');
-    transferSyntax = decodeUid(item.value.rest());
+    transferSyntax = item.value.restAs(decodeUidIn);
   }
   return { id, result, transferSyntax: transferSyntax ?? '' };
 }
@@ -112,7 +127,8 @@ export function writeItem(w: ByteWriter, type: number, body: (w: ByteWriter) => 
 
 /** Writes an item whose value is a UID without padding (PS3.8 Annex F). */
 export function writeUidItem(w: ByteWriter, type: number, uid: string): void {
-  writeItem(w, type, (v) => v.bytes(encodeUid(uid)));
+  if (uid.length > 0xffff) throw new RangeError(`item too long for a 2-byte length: ${uid.length}`);
+  w.uint8(type).uint8(0).uint16(uid.length).ascii(uid, 'UID');
 }
 
 /** Application context item (10H, PS3.8 Table 9-12). */
