@@ -2,6 +2,7 @@
  * Growable big-endian writer for PDUs and items (PS3.8 §9.3). Length fields are reserved first
  * and patched once the content is written, as pg-protocol's writer does for its headers.
  */
+import { asciiInto } from './text';
 
 /** Appends big-endian integers and byte runs; `finish()` returns a view of what was written. */
 export class ByteWriter {
@@ -66,14 +67,8 @@ export class ByteWriter {
    */
   ascii(text: string, what: string): this {
     this.ensure(text.length);
-    const buf = this.buf;
-    let at = this.pos;
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i);
-      if (code > 0xff) throw new RangeError(`${what} has a character that is not one byte: ${JSON.stringify(text)}`);
-      buf[at++] = code;
-    }
-    this.pos = at;
+    asciiInto(text, this.buf, this.pos, what);
+    this.pos += text.length;
     return this;
   }
 

@@ -16,13 +16,20 @@ const NUL = 0x00;
  */
 export function encodeAscii(text: string, what = 'text'): Uint8Array {
   const out = new Uint8Array(text.length);
-  // Short strings only (AE titles, UIDs, names); payloads never pass here.
+  asciiInto(text, out, 0, what);
+  return out;
+}
+
+/**
+ * {@link encodeAscii} into `out` at `at` (which must have room), without an array of its own.
+ * Short strings only (AE titles, UIDs, names); payloads never pass here.
+ */
+export function asciiInto(text: string, out: Uint8Array, at: number, what: string): void {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code > 0xff) throw new RangeError(`${what} has a character that is not one byte: ${JSON.stringify(text)}`);
-    out[i] = code;
+    out[at + i] = code;
   }
-  return out;
 }
 
 // WHATWG's 'latin1' label is windows-1252: the same as Latin-1 except at 80H–9FH, where it gives
@@ -99,8 +106,9 @@ export function decodeUid(bytes: Uint8Array): string {
 /**
  * {@link decodeUid} of `bytes[start, end)`. UIDs repeat: an A-ASSOCIATE-RQ names the same
  * transfer syntaxes in every presentation context, and a peer proposes the same SOP classes in
- * each association. So the text of recently seen UIDs is kept by a hash of their bytes and
- * returned when the bytes match, without a view or a native decode (~0.5 µs each).
+ * each association. So the text of recently seen UIDs is kept in a table, in a slot chosen by
+ * the length and the last few bytes, and returned when all the bytes match, without a view or a
+ * native decode (~0.5 µs each).
  */
 export function decodeUidIn(bytes: Uint8Array, start: number, end: number): string {
   while (end > start && (bytes[end - 1] === NUL || bytes[end - 1] === SPACE)) end--;

@@ -45,7 +45,7 @@ export interface CompiledQuery {
  * SCP's index:
  *
  * ```ts
- * const query = compileQuery({ ...request.identifier });
+ * const query = compileQuery(request.identifier);
  * for (const record of records) if (query.matches(record)) yield query.project(record);
  * ```
  */
@@ -53,10 +53,7 @@ export function compileQuery(query: Dataset, options: MatchOptions = {}): Compil
   const tests = compileTests(query, options);
   const projectors = compileProjectors(query, options);
   return {
-    matches: (candidate) => {
-      for (let i = 0; i < tests.length; i++) if (!tests[i]!(candidate)) return false;
-      return true;
-    },
+    matches: (candidate) => every(tests, candidate),
     project: (candidate) => project(projectors, candidate),
   };
 }
@@ -73,9 +70,7 @@ export function compileQuery(query: Dataset, options: MatchOptions = {}): Compil
  * (`request.identifier`) is a dcmjs Proxy, each key listing and read a trap call.
  */
 export function matchesQuery(candidate: Dataset, query: Dataset, options: MatchOptions = {}): boolean {
-  const tests = compileTests(query, options);
-  for (let i = 0; i < tests.length; i++) if (!tests[i]!(candidate)) return false;
-  return true;
+  return every(compileTests(query, options), candidate);
 }
 
 /**
@@ -134,9 +129,28 @@ function compileKey(key: string, queryValue: unknown, options: MatchOptions): Ke
   let universal = true;
   for (let i = 0; i < wanted.length && universal; i++) universal = onlyStars(vrName, wanted[i]!);
   if (universal) return null; // no values, or only `*`
-  const tests = wanted.map((q) => compileValue(vrName, q, options));
-  const test: ValueTest = tests.length === 1 ? tests[0]! : (c) => tests.some((t) => t(c));
+  const test = anyOf(wanted.map((q) => compileValue(vrName, q, options)));
   return (candidate) => someValue(candidate[key], vrName, test);
+}
+
+/**
+ * One test for several query values: any of them. Values compared as plain text (a list of UIDs,
+ * PS3.4 C.2.2.2.2, can be thousands long) are looked up in a set, not compared one by one.
+ */
+function anyOf(tests: readonly (ValueTest | string)[]): ValueTest {
+  if (tests.length === 1 && typeof tests[0] === 'function') return tests[0];
+  const texts = new Set<string>();
+  const others: ValueTest[] = [];
+  for (const t of tests) if (typeof t === 'string') texts.add(t); else others.push(t);
+  if (others.length === 0 && texts.size === 1) {
+    const only = tests[0] as string;
+    return (c) => String(c) === only;
+  }
+  return (c) => {
+    if (texts.size > 0 && texts.has(String(c))) return true;
+    for (let i = 0; i < others.length; i++) if (others[i]!(c)) return true;
+    return false;
+  };
 }
 
 function every(tests: readonly KeyTest[], candidate: Dataset): boolean {
@@ -146,8 +160,11 @@ function every(tests: readonly KeyTest[], candidate: Dataset): boolean {
 
 const anyValue: ValueTest = () => true;
 
-/** How one (non-empty, trimmed) query value matches a candidate value of the VR. */
-function compileValue(vrName: string | undefined, q: Value, options: MatchOptions): ValueTest {
+/**
+ * How one (non-empty, trimmed) query value matches a candidate value of the VR: a test, or the
+ * text the candidate's value must equal (single value matching on text, C.2.2.2.1).
+ */
+function compileValue(vrName: string | undefined, q: Value, options: MatchOptions): ValueTest | string {
   if (vrName === 'PN') return compileName(q, options);
   if (vrName && NUMERIC_VRS.has(vrName)) {
     const n = Number(q);
@@ -164,7 +181,7 @@ function compileValue(vrName: string | undefined, q: Value, options: MatchOption
     const re = wildcardRegExp(qs, false);
     return (c) => re.test(String(c));
   }
-  return (c) => String(c) === qs;
+  return qs;
 }
 
 const GROUPS = ['Alphabetic', 'Ideographic', 'Phonetic'] as const;

@@ -281,6 +281,16 @@ describe('compileQuery: one query, many candidates', () => {
     expect(compiled.matches(study)).toBe(true);
     expect(compiled.project(study).QueryRetrieveLevel).toBe('STUDY');
   });
+  it('matches a long list of UIDs, and a list that mixes wild cards with plain values', () => {
+    const uids = Array.from({ length: 5000 }, (_, i) => `1.2.840.99.${i}`);
+    const list = compileQuery({ StudyInstanceUID: uids });
+    expect(list.matches({ StudyInstanceUID: '1.2.840.99.4999' })).toBe(true);
+    expect(list.matches({ StudyInstanceUID: '1.2.840.99.5000' })).toBe(false);
+    expect(list.matches({ StudyInstanceUID: '1.2.840.99.49' })).toBe(true);
+    const mixed = compileQuery({ AccessionNumber: ['A*', 'B1'] });
+    expect(['A7', 'B1', 'B12', 'C'].map((a) => mixed.matches({ AccessionNumber: a }))).toEqual([true, true, false, false]);
+    expect(compileQuery({ AccessionNumber: ['B1'] }).matches({ AccessionNumber: 'B1 ' })).toBe(true); // padding, as single values
+  });
   it('gives each response its own empty values', () => {
     const compiled = compileQuery({ ReferringPhysicianName: '', PatientID: '' });
     const a = compiled.project({});
