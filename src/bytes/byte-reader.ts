@@ -4,6 +4,7 @@
  * and carries the A-ABORT to send, (2, 6) invalid-PDU-parameter-value (PS3.8 Table 9-26).
  */
 import { ProtocolError } from '../errors';
+import { readUint16, readUint32 } from './big-endian';
 
 /** Where a reader sits inside the PDU, so errors can report the PDU type and an absolute offset. */
 export interface ReaderContext {
@@ -84,19 +85,17 @@ export class ByteReader {
   /** Reads a big-endian 16-bit unsigned integer. */
   uint16(field: string): number {
     this.need(2, field);
-    const b = this.bytes;
     const at = this.pos;
     this.pos = at + 2;
-    return (b[at]! << 8) | b[at + 1]!;
+    return readUint16(this.bytes, at);
   }
 
   /** Reads a big-endian 32-bit unsigned integer. */
   uint32(field: string): number {
     this.need(4, field);
-    const b = this.bytes;
     const at = this.pos;
     this.pos = at + 4;
-    return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+    return readUint32(this.bytes, at);
   }
 
   /** The next `n` bytes as a view into the same buffer. */

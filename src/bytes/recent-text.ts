@@ -20,7 +20,7 @@ export class RecentText {
    */
   decode(bytes: Uint8Array, start: number, end: number, decode: (bytes: Uint8Array) => string): string {
     const n = end - start;
-    if (n === this.keptLength && this.holds(bytes, start, n)) return this.text;
+    if (n === this.keptLength && keptBytesMatch(this.kept, bytes, start, n)) return this.text;
     const view = bytes.subarray(start, end);
     const text = decode(view);
     if (n <= MAX_KEPT) {
@@ -30,11 +30,11 @@ export class RecentText {
     }
     return text;
   }
+}
 
-  private holds(bytes: Uint8Array, start: number, n: number): boolean {
-    const kept = this.kept;
-    // From the end: UIDs that differ mostly differ in their last digits.
-    for (let i = n - 1; i >= 0; i--) if (bytes[start + i] !== kept[i]) return false;
-    return true;
-  }
+/** Whether `kept[0, n)` equals `bytes[start, start + n)`. */
+export function keptBytesMatch(kept: Uint8Array, bytes: Uint8Array, start: number, n: number): boolean {
+  // From the end: UIDs that differ mostly differ in their last digits.
+  for (let i = n - 1; i >= 0; i--) if (bytes[start + i] !== kept[i]) return false;
+  return true;
 }

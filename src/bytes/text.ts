@@ -2,6 +2,7 @@
  * ASCII (ISO 646 G0) text in PDU fields: AE titles (PS3.8 Table 9-11, 16 bytes, space padded)
  * and UIDs in items (PS3.8 Annex F, item length = string length, no padding).
  */
+import { keptBytesMatch } from './recent-text';
 
 /** Fixed width of the Called/Calling AE title fields (PS3.8 Table 9-11). */
 export const AE_TITLE_LENGTH = 16;
@@ -118,7 +119,7 @@ export function decodeUidIn(bytes: Uint8Array, start: number, end: number): stri
   // loop over every byte, as the first association of a process runs this uncompiled.
   const slot = n < 4 ? n : (n * 7 + bytes[end - 1]! * 31 + bytes[end - 2]! * 17 + bytes[end - 3]! * 5 + bytes[end - 4]!) & (UID_SLOTS - 1);
   const kept = keptUids[slot];
-  if (kept !== undefined && kept.length === n && sameBytes(kept, bytes, start)) return keptTexts[slot]!;
+  if (kept !== undefined && kept.length === n && keptBytesMatch(kept, bytes, start, n)) return keptTexts[slot]!;
   const view = bytes.subarray(start, end);
   const text = decodeAscii(view);
   keptUids[slot] = view.slice(); // a copy: the caller's buffer may be reused
@@ -132,9 +133,3 @@ const MAX_KEPT_UID = 64;
 const UID_SLOTS = 512;
 const keptUids: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(UID_SLOTS).fill(undefined);
 const keptTexts: Array<string | undefined> = new Array<string | undefined>(UID_SLOTS).fill(undefined);
-
-function sameBytes(kept: Uint8Array, bytes: Uint8Array, start: number): boolean {
-  // From the end: UIDs that differ mostly differ in their last digits.
-  for (let i = kept.length - 1; i >= 0; i--) if (kept[i] !== bytes[start + i]) return false;
-  return true;
-}

@@ -3,6 +3,7 @@
  * AE titles are space padded to 16, UIDs are written without padding (Annex F).
  * Invalid local input (AE title > 16 chars, non-ASCII UID, item > 64 KiB) throws RangeError.
  */
+import { putUint32 } from '../bytes/big-endian';
 import { ByteWriter } from '../bytes/byte-writer';
 import { Slab } from '../bytes/slab';
 import { encodeAeTitle } from '../bytes/text';
@@ -142,14 +143,6 @@ export function encodePDataRun(contextId: number, data: Uint8Array, fragment: nu
     if (length > 0) parts.push(data.subarray(offset, offset + length));
   }
   return parts;
-}
-
-/** Big-endian 32-bit `value` at `at`. */
-function putUint32(bytes: Uint8Array, at: number, value: number): void {
-  bytes[at] = value >>> 24;
-  bytes[at + 1] = (value >>> 16) & 0xff;
-  bytes[at + 2] = (value >>> 8) & 0xff;
-  bytes[at + 3] = value & 0xff;
 }
 
 /** P-DATA-TF (PS3.8 §9.3.5): sized exactly up front so PDV data is copied once. */

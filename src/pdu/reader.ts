@@ -4,6 +4,7 @@
  * view, one spanning chunks is copied once. The 6-byte header is checked against the limits
  * before the body is waited for, so a bogus length never causes an allocation.
  */
+import { readUint32 } from '../bytes/big-endian';
 import { Slab } from '../bytes/slab';
 import { pduError } from '../bytes/byte-reader';
 import { ProtocolError } from '../errors';
@@ -219,11 +220,6 @@ export class PduReader {
   }
 }
 
-
-/** A big-endian 32-bit unsigned integer at `at`. */
-function readUint32(bytes: Uint8Array, at: number): number {
-  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
-}
 
 /**
  * The PDVs of the P-DATA-TF in `bytes[0, total)` as views, or null when they are not well formed

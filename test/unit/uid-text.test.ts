@@ -11,7 +11,7 @@ const bytesOf = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 describe('decodeUid with the table of recent UIDs', () => {
   it('gives each UID its own text, repeated or not, in any order', () => {
     // Same length, same last four characters, so the same slot: each must still come out as itself.
-    const uids = ['1.2.840.10008.1.2.1', '1.2.840.10008.9.2.1', '1.2.840.10008.1.2', '1.2.840.10008.5.1.4.1.1.2', '1.2.840.10008.1.2.1'];
+    const uids = ['1.2.840.10008.1.2.1', '1.2.840.10008.9.2.1', '2.2.840.10008.1.2.1', '1.2.840.10008.1.2', '1.2.840.10008.5.1.4.1.1.2', '1.2.840.10008.1.2.1'];
     for (let round = 0; round < 3; round++) for (const uid of uids) expect(decodeUid(bytesOf(uid))).toBe(uid);
     const all = Array.from({ length: 2000 }, (_, i) => `1.2.826.0.1.3680043.9.${i % 700}.${i}`);
     for (const uid of [...all, ...all.reverse()]) expect(decodeUid(bytesOf(uid))).toBe(uid);
