@@ -15,6 +15,7 @@ import { denaturalize } from './denaturalize';
 import { deflateRaw, inflateRaw, DEFAULT_MAX_INFLATED_LENGTH } from './deflate';
 import { readDict } from './dict-reader';
 import { writeDict } from './dict-writer';
+import { hasNonAsciiText, withUtf8Declared } from './utf8-declaration';
 import { provideCodec } from './lazy';
 import { readPart10Identity } from './meta';
 import { naturalize, type Dataset } from './naturalize';
@@ -46,6 +47,10 @@ function plan(transferSyntaxUid: string, code: string): { syntax: string; deflat
  * Decode an encoded data set (no preamble, no meta group) in the given transfer syntax into a
  * naturalized object. Supports Implicit VR LE, Explicit VR LE, Explicit VR BE and Deflated
  * Explicit VR LE (PS3.5 A.1-A.5), and the encapsulated syntaxes (data set in Explicit VR LE).
+ * Text is decoded by (0008,0005) Specific Character Set, ISO 2022 code extensions included
+ * (`\ISO 2022 IR 87`, `\ISO 2022 IR 149`, …; not in Big Endian); sequence items without a set
+ * of their own use the enclosing data set's. Like dcmjs, the result says
+ * `SpecificCharacterSet: 'ISO_IR 192'` once a set was named: its strings are Unicode.
  * Throws DimseError('DATASET_DECODE_FAILED') with the dcmjs error as `cause`.
  */
 export function decodeDataset(bytes: Uint8Array, transferSyntaxUid: string, options: DecodeOptions = {}): Dataset {
@@ -68,7 +73,9 @@ export function decodeDataset(bytes: Uint8Array, transferSyntaxUid: string, opti
 
 /**
  * Encode a naturalized data set in the given transfer syntax (PS3.5 §7, A.1-A.5); deflates for
- * Deflated Explicit VR LE. Throws DimseError('DATASET_ENCODE_FAILED') with the dcmjs error as `cause`.
+ * Deflated Explicit VR LE. Text is written as UTF-8: when a text value goes beyond ASCII, the
+ * bytes say `(0008,0005) ISO_IR 192`, in place of any other set named (the caller's object is
+ * not changed). Throws DimseError('DATASET_ENCODE_FAILED') with the dcmjs error as `cause`.
  */
 export function encodeDataset(dataset: Dataset, transferSyntaxUid: string): Uint8Array {
   return encodeWith(dataset, transferSyntaxUid);
@@ -117,7 +124,8 @@ export interface Part10 {
 /** dcmjs's denaturalizeDataset (quietly: it warns about unknown keywords and truncated values), then the dict writer or dcmjs's. */
 function encodeWithDcmjs(dataset: Dataset, syntax: string, littleEndian: boolean, implicit: boolean): Uint8Array {
   const dict = quietly(() => dcmjs().data.DicomMetaDictionary.denaturalizeDataset(dataset));
-  return (littleEndian && writeDict(dict, implicit)) || dcmjsWrite(dict, syntax, littleEndian);
+  // dcmjs writes text as UTF-8 too, and says so no more than the dict writer would by itself.
+  return (littleEndian && writeDict(dict, implicit)) || dcmjsWrite(hasNonAsciiText(dict) ? withUtf8Declared(dict) : dict, syntax, littleEndian);
 }
 
 /**

@@ -9,8 +9,30 @@ import { dcmjs } from './dcmjs-module';
 /** dcmjs's element dictionary of an encoded data set in one of its three native syntaxes. */
 export function dcmjsRead(plain: Uint8Array, syntax: string, littleEndian: boolean): DcmjsDict {
   const { DicomMessage, ReadBufferStream } = dcmjs().data;
-  const stream = new ReadBufferStream(exactBuffer(plain), littleEndian, { noCopy: false });
+  const stream = new ReadBufferStream(exactBuffer(plain), littleEndian, { noCopy: false }) as unknown as SubStreams;
+  stream.more = itemsInheritDecoder;
   return quietly(() => DicomMessage._read(stream, syntax, { ignoreErrors: false, untilTag: null, includeUntilTagValue: false }));
+}
+
+/** What dcmjs's ReadBufferStream offers for reading an item: a sub-stream of the next `n` bytes. */
+interface SubStreams {
+  decoder: unknown;
+  setDecoder(decoder: unknown): void;
+  more(n: number): SubStreams;
+}
+
+/**
+ * dcmjs reads each sequence item from `stream.more(n)`, a new stream that decodes text as
+ * Latin-1 whatever the enclosing data set's (0008,0005) said. Items take their parent's character
+ * set (PS3.3 C.12.1.1.2), so this `more`, set on the reader's own stream (dcmjs's prototype stays
+ * as it is), hands the decoder on, and itself to the sub-stream for items within items.
+ */
+function itemsInheritDecoder(this: SubStreams, n: number): SubStreams {
+  const proto = Object.getPrototypeOf(this) as SubStreams;
+  const child = proto.more.call(this, n);
+  child.setDecoder(this.decoder);
+  child.more = itemsInheritDecoder;
+  return child;
 }
 
 /** An element dictionary encoded by dcmjs in one of its three native syntaxes. */

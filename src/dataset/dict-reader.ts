@@ -7,11 +7,15 @@
  *
  * It only reads what it can read exactly like dcmjs; for anything else (other VRs, odd lengths,
  * unsupported character sets, malformed nesting) `readDict` returns undefined and the caller
- * uses dcmjs.
+ * uses dcmjs. Two deliberate differences, where dcmjs gets the text wrong or gives up: sequence
+ * items read their text in the enclosing data set's character set unless they name their own
+ * (dcmjs reads them as Latin-1: PS3.3 C.12.1.1.2 says items inherit it), and a multi-valued
+ * Specific Character Set (ISO 2022 code extensions, iso2022.ts) is read, where dcmjs throws.
  */
 import type { DcmjsDict, DcmjsDictEntry, DcmjsVr } from 'dcmjs';
 import { decodeAscii, decodeNative, hasRemappedChars, NON_ASCII } from '../bytes/text';
 import { dcmjs } from './dcmjs-module';
+import { iso2022Decoder, type Iso2022Decoder } from './iso2022';
 import { personNamesOf } from './person-name';
 import { ASCII, BYTES, KINDS, LENGTH32, NUMBER, NUMBERS, PERSON_NAME, SEQUENCE, tagKey, TEXT, UID, type Kind } from './dict-vr';
 
@@ -53,6 +57,10 @@ function decoderFor(label: string): TextDecoder {
 }
 /** dcmjs reads text with TextDecoder('latin1') until (0008,0005) says otherwise. */
 const DEFAULT_DECODER = 'latin1';
+
+/** How a data set's text values are decoded: one TextDecoder, or ISO 2022 code extensions. */
+type TextDecoding = TextDecoder | Iso2022Decoder;
+const ESC_CHAR = '\x1b';
 
 const vrs = new Map<string, DcmjsVr>();
 function vrOf(type: string): DcmjsVr {
@@ -97,7 +105,7 @@ function keyOf(tag: number): string {
  */
 export function readDict(bytes: Uint8Array, implicit: boolean): DcmjsDict | undefined {
   try {
-    return new DictReader(bytes, implicit).dataset(0, bytes.length, 0);
+    return new DictReader(bytes, implicit).dataset(0, bytes.length, 0, decoderFor(DEFAULT_DECODER));
   } catch (e) {
     if (e === DECLINE) return undefined;
     // Anything unexpected also goes to dcmjs, which then fails (or not) in its own way.
@@ -146,11 +154,14 @@ class DictReader {
     return this.textIsLatin1 || !hasRemappedChars(value) ? value : decodeAscii(this.bytes.subarray(off, off + length));
   }
 
-  /** Elements in [start, end) as dcmjs's _read does on a stream of exactly those bytes. */
-  dataset(start: number, end: number, depth: number): DcmjsDict {
+  /**
+   * Elements in [start, end) as dcmjs's _read does on a stream of exactly those bytes, text in
+   * `inherited` (the enclosing data set's character set) until (0008,0005) names another.
+   */
+  dataset(start: number, end: number, depth: number, inherited: TextDecoding): DcmjsDict {
     if (depth > MAX_DEPTH) decline();
     const dict: DcmjsDict = {};
-    let decoder = decoderFor(DEFAULT_DECODER);
+    let decoder = inherited;
     let off = start;
     while (off < end) {
       const tag = ((this.u16(off, end) << 16) | this.u16(off + 2, end)) >>> 0;
@@ -165,11 +176,12 @@ class DictReader {
         else if (length === UNDEFINED) type = 'SQ';
         else if (tag === 0x7fe00010) type = 'OW';
         else if ((tag >>> 16) % 2 === 1 && (tag & 0xffff) < 0x100 && (tag & 0xffff) > 0) type = 'LO'; // private creator
-        else decline(); // UN
+        else type = 'UN'; // private data elements: bytes, as dcmjs reads them
       } else {
         if (off + 2 > end) decline();
         type = String.fromCharCode(this.bytes[off]!, this.bytes[off + 1]!);
         off += 2;
+        if (type === 'UN' && lookup(tag)) decline(); // dcmjs reads it again in the dictionary's VR
         if (LENGTH32.has(type)) {
           length = this.u32(off + 2, end);
           off += 6;
@@ -182,7 +194,7 @@ class DictReader {
       if (kind === undefined) decline();
       let values: unknown[];
       if (kind === SEQUENCE) {
-        [values, off] = this.sequence(off, length, end, depth);
+        [values, off] = this.sequence(off, length, end, depth, decoder);
       } else {
         if (length === UNDEFINED || off + length > end) decline();
         values = this.values(kind, type, off, length, decoder);
@@ -191,10 +203,14 @@ class DictReader {
       if (tag === CHARSET) {
         // dcmjs switches its text decoder and reports the data set as UTF-8 from here on.
         const first = values[0];
-        if (values.length > 1 || typeof first !== 'string') decline();
-        const label = DECODER_LABELS[first.replace(/[_ ]/g, '-').toLowerCase()];
-        if (label === undefined) decline();
-        decoder = decoderFor(label);
+        if (typeof first !== 'string') decline();
+        if (values.length > 1) {
+          decoder = iso2022Decoder(values as string[]) ?? decline();
+        } else {
+          const label = DECODER_LABELS[first.replace(/[_ ]/g, '-').toLowerCase()];
+          if (label === undefined) decline();
+          decoder = decoderFor(label);
+        }
         values = ['ISO_IR 192'];
       }
       // dcmjs wraps each element in addTagAccessors, which only PN elements need (their Value gets accessors).
@@ -206,7 +222,7 @@ class DictReader {
   }
 
   /** One non-sequence element's values, as dcmjs's _readTag returns them. */
-  private values(kind: Kind, type: string, off: number, length: number, decoder: TextDecoder): unknown[] {
+  private values(kind: Kind, type: string, off: number, length: number, decoder: TextDecoding): unknown[] {
     const vr = vrOf(type);
     if (kind === NUMBER) {
       const { size, get } = NUMBERS.get(type)!;
@@ -223,7 +239,11 @@ class DictReader {
     else {
       // ASCII bytes read the same through any of the decoders used here (windows-1252, UTF-8).
       text = this.latin1(off, length);
-      if (NON_ASCII.test(text)) text = decoder.decode(this.bytes.subarray(off, off + length));
+      // ISO 2022 escapes are ASCII bytes, and so is all JIS X 0208 text: hence the ESC test.
+      if (NON_ASCII.test(text) || (text.includes(ESC_CHAR) && 'decodeName' in decoder)) {
+        const bytes = this.bytes.subarray(off, off + length);
+        text = kind === PERSON_NAME && 'decodeName' in decoder ? decoder.decodeName(bytes) : decoder.decode(bytes);
+      }
       // PN: readPaddedEncodedString drops one trailing pad space.
       if (kind === PERSON_NAME && !(text.length && text[text.length - 1] !== ' ')) text = text.slice(0, -1);
     }
@@ -251,7 +271,7 @@ class DictReader {
    * scan for the matching Item Delimitation Item; empty items are dropped. Returns the items'
    * dictionaries and the offset after the sequence.
    */
-  private sequence(off: number, sqLength: number, end: number, depth: number): [DcmjsDict[], number] {
+  private sequence(off: number, sqLength: number, end: number, depth: number, decoder: TextDecoding): [DcmjsDict[], number] {
     const items: DcmjsDict[] = [];
     if (sqLength === 0) return [items, off];
     const undefLength = sqLength === UNDEFINED;
@@ -310,7 +330,7 @@ class DictReader {
         if (toRead) {
           if (undef) off += -toRead - 8;
           if (off < 0 || off + toRead > end) decline();
-          items.push(this.dataset(off, off + toRead, depth + 1));
+          items.push(this.dataset(off, off + toRead, depth + 1, decoder));
           off += toRead;
           read += toRead;
           if (undef) off += 8;

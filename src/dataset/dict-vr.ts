@@ -1,6 +1,6 @@
 /**
  * The value representations the hand-written dict reader and writer handle (PS3.5 §6.2), by how
- * their bytes are laid out. Every other VR (AT, UN, UV, OL, OV, SV, dictionary placeholders like
+ * their bytes are laid out. Every other VR (AT, UV, OL, OV, SV, dictionary placeholders like
  * "ox" or "xs") is left to dcmjs.
  */
 
@@ -14,7 +14,7 @@ export const TEXT = 3;
 export const PERSON_NAME = 4;
 /** US SS UL SL FL FD: fixed-size little-endian numbers. */
 export const NUMBER = 5;
-/** OB OW OF OD with a defined length: the value bytes as one ArrayBuffer. */
+/** OB OW OF OD (and UN, read only) with a defined length: the value bytes as one ArrayBuffer. */
 export const BYTES = 6;
 /** SQ: items, each a nested data set. */
 export const SEQUENCE = 7;
@@ -27,7 +27,7 @@ export const KINDS: ReadonlyMap<string, Kind> = new Map<string, Kind>([
   ...['LO', 'LT', 'SH', 'ST', 'UC', 'UT'].map((vr) => [vr, TEXT] as const),
   ['PN', PERSON_NAME],
   ...['US', 'SS', 'UL', 'SL', 'FL', 'FD'].map((vr) => [vr, NUMBER] as const),
-  ...['OB', 'OW', 'OF', 'OD'].map((vr) => [vr, BYTES] as const),
+  ...['OB', 'OW', 'OF', 'OD', 'UN'].map((vr) => [vr, BYTES] as const),
   ['SQ', SEQUENCE],
 ]);
 

@@ -12,6 +12,7 @@ import type { DcmjsDict, DcmjsVr } from 'dcmjs';
 import { dcmjs } from './dcmjs-module';
 import { BYTES, KINDS, LENGTH32, NUMBER, NUMBERS, PERSON_NAME, SEQUENCE, TEXT, UID, type Kind } from './dict-vr';
 import { personNameText } from './person-name';
+import { isAscii, withUtf8Declared } from './utf8-declaration';
 
 const UNDEFINED = 0xffffffff;
 const BACKSLASH = 0x5c;
@@ -43,6 +44,14 @@ export function writeDict(dict: DcmjsDict, implicit: boolean, allocate: (n: numb
   if (owner) sharedBusy = true;
   try {
     writeDataset(sink, dict, implicit, 0);
+    if (sink.wroteUtf8) {
+      // Text beyond ASCII went out as UTF-8: the data set must say so (utf8-declaration.ts).
+      const declared = withUtf8Declared(dict);
+      if (declared !== dict) {
+        sink.length = 0;
+        writeDataset(sink, declared, implicit, 0);
+      }
+    }
     const out = allocate(sink.length);
     out.set(sink.bytes.subarray(0, sink.length));
     return out;
@@ -50,6 +59,7 @@ export function writeDict(dict: DcmjsDict, implicit: boolean, allocate: (n: numb
     return undefined;
   } finally {
     sink.length = 0;
+    sink.wroteUtf8 = false;
     if (owner) {
       sharedBusy = false;
       if (shared.bytes.length > 1 << 20) shared = new Sink(); // keep no big buffer alive
@@ -135,7 +145,10 @@ function writeText(sink: Sink, kind: Kind, type: string, value: unknown, implici
     const s = strings[i];
     if (typeof s !== 'string') decline();
     let length = s.length; // ASCII VRs: one byte per code unit; text VRs too while it is ASCII
-    if ((kind === TEXT || kind === PERSON_NAME) && !isAscii(s)) length = ((utf ??= [])[i] = utf8.encode(s)).length;
+    if ((kind === TEXT || kind === PERSON_NAME) && !isAscii(s)) {
+      length = ((utf ??= [])[i] = utf8.encode(s)).length;
+      sink.wroteUtf8 = true;
+    }
     if (kind !== PERSON_NAME) checkLength(vr, s, length);
     total += length;
   }
@@ -147,11 +160,6 @@ function writeText(sink: Sink, kind: Kind, type: string, value: unknown, implici
     else sink.latin1(strings[i] as string);
   }
   if (total & 1) sink.byte(kind === UID ? 0x00 : 0x20);
-}
-
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
-  return true;
 }
 
 /** ValueRepresentation.writeBytes's checks: over-long values make dcmjs throw (text VRs only log). */
@@ -185,6 +193,8 @@ function writeNumbers(sink: Sink, type: string, value: unknown, implicit: boolea
 class Sink {
   bytes = new Uint8Array(512);
   length = 0;
+  /** Set when a text value beyond ASCII was written (as UTF-8). */
+  wroteUtf8 = false;
   private dv = new DataView(this.bytes.buffer);
 
   private room(n: number): void {

@@ -1,0 +1,149 @@
+/**
+ * Character sets in data sets (PS3.3 C.12.1.1.2, PS3.5 §6.1): ISO 2022 code extensions read
+ * byte for byte from the standard's examples, items that take their character set from the
+ * enclosing data set, and text beyond ASCII declared as UTF-8 when it is written as UTF-8.
+ * DCMTK checks the same from outside in test/interop/dcmtk-charsets.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { decodeDataset, encodeDataset, readPart10 } from '../../src/dataset/codec';
+import { writePart10 } from '../../src/dataset/part10';
+import { DimseError } from '../../src/errors';
+import { TransferSyntax } from '../../src/uids/transfer-syntax';
+import { CHARSET_EXAMPLES, concat, element, sequence } from '../fixtures/character-sets';
+
+const EXPLICIT = TransferSyntax.ExplicitVRLittleEndian;
+const IMPLICIT = TransferSyntax.ImplicitVRLittleEndian;
+const BIG = TransferSyntax.ExplicitVRBigEndian;
+const latin1 = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
+/** The value of (0008,0005) in encoded Explicit VR LE bytes, read by hand. */
+const charsetIn = (b: Uint8Array): string | undefined => /\x08\x00\x05\x00CS..([^\x00]*?) ?(?=[\x00-\x1f]|$)/s.exec(latin1(b))?.[1];
+
+describe('ISO 2022 code extensions (multi-valued Specific Character Set)', () => {
+  for (const ex of CHARSET_EXAMPLES) {
+    it(`reads ${ex.source}`, () => {
+      const bytes = concat([element(0x0008, 0x0005, 'CS', ex.charset), element(0x0010, 0x0010, 'PN', ex.bytes)]);
+      const ds = decodeDataset(bytes, EXPLICIT);
+      expect(ds.PatientName).toEqual([ex.name]);
+      expect(ds.SpecificCharacterSet).toBe('ISO_IR 192'); // the strings are Unicode now, as for every set
+    });
+  }
+
+  it('reads multiple values, text VRs and items that inherit the set', () => {
+    const [jp, , kr] = CHARSET_EXAMPLES;
+    const yamada = jp!.bytes.subarray(13, 13 + 10); // ESC $ B 山田 ESC ( B
+    const value = concat([yamada, Uint8Array.of(0x5c), yamada]); // 山田\山田
+    const bytes = concat([
+      element(0x0008, 0x0005, 'CS', '\\ISO 2022 IR 87'),
+      element(0x0008, 0x1030, 'LO', value),
+      element(0x0010, 0x0010, 'PN', jp!.bytes),
+      sequence(0x0010, 0x1002, [concat([element(0x0010, 0x0020, 'LO', value)])]),
+      // An item with a set of its own.
+      sequence(0x0040, 0x0275, [concat([element(0x0008, 0x0005, 'CS', '\\ISO 2022 IR 149'), element(0x0040, 0x0006, 'PN', kr!.bytes)])]),
+    ]);
+    const ds = decodeDataset(bytes, EXPLICIT);
+    expect(ds.StudyDescription).toEqual(['山田', '山田']);
+    expect((ds.OtherPatientIDsSequence as Record<string, unknown>[])[0]!.PatientID).toEqual(['山田', '山田']);
+    expect(String((ds.RequestAttributesSequence as Record<string, unknown>[])[0]!.ScheduledPerformingPhysicianName)).toBe('Hong^Gildong=洪^吉洞=홍^길동');
+    expect(String(ds.PatientName)).toBe('Yamada^Tarou=山田^太郎=やまだ^たろう');
+  });
+
+  it('returns to value 1’s sets at each delimiter, not inside a two-byte character', () => {
+    // Korean in G1 left designated before "\": the next value starts with no G1 again (read as Latin-1).
+    const kr = concat([Uint8Array.of(0x1b, 0x24, 0x29, 0x43, 0xc8, 0xab, 0x5c, 0xc8, 0xab)]);
+    const ds = decodeDataset(concat([element(0x0008, 0x0005, 'CS', '\\ISO 2022 IR 149'), element(0x0008, 0x1030, 'LO', kr)]), EXPLICIT);
+    expect(ds.StudyDescription).toEqual(['홍', 'È«']);
+    // ま is 24 5E in JIS X 0208: its 5EH is not a "^" (H.3.1 has it; checked there as a whole).
+    const ma = Uint8Array.of(0x1b, 0x24, 0x42, 0x24, 0x5e, 0x1b, 0x28, 0x42);
+    const name = decodeDataset(concat([element(0x0008, 0x0005, 'CS', '\\ISO 2022 IR 87'), element(0x0010, 0x0010, 'PN', ma)]), EXPLICIT);
+    expect(name.PatientName).toEqual([{ Alphabetic: 'ま' }]);
+  });
+
+  it('reads JIS X 0212 (ISO 2022 IR 159) and single-byte sets switched in by escapes', () => {
+    // 丂 is 0x3021 in JIS X 0212; ISO-IR 100 é (E9H) and ISO-IR 144 П (BFH) through ESC - A / ESC - L.
+    const value = Uint8Array.of(0x1b, 0x24, 0x28, 0x44, 0x30, 0x21, 0x1b, 0x28, 0x42, 0x1b, 0x2d, 0x41, 0xe9, 0x1b, 0x2d, 0x4c, 0xbf);
+    const bytes = concat([element(0x0008, 0x0005, 'CS', '\\ISO 2022 IR 159\\ISO 2022 IR 100\\ISO 2022 IR 144'), element(0x0008, 0x1030, 'LO', value)]);
+    expect(decodeDataset(bytes, EXPLICIT).StudyDescription).toBe('丂éП');
+  });
+
+  it('reads them in Implicit VR data sets with private elements too', () => {
+    const implicit = (group: number, elem: number, value: Uint8Array | string): Uint8Array => {
+      const explicit = element(group, elem, 'XX', value); // tag, VR, 16-bit length, value
+      const out = new Uint8Array(explicit.length);
+      out.set(explicit.subarray(0, 4));
+      new DataView(out.buffer).setUint32(4, explicit.length - 8, true);
+      out.set(explicit.subarray(8), 8);
+      return out;
+    };
+    const kr = CHARSET_EXAMPLES[2]!;
+    const bytes = concat([
+      implicit(0x0008, 0x0005, kr.charset),
+      implicit(0x0009, 0x0010, 'ACME 1.0'), // private creator
+      implicit(0x0009, 0x1001, Uint8Array.of(1, 2, 3, 4)), // private data element: no VR known
+      implicit(0x0010, 0x0010, kr.bytes),
+    ]);
+    const ds = decodeDataset(bytes, IMPLICIT);
+    expect(ds.PatientName).toEqual([kr.name]);
+  });
+
+  it('gives a typed error for a value that is no defined term, as before', () => {
+    const bytes = concat([element(0x0008, 0x0005, 'CS', '\\ISO 2022 IR 999'), element(0x0010, 0x0010, 'PN', 'A^B')]);
+    expect(() => decodeDataset(bytes, EXPLICIT)).toThrow(DimseError);
+  });
+});
+
+describe('sequence items take the enclosing data set’s character set', () => {
+  it('round-trips text beyond ASCII at every depth, Explicit and Implicit VR', () => {
+    const ds = {
+      PatientName: 'Müller^Jürgen',
+      OtherPatientIDsSequence: [{ PatientID: 'Ä1', IssuerOfPatientID: 'Øresund', ReferencedPatientSequence: [{ PatientID: 'ß' }] }],
+    };
+    for (const ts of [EXPLICIT, IMPLICIT]) {
+      const back = decodeDataset(encodeDataset(ds, ts), ts);
+      const item = (back.OtherPatientIDsSequence as Record<string, unknown>[])[0]!;
+      expect(item.PatientID).toBe('Ä1');
+      expect(item.IssuerOfPatientID).toBe('Øresund');
+      expect((item.ReferencedPatientSequence as Record<string, unknown>[])[0]!.PatientID).toBe('ß');
+    }
+  });
+});
+
+describe('text beyond ASCII is declared as UTF-8 (ISO_IR 192)', () => {
+  it('adds (0008,0005) when the caller gave none', () => {
+    const bytes = encodeDataset({ PatientName: 'Müller' }, EXPLICIT);
+    expect(charsetIn(bytes)).toBe('ISO_IR 192');
+    expect(decodeDataset(bytes, EXPLICIT).PatientName).toEqual([{ Alphabetic: 'Müller' }]);
+  });
+
+  it('replaces a set the UTF-8 bytes are not in, without touching the caller’s object', () => {
+    const ds = { SpecificCharacterSet: 'ISO_IR 100', PatientName: 'Müller', StudyDescription: 'Kopf' };
+    for (const ts of [EXPLICIT, IMPLICIT, BIG]) {
+      const back = decodeDataset(encodeDataset(ds, ts), ts);
+      expect(back.PatientName).toEqual([{ Alphabetic: 'Müller' }]);
+    }
+    expect(charsetIn(encodeDataset(ds, EXPLICIT))).toBe('ISO_IR 192');
+    expect(ds.SpecificCharacterSet).toBe('ISO_IR 100');
+  });
+
+  it('leaves ASCII-only data sets as they were', () => {
+    const bytes = encodeDataset({ SpecificCharacterSet: 'ISO_IR 100', PatientName: 'Muller' }, EXPLICIT);
+    expect(charsetIn(bytes)).toBe('ISO_IR 100');
+    expect(charsetIn(encodeDataset({ PatientName: 'Muller' }, EXPLICIT))).toBeUndefined();
+  });
+
+  it('relabels an item that names a set of its own', () => {
+    const ds = { SpecificCharacterSet: 'ISO_IR 192', OtherPatientIDsSequence: [{ SpecificCharacterSet: 'ISO_IR 100', PatientID: 'Ä1' }] };
+    const bytes = encodeDataset(ds, EXPLICIT);
+    expect(latin1(bytes)).not.toContain('ISO_IR 100');
+    const item = (decodeDataset(bytes, EXPLICIT).OtherPatientIDsSequence as Record<string, unknown>[])[0]!;
+    expect(item.PatientID).toBe('Ä1');
+    expect(ds.OtherPatientIDsSequence[0]!.SpecificCharacterSet).toBe('ISO_IR 100');
+  });
+
+  it('keeps the label in a Part 10 file read back', () => {
+    const dataset = encodeDataset({ SOPClassUID: '1.2.840.10008.5.1.4.1.1.7', SOPInstanceUID: '1.2.3', PatientName: '山田^太郎' }, EXPLICIT);
+    const file = concat(writePart10({ sopClassUid: '1.2.840.10008.5.1.4.1.1.7', sopInstanceUid: '1.2.3', transferSyntaxUid: EXPLICIT, dataset }));
+    const p = readPart10(file);
+    expect(charsetIn(p.dataset)).toBe('ISO_IR 192');
+    expect(String(decodeDataset(p.dataset, EXPLICIT).PatientName)).toBe('山田^太郎');
+  });
+});
