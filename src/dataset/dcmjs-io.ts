@@ -1,7 +1,8 @@
 /**
  * dcmjs's own stream-based reader and writer: the general path for what the hand-written dict
  * reader/writer leave (big endian, other VRs, encapsulated pixel data, odd input), and the
- * reference they are tested against.
+ * reference they are tested against. The reader is made to agree with the dict reader where
+ * dcmjs gets text wrong: items inherit the character set, ST/UT/UR values are not split.
  */
 import type { DcmjsDict } from 'dcmjs';
 import { dcmjs } from './dcmjs-module';
@@ -11,7 +12,23 @@ export function dcmjsRead(plain: Uint8Array, syntax: string, littleEndian: boole
   const { DicomMessage, ReadBufferStream } = dcmjs().data;
   const stream = new ReadBufferStream(exactBuffer(plain), littleEndian, { noCopy: false }) as unknown as SubStreams;
   stream.more = itemsInheritDecoder;
-  return quietly(() => DicomMessage._read(stream, syntax, { ignoreErrors: false, untilTag: null, includeUntilTagValue: false }));
+  const dict = quietly(() => DicomMessage._read(stream, syntax, { ignoreErrors: false, untilTag: null, includeUntilTagValue: false }));
+  return joinSingleValued(dict);
+}
+
+/** Text VRs that hold one value (PS3.5 §6.4), which dcmjs (LT aside) splits on backslashes. */
+const SPLIT_BY_DCMJS = new Set(['ST', 'UT', 'UR']);
+
+/** `dict` with the values dcmjs split from ST, UT and UR elements joined again, at every depth (in place). */
+function joinSingleValued(dict: DcmjsDict): DcmjsDict {
+  for (const key of Object.keys(dict)) {
+    const element = dict[key]!;
+    const value = element.Value;
+    if (!Array.isArray(value)) continue;
+    if (element.vr === 'SQ') for (const item of value) joinSingleValued(item as DcmjsDict);
+    else if (value.length > 1 && SPLIT_BY_DCMJS.has(element.vr) && value.every((v) => typeof v === 'string')) element.Value = [value.join('\\')];
+  }
+  return dict;
 }
 
 /** What dcmjs's ReadBufferStream offers for reading an item: a sub-stream of the next `n` bytes. */

@@ -7,10 +7,13 @@
  *
  * It only reads what it can read exactly like dcmjs; for anything else (other VRs, odd lengths,
  * unsupported character sets, malformed nesting) `readDict` returns undefined and the caller
- * uses dcmjs. Two deliberate differences, where dcmjs gets the text wrong or gives up: sequence
- * items read their text in the enclosing data set's character set unless they name their own
- * (dcmjs reads them as Latin-1: PS3.3 C.12.1.1.2 says items inherit it), and a multi-valued
- * Specific Character Set (ISO 2022 code extensions, iso2022.ts) is read, where dcmjs throws.
+ * uses dcmjs. Deliberate differences, where dcmjs gets the text wrong or gives up:
+ * - sequence items read their text in the enclosing data set's character set unless they name
+ *   their own (dcmjs reads them as Latin-1; PS3.3 C.12.1.1.2 says items inherit it);
+ * - a multi-valued Specific Character Set (ISO 2022 code extensions, iso2022.ts) is read, where
+ *   dcmjs throws;
+ * - ST, UT and UR values are not split on backslashes (PS3.5 §6.4: one value; dcmjs splits them).
+ * dcmjs-io.ts makes dcmjs's own reader agree on the first and the last.
  */
 import type { DcmjsDict, DcmjsDictEntry, DcmjsVr } from 'dcmjs';
 import { decodeAscii, decodeNative, hasRemappedChars, NON_ASCII } from '../bytes/text';
@@ -28,6 +31,8 @@ const MAX_DEPTH = 64;
 const WHOLE_TEXT_LIMIT = 16 * 1024;
 const UID_CHARS = /^[0-9.]*$/;
 const NOT_UID_CHARS = /[^0-9.]/g;
+/** Text VRs that are never multi-valued (PS3.5 §6.4): not split on backslashes. */
+const SINGLE_VALUED: ReadonlySet<string> = new Set(['LT', 'ST', 'UT', 'UR']);
 /** VRs whose dcmjs formatting of a single value is just trim(). */
 const TRIMMED = new Set(['AE', 'CS', 'LO', 'SH']);
 
@@ -259,7 +264,8 @@ class DictReader {
     let raw: unknown = text;
     if (type === 'CS' || type === 'DS' || type === 'IS' || (kind === UID && text.includes('\\'))) raw = vr.dropPadByte(text.split('\\'));
     const value = vr.applyFormatting(raw);
-    if (type === 'LT') return Array.isArray(value) ? value : [value]; // LT is never split on read
+    // LT, ST, UT and UR hold one value: a backslash in them is text (PS3.5 §6.4; dcmjs splits all but LT).
+    if (SINGLE_VALUED.has(type)) return Array.isArray(value) ? value : [value];
     if (kind === TEXT || kind === ASCII || kind === UID) {
       return typeof value === 'string' ? vr.dropPadByte(value.split('\\')) : (value as unknown[]);
     }

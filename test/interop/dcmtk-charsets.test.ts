@@ -5,6 +5,7 @@
  *   escape sequences) read the same by netdicom as DCMTK converts them;
  * - files netdicom writes with text beyond ASCII are labelled so that DCMTK reads that text back
  *   unchanged, at the top level and in sequence items, whatever set the caller had named.
+ * - ST, UT and UR values hold one value (a backslash is text), as DCMTK counts them.
  * Debian's DCMTK uses glibc's iconv, which has no JIS X 0208 for `ISO 2022 IR 87`: the Japanese
  * examples are checked against the standard's text in test/unit/character-sets.test.ts only.
  */
@@ -81,6 +82,23 @@ describe.runIf(available)('character sets: netdicom against DCMTK dcmconv +U8', 
     expect(ours.StudyDescription).toBe(dcmtk.StudyDescription);
     expect((ours.OtherPatientIDsSequence as Dataset[])[0]!.PatientID).toBe('Café Привет');
     expect((dcmtk.OtherPatientIDsSequence as Dataset[])[0]!.PatientID).toBe('Café Привет');
+  });
+
+  it('reads ST, UT and UR values with backslashes as one value, as DCMTK counts them (VM 1)', () => {
+    const file = path.join(work, 'text-vm.dcm');
+    const uid = '1.2.826.0.1.3680043.9.7433.24.99';
+    const dataset = encodeDataset({ SOPClassUID: SC, SOPInstanceUID: uid }, EXPLICIT);
+    writeFileSync(file, concat(writePart10({ sopClassUid: SC, sopInstanceUid: uid, transferSyntaxUid: EXPLICIT, dataset })));
+    const values = { InstitutionAddress: ['0008,0081', 'Main St.\\2'], TextValue: ['0040,a160', 'x\\y\\z'], RetrieveURL: ['0008,1190', 'http://h/a\\b'], StudyDescription: ['0008,1030', 'one\\two'] };
+    execFileSync('dcmodify', ['-nb', ...Object.values(values).flatMap(([tag, v]) => ['-i', `(${tag})=${v}`]), file]);
+    const dump = execFileSync('dcmdump', [file], { encoding: 'utf8' });
+    const p = readPart10(new Uint8Array(readFileSync(file)));
+    const ours = decodeDataset(p.dataset, p.transferSyntaxUid);
+    for (const [keyword, [tag, value]] of Object.entries(values)) {
+      const vm = Number(new RegExp(`^\\(${tag}\\).*#\\s*\\d+, (\\d+) `, 'mi').exec(dump)?.[1]);
+      expect([keyword, ours[keyword]]).toEqual([keyword, vm === 1 ? value : value!.split('\\')]);
+    }
+    expect(ours.StudyDescription).toEqual(['one', 'two']); // LO: DCMTK counts 2
   });
 
   it('writes text beyond ASCII so that DCMTK reads it back unchanged', () => {

@@ -203,3 +203,18 @@ describe('Part 10', () => {
     expect(() => readPart10Identity(new Uint8Array(132))).toThrow(/DICM/);
   });
 });
+
+describe('single-valued text VRs (PS3.5 §6.4)', () => {
+  it('keeps backslashes in LT, ST, UT and UR values, in every syntax and in items (dcmjs splits ST, UT, UR)', () => {
+    const texts = { PatientComments: 'C:\\images\\a.dcm', InstitutionAddress: 'Main St.\\2', TextValue: 'x\\y\\z', RetrieveURL: 'http://h/a\\b' };
+    const ds = { ...texts, StudyDescription: 'one\\two', OtherPatientIDsSequence: [{ ...texts }] };
+    for (const [, ts] of SYNTAXES) {
+      const back = decodeDataset(encodeDataset(ds, ts), ts);
+      for (const [k, v] of Object.entries(texts)) {
+        expect(back[k]).toBe(v);
+        expect((back.OtherPatientIDsSequence as Record<string, unknown>[])[0]![k]).toBe(v);
+      }
+      expect(back.StudyDescription).toEqual(['one', 'two']); // LO is multi-valued
+    }
+  });
+});

@@ -7,11 +7,12 @@
  * same element dictionary, same naturalized objects: keys and their order, values, proxies, PN
  * accessors), and where dcmjs throws it must decline.
  *
- * Two deliberate differences are built into the reference: sequence items read their text in the
+ * Deliberate differences are built into the reference: sequence items read their text in the
  * enclosing data set's character set (dcmjs reads them as Latin-1; `dcmjsReadInheriting` passes
- * the decoder on), and text beyond ASCII, written as UTF-8 by both, is declared ISO_IR 192
- * (`dcmjsWriteDeclared`). ISO 2022 code extensions, where dcmjs throws, have their own tests
- * (character-sets.test.ts).
+ * the decoder on), text beyond ASCII, written as UTF-8 by both, is declared ISO_IR 192
+ * (`dcmjsWriteDeclared`), and ST/UT/UR values are one value each (`dcmjsRead` joins what dcmjs
+ * splits; dataset-codec.test.ts checks it). ISO 2022 code extensions, where dcmjs throws, have
+ * their own tests (character-sets.test.ts).
  */
 import { types } from 'node:util';
 import { data, type DcmjsDict } from 'dcmjs';
