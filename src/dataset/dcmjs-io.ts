@@ -2,7 +2,8 @@
  * dcmjs's own stream-based reader and writer: the general path for what the hand-written dict
  * reader/writer leave (big endian, other VRs, encapsulated pixel data, odd input), and the
  * reference they are tested against. The reader is made to agree with the dict reader where
- * dcmjs gets text wrong: items inherit the character set, ST/UT/UR values are not split.
+ * dcmjs gets text wrong: items inherit the character set, ST/UT/UR values are not split, UR has
+ * no trailing pad.
  */
 import type { DcmjsDict } from 'dcmjs';
 import { dcmjs } from './dcmjs-module';
@@ -19,7 +20,7 @@ export function dcmjsRead(plain: Uint8Array, syntax: string, littleEndian: boole
 /** Text VRs that hold one value (PS3.5 §6.4), which dcmjs (LT aside) splits on backslashes. */
 const SPLIT_BY_DCMJS = new Set(['ST', 'UT', 'UR']);
 
-/** `dict` with the values dcmjs split from ST, UT and UR elements joined again, at every depth (in place). */
+/** `dict` with the values dcmjs split from ST, UT and UR elements joined again and UR's pad dropped, at every depth (in place). */
 function joinSingleValued(dict: DcmjsDict): DcmjsDict {
   for (const key of Object.keys(dict)) {
     const element = dict[key]!;
@@ -27,6 +28,7 @@ function joinSingleValued(dict: DcmjsDict): DcmjsDict {
     if (!Array.isArray(value)) continue;
     if (element.vr === 'SQ') for (const item of value) joinSingleValued(item as DcmjsDict);
     else if (value.length > 1 && SPLIT_BY_DCMJS.has(element.vr) && value.every((v) => typeof v === 'string')) element.Value = [value.join('\\')];
+    if (element.vr === 'UR' && typeof element.Value?.[0] === 'string') element.Value = [(element.Value[0] as string).trimEnd()];
   }
   return dict;
 }

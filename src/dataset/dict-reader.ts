@@ -12,7 +12,8 @@
  *   their own (dcmjs reads them as Latin-1; PS3.3 C.12.1.1.2 says items inherit it);
  * - a multi-valued Specific Character Set (ISO 2022 code extensions, iso2022.ts) is read, where
  *   dcmjs throws;
- * - ST, UT and UR values are not split on backslashes (PS3.5 §6.4: one value; dcmjs splits them).
+ * - ST, UT and UR values are not split on backslashes (PS3.5 §6.4: one value; dcmjs splits them),
+ *   and a UR value loses its trailing spaces (its pad byte; dcmjs keeps it).
  * dcmjs-io.ts makes dcmjs's own reader agree on the first and the last.
  */
 import type { DcmjsDict, DcmjsDictEntry, DcmjsVr } from 'dcmjs';
@@ -252,6 +253,8 @@ class DictReader {
       // PN: readPaddedEncodedString drops one trailing pad space.
       if (kind === PERSON_NAME && !(text.length && text[text.length - 1] !== ' ')) text = text.slice(0, -1);
     }
+    // UR: trailing spaces are not part of the value (PS3.5 §6.2; dcmjs keeps the pad byte).
+    if (type === 'UR') return [text.trimEnd()];
     if (!text.includes('\\')) {
       // The common single values, formatted as dcmjs's VRs would, without their calls.
       if (kind === UID) return [UID_CHARS.test(text) ? text : text.replace(NOT_UID_CHARS, '')];

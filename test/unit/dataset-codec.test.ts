@@ -217,4 +217,13 @@ describe('single-valued text VRs (PS3.5 §6.4)', () => {
       expect(back.StudyDescription).toEqual(['one', 'two']); // LO is multi-valued
     }
   });
+
+  it('reads a UR value without its pad space (trailing spaces are not part of it)', () => {
+    for (const [, ts] of SYNTAXES) {
+      for (const url of ['http://h/odd', 'http://h/even', 'http://h/a\\b']) {
+        const back = decodeDataset(encodeDataset({ RetrieveURL: url, OtherPatientIDsSequence: [{ RetrieveURL: url }] }, ts), ts);
+        expect([back.RetrieveURL, (back.OtherPatientIDsSequence as Record<string, unknown>[])[0]!.RetrieveURL]).toEqual([url, url]);
+      }
+    }
+  });
 });
