@@ -3,7 +3,7 @@
  * reader/writer leave (big endian, other VRs, encapsulated pixel data, odd input), and the
  * reference they are tested against. The reader is made to agree with the dict reader where
  * dcmjs gets text wrong: items inherit the character set, ST/UT/UR values are not split, UR has
- * no trailing pad.
+ * no trailing pad, each value of a multi-valued AE/CS/LO/SH is trimmed.
  */
 import type { DcmjsDict } from 'dcmjs';
 import { dcmjs } from './dcmjs-module';
@@ -14,20 +14,26 @@ export function dcmjsRead(plain: Uint8Array, syntax: string, littleEndian: boole
   const stream = new ReadBufferStream(exactBuffer(plain), littleEndian, { noCopy: false }) as unknown as SubStreams;
   stream.more = itemsInheritDecoder;
   const dict = quietly(() => DicomMessage._read(stream, syntax, { ignoreErrors: false, untilTag: null, includeUntilTagValue: false }));
-  return joinSingleValued(dict);
+  return tidyText(dict);
 }
 
 /** Text VRs that hold one value (PS3.5 §6.4), which dcmjs (LT aside) splits on backslashes. */
 const SPLIT_BY_DCMJS = new Set(['ST', 'UT', 'UR']);
+/** Text VRs whose values' surrounding spaces are padding (PS3.5 Table 6.2-1). */
+const PADDED = new Set(['AE', 'CS', 'LO', 'SH']);
 
-/** `dict` with the values dcmjs split from ST, UT and UR elements joined again and UR's pad dropped, at every depth (in place). */
-function joinSingleValued(dict: DcmjsDict): DcmjsDict {
+/**
+ * `dict` with text values as the dict reader gives them (in place, at every depth): ST, UT and UR
+ * values dcmjs split joined again, UR's pad dropped, each AE/CS/LO/SH value trimmed.
+ */
+function tidyText(dict: DcmjsDict): DcmjsDict {
   for (const key of Object.keys(dict)) {
     const element = dict[key]!;
     const value = element.Value;
     if (!Array.isArray(value)) continue;
-    if (element.vr === 'SQ') for (const item of value) joinSingleValued(item as DcmjsDict);
+    if (element.vr === 'SQ') for (const item of value) tidyText(item as DcmjsDict);
     else if (value.length > 1 && SPLIT_BY_DCMJS.has(element.vr) && value.every((v) => typeof v === 'string')) element.Value = [value.join('\\')];
+    else if (value.length > 1 && PADDED.has(element.vr)) element.Value = value.map((v) => (typeof v === 'string' ? v.trim() : v));
     if (element.vr === 'UR' && typeof element.Value?.[0] === 'string') element.Value = [(element.Value[0] as string).trimEnd()];
   }
   return dict;

@@ -13,7 +13,8 @@
  * - a multi-valued Specific Character Set (ISO 2022 code extensions, iso2022.ts) is read, where
  *   dcmjs throws;
  * - ST, UT and UR values are not split on backslashes (PS3.5 §6.4: one value; dcmjs splits them),
- *   and a UR value loses its trailing spaces (its pad byte; dcmjs keeps it).
+ *   a UR value loses its trailing spaces (its pad byte; dcmjs keeps it), and each value of a
+ *   multi-valued AE, CS, LO or SH loses the spaces around it (dcmjs trims only the whole text).
  * dcmjs-io.ts makes dcmjs's own reader agree on the first and the last.
  */
 import type { DcmjsDict, DcmjsDictEntry, DcmjsVr } from 'dcmjs';
@@ -270,7 +271,9 @@ class DictReader {
     // LT, ST, UT and UR hold one value: a backslash in them is text (PS3.5 §6.4; dcmjs splits all but LT).
     if (SINGLE_VALUED.has(type)) return Array.isArray(value) ? value : [value];
     if (kind === TEXT || kind === ASCII || kind === UID) {
-      return typeof value === 'string' ? vr.dropPadByte(value.split('\\')) : (value as unknown[]);
+      const values = typeof value === 'string' ? vr.dropPadByte(value.split('\\')) : (value as unknown[]);
+      // AE, CS, LO, SH: spaces around each value are padding (PS3.5 Table 6.2-1); dcmjs trims the whole text only.
+      return TRIMMED.has(type) ? values.map((v) => (typeof v === 'string' ? v.trim() : v)) : values;
     }
     return value as unknown[];
   }

@@ -120,7 +120,7 @@ export function printScp(options: PrintScpOptions = {}): PrintScp {
     const ref = (attributes.ReferencedFilmSessionSequence as Dataset[] | undefined)?.[0];
     if (!ref) return { status: 0x0120, offendingElement: [REF_FILM_SESSION] };
     if (stringValue(ref, 'ReferencedSOPInstanceUID') !== session.uid) return { status: 0x0106, offendingElement: [REF_FILM_SESSION] };
-    // dcmjs splits text at backslashes even for ST, so join the parts back.
+    // ST: one value, backslash included ("STANDARD\\C,R"); a caller's array of its parts is joined back.
     const format = attributes.ImageDisplayFormat;
     if (format === undefined || format === null) return { status: 0x0120, offendingElement: [IMAGE_DISPLAY_FORMAT] };
     const count = imageBoxCount(Array.isArray(format) ? format.join('\\') : String(format));

@@ -7,8 +7,8 @@
  * decodes from the same bytes.
  *
  * What the generator avoids, because DCMTK's JSON normalises it and netdicom (like dcmjs) keeps
- * it: leading or trailing spaces inside values, trailing `^` in person names, empty values at the
- * end of a list. FL values are compared at float precision (dcm2json prints 9 digits).
+ * it: spaces at the edges of person name components, trailing `^` in person names, empty values
+ * at the end of a list. FL values are compared at float precision (dcm2json prints 9 digits).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,7 +43,8 @@ const LEAVES: Record<string, () => unknown> = {
   PatientName: personName,
   OperatorsName: () => [personName(), personName()],
   PatientID: () => word(12),
-  StudyDescription: () => (random() < 0.5 ? words(6) : [words(5), words(5)]), // LO: backslash separates values
+  StudyDescription: () => (random() < 0.5 ? words(6) : [words(5), ` ${words(5)} `]), // LO: backslash separates values; spaces around them are padding
+  ImageType: () => ['ORIGINAL', ' PRIMARY', 'AXIAL '], // CS
   InstitutionAddress: () => `${words(8)}\\${words(5)}`, // ST: one value, backslash and all
   TextValue: () => `${words(20)}\\${words(10)}`, // UT
   PatientComments: () => `${words(20)}\\${words(5)}`, // LT

@@ -218,6 +218,15 @@ describe('single-valued text VRs (PS3.5 §6.4)', () => {
     }
   });
 
+  it('trims each value of a multi-valued AE, CS, LO or SH, not only the whole text (dcmjs)', () => {
+    const ds = { StudyDescription: ' one \\ two ', ImageType: ['ORIGINAL ', ' PRIMARY'], RetrieveAETitle: ['AE1 ', ' AE2'], StationName: 'A\\ B', PatientComments: ' keep \\ as is ' };
+    for (const [, ts] of SYNTAXES) {
+      const back = decodeDataset(encodeDataset(ds, ts), ts);
+      expect([back.StudyDescription, back.ImageType, back.RetrieveAETitle, back.StationName]).toEqual([['one', 'two'], ['ORIGINAL', 'PRIMARY'], ['AE1', 'AE2'], ['A', 'B']]);
+      expect(back.PatientComments).toBe(' keep \\ as is'); // LT: one value, leading spaces kept
+    }
+  });
+
   it('reads a UR value without its pad space (trailing spaces are not part of it)', () => {
     for (const [, ts] of SYNTAXES) {
       for (const url of ['http://h/odd', 'http://h/even', 'http://h/a\\b']) {

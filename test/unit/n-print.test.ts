@@ -18,8 +18,8 @@ describe(`print management (${via()})`, () => {
     expect(status).toBe(0);
     expect(printed).toHaveLength(1);
     const [film] = printed[0]!;
-    // dcmjs splits the ST value at its backslash.
-    expect(film!.filmBox).toMatchObject({ ImageDisplayFormat: ['STANDARD', '2,1'], FilmOrientation: 'PORTRAIT' });
+    // ST: one value, its backslash included (PS3.5 §6.4).
+    expect(film!.filmBox).toMatchObject({ ImageDisplayFormat: 'STANDARD\\2,1', FilmOrientation: 'PORTRAIT' });
     expect(film!.imageBoxes.map((b) => b.ImageBoxPosition)).toEqual([1, 2]);
     expect(film!.imageBoxes.every((b) => Array.isArray(b.BasicGrayscaleImageSequence))).toBe(true);
     expect(film!.filmSession).toMatchObject({ NumberOfCopies: 1 });
