@@ -4,6 +4,7 @@ import { readPart10Identity } from '../../src/dataset/meta';
 import { deflateRaw, inflateRaw } from '../../src/dataset/deflate';
 import { DimseError } from '../../src/errors';
 import { TransferSyntax } from '../../src/uids/transfer-syntax';
+import { concat } from '../helpers/bytes';
 
 const SYNTAXES = [
   ['Implicit VR LE', TransferSyntax.ImplicitVRLittleEndian],
@@ -138,15 +139,6 @@ describe('encodeDataset / decodeDataset', () => {
 });
 
 describe('Part 10', () => {
-  const concat = (chunks: Uint8Array[]): Uint8Array => {
-    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    let off = 0;
-    for (const c of chunks) {
-      out.set(c, off);
-      off += c.length;
-    }
-    return out;
-  };
 
   for (const [label, ts] of SYNTAXES) {
     it(`writes and reads back a ${label} file without re-encoding the data set`, () => {

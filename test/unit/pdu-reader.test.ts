@@ -3,16 +3,7 @@ import { ProtocolError } from '../../src/errors';
 import { decodePdu, PduReader } from '../../src/pdu';
 import type { PDataTfPdu, Pdu } from '../../src/pdu/types';
 import { ECHO_OK, FIXTURES, P_DATA_TF, RELEASE_RQ, RQ_OK, bytes } from '../fixtures/pdus';
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+import { concat } from '../helpers/bytes';
 
 function feed(reader: PduReader, chunks: readonly Uint8Array[]): Pdu[] {
   return chunks.flatMap((c) => reader.push(c));

@@ -98,6 +98,7 @@ export async function canary(port: number, timeoutMs = 3000): Promise<number> {
 
 // RQ_OK (172 bytes) and ECHO_OK (80 bytes) are written once, in the PDU fixtures.
 import { ECHO_OK, RQ_OK } from '../../fixtures/pdus';
+import { concat as concatAll } from '../../helpers/bytes';
 export { ECHO_OK, RQ_OK };
 
 export const REL_RQ = hex('05 00 00 00 00 04 00 00 00 00');
@@ -122,13 +123,7 @@ export function patched(base: Uint8Array, at: number, patch: string): Uint8Array
 
 /** Concatenation of byte arrays. */
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return concatAll(parts);
 }
 
 /** Sets the PDU-length field (bytes 2..5) to match the PDU's actual size. */
