@@ -197,9 +197,16 @@ class DictReader {
           off += 2;
         }
       }
+      let values: unknown[];
+      if (type === 'AT') {
+        // One tag, as dcmjs's Tag.readTag gives it (group << 16 | element); lists go to dcmjs.
+        if (length !== 4 || off + 4 > end) decline();
+        dict[keyOf(tag)] = { vr: type, Value: [((this.u16(off, end) << 16) | this.u16(off + 2, end)) >>> 0] };
+        off += 4;
+        continue;
+      }
       const kind = KINDS.get(type);
       if (kind === undefined) decline();
-      let values: unknown[];
       if (kind === SEQUENCE) {
         [values, off] = this.sequence(off, length, end, depth, decoder);
       } else {

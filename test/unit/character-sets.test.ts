@@ -65,7 +65,7 @@ describe('ISO 2022 code extensions (multi-valued Specific Character Set)', () =>
     expect(decodeDataset(bytes, EXPLICIT).StudyDescription).toBe('丂éП');
   });
 
-  it('reads them in Implicit VR data sets with private elements too', () => {
+  it('reads them in Implicit VR data sets with private elements and an AT element too', () => {
     const implicit = (group: number, elem: number, value: Uint8Array | string): Uint8Array => {
       const explicit = element(group, elem, 'XX', value); // tag, VR, 16-bit length, value
       const out = new Uint8Array(explicit.length);
@@ -80,9 +80,11 @@ describe('ISO 2022 code extensions (multi-valued Specific Character Set)', () =>
       implicit(0x0009, 0x0010, 'ACME 1.0'), // private creator
       implicit(0x0009, 0x1001, Uint8Array.of(1, 2, 3, 4)), // private data element: no VR known
       implicit(0x0010, 0x0010, kr.bytes),
+      implicit(0x0028, 0x0009, Uint8Array.of(0x18, 0x00, 0x63, 0x10)), // Frame Increment Pointer → (0018,1063)
     ]);
     const ds = decodeDataset(bytes, IMPLICIT);
     expect(ds.PatientName).toEqual([kr.name]);
+    expect(ds.FrameIncrementPointer).toBe(0x00181063);
   });
 
   it('gives a typed error for a value that is no defined term, as before', () => {
