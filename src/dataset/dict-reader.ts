@@ -15,7 +15,7 @@
  * - ST, UT and UR values are not split on backslashes (PS3.5 §6.4: one value; dcmjs splits them),
  *   a UR value loses its trailing spaces (its pad byte; dcmjs keeps it), and each value of a
  *   multi-valued AE, CS, LO or SH loses the spaces around it (dcmjs trims only the whole text).
- * dcmjs-io.ts makes dcmjs's own reader agree on the first and the last.
+ * dcmjs-io.ts makes dcmjs's own reader agree on all but the second.
  */
 import type { DcmjsDict, DcmjsDictEntry, DcmjsVr } from 'dcmjs';
 import { decodeAscii, decodeNative, hasRemappedChars, NON_ASCII } from '../bytes/text';

@@ -1,7 +1,7 @@
 /**
  * The value representations the hand-written dict reader and writer handle (PS3.5 §6.2), by how
- * their bytes are laid out. Every other VR (AT, UV, OL, OV, SV, dictionary placeholders like
- * "ox" or "xs") is left to dcmjs.
+ * their bytes are laid out. Every other VR (UV, OL, OV, SV, dictionary placeholders like "ox" or
+ * "xs", and AT except a single value, which the reader reads itself) is left to dcmjs.
  */
 
 /** AE AS CS DA DS DT IS TM UR: one byte per character, backslash between values. */

@@ -130,7 +130,9 @@ function decode(bytes: Uint8Array, startG0: G0, startG1: G1, delimiters: Readonl
       }
     }
     if (g0 !== ASCII && b < 0x80) {
-      i += 2; // a two-byte character of JIS X 0208/0212: its bytes are never delimiters
+      // A two-byte character of JIS X 0208/0212: its bytes are never delimiters. A lone byte
+      // before an escape (malformed) is left for decodeRun to mark, and the escape still counts.
+      i += bytes[i + 1] === ESC ? 1 : 2;
       continue;
     }
     if (delimiters.has(b) && (g0 !== startG0 || g1 !== startG1)) {

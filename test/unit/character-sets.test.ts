@@ -58,6 +58,13 @@ describe('ISO 2022 code extensions (multi-valued Specific Character Set)', () =>
     expect(name.PatientName).toEqual([{ Alphabetic: 'ま' }]);
   });
 
+  it('still sees an escape after a lone byte of a two-byte set (malformed)', () => {
+    // ESC $ B, one byte of a character, ESC ( B, then "AB": the escape must not be swallowed as the pair's second byte.
+    const value = Uint8Array.of(0x1b, 0x24, 0x42, 0x3b, 0x1b, 0x28, 0x42, 0x41, 0x42);
+    const ds = decodeDataset(concat([element(0x0008, 0x0005, 'CS', '\\ISO 2022 IR 87'), element(0x0008, 0x1030, 'LO', value)]), EXPLICIT);
+    expect(ds.StudyDescription).toBe('\ufffdAB');
+  });
+
   it('reads JIS X 0212 (ISO 2022 IR 159) and single-byte sets switched in by escapes', () => {
     // 丂 is 0x3021 in JIS X 0212; ISO-IR 100 é (E9H) and ISO-IR 144 П (BFH) through ESC - A / ESC - L.
     const value = Uint8Array.of(0x1b, 0x24, 0x28, 0x44, 0x30, 0x21, 0x1b, 0x28, 0x42, 0x1b, 0x2d, 0x41, 0xe9, 0x1b, 0x2d, 0x4c, 0xbf);
