@@ -4,6 +4,9 @@
  * writes the same bytes as dcmjs's `DicomMessage.write` (tags sorted, sequences and items of
  * undefined length, text as UTF-8, the same padding and length checks) into one growing buffer,
  * instead of a WriteBufferStream per element, which dominates dcmjs's cost for small data sets.
+ * Where they differ, on purpose: text beyond ASCII is declared ISO_IR 192 (utf8-declaration.ts),
+ * and a data set that names ISO_IR 100 gets its Latin-1 text in ISO 8859-1, as it says (dcmjs
+ * writes UTF-8 under any label).
  *
  * For anything it cannot write exactly like dcmjs (other VRs, values dcmjs would reject),
  * `writeDict` returns undefined and the caller uses dcmjs.
@@ -15,6 +18,7 @@ import { personNameText } from './person-name';
 import { isAscii, withUtf8Declared } from './utf8-declaration';
 
 const UNDEFINED = 0xffffffff;
+const CHARSET_KEY = '00080005';
 const BACKSLASH = 0x5c;
 const MAX_DEPTH = 64;
 
@@ -43,12 +47,16 @@ export function writeDict(dict: DcmjsDict, implicit: boolean, allocate: (n: numb
   const owner = sink === shared;
   if (owner) sharedBusy = true;
   try {
+    // One encoding for the whole data set (readers such as DCMTK's do not switch per item):
+    // ISO 8859-1 where it names ISO_IR 100 throughout and all its text fits, else UTF-8.
+    sink.inLatin1 = namesLatin1(dict[CHARSET_KEY]?.Value);
     writeDataset(sink, dict, implicit, 0);
-    if (sink.wroteUtf8) {
-      // Text beyond ASCII went out as UTF-8: the data set must say so (utf8-declaration.ts).
+    if (sink.wroteUtf8 || sink.notLatin1 || (sink.mixedSets && sink.wroteLatin1)) {
+      // Text beyond ASCII goes out as UTF-8: the data set must say so (utf8-declaration.ts).
       const declared = withUtf8Declared(dict);
-      if (declared !== dict) {
+      if (declared !== dict || sink.inLatin1) {
         sink.length = 0;
+        sink.inLatin1 = false;
         writeDataset(sink, declared, implicit, 0);
       }
     }
@@ -59,7 +67,11 @@ export function writeDict(dict: DcmjsDict, implicit: boolean, allocate: (n: numb
     return undefined;
   } finally {
     sink.length = 0;
+    sink.inLatin1 = false;
     sink.wroteUtf8 = false;
+    sink.wroteLatin1 = false;
+    sink.notLatin1 = false;
+    sink.mixedSets = false;
     if (owner) {
       sharedBusy = false;
       if (shared.bytes.length > 1 << 20) shared = new Sink(); // keep no big buffer alive
@@ -69,6 +81,8 @@ export function writeDict(dict: DcmjsDict, implicit: boolean, allocate: (n: numb
 
 function writeDataset(sink: Sink, dict: DcmjsDict, implicit: boolean, depth: number): void {
   if (depth > MAX_DEPTH || typeof dict !== 'object' || dict === null) decline();
+  // An item naming another set than ISO_IR 100 ends the ISO 8859-1 pass if there is text beyond ASCII (see writeDict).
+  if (sink.inLatin1 && depth > 0 && CHARSET_KEY in dict && !namesLatin1(dict[CHARSET_KEY]!.Value)) sink.mixedSets = true;
   const keys = Object.keys(dict).sort();
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
@@ -140,14 +154,19 @@ function writeText(sink: Sink, kind: Kind, type: string, value: unknown, implici
   }
   const n = strings.length;
   let total = n > 1 ? n - 1 : 0;
-  let utf: Uint8Array[] | undefined; // text values with characters beyond ASCII, as UTF-8
+  let utf: Uint8Array[] | undefined; // text values with characters beyond ASCII (or, under ISO_IR 100, Latin-1), as UTF-8
   for (let i = 0; i < n; i++) {
     const s = strings[i];
     if (typeof s !== 'string') decline();
-    let length = s.length; // ASCII VRs: one byte per code unit; text VRs too while it is ASCII
+    let length = s.length; // ASCII VRs: one byte per code unit; text VRs too while ASCII (or Latin-1 under ISO_IR 100)
     if ((kind === TEXT || kind === PERSON_NAME) && !isAscii(s)) {
-      length = ((utf ??= [])[i] = utf8.encode(s)).length;
-      sink.wroteUtf8 = true;
+      if (sink.inLatin1) {
+        sink.wroteLatin1 = true;
+        if (!isLatin1(s)) sink.notLatin1 = true; // written anyway; the UTF-8 pass replaces it
+      } else {
+        length = ((utf ??= [])[i] = utf8.encode(s)).length;
+        sink.wroteUtf8 = true;
+      }
     }
     if (kind !== PERSON_NAME) checkLength(vr, s, length);
     total += length;
@@ -160,6 +179,23 @@ function writeText(sink: Sink, kind: Kind, type: string, value: unknown, implici
     else sink.latin1(strings[i] as string);
   }
   if (total & 1) sink.byte(kind === UID ? 0x00 : 0x20);
+}
+
+/** ISO 8859-1's graphic characters and ASCII: one byte each (not C1 controls, which a 'latin1' TextDecoder reads as windows-1252). */
+function isLatin1(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff || (c >= 0x80 && c < 0xa0)) return false;
+  }
+  return true;
+}
+
+/** Whether a (0008,0005) value names ISO 8859-1 alone (ISO_IR 100, ISO 2022 IR 100), as the dict reader reads it. */
+function namesLatin1(value: unknown): boolean {
+  const terms = Array.isArray(value) ? value : [value];
+  if (terms.length !== 1 || typeof terms[0] !== 'string') return false;
+  const term = terms[0].trim().replace(/[_ ]/g, '-').toLowerCase();
+  return term === 'iso-ir-100' || term === 'iso-2022-ir-100';
 }
 
 /** ValueRepresentation.writeBytes's checks: over-long values make dcmjs throw (text VRs only log). */
@@ -193,8 +229,16 @@ function writeNumbers(sink: Sink, type: string, value: unknown, implicit: boolea
 class Sink {
   bytes = new Uint8Array(512);
   length = 0;
-  /** Set when a text value beyond ASCII was written (as UTF-8). */
+  /** This pass writes text beyond ASCII in ISO 8859-1 (the data set names ISO_IR 100). */
+  inLatin1 = false;
+  /** Set when a text value beyond ASCII was written as UTF-8. */
   wroteUtf8 = false;
+  /** Set when the ISO 8859-1 pass wrote text beyond ASCII. */
+  wroteLatin1 = false;
+  /** Set when the ISO 8859-1 pass met text beyond ISO 8859-1 (C1 controls included). */
+  notLatin1 = false;
+  /** Set when the ISO 8859-1 pass met an item that names another character set. */
+  mixedSets = false;
   private dv = new DataView(this.bytes.buffer);
 
   private room(n: number): void {

@@ -123,14 +123,30 @@ describe('text beyond ASCII is declared as UTF-8 (ISO_IR 192)', () => {
     expect(decodeDataset(bytes, EXPLICIT).PatientName).toEqual([{ Alphabetic: 'Müller' }]);
   });
 
-  it('replaces a set the UTF-8 bytes are not in, without touching the caller’s object', () => {
-    const ds = { SpecificCharacterSet: 'ISO_IR 100', PatientName: 'Müller', StudyDescription: 'Kopf' };
+  it('replaces a set the text cannot be written in, without touching the caller’s object', () => {
+    const ds = { SpecificCharacterSet: 'ISO_IR 100', PatientName: 'Müller', StudyDescription: 'Kopf €5' }; // € is not in ISO 8859-1
     for (const ts of [EXPLICIT, IMPLICIT, BIG]) {
       const back = decodeDataset(encodeDataset(ds, ts), ts);
-      expect(back.PatientName).toEqual([{ Alphabetic: 'Müller' }]);
+      expect([back.PatientName, back.StudyDescription]).toEqual([[{ Alphabetic: 'Müller' }], 'Kopf €5']);
     }
     expect(charsetIn(encodeDataset(ds, EXPLICIT))).toBe('ISO_IR 192');
+    expect(charsetIn(encodeDataset({ SpecificCharacterSet: 'ISO_IR 101', PatientName: 'Dvořák' }, EXPLICIT))).toBe('ISO_IR 192'); // no ISO 8859-2 encoder
     expect(ds.SpecificCharacterSet).toBe('ISO_IR 100');
+  });
+
+  it('writes Latin-1 text in ISO 8859-1 where the data set names ISO_IR 100, items included', () => {
+    const ds = { SpecificCharacterSet: 'ISO_IR 100', PatientName: 'Müller^Jürgen', OtherPatientIDsSequence: [{ PatientID: 'Ä1' }] };
+    for (const ts of [EXPLICIT, IMPLICIT]) {
+      const bytes = encodeDataset(ds, ts);
+      expect(latin1(bytes)).toContain('M\xfcller^J\xfcrgen');
+      expect(latin1(bytes)).toContain('\xc41');
+      expect(latin1(bytes)).not.toContain('\xc3'); // no UTF-8
+      const back = decodeDataset(bytes, ts);
+      expect([String(back.PatientName), (back.OtherPatientIDsSequence as Record<string, unknown>[])[0]!.PatientID]).toEqual(['Müller^Jürgen', 'Ä1']);
+    }
+    expect(charsetIn(encodeDataset(ds, EXPLICIT))).toBe('ISO_IR 100');
+    // C1 controls (80H-9FH) would read back as windows-1252: UTF-8 for them.
+    expect(charsetIn(encodeDataset({ SpecificCharacterSet: 'ISO_IR 100', PatientID: 'a\u0085b' }, EXPLICIT))).toBe('ISO_IR 192');
   });
 
   it('leaves ASCII-only data sets as they were', () => {
@@ -139,13 +155,27 @@ describe('text beyond ASCII is declared as UTF-8 (ISO_IR 192)', () => {
     expect(charsetIn(encodeDataset({ PatientName: 'Muller' }, EXPLICIT))).toBeUndefined();
   });
 
-  it('relabels an item that names a set of its own', () => {
-    const ds = { SpecificCharacterSet: 'ISO_IR 192', OtherPatientIDsSequence: [{ SpecificCharacterSet: 'ISO_IR 100', PatientID: 'Ä1' }] };
+  it('relabels an item that names a set its text cannot be written in', () => {
+    const ds = { SpecificCharacterSet: 'ISO_IR 192', OtherPatientIDsSequence: [{ SpecificCharacterSet: 'ISO_IR 100', PatientID: 'Ω1' }] };
     const bytes = encodeDataset(ds, EXPLICIT);
     expect(latin1(bytes)).not.toContain('ISO_IR 100');
     const item = (decodeDataset(bytes, EXPLICIT).OtherPatientIDsSequence as Record<string, unknown>[])[0]!;
-    expect(item.PatientID).toBe('Ä1');
+    expect(item.PatientID).toBe('Ω1');
     expect(ds.OtherPatientIDsSequence[0]!.SpecificCharacterSet).toBe('ISO_IR 100');
+    // One encoding per data set (DCMTK, for one, reads items in the top level's set): an item's
+    // own ISO_IR 100 under a UTF-8 data set, or a UTF-8 item under ISO_IR 100, makes all of it UTF-8.
+    for (const mixed of [
+      { SpecificCharacterSet: 'ISO_IR 192', PatientName: 'Ωmega', OtherPatientIDsSequence: [{ SpecificCharacterSet: 'ISO_IR 100', PatientID: 'Ä1' }] },
+      { SpecificCharacterSet: 'ISO_IR 100', PatientName: 'Müller', OtherPatientIDsSequence: [{ SpecificCharacterSet: 'ISO_IR 192', PatientID: 'Ä1' }] },
+    ]) {
+      const bytes = encodeDataset(mixed, EXPLICIT);
+      expect(latin1(bytes)).not.toContain('ISO_IR 100');
+      const back = decodeDataset(bytes, EXPLICIT);
+      expect([String(back.PatientName), (back.OtherPatientIDsSequence as Record<string, unknown>[])[0]!.PatientID]).toEqual([mixed.PatientName, 'Ä1']);
+    }
+    // All ASCII: the sets named stay as they are.
+    const ascii = encodeDataset({ SpecificCharacterSet: 'ISO_IR 100', PatientName: 'Muller', OtherPatientIDsSequence: [{ SpecificCharacterSet: 'ISO_IR 192', PatientID: 'A1' }] }, EXPLICIT);
+    expect([latin1(ascii).includes('ISO_IR 100'), latin1(ascii).includes('ISO_IR 192')]).toEqual([true, true]);
   });
 
   it('keeps the label in a Part 10 file read back', () => {
