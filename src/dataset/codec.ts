@@ -11,7 +11,7 @@ import { DimseError } from '../errors';
 import { transferSyntax, TransferSyntax } from '../uids/transfer-syntax';
 import { dcmjsRead, dcmjsWrite, quietly } from './dcmjs-io';
 import { dcmjs } from './dcmjs-module';
-import { denaturalize } from './denaturalize';
+import { denaturalize, splitMultiValued } from './denaturalize';
 import { deflateRaw, inflateRaw, DEFAULT_MAX_INFLATED_LENGTH } from './deflate';
 import { readDict } from './dict-reader';
 import { writeDict } from './dict-writer';
@@ -125,7 +125,7 @@ export interface Part10 {
 
 /** dcmjs's denaturalizeDataset (quietly: it warns about unknown keywords and truncated values), then the dict writer or dcmjs's. */
 function encodeWithDcmjs(dataset: Dataset, syntax: string, littleEndian: boolean, implicit: boolean): Uint8Array {
-  const dict = quietly(() => dcmjs().data.DicomMetaDictionary.denaturalizeDataset(dataset));
+  const dict = quietly(() => dcmjs().data.DicomMetaDictionary.denaturalizeDataset(splitMultiValued(dataset)));
   // dcmjs writes text as UTF-8 too, and says so no more than the dict writer would by itself.
   return (littleEndian && writeDict(dict, implicit)) || dcmjsWrite(hasNonAsciiText(dict) ? withUtf8Declared(dict) : dict, syntax, littleEndian);
 }

@@ -1,14 +1,15 @@
 /**
  * A naturalized data set → dcmjs's element dictionary (`{ "GGGGEEEE": { vr, Value } }`), as
  * dcmjs's denaturalizeDataset makes it for the dict writer: keyword lookup, numbers as strings,
- * values over a VR's maximum length truncated, sequences recursively. Without dcmjs's Proxy per
+ * values over a VR's maximum length truncated, sequences recursively; unlike dcmjs, a string of a
+ * multi-valued VR is split at its backslashes first (see splitMultiValued). Without dcmjs's Proxy per
  * element and its logger; for anything unusual (unknown keywords, `_vrMap` overrides, VRs the
  * writer leaves to dcmjs, values dcmjs would reject) `denaturalize` returns undefined and the
  * caller uses dcmjs's own.
  */
 import type { DcmjsDict, DcmjsDictEntry, DcmjsVr } from 'dcmjs';
 import { dcmjs } from './dcmjs-module';
-import { BYTES, KINDS, PERSON_NAME, SEQUENCE } from './dict-vr';
+import { ASCII, BYTES, KINDS, PERSON_NAME, SEQUENCE, SINGLE_VALUED_TEXT, splitValues, TEXT, UID, type Kind } from './dict-vr';
 import type { Dataset } from './naturalize';
 
 const DECLINE = Symbol('decline');
@@ -22,6 +23,44 @@ export function denaturalize(dataset: Dataset): DcmjsDict | undefined {
     if (e === DECLINE) return undefined;
     throw e;
   }
+}
+
+/** Whether a VR's string values are delimited by backslashes (all string VRs but LT, ST, UT, UR). */
+function splitsOnBackslash(kind: Kind | undefined, vr: string): boolean {
+  return (kind === ASCII || kind === UID || kind === TEXT || kind === PERSON_NAME) && !SINGLE_VALUED_TEXT.has(vr);
+}
+
+/**
+ * `dataset` (a copy where anything changes) with each backslash-delimited string of a
+ * multi-valued string VR split into its values, at every depth: `ImageType: 'ORIGINAL\\PRIMARY'`
+ * becomes two values. dcmjs's denaturalizeDataset checks the whole text against one value's
+ * maximum length and cuts it there (a UID list to 64 characters, a CS list to 16); this runs
+ * before it. `denaturalize` does the same as it goes.
+ */
+export function splitMultiValued(dataset: Dataset, depth = 0): Dataset {
+  if (depth > MAX_DEPTH || typeof dataset !== 'object' || dataset === null) return dataset;
+  const { nameMap } = dcmjs().data.DicomMetaDictionary;
+  let out = dataset;
+  for (const name of Object.keys(dataset)) {
+    const entry = Object.hasOwn(nameMap, name) ? nameMap[name] : undefined;
+    const value = dataset[name];
+    if (!entry || value === null || value === undefined) continue;
+    const kind = KINDS.get(entry.vr);
+    let next: unknown = value;
+    if (kind === SEQUENCE) {
+      const items = Array.isArray(value) ? value : [value];
+      const split = items.map((item) => (item && typeof item === 'object' ? splitMultiValued(item as Dataset, depth + 1) : item));
+      if (split.some((item, i) => item !== items[i])) next = Array.isArray(value) ? split : split[0];
+    } else if (splitsOnBackslash(kind, entry.vr)) {
+      const list = Array.isArray(value) ? value : [value];
+      const split = splitValues(list);
+      if (split !== list) next = split;
+    }
+    if (next === value) continue;
+    if (out === dataset) out = { ...dataset };
+    out[name] = next;
+  }
+  return out;
 }
 
 const vrs = new Map<string, DcmjsVr>();
@@ -63,7 +102,8 @@ function build(dataset: Dataset, depth: number): DcmjsDict {
     if (kind === PERSON_NAME && typeof value === 'object' && value !== null) vrOf('PN').addValueAccessors(value);
     let values: unknown[] | null = null;
     if (value !== null) {
-      const list: unknown[] = Array.isArray(value) ? value : [value];
+      let list: readonly unknown[] = Array.isArray(value) ? value : [value];
+      if (splitsOnBackslash(kind, entry.vr)) list = splitValues(list);
       values = new Array<unknown>(list.length);
       for (let i = 0; i < list.length; i++) {
         const v = list[i];

@@ -22,7 +22,7 @@ import { decodeAscii, decodeNative, hasRemappedChars, NON_ASCII } from '../bytes
 import { dcmjs } from './dcmjs-module';
 import { iso2022Decoder, type Iso2022Decoder } from './iso2022';
 import { personNamesOf } from './person-name';
-import { ASCII, BYTES, KINDS, LENGTH32, NUMBER, NUMBERS, PERSON_NAME, SEQUENCE, tagKey, TEXT, UID, type Kind } from './dict-vr';
+import { ASCII, BYTES, KINDS, LENGTH32, NUMBER, NUMBERS, PERSON_NAME, SEQUENCE, SINGLE_VALUED_TEXT, tagKey, TEXT, UID, type Kind } from './dict-vr';
 
 const UNDEFINED = 0xffffffff;
 const ITEM = 0xfffee000;
@@ -33,8 +33,6 @@ const MAX_DEPTH = 64;
 const WHOLE_TEXT_LIMIT = 16 * 1024;
 const UID_CHARS = /^[0-9.]*$/;
 const NOT_UID_CHARS = /[^0-9.]/g;
-/** Text VRs that are never multi-valued (PS3.5 §6.4): not split on backslashes. */
-const SINGLE_VALUED: ReadonlySet<string> = new Set(['LT', 'ST', 'UT', 'UR']);
 /** VRs whose dcmjs formatting of a single value is just trim(). */
 const TRIMMED = new Set(['AE', 'CS', 'LO', 'SH']);
 
@@ -276,7 +274,7 @@ class DictReader {
     if (type === 'CS' || type === 'DS' || type === 'IS' || (kind === UID && text.includes('\\'))) raw = vr.dropPadByte(text.split('\\'));
     const value = vr.applyFormatting(raw);
     // LT, ST, UT and UR hold one value: a backslash in them is text (PS3.5 §6.4; dcmjs splits all but LT).
-    if (SINGLE_VALUED.has(type)) return Array.isArray(value) ? value : [value];
+    if (SINGLE_VALUED_TEXT.has(type)) return Array.isArray(value) ? value : [value];
     if (kind === TEXT || kind === ASCII || kind === UID) {
       const values = typeof value === 'string' ? vr.dropPadByte(value.split('\\')) : (value as unknown[]);
       // AE, CS, LO, SH: spaces around each value are padding (PS3.5 Table 6.2-1); dcmjs trims the whole text only.

@@ -51,3 +51,17 @@ export const NUMBERS: ReadonlyMap<string, { size: number; get: (dv: DataView, of
 export function tagKey(tag: number): string {
   return (tag >>> 0).toString(16).toUpperCase().padStart(8, '0');
 }
+
+/** Text VRs that hold one value (PS3.5 §6.4): a backslash in them is text, not a delimiter. */
+export const SINGLE_VALUED_TEXT: ReadonlySet<string> = new Set(['LT', 'ST', 'UT', 'UR']);
+
+/**
+ * `values` with each string that holds backslashes split into the values they delimit, for a
+ * multi-valued string VR: `'ORIGINAL\\PRIMARY\\AXIAL'` is three CS values, each checked against
+ * the VR's length limit on its own (dcmjs checks the whole text and cuts it to the limit).
+ * The same array when no string has a backslash.
+ */
+export function splitValues(values: readonly unknown[]): readonly unknown[] {
+  if (!values.some((v) => typeof v === 'string' && v.includes('\\'))) return values;
+  return values.flatMap((v) => (typeof v === 'string' ? v.split('\\') : [v]));
+}

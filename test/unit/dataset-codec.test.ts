@@ -219,6 +219,24 @@ describe('single-valued text VRs (PS3.5 §6.4)', () => {
     }
   });
 
+  it('writes a backslash-delimited string of a multi-valued VR as its values, none cut to one value’s length (dcmjs cut the whole text)', () => {
+    const uids = ['1.2.826.0.1.3680043.9.7433.77.1.2.3.4.5.6.7.8.9.10.11.12', '1.2.826.0.1.3680043.9.7433.77.1.2.3.4.5.6.7.8.9.10.11.13'];
+    const ds = {
+      StudyInstanceUID: uids.join('\\'), // UI: 64 characters each, 117 together
+      ImageType: 'ORIGINAL\\PRIMARY\\AXIAL', // CS: 16
+      RetrieveAETitle: 'ARCHIVE_AE_1234\\ARCHIVE_AE_5678', // AE: 16
+      PixelSpacing: '0.123456789012\\0.123456789012', // DS: 16
+      OperatorsName: 'DOE^JOHN\\ROE^JANE',
+    };
+    for (const [, ts] of SYNTAXES) {
+      for (const back of [decodeDataset(encodeDataset(ds, ts), ts), (decodeDataset(encodeDataset({ OtherPatientIDsSequence: [ds] }, ts), ts).OtherPatientIDsSequence as Record<string, unknown>[])[0]!]) {
+        expect([back.StudyInstanceUID, back.ImageType, back.RetrieveAETitle, back.PixelSpacing]).toEqual([uids, ['ORIGINAL', 'PRIMARY', 'AXIAL'], ['ARCHIVE_AE_1234', 'ARCHIVE_AE_5678'], [0.123456789012, 0.123456789012]]);
+        expect(String(back.OperatorsName)).toBe('DOE^JOHN\\ROE^JANE');
+      }
+    }
+    expect(ds.ImageType).toBe('ORIGINAL\\PRIMARY\\AXIAL'); // the caller's object is left as it was
+  });
+
   it('reads a UR value without its pad space (trailing spaces are not part of it)', () => {
     for (const [, ts] of SYNTAXES) {
       for (const url of ['http://h/odd', 'http://h/even', 'http://h/a\\b']) {
