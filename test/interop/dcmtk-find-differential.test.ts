@@ -1,9 +1,10 @@
 /**
  * C-FIND matching (PS3.4 C.2.2.2) against DCMTK's dcmqrscp as a reference: the same 60 generated
- * studies go into both (dcmqrscp loaded by DCMTK storescu, netdicom qrscp reading the files), and
- * 150 seeded random STUDY-level queries must return the same StudyInstanceUIDs from each:
- * wild cards (`*`, `?`) in PN, LO, SH and CS keys, date and time ranges (open at either end),
- * UID lists, and combinations of two or three keys.
+ * studies (1–3 series of 1–2 instances each) go into both (dcmqrscp loaded by DCMTK storescu,
+ * netdicom qrscp reading the files), and seeded random queries must return the same entities
+ * from each: 150 at STUDY level (wild cards `*` and `?` in PN, LO, SH and CS keys, date and time
+ * ranges open at either end, UID lists, two or three keys together), 60 at SERIES and 60 at IMAGE
+ * level (hierarchical: the unique keys above, the keys dcmqrscp indexes at the level).
  *
  * Left out on purpose, where netdicom answers differently from dcmqrscp 3.6.7 within the
  * standard (measured with a wider generator, scratch qrdiff/run.mjs): PN keys match regardless of
@@ -77,6 +78,26 @@ const KEYS: Array<() => Record<string, string>> = [
   () => ({ StudyInstanceUID: Array.from({ length: 1 + Math.floor(random() * 4) }, () => pick(studies).StudyInstanceUID).join('\\') }),
 ];
 
+/** Series-level attributes of each study's series (consistent across a series' instances). */
+const seriesOf = studies.map((s) =>
+  Array.from({ length: 1 + Math.floor(random() * 3) }, (_, k) => ({
+    SeriesInstanceUID: `${s.StudyInstanceUID}.${k + 1}`,
+    Modality: pick(['CT', 'MR', 'SR']),
+    SeriesNumber: (k + 1) * pick([1, 10]),
+    instances: 1 + Math.floor(random() * 2),
+  })),
+);
+
+const SERIES_KEYS: Array<(study: number) => Record<string, string>> = [
+  () => ({ Modality: pick(['CT', 'MR', 'C?', '*R', 'SR']) }),
+  () => ({ SeriesNumber: pick(['1', '10', '2', '30']) }),
+  (study) => ({ SeriesInstanceUID: seriesOf[study]!.map((x) => x.SeriesInstanceUID).filter(() => random() < 0.6).join('\\') }),
+];
+const IMAGE_KEYS: Array<(series: string) => Record<string, string>> = [
+  () => ({ InstanceNumber: pick(['1', '2']) }),
+  (series) => ({ SOPInstanceUID: `${series}.${pick([1, 2, 3])}` }),
+];
+
 let root: string;
 let stopQr: (() => Promise<number>) | undefined;
 const associations: Association[] = [];
@@ -90,10 +111,14 @@ async function associate(port: number, calledAeTitle: string): Promise<Associati
   return assoc;
 }
 
-async function studyUids(assoc: Association, keys: Record<string, string>): Promise<string[]> {
+const UNIQUE_KEY = { STUDY: 'StudyInstanceUID', SERIES: 'SeriesInstanceUID', IMAGE: 'SOPInstanceUID' } as const;
+
+/** The unique keys of the entities `keys` matches at `level`, sorted. */
+async function matches(assoc: Association, level: keyof typeof UNIQUE_KEY, keys: Record<string, string>): Promise<string[]> {
+  const unique = UNIQUE_KEY[level];
   const uids: string[] = [];
-  for await (const r of assoc.cFind({ QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '', ...keys }, { model: 'study' })) {
-    if (r.category === 'Pending') uids.push(String(r.identifier!.StudyInstanceUID));
+  for await (const r of assoc.cFind({ QueryRetrieveLevel: level, [unique]: '', ...keys }, { model: 'study' })) {
+    if (r.category === 'Pending') uids.push(String(r.identifier![unique]));
     else expect(r.status).toBe(0);
   }
   return uids.sort();
@@ -104,13 +129,17 @@ beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'netdicom-find-diff-'));
   mkdirSync(path.join(root, 'files'));
   mkdirSync(path.join(root, 'db'));
-  const files = studies.map((s, i) => {
-    const sop = `${s.StudyInstanceUID}.1.1`;
-    const ds = { ...s, SOPClassUID: CT, SOPInstanceUID: sop, SeriesInstanceUID: `${s.StudyInstanceUID}.1`, Modality: 'CT', SeriesNumber: 1, InstanceNumber: 1 };
-    const file = path.join(root, 'files', `s${i}.dcm`);
-    writeFileSync(file, Buffer.concat(writePart10({ sopClassUid: CT, sopInstanceUid: sop, transferSyntaxUid: EXPLICIT, dataset: encodeDataset(ds, EXPLICIT) })));
-    return file;
-  });
+  const files = studies.flatMap((s, i) =>
+    seriesOf[i]!.flatMap(({ instances, ...series }) =>
+      Array.from({ length: instances }, (_, k) => {
+        const sop = `${series.SeriesInstanceUID}.${k + 1}`;
+        const ds = { ...s, ...series, SOPClassUID: CT, SOPInstanceUID: sop, InstanceNumber: k + 1 };
+        const file = path.join(root, 'files', `${sop}.dcm`);
+        writeFileSync(file, Buffer.concat(writePart10({ sopClassUid: CT, sopInstanceUid: sop, transferSyntaxUid: EXPLICIT, dataset: encodeDataset(ds, EXPLICIT) })));
+        return file;
+      }),
+    ),
+  );
   const port = await freePort();
   writeFileSync(path.join(root, 'dcmqrscp.cfg'), [
     `NetworkTCPPort = ${port}`, 'MaxPDUSize = 16384', 'MaxAssociations = 4',
@@ -135,20 +164,48 @@ afterAll(async () => {
 });
 
 describe.runIf(available)('C-FIND matching: netdicom qrscp against DCMTK dcmqrscp', () => {
-  it('answers 150 random study-level queries with the same studies', async () => {
+  /** Runs each query on both sides; returns how many entities matched in all and how many queries matched none. */
+  async function compare(level: keyof typeof UNIQUE_KEY, queries: Array<Record<string, string>>): Promise<{ matched: number; empty: number }> {
     let matched = 0;
     let empty = 0;
-    for (let i = 0; i < 150; i++) {
-      const keys: Record<string, string> = {};
-      const n = 1 + Math.floor(random() * 3);
-      for (let k = 0; k < n; k++) Object.assign(keys, pick(KEYS)());
-      const expected = await studyUids(dcmtk, keys);
-      expect([keys, await studyUids(netdicom, keys)]).toEqual([keys, expected]);
+    for (const keys of queries) {
+      const expected = await matches(dcmtk, level, keys);
+      expect([keys, await matches(netdicom, level, keys)]).toEqual([keys, expected]);
       matched += expected.length;
       if (expected.length === 0) empty++;
     }
+    return { matched, empty };
+  }
+
+  it('answers 150 random study-level queries with the same studies', async () => {
+    const queries = Array.from({ length: 150 }, () => {
+      const keys: Record<string, string> = {};
+      const n = 1 + Math.floor(random() * 3);
+      for (let k = 0; k < n; k++) Object.assign(keys, pick(KEYS)());
+      return keys;
+    });
+    const { matched, empty } = await compare('STUDY', queries);
     // The queries must discriminate: neither everything nor nothing, most of the time.
     expect(matched).toBeGreaterThan(150);
     expect(empty).toBeLessThan(120);
+  });
+
+  it('answers 60 series-level and 60 image-level queries with the same series and instances', async () => {
+    const seriesQueries = Array.from({ length: 60 }, () => {
+      const study = Math.floor(random() * studies.length);
+      const keys: Record<string, string> = { StudyInstanceUID: studies[study]!.StudyInstanceUID };
+      for (let k = 0; k < 1 + Math.floor(random() * 2); k++) Object.assign(keys, pick(SERIES_KEYS)(study));
+      return keys;
+    });
+    const series = await compare('SERIES', seriesQueries);
+    const imageQueries = Array.from({ length: 60 }, () => {
+      const study = Math.floor(random() * studies.length);
+      const seriesUid = pick(seriesOf[study]!).SeriesInstanceUID;
+      const keys: Record<string, string> = { StudyInstanceUID: studies[study]!.StudyInstanceUID, SeriesInstanceUID: seriesUid };
+      Object.assign(keys, pick(IMAGE_KEYS)(seriesUid));
+      return keys;
+    });
+    const images = await compare('IMAGE', imageQueries);
+    expect([series.matched > 30, series.empty < 50, images.matched > 20, images.empty < 50]).toEqual([true, true, true, true]);
   });
 });
