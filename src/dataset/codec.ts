@@ -75,9 +75,10 @@ export function decodeDataset(bytes: Uint8Array, transferSyntaxUid: string, opti
  * Encode a naturalized data set in the given transfer syntax (PS3.5 §7, A.1-A.5); deflates for
  * Deflated Explicit VR LE. Text goes out in ISO 8859-1 where the data set names `ISO_IR 100`
  * (Little Endian, no OB/OW values: what the dict writer writes), else as UTF-8: when UTF-8 text
- * goes beyond ASCII, the bytes say
- * `(0008,0005) ISO_IR 192`, in place of any other set named (the caller's object is not changed).
- * Throws DimseError('DATASET_ENCODE_FAILED') with the dcmjs error as `cause`.
+ * goes beyond ASCII, the bytes say `(0008,0005) ISO_IR 192`, in place of any other set named.
+ * A string with backslashes in a multi-valued string VR is written as that many values. The
+ * caller's object is not changed. Throws DimseError('DATASET_ENCODE_FAILED') with the dcmjs error
+ * as `cause`.
  */
 export function encodeDataset(dataset: Dataset, transferSyntaxUid: string): Uint8Array {
   return encodeWith(dataset, transferSyntaxUid);

@@ -7,6 +7,7 @@
  */
 import type { DcmjsDict } from 'dcmjs';
 import { dcmjs } from './dcmjs-module';
+import { PADDED_TEXT, SINGLE_VALUED_TEXT } from './dict-vr';
 
 /** dcmjs's element dictionary of an encoded data set in one of its three native syntaxes. */
 export function dcmjsRead(plain: Uint8Array, syntax: string, littleEndian: boolean): DcmjsDict {
@@ -17,14 +18,11 @@ export function dcmjsRead(plain: Uint8Array, syntax: string, littleEndian: boole
   return tidyText(dict);
 }
 
-/** Text VRs that hold one value (PS3.5 §6.4), which dcmjs (LT aside) splits on backslashes. */
-const SPLIT_BY_DCMJS = new Set(['ST', 'UT', 'UR']);
-/** Text VRs whose values' surrounding spaces are padding (PS3.5 Table 6.2-1). */
-const PADDED = new Set(['AE', 'CS', 'LO', 'SH']);
 
 /**
  * `dict` with text values as the dict reader gives them (in place, at every depth): ST, UT and UR
- * values dcmjs split joined again, UR's pad dropped, each AE/CS/LO/SH value trimmed.
+ * values dcmjs split joined again (it never splits LT), UR's pad dropped, each AE/CS/LO/SH value
+ * trimmed.
  */
 function tidyText(dict: DcmjsDict): DcmjsDict {
   for (const key of Object.keys(dict)) {
@@ -32,8 +30,8 @@ function tidyText(dict: DcmjsDict): DcmjsDict {
     const value = element.Value;
     if (!Array.isArray(value)) continue;
     if (element.vr === 'SQ') for (const item of value) tidyText(item as DcmjsDict);
-    else if (value.length > 1 && SPLIT_BY_DCMJS.has(element.vr) && value.every((v) => typeof v === 'string')) element.Value = [value.join('\\')];
-    else if (value.length > 1 && PADDED.has(element.vr)) element.Value = value.map((v) => (typeof v === 'string' ? v.trim() : v));
+    else if (value.length > 1 && SINGLE_VALUED_TEXT.has(element.vr) && value.every((v) => typeof v === 'string')) element.Value = [value.join('\\')];
+    else if (value.length > 1 && PADDED_TEXT.has(element.vr)) element.Value = value.map((v) => (typeof v === 'string' ? v.trim() : v));
     if (element.vr === 'UR' && typeof element.Value?.[0] === 'string') element.Value = [(element.Value[0] as string).trimEnd()];
   }
   return dict;

@@ -22,7 +22,7 @@ import { decodeAscii, decodeNative, hasRemappedChars, NON_ASCII } from '../bytes
 import { dcmjs } from './dcmjs-module';
 import { iso2022Decoder, type Iso2022Decoder } from './iso2022';
 import { personNamesOf } from './person-name';
-import { ASCII, BYTES, KINDS, LENGTH32, NUMBER, NUMBERS, PERSON_NAME, SEQUENCE, SINGLE_VALUED_TEXT, tagKey, TEXT, UID, type Kind } from './dict-vr';
+import { ASCII, BYTES, KINDS, LENGTH32, NUMBER, NUMBERS, PADDED_TEXT, PERSON_NAME, SEQUENCE, SINGLE_VALUED_TEXT, tagKey, TEXT, UID, type Kind } from './dict-vr';
 
 const UNDEFINED = 0xffffffff;
 const ITEM = 0xfffee000;
@@ -33,8 +33,6 @@ const MAX_DEPTH = 64;
 const WHOLE_TEXT_LIMIT = 16 * 1024;
 const UID_CHARS = /^[0-9.]*$/;
 const NOT_UID_CHARS = /[^0-9.]/g;
-/** VRs whose dcmjs formatting of a single value is just trim(). */
-const TRIMMED = new Set(['AE', 'CS', 'LO', 'SH']);
 
 /** Thrown inside the reader to hand the data set to dcmjs. */
 const DECLINE = Symbol('decline');
@@ -264,7 +262,7 @@ class DictReader {
     if (!text.includes('\\')) {
       // The common single values, formatted as dcmjs's VRs would, without their calls.
       if (kind === UID) return [UID_CHARS.test(text) ? text : text.replace(NOT_UID_CHARS, '')];
-      if (TRIMMED.has(type)) return [text.trim()];
+      if (PADDED_TEXT.has(type)) return [text.trim()];
       if (keepsValueAsRead(type)) return [text];
     }
     // PN: applyFormatting's pnStringToObject, every value an object of its non-empty groups.
@@ -278,7 +276,7 @@ class DictReader {
     if (kind === TEXT || kind === ASCII || kind === UID) {
       const values = typeof value === 'string' ? vr.dropPadByte(value.split('\\')) : (value as unknown[]);
       // AE, CS, LO, SH: spaces around each value are padding (PS3.5 Table 6.2-1); dcmjs trims the whole text only.
-      return TRIMMED.has(type) ? values.map((v) => (typeof v === 'string' ? v.trim() : v)) : values;
+      return PADDED_TEXT.has(type) ? values.map((v) => (typeof v === 'string' ? v.trim() : v)) : values;
     }
     return value as unknown[];
   }

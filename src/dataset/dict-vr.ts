@@ -55,6 +55,9 @@ export function tagKey(tag: number): string {
 /** Text VRs that hold one value (PS3.5 §6.4): a backslash in them is text, not a delimiter. */
 export const SINGLE_VALUED_TEXT: ReadonlySet<string> = new Set(['LT', 'ST', 'UT', 'UR']);
 
+/** Text VRs whose values' leading and trailing spaces are padding (PS3.5 Table 6.2-1). */
+export const PADDED_TEXT: ReadonlySet<string> = new Set(['AE', 'CS', 'LO', 'SH']);
+
 /**
  * `values` with each string that holds backslashes split into the values they delimit, for a
  * multi-valued string VR: `'ORIGINAL\\PRIMARY\\AXIAL'` is three CS values, each checked against
