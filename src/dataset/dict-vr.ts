@@ -65,6 +65,9 @@ export const PADDED_TEXT: ReadonlySet<string> = new Set(['AE', 'CS', 'LO', 'SH']
  * The same array when no string has a backslash.
  */
 export function splitValues(values: readonly unknown[]): readonly unknown[] {
-  if (!values.some((v) => typeof v === 'string' && v.includes('\\'))) return values;
+  // A loop, not some(): this runs for every string element of every data set encoded.
+  let i = 0;
+  while (i < values.length && !(typeof values[i] === 'string' && (values[i] as string).includes('\\'))) i++;
+  if (i === values.length) return values;
   return values.flatMap((v) => (typeof v === 'string' ? v.split('\\') : [v]));
 }

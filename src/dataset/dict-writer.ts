@@ -192,6 +192,7 @@ function isLatin1(s: string): boolean {
 
 /** Whether a (0008,0005) value names ISO 8859-1 alone (ISO_IR 100, ISO 2022 IR 100), as the dict reader reads it. */
 function namesLatin1(value: unknown): boolean {
+  if (value === undefined) return false; // no (0008,0005): the common case, every write
   const terms = Array.isArray(value) ? value : [value];
   if (terms.length !== 1 || typeof terms[0] !== 'string') return false;
   const term = terms[0].trim().replace(/[_ ]/g, '-').toLowerCase();
