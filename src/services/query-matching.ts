@@ -4,6 +4,7 @@
  * identifier or not, and the response carries exactly the requested keys.
  */
 import type { Dataset } from '../dataset/codec';
+import { SINGLE_VALUED_TEXT } from '../dataset/dict-vr';
 import { isRange, temporalMatcher, type TemporalVr } from './date-range';
 import { vrOf } from './dictionary';
 
@@ -298,7 +299,7 @@ function valuesOf(raw: unknown, vrName: string | undefined): Value[] {
 
 /**
  * Whether `test` holds for any non-empty value of an element: numbers as they are, text split at
- * backslashes (but LT, ST, UT) and trimmed, PN objects with a name in some group. Without an
+ * backslashes (but LT, ST, UT, UR: one value each) and trimmed, PN objects with a name in some group. Without an
  * array per candidate: this runs for every key of every record an SCP looks at.
  */
 function someValue(raw: unknown, vrName: string | undefined, test: ValueTest): boolean {
@@ -311,7 +312,7 @@ function someOf(v: unknown, vrName: string | undefined, test: ValueTest): boolea
   if (typeof v === 'number') return test(v);
   if (typeof v === 'string') {
     // A value dcmjs left unsplit (e.g. from a hand-made data set) still holds several.
-    if (vrName === 'LT' || vrName === 'ST' || vrName === 'UT' || !v.includes('\\')) return someText(v, vrName, test);
+    if (!v.includes('\\') || (vrName !== undefined && SINGLE_VALUED_TEXT.has(vrName))) return someText(v, vrName, test);
     const parts = v.split('\\');
     for (let i = 0; i < parts.length; i++) if (someText(parts[i]!, vrName, test)) return true;
     return false;

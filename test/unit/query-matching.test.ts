@@ -73,6 +73,12 @@ describe('C.2.2.2.1 single value matching', () => {
     expect(match({ StudyDescription: 'CT CHEST' })).toBe(false);
     expect(match({ PatientID: 'PID-00' })).toBe(false);
   });
+  it('a backslash delimits values, except in LT, ST, UT and UR, which hold one', () => {
+    const candidate = { OtherPatientIDs: 'A\\B', TextValue: 'x\\y', RetrieveURL: 'http://h/a\\b', InstitutionAddress: 'Main St.\\2' };
+    expect(matchesQuery(candidate, { OtherPatientIDs: 'B' })).toBe(true);
+    expect([matchesQuery(candidate, { TextValue: 'y' }), matchesQuery(candidate, { RetrieveURL: 'b' }), matchesQuery(candidate, { InstitutionAddress: '2' })]).toEqual([false, false, false]);
+    expect(matchesQuery(candidate, { RetrieveURL: 'http://h/a\\b' })).toBe(true);
+  });
   it('padding is not significant; embedded spaces are', () => {
     expect(match({ PatientID: 'PID-001 ' })).toBe(true);
     expect(match({ AccessionNumber: 'ACC 1' })).toBe(true);
