@@ -61,6 +61,20 @@ export function vmHwm(pid) {
   }
 }
 
+/**
+ * Private resident memory (RssAnon, KiB) of a live process; 0 once it has gone. VmHWM also counts
+ * the executable's own code pages as they are touched (file-backed and shared: ~41 MiB of a Node
+ * process's RSS is node's binary), so a sampled RssAnon is what the transfer itself holds.
+ */
+export function rssAnon(pid) {
+  try {
+    const m = /RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** PIDs of the children of `pid` (DCMTK --fork children), from /proc. */
 function childrenOf(pid) {
   try {
