@@ -11,7 +11,7 @@
  * - sequence items read their text in the enclosing data set's character set unless they name
  *   their own (dcmjs reads them as Latin-1; PS3.3 C.12.1.1.2 says items inherit it);
  * - a multi-valued Specific Character Set (ISO 2022 code extensions, iso2022.ts) is read, where
- *   dcmjs throws;
+ *   dcmjs throws, and so is ISO_IR 203 (ISO 8859-15), which dcmjs does not know (charset-terms.ts);
  * - ST, UT and UR values are not split on backslashes (PS3.5 §6.4: one value; dcmjs splits them),
  *   a UR value loses its trailing spaces (its pad byte; dcmjs keeps it), and each value of a
  *   multi-valued AE, CS, LO or SH loses the spaces around it (dcmjs trims only the whole text).
@@ -20,6 +20,7 @@
 import type { DcmjsDict, DcmjsDictEntry, DcmjsVr } from 'dcmjs';
 import { decodeAscii, decodeNative, hasRemappedChars, NON_ASCII } from '../bytes/text';
 import { dcmjs } from './dcmjs-module';
+import { charsetTerm } from './charset-terms';
 import { iso2022Decoder, type Iso2022Decoder } from './iso2022';
 import { personNamesOf } from './person-name';
 import { ASCII, BYTES, KINDS, LENGTH32, NUMBER, NUMBERS, PADDED_TEXT, PERSON_NAME, SEQUENCE, SINGLE_VALUED_TEXT, tagKey, TEXT, UID, type Kind } from './dict-vr';
@@ -40,18 +41,6 @@ function decline(): never {
   throw DECLINE;
 }
 
-/**
- * The character sets read here, keyed the way dcmjs keys them (value lower-cased, `_`/space → `-`),
- * with the TextDecoder label dcmjs uses for each. Others (ISO 2022 escapes, CJK, …) go to dcmjs.
- */
-const DECODER_LABELS: Readonly<Record<string, string>> = {
-  '': 'iso-8859-1',
-  'iso-ir-6': 'iso-8859-1',
-  'iso-ir-100': 'latin1',
-  'iso-ir-192': 'utf-8',
-  'iso-2022-ir-6': 'iso-8859-1',
-  'iso-2022-ir-100': 'latin1',
-};
 const decoders = new Map<string, TextDecoder>();
 function decoderFor(label: string): TextDecoder {
   let d = decoders.get(label);
@@ -217,9 +206,9 @@ class DictReader {
         if (values.length > 1) {
           decoder = iso2022Decoder(values as string[]) ?? decline();
         } else {
-          const label = DECODER_LABELS[first.replace(/[_ ]/g, '-').toLowerCase()];
-          if (label === undefined) decline();
-          decoder = decoderFor(label);
+          const term = charsetTerm(first);
+          if (term === undefined) decline(); // dcmjs then names the term in its error
+          decoder = decoderFor(term.decoder);
         }
         values = ['ISO_IR 192'];
       }

@@ -4,9 +4,9 @@
  * writes the same bytes as dcmjs's `DicomMessage.write` (tags sorted, sequences and items of
  * undefined length, text as UTF-8, the same padding and length checks) into one growing buffer,
  * instead of a WriteBufferStream per element, which dominates dcmjs's cost for small data sets.
- * Where they differ, on purpose: text beyond ASCII is declared ISO_IR 192 (utf8-declaration.ts),
- * and a data set that names ISO_IR 100 gets its Latin-1 text in ISO 8859-1, as it says (dcmjs
- * writes UTF-8 under any label).
+ * Where they differ, on purpose: text beyond ASCII is written in the character set the data set
+ * names (charset-encoder.ts) or, when the set lacks a character or none is named, as UTF-8
+ * declared ISO_IR 192 (utf8-declaration.ts); dcmjs writes UTF-8 under any label.
  *
  * For anything it cannot write exactly like dcmjs (other VRs, values dcmjs would reject),
  * `writeDict` returns undefined and the caller uses dcmjs.
@@ -15,6 +15,8 @@ import type { DcmjsDict, DcmjsVr } from 'dcmjs';
 import { dcmjs } from './dcmjs-module';
 import { BYTES, KINDS, LENGTH32, NUMBER, NUMBERS, PERSON_NAME, SEQUENCE, TEXT, UID, type Kind } from './dict-vr';
 import { personNameText } from './person-name';
+import { textEncodingFor, type TextEncoding } from './charset-encoder';
+import { charsetKey } from './charset-terms';
 import { isAscii, withUtf8Declared } from './utf8-declaration';
 
 const UNDEFINED = 0xffffffff;
@@ -47,16 +49,18 @@ export function writeDict(dict: DcmjsDict, implicit: boolean, allocate: (n: numb
   const owner = sink === shared;
   if (owner) sharedBusy = true;
   try {
-    // One encoding for the whole data set (readers such as DCMTK's do not switch per item):
-    // ISO 8859-1 where it names ISO_IR 100 throughout and all its text fits, else UTF-8.
-    sink.inLatin1 = namesLatin1(dict[CHARSET_KEY]?.Value);
+    // One encoding for the whole data set (readers such as DCMTK's do not switch per item): the
+    // set it names where its items name no other and all its text fits, else UTF-8.
+    const charset = dict[CHARSET_KEY]?.Value;
+    sink.encoding = textEncodingFor(charset);
+    if (sink.encoding) sink.charsetKey = setKey(charset);
     writeDataset(sink, dict, implicit, 0);
-    if (sink.wroteUtf8 || sink.notLatin1 || (sink.mixedSets && sink.wroteLatin1)) {
+    if (sink.wroteUtf8 || sink.notEncodable || (sink.mixedSets && sink.wroteEncoded)) {
       // Text beyond ASCII goes out as UTF-8: the data set must say so (utf8-declaration.ts).
       const declared = withUtf8Declared(dict);
-      if (declared !== dict || sink.inLatin1) {
+      if (declared !== dict || sink.encoding) {
         sink.length = 0;
-        sink.inLatin1 = false;
+        sink.encoding = undefined;
         writeDataset(sink, declared, implicit, 0);
       }
     }
@@ -67,10 +71,11 @@ export function writeDict(dict: DcmjsDict, implicit: boolean, allocate: (n: numb
     return undefined;
   } finally {
     sink.length = 0;
-    sink.inLatin1 = false;
+    sink.encoding = undefined;
+    sink.charsetKey = '';
     sink.wroteUtf8 = false;
-    sink.wroteLatin1 = false;
-    sink.notLatin1 = false;
+    sink.wroteEncoded = false;
+    sink.notEncodable = false;
     sink.mixedSets = false;
     if (owner) {
       sharedBusy = false;
@@ -81,8 +86,8 @@ export function writeDict(dict: DcmjsDict, implicit: boolean, allocate: (n: numb
 
 function writeDataset(sink: Sink, dict: DcmjsDict, implicit: boolean, depth: number): void {
   if (depth > MAX_DEPTH || typeof dict !== 'object' || dict === null) decline();
-  // An item naming another set than ISO_IR 100 ends the ISO 8859-1 pass if there is text beyond ASCII (see writeDict).
-  if (sink.inLatin1 && depth > 0 && CHARSET_KEY in dict && !namesLatin1(dict[CHARSET_KEY]!.Value)) sink.mixedSets = true;
+  // An item naming another set than the data set's ends the pass in that set if there is text beyond ASCII (see writeDict).
+  if (sink.encoding && depth > 0 && CHARSET_KEY in dict && setKey(dict[CHARSET_KEY]!.Value) !== sink.charsetKey) sink.mixedSets = true;
   const keys = Object.keys(dict).sort();
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
@@ -154,17 +159,24 @@ function writeText(sink: Sink, kind: Kind, type: string, value: unknown, implici
   }
   const n = strings.length;
   let total = n > 1 ? n - 1 : 0;
-  let utf: Uint8Array[] | undefined; // text values with characters beyond ASCII (or, under ISO_IR 100, Latin-1), as UTF-8
+  let encoded: Uint8Array[] | undefined; // text values beyond ASCII, in the data set's set or UTF-8 (not ISO 8859-1: copied as is)
   for (let i = 0; i < n; i++) {
     const s = strings[i];
     if (typeof s !== 'string') decline();
     let length = s.length; // ASCII VRs: one byte per code unit; text VRs too while ASCII (or Latin-1 under ISO_IR 100)
     if ((kind === TEXT || kind === PERSON_NAME) && !isAscii(s)) {
-      if (sink.inLatin1) {
-        sink.wroteLatin1 = true;
-        if (!isLatin1(s)) sink.notLatin1 = true; // written anyway; the UTF-8 pass replaces it
+      const encoding = sink.encoding;
+      if (encoding) {
+        sink.wroteEncoded = true;
+        if (encoding.latin1) {
+          if (!isLatin1(s)) sink.notEncodable = true; // written anyway; the UTF-8 pass replaces it
+        } else {
+          const bytes = encoding.encode(s, kind === PERSON_NAME);
+          if (bytes) length = ((encoded ??= [])[i] = bytes).length;
+          else sink.notEncodable = true; // as for ISO 8859-1
+        }
       } else {
-        length = ((utf ??= [])[i] = utf8.encode(s)).length;
+        length = ((encoded ??= [])[i] = utf8.encode(s)).length;
         sink.wroteUtf8 = true;
       }
     }
@@ -174,7 +186,7 @@ function writeText(sink: Sink, kind: Kind, type: string, value: unknown, implici
   header(sink, type, total + (total & 1), implicit);
   for (let i = 0; i < n; i++) {
     if (i > 0) sink.byte(BACKSLASH);
-    const bytes = utf?.[i];
+    const bytes = encoded?.[i];
     if (bytes) sink.put(bytes);
     else sink.latin1(strings[i] as string);
   }
@@ -190,13 +202,11 @@ function isLatin1(s: string): boolean {
   return true;
 }
 
-/** Whether a (0008,0005) value names ISO 8859-1 alone (ISO_IR 100, ISO 2022 IR 100), as the dict reader reads it. */
-function namesLatin1(value: unknown): boolean {
-  if (value === undefined) return false; // no (0008,0005): the common case, every write
+/** A (0008,0005) value as one string, to tell an item's set from the data set's. */
+function setKey(value: unknown): string {
   const terms = Array.isArray(value) ? value : [value];
-  if (terms.length !== 1 || typeof terms[0] !== 'string') return false;
-  const term = terms[0].trim().replace(/[_ ]/g, '-').toLowerCase();
-  return term === 'iso-ir-100' || term === 'iso-2022-ir-100';
+  const key = terms.map((t) => (typeof t === 'string' ? charsetKey(t.trim()) : '?')).join('\\');
+  return terms.length === 1 ? key.replace('iso-2022-ir-', 'iso-ir-') : key; // one value: the same set either way
 }
 
 /** ValueRepresentation.writeBytes's checks: over-long values make dcmjs throw (text VRs only log). */
@@ -230,15 +240,17 @@ function writeNumbers(sink: Sink, type: string, value: unknown, implicit: boolea
 class Sink {
   bytes = new Uint8Array(512);
   length = 0;
-  /** This pass writes text beyond ASCII in ISO 8859-1 (the data set names ISO_IR 100). */
-  inLatin1 = false;
+  /** This pass writes text beyond ASCII in the set the data set names (undefined: UTF-8). */
+  encoding: TextEncoding | undefined = undefined;
+  /** That set's (0008,0005) value, as setKey gives it. */
+  charsetKey = '';
   /** Set when a text value beyond ASCII was written as UTF-8. */
   wroteUtf8 = false;
-  /** Set when the ISO 8859-1 pass wrote text beyond ASCII. */
-  wroteLatin1 = false;
-  /** Set when the ISO 8859-1 pass met text beyond ISO 8859-1 (C1 controls included). */
-  notLatin1 = false;
-  /** Set when the ISO 8859-1 pass met an item that names another character set. */
+  /** Set when the pass in the named set wrote text beyond ASCII. */
+  wroteEncoded = false;
+  /** Set when that pass met a character the set does not have (C1 controls included). */
+  notEncodable = false;
+  /** Set when that pass met an item that names another character set. */
   mixedSets = false;
   private dv = new DataView(this.bytes.buffer);
 

@@ -1,6 +1,6 @@
 /**
- * Text values are written as UTF-8 (the dict writer does, as dcmjs does), so a data set whose text
- * goes beyond ASCII must say so with (0008,0005) Specific Character Set "ISO_IR 192" (PS3.3
+ * Text values the named character set cannot hold (or, with no set named, any beyond ASCII) are
+ * written as UTF-8 (dcmjs writes all text so), so such a data set must say so with (0008,0005) Specific Character Set "ISO_IR 192" (PS3.3
  * C.12.1.1.2, PS3.5 §6.1.2.3). Without it a receiver reads those bytes in the default repertoire,
  * or in the set the caller named (say ISO_IR 100), and "Müller" arrives as "MÃ¼ller".
  *

@@ -5,6 +5,8 @@
  *   escape sequences) read the same by netdicom as DCMTK converts them;
  * - files netdicom writes with text beyond ASCII are labelled so that DCMTK reads that text back
  *   unchanged, at the top level and in sequence items, whatever set the caller had named.
+ * - files netdicom writes in the set the data set names (ISO 8859 parts, TIS 620, JIS X 0201,
+ *   GB18030, ISO 2022 code extensions) keep that label and convert to the text written.
  * - ST, UT and UR values hold one value (a backslash is text), as DCMTK counts them.
  * Debian's DCMTK uses glibc's iconv, which has no JIS X 0208 for `ISO 2022 IR 87`: the Japanese
  * examples are checked against the standard's text in test/unit/character-sets.test.ts only.
@@ -99,6 +101,36 @@ describe.runIf(available)('character sets: netdicom against DCMTK dcmconv +U8', 
       expect([keyword, ours[keyword]]).toEqual([keyword, vm === 1 ? value : value!.split('\\')]);
     }
     expect(ours.StudyDescription).toEqual(['one', 'two']); // LO: DCMTK counts 2
+  });
+
+  it('writes text in the set the data set names, as DCMTK converts it', () => {
+    // DCMTK 3.6.7 does not know ISO_IR 203, and its iconv has no JIS X 0208: those are checked in the unit tests.
+    const cases: [string | string[], string][] = [
+      ['ISO_IR 101', 'Dvořák^Antonín'],
+      ['ISO_IR 109', 'Ġużeppi'],
+      ['ISO_IR 110', 'Ķēniņš'],
+      ['ISO_IR 144', 'Иванов^Иван'],
+      ['ISO_IR 127', 'قباني'],
+      ['ISO_IR 126', 'Παπαδόπουλος'],
+      ['ISO_IR 138', 'שרון'],
+      ['ISO_IR 148', 'Şükrü'],
+      ['ISO_IR 166', 'สมชาย'],
+      ['ISO_IR 13', 'ﾔﾏﾀﾞ^ﾀﾛｳ'],
+      ['GB18030', '张^小东'],
+      [['', 'ISO 2022 IR 149'], 'Hong^Gildong=洪^吉洞=홍^길동'],
+      [['', 'ISO 2022 IR 58'], 'Zhang^XiaoDong=张^小东'],
+      [['ISO 2022 IR 100', 'ISO 2022 IR 144'], 'Café^Привет'],
+    ];
+    for (const [set, name] of cases) {
+      const description = name.replace(/[=^]/g, ' ');
+      const ds = { SpecificCharacterSet: set, PatientName: name, StudyDescription: description, OtherPatientIDsSequence: [{ PatientID: description }] };
+      const bytes = encodeDataset(ds, EXPLICIT);
+      const label = Array.isArray(set) ? set.join('\\') : set;
+      expect([label, Buffer.from(bytes).toString('latin1').includes(label)]).toEqual([label, true]); // not relabelled ISO_IR 192
+      const { ours, dcmtk } = throughDcmconv(bytes);
+      expect([label, String(dcmtk.PatientName), dcmtk.StudyDescription, (dcmtk.OtherPatientIDsSequence as Dataset[])[0]!.PatientID]).toEqual([label, name, description, description]);
+      expect([String(ours.PatientName), ours.StudyDescription]).toEqual([name, description]);
+    }
   });
 
   it('writes text beyond ASCII so that DCMTK reads it back unchanged', () => {

@@ -100,6 +100,84 @@ describe('ISO 2022 code extensions (multi-valued Specific Character Set)', () =>
   });
 });
 
+describe('text is written in the character set the data set names', () => {
+  const utf8Bytes = (s: string): string => latin1(new TextEncoder().encode(s));
+
+  for (const ex of CHARSET_EXAMPLES) {
+    it(`writes ${ex.source} byte for byte`, () => {
+      // J.2's value ends in "=" (an empty phonetic group), which a name object cannot say: given as text.
+      const name = ex.name.Phonetic === undefined ? `${ex.name.Alphabetic}=${ex.name.Ideographic}=` : [ex.name];
+      for (const ts of [EXPLICIT, IMPLICIT]) {
+        const bytes = encodeDataset({ SpecificCharacterSet: ex.charset, PatientName: name }, ts);
+        expect(latin1(bytes)).toContain(latin1(ex.bytes));
+        expect(decodeDataset(bytes, ts).PatientName).toEqual([ex.name]);
+      }
+      expect(charsetIn(encodeDataset({ SpecificCharacterSet: ex.charset, PatientName: name }, EXPLICIT))).toBe(ex.charset);
+    });
+  }
+
+  it('writes each value, line and item under code extensions starting and ending in value 1’s sets', () => {
+    const ds = {
+      SpecificCharacterSet: ['', 'ISO 2022 IR 87', 'ISO 2022 IR 149'],
+      StudyDescription: ['山田', '홍'],
+      AdditionalPatientHistory: '山\r\n田',
+      OtherPatientIDsSequence: [{ PatientID: '太郎' }],
+    };
+    const bytes = encodeDataset(ds, EXPLICIT);
+    const text = latin1(bytes);
+    expect(text).toContain('\x1b$B;3ED\x1b(B\\\x1b$)C\xc8\xab'); // value 2 designates G1 itself
+    expect(text).toContain('\x1b$B;3\x1b(B\r\n\x1b$BED\x1b(B'); // back to ASCII before CR LF
+    expect(text).toContain('\x1b$BB@O:\x1b(B'); // the item in the data set's sets
+    const back = decodeDataset(bytes, EXPLICIT);
+    expect([back.StudyDescription, back.AdditionalPatientHistory, (back.OtherPatientIDsSequence as Record<string, unknown>[])[0]!.PatientID]).toEqual([['山田', '홍'], '山\r\n田', '太郎']);
+    // 洪 is in JIS X 0208 too, but KS X 1001 is in force after 홍: no escape to switch.
+    expect(latin1(encodeDataset({ SpecificCharacterSet: ds.SpecificCharacterSet, StudyDescription: '홍洪' }, EXPLICIT))).toContain('\x1b$)C\xc8\xab\xfb\xf3');
+  });
+
+  it('writes the single-byte and GB sets, and reads ISO_IR 203, which dcmjs does not know', () => {
+    const cases: [string, string, string][] = [
+      // set, text, the text's bytes in it
+      ['ISO_IR 101', 'Dvořák', 'Dvo\xf8\xe1k'],
+      ['ISO_IR 109', 'Ġużeppi', '\xd5u\xbfeppi'],
+      ['ISO_IR 110', 'Ķēniņš', '\xd3\xbani\xf1\xb9'],
+      ['ISO_IR 144', 'Иван', '\xb8\xd2\xd0\xdd'],
+      ['ISO_IR 127', 'قباني', '\xe2\xc8\xc7\xe6\xea'],
+      ['ISO_IR 126', 'Πάπας', '\xd0\xdc\xf0\xe1\xf2'],
+      ['ISO_IR 138', 'שרון', '\xf9\xf8\xe5\xef'],
+      ['ISO_IR 148', 'Şükrü', '\xde\xfckr\xfc'],
+      ['ISO_IR 203', 'Œuvre €5', '\xbcuvre \xa45'],
+      ['ISO_IR 166', 'สมชาย', '\xca\xc1\xaa\xd2\xc2'],
+      ['ISO_IR 13', 'ﾔﾏﾀﾞ', '\xd4\xcf\xc0\xde'],
+      ['GB18030', '张小东', '\xd5\xc5\xd0\xa1\xb6\xab'],
+      ['GBK', '张', '\xd5\xc5'],
+    ];
+    for (const [set, value, expected] of cases) {
+      for (const ts of [EXPLICIT, IMPLICIT]) {
+        const bytes = encodeDataset({ SpecificCharacterSet: set, StudyDescription: value, PatientName: `${value}^X` }, ts);
+        expect([set, latin1(bytes).includes(expected), latin1(bytes).includes(`${expected}^X`)]).toEqual([set, true, true]);
+        const back = decodeDataset(bytes, ts);
+        expect([set, back.StudyDescription, String(back.PatientName)]).toEqual([set, value, `${value}^X`]);
+      }
+      expect(charsetIn(encodeDataset({ SpecificCharacterSet: set, StudyDescription: value }, EXPLICIT))).toBe(set);
+    }
+  });
+
+  it('falls back to UTF-8, declared, when the set lacks a character', () => {
+    const cases: [unknown, string][] = [
+      ['ISO_IR 144', 'Иван Müller'], // ü is not Cyrillic
+      ['ISO_IR 13', 'ﾔﾏﾀﾞ 山田'], // JIS X 0201 has no kanji
+      ['GB18030', '张 😀'], // a four-byte GB18030 code: not written
+      [['', 'ISO 2022 IR 149'], '홍 ส'], // Thai is in no set named
+      [['', 'ISO 2022 IR 87'], '山\x1b田'], // an ESC would read as an escape sequence
+    ];
+    for (const [set, value] of cases) {
+      const bytes = encodeDataset({ SpecificCharacterSet: set, StudyDescription: value }, EXPLICIT);
+      expect([value, charsetIn(bytes), latin1(bytes).includes(utf8Bytes(value))]).toEqual([value, 'ISO_IR 192', true]);
+      expect(decodeDataset(bytes, EXPLICIT).StudyDescription).toBe(value);
+    }
+  });
+});
+
 describe('sequence items take the enclosing data set’s character set', () => {
   it('round-trips text beyond ASCII at every depth, Explicit and Implicit VR', () => {
     const ds = {
@@ -130,7 +208,7 @@ describe('text beyond ASCII is declared as UTF-8 (ISO_IR 192)', () => {
       expect([back.PatientName, back.StudyDescription]).toEqual([[{ Alphabetic: 'Müller' }], 'Kopf €5']);
     }
     expect(charsetIn(encodeDataset(ds, EXPLICIT))).toBe('ISO_IR 192');
-    expect(charsetIn(encodeDataset({ SpecificCharacterSet: 'ISO_IR 101', PatientName: 'Dvořák' }, EXPLICIT))).toBe('ISO_IR 192'); // no ISO 8859-2 encoder
+    expect(charsetIn(encodeDataset({ SpecificCharacterSet: 'ISO_IR 101', PatientName: 'Dvořák €' }, EXPLICIT))).toBe('ISO_IR 192'); // € is not in ISO 8859-2
     expect(ds.SpecificCharacterSet).toBe('ISO_IR 100');
   });
 

@@ -1,0 +1,82 @@
+/**
+ * Encoding tables for the character sets a data set may name, built from the web platform's
+ * TextDecoders (there are no TextEncoders for anything but UTF-8): each table maps a Unicode code
+ * point to the bytes the decoder reads as it, so text written with it reads back through the very
+ * decoders the readers use. Built on first use (well under a millisecond each; GBK a few) and kept.
+ */
+
+/** Code point → byte (single-byte sets) or two bytes as `lead << 8 | trail`. */
+export type CharsetTable = ReadonlyMap<number, number>;
+
+/** Inclusive byte ranges. */
+export type Ranges = readonly (readonly [number, number])[];
+
+const tables = new Map<string, CharsetTable>();
+
+function cached(key: string, build: () => Map<number, number>): CharsetTable {
+  let table = tables.get(key);
+  if (!table) tables.set(key, (table = build()));
+  return table;
+}
+
+const REPLACEMENT = 0xfffd;
+
+/**
+ * The graphic characters of an 8-bit set at bytes `from`..`to` (A0H–FFH for ISO 8859, fewer for
+ * others), read with the TextDecoder `label`. C1 controls (80H–9FH) are left out on purpose: the
+ * decoders for 'latin1' and 'iso-8859-9' are windows-125x, which read them as other characters.
+ */
+export function singleByteTable(label: string, from = 0xa0, to = 0xff): CharsetTable {
+  return cached(`${label}:${from}-${to}`, () => {
+    const bytes = new Uint8Array(to - from + 1);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = from + i;
+    const text = new TextDecoder(label).decode(bytes);
+    const table = new Map<number, number>();
+    if (text.length !== bytes.length) return table; // not one char per byte: nothing encodable
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c !== REPLACEMENT && c >= 0x80 && !table.has(c)) table.set(c, from + i);
+    }
+    return table;
+  });
+}
+
+/**
+ * A two-byte set: every `lead`, `trail` pair (optionally after a `prefix` byte, as JIS X 0212
+ * follows 8FH in EUC-JP) decoded with `label` in one call, and each pair that reads as one
+ * character kept. Pairs the decoder does not know read as U+FFFD and are left out.
+ */
+export function doubleByteTable(label: string, leads: Ranges, trails: Ranges, prefix?: number): CharsetTable {
+  return cached(`${label}:${prefix ?? ''}:${leads.join(';')}:${trails.join(';')}`, () => {
+    const pairs: number[] = [];
+    for (const [firstLead, lastLead] of leads) {
+      for (let lead = firstLead; lead <= lastLead; lead++) {
+        for (const [firstTrail, lastTrail] of trails) for (let trail = firstTrail; trail <= lastTrail; trail++) pairs.push((lead << 8) | trail);
+      }
+    }
+    const step = prefix === undefined ? 2 : 3;
+    const bytes = new Uint8Array(pairs.length * step);
+    for (let i = 0, o = 0; i < pairs.length; i++, o += step) {
+      if (prefix !== undefined) bytes[o] = prefix;
+      bytes[o + step - 2] = pairs[i]! >> 8;
+      bytes[o + step - 1] = pairs[i]! & 0xff;
+    }
+    const text = new TextDecoder(label).decode(bytes);
+    const table = new Map<number, number>();
+    if (text.length === pairs.length) {
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c !== REPLACEMENT && c >= 0x80 && !table.has(c)) table.set(c, pairs[i]!);
+      }
+    } else {
+      // A pair the decoder split (an ASCII trail after an unknown pair): one call per pair.
+      const decoder = new TextDecoder(label);
+      for (let i = 0; i < pairs.length; i++) {
+        const one = decoder.decode(bytes.subarray(i * step, (i + 1) * step));
+        const c = one.charCodeAt(0);
+        if (one.length === 1 && c !== REPLACEMENT && c >= 0x80 && !table.has(c)) table.set(c, pairs[i]!);
+      }
+    }
+    return table;
+  });
+}
