@@ -9,7 +9,7 @@
 import { Slab } from '../bytes/slab';
 import { DimseError } from '../errors';
 import { transferSyntax, TransferSyntax } from '../uids/transfer-syntax';
-import { dcmjsRead, dcmjsWrite, quietly } from './dcmjs-io';
+import { dcmjsRead, dcmjsWrite, quietly, withExactBulk } from './dcmjs-io';
 import { dcmjs } from './dcmjs-module';
 import { denaturalize, splitMultiValued } from './denaturalize';
 import { deflateRaw, inflateRaw, DEFAULT_MAX_INFLATED_LENGTH } from './deflate';
@@ -34,13 +34,14 @@ export interface DecodeOptions {
  * How dcmjs should parse/write a transfer syntax: its three native encodings by UID; every other
  * (encapsulated) syntax encodes the data set as Explicit VR Little Endian (PS3.5 A.4).
  */
-function plan(transferSyntaxUid: string, code: string): { syntax: string; deflated: boolean; littleEndian: boolean } {
+function plan(transferSyntaxUid: string, code: string): { syntax: string; deflated: boolean; littleEndian: boolean; encapsulated: boolean } {
   const info = transferSyntax(transferSyntaxUid);
   if (!info) throw new DimseError(code, `unknown transfer syntax ${transferSyntaxUid}`);
-  if (info.deflated) return { syntax: TransferSyntax.ExplicitVRLittleEndian, deflated: true, littleEndian: true };
-  if (!info.explicitVr) return { syntax: TransferSyntax.ImplicitVRLittleEndian, deflated: false, littleEndian: true };
-  if (!info.littleEndian) return { syntax: TransferSyntax.ExplicitVRBigEndian, deflated: false, littleEndian: false };
-  return { syntax: TransferSyntax.ExplicitVRLittleEndian, deflated: false, littleEndian: true };
+  const encapsulated = info.encapsulated;
+  if (info.deflated) return { syntax: TransferSyntax.ExplicitVRLittleEndian, deflated: true, littleEndian: true, encapsulated };
+  if (!info.explicitVr) return { syntax: TransferSyntax.ImplicitVRLittleEndian, deflated: false, littleEndian: true, encapsulated };
+  if (!info.littleEndian) return { syntax: TransferSyntax.ExplicitVRBigEndian, deflated: false, littleEndian: false, encapsulated };
+  return { syntax: TransferSyntax.ExplicitVRLittleEndian, deflated: false, littleEndian: true, encapsulated };
 }
 
 /**
@@ -99,7 +100,9 @@ function encodeWith(dataset: Dataset, transferSyntaxUid: string, allocate?: (n: 
   let bytes: Uint8Array;
   try {
     const fast = p.littleEndian ? denaturalize(dataset) : undefined;
-    bytes = (fast && writeDict(fast, implicit, allocate)) || encodeWithDcmjs(dataset, p.syntax, p.littleEndian, implicit);
+    // dcmjs encapsulates Pixel Data only when it is given the syntax itself.
+    const dcmjsSyntax = p.encapsulated ? transferSyntaxUid : p.syntax;
+    bytes = (fast && writeDict(fast, implicit, allocate, p.encapsulated)) || encodeWithDcmjs(dataset, dcmjsSyntax, p.littleEndian, implicit, p.encapsulated);
   } catch (err) {
     throw new DimseError(
       'DATASET_ENCODE_FAILED',
@@ -125,10 +128,15 @@ export interface Part10 {
 }
 
 /** dcmjs's denaturalizeDataset (quietly: it warns about unknown keywords and truncated values), then the dict writer or dcmjs's. */
-function encodeWithDcmjs(dataset: Dataset, syntax: string, littleEndian: boolean, implicit: boolean): Uint8Array {
+function encodeWithDcmjs(dataset: Dataset, syntax: string, littleEndian: boolean, implicit: boolean, encapsulated: boolean): Uint8Array {
   const dict = quietly(() => dcmjs().data.DicomMetaDictionary.denaturalizeDataset(splitMultiValued(dataset)));
+  if (littleEndian) {
+    const bytes = writeDict(dict, implicit, undefined, encapsulated);
+    if (bytes) return bytes;
+  }
   // dcmjs writes text as UTF-8 too, and says so no more than the dict writer would by itself.
-  return (littleEndian && writeDict(dict, implicit)) || dcmjsWrite(hasNonAsciiText(dict) ? withUtf8Declared(dict) : dict, syntax, littleEndian);
+  const exact = withExactBulk(dict, !encapsulated);
+  return dcmjsWrite(hasNonAsciiText(exact) ? withUtf8Declared(exact) : exact, syntax, littleEndian);
 }
 
 /**

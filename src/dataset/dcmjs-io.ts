@@ -68,6 +68,48 @@ export function dcmjsWrite(dict: DcmjsDict, syntax: string, littleEndian: boolea
   });
 }
 
+/** Bulk VRs, and 'ox' (the dictionary's "OB or OW", which dcmjs writes as OW). */
+const BULK_VRS = new Set(['OB', 'OW', 'OF', 'OD', 'OL', 'OV', 'UN', 'ox']);
+
+/**
+ * `dict` with every bulk value an ArrayBuffer of exactly its bytes, for dcmjs's writer, which
+ * writes a view's whole ArrayBuffer from its start (a Node Buffer from the pool, a subarray) and,
+ * in a native encoding, only the first of several values: those are joined into one (`native`).
+ * Copies only what changes; `dict` (which may share arrays with the caller's data set) is left alone.
+ */
+export function withExactBulk(dict: DcmjsDict, native: boolean): DcmjsDict {
+  let out = dict;
+  for (const key of Object.keys(dict)) {
+    const element = dict[key]!;
+    const value = element.Value as unknown;
+    if (!Array.isArray(value)) continue;
+    let next: unknown[] | undefined;
+    if (element.vr === 'SQ') {
+      const items = value.map((item: unknown) => (item && typeof item === 'object' ? withExactBulk(item as DcmjsDict, native) : item));
+      if (items.some((item, i) => item !== value[i])) next = items;
+    } else if (BULK_VRS.has(element.vr) && ((native && value.length > 1) || value.some((part) => ArrayBuffer.isView(part)))) {
+      const parts = value.map((part: unknown) => (ArrayBuffer.isView(part) ? new Uint8Array(part.buffer, part.byteOffset, part.byteLength) : part));
+      next = native && parts.length > 1 && parts.every((p) => p instanceof Uint8Array || p instanceof ArrayBuffer) ? [joined(parts as (Uint8Array | ArrayBuffer)[])] : parts.map((p) => (p instanceof Uint8Array ? exactBuffer(p) : p));
+    }
+    if (!next) continue;
+    if (out === dict) out = { ...dict };
+    out[key] = { ...element, Value: next };
+  }
+  return out;
+}
+
+/** Several byte runs as one ArrayBuffer. */
+function joined(parts: readonly (Uint8Array | ArrayBuffer)[]): ArrayBuffer {
+  const views = parts.map((p) => (p instanceof Uint8Array ? p : new Uint8Array(p)));
+  const out = new Uint8Array(views.reduce((n, v) => n + v.length, 0));
+  let at = 0;
+  for (const v of views) {
+    out.set(v, at);
+    at += v.length;
+  }
+  return out.buffer;
+}
+
 /** An ArrayBuffer holding exactly `bytes` (dcmjs reads `view.buffer` whole, ignoring the view's offset). */
 function exactBuffer(bytes: Uint8Array): ArrayBuffer {
   if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {

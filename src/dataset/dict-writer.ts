@@ -8,6 +8,11 @@
  * names (charset-encoder.ts) or, when the set lacks a character or none is named, as UTF-8
  * declared ISO_IR 192 (utf8-declaration.ts); dcmjs writes UTF-8 under any label.
  *
+ * Bulk values (OB, OW, OF, OD, UN) are written from exactly the bytes of each view given (dcmjs
+ * writes from the start of the view's whole ArrayBuffer, and only the first of several values),
+ * and Pixel Data of an encapsulated transfer syntax as fragments (PS3.5 A.4; dcmjs, which is
+ * given Explicit VR Little Endian for those syntaxes, would write it native).
+ *
  * For anything it cannot write exactly like dcmjs (other VRs, values dcmjs would reject),
  * `writeDict` returns undefined and the caller uses dcmjs.
  */
@@ -21,6 +26,7 @@ import { isAscii, withUtf8Declared } from './utf8-declaration';
 
 const UNDEFINED = 0xffffffff;
 const CHARSET_KEY = '00080005';
+const PIXEL_DATA = '7FE00010';
 const BACKSLASH = 0x5c;
 const MAX_DEPTH = 64;
 
@@ -41,13 +47,15 @@ const TAG_KEY = /^[0-9A-Fa-f]{8}$/;
 
 /**
  * `dict` encoded in Implicit or Explicit VR Little Endian, or undefined when dcmjs should write
- * it instead (which then produces the bytes or the error).
+ * it instead (which then produces the bytes or the error). `encapsulated`: the transfer syntax
+ * encapsulates Pixel Data (each of its values one frame).
  */
-export function writeDict(dict: DcmjsDict, implicit: boolean, allocate: (n: number) => Uint8Array = (n) => new Uint8Array(n)): Uint8Array | undefined {
+export function writeDict(dict: DcmjsDict, implicit: boolean, allocate: (n: number) => Uint8Array = (n) => new Uint8Array(n), encapsulated = false): Uint8Array | undefined {
   // One buffer reused across calls (the writer is synchronous); a fresh one if a call nests.
   const sink = sharedBusy ? new Sink() : shared;
   const owner = sink === shared;
   if (owner) sharedBusy = true;
+  sink.encapsulated = encapsulated;
   try {
     // One encoding for the whole data set (readers such as DCMTK's do not switch per item): the
     // set it names where its items name no other and all its text fits, else UTF-8.
@@ -77,6 +85,7 @@ export function writeDict(dict: DcmjsDict, implicit: boolean, allocate: (n: numb
     sink.wroteEncoded = false;
     sink.notEncodable = false;
     sink.mixedSets = false;
+    sink.encapsulated = false;
     if (owner) {
       sharedBusy = false;
       if (shared.bytes.length > 1 << 20) shared = new Sink(); // keep no big buffer alive
@@ -93,10 +102,10 @@ function writeDataset(sink: Sink, dict: DcmjsDict, implicit: boolean, depth: num
     const key = keys[i]!;
     if (!TAG_KEY.test(key)) decline();
     const element = dict[key]!;
-    const type = element.vr;
+    // 'ox': the dictionary's "OB or OW" (Pixel Data given without a VR), which dcmjs writes as OW.
+    const type = element.vr === 'ox' ? 'OW' : element.vr;
     const kind = KINDS.get(type);
-    // BYTES (OB/OW/OF/OD) are read here but left to dcmjs on write: encapsulation, fragments.
-    if (kind === undefined || kind === BYTES) decline();
+    if (kind === undefined) decline();
     if (element._rawValue !== undefined) decline(); // dcmjs would compare it with Value first
     const tag = parseInt(key, 16);
     sink.u16(tag >>> 16);
@@ -107,7 +116,10 @@ function writeDataset(sink: Sink, dict: DcmjsDict, implicit: boolean, depth: num
       writeItems(sink, element.Value, implicit, depth);
       continue;
     }
-    if (kind === NUMBER) writeNumbers(sink, type, element.Value, implicit);
+    if (kind === BYTES) {
+      if (sink.encapsulated && depth === 0 && key.toUpperCase() === PIXEL_DATA) writeFragments(sink, element.Value, implicit);
+      else writeBulk(sink, type, element.Value, implicit);
+    } else if (kind === NUMBER) writeNumbers(sink, type, element.Value, implicit);
     else writeText(sink, kind, type, element.Value, implicit);
   }
 }
@@ -221,6 +233,56 @@ function checkLength(vr: DcmjsVr, value: string, byteLength: number): void {
   }
 }
 
+/** The bytes of each value of a bulk element: ArrayBuffers or views of one, exactly as given. */
+function bulkParts(value: unknown): Uint8Array[] {
+  if (value === null || value === undefined) return [];
+  if (!Array.isArray(value)) decline();
+  return value.map((part: unknown) => {
+    if (part instanceof ArrayBuffer) return new Uint8Array(part);
+    if (ArrayBuffer.isView(part)) return new Uint8Array(part.buffer, part.byteOffset, part.byteLength);
+    return decline();
+  });
+}
+
+/** OB, OW, OF, OD, UN in a native encoding: all values' bytes as one value, padded with 00H to even length. */
+function writeBulk(sink: Sink, type: string, value: unknown, implicit: boolean): void {
+  const parts = bulkParts(value);
+  let total = 0;
+  for (const part of parts) total += part.length;
+  header(sink, type, total + (total & 1), implicit);
+  for (const part of parts) sink.put(part);
+  if (total & 1) sink.byte(0);
+}
+
+/**
+ * Encapsulated Pixel Data (PS3.5 A.4): OB of undefined length, a Basic Offset Table giving each
+ * frame's offset, then each frame as one fragment padded to even length, then the Sequence
+ * Delimitation Item.
+ */
+function writeFragments(sink: Sink, value: unknown, implicit: boolean): void {
+  if (implicit) decline(); // no encapsulated syntax is Implicit VR
+  const frames = bulkParts(value);
+  sink.vr('OB', true, UNDEFINED);
+  sink.u16(0xfffe);
+  sink.u16(0xe000);
+  sink.u32(frames.length * 4);
+  let offset = 0;
+  for (const frame of frames) {
+    sink.u32(offset);
+    offset += 8 + frame.length + (frame.length & 1);
+  }
+  for (const frame of frames) {
+    sink.u16(0xfffe);
+    sink.u16(0xe000);
+    sink.u32(frame.length + (frame.length & 1));
+    sink.put(frame);
+    if (frame.length & 1) sink.byte(0);
+  }
+  sink.u16(0xfffe);
+  sink.u16(0xe0dd);
+  sink.u32(0);
+}
+
 /** US SS UL SL FL FD, with dcmjs's toInt/toFloat conversion of each value. */
 function writeNumbers(sink: Sink, type: string, value: unknown, implicit: boolean): void {
   const { size, set } = NUMBERS.get(type)!;
@@ -252,6 +314,8 @@ class Sink {
   notEncodable = false;
   /** Set when that pass met an item that names another character set. */
   mixedSets = false;
+  /** The transfer syntax encapsulates Pixel Data. */
+  encapsulated = false;
   private dv = new DataView(this.bytes.buffer);
 
   private room(n: number): void {

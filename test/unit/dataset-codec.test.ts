@@ -138,6 +138,62 @@ describe('encodeDataset / decodeDataset', () => {
   });
 });
 
+describe('bulk values (OB, OW, …) and Pixel Data', () => {
+  const bytesOf = (v: unknown): number[] => [...new Uint8Array(v as ArrayBuffer)];
+  const NATIVE = [TransferSyntax.ExplicitVRLittleEndian, TransferSyntax.ImplicitVRLittleEndian, TransferSyntax.ExplicitVRBigEndian, TransferSyntax.DeflatedExplicitVRLittleEndian];
+
+  it('writes exactly the bytes of a view: a subarray, a pooled Node Buffer (dcmjs wrote from the start of the whole ArrayBuffer)', () => {
+    const whole = Uint8Array.from({ length: 64 }, (_, i) => i);
+    const pooled = Buffer.from([0xa1, 0xa2, 0xa3, 0xa4]); // shares Node's 8 KiB pool, at an offset
+    expect(pooled.byteOffset).toBeGreaterThan(0);
+    const cases: [Record<string, unknown>, number[]][] = [
+      [{ PixelData: whole.subarray(10, 14), _vrMap: { PixelData: 'OB' } }, [10, 11, 12, 13]],
+      [{ PixelData: [pooled], _vrMap: { PixelData: 'OB' } }, [0xa1, 0xa2, 0xa3, 0xa4]],
+      [{ EncapsulatedDocument: [whole.subarray(20, 23)] }, [20, 21, 22, 0]],
+      [{ PixelData: [whole.subarray(10, 14)] }, [10, 11, 12, 13]], // "OB or OW": written as OW
+    ];
+    for (const ts of NATIVE) {
+      for (const [ds, expected] of cases) {
+        const back = decodeDataset(encodeDataset(ds, ts), ts);
+        const value = (back.PixelData ?? back.EncapsulatedDocument) as unknown[];
+        expect([ts, bytesOf(value[0])]).toEqual([ts, expected]);
+      }
+    }
+  });
+
+  it('joins several values of a bulk element in a native encoding into one (dcmjs wrote the first only)', () => {
+    for (const ts of NATIVE) {
+      const back = decodeDataset(encodeDataset({ EncapsulatedDocument: [Uint8Array.of(1, 2), new Uint8Array([3, 4, 5]).buffer] }, ts), ts);
+      expect([ts, bytesOf((back.EncapsulatedDocument as unknown[])[0])]).toEqual([ts, [1, 2, 3, 4, 5, 0]]);
+    }
+  });
+
+  it('writes Pixel Data of an encapsulated syntax as fragments: OB of undefined length, offset table, one fragment per frame', () => {
+    const frames = [Uint8Array.of(0xff, 0xd8, 0xff, 0xd9), new Uint8Array(new ArrayBuffer(16), 5, 3).fill(7)];
+    const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+    for (const ds of [{ PixelData: frames }, { PixelData: frames, _vrMap: { PixelData: 'OW' } }]) {
+      const bytes = encodeDataset(ds, TransferSyntax.JPEGBaseline8Bit);
+      expect(hex(bytes)).toBe(
+        'e07f1000' + '4f420000' + 'ffffffff' + // (7FE0,0010) OB, undefined length
+          'feff00e0' + '08000000' + '00000000' + '0c000000' + // Basic Offset Table: 0, 8 + 4
+          'feff00e0' + '04000000' + 'ffd8ffd9' +
+          'feff00e0' + '04000000' + '07070700' + // 3 bytes, padded
+          'feffdde0' + '00000000',
+      );
+      const back = decodeDataset(bytes, TransferSyntax.JPEGBaseline8Bit);
+      expect((back.PixelData as unknown[]).map(bytesOf)).toEqual([[0xff, 0xd8, 0xff, 0xd9], [7, 7, 7, 0]]);
+    }
+    // The same data set in a native syntax: one OW value.
+    expect(bytesOf((decodeDataset(encodeDataset({ PixelData: frames }, TransferSyntax.ExplicitVRLittleEndian), TransferSyntax.ExplicitVRLittleEndian).PixelData as unknown[])[0])).toEqual([0xff, 0xd8, 0xff, 0xd9, 7, 7, 7, 0]);
+  });
+
+  it('writes text in the named set in data sets with bulk values too', () => {
+    const bytes = encodeDataset({ SpecificCharacterSet: 'ISO_IR 100', PatientName: 'Müller', PixelData: [Uint8Array.of(1, 2)] }, TransferSyntax.ExplicitVRLittleEndian);
+    expect(Buffer.from(bytes).toString('latin1')).toContain('M\xfcller');
+    expect(String(decodeDataset(bytes, TransferSyntax.ExplicitVRLittleEndian).PatientName)).toBe('Müller');
+  });
+});
+
 describe('Part 10', () => {
 
   for (const [label, ts] of SYNTAXES) {
