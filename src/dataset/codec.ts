@@ -9,7 +9,7 @@
 import { Slab } from '../bytes/slab';
 import { DimseError } from '../errors';
 import { transferSyntax, TransferSyntax } from '../uids/transfer-syntax';
-import { dcmjsRead, dcmjsWrite, quietly, withExactBulk } from './dcmjs-io';
+import { dcmjsRead, dcmjsWrite, quietly, withExactBulk, withSwappedWords } from './dcmjs-io';
 import { dcmjs } from './dcmjs-module';
 import { denaturalize, splitMultiValued } from './denaturalize';
 import { deflateRaw, inflateRaw, DEFAULT_MAX_INFLATED_LENGTH } from './deflate';
@@ -51,7 +51,10 @@ function plan(transferSyntaxUid: string, code: string): { syntax: string; deflat
  * Text is decoded by (0008,0005) Specific Character Set, ISO 2022 code extensions included
  * (`\ISO 2022 IR 87`, `\ISO 2022 IR 149`, …; not in Big Endian); sequence items without a set
  * of their own use the enclosing data set's. Like dcmjs, the result says
- * `SpecificCharacterSet: 'ISO_IR 192'` once a set was named: its strings are Unicode.
+ * `SpecificCharacterSet: 'ISO_IR 192'` once a set was named: its strings are Unicode. Bulk
+ * values are ArrayBuffers, OW/OF/OD in little-endian byte order (swapped from Big Endian);
+ * encapsulated Pixel Data is a list of ArrayBuffers as dcmjs reads it (one per frame as
+ * encodeDataset writes it).
  * Throws DimseError('DATASET_DECODE_FAILED') with the dcmjs error as `cause`.
  */
 export function decodeDataset(bytes: Uint8Array, transferSyntaxUid: string, options: DecodeOptions = {}): Dataset {
@@ -62,7 +65,7 @@ export function decodeDataset(bytes: Uint8Array, transferSyntaxUid: string, opti
   checkStructure(plain, !implicit, p.littleEndian);
   try {
     const dict = (p.littleEndian && readDict(plain, implicit)) || dcmjsRead(plain, p.syntax, p.littleEndian);
-    return naturalize(dict);
+    return naturalize(p.littleEndian ? dict : withSwappedWords(dict));
   } catch (err) {
     throw new DimseError(
       'DATASET_DECODE_FAILED',
@@ -74,11 +77,14 @@ export function decodeDataset(bytes: Uint8Array, transferSyntaxUid: string, opti
 
 /**
  * Encode a naturalized data set in the given transfer syntax (PS3.5 §7, A.1-A.5); deflates for
- * Deflated Explicit VR LE. Text goes out in ISO 8859-1 where the data set names `ISO_IR 100`
- * (Little Endian, no OB/OW values: what the dict writer writes), else as UTF-8: when UTF-8 text
- * goes beyond ASCII, the bytes say `(0008,0005) ISO_IR 192`, in place of any other set named.
- * A string with backslashes in a multi-valued string VR is written as that many values. The
- * caller's object is not changed. Throws DimseError('DATASET_ENCODE_FAILED') with the dcmjs error
+ * Deflated Explicit VR LE. Text goes out in the character set the data set names where all of
+ * it fits (Little Endian: what the dict writer writes), else as UTF-8: when UTF-8 text goes
+ * beyond ASCII, the bytes say `(0008,0005) ISO_IR 192`, in place of any other set named.
+ * A string with backslashes in a multi-valued string VR is written as that many values. Bulk
+ * values are ArrayBuffers or views of one (exactly the view's bytes; several joined into one,
+ * OW/OF/OD given in little-endian byte order); in an encapsulated syntax each value of Pixel
+ * Data is one frame, written as one fragment after a Basic Offset Table. The caller's object is
+ * not changed. Throws DimseError('DATASET_ENCODE_FAILED') with the dcmjs error
  * as `cause`.
  */
 export function encodeDataset(dataset: Dataset, transferSyntaxUid: string): Uint8Array {
@@ -135,7 +141,7 @@ function encodeWithDcmjs(dataset: Dataset, syntax: string, littleEndian: boolean
     if (bytes) return bytes;
   }
   // dcmjs writes text as UTF-8 too, and says so no more than the dict writer would by itself.
-  const exact = withExactBulk(dict, !encapsulated);
+  const exact = littleEndian ? withExactBulk(dict, !encapsulated) : withSwappedWords(withExactBulk(dict, true));
   return dcmjsWrite(hasNonAsciiText(exact) ? withUtf8Declared(exact) : exact, syntax, littleEndian);
 }
 

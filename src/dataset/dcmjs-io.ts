@@ -98,6 +98,44 @@ export function withExactBulk(dict: DcmjsDict, native: boolean): DcmjsDict {
   return out;
 }
 
+/** Bytes per word of the bulk VRs whose byte order follows the transfer syntax (PS3.5 §7.3). */
+const WORD_SIZES: Readonly<Record<string, number>> = { OW: 2, ox: 2, OF: 4, OL: 4, OD: 8, OV: 8 };
+
+/**
+ * `dict` with every OW, OF, OL, OD and OV value in the other byte order, as new ArrayBuffers.
+ * netdicom's bulk values are little endian whatever the syntax (as in PS3.18's InlineBinary and
+ * DCMTK's JSON); dcmjs reads and writes a Big Endian data set's bytes as they stand, so its
+ * results and input pass through this. Copies only what changes.
+ */
+export function withSwappedWords(dict: DcmjsDict): DcmjsDict {
+  let out = dict;
+  for (const key of Object.keys(dict)) {
+    const element = dict[key]!;
+    const value = element.Value as unknown;
+    if (!Array.isArray(value)) continue;
+    let next: unknown[] | undefined;
+    if (element.vr === 'SQ') {
+      const items = value.map((item: unknown) => (item && typeof item === 'object' ? withSwappedWords(item as DcmjsDict) : item));
+      if (items.some((item, i) => item !== value[i])) next = items;
+    } else if (WORD_SIZES[element.vr] && value.length > 0) {
+      next = value.map((part: unknown) => (part instanceof ArrayBuffer || ArrayBuffer.isView(part) ? swapped(part, WORD_SIZES[element.vr]!) : part));
+    }
+    if (!next) continue;
+    if (out === dict) out = { ...dict };
+    out[key] = { ...element, Value: next };
+  }
+  return out;
+}
+
+/** A copy of `part` with each `size`-byte word reversed (a trailing partial word as it is). */
+function swapped(part: ArrayBuffer | ArrayBufferView, size: number): ArrayBuffer {
+  const from = part instanceof ArrayBuffer ? new Uint8Array(part) : new Uint8Array(part.buffer, part.byteOffset, part.byteLength);
+  const to = from.slice();
+  const end = from.length - (from.length % size);
+  for (let i = 0; i < end; i += size) for (let k = 0; k < size; k++) to[i + k] = from[i + size - 1 - k]!;
+  return to.buffer;
+}
+
 /** Several byte runs as one ArrayBuffer. */
 function joined(parts: readonly (Uint8Array | ArrayBuffer)[]): ArrayBuffer {
   const views = parts.map((p) => (p instanceof Uint8Array ? p : new Uint8Array(p)));

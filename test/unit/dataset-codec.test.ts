@@ -187,6 +187,19 @@ describe('bulk values (OB, OW, …) and Pixel Data', () => {
     expect(bytesOf((decodeDataset(encodeDataset({ PixelData: frames }, TransferSyntax.ExplicitVRLittleEndian), TransferSyntax.ExplicitVRLittleEndian).PixelData as unknown[])[0])).toEqual([0xff, 0xd8, 0xff, 0xd9, 7, 7, 7, 0]);
   });
 
+  it('gives and takes OW, OF, OD values in little-endian byte order, Big Endian data sets included (PS3.5 §7.3)', () => {
+    const BIG = TransferSyntax.ExplicitVRBigEndian;
+    const value = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
+    for (const [keyword, onWire] of [['PixelData', [2, 1, 4, 3, 6, 5, 8, 7]], ['FloatPixelData', [4, 3, 2, 1, 8, 7, 6, 5]], ['DoubleFloatPixelData', [8, 7, 6, 5, 4, 3, 2, 1]], ['EncapsulatedDocument', [1, 2, 3, 4, 5, 6, 7, 8]]] as const) {
+      const bytes = encodeDataset({ [keyword]: [value] }, BIG);
+      expect([keyword, [...bytes.subarray(bytes.length - 8)]]).toEqual([keyword, onWire]);
+      expect([keyword, bytesOf((decodeDataset(bytes, BIG)[keyword] as unknown[])[0])]).toEqual([keyword, [...value]]);
+      // The same value in Little Endian: as given.
+      const le = encodeDataset({ [keyword]: [value] }, TransferSyntax.ExplicitVRLittleEndian);
+      expect([keyword, [...le.subarray(le.length - 8)]]).toEqual([keyword, [...value]]);
+    }
+  });
+
   it('writes text in the named set in data sets with bulk values too', () => {
     const bytes = encodeDataset({ SpecificCharacterSet: 'ISO_IR 100', PatientName: 'Müller', PixelData: [Uint8Array.of(1, 2)] }, TransferSyntax.ExplicitVRLittleEndian);
     expect(Buffer.from(bytes).toString('latin1')).toContain('M\xfcller');
