@@ -1,11 +1,11 @@
 /**
  * Text values in the character set a data set names in (0008,0005), for the dict writer: ISO 8859
- * parts, TIS 620, JIS X 0201 katakana, GBK and GB18030's two-byte codes, and ISO 2022 code
+ * parts, TIS 620, JIS X 0201 katakana, GBK, GB18030 (all of Unicode), and ISO 2022 code
  * extensions (iso2022-encoder.ts), as pydicom and DCMTK write them. A character the set does not
  * have makes `encode` return undefined; the writer then writes the whole data set as UTF-8 and
  * says so (utf8-declaration.ts).
  */
-import { doubleByteTable, singleByteTable, type CharsetTable } from './charset-tables';
+import { doubleByteTable, gb18030FourByteTable, singleByteTable, type CharsetTable } from './charset-tables';
 import { charsetTerm } from './charset-terms';
 import { iso2022Encoder } from './iso2022-encoder';
 
@@ -17,11 +17,28 @@ export interface TextEncoding {
   encode(text: string, name: boolean): Uint8Array | undefined;
 }
 
-/** GBK's two-byte area (GB18030's too, whose four-byte codes are not written: UTF-8 instead). */
+/** GBK's two-byte area (GB18030's too, which also has four-byte codes for everything else). */
 const GBK_LEADS = [[0x81, 0xfe]] as const;
 const GBK_TRAILS = [[0x40, 0x7e], [0x80, 0xfe]] as const;
 
-function tableEncoding(table: () => CharsetTable): TextEncoding {
+/** A character's GB18030 four-byte code, or undefined if it has a shorter one. */
+function gb18030FourBytes(c: number): number[] | undefined {
+  if (c >= 0x10000) {
+    // Planes 1–16: the linear pointer from 189000 (GB18030 / WHATWG's decoder), four bytes from it.
+    let pointer = c - 0x10000 + 189000;
+    const b4 = pointer % 10;
+    pointer = (pointer - b4) / 10;
+    const b3 = pointer % 126;
+    pointer = (pointer - b3) / 126;
+    const b2 = pointer % 10;
+    const b1 = (pointer - b2) / 10;
+    return [b1 + 0x81, b2 + 0x30, b3 + 0x81, b4 + 0x30];
+  }
+  const code = gb18030FourByteTable().get(c);
+  return code === undefined ? undefined : [code >>> 24, (code >> 16) & 0xff, (code >> 8) & 0xff, code & 0xff];
+}
+
+function tableEncoding(table: () => CharsetTable, beyond?: (c: number) => number[] | undefined): TextEncoding {
   return {
     latin1: false,
     encode: (text) => {
@@ -34,8 +51,11 @@ function tableEncoding(table: () => CharsetTable): TextEncoding {
           continue;
         }
         const code = codes.get(c);
-        if (code === undefined) return undefined;
-        if (code > 0xff) out.push(code >> 8, code & 0xff);
+        if (code === undefined) {
+          const more = beyond?.(c);
+          if (!more) return undefined;
+          out.push(...more);
+        } else if (code > 0xff) out.push(code >> 8, code & 0xff);
         else out.push(code);
       }
       return Uint8Array.from(out);
@@ -67,7 +87,8 @@ function build(terms: readonly string[]): TextEncoding | undefined {
   const term = terms.length ? charsetTerm(terms[0]!) : undefined;
   const range = term?.range;
   if (!term || !range) return undefined;
-  if (range === 'double') return tableEncoding(() => doubleByteTable('gbk', GBK_LEADS, GBK_TRAILS));
+  // The table from the set's own decoder: Node's 'gbk' (ICU) and 'gb18030' differ at a few codes.
+  if (range === 'double') return tableEncoding(() => doubleByteTable(term.decoder, GBK_LEADS, GBK_TRAILS), term.decoder === 'gb18030' ? gb18030FourBytes : undefined);
   const encoding = tableEncoding(() => singleByteTable(term.decoder, range[0], range[1]));
   return term.decoder === 'latin1' ? { ...encoding, latin1: true } : encoding;
 }

@@ -80,3 +80,31 @@ export function doubleByteTable(label: string, leads: Ranges, trails: Ranges, pr
     return table;
   });
 }
+
+/**
+ * GB18030's four-byte codes for the Basic Multilingual Plane (first byte 81H–84H, then 30H–39H,
+ * 81H–FEH, 30H–39H): code point → the four bytes as one unsigned 32-bit number. Together with
+ * the two-byte codes they cover every BMP character; the other planes follow a formula.
+ */
+export function gb18030FourByteTable(): CharsetTable {
+  return cached('gb18030:4', () => {
+    const codes: number[] = [];
+    for (let b1 = 0x81; b1 <= 0x84; b1++) {
+      for (let b2 = 0x30; b2 <= 0x39; b2++) {
+        for (let b3 = 0x81; b3 <= 0xfe; b3++) for (let b4 = 0x30; b4 <= 0x39; b4++) codes.push(((b1 << 24) | (b2 << 16) | (b3 << 8) | b4) >>> 0);
+      }
+    }
+    const bytes = new Uint8Array(codes.length * 4);
+    const view = new DataView(bytes.buffer);
+    codes.forEach((code, i) => view.setUint32(i * 4, code));
+    // Each four bytes read as one character or, past the last range, one U+FFFD.
+    const text = new TextDecoder('gb18030').decode(bytes);
+    const table = new Map<number, number>();
+    if (text.length !== codes.length) return table;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c !== REPLACEMENT && c >= 0x80 && !table.has(c)) table.set(c, codes[i]!);
+    }
+    return table;
+  });
+}

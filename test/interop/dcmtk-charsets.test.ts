@@ -116,7 +116,7 @@ describe.runIf(available)('character sets: netdicom against DCMTK dcmconv +U8', 
       ['ISO_IR 148', 'Şükrü'],
       ['ISO_IR 166', 'สมชาย'],
       ['ISO_IR 13', 'ﾔﾏﾀﾞ^ﾀﾛｳ'],
-      ['GB18030', '张^小东'],
+      ['GB18030', '张^小东ÿ😀'], // the last two in four-byte codes
       [['', 'ISO 2022 IR 149'], 'Hong^Gildong=洪^吉洞=홍^길동'],
       [['', 'ISO 2022 IR 58'], 'Zhang^XiaoDong=张^小东'],
       [['ISO 2022 IR 100', 'ISO 2022 IR 144'], 'Café^Привет'],

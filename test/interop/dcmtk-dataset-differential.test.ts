@@ -48,7 +48,7 @@ const CHARSETS: readonly [string | string[] | undefined, readonly string[]][] = 
   ['ISO_IR 126', ['A', 'b', '0', 'Ω', 'λ', 'ά', '-']],
   [['', 'ISO 2022 IR 149'], ['A', 'b', '0', '홍', '길', '洪', '-']],
   [['', 'ISO 2022 IR 58'], ['A', 'b', '0', '张', '东', '。', '-']],
-  ['GB18030', ['A', 'b', '0', '张', '东', '€', '-']],
+  ['GB18030', ['A', 'b', '0', '张', '东', '€', 'ÿ', '😀', '-']],
 ];
 /** The characters words are drawn from for the data set being generated, and whether it names code extensions. */
 let script: readonly string[] = ANY_SCRIPT;

@@ -149,6 +149,7 @@ describe('text is written in the character set the data set names', () => {
       ['ISO_IR 166', 'สมชาย', '\xca\xc1\xaa\xd2\xc2'],
       ['ISO_IR 13', 'ﾔﾏﾀﾞ', '\xd4\xcf\xc0\xde'],
       ['GB18030', '张小东', '\xd5\xc5\xd0\xa1\xb6\xab'],
+      ['GB18030', 'ÿ€😀', '\x81\x30\x8b\x37\xa2\xe3\x94\x39\xfc\x36'], // four-byte codes: the BMP table and planes 1–16
       ['GBK', '张', '\xd5\xc5'],
     ];
     for (const [set, value, expected] of cases) {
@@ -166,7 +167,7 @@ describe('text is written in the character set the data set names', () => {
     const cases: [unknown, string][] = [
       ['ISO_IR 144', 'Иван Müller'], // ü is not Cyrillic
       ['ISO_IR 13', 'ﾔﾏﾀﾞ 山田'], // JIS X 0201 has no kanji
-      ['GB18030', '张 😀'], // a four-byte GB18030 code: not written
+      ['GBK', '张 😀'], // GBK has no four-byte codes (GB18030 does)
       [['', 'ISO 2022 IR 149'], '홍 ส'], // Thai is in no set named
       [['', 'ISO 2022 IR 87'], '山\x1b田'], // an ESC would read as an escape sequence
     ];
