@@ -5,13 +5,19 @@
  */
 import { Inflate, deflateRaw as pakoDeflateRaw } from 'pako';
 import { DimseError } from '../errors';
+import { evenLength } from './even-length';
 
 /** Default cap on an inflated data set. */
 export const DEFAULT_MAX_INFLATED_LENGTH = 512 * 1024 * 1024;
 
-/** Raw-deflate `bytes` (PS3.5 A.5: the data set after the meta group, no zlib header). */
+/**
+ * Raw-deflate `bytes` (PS3.5 A.5: the data set after the meta group, no zlib header), padded with
+ * one 00H to even length as A.5 asks: a PDV must be of even length (PS3.8 Annex E), and DCMTK
+ * aborts on an odd one. Inflating stops at the end of the stream, so the pad is never read.
+ */
 export function deflateRaw(bytes: Uint8Array): Uint8Array {
-  return pakoDeflateRaw(bytes);
+  const deflated = pakoDeflateRaw(bytes);
+  return deflated.length & 1 ? evenLength(deflated) : deflated;
 }
 
 /**

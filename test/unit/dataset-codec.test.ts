@@ -4,6 +4,7 @@ import { readPart10Identity } from '../../src/dataset/meta';
 import { deflateRaw, inflateRaw } from '../../src/dataset/deflate';
 import { DimseError } from '../../src/errors';
 import { TransferSyntax } from '../../src/uids/transfer-syntax';
+import { deflateRaw as deflateRawPako } from 'pako';
 import { concat } from '../helpers/bytes';
 
 const SYNTAXES = [
@@ -125,6 +126,26 @@ describe('encodeDataset / decodeDataset', () => {
         }
       }
     }
+  });
+
+  it('pads a deflated data set to even length (PS3.5 A.5), and reads it back', async () => {
+    const { evenDeflated } = await import('../../src/dataset/even-length');
+    let odd = 0;
+    for (let n = 0; n < 40; n++) {
+      const ds = { PatientID: 'x'.repeat(n), StudyDescription: String(n * 7919) };
+      const raw = deflateRawPako(encodeDataset(ds, TransferSyntax.ExplicitVRLittleEndian));
+      if (raw.length & 1) odd++;
+      const bytes = encodeDataset(ds, TransferSyntax.DeflatedExplicitVRLittleEndian);
+      expect(bytes.length % 2).toBe(0);
+      expect(decodeDataset(bytes, TransferSyntax.DeflatedExplicitVRLittleEndian)).toEqual(ds);
+      // A deflated data set from elsewhere, odd: padded when sent (as bytes or as a stream).
+      const sentBytes = evenDeflated(raw) as Uint8Array;
+      const chunks: Uint8Array[] = [];
+      const stream = evenDeflated((async function* () { yield raw.subarray(0, 3); yield raw.subarray(3); })()) as AsyncIterable<Uint8Array>;
+      for await (const c of stream) chunks.push(c);
+      expect([sentBytes.length % 2, concat(chunks).length % 2, [...concat(chunks).subarray(0, raw.length)]]).toEqual([0, 0, [...raw]]);
+    }
+    expect(odd).toBeGreaterThan(5);
   });
 
   it('rejects corrupt or oversized deflated data', () => {
