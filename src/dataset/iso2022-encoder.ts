@@ -54,6 +54,15 @@ function codeSet(term: string): CodeSet | null | undefined {
   return { g: 1, escape: esc(`-${final}`), double: false, table: () => singleByteTable(decoder, from, to) };
 }
 
+/**
+ * G1 after a G0 escape: designated again before its next character. Readers such as DCMTK convert
+ * the bytes between two escape sequences with the one set the first of them names, so a run may
+ * hold one set beyond ASCII only: a G1 character right after `ESC $ B …` (JIS X 0208 in G0) or
+ * after `ESC ( B` would be read in the wrong set. For the same reason a G1 character switches a
+ * two-byte G0 back to value 1's set first.
+ */
+const STALE = Symbol('stale');
+
 const TEXT_DELIMITERS = [0x5c, 0x0d, 0x0a, 0x09, 0x0c];
 const NAME_DELIMITERS = [...TEXT_DELIMITERS, 0x5e, 0x3d];
 
@@ -85,27 +94,33 @@ export function iso2022Encoder(terms: readonly string[]): Iso2022Encoder | undef
 function encode(text: string, delimiters: readonly number[], sets: readonly CodeSet[], initialG1: CodeSet | undefined, initialG0: readonly number[]): Uint8Array | undefined {
   const out: number[] = [];
   let g0: CodeSet | undefined; // a two-byte set in G0, or undefined for value 1's one-byte set
-  let g1 = initialG1;
+  let g1: CodeSet | typeof STALE | undefined = initialG1;
   for (const char of text) {
     const c = char.codePointAt(0)!;
     if (c < 0x80) {
       if (c === ESC) return undefined; // would read as an escape sequence
       if (g0) {
-        out.push(...initialG0); // before a delimiter, as before any one-byte character
+        g1 = designateG0(out, initialG0, g1); // before a delimiter, as before any one-byte character
         g0 = undefined;
       }
       if (delimiters.includes(c)) g1 = initialG1;
       out.push(c);
       continue;
     }
-    const found = lookup(c, g1, g0, sets);
+    const found = lookup(c, g1 === STALE ? undefined : g1, g0, sets);
     if (!found) return undefined;
     const [set, code] = found;
-    if (set.g === 1 && set !== g1) {
-      out.push(...set.escape);
-      g1 = set;
-    } else if (set.g === 0 && set !== g0) {
-      out.push(...set.escape);
+    if (set.g === 1) {
+      if (g0) {
+        g1 = designateG0(out, initialG0, g1); // no two-byte G0 in a run with G1 bytes (STALE)
+        g0 = undefined;
+      }
+      if (set !== g1) {
+        out.push(...set.escape);
+        g1 = set;
+      }
+    } else if (set !== g0) {
+      g1 = designateG0(out, set.escape, g1);
       g0 = set;
     }
     const high = set.g === 1 ? 0x80 : 0;
@@ -114,6 +129,12 @@ function encode(text: string, delimiters: readonly number[], sets: readonly Code
   }
   if (g0) out.push(...initialG0);
   return Uint8Array.from(out);
+}
+
+/** Writes a G0 escape; returns G1's state after it: undesignated until its next escape (see STALE). */
+function designateG0(out: number[], escape: readonly number[], g1: CodeSet | typeof STALE | undefined): CodeSet | typeof STALE | undefined {
+  out.push(...escape);
+  return g1 ? STALE : undefined;
 }
 
 /** The set (those in force first, then in the order named) that has `c`, and its code there. */

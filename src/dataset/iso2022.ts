@@ -164,6 +164,7 @@ function decodeRun(run: Uint8Array, g0: G0, g1: G1): string {
   // half-width katakana from G1 as EUC-JP's 8EH sequences; anything else is not text here.
   const euc = new Uint8Array(run.length * 2);
   let n = 0;
+  let out = '';
   for (let i = 0; i < run.length; i++) {
     const b = run[i]!;
     if (b < 0x80) {
@@ -173,9 +174,17 @@ function decodeRun(run: Uint8Array, g0: G0, g1: G1): string {
     } else if (g1 === KATAKANA) {
       euc[n++] = 0x8e;
       euc[n++] = b;
+    } else if (g1 !== undefined) {
+      // G1 characters while G0 holds a two-byte set (valid ISO 2022, if rare: netdicom switches
+      // G0 back first): the bytes of G1's set, in its own decoder.
+      let end = i;
+      while (end < run.length && run[end]! >= 0x80) end++;
+      out += decoderFor('euc-jp').decode(euc.subarray(0, n)) + decoderFor(g1).decode(run.subarray(i, end));
+      n = 0;
+      i = end - 1;
     } else {
       euc[n++] = 0xff; // U+FFFD
     }
   }
-  return decoderFor('euc-jp').decode(euc.subarray(0, n));
+  return out + decoderFor('euc-jp').decode(euc.subarray(0, n));
 }

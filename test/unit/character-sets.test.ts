@@ -4,6 +4,7 @@
  * enclosing data set, and text beyond ASCII declared as UTF-8 when it is written as UTF-8.
  * DCMTK checks the same from outside in test/interop/dcmtk-charsets.test.ts.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeDataset, encodeDataset, readPart10 } from '../../src/dataset/codec';
 import { writePart10 } from '../../src/dataset/part10';
@@ -134,6 +135,18 @@ describe('text is written in the character set the data set names', () => {
     expect(latin1(encodeDataset({ SpecificCharacterSet: ds.SpecificCharacterSet, StudyDescription: '홍洪' }, EXPLICIT))).toContain('\x1b$)C\xc8\xab\xfb\xf3');
   });
 
+  it('keeps one set beyond ASCII per run between escapes (G0 back to ASCII, G1 designated again), and reads a mixed run', () => {
+    const set = ['', 'ISO 2022 IR 87', 'ISO 2022 IR 149'];
+    // 亜 (3021H) only in JIS X 0208 (G0), 홍 only in KS X 1001 (G1).
+    const bytes = encodeDataset({ SpecificCharacterSet: set, StudyDescription: '홍亜홍' }, EXPLICIT);
+    expect(latin1(bytes)).toContain('\x1b$)C\xc8\xab\x1b$B0!\x1b(B\x1b$)C\xc8\xab');
+    expect(decodeDataset(bytes, EXPLICIT).StudyDescription).toBe('홍亜홍');
+    // Written by another tool without switching back: G1 bytes while G0 holds JIS X 0208.
+    const mixed = Uint8Array.of(0x1b, 0x24, 0x29, 0x43, 0xc8, 0xab, 0x1b, 0x24, 0x42, 0x30, 0x21, 0xc8, 0xab, 0x1b, 0x28, 0x42);
+    const ds = decodeDataset(concat([element(0x0008, 0x0005, 'CS', set.join('\\')), element(0x0008, 0x1030, 'LO', mixed)]), EXPLICIT);
+    expect(ds.StudyDescription).toBe('홍亜홍');
+  });
+
   it('writes the single-byte and GB sets, and reads ISO_IR 203, which dcmjs does not know', () => {
     const cases: [string, string, string][] = [
       // set, text, the text's bytes in it
@@ -176,6 +189,39 @@ describe('text is written in the character set the data set names', () => {
       expect([value, charsetIn(bytes), latin1(bytes).includes(utf8Bytes(value))]).toEqual([value, 'ISO_IR 192', true]);
       expect(decodeDataset(bytes, EXPLICIT).StudyDescription).toBe(value);
     }
+  });
+});
+
+describe('written text reads back the same, whatever the set and the text (property)', () => {
+  const SETS: (string | string[])[] = [
+    'ISO_IR 100', 'ISO_IR 101', 'ISO_IR 144', 'ISO_IR 126', 'ISO_IR 127', 'ISO_IR 138', 'ISO_IR 148', 'ISO_IR 203', 'ISO_IR 166', 'ISO_IR 13', 'GB18030', 'GBK',
+    ['', 'ISO 2022 IR 87'], ['ISO 2022 IR 13', 'ISO 2022 IR 87'], ['', 'ISO 2022 IR 87', 'ISO 2022 IR 159'], ['', 'ISO 2022 IR 149'], ['', 'ISO 2022 IR 58'],
+    ['ISO 2022 IR 100', 'ISO 2022 IR 144', 'ISO 2022 IR 126'], ['', 'ISO 2022 IR 87', 'ISO 2022 IR 149', 'ISO 2022 IR 58'],
+  ];
+  // Characters from every set above (and some from none), the delimiters, and CR LF TAB.
+  const CHARS = [...'Ab0 -.éÜßøřőŁЯжΩλάقשŞ€Œส山田太郎やまﾔﾏﾀﾞ丂홍길洪张东。😀', '^', '=', '\\', '\r', '\n', '\t'];
+  const text = (max: number) => fc.string({ unit: fc.constantFrom(...CHARS), maxLength: max });
+  const trimmed = (s: string): string => s.trim();
+
+  it('round-trips LO, ST, UT and PN values in 19 sets, Explicit and Implicit VR', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...SETS), text(20), text(40), text(30), fc.boolean(), (set, lo, st, pn, implicit) => {
+        const ts = implicit ? IMPLICIT : EXPLICIT;
+        const loValues = lo.replace(/[\r\n\t]/g, ' ').split('\\').map(trimmed); // LO: no control characters; padding trimmed
+        // No spaces (padding at the edges of components is not kept exactly), at most three groups, five components.
+        const name = pn.replace(/[\r\n\t\\ ]/g, '').split('=').slice(0, 3).map((g) => g.split('^').slice(0, 5).join('^')).join('=');
+        // ST and UT end in a letter: trailing white space is padding to dcmjs's reader.
+        const ds = { SpecificCharacterSet: set, StudyDescription: loValues.length > 1 ? loValues : loValues[0]!, InstitutionAddress: `x${st}x`, TextValue: `${st}x`, OtherPatientIDsSequence: [{ PatientID: loValues[0]! }] };
+        const back = decodeDataset(encodeDataset({ ...ds, PatientName: name }, ts), ts);
+        expect(back.StudyDescription).toEqual(ds.StudyDescription);
+        expect(back.InstitutionAddress).toBe(`x${st}x`);
+        expect(back.TextValue).toBe(`${st}x`);
+        expect((back.OtherPatientIDsSequence as Record<string, unknown>[])[0]!.PatientID ?? '').toBe(loValues[0]);
+        // A name object has no empty trailing groups: "A=" reads as "A".
+        if (name.replace(/[=^]/g, '') !== '') expect(String(back.PatientName)).toBe(name.replace(/=+$/, ''));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
