@@ -127,12 +127,23 @@ export function withSwappedWords(dict: DcmjsDict): DcmjsDict {
   return out;
 }
 
-/** A copy of `part` with each `size`-byte word reversed (a trailing partial word as it is). */
+/**
+ * A copy of `part` with each `size`-byte word reversed. An odd length gets its pad byte first, as
+ * the writer would add it (so the pad stays last in little-endian order); a trailing partial word
+ * stays as it is.
+ */
 function swapped(part: ArrayBuffer | ArrayBufferView, size: number): ArrayBuffer {
   const from = part instanceof ArrayBuffer ? new Uint8Array(part) : new Uint8Array(part.buffer, part.byteOffset, part.byteLength);
-  const to = from.slice();
-  const end = from.length - (from.length % size);
-  for (let i = 0; i < end; i += size) for (let k = 0; k < size; k++) to[i + k] = from[i + size - 1 - k]!;
+  const to = new Uint8Array(from.length + (from.length & 1));
+  to.set(from);
+  const end = to.length - (to.length % size);
+  for (let i = 0; i < end; i += size) {
+    for (let a = i, b = i + size - 1; a < b; a++, b--) {
+      const t = to[a]!;
+      to[a] = to[b]!;
+      to[b] = t;
+    }
+  }
   return to.buffer;
 }
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeDataset, encodeDataset, readPart10, writePart10 } from '../../src/dataset/codec';
 import { readPart10Identity } from '../../src/dataset/meta';
@@ -219,6 +220,31 @@ describe('bulk values (OB, OW, …) and Pixel Data', () => {
       const le = encodeDataset({ [keyword]: [value] }, TransferSyntax.ExplicitVRLittleEndian);
       expect([keyword, [...le.subarray(le.length - 8)]]).toEqual([keyword, [...value]]);
     }
+  });
+
+  it('round-trips bulk values given in any shape, in every syntax (property)', () => {
+    const part = fc.tuple(fc.uint8Array({ maxLength: 9 }), fc.nat(5), fc.constantFrom('view', 'buffer', 'node')).map(([bytes, offset, shape]) => {
+      const whole = new Uint8Array(bytes.length + offset + 3).fill(0xee);
+      whole.set(bytes, offset);
+      const view = whole.subarray(offset, offset + bytes.length);
+      return { bytes, value: shape === 'view' ? view : shape === 'buffer' ? view.slice().buffer : Buffer.from(view) };
+    });
+    const SYNTAX = fc.constantFrom(...NATIVE, TransferSyntax.JPEGBaseline8Bit, TransferSyntax.RLELossless);
+    const padded = (b: number[]): number[] => (b.length & 1 ? [...b, 0] : b);
+    fc.assert(
+      fc.property(SYNTAX, fc.array(part, { minLength: 1, maxLength: 3 }), fc.array(part, { maxLength: 2 }), (ts, pixels, doc) => {
+        const ds: Record<string, unknown> = { PixelData: pixels.map((p) => p.value), EncapsulatedDocument: doc.map((p) => p.value) };
+        const back = decodeDataset(encodeDataset(ds, ts), ts);
+        const joined = (parts: { bytes: Uint8Array }[]): number[] => padded(parts.flatMap((p) => [...p.bytes]));
+        const encapsulated = ts === TransferSyntax.JPEGBaseline8Bit || ts === TransferSyntax.RLELossless;
+        // Encapsulated: one fragment per frame (an empty frame is an empty fragment); native: one value.
+        const pixelsBack = (back.PixelData as unknown[]).map(bytesOf);
+        expect(pixelsBack).toEqual(encapsulated ? pixels.map((p) => padded([...p.bytes])) : [joined(pixels)]);
+        const docBack = ((back.EncapsulatedDocument as unknown[] | undefined) ?? []).map(bytesOf).filter((b) => b.length > 0);
+        expect(docBack).toEqual(joined(doc).length ? [joined(doc)] : []);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('writes text in the named set in data sets with bulk values too', () => {
