@@ -49,7 +49,7 @@ function plan(transferSyntaxUid: string, code: string): { syntax: string; deflat
  * naturalized object. Supports Implicit VR LE, Explicit VR LE, Explicit VR BE and Deflated
  * Explicit VR LE (PS3.5 A.1-A.5), and the encapsulated syntaxes (data set in Explicit VR LE).
  * Text is decoded by (0008,0005) Specific Character Set, ISO 2022 code extensions included
- * (`\ISO 2022 IR 87`, `\ISO 2022 IR 149`, …; not in Big Endian); sequence items without a set
+ * (`\ISO 2022 IR 87`, `\ISO 2022 IR 149`, …); sequence items without a set
  * of their own use the enclosing data set's. Like dcmjs, the result says
  * `SpecificCharacterSet: 'ISO_IR 192'` once a set was named: its strings are Unicode. Bulk
  * values are ArrayBuffers, OW/OF/OD in little-endian byte order (swapped from Big Endian);
@@ -64,7 +64,7 @@ export function decodeDataset(bytes: Uint8Array, transferSyntaxUid: string, opti
   const implicit = p.syntax === TransferSyntax.ImplicitVRLittleEndian;
   checkStructure(plain, !implicit, p.littleEndian);
   try {
-    const dict = (p.littleEndian && readDict(plain, implicit)) || dcmjsRead(plain, p.syntax, p.littleEndian);
+    const dict = readDict(plain, implicit, p.littleEndian) || dcmjsRead(plain, p.syntax, p.littleEndian);
     return naturalize(p.littleEndian ? dict : withSwappedWords(dict));
   } catch (err) {
     throw new DimseError(

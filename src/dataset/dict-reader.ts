@@ -1,7 +1,7 @@
 /**
- * A hand-written reader for Implicit and Explicit VR Little Endian data sets (PS3.5 §7.1, A.1,
- * A.2) that produces exactly the element dictionary dcmjs's `DicomMessage._read` would
- * (`{ "GGGGEEEE": { vr, Value } }`), without dcmjs's per-element stream and tag objects, which
+ * A hand-written reader for Implicit and Explicit VR Little Endian data sets and Explicit VR Big
+ * Endian ones (PS3.5 §7.1, A.1–A.3) that produces exactly the element dictionary dcmjs's
+ * `DicomMessage._read` would (`{ "GGGGEEEE": { vr, Value } }`), without dcmjs's per-element stream and tag objects, which
  * dominate the cost of small data sets such as C-FIND identifiers. Values go through dcmjs's own
  * value representations (trimming, splitting, number parsing, person names), so they match.
  *
@@ -92,12 +92,13 @@ function keyOf(tag: number): string {
 }
 
 /**
- * The dcmjs element dictionary of `bytes` (Implicit or Explicit VR Little Endian), or undefined
- * when dcmjs should read it instead.
+ * The dcmjs element dictionary of `bytes` (Implicit or Explicit VR Little Endian, or Explicit VR
+ * Big Endian), or undefined when dcmjs should read it instead. Bulk values are the bytes as they
+ * stand, as dcmjs gives them (the codec puts OW/OF/OD in little-endian order afterwards).
  */
-export function readDict(bytes: Uint8Array, implicit: boolean): DcmjsDict | undefined {
+export function readDict(bytes: Uint8Array, implicit: boolean, littleEndian = true): DcmjsDict | undefined {
   try {
-    return new DictReader(bytes, implicit).dataset(0, bytes.length, 0, decoderFor(DEFAULT_DECODER));
+    return new DictReader(bytes, implicit, littleEndian).dataset(0, bytes.length, 0, decoderFor(DEFAULT_DECODER));
   } catch (e) {
     if (e === DECLINE) return undefined;
     // Anything unexpected also goes to dcmjs, which then fails (or not) in its own way.
@@ -111,18 +112,19 @@ class DictReader {
   constructor(
     private readonly bytes: Uint8Array,
     private readonly implicit: boolean,
+    private readonly le: boolean,
   ) {
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   private u16(off: number, end: number): number {
     if (off + 2 > end) decline();
-    return this.dv.getUint16(off, true);
+    return this.dv.getUint16(off, this.le);
   }
 
   private u32(off: number, end: number): number {
     if (off + 4 > end) decline();
-    return this.dv.getUint32(off, true);
+    return this.dv.getUint32(off, this.le);
   }
 
   /** A small data set's bytes as text, one char per byte: its string values are slices of it. */
@@ -228,7 +230,7 @@ class DictReader {
       if (length === 0) return [vr.defaultValue];
       if (length % size !== 0) decline(); // dcmjs would read across the next element
       const out: number[] = [];
-      for (let o = off; o < off + length; o += size) out.push(get(this.dv, o));
+      for (let o = off; o < off + length; o += size) out.push(get(this.dv, o, this.le));
       return out;
     }
     if (kind === BYTES) return [this.bytes.slice(off, off + length).buffer];

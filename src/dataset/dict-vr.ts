@@ -37,14 +37,14 @@ export const KINDS: ReadonlyMap<string, Kind> = new Map<string, Kind>([
  */
 export const LENGTH32 = new Set(['OB', 'OW', 'OF', 'SQ', 'UC', 'UR', 'UT', 'UN', 'OD', 'UV']);
 
-/** Byte size and DataView accessors of the NUMBER VRs. */
-export const NUMBERS: ReadonlyMap<string, { size: number; get: (dv: DataView, off: number) => number; set: (dv: DataView, off: number, v: number) => void }> = new Map([
-  ['US', { size: 2, get: (dv, o) => dv.getUint16(o, true), set: (dv, o, v) => dv.setUint16(o, v, true) }],
-  ['SS', { size: 2, get: (dv, o) => dv.getInt16(o, true), set: (dv, o, v) => dv.setInt16(o, v, true) }],
-  ['UL', { size: 4, get: (dv, o) => dv.getUint32(o, true), set: (dv, o, v) => dv.setUint32(o, v, true) }],
-  ['SL', { size: 4, get: (dv, o) => dv.getInt32(o, true), set: (dv, o, v) => dv.setInt32(o, v, true) }],
-  ['FL', { size: 4, get: (dv, o) => dv.getFloat32(o, true), set: (dv, o, v) => dv.setFloat32(o, v, true) }],
-  ['FD', { size: 8, get: (dv, o) => dv.getFloat64(o, true), set: (dv, o, v) => dv.setFloat64(o, v, true) }],
+/** Byte size and DataView accessors of the NUMBER VRs (the reader's in either byte order, the writer's little endian). */
+export const NUMBERS: ReadonlyMap<string, { size: number; get: (dv: DataView, off: number, le: boolean) => number; set: (dv: DataView, off: number, v: number) => void }> = new Map([
+  ['US', { size: 2, get: (dv, o, le) => dv.getUint16(o, le), set: (dv, o, v) => dv.setUint16(o, v, true) }],
+  ['SS', { size: 2, get: (dv, o, le) => dv.getInt16(o, le), set: (dv, o, v) => dv.setInt16(o, v, true) }],
+  ['UL', { size: 4, get: (dv, o, le) => dv.getUint32(o, le), set: (dv, o, v) => dv.setUint32(o, v, true) }],
+  ['SL', { size: 4, get: (dv, o, le) => dv.getInt32(o, le), set: (dv, o, v) => dv.setInt32(o, v, true) }],
+  ['FL', { size: 4, get: (dv, o, le) => dv.getFloat32(o, le), set: (dv, o, v) => dv.setFloat32(o, v, true) }],
+  ['FD', { size: 8, get: (dv, o, le) => dv.getFloat64(o, le), set: (dv, o, v) => dv.setFloat64(o, v, true) }],
 ]);
 
 /** dcmjs's "8-hex-digit, upper case" tag key (Tag.toCleanString). */

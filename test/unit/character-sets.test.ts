@@ -95,6 +95,24 @@ describe('ISO 2022 code extensions (multi-valued Specific Character Set)', () =>
     expect(ds.FrameIncrementPointer).toBe(0x00181063);
   });
 
+  it('reads them in Big Endian data sets too (dcmjs refuses a multi-valued set there)', () => {
+    // The Explicit VR LE fixture elements with tag and length swapped into Big Endian.
+    const big = (le: Uint8Array): Uint8Array => {
+      const out = le.slice();
+      const dv = new DataView(out.buffer);
+      const src = new DataView(le.buffer, le.byteOffset, le.byteLength);
+      dv.setUint16(0, src.getUint16(0, true));
+      dv.setUint16(2, src.getUint16(2, true));
+      dv.setUint16(6, src.getUint16(6, true));
+      return out;
+    };
+    for (const ex of CHARSET_EXAMPLES) {
+      const bytes = concat([big(element(0x0008, 0x0005, 'CS', ex.charset)), big(element(0x0010, 0x0010, 'PN', ex.bytes)), big(element(0x0028, 0x0010, 'US', Uint8Array.of(0x01, 0x02)))]);
+      const ds = decodeDataset(bytes, BIG);
+      expect([ds.PatientName, ds.Rows]).toEqual([[ex.name], 0x0102]);
+    }
+  });
+
   it('gives a typed error for a value that is no defined term, as before', () => {
     const bytes = concat([element(0x0008, 0x0005, 'CS', '\\ISO 2022 IR 999'), element(0x0010, 0x0010, 'PN', 'A^B')]);
     expect(() => decodeDataset(bytes, EXPLICIT)).toThrow(DimseError);
@@ -203,10 +221,9 @@ describe('written text reads back the same, whatever the set and the text (prope
   const text = (max: number) => fc.string({ unit: fc.constantFrom(...CHARS), maxLength: max });
   const trimmed = (s: string): string => s.trim();
 
-  it('round-trips LO, ST, UT and PN values in 19 sets, Explicit and Implicit VR', () => {
+  it('round-trips LO, ST, UT and PN values in 19 sets, Explicit and Implicit VR and Big Endian', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...SETS), text(20), text(40), text(30), fc.boolean(), (set, lo, st, pn, implicit) => {
-        const ts = implicit ? IMPLICIT : EXPLICIT;
+      fc.property(fc.constantFrom(...SETS), text(20), text(40), text(30), fc.constantFrom(EXPLICIT, IMPLICIT, BIG), (set, lo, st, pn, ts) => {
         const loValues = lo.replace(/[\r\n\t]/g, ' ').split('\\').map(trimmed); // LO: no control characters; padding trimmed
         // No spaces (padding at the edges of components is not kept exactly), at most three groups, five components.
         const name = pn.replace(/[\r\n\t\\ ]/g, '').split('=').slice(0, 3).map((g) => g.split('^').slice(0, 5).join('^')).join('=');

@@ -51,7 +51,7 @@ function attempt<T>(fn: () => T): Outcome<T> {
 
 /** dcmjs's writer, given the data set as the codec labels it: ISO_IR 192 when text beyond ASCII is written (as UTF-8). */
 function dcmjsWriteDeclared(dict: DcmjsDict, syntax: string): Uint8Array {
-  return dcmjsWrite(hasNonAsciiText(dict) ? withUtf8Declared(dict) : dict, syntax, true);
+  return dcmjsWrite(hasNonAsciiText(dict) ? withUtf8Declared(dict) : dict, syntax, syntax !== TransferSyntax.ExplicitVRBigEndian);
 }
 
 /** dcmjs also keeps each element's unformatted `_rawValue`; naturalizeDataset never reads it. */
@@ -77,10 +77,10 @@ function expectSameDataset(a: Dataset, b: Dataset): void {
 }
 
 /** readDict must equal dcmjs's _read whenever it answers, and must not answer where dcmjs fails. */
-function checkRead(bytes: Uint8Array, implicit: boolean): 'fast' | 'declined' | 'invalid' | 'iso2022' {
-  if (!attempt(() => checkStructure(bytes, !implicit, true)).ok) return 'invalid'; // the codec rejects it before either
-  const fast = readDict(bytes, implicit);
-  const ref = attempt(() => dcmjsRead(bytes, syntaxOf(implicit), true));
+function checkRead(bytes: Uint8Array, implicit: boolean, littleEndian = true): 'fast' | 'declined' | 'invalid' | 'iso2022' {
+  if (!attempt(() => checkStructure(bytes, !implicit, littleEndian)).ok) return 'invalid'; // the codec rejects it before either
+  const fast = readDict(bytes, implicit, littleEndian);
+  const ref = attempt(() => dcmjsRead(bytes, littleEndian ? syntaxOf(implicit) : TransferSyntax.ExplicitVRBigEndian, littleEndian));
   if (fast === undefined) return 'declined';
   if (!ref.ok && /multiple character sets/.test(String(ref.error))) return 'iso2022'; // see character-sets.test.ts
   if (!ref.ok) throw new Error(`dcmjs fails on ${hex(bytes)} (${String(ref.error)}) but the dict reader answered`);
@@ -195,6 +195,7 @@ const dataset: fc.Arbitrary<Dataset> = fc.letrec<{ ds: Dataset }>((tie) => ({
 describe('dict writer = dcmjs DicomMessage.write', () => {
   it('writes the same bytes for generated data sets (and declines where dcmjs throws)', () => {
     let fast = 0;
+    let fastBig = 0;
     let fastDenaturalize = 0;
     let total = 0;
     fc.assert(
@@ -207,11 +208,15 @@ describe('dict writer = dcmjs DicomMessage.write', () => {
           if (writeDict(dict.value, implicit)) fast++;
           const bytes = checkWrite(dict.value, implicit);
           if (bytes) checkRead(bytes, implicit); // and what dcmjs wrote reads back the same way
+          // Big Endian too: what dcmjs writes there, the dict reader reads as dcmjs does.
+          const big = implicit ? undefined : attempt(() => dcmjsWriteDeclared(dict.value, TransferSyntax.ExplicitVRBigEndian));
+          if (big?.ok && checkRead(big.value, false, false) === 'fast') fastBig++;
         }
       }),
       { numRuns: 400 },
     );
     expect(fast / total).toBeGreaterThan(0.3); // the generator exercises the hand-written paths
+    expect(fastBig).toBeGreaterThan(100);
     expect(fastDenaturalize / total).toBeGreaterThan(0.1);
   });
 
