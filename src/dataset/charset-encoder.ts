@@ -71,11 +71,11 @@ const encodings = new Map<string, TextEncoding | null>();
  */
 export function textEncodingFor(charset: unknown): TextEncoding | undefined {
   if (charset === undefined) return undefined; // the common case, every write
-  const terms = Array.isArray(charset) ? charset : [charset];
-  if (!terms.every((t): t is string => typeof t === 'string')) return undefined;
-  const key = terms.join('\\');
+  // One value (the usual case, already a list of one after denaturalizing): no string built.
+  const key = Array.isArray(charset) ? (charset.length === 1 ? charset[0] : charset.every((t) => typeof t === 'string') ? charset.join('\\') : undefined) : charset;
+  if (typeof key !== 'string') return undefined;
   let encoding = encodings.get(key);
-  if (encoding === undefined) encodings.set(key, (encoding = build(terms) ?? null));
+  if (encoding === undefined) encodings.set(key, (encoding = build(key.split('\\')) ?? null));
   return encoding ?? undefined;
 }
 

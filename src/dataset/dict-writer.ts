@@ -61,7 +61,7 @@ export function writeDict(dict: DcmjsDict, implicit: boolean, allocate: (n: numb
     // set it names where its items name no other and all its text fits, else UTF-8.
     const charset = dict[CHARSET_KEY]?.Value;
     sink.encoding = textEncodingFor(charset);
-    if (sink.encoding) sink.charsetKey = setKey(charset);
+    sink.charset = charset;
     writeDataset(sink, dict, implicit, 0);
     if (sink.wroteUtf8 || sink.notEncodable || (sink.mixedSets && sink.wroteEncoded)) {
       // Text beyond ASCII goes out as UTF-8: the data set must say so (utf8-declaration.ts).
@@ -80,7 +80,8 @@ export function writeDict(dict: DcmjsDict, implicit: boolean, allocate: (n: numb
   } finally {
     sink.length = 0;
     sink.encoding = undefined;
-    sink.charsetKey = '';
+    sink.charset = undefined;
+    sink.charsetKey = undefined;
     sink.wroteUtf8 = false;
     sink.wroteEncoded = false;
     sink.notEncodable = false;
@@ -96,7 +97,7 @@ export function writeDict(dict: DcmjsDict, implicit: boolean, allocate: (n: numb
 function writeDataset(sink: Sink, dict: DcmjsDict, implicit: boolean, depth: number): void {
   if (depth > MAX_DEPTH || typeof dict !== 'object' || dict === null) decline();
   // An item naming another set than the data set's ends the pass in that set if there is text beyond ASCII (see writeDict).
-  if (sink.encoding && depth > 0 && CHARSET_KEY in dict && setKey(dict[CHARSET_KEY]!.Value) !== sink.charsetKey) sink.mixedSets = true;
+  if (sink.encoding && depth > 0 && CHARSET_KEY in dict && setKey(dict[CHARSET_KEY]!.Value) !== (sink.charsetKey ??= setKey(sink.charset))) sink.mixedSets = true;
   const keys = Object.keys(dict).sort();
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
@@ -304,8 +305,9 @@ class Sink {
   length = 0;
   /** This pass writes text beyond ASCII in the set the data set names (undefined: UTF-8). */
   encoding: TextEncoding | undefined = undefined;
-  /** That set's (0008,0005) value, as setKey gives it. */
-  charsetKey = '';
+  /** The data set's (0008,0005) value, and (worked out once an item names a set too) its setKey. */
+  charset: unknown = undefined;
+  charsetKey: string | undefined = undefined;
   /** Set when a text value beyond ASCII was written as UTF-8. */
   wroteUtf8 = false;
   /** Set when the pass in the named set wrote text beyond ASCII. */
