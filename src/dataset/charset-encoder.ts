@@ -63,7 +63,9 @@ function tableEncoding(table: () => CharsetTable, beyond?: (c: number) => number
   };
 }
 
-const encodings = new Map<string, TextEncoding | null>();
+/** Encodings by (0008,0005) value. Bounded: the values come from data sets, maybe a peer's. */
+const encodings = new Map<string, TextEncoding>();
+const MAX_ENCODINGS = 64;
 
 /**
  * How to write text beyond ASCII under a (0008,0005) value (a string or the list of its values),
@@ -75,8 +77,14 @@ export function textEncodingFor(charset: unknown): TextEncoding | undefined {
   const key = Array.isArray(charset) ? (charset.length === 1 ? charset[0] : charset.every((t) => typeof t === 'string') ? charset.join('\\') : undefined) : charset;
   if (typeof key !== 'string') return undefined;
   let encoding = encodings.get(key);
-  if (encoding === undefined) encodings.set(key, (encoding = build(key.split('\\')) ?? null));
-  return encoding ?? undefined;
+  if (encoding === undefined) {
+    encoding = build(key.split('\\')); // no term known (UTF-8, none, or not a defined term): cheap, not kept
+    if (encoding) {
+      if (encodings.size >= MAX_ENCODINGS) encodings.clear();
+      encodings.set(key, encoding);
+    }
+  }
+  return encoding;
 }
 
 function build(terms: readonly string[]): TextEncoding | undefined {

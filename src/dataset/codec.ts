@@ -9,7 +9,8 @@
 import { Slab } from '../bytes/slab';
 import { DimseError } from '../errors';
 import { transferSyntax, TransferSyntax } from '../uids/transfer-syntax';
-import { dcmjsRead, dcmjsWrite, quietly, withExactBulk, withSwappedWords } from './dcmjs-io';
+import { withExactBulk, withSwappedWords } from './bulk-values';
+import { dcmjsRead, dcmjsWrite, quietly } from './dcmjs-io';
 import { dcmjs } from './dcmjs-module';
 import { denaturalize, splitMultiValued } from './denaturalize';
 import { deflateRaw, inflateRaw, DEFAULT_MAX_INFLATED_LENGTH } from './deflate';

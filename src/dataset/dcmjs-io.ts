@@ -6,6 +6,7 @@
  * no trailing pad, each value of a multi-valued AE/CS/LO/SH is trimmed.
  */
 import type { DcmjsDict } from 'dcmjs';
+import { exactBuffer } from './bulk-values';
 import { dcmjs } from './dcmjs-module';
 import { PADDED_TEXT, SINGLE_VALUED_TEXT } from './dict-vr';
 
@@ -66,106 +67,6 @@ export function dcmjsWrite(dict: DcmjsDict, syntax: string, littleEndian: boolea
     DicomMessage.write(dict, stream, syntax, { allowInvalidVRLength: false });
     return new Uint8Array(stream.getBuffer(0, stream.size));
   });
-}
-
-/** Bulk VRs, and 'ox' (the dictionary's "OB or OW", which dcmjs writes as OW). */
-const BULK_VRS = new Set(['OB', 'OW', 'OF', 'OD', 'OL', 'OV', 'UN', 'ox']);
-
-/**
- * `dict` with every bulk value an ArrayBuffer of exactly its bytes, for dcmjs's writer, which
- * writes a view's whole ArrayBuffer from its start (a Node Buffer from the pool, a subarray) and,
- * in a native encoding, only the first of several values: those are joined into one (`native`).
- * Copies only what changes; `dict` (which may share arrays with the caller's data set) is left alone.
- */
-export function withExactBulk(dict: DcmjsDict, native: boolean): DcmjsDict {
-  let out = dict;
-  for (const key of Object.keys(dict)) {
-    const element = dict[key]!;
-    const value = element.Value as unknown;
-    if (!Array.isArray(value)) continue;
-    let next: unknown[] | undefined;
-    if (element.vr === 'SQ') {
-      const items = value.map((item: unknown) => (item && typeof item === 'object' ? withExactBulk(item as DcmjsDict, native) : item));
-      if (items.some((item, i) => item !== value[i])) next = items;
-    } else if (BULK_VRS.has(element.vr) && ((native && value.length > 1) || value.some((part) => ArrayBuffer.isView(part)))) {
-      const parts = value.map((part: unknown) => (ArrayBuffer.isView(part) ? new Uint8Array(part.buffer, part.byteOffset, part.byteLength) : part));
-      next = native && parts.length > 1 && parts.every((p) => p instanceof Uint8Array || p instanceof ArrayBuffer) ? [joined(parts as (Uint8Array | ArrayBuffer)[])] : parts.map((p) => (p instanceof Uint8Array ? exactBuffer(p) : p));
-    }
-    if (!next) continue;
-    if (out === dict) out = { ...dict };
-    out[key] = { ...element, Value: next };
-  }
-  return out;
-}
-
-/** Bytes per word of the bulk VRs whose byte order follows the transfer syntax (PS3.5 §7.3). */
-const WORD_SIZES: Readonly<Record<string, number>> = { OW: 2, ox: 2, OF: 4, OL: 4, OD: 8, OV: 8 };
-
-/**
- * `dict` with every OW, OF, OL, OD and OV value in the other byte order, as new ArrayBuffers.
- * netdicom's bulk values are little endian whatever the syntax (as in PS3.18's InlineBinary and
- * DCMTK's JSON); dcmjs reads and writes a Big Endian data set's bytes as they stand, so its
- * results and input pass through this. Copies only what changes.
- */
-export function withSwappedWords(dict: DcmjsDict): DcmjsDict {
-  let out = dict;
-  for (const key of Object.keys(dict)) {
-    const element = dict[key]!;
-    const value = element.Value as unknown;
-    if (!Array.isArray(value)) continue;
-    let next: unknown[] | undefined;
-    if (element.vr === 'SQ') {
-      const items = value.map((item: unknown) => (item && typeof item === 'object' ? withSwappedWords(item as DcmjsDict) : item));
-      if (items.some((item, i) => item !== value[i])) next = items;
-    } else if (WORD_SIZES[element.vr] && value.length > 0) {
-      next = value.map((part: unknown) => (part instanceof ArrayBuffer || ArrayBuffer.isView(part) ? swapped(part, WORD_SIZES[element.vr]!) : part));
-    }
-    if (!next) continue;
-    if (out === dict) out = { ...dict };
-    out[key] = { ...element, Value: next };
-  }
-  return out;
-}
-
-/**
- * A copy of `part` with each `size`-byte word reversed. An odd length gets its pad byte first, as
- * the writer would add it (so the pad stays last in little-endian order); a trailing partial word
- * stays as it is.
- */
-function swapped(part: ArrayBuffer | ArrayBufferView, size: number): ArrayBuffer {
-  const from = part instanceof ArrayBuffer ? new Uint8Array(part) : new Uint8Array(part.buffer, part.byteOffset, part.byteLength);
-  const to = new Uint8Array(from.length + (from.length & 1));
-  to.set(from);
-  const end = to.length - (to.length % size);
-  for (let i = 0; i < end; i += size) {
-    for (let a = i, b = i + size - 1; a < b; a++, b--) {
-      const t = to[a]!;
-      to[a] = to[b]!;
-      to[b] = t;
-    }
-  }
-  return to.buffer;
-}
-
-/** Several byte runs as one ArrayBuffer. */
-function joined(parts: readonly (Uint8Array | ArrayBuffer)[]): ArrayBuffer {
-  const views = parts.map((p) => (p instanceof Uint8Array ? p : new Uint8Array(p)));
-  const out = new Uint8Array(views.reduce((n, v) => n + v.length, 0));
-  let at = 0;
-  for (const v of views) {
-    out.set(v, at);
-    at += v.length;
-  }
-  return out.buffer;
-}
-
-/** An ArrayBuffer holding exactly `bytes` (dcmjs reads `view.buffer` whole, ignoring the view's offset). */
-function exactBuffer(bytes: Uint8Array): ArrayBuffer {
-  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
-    return bytes.buffer;
-  }
-  // Uint8Array.prototype.slice copies; a Node Buffer's own slice() would share its (pooled) memory.
-  return Uint8Array.prototype.slice.call(bytes).buffer as ArrayBuffer;
 }
 
 /**

@@ -17,11 +17,12 @@
  * `writeDict` returns undefined and the caller uses dcmjs.
  */
 import type { DcmjsDict, DcmjsVr } from 'dcmjs';
+import { bytesOf } from './bulk-values';
+import { textEncodingFor, type TextEncoding } from './charset-encoder';
+import { charsetKey } from './charset-terms';
 import { dcmjs } from './dcmjs-module';
 import { BYTES, KINDS, LENGTH32, NUMBER, NUMBERS, PERSON_NAME, SEQUENCE, TEXT, UID, type Kind } from './dict-vr';
 import { personNameText } from './person-name';
-import { textEncodingFor, type TextEncoding } from './charset-encoder';
-import { charsetKey } from './charset-terms';
 import { isAscii, withUtf8Declared } from './utf8-declaration';
 
 const UNDEFINED = 0xffffffff;
@@ -238,11 +239,7 @@ function checkLength(vr: DcmjsVr, value: string, byteLength: number): void {
 function bulkParts(value: unknown): Uint8Array[] {
   if (value === null || value === undefined) return [];
   if (!Array.isArray(value)) decline();
-  return value.map((part: unknown) => {
-    if (part instanceof ArrayBuffer) return new Uint8Array(part);
-    if (ArrayBuffer.isView(part)) return new Uint8Array(part.buffer, part.byteOffset, part.byteLength);
-    return decline();
-  });
+  return value.map((part: unknown) => bytesOf(part) ?? decline());
 }
 
 /** OB, OW, OF, OD, UN in a native encoding: all values' bytes as one value, padded with 00H to even length. */

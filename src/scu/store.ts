@@ -8,10 +8,10 @@ import { evenDeflated } from '../dataset/even-length';
 import type { DatasetBytes } from '../dimse/dataset-source';
 import { CommandField } from '../dimse/types';
 import { NegotiationError } from '../errors';
+import { TransferSyntax } from '../uids/transfer-syntax';
 import { awaitResponse, priorityValue, sendRequest, toResponse } from './request';
 import type { CallOptions, Dataset, DimseResponse } from './types';
 
-const DEFLATED = '1.2.840.10008.1.2.1.99';
 const UNCOMPRESSED = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2']);
 
 /**
@@ -89,7 +89,7 @@ function resolve(
     (c) => c.abstractSyntax === sopClassUid && association.mayActAs(c, 'scu'),
   );
   const exact = candidates.find((c) => c.transferSyntax === transferSyntaxUid);
-  if (exact) return { contextId: exact.id, sopClassUid, sopInstanceUid, data: transferSyntaxUid === DEFLATED ? evenDeflated(data) : data };
+  if (exact) return { contextId: exact.id, sopClassUid, sopInstanceUid, data: transferSyntaxUid === TransferSyntax.DeflatedExplicitVRLittleEndian ? evenDeflated(data) : data };
   const convertible = candidates.find((c) => UNCOMPRESSED.has(c.transferSyntax));
   if (options.allowConversion && convertible && UNCOMPRESSED.has(transferSyntaxUid) && data instanceof Uint8Array) {
     const converted = encodeDataset(decodeDataset(data, transferSyntaxUid), convertible.transferSyntax);
