@@ -51,29 +51,25 @@ export function freePort() {
   });
 }
 
-/** Peak resident set (VmHWM, KiB) of a live process; 0 once it has gone. */
-export function vmHwm(pid) {
+/** A KiB field of /proc/PID/status; 0 once the process has gone. */
+function statusKib(pid, field) {
   try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) : 0;
   } catch {
     return 0;
   }
 }
 
+/** Peak resident set (VmHWM, KiB) of a live process; 0 once it has gone. */
+export const vmHwm = (pid) => statusKib(pid, 'VmHWM');
+
 /**
  * Private resident memory (RssAnon, KiB) of a live process; 0 once it has gone. VmHWM also counts
  * the executable's own code pages as they are touched (file-backed and shared: ~41 MiB of a Node
  * process's RSS is node's binary), so a sampled RssAnon is what the transfer itself holds.
  */
-export function rssAnon(pid) {
-  try {
-    const m = /RssAnon:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
+export const rssAnon = (pid) => statusKib(pid, 'RssAnon');
 
 /** PIDs of the children of `pid` (DCMTK --fork children), from /proc. */
 function childrenOf(pid) {

@@ -11,8 +11,6 @@ import { iso2022Encoder } from './iso2022-encoder';
 
 /** How text beyond ASCII is written for one (0008,0005) value. */
 export interface TextEncoding {
-  /** ISO 8859-1: each char is its own byte (the writer copies it without a table). */
-  readonly latin1: boolean;
   /** One text value (a PN value when `name`) in the set, or undefined when a character is not in it. */
   encode(text: string, name: boolean): Uint8Array | undefined;
 }
@@ -40,7 +38,6 @@ function gb18030FourBytes(c: number): number[] | undefined {
 
 function tableEncoding(table: () => CharsetTable, beyond?: (c: number) => number[] | undefined): TextEncoding {
   return {
-    latin1: false,
     encode: (text) => {
       const codes = table();
       const out: number[] = [];
@@ -90,13 +87,12 @@ export function textEncodingFor(charset: unknown): TextEncoding | undefined {
 function build(terms: readonly string[]): TextEncoding | undefined {
   if (terms.length > 1) {
     const iso2022 = iso2022Encoder(terms);
-    return iso2022 && { latin1: false, encode: iso2022.encode };
+    return iso2022 && { encode: iso2022.encode };
   }
   const term = terms.length ? charsetTerm(terms[0]!) : undefined;
   const range = term?.range;
   if (!term || !range) return undefined;
   // The table from the set's own decoder: Node's 'gbk' (ICU) and 'gb18030' differ at a few codes.
   if (range === 'double') return tableEncoding(() => doubleByteTable(term.decoder, GBK_LEADS, GBK_TRAILS), term.decoder === 'gb18030' ? gb18030FourBytes : undefined);
-  const encoding = tableEncoding(() => singleByteTable(term.decoder, range[0], range[1]));
-  return term.decoder === 'latin1' ? { ...encoding, latin1: true } : encoding;
+  return tableEncoding(() => singleByteTable(term.decoder, range[0], range[1]));
 }

@@ -22,29 +22,44 @@ function cached(key: string, build: () => Map<number, number>): CharsetTable {
 const REPLACEMENT = 0xfffd;
 
 /**
+ * `codes` (each `step` bytes of `bytes`) decoded with `label`, in one call: code point → code for
+ * each that reads as one character beyond ASCII (the first code wins). Codes the decoder does not
+ * know read as U+FFFD and are left out. Should the decoder split a code (an ASCII byte after an
+ * unknown lead), the counts differ and each code is decoded on its own instead.
+ */
+function decodedTable(label: string, codes: readonly number[], bytes: Uint8Array, step: number): Map<number, number> {
+  const decoder = new TextDecoder(label);
+  const table = new Map<number, number>();
+  const keep = (c: number, code: number): void => {
+    if (c !== REPLACEMENT && c >= 0x80 && !table.has(c)) table.set(c, code);
+  };
+  const text = decoder.decode(bytes);
+  if (text.length === codes.length) {
+    for (let i = 0; i < codes.length; i++) keep(text.charCodeAt(i), codes[i]!);
+  } else {
+    for (let i = 0; i < codes.length; i++) {
+      const one = decoder.decode(bytes.subarray(i * step, (i + 1) * step));
+      if (one.length === 1) keep(one.charCodeAt(0), codes[i]!);
+    }
+  }
+  return table;
+}
+
+/**
  * The graphic characters of an 8-bit set at bytes `from`..`to` (A0H–FFH for ISO 8859, fewer for
  * others), read with the TextDecoder `label`. C1 controls (80H–9FH) are left out on purpose: the
  * decoders for 'latin1' and 'iso-8859-9' are windows-125x, which read them as other characters.
  */
 export function singleByteTable(label: string, from = 0xa0, to = 0xff): CharsetTable {
   return cached(`${label}:${from}-${to}`, () => {
-    const bytes = new Uint8Array(to - from + 1);
-    for (let i = 0; i < bytes.length; i++) bytes[i] = from + i;
-    const text = new TextDecoder(label).decode(bytes);
-    const table = new Map<number, number>();
-    if (text.length !== bytes.length) return table; // not one char per byte: nothing encodable
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c !== REPLACEMENT && c >= 0x80 && !table.has(c)) table.set(c, from + i);
-    }
-    return table;
+    const codes = Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    return decodedTable(label, codes, Uint8Array.from(codes), 1);
   });
 }
 
 /**
  * A two-byte set: every `lead`, `trail` pair (optionally after a `prefix` byte, as JIS X 0212
- * follows 8FH in EUC-JP) decoded with `label` in one call, and each pair that reads as one
- * character kept. Pairs the decoder does not know read as U+FFFD and are left out.
+ * follows 8FH in EUC-JP), as `lead << 8 | trail`.
  */
 export function doubleByteTable(label: string, leads: Ranges, trails: Ranges, prefix?: number): CharsetTable {
   return cached(`${label}:${prefix ?? ''}:${leads.join(';')}:${trails.join(';')}`, () => {
@@ -61,23 +76,7 @@ export function doubleByteTable(label: string, leads: Ranges, trails: Ranges, pr
       bytes[o + step - 2] = pairs[i]! >> 8;
       bytes[o + step - 1] = pairs[i]! & 0xff;
     }
-    const text = new TextDecoder(label).decode(bytes);
-    const table = new Map<number, number>();
-    if (text.length === pairs.length) {
-      for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        if (c !== REPLACEMENT && c >= 0x80 && !table.has(c)) table.set(c, pairs[i]!);
-      }
-    } else {
-      // A pair the decoder split (an ASCII trail after an unknown pair): one call per pair.
-      const decoder = new TextDecoder(label);
-      for (let i = 0; i < pairs.length; i++) {
-        const one = decoder.decode(bytes.subarray(i * step, (i + 1) * step));
-        const c = one.charCodeAt(0);
-        if (one.length === 1 && c !== REPLACEMENT && c >= 0x80 && !table.has(c)) table.set(c, pairs[i]!);
-      }
-    }
-    return table;
+    return decodedTable(label, pairs, bytes, step);
   });
 }
 
@@ -97,14 +96,6 @@ export function gb18030FourByteTable(): CharsetTable {
     const bytes = new Uint8Array(codes.length * 4);
     const view = new DataView(bytes.buffer);
     codes.forEach((code, i) => view.setUint32(i * 4, code));
-    // Each four bytes read as one character or, past the last range, one U+FFFD.
-    const text = new TextDecoder('gb18030').decode(bytes);
-    const table = new Map<number, number>();
-    if (text.length !== codes.length) return table;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c !== REPLACEMENT && c >= 0x80 && !table.has(c)) table.set(c, codes[i]!);
-    }
-    return table;
+    return decodedTable('gb18030', codes, bytes, 4);
   });
 }

@@ -1,9 +1,10 @@
 /**
  * A hand-written reader for Implicit and Explicit VR Little Endian data sets and Explicit VR Big
  * Endian ones (PS3.5 §7.1, A.1–A.3) that produces exactly the element dictionary dcmjs's
- * `DicomMessage._read` would (`{ "GGGGEEEE": { vr, Value } }`), without dcmjs's per-element stream and tag objects, which
- * dominate the cost of small data sets such as C-FIND identifiers. Values go through dcmjs's own
- * value representations (trimming, splitting, number parsing, person names), so they match.
+ * `DicomMessage._read` would (`{ "GGGGEEEE": { vr, Value } }`), without dcmjs's per-element
+ * stream and tag objects, which dominate the cost of small data sets such as C-FIND identifiers.
+ * Values go through dcmjs's own value representations (trimming, splitting, number parsing,
+ * person names), so they match.
  *
  * It only reads what it can read exactly like dcmjs; for anything else (other VRs, odd lengths,
  * unsupported character sets, malformed nesting) `readDict` returns undefined and the caller

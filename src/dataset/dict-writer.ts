@@ -173,22 +173,18 @@ function writeText(sink: Sink, kind: Kind, type: string, value: unknown, implici
   }
   const n = strings.length;
   let total = n > 1 ? n - 1 : 0;
-  let encoded: Uint8Array[] | undefined; // text values beyond ASCII, in the data set's set or UTF-8 (not ISO 8859-1: copied as is)
+  let encoded: Uint8Array[] | undefined; // text values beyond ASCII, in the data set's set or UTF-8
   for (let i = 0; i < n; i++) {
     const s = strings[i];
     if (typeof s !== 'string') decline();
-    let length = s.length; // ASCII VRs: one byte per code unit; text VRs too while ASCII (or Latin-1 under ISO_IR 100)
+    let length = s.length; // ASCII VRs: one byte per code unit; text VRs too while ASCII
     if ((kind === TEXT || kind === PERSON_NAME) && !isAscii(s)) {
       const encoding = sink.encoding;
       if (encoding) {
         sink.wroteEncoded = true;
-        if (encoding.latin1) {
-          if (!isLatin1(s)) sink.notEncodable = true; // written anyway; the UTF-8 pass replaces it
-        } else {
-          const bytes = encoding.encode(s, kind === PERSON_NAME);
-          if (bytes) length = ((encoded ??= [])[i] = bytes).length;
-          else sink.notEncodable = true; // as for ISO 8859-1
-        }
+        const bytes = encoding.encode(s, kind === PERSON_NAME);
+        if (bytes) length = ((encoded ??= [])[i] = bytes).length;
+        else sink.notEncodable = true; // written as it is; the UTF-8 pass replaces it
       } else {
         length = ((encoded ??= [])[i] = utf8.encode(s)).length;
         sink.wroteUtf8 = true;
@@ -205,15 +201,6 @@ function writeText(sink: Sink, kind: Kind, type: string, value: unknown, implici
     else sink.latin1(strings[i] as string);
   }
   if (total & 1) sink.byte(kind === UID ? 0x00 : 0x20);
-}
-
-/** ISO 8859-1's graphic characters and ASCII: one byte each (not C1 controls, which a 'latin1' TextDecoder reads as windows-1252). */
-function isLatin1(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0xff || (c >= 0x80 && c < 0xa0)) return false;
-  }
-  return true;
 }
 
 /** A (0008,0005) value as one string, to tell an item's set from the data set's. */

@@ -12,19 +12,18 @@
  * a time of reduced precision ("12") is the range it stands for, `""` matches empty values
  * (C.2.2.2.1.1, later than 3.6.7), and a list in a non-UID key matches any of its values.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrng } from '../../adapters/memory/prng';
-import { connectTcp } from '../../adapters/node';
-import { ApplicationEntity } from '../../src/ae';
 import type { Association } from '../../src/association';
 import { encodeDataset } from '../../src/dataset/codec';
 import { writePart10 } from '../../src/dataset/part10';
 import { CT, EXPLICIT, startQrscp } from '../unit/helpers/qr-fixtures';
 import { requireDcmtk } from './helpers/dcmtk';
-import { freePort, killAll, start, waitForPort } from './helpers/store-harness';
+import { FindPeers } from './helpers/find-peers';
+import { freePort, start, waitForPort } from './helpers/store-harness';
 
 const available = requireDcmtk();
 const STUDY_FIND = '1.2.840.10008.5.1.4.1.2.2.1';
@@ -100,16 +99,9 @@ const IMAGE_KEYS: Array<(series: string) => Record<string, string>> = [
 
 let root: string;
 let stopQr: (() => Promise<number>) | undefined;
-const associations: Association[] = [];
+const peers = new FindPeers(STUDY_FIND);
 let dcmtk: Association;
 let netdicom: Association;
-
-async function associate(port: number, calledAeTitle: string): Promise<Association> {
-  const scu = new ApplicationEntity({ aeTitle: 'DIFF' }).addRequestedContext(STUDY_FIND);
-  const assoc = await scu.associate(await connectTcp({ host: '127.0.0.1', port }), { calledAeTitle });
-  associations.push(assoc);
-  return assoc;
-}
 
 const UNIQUE_KEY = { STUDY: 'StudyInstanceUID', SERIES: 'SeriesInstanceUID', IMAGE: 'SOPInstanceUID' } as const;
 
@@ -152,16 +144,11 @@ beforeAll(async () => {
   expect((await load.exited).code, load.output()).toBe(0);
   let netdicomPort: number;
   ({ port: netdicomPort, stop: stopQr } = await startQrscp(['--dir', path.join(root, 'files'), '-aet', 'NQR']));
-  dcmtk = await associate(port, 'DQR');
-  netdicom = await associate(netdicomPort, 'NQR');
+  dcmtk = await peers.associate(port, 'DQR');
+  netdicom = await peers.associate(netdicomPort, 'NQR');
 });
 
-afterAll(async () => {
-  await Promise.all(associations.map((a) => a.release().catch(() => undefined)));
-  await stopQr?.();
-  await killAll();
-  if (root) rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => peers.close(stopQr, root));
 
 describe.runIf(available)('C-FIND matching: netdicom qrscp against DCMTK dcmqrscp', () => {
   /** Runs each query on both sides; returns how many entities matched in all and how many queries matched none. */

@@ -11,20 +11,19 @@
  * together as one date-time range, which PS3.4 C.2.2.2.5 asks only with Extended Negotiation
  * (netdicom matches each on its own, as the standard says without it).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrng } from '../../adapters/memory/prng';
-import { connectTcp } from '../../adapters/node';
-import { ApplicationEntity } from '../../src/ae';
 import type { Association } from '../../src/association';
 import { encodeDataset } from '../../src/dataset/codec';
 import { writePart10 } from '../../src/dataset/part10';
 import type { Dataset } from '../../src/scu/types';
 import { EXPLICIT, startQrscp } from '../unit/helpers/qr-fixtures';
 import { requireDcmtk } from './helpers/dcmtk';
-import { freePort, killAll, start, waitForPort } from './helpers/store-harness';
+import { FindPeers } from './helpers/find-peers';
+import { freePort, start, waitForPort } from './helpers/store-harness';
 
 const available = requireDcmtk();
 const WORKLIST_FIND = '1.2.840.10008.5.1.4.31';
@@ -83,16 +82,9 @@ function query(): { top: Dataset; step: Dataset } {
 
 let root: string;
 let stopQr: (() => Promise<number>) | undefined;
-const associations: Association[] = [];
+const peers = new FindPeers(WORKLIST_FIND);
 let dcmtk: Association;
 let netdicom: Association;
-
-async function associate(port: number, calledAeTitle: string): Promise<Association> {
-  const scu = new ApplicationEntity({ aeTitle: 'DIFF' }).addRequestedContext(WORKLIST_FIND);
-  const assoc = await scu.associate(await connectTcp({ host: '127.0.0.1', port }), { calledAeTitle });
-  associations.push(assoc);
-  return assoc;
-}
 
 /** The accession numbers of the items `q` matches, sorted. */
 async function matches(assoc: Association, q: { top: Dataset; step: Dataset }): Promise<string[]> {
@@ -130,16 +122,11 @@ beforeAll(async () => {
   await waitForPort(port, wlm);
   let netdicomPort: number;
   ({ port: netdicomPort, stop: stopQr } = await startQrscp(['--dir', root, '--worklist', netdicomDir, '-aet', 'NWL']));
-  dcmtk = await associate(port, 'WLM');
-  netdicom = await associate(netdicomPort, 'NWL');
+  dcmtk = await peers.associate(port, 'WLM');
+  netdicom = await peers.associate(netdicomPort, 'NWL');
 });
 
-afterAll(async () => {
-  await Promise.all(associations.map((a) => a.release().catch(() => undefined)));
-  await stopQr?.();
-  await killAll();
-  if (root) rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => peers.close(stopQr, root));
 
 describe.runIf(available)('Modality Worklist C-FIND: netdicom qrscp against DCMTK wlmscpfs', () => {
   it('answers 120 random worklist queries with the same items', async () => {
