@@ -84,6 +84,16 @@ function mapValues(dict: DcmjsDict, change: (vr: string, value: unknown[]) => un
 }
 
 /**
+ * The bytes of a Big Endian OW/OF/OL/OD/OV value given as `parts` in little-endian order: joined,
+ * then each word swapped (an odd length padded first). Undefined for VRs without words.
+ */
+export function swappedWords(parts: readonly Uint8Array[], vr: string): Uint8Array[] | undefined {
+  const size = WORD_SIZES[vr];
+  if (!size || parts.length === 0) return undefined;
+  return [new Uint8Array(swapped(parts.length === 1 ? parts[0]! : concatChunks(parts as Uint8Array[]), size))];
+}
+
+/**
  * A copy of `bytes` with each `size`-byte word reversed. An odd length gets its pad byte first, as
  * the writer would add it (so the pad stays last in little-endian order); a trailing partial word
  * stays as it is.

@@ -79,7 +79,7 @@ export function decodeDataset(bytes: Uint8Array, transferSyntaxUid: string, opti
 /**
  * Encode a naturalized data set in the given transfer syntax (PS3.5 §7, A.1-A.5); deflates for
  * Deflated Explicit VR LE. Text goes out in the character set the data set names where all of
- * it fits (Little Endian: what the dict writer writes), else as UTF-8: when UTF-8 text goes
+ * it fits, else as UTF-8: when UTF-8 text goes
  * beyond ASCII, the bytes say `(0008,0005) ISO_IR 192`, in place of any other set named.
  * A string with backslashes in a multi-valued string VR is written as that many values. Bulk
  * values are ArrayBuffers or views of one (exactly the view's bytes; several joined into one,
@@ -106,10 +106,10 @@ function encodeWith(dataset: Dataset, transferSyntaxUid: string, allocate?: (n: 
   const implicit = p.syntax === TransferSyntax.ImplicitVRLittleEndian;
   let bytes: Uint8Array;
   try {
-    const fast = p.littleEndian ? denaturalize(dataset) : undefined;
+    const fast = denaturalize(dataset);
     // dcmjs encapsulates Pixel Data only when it is given the syntax itself.
     const dcmjsSyntax = p.encapsulated ? transferSyntaxUid : p.syntax;
-    bytes = (fast && writeDict(fast, implicit, allocate, p.encapsulated)) || encodeWithDcmjs(dataset, dcmjsSyntax, p.littleEndian, implicit, p.encapsulated);
+    bytes = (fast && writeDict(fast, implicit, allocate, p.encapsulated, p.littleEndian)) || encodeWithDcmjs(dataset, dcmjsSyntax, p.littleEndian, implicit, p.encapsulated);
   } catch (err) {
     throw new DimseError(
       'DATASET_ENCODE_FAILED',
@@ -137,10 +137,8 @@ export interface Part10 {
 /** dcmjs's denaturalizeDataset (quietly: it warns about unknown keywords and truncated values), then the dict writer or dcmjs's. */
 function encodeWithDcmjs(dataset: Dataset, syntax: string, littleEndian: boolean, implicit: boolean, encapsulated: boolean): Uint8Array {
   const dict = quietly(() => dcmjs().data.DicomMetaDictionary.denaturalizeDataset(splitMultiValued(dataset)));
-  if (littleEndian) {
-    const bytes = writeDict(dict, implicit, undefined, encapsulated);
-    if (bytes) return bytes;
-  }
+  const bytes = writeDict(dict, implicit, undefined, encapsulated, littleEndian);
+  if (bytes) return bytes;
   // dcmjs writes text as UTF-8 too, and says so no more than the dict writer would by itself.
   const exact = littleEndian ? withExactBulk(dict, !encapsulated) : withSwappedWords(withExactBulk(dict, true));
   return dcmjsWrite(hasNonAsciiText(exact) ? withUtf8Declared(exact) : exact, syntax, littleEndian);

@@ -1,7 +1,8 @@
 /**
  * The value representations the hand-written dict reader and writer handle (PS3.5 §6.2), by how
  * their bytes are laid out. Every other VR (UV, OL, OV, SV, dictionary placeholders like "ox" or
- * "xs", and AT except a single value, which the reader reads itself) is left to dcmjs.
+ * "xs") is left to dcmjs, and so is AT, except what each side handles itself: the reader a single
+ * value, the writer values given as numbers.
  */
 
 /** AE AS CS DA DS DT IS TM UR: one byte per character, backslash between values. */
@@ -12,7 +13,7 @@ export const UID = 2;
 export const TEXT = 3;
 /** PN: text, trailing pad space stripped, parsed into { Alphabetic, Ideographic, Phonetic }. */
 export const PERSON_NAME = 4;
-/** US SS UL SL FL FD: fixed-size little-endian numbers. */
+/** US SS UL SL FL FD: fixed-size numbers in the syntax's byte order. */
 export const NUMBER = 5;
 /** OB OW OF OD (and UN, read only) with a defined length: the value bytes as one ArrayBuffer. */
 export const BYTES = 6;
@@ -37,14 +38,14 @@ export const KINDS: ReadonlyMap<string, Kind> = new Map<string, Kind>([
  */
 export const LENGTH32 = new Set(['OB', 'OW', 'OF', 'SQ', 'UC', 'UR', 'UT', 'UN', 'OD', 'UV']);
 
-/** Byte size and DataView accessors of the NUMBER VRs (the reader's in either byte order, the writer's little endian). */
-export const NUMBERS: ReadonlyMap<string, { size: number; get: (dv: DataView, off: number, le: boolean) => number; set: (dv: DataView, off: number, v: number) => void }> = new Map([
-  ['US', { size: 2, get: (dv, o, le) => dv.getUint16(o, le), set: (dv, o, v) => dv.setUint16(o, v, true) }],
-  ['SS', { size: 2, get: (dv, o, le) => dv.getInt16(o, le), set: (dv, o, v) => dv.setInt16(o, v, true) }],
-  ['UL', { size: 4, get: (dv, o, le) => dv.getUint32(o, le), set: (dv, o, v) => dv.setUint32(o, v, true) }],
-  ['SL', { size: 4, get: (dv, o, le) => dv.getInt32(o, le), set: (dv, o, v) => dv.setInt32(o, v, true) }],
-  ['FL', { size: 4, get: (dv, o, le) => dv.getFloat32(o, le), set: (dv, o, v) => dv.setFloat32(o, v, true) }],
-  ['FD', { size: 8, get: (dv, o, le) => dv.getFloat64(o, le), set: (dv, o, v) => dv.setFloat64(o, v, true) }],
+/** Byte size and DataView accessors of the NUMBER VRs, in either byte order. */
+export const NUMBERS: ReadonlyMap<string, { size: number; get: (dv: DataView, off: number, le: boolean) => number; set: (dv: DataView, off: number, v: number, le: boolean) => void }> = new Map([
+  ['US', { size: 2, get: (dv, o, le) => dv.getUint16(o, le), set: (dv, o, v, le) => dv.setUint16(o, v, le) }],
+  ['SS', { size: 2, get: (dv, o, le) => dv.getInt16(o, le), set: (dv, o, v, le) => dv.setInt16(o, v, le) }],
+  ['UL', { size: 4, get: (dv, o, le) => dv.getUint32(o, le), set: (dv, o, v, le) => dv.setUint32(o, v, le) }],
+  ['SL', { size: 4, get: (dv, o, le) => dv.getInt32(o, le), set: (dv, o, v, le) => dv.setInt32(o, v, le) }],
+  ['FL', { size: 4, get: (dv, o, le) => dv.getFloat32(o, le), set: (dv, o, v, le) => dv.setFloat32(o, v, le) }],
+  ['FD', { size: 8, get: (dv, o, le) => dv.getFloat64(o, le), set: (dv, o, v, le) => dv.setFloat64(o, v, le) }],
 ]);
 
 /** dcmjs's "8-hex-digit, upper case" tag key (Tag.toCleanString). */

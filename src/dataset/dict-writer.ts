@@ -1,6 +1,6 @@
 /**
- * A hand-written writer for Implicit and Explicit VR Little Endian data sets (PS3.5 §7.1, A.1,
- * A.2) from dcmjs's element dictionary (`DicomMetaDictionary.denaturalizeDataset` output). It
+ * A hand-written writer for Implicit VR Little Endian and Explicit VR Little and Big Endian data
+ * sets (PS3.5 §7.1, §7.3, A.1–A.3) from dcmjs's element dictionary (`DicomMetaDictionary.denaturalizeDataset` output). It
  * writes the same bytes as dcmjs's `DicomMessage.write` (tags sorted, sequences and items of
  * undefined length, text as UTF-8, the same padding and length checks) into one growing buffer,
  * instead of a WriteBufferStream per element, which dominates dcmjs's cost for small data sets.
@@ -11,13 +11,15 @@
  * Bulk values (OB, OW, OF, OD, UN) are written from exactly the bytes of each view given (dcmjs
  * writes from the start of the view's whole ArrayBuffer, and only the first of several values),
  * and Pixel Data of an encapsulated transfer syntax as fragments (PS3.5 A.4; dcmjs, which is
- * given Explicit VR Little Endian for those syntaxes, would write it native).
+ * given Explicit VR Little Endian for those syntaxes, would write it native). In Big Endian,
+ * OW/OF/OD values are given in little-endian order, as netdicom's API has them, and written with
+ * each word swapped (dcmjs writes them as they stand).
  *
  * For anything it cannot write exactly like dcmjs (other VRs, values dcmjs would reject),
  * `writeDict` returns undefined and the caller uses dcmjs.
  */
 import type { DcmjsDict, DcmjsVr } from 'dcmjs';
-import { bytesOf } from './bulk-values';
+import { bytesOf, swappedWords } from './bulk-values';
 import { textEncodingFor, type TextEncoding } from './charset-encoder';
 import { charsetKey } from './charset-terms';
 import { dcmjs } from './dcmjs-module';
@@ -30,6 +32,9 @@ const CHARSET_KEY = '00080005';
 const PIXEL_DATA = '7FE00010';
 const BACKSLASH = 0x5c;
 const MAX_DEPTH = 64;
+
+/** The kind of AT here (dict-vr.ts leaves AT out: the reader reads a single one only). */
+const AT = 0;
 
 const DECLINE = Symbol('decline');
 function decline(): never {
@@ -47,16 +52,18 @@ const utf8 = new TextEncoder();
 const TAG_KEY = /^[0-9A-Fa-f]{8}$/;
 
 /**
- * `dict` encoded in Implicit or Explicit VR Little Endian, or undefined when dcmjs should write
- * it instead (which then produces the bytes or the error). `encapsulated`: the transfer syntax
- * encapsulates Pixel Data (each of its values one frame).
+ * `dict` encoded in Implicit VR Little Endian or Explicit VR in either byte order, or undefined
+ * when dcmjs should write it instead (which then produces the bytes or the error).
+ * `encapsulated`: the transfer syntax encapsulates Pixel Data (each of its values one frame).
  */
-export function writeDict(dict: DcmjsDict, implicit: boolean, allocate: (n: number) => Uint8Array = (n) => new Uint8Array(n), encapsulated = false): Uint8Array | undefined {
+export function writeDict(dict: DcmjsDict, implicit: boolean, allocate: (n: number) => Uint8Array = (n) => new Uint8Array(n), encapsulated = false, littleEndian = true): Uint8Array | undefined {
+  if (implicit && !littleEndian) return undefined; // no such transfer syntax
   // One buffer reused across calls (the writer is synchronous); a fresh one if a call nests.
   const sink = sharedBusy ? new Sink() : shared;
   const owner = sink === shared;
   if (owner) sharedBusy = true;
   sink.encapsulated = encapsulated;
+  sink.littleEndian = littleEndian;
   try {
     // One encoding for the whole data set (readers such as DCMTK's do not switch per item): the
     // set it names where its items name no other and all its text fits, else UTF-8.
@@ -88,6 +95,7 @@ export function writeDict(dict: DcmjsDict, implicit: boolean, allocate: (n: numb
     sink.notEncodable = false;
     sink.mixedSets = false;
     sink.encapsulated = false;
+    sink.littleEndian = true;
     if (owner) {
       sharedBusy = false;
       if (shared.bytes.length > 1 << 20) shared = new Sink(); // keep no big buffer alive
@@ -106,12 +114,14 @@ function writeDataset(sink: Sink, dict: DcmjsDict, implicit: boolean, depth: num
     const element = dict[key]!;
     // 'ox': the dictionary's "OB or OW" (Pixel Data given without a VR), which dcmjs writes as OW.
     const type = element.vr === 'ox' ? 'OW' : element.vr;
-    const kind = KINDS.get(type);
+    const kind = type === 'AT' ? AT : KINDS.get(type);
     if (kind === undefined) decline();
     if (element._rawValue !== undefined) decline(); // dcmjs would compare it with Value first
-    const tag = parseInt(key, 16);
-    sink.u16(tag >>> 16);
-    sink.u16(tag & 0xffff);
+    sink.tag(parseInt(key, 16));
+    if (kind === AT) {
+      writeTags(sink, element.Value, implicit);
+      continue;
+    }
     if (kind === SEQUENCE) {
       if (implicit) sink.u32(UNDEFINED);
       else sink.vr('SQ', true, UNDEFINED);
@@ -229,9 +239,13 @@ function bulkParts(value: unknown): Uint8Array[] {
   return value.map((part: unknown) => bytesOf(part) ?? decline());
 }
 
-/** OB, OW, OF, OD, UN in a native encoding: all values' bytes as one value, padded with 00H to even length. */
+/**
+ * OB, OW, OF, OD, UN in a native encoding: all values' bytes as one value, padded with 00H to
+ * even length; in Big Endian OW/OF/OD are joined first and then each word swapped.
+ */
 function writeBulk(sink: Sink, type: string, value: unknown, implicit: boolean): void {
-  const parts = bulkParts(value);
+  let parts = bulkParts(value);
+  if (!sink.littleEndian) parts = swappedWords(parts, type) ?? parts;
   let total = 0;
   for (const part of parts) total += part.length;
   header(sink, type, total + (total & 1), implicit);
@@ -268,6 +282,14 @@ function writeFragments(sink: Sink, value: unknown, implicit: boolean): void {
   sink.u32(0);
 }
 
+/** AT: each value a tag as a number (group << 16 | element), as dcmjs reads it; written as two 16-bit numbers. */
+function writeTags(sink: Sink, value: unknown, implicit: boolean): void {
+  const tags = value === null || value === undefined || value === '' ? [] : Array.isArray(value) ? value : [value];
+  for (const t of tags) if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t > 0xffffffff) decline();
+  header(sink, 'AT', tags.length * 4, implicit);
+  for (const t of tags as number[]) sink.tag(t);
+}
+
 /** US SS UL SL FL FD, with dcmjs's toInt/toFloat conversion of each value. */
 function writeNumbers(sink: Sink, type: string, value: unknown, implicit: boolean): void {
   const { size, set } = NUMBERS.get(type)!;
@@ -283,7 +305,7 @@ function writeNumbers(sink: Sink, type: string, value: unknown, implicit: boolea
   for (const n of numbers) sink.number(set, size, n);
 }
 
-/** A growing little-endian byte buffer. */
+/** A growing byte buffer, numbers written in the syntax's byte order. */
 class Sink {
   bytes = new Uint8Array(512);
   length = 0;
@@ -302,6 +324,8 @@ class Sink {
   mixedSets = false;
   /** The transfer syntax encapsulates Pixel Data. */
   encapsulated = false;
+  /** The transfer syntax is Little Endian (false: Explicit VR Big Endian). */
+  littleEndian = true;
   private dv = new DataView(this.bytes.buffer);
 
   private room(n: number): void {
@@ -316,14 +340,20 @@ class Sink {
 
   u16(v: number): void {
     this.room(2);
-    this.dv.setUint16(this.length, v, true);
+    this.dv.setUint16(this.length, v, this.littleEndian);
     this.length += 2;
   }
 
   u32(v: number): void {
     this.room(4);
-    this.dv.setUint32(this.length, v, true);
+    this.dv.setUint32(this.length, v, this.littleEndian);
     this.length += 4;
+  }
+
+  /** A data element tag: group, then element. */
+  tag(tag: number): void {
+    this.u16(tag >>> 16);
+    this.u16(tag & 0xffff);
   }
 
   /** Explicit VR header after the tag: VR, then a 16-bit length or 2 reserved bytes and a 32-bit one. */
@@ -356,9 +386,9 @@ class Sink {
     for (let i = 0; i < s.length; i++) this.bytes[this.length++] = s.charCodeAt(i);
   }
 
-  number(set: (dv: DataView, off: number, v: number) => void, size: number, v: number): void {
+  number(set: (dv: DataView, off: number, v: number, le: boolean) => void, size: number, v: number): void {
     this.room(size);
-    set(this.dv, this.length, v);
+    set(this.dv, this.length, v, this.littleEndian);
     this.length += size;
   }
 }

@@ -25,30 +25,39 @@ import { requireDcmtk } from './helpers/dcmtk';
 
 const available = requireDcmtk();
 const EXPLICIT = TransferSyntax.ExplicitVRLittleEndian;
+const BIG = TransferSyntax.ExplicitVRBigEndian;
 const SC = '1.2.840.10008.5.1.4.1.1.7';
 const work = mkdtempSync(path.join(tmpdir(), 'netdicom-charsets-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 let count = 0;
-/** Writes `dataset` (encoded bytes) as a Part 10 file, has DCMTK convert it to UTF-8, returns both files' data sets decoded by netdicom. */
-function throughDcmconv(dataset: Uint8Array): { ours: Dataset; dcmtk: Dataset; dcmtkCharset: string } {
+/**
+ * Writes `dataset` (encoded bytes) as a Part 10 file, has DCMTK convert it to UTF-8, returns both
+ * files' data sets decoded by netdicom. Explicit VR Little Endian bytes get the identifying UIDs
+ * inserted; in another syntax the data set must carry them (`idsFor`).
+ */
+function throughDcmconv(dataset: Uint8Array, syntax: string = EXPLICIT): { ours: Dataset; dcmtk: Dataset; dcmtkCharset: string } {
   const n = ++count;
-  const uid = `1.2.826.0.1.3680043.9.7433.24.${n}`;
+  const uid = uidOf(n);
   const input = path.join(work, `in-${n}.dcm`);
   const output = path.join(work, `out-${n}.dcm`);
   const ids = concat([element(0x0008, 0x0016, 'UI', SC, 0), element(0x0008, 0x0018, 'UI', uid, 0)]);
   // The identifying UIDs go after (0008,0005) and before everything else (tags in order).
-  const withIds = insertAfterCharset(dataset, ids);
-  writeFileSync(input, concat(writePart10({ sopClassUid: SC, sopInstanceUid: uid, transferSyntaxUid: EXPLICIT, dataset: withIds })));
+  const withIds = syntax === EXPLICIT ? insertAfterCharset(dataset, ids) : dataset;
+  writeFileSync(input, concat(writePart10({ sopClassUid: SC, sopInstanceUid: uid, transferSyntaxUid: syntax, dataset: withIds })));
   execFileSync('dcmconv', ['+U8', input, output], { stdio: 'pipe' });
   const converted = readPart10(new Uint8Array(readFileSync(output)));
   const dump = execFileSync('dcmdump', ['+P', '0008,0005', output], { encoding: 'utf8' });
   return {
-    ours: decodeDataset(withIds, EXPLICIT),
+    ours: decodeDataset(withIds, syntax),
     dcmtk: decodeDataset(converted.dataset, converted.transferSyntaxUid),
     dcmtkCharset: /\[([^\]]*)\]/.exec(dump)?.[1] ?? '',
   };
 }
+
+const uidOf = (n: number): string => `1.2.826.0.1.3680043.9.7433.24.${n}`;
+/** The identifying UIDs of the next file {@link throughDcmconv} writes, for a data set given in another syntax than Explicit VR Little Endian. */
+const idsFor = (): Dataset => ({ SOPClassUID: SC, SOPInstanceUID: uidOf(count + 1) });
 
 /** `dataset` with `extra` inserted after its (0008,0005) element (which must come first), or in front. */
 function insertAfterCharset(dataset: Uint8Array, extra: Uint8Array): Uint8Array {
@@ -103,7 +112,7 @@ describe.runIf(available)('character sets: netdicom against DCMTK dcmconv +U8', 
     expect(ours.StudyDescription).toEqual(['one', 'two']); // LO: DCMTK counts 2
   });
 
-  it('writes text in the set the data set names, as DCMTK converts it', () => {
+  it('writes text in the set the data set names, as DCMTK converts it, in Little and Big Endian', () => {
     // DCMTK 3.6.7 does not know ISO_IR 203, and its iconv has no JIS X 0208: those are checked in the unit tests.
     const cases: [string | string[], string][] = [
       ['ISO_IR 101', 'Dvořák^Antonín'],
@@ -122,14 +131,17 @@ describe.runIf(available)('character sets: netdicom against DCMTK dcmconv +U8', 
       [['ISO 2022 IR 100', 'ISO 2022 IR 144'], 'Café^Привет'],
     ];
     for (const [set, name] of cases) {
-      const description = name.replace(/[=^]/g, ' ');
-      const ds = { SpecificCharacterSet: set, PatientName: name, StudyDescription: description, OtherPatientIDsSequence: [{ PatientID: description }] };
-      const bytes = encodeDataset(ds, EXPLICIT);
-      const label = Array.isArray(set) ? set.join('\\') : set;
-      expect([label, Buffer.from(bytes).toString('latin1').includes(label)]).toEqual([label, true]); // not relabelled ISO_IR 192
-      const { ours, dcmtk } = throughDcmconv(bytes);
-      expect([label, String(dcmtk.PatientName), dcmtk.StudyDescription, (dcmtk.OtherPatientIDsSequence as Dataset[])[0]!.PatientID]).toEqual([label, name, description, description]);
-      expect([String(ours.PatientName), ours.StudyDescription]).toEqual([name, description]);
+      for (const syntax of [EXPLICIT, BIG]) {
+        const description = name.replace(/[=^]/g, ' ');
+        const ds = { SpecificCharacterSet: set, PatientName: name, StudyDescription: description, OtherPatientIDsSequence: [{ PatientID: description }] };
+        const bytes = encodeDataset(syntax === EXPLICIT ? ds : { ...ds, ...idsFor() }, syntax);
+        const term = Array.isArray(set) ? set.join('\\') : set;
+        const label = `${term} in ${syntax}`;
+        expect([label, Buffer.from(bytes).toString('latin1').includes(term)]).toEqual([label, true]); // not relabelled ISO_IR 192
+        const { ours, dcmtk } = throughDcmconv(bytes, syntax);
+        expect([label, String(dcmtk.PatientName), dcmtk.StudyDescription, (dcmtk.OtherPatientIDsSequence as Dataset[])[0]!.PatientID]).toEqual([label, name, description, description]);
+        expect([label, String(ours.PatientName), ours.StudyDescription]).toEqual([label, name, description]);
+      }
     }
   });
 

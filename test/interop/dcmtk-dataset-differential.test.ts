@@ -96,6 +96,7 @@ const LEAVES: Record<string, () => unknown> = {
   EncapsulatedDocument: () => [bulk(int(9))], // OB, odd lengths padded
   PixelData: () => [bulk(2 * int(6)), bulk(4)], // the dictionary's "OB or OW": OW, two values joined
   FloatPixelData: () => [bulk(8)], // OF: byte order follows the syntax
+  FrameIncrementPointer: () => pick([0x00181063, [0x00181063, 0x00540080]]), // AT: group and element in the syntax's byte order
 };
 const ITEM_LEAVES: Record<string, () => unknown> = {
   PatientID: () => word(12),
@@ -131,10 +132,11 @@ type JsonDataset = Record<string, JsonElement>;
 /** What DCMTK's JSON says for `keyword`, in netdicom's naturalized form (bulk values as base64). */
 function fromJson(element: JsonElement | undefined): unknown {
   if (element?.InlineBinary !== undefined) return [element.InlineBinary];
-  // DCMTK 3.6.7 keeps an escape sequence that comes right after a backslash as text (while it
-  // reads one right after ^ or =, as in PS3.5 I.2); netdicom, like pydicom, writes one there when
-  // the next value starts in a G1 set, which value 1's sets replace at every delimiter.
-  const values = (element?.Value ?? []).map((v) => (v === null ? '' : typeof v === 'string' ? v.replace(/(^|\\)\x1b\$\)[AC]/g, '$1') : v));
+  // DCMTK 3.6.7 keeps some escape sequences that designate G1 in a value after a backslash as
+  // text (right after it, or after ASCII that follows it; it reads one right after ^ or =, as in
+  // PS3.5 I.2); netdicom, like pydicom, writes one where a value's text enters the G1 set, which
+  // value 1's sets replace at every delimiter. Its escapes removed, the text must be the same.
+  const values = (element?.Value ?? []).map((v) => (v === null ? '' : typeof v === 'string' ? v.replace(/\x1b\$\)[AC]/g, '') : v));
   if (element?.vr === 'SQ') return values.map((item) => item as JsonDataset);
   if (element?.vr === 'PN') return values.map((p) => ['Alphabetic', 'Ideographic', 'Phonetic'].map((g) => (p as Record<string, string>)[g] ?? '').join('=').replace(/=+$/, ''));
   return values;
@@ -149,6 +151,7 @@ function asList(value: unknown, vr: string | undefined): unknown[] {
     return list.map((p) => (typeof p === 'string' ? p : ['Alphabetic', 'Ideographic', 'Phonetic'].map((g) => (p as Record<string, string>)[g] ?? '').join('=').replace(/=+$/, '')));
   }
   if (vr === 'FL') return list.map((x) => Number(Number(x).toPrecision(9)));
+  if (vr === 'AT') return list.map((x) => Number(x).toString(16).toUpperCase().padStart(8, '0'));
   if (vr && ['DS', 'IS', 'FD', 'US', 'SS', 'UL', 'SL'].includes(vr)) return list.map(Number);
   return list;
 }

@@ -18,6 +18,8 @@ const BIG = TransferSyntax.ExplicitVRBigEndian;
 const latin1 = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
 /** The value of (0008,0005) in encoded Explicit VR LE bytes, read by hand. */
 const charsetIn = (b: Uint8Array): string | undefined => /\x08\x00\x05\x00CS..([^\x00]*?) ?(?=[\x00-\x1f]|$)/s.exec(latin1(b))?.[1];
+/** The same in Explicit VR Big Endian bytes. */
+const charsetInBig = (b: Uint8Array): string | undefined => /\x00\x08\x00\x05CS..([^\x00]*?) ?(?=[\x00-\x1f]|$)/s.exec(latin1(b))?.[1];
 
 describe('ISO 2022 code extensions (multi-valued Specific Character Set)', () => {
   for (const ex of CHARSET_EXAMPLES) {
@@ -126,12 +128,13 @@ describe('text is written in the character set the data set names', () => {
     it(`writes ${ex.source} byte for byte`, () => {
       // J.2's value ends in "=" (an empty phonetic group), which a name object cannot say: given as text.
       const name = ex.name.Phonetic === undefined ? `${ex.name.Alphabetic}=${ex.name.Ideographic}=` : [ex.name];
-      for (const ts of [EXPLICIT, IMPLICIT]) {
+      for (const ts of [EXPLICIT, IMPLICIT, BIG]) {
         const bytes = encodeDataset({ SpecificCharacterSet: ex.charset, PatientName: name }, ts);
         expect(latin1(bytes)).toContain(latin1(ex.bytes));
         expect(decodeDataset(bytes, ts).PatientName).toEqual([ex.name]);
       }
       expect(charsetIn(encodeDataset({ SpecificCharacterSet: ex.charset, PatientName: name }, EXPLICIT))).toBe(ex.charset);
+      expect(charsetInBig(encodeDataset({ SpecificCharacterSet: ex.charset, PatientName: name }, BIG))).toBe(ex.charset);
     });
   }
 
@@ -184,13 +187,14 @@ describe('text is written in the character set the data set names', () => {
       ['GBK', '张', '\xd5\xc5'],
     ];
     for (const [set, value, expected] of cases) {
-      for (const ts of [EXPLICIT, IMPLICIT]) {
+      for (const ts of [EXPLICIT, IMPLICIT, BIG]) {
         const bytes = encodeDataset({ SpecificCharacterSet: set, StudyDescription: value, PatientName: `${value}^X` }, ts);
         expect([set, latin1(bytes).includes(expected), latin1(bytes).includes(`${expected}^X`)]).toEqual([set, true, true]);
         const back = decodeDataset(bytes, ts);
         expect([set, back.StudyDescription, String(back.PatientName)]).toEqual([set, value, `${value}^X`]);
       }
       expect(charsetIn(encodeDataset({ SpecificCharacterSet: set, StudyDescription: value }, EXPLICIT))).toBe(set);
+      expect(charsetInBig(encodeDataset({ SpecificCharacterSet: set, StudyDescription: value }, BIG))).toBe(set);
     }
   });
 

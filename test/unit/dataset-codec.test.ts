@@ -60,6 +60,17 @@ describe('encodeDataset / decodeDataset', () => {
     expect(h(inflateRaw(deflated))).toBe('2800100055530200' + '0200');
   });
 
+  it('encodes AT values as group then element, in each byte order', () => {
+    const ds = { FrameIncrementPointer: [0x00181063, 0x00181065] }; // (0028,0009) AT, two values
+    const h = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+    expect(h(encodeDataset(ds, TransferSyntax.ImplicitVRLittleEndian))).toBe('28000900' + '08000000' + '18006310' + '18006510');
+    expect(h(encodeDataset(ds, TransferSyntax.ExplicitVRLittleEndian))).toBe('28000900' + '4154' + '0800' + '18006310' + '18006510');
+    expect(h(encodeDataset(ds, TransferSyntax.ExplicitVRBigEndian))).toBe('00280009' + '4154' + '0008' + '00181063' + '00181065');
+    for (const ts of [TransferSyntax.ExplicitVRLittleEndian, TransferSyntax.ExplicitVRBigEndian]) {
+      expect(decodeDataset(encodeDataset({ FrameIncrementPointer: 0x00181063 }, ts), ts).FrameIncrementPointer).toBe(0x00181063);
+    }
+  });
+
   it('accepts a PN given as a plain string', () => {
     const bytes = encodeDataset({ PatientName: 'DOE^J' }, TransferSyntax.ExplicitVRLittleEndian);
     expect(decodeDataset(bytes, TransferSyntax.ExplicitVRLittleEndian)).toEqual({ PatientName: [{ Alphabetic: 'DOE^J' }] });

@@ -21,6 +21,7 @@ import { data, type DcmjsDict } from 'dcmjs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeDataset, encodeDataset } from '../../src/dataset/codec';
+import { withExactBulk, withSwappedWords } from '../../src/dataset/bulk-values';
 import { dcmjsRead, dcmjsWrite, quietly } from '../../src/dataset/dcmjs-io';
 import { inflateRaw as inflate } from '../../src/dataset/deflate';
 import { readDict } from '../../src/dataset/dict-reader';
@@ -102,17 +103,21 @@ function checkDenaturalize(ds: Dataset, implicit: boolean): boolean {
   return true;
 }
 
-/** writeDict must write dcmjs's bytes whenever it answers, and must not answer where dcmjs fails. */
-function checkWrite(dict: DcmjsDict, implicit: boolean): Uint8Array | undefined {
-  const fast = writeDict(dict, implicit);
-  const ref = attempt(() => dcmjsWriteDeclared(dict, syntaxOf(implicit)));
+/**
+ * writeDict must write dcmjs's bytes whenever it answers, and must not answer where dcmjs fails.
+ * Big Endian (`littleEndian` false, explicit VR only): dcmjs is given OW/OF/OD already swapped.
+ */
+function checkWrite(dict: DcmjsDict, implicit: boolean, littleEndian = true): Uint8Array | undefined {
+  const fast = writeDict(dict, implicit, undefined, false, littleEndian);
+  const syntax = littleEndian ? syntaxOf(implicit) : TransferSyntax.ExplicitVRBigEndian;
+  const ref = attempt(() => dcmjsWriteDeclared(littleEndian ? dict : withSwappedWords(withExactBulk(dict, true)), syntax));
   if (fast !== undefined) {
     if (!ref.ok) throw new Error(`dcmjs fails (${String(ref.error)}) but the dict writer answered`);
     if (hex(fast) !== hex(ref.value)) {
       // Only text beyond ASCII may come out differently: ISO 8859-1 under ISO_IR 100, and only the
       // data sets whose text went out as UTF-8 relabelled. It must read back to the same values.
       expect(hasNonAsciiText(dict)).toBe(true);
-      expect(readBack(fast, implicit)).toStrictEqual(readBack(ref.value, implicit));
+      expect(readBack(fast, syntax)).toStrictEqual(readBack(ref.value, syntax));
     }
   }
   return ref.ok ? ref.value : undefined;
@@ -123,14 +128,14 @@ function checkWrite(dict: DcmjsDict, implicit: boolean): Uint8Array | undefined 
  * named) and without elements before it (group 0000 text such as Error Comment is read before the
  * set is known: dcmjs's UTF-8 under ISO_IR 192 reads wrong there, ISO 8859-1 right).
  */
-function readBack(bytes: Uint8Array, implicit: boolean): Dataset {
+function readBack(bytes: Uint8Array, syntax: string): Dataset {
   const beforeCharset = (k: string) => (DicomMetaDictionary.nameMap[k]?.tag ?? '(ffff').replace(/[(),]/g, '') < '00080005';
   const strip = (ds: Dataset): Dataset => {
     const out: Dataset = {};
     for (const [k, v] of Object.entries(ds)) if (k !== 'SpecificCharacterSet' && !beforeCharset(k)) out[k] = Array.isArray(v) && v.every((x) => x && typeof x === 'object' && !('Alphabetic' in x || 'Ideographic' in x || 'Phonetic' in x)) ? v.map((x) => strip(x as Dataset)) : v;
     return out;
   };
-  return strip(JSON.parse(JSON.stringify(decodeDataset(bytes, syntaxOf(implicit)))) as Dataset);
+  return strip(JSON.parse(JSON.stringify(decodeDataset(bytes, syntax))) as Dataset);
 }
 
 // ------------------------------------------------------------------ generators
@@ -166,8 +171,8 @@ const leafFields: [string, fc.Arbitrary<unknown>][] = [
   ...keywords('PN').map((k) => [k, manyOf(fc.oneof(someText, pnObject, fc.constant(null)))] as [string, fc.Arbitrary<unknown>]),
   ['SpecificCharacterSet', manyOf(fc.constantFrom(...CHARSETS))],
   ['QueryRetrieveLevel', fc.constantFrom('STUDY', 'SERIES', '', 'IMAGE ')],
-  // Not written by hand: dcmjs either way.
-  ['FrameIncrementPointer', fc.constantFrom(0x00181063, [0x00181063, 0x00181065])],
+  // Numbers written by hand, a string and a tag out of range by dcmjs.
+  ['FrameIncrementPointer', fc.constantFrom(0x00181063, [0x00181063, 0x00181065], [], 0xffffffff, '00181063', 0x100000000)],
   ['NotAKeyword', scalar],
 ];
 const SEQUENCES = ['ReferencedStudySequence', 'ScheduledProcedureStepSequence', 'ProcedureCodeSequence'];
@@ -196,6 +201,7 @@ describe('dict writer = dcmjs DicomMessage.write', () => {
   it('writes the same bytes for generated data sets (and declines where dcmjs throws)', () => {
     let fast = 0;
     let fastBig = 0;
+    let fastBigWrite = 0;
     let fastDenaturalize = 0;
     let total = 0;
     fc.assert(
@@ -208,15 +214,18 @@ describe('dict writer = dcmjs DicomMessage.write', () => {
           if (writeDict(dict.value, implicit)) fast++;
           const bytes = checkWrite(dict.value, implicit);
           if (bytes) checkRead(bytes, implicit); // and what dcmjs wrote reads back the same way
-          // Big Endian too: what dcmjs writes there, the dict reader reads as dcmjs does.
-          const big = implicit ? undefined : attempt(() => dcmjsWriteDeclared(dict.value, TransferSyntax.ExplicitVRBigEndian));
-          if (big?.ok && checkRead(big.value, false, false) === 'fast') fastBig++;
+          // Big Endian too: the dict writer writes dcmjs's bytes, which the dict reader reads as dcmjs does.
+          if (implicit) continue;
+          if (writeDict(dict.value, false, undefined, false, false)) fastBigWrite++;
+          const big = checkWrite(dict.value, false, false);
+          if (big && checkRead(big, false, false) === 'fast') fastBig++;
         }
       }),
       { numRuns: 400 },
     );
     expect(fast / total).toBeGreaterThan(0.3); // the generator exercises the hand-written paths
     expect(fastBig).toBeGreaterThan(100);
+    expect(fastBigWrite).toBeGreaterThan(60);
     expect(fastDenaturalize / total).toBeGreaterThan(0.1);
   });
 
@@ -316,7 +325,7 @@ describe('dict reader = dcmjs DicomMessage._read', () => {
 describe('encodeDataset / decodeDataset through the hand-written path', () => {
   it('encode and round-trip like the dcmjs-only path', () => {
     fc.assert(
-      fc.property(dataset, fc.constantFrom(SYNTAX.explicit, SYNTAX.implicit, TransferSyntax.DeflatedExplicitVRLittleEndian), (ds, ts) => {
+      fc.property(dataset, fc.constantFrom(SYNTAX.explicit, SYNTAX.implicit, TransferSyntax.DeflatedExplicitVRLittleEndian, TransferSyntax.ExplicitVRBigEndian), (ds, ts) => {
         const enc = attempt(() => encodeDataset(ds, ts));
         const plain = ts === TransferSyntax.DeflatedExplicitVRLittleEndian ? SYNTAX.explicit : ts;
         const dict = attempt(() => quietly(() => DicomMetaDictionary.denaturalizeDataset(splitMultiValued(ds))));
@@ -328,10 +337,10 @@ describe('encodeDataset / decodeDataset through the hand-written path', () => {
         if (hex(bytes) !== hex(refBytes)) {
           // As in checkWrite: only text beyond ASCII may differ (ISO 8859-1 under ISO_IR 100, labels), and it reads back the same.
           expect(hasNonAsciiText((dict as { value: DcmjsDict }).value)).toBe(true);
-          expect(readBack(bytes, plain === SYNTAX.implicit)).toStrictEqual(readBack(refBytes, plain === SYNTAX.implicit));
+          expect(readBack(bytes, plain)).toStrictEqual(readBack(refBytes, plain));
         }
         const dec = attempt(() => decodeDataset(enc.value, ts));
-        const ref = attempt(() => (bytes.length === 0 ? {} : naturalizeWithDcmjs(dcmjsRead(bytes, plain, true)))); // as decodeDataset
+        const ref = attempt(() => (bytes.length === 0 ? {} : naturalizeWithDcmjs(dcmjsRead(bytes, plain, plain !== TransferSyntax.ExplicitVRBigEndian)))); // as decodeDataset
         if (!ref.ok && /multiple character sets/.test(String(ref.error))) return; // ISO 2022: character-sets.test.ts
         expect(dec.ok).toBe(ref.ok);
         if (dec.ok && ref.ok) expectSameDataset(dec.value, ref.value);
