@@ -1,8 +1,8 @@
 /**
  * Data set codec: naturalized JS objects (keyword keys, as dcmjs produces) <-> encoded bytes in a
  * transfer syntax (PS3.5 §7, §10, Annex A). dcmjs defines the naturalized form (its dictionary,
- * value representations and naturalizeDataset/denaturalizeDataset); the bytes of Little Endian
- * data sets are read and written by hand (dict-reader.ts, dict-writer.ts) with the same result,
+ * value representations and naturalizeDataset/denaturalizeDataset); the bytes of the native
+ * encodings are read and written by hand (dict-reader.ts, dict-writer.ts) with the same result,
  * and by dcmjs's streams for everything those leave. Also reading Part 10 files (PS3.10 §7.1);
  * writing them (part10.ts) needs no dcmjs.
  */
@@ -12,7 +12,7 @@ import { transferSyntax, TransferSyntax } from '../uids/transfer-syntax';
 import { withExactBulk, withSwappedWords } from './bulk-values';
 import { dcmjsRead, dcmjsWrite, quietly } from './dcmjs-io';
 import { dcmjs } from './dcmjs-module';
-import { denaturalize, splitMultiValued } from './denaturalize';
+import { denaturalize, readyForDcmjs } from './denaturalize';
 import { deflateRaw, inflateRaw, DEFAULT_MAX_INFLATED_LENGTH } from './deflate';
 import { readDict } from './dict-reader';
 import { writeDict } from './dict-writer';
@@ -136,7 +136,7 @@ export interface Part10 {
 
 /** dcmjs's denaturalizeDataset (quietly: it warns about unknown keywords and truncated values), then the dict writer or dcmjs's. */
 function encodeWithDcmjs(dataset: Dataset, syntax: string, littleEndian: boolean, implicit: boolean, encapsulated: boolean): Uint8Array {
-  const dict = quietly(() => dcmjs().data.DicomMetaDictionary.denaturalizeDataset(splitMultiValued(dataset)));
+  const dict = quietly(() => dcmjs().data.DicomMetaDictionary.denaturalizeDataset(readyForDcmjs(dataset)));
   const bytes = writeDict(dict, implicit, undefined, encapsulated, littleEndian);
   if (bytes) return bytes;
   // dcmjs writes text as UTF-8 too, and says so no more than the dict writer would by itself.

@@ -2,8 +2,9 @@
  * A naturalized data set → dcmjs's element dictionary (`{ "GGGGEEEE": { vr, Value } }`), as
  * dcmjs's denaturalizeDataset makes it for the dict writer: keyword lookup, numbers as strings,
  * values over a VR's maximum length truncated, sequences recursively; unlike dcmjs, a string of a
- * multi-valued VR is split at its backslashes first (see splitMultiValued). Without dcmjs's Proxy per
- * element and its logger; for anything unusual (unknown keywords, `_vrMap` overrides, VRs the
+ * multi-valued VR is split at its backslashes first (see readyForDcmjs), and the caller's person
+ * name values are left as they are (dcmjs gives them toJSON and toString in place). Without
+ * dcmjs's Proxy per element and its logger; for anything unusual (unknown keywords, `_vrMap` overrides, VRs the
  * writer leaves to dcmjs, values dcmjs would reject) `denaturalize` returns undefined and the
  * caller uses dcmjs's own.
  */
@@ -31,13 +32,15 @@ function splitsOnBackslash(kind: Kind | undefined, vr: string): boolean {
 }
 
 /**
- * `dataset` (a copy where anything changes) with each backslash-delimited string of a
- * multi-valued string VR split into its values, at every depth: `ImageType: 'ORIGINAL\\PRIMARY'`
- * becomes two values. dcmjs's denaturalizeDataset checks the whole text against one value's
- * maximum length and cuts it there (a UID list to 64 characters, a CS list to 16); this runs
- * before it. `denaturalize` does the same as it goes.
+ * `dataset` made ready for dcmjs's denaturalizeDataset (a copy where anything changes), at every
+ * depth: each backslash-delimited string of a multi-valued string VR split into its values
+ * (`ImageType: 'ORIGINAL\\PRIMARY'` becomes two values: dcmjs checks the whole text against one
+ * value's maximum length and cuts it there, a UID list to 64 characters, a CS list to 16), and
+ * each person name value copied (dcmjs defines toJSON and toString on the arrays and objects it
+ * is given, which would change how the caller's data set serialises). `denaturalize` does the
+ * same as it goes.
  */
-export function splitMultiValued(dataset: Dataset, depth = 0): Dataset {
+export function readyForDcmjs(dataset: Dataset, depth = 0): Dataset {
   if (depth > MAX_DEPTH || typeof dataset !== 'object' || dataset === null) return dataset;
   const { nameMap } = dcmjs().data.DicomMetaDictionary;
   let out = dataset;
@@ -49,18 +52,26 @@ export function splitMultiValued(dataset: Dataset, depth = 0): Dataset {
     let next: unknown = value;
     if (kind === SEQUENCE) {
       const items = Array.isArray(value) ? value : [value];
-      const split = items.map((item) => (item && typeof item === 'object' ? splitMultiValued(item as Dataset, depth + 1) : item));
+      const split = items.map((item) => (item && typeof item === 'object' ? readyForDcmjs(item as Dataset, depth + 1) : item));
       if (split.some((item, i) => item !== items[i])) next = Array.isArray(value) ? split : split[0];
     } else if (splitsOnBackslash(kind, entry.vr)) {
       const list = Array.isArray(value) ? value : [value];
       const split = splitValues(list);
-      if (split !== list) next = split;
+      if (kind === PERSON_NAME) next = Array.isArray(value) || split !== list ? split.map(copyOfName) : copyOfName(value);
+      else if (split !== list) next = split;
     }
     if (next === value) continue;
     if (out === dataset) out = { ...dataset };
     out[name] = next;
   }
   return out;
+}
+
+/** A person name value (a string, a boxed string, an `{ Alphabetic, … }` object) that dcmjs may change freely. */
+function copyOfName(value: unknown): unknown {
+  if (value instanceof String) return new String(value.valueOf());
+  if (value && typeof value === 'object' && !Array.isArray(value)) return { ...value };
+  return value;
 }
 
 const vrs = new Map<string, DcmjsVr>();
@@ -98,8 +109,6 @@ function build(dataset: Dataset, depth: number): DcmjsDict {
     if (value === undefined) continue;
     const kind = KINDS.get(entry.vr);
     if (kind === undefined || kind === BYTES) throw DECLINE;
-    // dcmjs's element Proxy gives a PN value object (array, { Alphabetic }) its accessors, in place.
-    if (kind === PERSON_NAME && typeof value === 'object' && value !== null) vrOf('PN').addValueAccessors(value);
     let values: unknown[] | null = null;
     if (value !== null) {
       let list: readonly unknown[] = Array.isArray(value) ? value : [value];
