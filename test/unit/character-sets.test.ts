@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { textEncodingFor } from '../../src/dataset/charset-encoder';
 import { decodeDataset, encodeDataset, readPart10 } from '../../src/dataset/codec';
 import { writePart10 } from '../../src/dataset/part10';
 import { DimseError } from '../../src/errors';
@@ -196,6 +197,15 @@ describe('text is written in the character set the data set names', () => {
       expect(charsetIn(encodeDataset({ SpecificCharacterSet: set, StudyDescription: value }, EXPLICIT))).toBe(set);
       expect(charsetInBig(encodeDataset({ SpecificCharacterSet: set, StudyDescription: value }, BIG))).toBe(set);
     }
+  });
+
+  it('keeps at most 64 encodings by (0008,0005) value, and none for terms it does not know', () => {
+    // The values come from data sets, maybe a peer's: each spelling is a key of its own.
+    const first = textEncodingFor('ISO_IR 100');
+    expect(textEncodingFor('ISO_IR 100')).toBe(first); // kept
+    for (let i = 1; i <= 64; i++) expect(textEncodingFor(`ISO_IR 100${' '.repeat(i)}`)).toBeDefined();
+    expect(textEncodingFor('ISO_IR 100')).not.toBe(first); // 64 other keys: the cache was emptied on the way
+    expect(textEncodingFor('NOT A TERM')).toBeUndefined();
   });
 
   it('falls back to UTF-8, declared, when the set lacks a character', () => {
