@@ -3,12 +3,14 @@
  * reader/writer leave (big endian, other VRs, encapsulated pixel data, odd input), and the
  * reference they are tested against. The reader is made to agree with the dict reader where
  * dcmjs gets text wrong: items inherit the character set, ST/UT/UR values are not split, UR has
- * no trailing pad, each value of a multi-valued AE/CS/LO/SH is trimmed.
+ * no trailing pad, each value of a multi-valued AE/CS/LO/SH is trimmed, an empty person name in
+ * a list keeps its place.
  */
 import type { DcmjsDict } from 'dcmjs';
 import { exactBuffer } from './bulk-values';
 import { dcmjs } from './dcmjs-module';
 import { PADDED_TEXT, SINGLE_VALUED_TEXT } from './dict-vr';
+import { personNamesOf } from './person-name';
 
 /** dcmjs's element dictionary of an encoded data set in one of its three native syntaxes. */
 export function dcmjsRead(plain: Uint8Array, syntax: string, littleEndian: boolean): DcmjsDict {
@@ -23,7 +25,7 @@ export function dcmjsRead(plain: Uint8Array, syntax: string, littleEndian: boole
 /**
  * `dict` with text values as the dict reader gives them (in place, at every depth): ST, UT and UR
  * values dcmjs split joined again (it never splits LT), UR's pad dropped, each AE/CS/LO/SH value
- * trimmed.
+ * trimmed, person names read again from the text dcmjs keeps when it dropped empty values.
  */
 function tidyText(dict: DcmjsDict): DcmjsDict {
   for (const key of Object.keys(dict)) {
@@ -34,6 +36,10 @@ function tidyText(dict: DcmjsDict): DcmjsDict {
     else if (value.length > 1 && SINGLE_VALUED_TEXT.has(element.vr) && value.every((v) => typeof v === 'string')) element.Value = [value.join('\\')];
     else if (value.length > 1 && PADDED_TEXT.has(element.vr)) element.Value = value.map((v) => (typeof v === 'string' ? v.trim() : v));
     if (element.vr === 'UR' && typeof element.Value?.[0] === 'string') element.Value = [(element.Value[0] as string).trimEnd()];
+    if (element.vr === 'PN' && typeof element._rawValue === 'string' && element._rawValue.includes('\\')) {
+      const names = personNamesOf(element._rawValue);
+      if (names.length !== value.length) element.Value = names;
+    }
   }
   return dict;
 }

@@ -12,6 +12,7 @@ import type { DcmjsDict, DcmjsDictEntry, DcmjsVr } from 'dcmjs';
 import { dcmjs } from './dcmjs-module';
 import { ASCII, BYTES, KINDS, PERSON_NAME, SEQUENCE, SINGLE_VALUED_TEXT, splitValues, TEXT, UID, type Kind } from './dict-vr';
 import type { Dataset } from './naturalize';
+import { personNameText } from './person-name';
 
 const DECLINE = Symbol('decline');
 const MAX_DEPTH = 64;
@@ -36,8 +37,9 @@ function splitsOnBackslash(kind: Kind | undefined, vr: string): boolean {
  * depth: each backslash-delimited string of a multi-valued string VR split into its values
  * (`ImageType: 'ORIGINAL\\PRIMARY'` becomes two values: dcmjs checks the whole text against one
  * value's maximum length and cuts it there, a UID list to 64 characters, a CS list to 16), and
- * each person name value copied (dcmjs defines toJSON and toString on the arrays and objects it
- * is given, which would change how the caller's data set serialises). `denaturalize` does the
+ * each person name value given as its text (dcmjs would drop empty values from a list, and
+ * define toJSON and toString on the arrays and objects it is given, which would change how the
+ * caller's data set serialises; values it cannot say as text are copied). `denaturalize` does the
  * same as it goes.
  */
 export function readyForDcmjs(dataset: Dataset, depth = 0): Dataset {
@@ -57,7 +59,7 @@ export function readyForDcmjs(dataset: Dataset, depth = 0): Dataset {
     } else if (splitsOnBackslash(kind, entry.vr)) {
       const list = Array.isArray(value) ? value : [value];
       const split = splitValues(list);
-      if (kind === PERSON_NAME) next = Array.isArray(value) || split !== list ? split.map(copyOfName) : copyOfName(value);
+      if (kind === PERSON_NAME) next = personNameText(split) ?? (Array.isArray(value) || split !== list ? split.map(copyOfName) : copyOfName(value));
       else if (split !== list) next = split;
     }
     if (next === value) continue;
@@ -113,6 +115,9 @@ function build(dataset: Dataset, depth: number): DcmjsDict {
     if (value !== null) {
       let list: readonly unknown[] = Array.isArray(value) ? value : [value];
       if (splitsOnBackslash(kind, entry.vr)) list = splitValues(list);
+      // A person name as its text, as readyForDcmjs gives it to dcmjs: empty values keep their place.
+      const names = kind === PERSON_NAME ? personNameText(list) : undefined;
+      if (names !== undefined) list = [names];
       values = new Array<unknown>(list.length);
       for (let i = 0; i < list.length; i++) {
         const v = list[i];

@@ -10,7 +10,7 @@
  *
  * What the generator avoids, because DCMTK's JSON normalises it and netdicom (like dcmjs) keeps
  * it: spaces at the edges of person name components, trailing `^` in person names, empty values
- * at the end of a list. FL values are compared at float precision (dcm2json prints 9 digits).
+ * at the end of a list (empty values inside one are drawn). FL values are compared at float precision (dcm2json prints 9 digits).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -73,7 +73,7 @@ const personName = () =>
 
 const LEAVES: Record<string, () => unknown> = {
   PatientName: personName,
-  OperatorsName: () => [personName(), personName()],
+  OperatorsName: () => (random() < 0.3 ? [personName(), '', personName()] : [personName(), personName()]), // an empty name keeps its place
   PatientID: () => word(12),
   StudyDescription: () => (random() < 0.5 ? words(6) : [words(5), ` ${words(5)} `]), // LO: backslash separates values; spaces around them are padding
   ImageType: () => ['ORIGINAL', ' PRIMARY', 'AXIAL '], // CS

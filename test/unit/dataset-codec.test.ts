@@ -60,6 +60,23 @@ describe('encodeDataset / decodeDataset', () => {
     expect(h(inflateRaw(deflated))).toBe('2800100055530200' + '0200');
   });
 
+  it('keeps an empty person name in its place in a list, written and read, by hand and through dcmjs', () => {
+    const names = [{ Alphabetic: 'A' }, {}, { Alphabetic: 'B' }];
+    for (const ts of [TransferSyntax.ExplicitVRLittleEndian, TransferSyntax.ImplicitVRLittleEndian, TransferSyntax.ExplicitVRBigEndian]) {
+      for (const value of [['A', '', 'B'], ['A', null, 'B'], 'A\\\\B', names]) {
+        const bytes = encodeDataset({ OperatorsName: value }, ts);
+        expect(Buffer.from(bytes).toString('latin1')).toContain('A\\\\B');
+        expect(decodeDataset(bytes, ts).OperatorsName).toEqual(names);
+      }
+    }
+    // A data set the hand-written reader leaves to dcmjs (a list of AT values): the same names.
+    const pn = Uint8Array.from('A\\\\B\\', (c) => c.charCodeAt(0));
+    const at = Uint8Array.of(0x18, 0x00, 0x63, 0x10, 0x18, 0x00, 0x65, 0x10);
+    const plain = (tag: number, vr: string, v: Uint8Array) => concat([Uint8Array.of(tag >> 16 & 0xff, tag >> 24, tag & 0xff, (tag >> 8) & 0xff), Uint8Array.from(vr, (c) => c.charCodeAt(0)), Uint8Array.of(v.length, 0), v]);
+    const ds = decodeDataset(concat([plain(0x00081070, 'PN', pn), plain(0x00280009, 'AT', at)]), TransferSyntax.ExplicitVRLittleEndian);
+    expect([ds.OperatorsName, ds.FrameIncrementPointer]).toEqual([[...names, {}], [0x00181063, 0x00181065]]);
+  });
+
   it('encodes AT values as group then element, in each byte order', () => {
     const ds = { FrameIncrementPointer: [0x00181063, 0x00181065] }; // (0028,0009) AT, two values
     const h = (b: Uint8Array): string => Buffer.from(b).toString('hex');
