@@ -21,6 +21,22 @@ export interface RoleOptions {
   scpRole?: boolean;
 }
 
+/**
+ * A DICOM application entity: our AE title and {@link AeOptions}, the presentation contexts we
+ * propose as requestor (`addRequestedContext`) and accept as acceptor (`addSupportedContext`,
+ * `acceptAnyStorage`). `associate()` opens an {@link Association} over a transport (SCU);
+ * `serve()` answers every connection of a listener with SCP handlers and returns a
+ * {@link Server}, `handle()` serves a single transport. One instance serves any number of
+ * associations. The constructor throws a RangeError for a blank AE title or one over 16 characters.
+ *
+ * @example
+ * ```ts
+ * const scu = new ApplicationEntity({ aeTitle: 'MY-SCU' }).addRequestedContext(SopClass.Verification);
+ * const assoc = await scu.associate(await connectTcp({ host: '127.0.0.1', port: 11112 }), { calledAeTitle: 'ECHO-SCP' });
+ * console.log((await assoc.cEcho()).status); // 0 on success
+ * await assoc.release();
+ * ```
+ */
 export class ApplicationEntity {
   /** Resolved options (defaults merged with what was given). */
   readonly options: AeOptions;

@@ -24,6 +24,23 @@ import type { CallOptions, Dataset, DimseResponse } from './scu/types';
 
 export type { CloseInfo } from './channel';
 
+/**
+ * One established association (PS3.8 §7.1), seen from our side. A requestor gets it from
+ * {@link ApplicationEntity.associate}; an acceptor's SCP handlers see it as `ctx.association`
+ * (and in the `accepted` notification). It sends DIMSE requests (`cEcho`, `cStore`, `cFind`,
+ * `cGet`, `cMove`, `nGet`, `nSet`, ...) on contexts where we may act as SCU, tells what was
+ * negotiated (`contexts`, `findContext`, `explain()`), exposes the lower-level provider as
+ * `dimse`, and ends with `release()` (A-RELEASE) or `abort()` (A-ABORT); `closed` settles then.
+ *
+ * @example
+ * ```ts
+ * const assoc = await scu.associate(await connectTcp({ host: '127.0.0.1', port: 11112 }), { calledAeTitle: 'QR' });
+ * for await (const r of assoc.cFind({ QueryRetrieveLevel: 'STUDY', PatientName: 'DOE*' }, { model: 'study' })) {
+ *   if (r.category === 'Pending') console.log(r.identifier?.StudyInstanceUID);
+ * }
+ * await assoc.release();
+ * ```
+ */
 export class Association {
   /** Which side we are. */
   readonly role: 'requestor' | 'acceptor';

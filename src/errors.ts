@@ -9,6 +9,11 @@ export interface AbortInfo {
   readonly reason: number;
 }
 
+/**
+ * Base class of netdicom's typed errors (ProtocolError, AssociationRejectedError,
+ * AssociationAbortedError, NegotiationError, TransportError, TimeoutError, ...): `code` is a
+ * stable string (e.g. 'TIMEOUT', 'ASSOCIATION_REJECTED') to test instead of the message.
+ */
 export class NetdicomError extends Error {
   readonly code: string;
   constructor(code: string, message: string, options?: ErrorOptions) {

@@ -4,6 +4,12 @@
 import type { Logger } from './logger';
 import type { NetObserver } from './telemetry';
 
+/**
+ * Options of an {@link ApplicationEntity}: AE title, PDU and data set size limits, the ACSE, DIMSE,
+ * network and ARTIM timeouts, implementation identity, asynchronous operations window, logging and
+ * telemetry. `new ApplicationEntity({...})` takes any subset and fills in the rest from
+ * {@link DEFAULT_AE_OPTIONS}; the resolved values are `ae.options` and `association.options`.
+ */
 export interface AeOptions {
   /** Our AE title (1-16 characters). Default 'NETDICOM'. */
   aeTitle: string;
@@ -44,6 +50,10 @@ export const IMPLEMENTATION_CLASS_UID = '2.25.1065839047713894172136453746163314
 /** netdicom's implementation version name. */
 export const IMPLEMENTATION_VERSION_NAME = 'NETDICOM_010';
 
+/**
+ * The value of every {@link AeOptions} field not given to `new ApplicationEntity(...)`, except the
+ * logger (silent by default). Frozen.
+ */
 export const DEFAULT_AE_OPTIONS: Readonly<Omit<AeOptions, 'logger'>> = Object.freeze({
   aeTitle: 'NETDICOM',
   maxPduLength: 16384,

@@ -23,6 +23,10 @@ export interface PoolKey {
   readonly contexts?: readonly RequestedContext[];
 }
 
+/**
+ * What an {@link AssociationPool} is built from (its constructor's argument): our AE, how to open
+ * a transport to a peer, the per-peer cap and idle timeout, and further association options.
+ */
 export interface AssociationPoolOptions {
   /** Our AE (title, timeouts, default contexts). */
   readonly ae: ApplicationEntity;
@@ -63,6 +67,13 @@ export interface PoolStats {
   readonly reused: number;
 }
 
+/**
+ * Reuses established associations for successive SCU operations: an association is reused only for
+ * the same peer, called AE title and context proposal (the contexts are fixed once it is
+ * established, PS3.8 §7.1). `use(key, fn)` leases one for the length of `fn`; `acquire` and
+ * `release` do the same by hand. Idle ones are released after `idleTimeoutMs`, ended ones replaced;
+ * `stats` counts them, and `close()` releases everything.
+ */
 export class AssociationPool {
   private readonly entries = new Set<Entry>();
   private readonly byAssociation = new Map<Association, Entry>();

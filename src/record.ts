@@ -67,6 +67,10 @@ export interface ReplayResult {
   readonly mismatches: readonly string[];
 }
 
+/**
+ * How {@link replayTransport} plays a {@link Trace}: which recorded side the script sends, with
+ * what timing, and how long it waits for the live side.
+ */
 export interface ReplayOptions {
   /**
    * Which recorded direction the scripted peer plays: 'received' impersonates the recorded side's

@@ -45,10 +45,10 @@ export interface AssociateOptions {
   handlers?: ScpHandlers;
 }
 
-/** Sends an A-ASSOCIATE-RQ over `transport` and returns the association once accepted. */
 /** Smallest maximum PDU length that carries a PDV with a 2-byte fragment (item header 6 + 2). */
 const MIN_USABLE_PDU = 8;
 
+/** Sends an A-ASSOCIATE-RQ over `transport` and returns the association once accepted. */
 export async function requestAssociation(
   transport: Transport,
   contexts: readonly RequestedContext[],

@@ -8,6 +8,10 @@ import type { CloseInfo } from './channel';
 import type { Logger } from './logger';
 import type { Listener, Transport } from './transport';
 
+/**
+ * How a {@link Server} admits connections and associations: the association and pending-connection
+ * limits, AE-title policies and user identity checks. The third argument of {@link ApplicationEntity.serve}.
+ */
 export interface ServeOptions {
   /** Concurrent associations allowed; more are rejected transient, local-limit-exceeded (2,3,2). Default 100. */
   maxAssociations?: number;
@@ -30,6 +34,21 @@ export interface ServeOptions {
 
 type Handle = (transport: Transport, policy: Partial<AcceptorOptions>, onAssociation: (a: Association) => void) => Promise<CloseInfo>;
 
+/**
+ * A running SCP: accepts every transport its {@link Listener} hands out and serves each as an
+ * association, at most `maxAssociations` at once (more are rejected transient, local-limit-exceeded).
+ * Made by {@link ApplicationEntity.serve}. `address` tells where it listens, `associations` what
+ * is established now; `close()` stops accepting and waits for running associations to end
+ * (`{ force: true }` aborts them), and `closed` resolves once everything has closed.
+ *
+ * @example
+ * ```ts
+ * const scp = new ApplicationEntity({ aeTitle: 'ECHO-SCP' }).addSupportedContext(SopClass.Verification);
+ * const server = scp.serve(await listenTcp({ host: '127.0.0.1', port: 11112 }));
+ * console.log('listening on', server.address);
+ * await server.close();
+ * ```
+ */
 export class Server {
   /** Associations currently established (a snapshot: a new Set on each read). */
   get associations(): ReadonlySet<Association> {

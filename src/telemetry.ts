@@ -30,6 +30,11 @@ export interface AssociationIdentity {
   readonly remoteAddress?: string;
 }
 
+/**
+ * One telemetry event, given to the {@link NetObserver} set as `AeOptions.observe`. `type` tells
+ * which: an association requested, accepted, rejected, released or aborted (PS3.8 §7.1-7.3), a
+ * DIMSE request or response sent or received (PS3.7 §9, §10), or a PDU (PS3.8 §9.3).
+ */
 export type NetEvent =
   | (NetEventBase & AssociationIdentity & { readonly type: 'association-requested'; readonly proposedContexts: number })
   | (NetEventBase &

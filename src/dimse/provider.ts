@@ -15,6 +15,12 @@ import { CommandField, NO_DATASET, type Command } from './types';
 
 export type { IncomingMessage } from './reassemble';
 
+/**
+ * How a {@link DimseProvider} is wired to its association: how P-DATA-TF PDUs are sent, the peer's
+ * maximum PDU length, the DIMSE timeout, the invoked-operations window, size limits and hooks.
+ * {@link Association} builds these from its upper layer and AE options; other code needs them
+ * only to run a provider on its own (tests).
+ */
 export interface DimseProviderOptions extends ReassemblerOptions {
   /** Sends one P-DATA-TF PDU; a promise means "wait before the next one" (write back-pressure). */
   sendPdu(pdu: PDataTfPdu): void | Promise<void>;
@@ -169,6 +175,13 @@ const RESUME_QUEUED = MAX_QUEUED / 2;
 /** Requests sent whose final response has not come, remembered at most (their Command Field, for H-05). */
 const MAX_INVOKED = 4096;
 
+/**
+ * The DIMSE service provider of one association (PS3.7), the lower-level API under the SCU calls:
+ * `sendMsg` sends a command set and optional data set on a presentation context, fragmented to the
+ * peer's maximum PDU length; `getMsg`, `peekMsg` and `expectMsg` take the reassembled incoming
+ * messages, and `responseTo` waits for the response to one of our requests. Every
+ * {@link Association} has one as `association.dimse`.
+ */
 export class DimseProvider {
   private readonly assembler: MessageAssembler;
   private readonly queue: IncomingMessage[] = [];

@@ -31,6 +31,7 @@ export const CommandField = {
   'C-CANCEL-RQ': 0x0fff,
 } as const;
 
+/** A DIMSE message name, e.g. 'C-ECHO-RQ' or 'N-ACTION-RSP': a key of {@link CommandField}. */
 export type CommandName = keyof typeof CommandField;
 
 /** Command Data Set Type (0000,0800) value meaning "no data set follows". */

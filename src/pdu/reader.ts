@@ -16,6 +16,20 @@ import type { PDataTfPdu, Pdu, PduLimits, Pdv } from './types';
 /** Hands input bytes back to a transport that lends its chunks (DirectTransport.release). */
 export type ReleaseBytes = (view: Uint8Array, count?: number) => void;
 
+/** Bytes per slab for PDUs that span chunks (see PduReader.join). */
+const SLAB = 256 * 1024;
+/** P-DATA-TF PDU type, and the size from which one spanning chunks is decoded in place. */
+const P_DATA_TF = 0x04;
+const IN_PLACE_MIN = 32 * 1024;
+/**
+ * With lent input (a `release` function) a smaller P-DATA-TF across at most this many chunks is
+ * decoded in place too: a copy would fill new memory (page faults on fresh slabs) while the chunks
+ * themselves go back to the pool anyway. Measured: a 256 MiB data set in 16 KiB PDUs, DCMTK's
+ * storescu → netdicom, 0.58–0.67 → 0.50 s. More pieces (a trickle of tiny reads) are copied, so a
+ * PDV never turns into thousands of one-byte fragments.
+ */
+const IN_PLACE_LENT_PIECES = 4;
+
 /**
  * Turns a byte stream into PDUs.
  *
@@ -32,20 +46,6 @@ export type ReleaseBytes = (view: Uint8Array, count?: number) => void;
  *   headers once decoded (its PDV data stay out, for whoever consumes them to hand back), and
  *   every byte of a PDU it copied. Other PDUs decoded from a view keep their bytes.
  */
-/** Bytes per slab for PDUs that span chunks (see PduReader.allocate). */
-const SLAB = 256 * 1024;
-/** P-DATA-TF PDU type, and the size from which one spanning chunks is decoded in place. */
-const P_DATA_TF = 0x04;
-const IN_PLACE_MIN = 32 * 1024;
-/**
- * With lent input (a `release` function) a smaller P-DATA-TF across at most this many chunks is
- * decoded in place too: a copy would fill new memory (page faults on fresh slabs) while the chunks
- * themselves go back to the pool anyway. Measured: a 256 MiB data set in 16 KiB PDUs, DCMTK's
- * storescu → netdicom, 0.58–0.67 → 0.50 s. More pieces (a trickle of tiny reads) are copied, so a
- * PDV never turns into thousands of one-byte fragments.
- */
-const IN_PLACE_LENT_PIECES = 4;
-
 export class PduReader {
   private chunks: Uint8Array[] = [];
   private buffered = 0;

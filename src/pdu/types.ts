@@ -81,6 +81,7 @@ export interface AbortPdu {
   readonly reason: number;
 }
 
+/** Any upper layer PDU (PS3.8 §9.3), as {@link PduReader} returns them and `encodePdu` takes them; narrow it on `type`. */
 export type Pdu =
   | AssociateRqPdu
   | AssociateAcPdu
@@ -90,6 +91,7 @@ export type Pdu =
   | ReleaseRpPdu
   | AbortPdu;
 
+/** A PDU's `type`: 'A-ASSOCIATE-RQ', 'P-DATA-TF', 'A-ABORT', ... (the standard's names, PS3.8 Table 9-11). */
 export type PduTypeName = Pdu['type'];
 
 /** Presentation context item in an RQ (item type 20H, PS3.8 §9.3.2.2). */

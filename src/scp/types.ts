@@ -134,6 +134,12 @@ export interface NAnswer {
   readonly afterResponse?: () => void | Promise<void>;
 }
 
+/**
+ * A DIMSE-N request (PS3.7 §10.1) as an SCP handler sees it (`nGet`, `nSet`, `nAction`, `nCreate`,
+ * `nDelete`, `nEventReport` of {@link ScpHandlers}): the SOP class and instance it concerns (from
+ * the Affected or Requested UID fields) and its decoded data set. For an N-CREATE without an
+ * instance UID, `sopInstanceUid` is the one the SCP has assigned.
+ */
 export interface NRequest {
   readonly sopClassUid: string;
   readonly sopInstanceUid: string;

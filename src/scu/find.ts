@@ -12,6 +12,10 @@ import { queryModelUid, type QueryModel } from './query-models';
 import { awaitResponse, priorityValue, sendRequest, toResponse } from './request';
 import type { CallOptions, Dataset, DimseResponse } from './types';
 
+/**
+ * Options of {@link Association.cFind} (C-FIND, PS3.7 §9.1.2): the information model, which picks
+ * the SOP class and so the presentation context, plus the common call options (`signal` sends C-CANCEL).
+ */
 export interface FindOptions extends CallOptions {
   /** Information model: 'patient', 'study', 'psonly', 'worklist' or a SOP class UID. */
   model: QueryModel;

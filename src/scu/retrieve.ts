@@ -16,10 +16,16 @@ import { queryModelUid, type QueryModel } from './query-models';
 import { priorityValue, sendRequest, toResponse } from './request';
 import type { CallOptions, Dataset, DimseResponse } from './types';
 
+/**
+ * Options of {@link Association.cGet} and {@link Association.cMove} (PS3.7 §9.1.3, §9.1.4): the
+ * information model, the common call options (`signal` sends C-CANCEL) and, for C-GET, the handler
+ * of the C-STORE sub-operations that come back on the same association (propose their storage
+ * classes with `scpRole: true`, PS3.7 D.3.3.4).
+ */
 export interface RetrieveOptions extends CallOptions {
   /** Information model: 'patient', 'study', 'psonly', 'composite' or a SOP class UID. */
   model: QueryModel;
-  /** C-GET: receives each C-STORE sub-operation; returns its status. Without it they are refused (0xA702-like 0x0122). */
+  /** C-GET: receives each C-STORE sub-operation; returns its status. Without it each is refused with 0x0122 (SOP class not supported). */
   onStore?(request: StoreRequest, ctx: RequestContext): StatusResult | Promise<StatusResult>;
 }
 

@@ -28,6 +28,11 @@ export type StoreInput =
       readonly data: DatasetBytes;
     };
 
+/**
+ * Options of {@link Association.cStore} (C-STORE, PS3.7 §9.1.1): the common call options, whether
+ * an uncompressed data set may be converted to another uncompressed transfer syntax, and the Move
+ * Originator fields for a C-MOVE's sub-operations.
+ */
 export interface StoreOptions extends CallOptions {
   /** Allow a lossless conversion between uncompressed transfer syntaxes when no context matches. */
   allowConversion?: boolean;

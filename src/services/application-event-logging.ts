@@ -68,6 +68,10 @@ const PROCEDURAL_REQUIRED: ReadonlyArray<readonly [keyword: string, tag: number]
 /** What a logging callback answers: nothing (success), or a status (e.g. 0xC103, 0xB102). */
 export type LoggingOutcome = void | StatusResult;
 
+/**
+ * Options of {@link applicationEventLoggingScp}: one callback per SOP class (PS3.4 P.2, P.3); a
+ * request for a class without its callback is refused with 0x0118.
+ */
 export interface ApplicationEventLoggingScpOptions {
   /** Logs a procedural event (the N-ACTION's Action Information: study keys plus an SR content tree, TID 3001). */
   onProceduralEvent?(event: Dataset, ctx: RequestContext): LoggingOutcome | Promise<LoggingOutcome>;

@@ -18,6 +18,7 @@ const REQUIRED: ReadonlyArray<readonly [keyword: string, tag: number]> = [
   ['ReferencedPerformedProcedureStepSequence', 0x00081111],
 ];
 
+/** Options of {@link instanceAvailabilityScp}: the callback given each notification that passes the checks (PS3.4 R.4.2). */
 export interface InstanceAvailabilityScpOptions {
   /** Receives each notification (with SOP Class/Instance UID); a returned non-zero status refuses it. */
   onNotification(notification: Dataset, ctx: RequestContext): void | number | Promise<void | number>;

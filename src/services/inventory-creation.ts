@@ -54,6 +54,10 @@ export interface InventoryJob {
   status(transactionStatus: string, comment?: string): Promise<void>;
 }
 
+/**
+ * Options of {@link inventoryCreationScp}: `produce`, which builds the Inventory for an Initiate
+ * request, the Transaction Status reported while it runs, and a hook told of each report (PS3.4 Annex KK).
+ */
 export interface InventoryCreationScpOptions {
   /**
    * Produces the Inventory. Resolves with the Event Information of "Terminated with Instances"

@@ -9,6 +9,10 @@ import { nGetAnswer } from './n-attributes';
 /** Media Creation Management SOP Class (PS3.4 S.3). */
 export const MEDIA_CREATION_SOP_CLASS = '1.2.840.10008.5.1.1.33';
 
+/**
+ * Options of {@link mediaCreationScp}: where media creation requests are kept, and `create`, which
+ * writes the media after an initiate N-ACTION has been answered (PS3.4 Annex S).
+ */
 export interface MediaCreationScpOptions {
   /** Requests by SOP Instance UID (default: a new in-memory map). */
   store?: Map<string, Dataset>;

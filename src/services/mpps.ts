@@ -26,6 +26,10 @@ export const MPPS_NO_LONGER_UPDATABLE = 0xa710;
 const STATUS_TAG = 0x00400252;
 const FINAL = new Set(['COMPLETED', 'DISCONTINUED']);
 
+/**
+ * Options of {@link mppsScp}: where MPPS instances are kept, hooks that may refuse an N-CREATE or
+ * N-SET, and what an instance must hold to become COMPLETED or DISCONTINUED (PS3.4 F.7.2).
+ */
 export interface MppsScpOptions {
   /** Where instances live (default: a new in-memory map keyed by SOP Instance UID). */
   store?: Map<string, Dataset>;

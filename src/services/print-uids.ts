@@ -36,10 +36,12 @@ export const REFERENCED_PRINT_JOB_SEQUENCE = 'RETIRED_ReferencedPrintJobSequence
 
 /** Print Job Execution Status (2100,0020) by N-EVENT-REPORT Event Type ID (PS3.4 Table H.4-14). */
 export const PrintJobEvent = { PENDING: 1, PRINTING: 2, DONE: 3, FAILURE: 4 } as const;
+/** A Print Job Execution Status (2100,0020): 'PENDING', 'PRINTING', 'DONE' or 'FAILURE' (keys of {@link PrintJobEvent}). */
 export type ExecutionStatus = keyof typeof PrintJobEvent;
 
 /** Printer Status (2110,0010) by N-EVENT-REPORT Event Type ID (PS3.4 Table H.4-16). */
 export const PrinterEvent = { NORMAL: 1, WARNING: 2, FAILURE: 3 } as const;
+/** A Printer Status (2110,0010): 'NORMAL', 'WARNING' or 'FAILURE' (keys of {@link PrinterEvent}), as `setPrinterStatus` takes it. */
 export type PrinterStatus = keyof typeof PrinterEvent;
 
 /** The Print Management specific statuses (PS3.4 H.4.1-H.4.9). 0xBxxx are warnings, 0xCxxx failures. */

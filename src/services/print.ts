@@ -25,6 +25,11 @@ export { checkPresentationLut } from './print-lut';
 export type { PrintedFilm, PrintJob, PrintJobOptions } from './print-job';
 export type { PrinterReport, PrinterStatusChange } from './print-printer';
 
+/**
+ * Options of {@link printScp}, all optional: the printer's attributes and configuration, what
+ * printing does (`onPrint`, Print Job), annotation formats, image box size and density limits,
+ * film session printing, and how long to wait for an SCU to answer an N-EVENT-REPORT (PS3.4 Annex H).
+ */
 export interface PrintScpOptions {
   /** Printer attributes for N-GET (default: PrinterStatus NORMAL, PrinterName 'netdicom'). */
   printer?: Dataset;

@@ -18,6 +18,10 @@ const TEMPORAL_VRS = new Set(['DA', 'TM', 'DT']);
 /** Text VRs whose leading spaces are significant (PS3.5 Table 6.2-1); all others are trimmed both ends. */
 const KEEP_LEADING = new Set(['LT', 'ST', 'UT', 'UC', 'UR']);
 
+/**
+ * Options of {@link compileQuery}, {@link matchesQuery} and {@link projectResponse}: whether person
+ * names match case-sensitively, and the VR of keywords the dictionary does not know.
+ */
 export interface MatchOptions {
   /**
    * Match PN values case-sensitively. Default false: PS3.4 C.2.2.2.1 lets PN matching ignore

@@ -84,6 +84,11 @@ export interface VerificationOutcome {
   readonly overridden?: Dataset[];
 }
 
+/**
+ * Options of {@link rtMachineVerificationScp}: where Machine Verification instances are kept,
+ * checks that may refuse an N-CREATE or N-SET, `verify`, which decides the outcome after a Request
+ * Beam Verification, and a hook told of each Done report (PS3.4 Annex DD).
+ */
 export interface RtMachineVerificationScpOptions {
   /** Instances by SOP Instance UID (default: a new in-memory map). */
   store?: Map<string, Dataset>;

@@ -142,6 +142,11 @@ export interface CommitmentRequest {
   readonly peerAeTitle: string;
 }
 
+/**
+ * Options of {@link storageCommitmentScp}: `commit`, which takes responsibility for the requested
+ * instances and says which failed, and where the N-EVENT-REPORT with the result goes: on the
+ * request's association or on a new one with role reversal (PS3.4 J.3.3).
+ */
 export interface StorageCommitmentScpOptions {
   /** Takes responsibility for the instances (e.g. checks they are stored safely); says which failed. */
   commit(request: CommitmentRequest, ctx: RequestContext): { failed?: FailedReference[]; retrieveAeTitle?: string } | Promise<{ failed?: FailedReference[]; retrieveAeTitle?: string }>;

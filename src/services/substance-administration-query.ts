@@ -17,6 +17,10 @@ export const SUBSTANCE_APPROVAL_QUERY_SOP_CLASS = '1.2.840.10008.5.1.4.42';
 
 type Matches = AsyncIterable<FindAnswer> | Iterable<FindAnswer>;
 
+/**
+ * Options of {@link substanceAdministrationQueryScp}: one C-FIND callback per query model (PS3.4
+ * Annex V); a query on a model without its callback fails with 0xC000.
+ */
 export interface SubstanceAdministrationQueryScpOptions {
   /** Answers Product Characteristics queries (Product Package Identifier is always a key). */
   productCharacteristics?(query: QueryRequest, ctx: RequestContext): Matches;

@@ -15,6 +15,11 @@ import { scpStatusInfo } from './ups-event-info';
 import { UPS_GLOBAL_SUBSCRIPTION, UpsAction, UpsClass, UpsEvent } from './ups-scu';
 import { UpsWorklist, type UpsOutcome, type UpsPendingEvent, type UpsWorklistOptions } from './ups-worklist';
 
+/**
+ * Options of {@link upsScp}: the worklist (instance store, Final State requirements, deletion locks,
+ * subscriptions, Worklist Label, cancel hook), how events reach subscribers without an open
+ * association, and the AEs told of SCP status changes besides the subscribers (PS3.4 CC.2.4.3).
+ */
 export interface UpsScpOptions extends UpsWorklistOptions, UpsDeliveryOptions {
   /** AEs told of SCP Status Changes besides the subscribers (the fallback list of PS3.4 CC.2.4.3). */
   fallbackAeTitles?: readonly string[];

@@ -61,6 +61,13 @@ export interface QrDatabaseOptions {
   saveDelayMs?: number;
 }
 
+/**
+ * The index of a Query/Retrieve SCP: one row per Part 10 file, plus the attributes common to each
+ * series, study and patient, in SQLite (sql.js) in memory, saved to a file. Opened with
+ * `QrDatabase.open(...)`; {@link createQrScp} makes one (`qr.db`). `add` and `remove` keep it current,
+ * `records` gives a level's C-FIND candidates, `instances` the files for C-GET/C-MOVE, and
+ * `close()` saves and frees it.
+ */
 export class QrDatabase {
   private timer: NodeJS.Timeout | undefined;
   private depth = 0;

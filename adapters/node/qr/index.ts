@@ -26,6 +26,10 @@ export { parseDestinations, loadDestinations } from './destinations';
 /** Default index file name inside the storage folder (hidden, so it is never taken for an instance). */
 export const INDEX_FILE = '.netdicom-qr.sqlite';
 
+/**
+ * Options of {@link createQrScp}: the storage folder and index file, C-MOVE destinations and how to
+ * connect to them, the worklist folder, AE options, fsync and file I/O.
+ */
 export interface QrScpOptions {
   /** Folder indexed at start and where received instances are written. */
   readonly directory: string;
