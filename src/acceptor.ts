@@ -8,7 +8,7 @@ import { Association } from './association';
 import { Channel, type CloseInfo } from './channel';
 import { CommandField } from './dimse/types';
 import type { AeOptions } from './options';
-import type { AssociateAcPdu, AssociateRqPdu, UserIdentityRq } from './pdu/types';
+import type { AssociateAcPdu, AssociateRqPdu, SopClassExtendedNegotiation, UserIdentityRq } from './pdu/types';
 import { serveRequests } from './scp/dispatch';
 import type { ScpHandlers } from './scp/types';
 import { emit } from './telemetry';
@@ -96,6 +96,7 @@ export async function serveTransport(
     decide: decide ? (pc) => decide(pc.abstractSyntax, pc.id) : undefined,
   });
   const asyncOps = answerAsyncOps(rq.userInformation.asyncOps, options.asyncOps);
+  const extendedNegotiations = answerExtendedNegotiation(rq, rejection.extendedNegotiations, options);
   const ac: AssociateAcPdu = {
     type: 'A-ASSOCIATE-AC',
     protocolVersion: 1,
@@ -109,6 +110,7 @@ export async function serveTransport(
       implementationVersionName: options.implementationVersionName,
       ...(asyncOps && { asyncOps }),
       roleSelections: roles,
+      ...(extendedNegotiations.length > 0 && { extendedNegotiations }),
       ...(rejection.serverResponse && { userIdentityAc: { serverResponse: rejection.serverResponse } }),
     },
   };
@@ -141,7 +143,11 @@ export async function serveTransport(
 
 type Check =
   | { reject: { result: number; source: number; reason: number } }
-  | { contextResult?: (abstractSyntax: string, id: number) => number | undefined; serverResponse?: Uint8Array };
+  | {
+      contextResult?: (abstractSyntax: string, id: number) => number | undefined;
+      serverResponse?: Uint8Array;
+      extendedNegotiations?: readonly SopClassExtendedNegotiation[];
+    };
 
 async function checkRequest(
   rq: AssociateRqPdu,
@@ -168,5 +174,25 @@ async function checkRequest(
   }
   const decision = await handlers.associate?.(rq, { remoteAddress: transport.info.remote });
   if (decision && 'reject' in decision) return { reject: decision.reject };
-  return { contextResult: decision?.contextResult, serverResponse };
+  return { contextResult: decision?.contextResult, serverResponse, extendedNegotiations: decision?.extendedNegotiations };
+}
+
+/**
+ * The SOP Class Extended Negotiation replies for the A-ASSOCIATE-AC (PS3.7 D.3.3.5): the first
+ * reply given for each SOP class the requestor proposed an item for. A reply the requestor could
+ * not match to its proposal (another SOP class, a second one) is dropped: the requestor would
+ * have to guess what it answers.
+ */
+function answerExtendedNegotiation(rq: AssociateRqPdu, replies: readonly SopClassExtendedNegotiation[] | undefined, options: AeOptions): SopClassExtendedNegotiation[] {
+  if (!replies || replies.length === 0) return [];
+  const proposed = new Set((rq.userInformation.extendedNegotiations ?? []).map((e) => e.sopClassUid));
+  const answered = new Map<string, SopClassExtendedNegotiation>();
+  for (const reply of replies) {
+    if (!proposed.has(reply.sopClassUid) || answered.has(reply.sopClassUid)) {
+      options.logger.warn(`dropping an extended negotiation reply for ${reply.sopClassUid}: ${proposed.has(reply.sopClassUid) ? 'a second reply' : 'not proposed'}`);
+      continue;
+    }
+    answered.set(reply.sopClassUid, { sopClassUid: reply.sopClassUid, info: reply.info });
+  }
+  return [...answered.values()];
 }

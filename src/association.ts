@@ -189,6 +189,17 @@ export class Association {
   }
 
   /**
+   * The service-class-application-information agreed for `sopClassUid` by SOP Class Extended
+   * Negotiation (PS3.7 D.3.3.5): the acceptor's reply in the A-ASSOCIATE-AC, on either side;
+   * undefined when it sent none (the options are not supported). Its bytes are defined per
+   * service class, e.g. for C-FIND (PS3.4 C.5.1.1) byte 1 relational queries, byte 2 combined
+   * date-time matching.
+   */
+  extendedNegotiation(sopClassUid: string): Uint8Array | undefined {
+    return this.accept.userInformation.extendedNegotiations?.find((e) => e.sopClassUid === sopClassUid)?.info;
+  }
+
+  /**
    * The negotiated asynchronous operations window from our side (PS3.7 D.3.3.3): how many requests
    * we may have outstanding (`maxInvoked`) and how many of the peer's we perform at once
    * (`maxPerformed`); 0 = unlimited. 1/1 when no window item was exchanged.

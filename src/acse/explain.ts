@@ -1,7 +1,8 @@
 /**
  * Negotiation explainer: a machine-readable account of what an association negotiated and why
  * (PS3.8 §9.3.2-9.3.3 presentation contexts and results, PS3.7 D.3.3.1 maximum length, D.3.3.3
- * asynchronous operations window, D.3.3.4 role selection), and `checkProposal` warnings that catch
+ * asynchronous operations window, D.3.3.4 role selection, D.3.3.5 SOP class extended
+ * negotiation), and `checkProposal` warnings that catch
  * the classic mistakes before an A-ASSOCIATE-RQ is sent.
  */
 import type { AssociateAcPdu, AssociateRqPdu, RoleSelection } from '../pdu/types';
@@ -61,6 +62,8 @@ export interface NegotiationReport {
   };
   /** User identity (PS3.7 D.3.3.7): proposed type and whether a server response came back. */
   readonly userIdentity: { readonly type: number; readonly positiveResponseRequested: boolean; readonly serverResponse: boolean } | null;
+  /** SOP class extended negotiation (PS3.7 D.3.3.5): each item proposed and the acceptor's reply (null: none, not supported). */
+  readonly extendedNegotiations: ReadonlyArray<{ readonly sopClassUid: string; readonly proposed: Uint8Array; readonly answered: Uint8Array | null }>;
 }
 
 /** Explains a negotiation from its RQ, AC and negotiated contexts (as {@link Association} holds them). */
@@ -95,6 +98,11 @@ export function explainNegotiation(
     userIdentity: identity
       ? { type: identity.identityType, positiveResponseRequested: identity.positiveResponseRequested, serverResponse: ac.userInformation.userIdentityAc !== undefined }
       : null,
+    extendedNegotiations: (rq.userInformation.extendedNegotiations ?? []).map((e) => ({
+      sopClassUid: e.sopClassUid,
+      proposed: e.info,
+      answered: ac.userInformation.extendedNegotiations?.find((r) => r.sopClassUid === e.sopClassUid)?.info ?? null,
+    })),
   };
 }
 
@@ -150,6 +158,10 @@ export function formatNegotiation(report: NegotiationReport): string {
   for (const c of report.contexts) {
     lines.push(`  [${c.id}] ${c.abstractSyntaxName}: ${c.resultName} - ${c.reason}`);
     if (c.roles.proposed) lines.push(`       roles: ${c.roles.reason} (requestor SCU=${c.roles.requestorIsScu} SCP=${c.roles.requestorIsScp})`);
+  }
+  const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(' ');
+  for (const e of report.extendedNegotiations) {
+    lines.push(`  extended negotiation ${uidName(e.sopClassUid)}: proposed [${hex(e.proposed)}], ${e.answered ? `answered [${hex(e.answered)}]` : 'not answered (not supported)'}`);
   }
   return lines.join('\n');
 }

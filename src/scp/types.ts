@@ -3,7 +3,7 @@
  */
 import type { Association } from '../association';
 import type { Command } from '../dimse/types';
-import type { AssociateRqPdu } from '../pdu/types';
+import type { AssociateRqPdu, SopClassExtendedNegotiation } from '../pdu/types';
 import type { Dataset } from '../scu/types';
 import type { StoreInput } from '../scu/store';
 import type { Transport } from '../transport';
@@ -151,10 +151,21 @@ export interface NRequest {
   readonly typeId?: number;
 }
 
-/** The acceptor's decision on an association request. */
+/**
+ * The acceptor's decision on an association request. Accepting, it may override each context's
+ * result (`contextResult`) and answer the requestor's SOP Class Extended Negotiation items
+ * (`extendedNegotiations`, PS3.7 D.3.3.5): one reply per SOP class the requestor proposed an
+ * item for, with the service-class-application-information the acceptor supports (for C-FIND,
+ * PS3.4 C.5.1.1; for storage, B.3.1). Replies for SOP classes not proposed are dropped (and
+ * logged); a SOP class without a reply is not supported, which is also what no hook means.
+ */
 export type AssociateDecision =
   | void
-  | { readonly accept: true; readonly contextResult?: (abstractSyntax: string, contextId: number) => number | undefined }
+  | {
+      readonly accept: true;
+      readonly contextResult?: (abstractSyntax: string, contextId: number) => number | undefined;
+      readonly extendedNegotiations?: readonly SopClassExtendedNegotiation[];
+    }
   | { readonly reject: { readonly result: number; readonly source: number; readonly reason: number } };
 
 /**

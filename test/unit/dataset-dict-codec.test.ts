@@ -126,13 +126,20 @@ function checkWrite(dict: DcmjsDict, implicit: boolean, littleEndian = true): Ui
 /**
  * What `bytes` decode to, without the (0008,0005) values (which say ISO_IR 192 wherever a set was
  * named) and without elements before it (group 0000 text such as Error Comment is read before the
- * set is known: dcmjs's UTF-8 under ISO_IR 192 reads wrong there, ISO 8859-1 right).
+ * set is known: dcmjs's UTF-8 under ISO_IR 192 reads wrong there, ISO 8859-1 right). A person
+ * name's trailing spaces are left out: they are padding (PS3.5 §6.2), and whether the last one
+ * reads as the pad depends on the value's byte length, which differs between ISO 8859-1 and UTF-8.
  */
 function readBack(bytes: Uint8Array, syntax: string): Dataset {
   const beforeCharset = (k: string) => (DicomMetaDictionary.nameMap[k]?.tag ?? '(ffff').replace(/[(),]/g, '') < '00080005';
+  const isName = (x: unknown): x is Record<string, string> => !!x && typeof x === 'object' && ('Alphabetic' in x || 'Ideographic' in x || 'Phonetic' in x);
+  const name = (x: Record<string, string>) => Object.fromEntries(Object.entries(x).map(([g, t]) => [g, t.trimEnd()]));
   const strip = (ds: Dataset): Dataset => {
     const out: Dataset = {};
-    for (const [k, v] of Object.entries(ds)) if (k !== 'SpecificCharacterSet' && !beforeCharset(k)) out[k] = Array.isArray(v) && v.every((x) => x && typeof x === 'object' && !('Alphabetic' in x || 'Ideographic' in x || 'Phonetic' in x)) ? v.map((x) => strip(x as Dataset)) : v;
+    for (const [k, v] of Object.entries(ds)) {
+      if (k === 'SpecificCharacterSet' || beforeCharset(k)) continue;
+      out[k] = Array.isArray(v) && v.every((x) => x && typeof x === 'object' && !isName(x)) ? v.map((x) => strip(x as Dataset)) : Array.isArray(v) && v.some(isName) ? v.map((x) => (isName(x) ? name(x) : x)) : v;
+    }
     return out;
   };
   return strip(JSON.parse(JSON.stringify(decodeDataset(bytes, syntax))) as Dataset);

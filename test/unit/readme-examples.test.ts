@@ -15,7 +15,7 @@ const dir = mkdtempSync(join(root, '.readme-examples-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** What each example must print (by position in the README), so a silently broken example fails. */
-const expected = [/echo 0\n[\s\S]*store Success/, /final status Cancel/, /^42 0$/m, /stored 1\.2\.826\.0\.1\.3680043\.9\.7433\.42 \d+ bytes\nstore Success/, /^true false Müller\^Jürgen=山田\ntrue Hong\^Gildong=洪\^吉洞$/m];
+const expected = [/echo 0\n[\s\S]*store Success/, /final status Cancel/, /^Uint8Array\(2\) \[ 0, 1 \]$/m, /^42 0$/m, /stored 1\.2\.826\.0\.1\.3680043\.9\.7433\.42 \d+ bytes\nstore Success/, /^true false Müller\^Jürgen=山田\ntrue Hong\^Gildong=洪\^吉洞$/m];
 
 describe('README examples', () => {
   it('has examples', () => expect(blocks.length).toBeGreaterThanOrEqual(3));
