@@ -53,7 +53,9 @@ interface Entry {
 interface Waiter {
   readonly key: string;
   readonly pk: PoolKey;
-  resolve(a: Association): void;
+  readonly signal?: AbortSignal;
+  /** Hands `a` over; false if the caller has given up already (its signal aborted). */
+  resolve(a: Association): boolean;
   reject(e: unknown): void;
 }
 
@@ -109,7 +111,11 @@ export class AssociationPool {
     return new Promise<Association>((resolve, reject) => {
       const signal = options.signal;
       if (signal?.aborted) return reject(signal.reason);
+      // Set once the caller's promise has settled: an abort can come while the association is
+      // still being established for this waiter, and open() must then not lose it.
+      let settled = false;
       const onAbort = () => {
+        settled = true;
         const i = this.waiters.indexOf(waiter);
         if (i >= 0) this.waiters.splice(i, 1);
         reject(signal!.reason);
@@ -117,8 +123,19 @@ export class AssociationPool {
       const waiter: Waiter = {
         key: keyOf(key),
         pk: key,
-        resolve: (a) => (signal?.removeEventListener('abort', onAbort), resolve(a)),
-        reject: (e) => (signal?.removeEventListener('abort', onAbort), reject(e)),
+        ...(signal && { signal }),
+        resolve: (a) => {
+          if (settled) return false;
+          settled = true;
+          signal?.removeEventListener('abort', onAbort);
+          resolve(a);
+          return true;
+        },
+        reject: (e) => {
+          settled = true;
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
@@ -210,7 +227,9 @@ export class AssociationPool {
     this.entries.add(entry);
     entry.ready = (async () => {
       try {
-        const transport = await this.options.connect(w.pk.peer);
+        // The caller's signal cancels the connection attempt; once connected, an abort no longer
+        // stops the establishment: the association goes to the pool instead (below).
+        const transport = await this.options.connect(w.pk.peer, w.signal);
         const association = await this.options.ae.associate(transport, {
           ...this.options.associate,
           calledAeTitle: w.pk.calledAeTitle,
@@ -226,8 +245,10 @@ export class AssociationPool {
         if (this.closing) {
           this.drop(entry, 'release');
           w.reject(new AssociationAbortedError('association pool is closed'));
-        } else {
-          w.resolve(association);
+        } else if (!w.resolve(association)) {
+          // The waiter gave up while this was being set up: give it back as idle (or to the next
+          // waiter) rather than leaving it leased to nobody.
+          this.release(association);
         }
       } catch (error) {
         this.entries.delete(entry);

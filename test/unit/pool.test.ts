@@ -1,6 +1,7 @@
 /**
  * AssociationPool over memory listeners: reuse, per-peer cap, idle release, replacement of
- * aborted associations, keys by contexts, close.
+ * aborted associations, keys by contexts, close, a caller that gives up while its association is
+ * being set up.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryListener } from '../../adapters/memory';
@@ -40,7 +41,10 @@ function peers(echoDelayMs = 0) {
   return { counts, connect: async (peer: string) => dial.get(peer)!.connect() };
 }
 
-function pool(connect: (peer: string) => Promise<import('../../src/transport').Transport>, o: { maxPerPeer?: number; idleTimeoutMs?: number } = {}) {
+function pool(
+  connect: (peer: string, signal?: AbortSignal) => Promise<import('../../src/transport').Transport>,
+  o: { maxPerPeer?: number; idleTimeoutMs?: number } = {},
+) {
   const ae = new ApplicationEntity({ aeTitle: 'GATEWAY' }).addRequestedContext(VERIFICATION);
   return new AssociationPool({ ae, connect, ...o });
 }
@@ -174,5 +178,49 @@ describe('AssociationPool', () => {
     expect(p.stats.waiting).toBe(0);
     p.release(leased);
     await p.close({ force: true });
+  });
+
+  it('an association set up after its waiter aborted goes back to the pool as idle', async () => {
+    const { counts, connect } = peers();
+    // A slow connection that ignores the signal: the waiter gives up while it is being set up.
+    const p = pool(async (peer) => (await sleep(30), connect(peer)), { maxPerPeer: 1 });
+    const controller = new AbortController();
+    const acquiring = p.acquire({ peer: 'a' }, { signal: controller.signal });
+    await sleep(5);
+    controller.abort(new Error('gave up'));
+    await expect(acquiring).rejects.toThrow('gave up');
+    await sleep(60);
+    // Not leased to nobody: idle, reused by the next caller despite the cap of 1.
+    expect(p.stats).toMatchObject({ open: 1, idle: 1, leased: 0, created: 1 });
+    const next = await p.acquire({ peer: 'a' });
+    expect((await next.cEcho()).status).toBe(0);
+    expect(p.stats).toMatchObject({ created: 1, reused: 1 });
+    p.release(next);
+    // A graceful close does not wait on a lease nobody holds.
+    await p.close();
+    await sleep(10);
+    expect(counts.a!.accepted).toBe(1);
+    expect(counts.a!.released).toBe(1);
+  });
+
+  it("the caller's signal reaches connect and cancels the connection attempt", async () => {
+    const { counts, connect } = peers();
+    const p = pool(
+      (peer, signal?: AbortSignal) =>
+        new Promise((resolve, reject) => {
+          const timer = setTimeout(() => resolve(connect(peer)), 30);
+          signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+        }),
+      { maxPerPeer: 1 },
+    );
+    const controller = new AbortController();
+    const acquiring = p.acquire({ peer: 'a' }, { signal: controller.signal });
+    await sleep(5);
+    controller.abort(new Error('gave up'));
+    await expect(acquiring).rejects.toThrow('gave up');
+    await sleep(60);
+    expect(counts.a!.accepted).toBe(0);
+    expect(p.stats).toMatchObject({ open: 0, created: 0 });
+    await p.close();
   });
 });

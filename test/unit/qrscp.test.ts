@@ -1,7 +1,8 @@
 /**
  * The Query/Retrieve SCP over memory pairs: index at start, persistence across restarts, C-FIND at
- * each level and model, C-GET and C-MOVE counts and bytes, unknown destination, cancel, storage
- * into the index, Modality Worklist.
+ * each level and model, C-GET and C-MOVE counts and bytes, unknown destination, an operation on
+ * another operation's model, cancel, storage into the index, Modality Worklist; the index's
+ * recovery from a failed save or BEGIN.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,11 +10,12 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryPair } from '../../adapters/memory';
 import { connectTcp, listenTcp } from '../../adapters/node/index';
-import { createQrScp, INDEX_FILE, type QrScp } from '../../adapters/node/qr';
+import { createQrScp, INDEX_FILE, QrDatabase, type QrScp } from '../../adapters/node/qr';
 import { bulkOffset } from '../../adapters/node/qr/part10-reader';
 import { parseDestination } from '../../adapters/node/qr/destinations';
 import { ApplicationEntity } from '../../src/ae';
 import type { Association } from '../../src/association';
+import { CommandField } from '../../src/dimse/types';
 import { encodeDataset, readPart10, writePart10 } from '../../src/dataset/codec';
 import type { Transport } from '../../src/transport';
 import { ARCHIVE, CT, EXPLICIT, part10, writeArchive } from './helpers/qr-fixtures';
@@ -104,6 +106,55 @@ describe('index', () => {
     const end = bulkOffset(p.dataset, true, true, true)!;
     expect(end).toBeLessThan(p.dataset.length);
     expect(bulkOffset(p.dataset.subarray(0, 20), true, true, false)).toBeNull();
+  });
+});
+
+describe('index database (QrDatabase)', () => {
+  const info = (sop: string) => ({ path: path.join(dir, sop), size: 1, mtimeMs: 1, sopClassUid: CT, sopInstanceUid: sop, transferSyntaxUid: EXPLICIT, datasetOffset: 0 });
+  const attrs = (sop: string) => ({ PatientID: 'P', StudyInstanceUID: '1.2.3', SeriesInstanceUID: '1.2.3.4', SOPInstanceUID: sop });
+
+  it('a failed save fails its own flush only: the next flush writes again', async () => {
+    const folder = path.join(dir, 'db');
+    const file = path.join(folder, 'index.sqlite');
+    const db = await QrDatabase.open({ file, saveDelayMs: 60_000 });
+    db.add(info('1.9.1'), attrs('1.9.1'));
+    rmSync(folder, { recursive: true });
+    await expect(db.flush()).rejects.toThrow(/ENOENT/);
+    mkdirSync(folder);
+    await db.flush();
+    expect(readFileSync(file).subarray(0, 15).toString()).toBe('SQLite format 3');
+    db.add(info('1.9.2'), attrs('1.9.2'));
+    await db.close();
+    const again = await QrDatabase.open({ file });
+    expect(again.count()).toBe(2);
+    await again.close();
+  });
+
+  it('close frees the database even when its last save fails, and reports the failure', async () => {
+    const folder = path.join(dir, 'db');
+    const db = await QrDatabase.open({ file: path.join(folder, 'index.sqlite'), saveDelayMs: 60_000 });
+    db.add(info('1.9.1'), attrs('1.9.1'));
+    rmSync(folder, { recursive: true });
+    await expect(db.close()).rejects.toThrow(/ENOENT/);
+    // sql.js throws on a closed database.
+    expect(() => db.count()).toThrow(/closed/i);
+  });
+
+  it('a failed BEGIN does not leave later transactions nested (without BEGIN or ROLLBACK)', async () => {
+    const db = await QrDatabase.open({ file: null });
+    const sql = (db as unknown as { db: { exec(s: string): unknown } }).db;
+    sql.exec('BEGIN'); // so that the next BEGIN fails
+    expect(() => db.add(info('1.9.1'), attrs('1.9.1'))).toThrow(/transaction/);
+    sql.exec('ROLLBACK');
+    const failing = () =>
+      db.transaction(() => {
+        db.add(info('1.9.2'), attrs('1.9.2'));
+        throw new Error('undo');
+      });
+    expect(failing).toThrow('undo');
+    // Rolled back as a whole.
+    expect(db.count()).toBe(0);
+    await db.close();
   });
 });
 
@@ -236,6 +287,34 @@ describe('C-GET and C-MOVE', () => {
     const unknown = [];
     for await (const p of assoc.cMove({ QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '1.2.9.3' }, 'dest.example.com', { model: 'study' })) unknown.push(p);
     expect(unknown.map((p) => p.status)).toEqual([0xa801]);
+    await assoc.release();
+  });
+
+  it('an operation on another operation\'s model fails: C-GET/C-MOVE on a FIND model, C-FIND on a GET model', async () => {
+    // The SCU API picks the right model itself: send the requests by hand, each on the context of
+    // the SOP class it names (which the dispatcher checks), with a real match in its identifier.
+    const assoc = await connect(await start());
+    let messageId = 100;
+    const send = async (field: number, sopClass: string, extra: Record<string, unknown> = {}) => {
+      const context = assoc.findContext(sopClass);
+      const id = ++messageId;
+      const identifier = encodeDataset({ QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '1.2.9.3' }, context.transferSyntax);
+      await assoc.dimse.sendMsg({ CommandField: field, MessageID: id, AffectedSOPClassUID: sopClass, Priority: 0, CommandDataSetType: 0x0001, ...extra }, context.id, identifier);
+      const statuses: number[] = [];
+      for (;;) {
+        const rsp = await assoc.dimse.responseTo(id, { timeoutMs: 5000 });
+        statuses.push(rsp.command.Status!);
+        if (rsp.command.Status !== 0xff00) return { statuses, comment: rsp.command.ErrorComment };
+      }
+    };
+    // C-FIND and C-GET handlers can only throw: the framework answers 0xC000 with the reason.
+    expect(await send(CommandField['C-GET-RQ'], STUDY_FIND)).toEqual({ statuses: [0xc000], comment: `SOP class ${STUDY_FIND} is not a C-GET model` });
+    expect(await send(CommandField['C-MOVE-RQ'], STUDY_FIND, { MoveDestination: 'DEST' })).toMatchObject({ statuses: [0x0122] });
+    expect(await send(CommandField['C-FIND-RQ'], STUDY_GET)).toMatchObject({ statuses: [0xc000] });
+    expect(await send(CommandField['C-FIND-RQ'], STUDY_MOVE)).toMatchObject({ statuses: [0xc000] });
+    expect(received).toEqual([]);
+    // Each on its own model is served, and the association is still usable.
+    expect((await find(assoc, { QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '1.2.9.3' })).map((r) => r.status)).toEqual([0xff00, 0]);
     await assoc.release();
   });
 

@@ -116,7 +116,10 @@ export class QrDatabase {
 
   /** Runs `fn` in one transaction (nested calls join the outer one): many adds cost one commit. */
   transaction<T>(fn: () => T): T {
-    if (this.depth++ === 0) this.db.exec('BEGIN');
+    // Counted only once BEGIN has succeeded: a failed BEGIN must not leave every later call
+    // thinking it is nested (and so running without a transaction of its own).
+    if (this.depth === 0) this.db.exec('BEGIN');
+    this.depth++;
     try {
       const result = fn();
       if (this.depth === 1) this.db.exec('COMMIT');
@@ -210,18 +213,24 @@ export class QrDatabase {
     ).map(([uid, cls, ts, p, off]) => ({ sopInstanceUid: String(uid), sopClassUid: String(cls), transferSyntaxUid: String(ts), path: String(p), datasetOffset: Number(off) }));
   }
 
-  /** Writes the database file now (waits for a save under way). */
+  /** Writes the database file now (waits for a save under way); a failed save rejects this call only. */
   async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.saving = this.saving.then(() => this.save());
-    await this.saving;
+    const save = this.saving.then(() => this.save());
+    // The queue itself never rejects: one failed save (disk full, folder gone) must not fail every
+    // later flush with its old error; the changes stay dirty and the next flush writes them.
+    this.saving = save.catch(() => undefined);
+    await save;
   }
 
-  /** Saves pending changes and frees the database. */
+  /** Saves pending changes and frees the database, even if that last save fails (which it reports). */
   async close(): Promise<void> {
-    await this.flush();
-    this.db.close();
+    try {
+      await this.flush();
+    } finally {
+      this.db.close();
+    }
   }
 
   private changed(): void {

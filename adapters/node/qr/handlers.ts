@@ -71,9 +71,15 @@ export function qrHandlers(options: QrHandlerOptions): Pick<ScpHandlers, 'cFind'
       return find(options, request, ctx);
     },
     async *cGet(request, ctx) {
+      // The framework has no status return for C-GET: a throw is answered 0xC000 (see notModel).
+      const wrong = notModel(request, 'get');
+      if (wrong) throw new Error(wrong);
       yield* instancesFor(options, request, ctx);
     },
     cMove(request, ctx): MoveAnswer {
+      // Before the destination: a C-MOVE on a C-FIND (or C-GET) model is not served at all.
+      const wrong = notModel(request, 'move');
+      if (wrong) return { status: REFUSED_SOP_CLASS, errorComment: wrong };
       const entry = options.destinations.get(request.destination.trim());
       if (!entry) return { status: 0xa801, errorComment: `unknown move destination ${request.destination.trim()}`.slice(0, 64) };
       return {
@@ -86,6 +92,8 @@ export function qrHandlers(options: QrHandlerOptions): Pick<ScpHandlers, 'cFind'
 
 /** Matches at the request's level, each as it is found (C-CANCEL is seen within a few matches). */
 async function* find(options: QrHandlerOptions, request: QueryRequest, ctx: RequestContext): AsyncGenerator<FindAnswer> {
+  const wrong = notModel(request, 'find');
+  if (wrong) throw new Error(wrong);
   const query = compileQuery(request.identifier);
   let n = 0;
   for (const record of matching(options, request, query)) {
@@ -123,6 +131,21 @@ async function* instancesFor(options: QrHandlerOptions, request: QueryRequest, c
   for (const row of options.db.instances({ [column]: [...ids] })) {
     yield { sopClassUid: row.sopClassUid, sopInstanceUid: row.sopInstanceUid, transferSyntaxUid: row.transferSyntaxUid, data: readAheadOnRequest(fileChunks(row.path, row.datasetOffset, { io: options.io })) };
   }
+}
+
+/** Refused: SOP Class not supported (PS3.7 C.5): the SOP class exists here, but not for this operation. */
+const REFUSED_SOP_CLASS = 0x0122;
+
+/**
+ * Why the request's SOP class is not a model of this operation, or null if it is. Each model is
+ * one SOP class per operation (PS3.4 C.6: FIND, MOVE and GET UIDs), and a C-GET sent on a FIND
+ * context (its Affected SOP Class the FIND UID) must fail, not be served (PS3.4 C.4). C-MOVE
+ * answers 0x0122; C-FIND and C-GET handlers can only throw, which the framework answers with
+ * 0xC000 (Unable to process) and this text as Error Comment.
+ */
+function notModel(request: QueryRequest, kind: 'find' | 'get' | 'move'): string | null {
+  if (MODELS[request.sopClassUid]?.kind === kind) return null;
+  return `SOP class ${request.sopClassUid} is not a C-${kind.toUpperCase()} model`.slice(0, 64);
 }
 
 function levelOf(request: QueryRequest): QrLevel {
