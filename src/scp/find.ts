@@ -1,6 +1,7 @@
 /**
  * C-FIND SCP (PS3.4 C.4.1, K.4): each match the handler yields goes out as a Pending response
- * as soon as it is produced; C-CANCEL is honoured between matches.
+ * as soon as it is produced; C-CANCEL is honoured between matches; a final status the handler
+ * yields ends the operation.
  */
 import { decodeDataset, encodeDatasetForSending, loadCodec } from '../dataset/lazy';
 import type { IncomingMessage } from '../dimse/reassemble';
@@ -8,6 +9,8 @@ import { failureFor, respond } from './respond';
 import type { FindAnswer, RequestContext, ScpHandlers } from './types';
 
 const PENDING = 0xff00;
+/** Pending, optional keys not supported (PS3.4 C.4.1.1.4). */
+const PENDING_WARNING = 0xff01;
 const CANCEL = 0xfe00;
 /** Unable to process (PS3.4 C.4.1.1.4). */
 const UNABLE_TO_PROCESS = 0xc000;
@@ -23,6 +26,11 @@ export async function serveFind(message: IncomingMessage, ctx: RequestContext, h
     const matches = handlers.cFind({ sopClassUid: ctx.abstractSyntax, identifier, priority: command.Priority ?? 0 }, ctx);
     for await (const answer of matches as AsyncIterable<FindAnswer>) {
       if (ctx.signal.aborted) return respond(association, contextId, command, { Status: CANCEL });
+      if (isFinalAnswer(answer)) {
+        // One final response per request (PS3.7 9.1.2.1): leaving the loop ends the handler's generator.
+        const comment = answer.errorComment ? { ErrorComment: answer.errorComment.slice(0, 64) } : {};
+        return respond(association, contextId, command, { Status: answer.status, ...comment });
+      }
       const { status, identifier: match } = isStatusAnswer(answer) ? answer : { status: PENDING, identifier: answer };
       await respond(association, contextId, command, { Status: status }, encodeDatasetForSending(match, transferSyntax));
     }
@@ -33,6 +41,12 @@ export async function serveFind(message: IncomingMessage, ctx: RequestContext, h
     const f = failureFor(error, UNABLE_TO_PROCESS);
     return respond(association, contextId, command, typeof f === 'number' ? { Status: f } : { Status: f.status, ErrorComment: f.errorComment });
   }
+}
+
+/** A yielded status that is not Pending (0xFF00, 0xFF01): the handler's final answer. */
+function isFinalAnswer(answer: FindAnswer): answer is { status: number; errorComment?: string } {
+  const status = (answer as { status?: unknown }).status;
+  return typeof status === 'number' && status !== PENDING && status !== PENDING_WARNING;
 }
 
 function isStatusAnswer(answer: FindAnswer): answer is { status: number; identifier: Record<string, unknown> } {

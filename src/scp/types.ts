@@ -102,8 +102,13 @@ export interface QueryRequest {
   readonly priority: number;
 }
 
-/** One C-FIND match, or a match with a specific Pending status (0xFF01: optional keys unsupported). */
-export type FindAnswer = Dataset | { readonly status: number; readonly identifier: Dataset };
+/**
+ * What a C-FIND handler yields: a match; a match with a specific Pending status (0xFF01:
+ * optional keys unsupported); or a final status that ends the C-FIND (e.g. 0xA700 out of
+ * resources, 0xC000 unable to process; PS3.4 C.4.1.1.4), sent without an identifier and with the
+ * optional Error Comment. Nothing after a final status is sent.
+ */
+export type FindAnswer = Dataset | { readonly status: number; readonly identifier: Dataset } | { readonly status: number; readonly errorComment?: string };
 
 /** Where a C-MOVE sends its sub-operations. */
 export interface MoveDestination {
