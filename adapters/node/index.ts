@@ -15,4 +15,4 @@ export { socketTransport, type SocketTransportOptions } from './socket-transport
 export { setSocketReclaim, DEFAULT_RECLAIM_BYTES } from './reclaim';
 export { storeInputFromFile, type StoreFileInput, type StoreFileOptions } from './store-file';
 export { createFsStore, safeFileName, type FsStore, type FsStoreOptions, type StoredInfo } from './fs-store';
-export { createQrScp, QrDatabase, qrHandlers, parseDestinations, loadDestinations, INDEX_FILE, type QrScp, type QrScpOptions, type QrLevel, type MoveDestinationEntry } from './qr';
+export { createQrScp, QrDatabase, qrHandlers, queryExtendedNegotiation, parseDestinations, loadDestinations, INDEX_FILE, type QrScp, type QrScpOptions, type QrLevel, type MoveDestinationEntry } from './qr';

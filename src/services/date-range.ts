@@ -79,3 +79,37 @@ export function temporalMatcher(vr: TemporalVr, query: string): (candidate: stri
     return c !== null && (lo === null || lo <= c) && (hi === null || c <= hi);
   };
 }
+
+/**
+ * Combined date-time range matching (PS3.4 C.2.2.2.5, with Extended Negotiation): a date range
+ * and a time range given together for one date-time (Study Date and Study Time, a Scheduled
+ * Procedure Step's start date and time) are one range, from the lower date at the lower time to
+ * the upper date at the upper time; `20060705-20060707` with `1000-1800` is 5 July 10:00 to 7 July
+ * 18:00, not 10:00-18:00 on each day. A missing time bound is the start (lower) or end (upper) of
+ * its day, a missing date bound leaves that side open. A candidate without a time matches when any
+ * moment of its day does. Both queries must be ranges ({@link isRange}); null otherwise.
+ */
+export function combinedDateTimeMatcher(dateQuery: string, timeQuery: string): ((date: string, time: string) => boolean) | null {
+  if (!isRange('DA', dateQuery) || !isRange('TM', timeQuery)) return null;
+  const [, dLo, dHi] = RANGE.DA.exec(dateQuery.trim())!;
+  const [, tLo, tHi] = RANGE.TM.exec(timeQuery.trim())!;
+  const bound = (date: string | undefined, time: string | undefined, upper: boolean): string | null => {
+    const d = date ? temporalKey('DA', date, upper) : null;
+    if (d === null) return null;
+    const t = time ? temporalKey('TM', time, upper) : null;
+    return d + (t ?? (upper ? '235959999999' : '000000000000'));
+  };
+  const lo = bound(dLo, tLo, false);
+  const hi = bound(dHi, tHi, true);
+  if ((dLo && lo === null) || (dHi && hi === null)) return () => false;
+  return (date, time) => {
+    const d = temporalKey('DA', date);
+    if (d === null) return false;
+    const t = time.trim() === '' ? null : temporalKey('TM', time);
+    if (time.trim() !== '' && t === null) return false;
+    // Without a time, the candidate is its whole day: it matches when that day overlaps the range.
+    const first = d + (t ?? '000000000000');
+    const last = d + (t ?? '235959999999');
+    return (lo === null || lo <= last) && (hi === null || first <= hi);
+  };
+}

@@ -5,7 +5,7 @@
  */
 import type { Dataset } from '../dataset/codec';
 import { SINGLE_VALUED_TEXT } from '../dataset/dict-vr';
-import { isRange, temporalMatcher, type TemporalVr } from './date-range';
+import { combinedDateTimeMatcher, isRange, temporalMatcher, type TemporalVr } from './date-range';
 import { vrOf } from './dictionary';
 
 /** Keys that steer the query rather than select records (PS3.4 C.4.1.1.3.1, C.2.2.1). */
@@ -30,6 +30,13 @@ export interface MatchOptions {
   readonly caseSensitiveNames?: boolean;
   /** The VR of a keyword the dictionary does not know (private or new attributes); default: none, exact text. */
   readonly vrOf?: (keyword: string) => string | undefined;
+  /**
+   * Combined date-time matching (PS3.4 C.2.2.2.5): a Date key and its Time key (`StudyDate` and
+   * `StudyTime`, `ScheduledProcedureStepStartDate` and `...StartTime`) both given as ranges match
+   * as one date-time range. Only when the SCU asked for it by SOP Class Extended Negotiation
+   * (C-FIND byte 2, PS3.4 C.5.1.1) and the SCP agreed; default false, each key on its own.
+   */
+  readonly combinedDateTime?: boolean;
 }
 
 /**
@@ -104,13 +111,43 @@ function compileTests(query: Dataset, options: MatchOptions): KeyTest[] {
   // callbacks cost several times more until the JIT has optimised them.
   const tests: KeyTest[] = [];
   const keys = queryKeys(query);
+  const combined = options.combinedDateTime ? compileDateTimePairs(query, keys, options, tests) : undefined;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
-    if (NOT_MATCHED.has(key)) continue;
+    if (NOT_MATCHED.has(key) || combined?.has(key)) continue;
     const test = compileKey(key, query[key], options);
     if (test) tests.push(test);
   }
   return tests;
+}
+
+/**
+ * The combined date-time tests ({@link MatchOptions.combinedDateTime}) of `query`, added to
+ * `tests`: one per Date key whose Time key is there too, both ranges. Returns the keys they cover.
+ */
+function compileDateTimePairs(query: Dataset, keys: readonly string[], options: MatchOptions, tests: KeyTest[]): Set<string> {
+  const covered = new Set<string>();
+  for (const dateKey of keys) {
+    if (!dateKey.endsWith('Date') || vr(dateKey, options) !== 'DA') continue;
+    const timeKey = `${dateKey.slice(0, -4)}Time`;
+    if (vr(timeKey, options) !== 'TM' || !(timeKey in query)) continue;
+    const dateQuery = singleText(query[dateKey]);
+    const timeQuery = singleText(query[timeKey]);
+    const matches = dateQuery !== undefined && timeQuery !== undefined ? combinedDateTimeMatcher(dateQuery, timeQuery) : null;
+    if (!matches) continue;
+    tests.push((candidate) => {
+      const date = singleText(candidate[dateKey]);
+      return date !== undefined && date.trim() !== '' && matches(date, singleText(candidate[timeKey]) ?? '');
+    });
+    covered.add(dateKey).add(timeKey);
+  }
+  return covered;
+}
+
+/** A key's one text value (a string or a list of one), or undefined. */
+function singleText(value: unknown): string | undefined {
+  const v = Array.isArray(value) ? (value.length === 1 ? value[0] : undefined) : value;
+  return typeof v === 'string' ? v : undefined;
 }
 
 /** The test for one key (PS3.4 C.2.2.2), or null when it matches every candidate. */

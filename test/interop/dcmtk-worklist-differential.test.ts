@@ -9,7 +9,10 @@
  * Patient ID and Scheduled Station AE Title by single value only (a wild card finds nothing there,
  * where netdicom applies wild card matching as for any LO or AE key), and it matches a date range and a time range given
  * together as one date-time range, which PS3.4 C.2.2.2.5 asks only with Extended Negotiation
- * (netdicom matches each on its own, as the standard says without it).
+ * (netdicom matches each on its own, as the standard says without it). That combined matching is
+ * compared on its own: wlmscpfs against netdicom's matching with `combinedDateTime`, which qrscp
+ * applies to a Q/R C-FIND that negotiated it (closed ranges: with an open bound wlmscpfs matches
+ * date and time on their own again).
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +25,7 @@ import { writePart10 } from '../../src/dataset/part10';
 import type { Dataset } from '../../src/scu/types';
 import { EXPLICIT, startQrscp } from '../unit/helpers/qr-fixtures';
 import { requireDcmtk } from './helpers/dcmtk';
+import { compileQuery } from '../../src/services/query-matching';
 import { FindPeers } from './helpers/find-peers';
 import { freePort, start, waitForPort } from './helpers/store-harness';
 
@@ -86,17 +90,21 @@ const peers = new FindPeers(WORKLIST_FIND);
 let dcmtk: Association;
 let netdicom: Association;
 
-/** The accession numbers of the items `q` matches, sorted. */
-async function matches(assoc: Association, q: { top: Dataset; step: Dataset }): Promise<string[]> {
-  const identifier: Dataset = {
+/** The C-FIND identifier of a query: its keys, and the return keys as universal ones. */
+function identifierOf(q: { top: Dataset; step: Dataset }): Dataset {
+  return {
     PatientName: '',
     PatientID: '',
     AccessionNumber: '',
     ...q.top,
     ScheduledProcedureStepSequence: [{ Modality: '', ScheduledStationAETitle: '', ScheduledProcedureStepStartDate: '', ScheduledProcedureStepStartTime: '', ScheduledPerformingPhysicianName: '', ...q.step }],
   };
+}
+
+/** The accession numbers of the items `q` matches, sorted. */
+async function matches(assoc: Association, q: { top: Dataset; step: Dataset }): Promise<string[]> {
   const found: string[] = [];
-  for await (const r of assoc.cFind(identifier, { model: 'worklist' })) {
+  for await (const r of assoc.cFind(identifierOf(q), { model: 'worklist' })) {
     if (r.category === 'Pending') found.push(String(r.identifier!.AccessionNumber));
     else expect(r.status).toBe(0);
   }
@@ -144,5 +152,33 @@ describe.runIf(available)('Modality Worklist C-FIND: netdicom qrscp against DCMT
     expect(mismatches).toEqual([]);
     expect(matched).toBeGreaterThan(120);
     expect(empty).toBeLessThan(100);
+  });
+
+  it("matches a date range with a time range as one date-time range, as wlmscpfs does, with compileQuery's combinedDateTime", async () => {
+    // Modality Worklist has no extended negotiation for it, so the netdicom side is the matching
+    // library itself over the same items (what qrscp does for a Q/R C-FIND that negotiated it).
+    // Closed ranges only: with an open bound ('20240301-', '120000-') wlmscpfs 3.6.7 matches date
+    // and time each on its own (09:30-08:00 after 1 March then finds nothing), where netdicom reads
+    // the range as open on that side: from 1 March 09:30 on.
+    const DATES = ['20240101-20240131', '20240110-20240220', '20240115-20240116', '20240128-20240128', '20240201-20240315'];
+    const TIMES = ['080000-100000', '093000-080000', '2300-0700', '0800-0930', '1000-1300'];
+    const mismatches: string[] = [];
+    let matched = 0;
+    let differsFromSeparate = 0;
+    for (let i = 0; i < 60; i++) {
+      const q = query();
+      q.step.ScheduledProcedureStepStartDate = pick(DATES);
+      q.step.ScheduledProcedureStepStartTime = pick(TIMES);
+      const expected = await matches(dcmtk, q);
+      const compiled = compileQuery(identifierOf(q), { combinedDateTime: true });
+      const actual = items.filter((item) => compiled.matches(item)).map((item) => String(item.AccessionNumber)).sort();
+      if (actual.join() !== expected.join()) mismatches.push(`${JSON.stringify(q)}: netdicom ${actual.join(' ')}; DCMTK ${expected.join(' ')}`);
+      const separate = items.filter((item) => compileQuery(identifierOf(q)).matches(item)).map((item) => String(item.AccessionNumber)).sort();
+      if (separate.join() !== expected.join()) differsFromSeparate++;
+      matched += expected.length;
+    }
+    expect(mismatches).toEqual([]);
+    expect(matched).toBeGreaterThan(60);
+    expect(differsFromSeparate).toBeGreaterThan(10); // the queries do tell combined from separate matching
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The Query/Retrieve SCP over memory pairs: index at start, persistence across restarts, C-FIND at
  * each level and model, C-GET and C-MOVE counts and bytes, unknown destination, an operation on
- * another operation's model, cancel, storage into the index, Modality Worklist; the index's
+ * another operation's model, cancel, storage into the index, Modality Worklist, combined date-time matching by extended negotiation; the index's
  * recovery from a failed save or BEGIN.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -381,5 +381,32 @@ describe('destinations', () => {
     expect(parseDestination('V6=[::1]:104')).toEqual(['V6', { host: '::1', port: 104 }]);
     expect(() => parseDestination('STORE')).toThrow(/AET=HOST:PORT/);
     expect(() => parseDestination('S=h:70000')).toThrow();
+  });
+});
+
+describe('C-FIND extended negotiation (PS3.4 C.5.1.1)', () => {
+  const query = { QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '', StudyDate: '20220101-20240102', StudyTime: '1100-1000' };
+  const uids = (rs: Awaited<ReturnType<typeof find>>) => rs.filter((r) => r.category === 'Pending').map((r) => String(r.identifier!.StudyInstanceUID)).sort();
+
+  it('agrees to combined date-time matching when asked, and matches a date range with a time range as one', async () => {
+    const scp = await start();
+    const scu = new ApplicationEntity({ aeTitle: 'SCU' }).addRequestedContext(STUDY_FIND).addRequestedContext(PATIENT_FIND);
+    const [a, b] = createMemoryPair();
+    void scp.ae.handle(b, scp.handlers);
+    // Relational queries (byte 1) and fuzzy name matching (byte 3) are not supported: answered 0.
+    const assoc = await scu.associate(a, { calledAeTitle: 'QRSCP', extendedNegotiations: [{ sopClassUid: STUDY_FIND, info: Uint8Array.of(1, 1, 1) }] });
+    expect(assoc.extendedNegotiation(STUDY_FIND)).toEqual(Uint8Array.of(0, 1, 0));
+    expect(assoc.extendedNegotiation(PATIENT_FIND)).toBeUndefined(); // not asked for
+    // 2022-01-01 11:00 to 2024-01-02 10:00: only the study of 2023-06-15 at 10:15 (the others are at 10:15 on the edge days).
+    expect(uids(await find(assoc, query))).toEqual(['1.2.9.2']);
+    await assoc.release();
+  });
+
+  it('without it, each key on its own: a time range of 11:00-10:00 matches nothing', async () => {
+    const assoc = await connect(await start());
+    expect(assoc.extendedNegotiation(STUDY_FIND)).toBeUndefined();
+    expect(uids(await find(assoc, query))).toEqual([]);
+    expect(uids(await find(assoc, { ...query, StudyTime: '1000-1100' }))).toEqual(['1.2.9.1', '1.2.9.2', '1.2.9.3']);
+    await assoc.release();
   });
 });

@@ -195,6 +195,67 @@ describe('C.2.2.2.5 range matching', () => {
   });
 });
 
+describe('C.2.2.2.5 combined date-time matching (with Extended Negotiation)', () => {
+  const at = (StudyDate: string, StudyTime: string) => ({ StudyDate, StudyTime });
+  const combined = (q: Record<string, unknown>, c: Record<string, unknown>) => compileQuery(q, { combinedDateTime: true }).matches(c);
+  const q = { StudyDate: '20060705-20060707', StudyTime: '1000-1800' };
+
+  it('a date range with a time range is one date-time range: 5 July 10:00 to 7 July 18:00', () => {
+    const cases: [Record<string, unknown>, boolean, boolean][] = [
+      // candidate, combined, each key on its own
+      [at('20060705', '0900'), false, false],
+      [at('20060705', '100000'), true, true],
+      [at('20060705', '2300'), true, false], // evening of the first day: inside the combined range only
+      [at('20060706', '0300'), true, false], // the night between
+      [at('20060707', '175959.999'), true, true],
+      [at('20060707', '1801'), false, false],
+      [at('20060704', '1200'), false, false],
+    ];
+    for (const [candidate, expected, separately] of cases) {
+      expect([candidate, combined(q, candidate)]).toEqual([candidate, expected]);
+      expect([candidate, matchesQuery(candidate, q)]).toEqual([candidate, separately]);
+    }
+  });
+
+  it('open bounds, a missing time bound and a candidate without a time', () => {
+    expect(combined({ StudyDate: '20060705-', StudyTime: '1000-' }, at('20060705', '0959'))).toBe(false);
+    expect(combined({ StudyDate: '20060705-', StudyTime: '1000-' }, at('20990101', '0000'))).toBe(true);
+    expect(combined({ StudyDate: '-20060707', StudyTime: '-1800' }, at('19000101', '2359'))).toBe(true);
+    expect(combined({ StudyDate: '-20060707', StudyTime: '-1800' }, at('20060707', '1800'))).toBe(true);
+    expect(combined({ StudyDate: '-20060707', StudyTime: '-1800' }, at('20060707', '1801'))).toBe(false); // '-1800' includes the whole minute 18:00 (the precision given)
+    // The date's lower bound with only an upper time bound: from the start of that day.
+    expect(combined({ StudyDate: '20060705-20060707', StudyTime: '-1800' }, at('20060705', '0000'))).toBe(true);
+    // Without a time the candidate is its whole day: it matches when that day overlaps the range.
+    expect(combined(q, { StudyDate: '20060707' })).toBe(true);
+    expect(combined(q, { StudyDate: '20060707', StudyTime: '' })).toBe(true);
+    expect(combined(q, { StudyDate: '20060708' })).toBe(false);
+    expect(combined(q, { StudyTime: '1200' })).toBe(false); // no date: no match
+  });
+
+  it('applies only when both keys are ranges; otherwise each key on its own, as without it', () => {
+    for (const query of [
+      { StudyDate: '20060705', StudyTime: '1000-1800' },
+      { StudyDate: '20060705-20060707', StudyTime: '1200' },
+      { StudyDate: '20060705-20060707' },
+      { StudyDate: '20060705-20060707', StudyTime: '' },
+    ]) {
+      for (const candidate of [at('20060705', '1200'), at('20060706', '0300'), at('20060705', '2300')]) {
+        expect([query, candidate, combined(query, candidate)]).toEqual([query, candidate, matchesQuery(candidate, query)]);
+      }
+    }
+  });
+
+  it('pairs any Date key with its Time key, in sequence items too (Scheduled Procedure Step)', () => {
+    const item = { ScheduledProcedureStepSequence: [{ ScheduledProcedureStepStartDate: '20240110', ScheduledProcedureStepStartTime: '2200', Modality: 'CT' }] };
+    const query = { ScheduledProcedureStepSequence: [{ ScheduledProcedureStepStartDate: '20240110-20240111', ScheduledProcedureStepStartTime: '0800-0900', Modality: 'CT' }] };
+    expect(combined(query, item)).toBe(true);
+    expect(matchesQuery(item, query)).toBe(false);
+    expect(combined({ SeriesDate: '20060705-20060706', SeriesTime: '2000-0600' }, { SeriesDate: '20060705', SeriesTime: '2100' })).toBe(true);
+    // Decoded from the wire (dcmjs's shapes) works the same.
+    expect(compileQuery(wire(q), { combinedDateTime: true }).matches(at('20060706', '0300'))).toBe(true);
+  });
+});
+
 describe('C.2.2.2.6 sequence matching', () => {
   const worklist = {
     PatientName: 'ROE^JANE',

@@ -4,6 +4,7 @@
  * (PS3.4 K.4) from a folder of worklist items.
  */
 import type { Dataset } from '../../../src/dataset/codec';
+import type { AssociateRqPdu, SopClassExtendedNegotiation } from '../../../src/pdu/types';
 import type { FindAnswer, MoveAnswer, QueryRequest, RequestContext, ScpHandlers } from '../../../src/scp/types';
 import type { StoreInput } from '../../../src/scu/store';
 import type { Transport } from '../../../src/transport';
@@ -61,11 +62,13 @@ const ORDER: QrLevel[] = ['PATIENT', 'STUDY', 'SERIES', 'IMAGE'];
 /**
  * The C-FIND, C-GET and C-MOVE handlers of a Query/Retrieve SCP over a {@link QrDatabase} (Patient
  * Root, Study Root and Patient/Study Only, PS3.4 C.6), plus Modality Worklist C-FIND from
- * `worklistDir` (PS3.4 K.4). {@link createQrScp} uses them; spread them into other ScpHandlers to
+ * `worklistDir` (PS3.4 K.4), and the `associate` hook that answers C-FIND extended negotiation
+ * ({@link queryExtendedNegotiation}: combined date-time matching). {@link createQrScp} uses them; spread them into other ScpHandlers to
  * serve the index alongside other services.
  */
-export function qrHandlers(options: QrHandlerOptions): Pick<ScpHandlers, 'cFind' | 'cGet' | 'cMove'> {
+export function qrHandlers(options: QrHandlerOptions): Pick<ScpHandlers, 'associate' | 'cFind' | 'cGet' | 'cMove'> {
   return {
+    associate: (rq) => ({ accept: true, extendedNegotiations: queryExtendedNegotiation(rq) }),
     cFind(request, ctx) {
       if (request.sopClassUid === WORKLIST_FIND) return worklist(options, request, ctx);
       return find(options, request, ctx);
@@ -94,7 +97,8 @@ export function qrHandlers(options: QrHandlerOptions): Pick<ScpHandlers, 'cFind'
 async function* find(options: QrHandlerOptions, request: QueryRequest, ctx: RequestContext): AsyncGenerator<FindAnswer> {
   const wrong = notModel(request, 'find');
   if (wrong) throw new Error(wrong);
-  const query = compileQuery(request.identifier);
+  // Byte 2 of the agreed C-FIND extended negotiation: combined date-time matching (PS3.4 C.5.1.1).
+  const query = compileQuery(request.identifier, { combinedDateTime: ctx.association.extendedNegotiation(request.sopClassUid)?.[1] === 1 });
   let n = 0;
   for (const record of matching(options, request, query)) {
     // Let the read loop run every few matches: a socket with room completes sends without ever
@@ -131,6 +135,22 @@ async function* instancesFor(options: QrHandlerOptions, request: QueryRequest, c
   for (const row of options.db.instances({ [column]: [...ids] })) {
     yield { sopClassUid: row.sopClassUid, sopInstanceUid: row.sopInstanceUid, transferSyntaxUid: row.transferSyntaxUid, data: readAheadOnRequest(fileChunks(row.path, row.datasetOffset, { io: options.io })) };
   }
+}
+
+/**
+ * The answers to the requestor's C-FIND SOP Class Extended Negotiation items (PS3.4 C.5.1.1, PS3.7
+ * D.3.3.5): combined date-time matching (byte 2) when asked for; relational queries, fuzzy
+ * semantic matching of person names, timezone adjustment and the rest are not supported (0).
+ */
+export function queryExtendedNegotiation(rq: AssociateRqPdu): SopClassExtendedNegotiation[] {
+  const answers: SopClassExtendedNegotiation[] = [];
+  for (const item of rq.userInformation.extendedNegotiations ?? []) {
+    if (MODELS[item.sopClassUid]?.kind !== 'find' || item.info.length === 0) continue;
+    const info = new Uint8Array(item.info.length);
+    if (item.info[1] === 1) info[1] = 1;
+    answers.push({ sopClassUid: item.sopClassUid, info });
+  }
+  return answers;
 }
 
 /** Refused: SOP Class not supported (PS3.7 C.5): the SOP class exists here, but not for this operation. */

@@ -20,7 +20,7 @@ import type { FileIoOptions } from '../sync-read';
 import { readForIndex } from './part10-reader';
 
 export { QrDatabase, type QrLevel } from './database';
-export { qrHandlers, type MoveDestinationEntry } from './handlers';
+export { qrHandlers, queryExtendedNegotiation, type MoveDestinationEntry } from './handlers';
 export { parseDestinations, loadDestinations } from './destinations';
 
 /** Default index file name inside the storage folder (hidden, so it is never taken for an instance). */
