@@ -163,7 +163,10 @@ class ResponseWaiter extends Waiter {
   }
 }
 
-/** Cancel requests remembered at most (C-CANCELs for operations that are not running are dropped). */
+/**
+ * Cancel requests remembered at most: a C-CANCEL for a request received but not yet started, or
+ * for one already ended (then forgotten when a new request reuses its Message ID).
+ */
 const MAX_PENDING_CANCELS = 64;
 /** Received messages queued while nobody waits for one, before input waits (read back-pressure; fo-dicom uses 16 PDUs). */
 const MAX_QUEUED = 16;
@@ -473,6 +476,9 @@ export class DimseProvider {
     const { command } = message;
     const responseTo = (command.CommandField & 0x8000) !== 0 ? command.MessageIDBeingRespondedTo : undefined;
     if (responseTo !== undefined) this.checkResponse(command, responseTo);
+    // A C-CANCEL remembered for this Message ID was for an earlier operation that had ended (the
+    // SCU cancelled while the final response was on its way): it must not cancel this one.
+    else if (this.cancels.size > 0) this.cancels.delete(command.MessageID ?? -1);
     const abandoned = responseTo !== undefined && this.requests.isAbandoned(responseTo);
     // A final response ends the request and frees its window slot, whoever reads it.
     if (responseTo !== undefined && !isPending(command)) this.requests.close(responseTo, true);

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryPair } from '../../adapters/memory';
 import { ApplicationEntity } from '../../src/ae';
+import { CommandField, NO_DATASET } from '../../src/dimse/types';
 import type { RequestContext } from '../../src/scp/types';
 import type { NetEvent } from '../../src/telemetry';
 
@@ -58,6 +59,33 @@ describe('SCP cancel signal (lazy)', () => {
     for (let i = 0; i < 3; i++) expect((await assoc.cEcho()).status).toBe(0);
     expect(saved!.signal.aborted).toBe(false);
     expect(assoc.dimse['cancelWatchers'].size).toBe(0);
+    await assoc.release();
+  });
+});
+
+describe('a C-CANCEL for an operation that has ended', () => {
+  it('does not cancel a later request that reuses its Message ID (the cancel crossed the final response)', async () => {
+    const scp = new ApplicationEntity({ aeTitle: 'QR' }).addSupportedContext(STUDY_FIND);
+    const scu = new ApplicationEntity({ aeTitle: 'SCU' }).addRequestedContext(STUDY_FIND);
+    const [a, b] = createMemoryPair();
+    void scp.handle(b, {
+      async *cFind() {
+        yield { PatientName: 'A^B' };
+        yield { PatientName: 'C^D' };
+      },
+    });
+    const assoc = await scu.associate(a, { calledAeTitle: 'QR' });
+    // An SCU that numbers every request 1: legal once the previous one has ended (PS3.7 9.1).
+    (assoc as unknown as { nextMessageId: () => number }).nextMessageId = () => 1;
+    const statuses = async () => {
+      const out: number[] = [];
+      for await (const r of assoc.cFind({ QueryRetrieveLevel: 'STUDY', PatientName: '' }, { model: 'study' })) out.push(r.status);
+      return out;
+    };
+    expect(await statuses()).toEqual([0xff00, 0xff00, 0]);
+    await assoc.dimse.sendMsg({ CommandField: CommandField['C-CANCEL-RQ'], MessageIDBeingRespondedTo: 1, CommandDataSetType: NO_DATASET }, assoc.acceptedContexts[0]!.id);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await statuses()).toEqual([0xff00, 0xff00, 0]);
     await assoc.release();
   });
 });
