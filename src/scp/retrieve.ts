@@ -5,6 +5,7 @@
  */
 import { readAhead } from './prefetch';
 import { DEFAULT_TRANSFER_SYNTAXES, type RequestedContext } from '../acse/contexts';
+import { MAX_CONTEXTS } from '../acse/negotiate';
 import type { Association } from '../association';
 import { decodeDataset, encodeDataset, loadCodec, readPart10 } from '../dataset/lazy';
 import type { IncomingMessage } from '../dimse/reassemble';
@@ -12,7 +13,7 @@ import type { Command } from '../dimse/types';
 import { requestAssociation } from '../requestor';
 import type { StoreInput } from '../scu/store';
 import type { DimseResponse } from '../scu/types';
-import { failureFor, respond } from './respond';
+import { failureFor, respond, statusFields } from './respond';
 import type { MoveAnswer, QueryRequest, RequestContext, ScpHandlers, StatusResult } from './types';
 
 const PENDING = 0xff00;
@@ -46,14 +47,14 @@ export async function serveMove(message: IncomingMessage, ctx: RequestContext, h
   try {
     decision = await handlers.cMove({ ...request, destination: ctx.command.MoveDestination ?? '' }, ctx);
   } catch (error) {
-    return answer(ctx, toFields(failureFor(error, UNABLE_TO_PROCESS)));
+    return answer(ctx, statusFields(failureFor(error, UNABLE_TO_PROCESS)));
   }
-  if (typeof decision === 'number' || !('destination' in decision)) return answer(ctx, toFields(decision as StatusResult));
+  if (typeof decision === 'number' || !('destination' in decision)) return answer(ctx, statusFields(decision as StatusResult));
   let instances: StoreInput[];
   try {
     instances = await collect(decision.instances);
   } catch (error) {
-    return answer(ctx, toFields(failureFor(error, UNABLE_TO_PROCESS)));
+    return answer(ctx, statusFields(failureFor(error, UNABLE_TO_PROCESS)));
   }
   // Nothing matched: no sub-operations, so no association to the destination either.
   if (instances.length === 0) return finalAnswer(ctx, newCounts(0));
@@ -64,13 +65,16 @@ export async function serveMove(message: IncomingMessage, ctx: RequestContext, h
       calledAeTitle: decision.destination.aeTitle,
     });
   } catch (error) {
-    // P-12: no sub-operation could be performed; every instance failed, and the answer lists them.
     instances.forEach(release);
     if (!ctx.association.isEstablished) return;
+    // A C-CANCEL while connecting (connect(ctx.signal) rejects on it): nothing was sent, nothing
+    // failed — the answer is Cancel with every instance remaining (PS3.4 C.4.2.1.5, C.4.2.1.6).
+    if (ctx.signal.aborted) return answer(ctx, { Status: CANCEL, ...countFields(newCounts(instances.length)) });
+    // P-12: no sub-operation could be performed; every instance failed, and the answer lists them.
     const counts = newCounts(0);
     for (const instance of instances) failed(counts, instance);
     const { NumberOfRemainingSuboperations: _, ...final } = countFields(counts);
-    return answer(ctx, { ...toFields(failureFor(error, ALL_FAILED)), ...final }, failedList(ctx, counts));
+    return answer(ctx, { ...statusFields(failureFor(error, ALL_FAILED)), ...final }, failedList(ctx, counts));
   }
   // P-11: when the requestor goes away, so does the sub-association, even with a C-STORE in flight.
   const onEnd = () => void (ctx.association.isEstablished || target.abort());
@@ -100,7 +104,7 @@ async function runSubOperations(
   try {
     instances = await collect(list());
   } catch (error) {
-    return answer(ctx, toFields(failureFor(error, UNABLE_TO_PROCESS)));
+    return answer(ctx, statusFields(failureFor(error, UNABLE_TO_PROCESS)));
   }
   const counts = newCounts(instances.length);
   const negotiated = target.asyncOps.maxInvoked;
@@ -294,10 +298,6 @@ function failedList(ctx: RequestContext, counts: Counts): Uint8Array | null {
   return encodeDataset({ FailedSOPInstanceUIDList: counts.failedUids }, ctx.transferSyntax);
 }
 
-function toFields(result: StatusResult): Partial<Command> & { Status: number } {
-  return typeof result === 'number' ? { Status: result } : { Status: result.status, ErrorComment: result.errorComment };
-}
-
 async function collect<T>(items: AsyncIterable<T> | Iterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of items) out.push(item);
@@ -316,14 +316,32 @@ function uidOf(instance: StoreInput): string {
   return identityOf(instance).sopInstanceUid;
 }
 
-/** One context per SOP class and transfer syntax the instances are in (plus the uncompressed ones). */
+/**
+ * The sub-association's contexts. The destination picks one transfer syntax per context, and an
+ * instance goes only on a context in its own syntax (compressed data is never converted), so per
+ * SOP class each syntax the instances are in that is not a plain uncompressed one gets a context
+ * of its own, ahead of one context with the uncompressed syntaxes. At most 128 contexts (PS3.8
+ * §9.3.2.2): every class keeps its uncompressed context, the compressed ones take the room left,
+ * in the order the instances name them; an instance without a context fails its sub-operation.
+ */
 function contextsFor(instances: StoreInput[]): RequestedContext[] {
-  const wanted = new Map<string, Set<string>>();
+  const plain = new Set(DEFAULT_TRANSFER_SYNTAXES);
+  const compressed = new Map<string, Set<string>>();
   for (const instance of instances) {
     const { sopClassUid, transferSyntaxUid } = identityOf(instance);
-    const set = wanted.get(sopClassUid) ?? new Set(DEFAULT_TRANSFER_SYNTAXES);
-    if (transferSyntaxUid) set.add(transferSyntaxUid);
-    wanted.set(sopClassUid, set);
+    const set = compressed.get(sopClassUid) ?? new Set<string>();
+    if (transferSyntaxUid && !plain.has(transferSyntaxUid)) set.add(transferSyntaxUid);
+    compressed.set(sopClassUid, set);
   }
-  return [...wanted].map(([abstractSyntax, ts]) => ({ abstractSyntax, transferSyntaxes: [...ts] }));
+  let room = MAX_CONTEXTS - compressed.size;
+  const contexts: RequestedContext[] = [];
+  for (const [abstractSyntax, syntaxes] of compressed) {
+    for (const ts of syntaxes) {
+      if (room <= 0) break;
+      contexts.push({ abstractSyntax, transferSyntaxes: [ts] });
+      room--;
+    }
+    contexts.push({ abstractSyntax, transferSyntaxes: DEFAULT_TRANSFER_SYNTAXES });
+  }
+  return contexts;
 }
