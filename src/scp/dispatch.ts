@@ -3,6 +3,7 @@
  * answers (PS3.7 §9.1, §10.1). One operation at a time, or up to the negotiated asynchronous
  * operations window (PS3.7 D.3.3.3), answering in completion order.
  */
+import { mayNameOnContext } from '../uids/context-classes';
 import type { Association } from '../association';
 import { isWritten } from '../dimse/provider';
 import type { IncomingMessage } from '../dimse/reassemble';
@@ -17,6 +18,8 @@ import type { RequestContext, ScpHandlers } from './types';
 
 /** Refused: SOP class not supported (PS3.7 C.5.x). */
 const REFUSED_SOP_CLASS = 0x0122;
+/** No such SOP Class (PS3.7 Annex C), the DIMSE-N services' answer to a class they do not have. */
+const NO_SUCH_SOP_CLASS = 0x0118;
 /** Unrecognized operation (PS3.7 C.5.x). */
 const UNRECOGNIZED_OPERATION = 0x0211;
 /** Duplicate invocation (PS3.7 C.5.x): the Message ID of a request still being performed (reliability.md D-04). */
@@ -172,13 +175,15 @@ async function dispatch(association: Association, message: IncomingMessage, hand
   // `await` inside try matters: finally must run after the operation, not when its promise is made.
   try {
     const sopClass = command.AffectedSOPClassUID ?? command.RequestedSOPClassUID;
-    // C-services must name the context's SOP class; N-services may name a class of a meta SOP class.
-    const mismatch = field < 0x0100 && sopClass !== context.abstractSyntax;
+    // C-services must name the context's SOP class; N-services that class or a component of it
+    // (a meta SOP class, UPS Push on any UPS context): no service is reached through another's context.
+    const mismatch = field < 0x0100 ? sopClass !== context.abstractSyntax : !mayNameOnContext(sopClass, context.abstractSyntax);
     // N-EVENT-REPORT is invoked by the performing SCP: its receiver acts as SCU (PS3.7 §10.1.1).
     const role = field === CommandField['N-EVENT-REPORT-RQ'] ? 'scu' : 'scp';
     if (mismatch || !association.mayActAs(context, role)) {
       await message.datasetChunks?.cancel();
-      return await respond(association, ctx.contextId, command, { Status: REFUSED_SOP_CLASS });
+      // DIMSE-N services answer an unknown class with No such SOP Class (PS3.7 C.5.x: 0x0118).
+      return await respond(association, ctx.contextId, command, { Status: mismatch && field >= 0x0100 ? NO_SUCH_SOP_CLASS : REFUSED_SOP_CLASS });
     }
     switch (field) {
       case CommandField['C-ECHO-RQ']: {

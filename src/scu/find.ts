@@ -96,14 +96,23 @@ export class PendingOperation {
     );
   }
 
-  /** On early exit: cancel and read up to the final response. Frees the window slot either way. */
-  async close(): Promise<void> {
+  /**
+   * On early exit: cancel and read up to the final response. Frees the window slot either way.
+   * `subOperations` answers the peer's requests that belong to this operation meanwhile (a C-GET's
+   * C-STOREs): the SCP waits for those in flight before it sends its final response (PS3.4 C.4.3.3).
+   */
+  async close(subOperations?: { match(m: IncomingMessage): boolean; serve(m: IncomingMessage): Promise<void> }): Promise<void> {
     this.options.signal?.removeEventListener('abort', this.onAbort);
     try {
       if (this.finished || !this.association.isEstablished) return;
       await this.cancel();
+      const wanted = subOperations && ((m: IncomingMessage) => this.isResponse(m) || subOperations.match(m));
       for (;;) {
-        const message = await this.next();
+        const message = await this.next(wanted);
+        if (!this.isResponse(message)) {
+          await subOperations!.serve(message);
+          continue;
+        }
         if (toResponse(message).category !== 'Pending') return;
       }
     } finally {

@@ -10,6 +10,7 @@ import { CommandField } from '../dimse/types';
 import type { IncomingMessage } from '../dimse/reassemble';
 import { serveStore } from '../scp/store';
 import { OperationContext } from '../scp/context';
+import { respond } from '../scp/respond';
 import type { RequestContext, StoreRequest, StatusResult } from '../scp/types';
 import { PendingOperation } from './find';
 import { queryModelUid, type QueryModel } from './query-models';
@@ -25,9 +26,17 @@ import type { CallOptions, Dataset, DimseResponse } from './types';
 export interface RetrieveOptions extends CallOptions {
   /** Information model: 'patient', 'study', 'psonly', 'composite' or a SOP class UID. */
   model: QueryModel;
-  /** C-GET: receives each C-STORE sub-operation; returns its status. Without it each is refused with 0x0122 (SOP class not supported). */
+  /**
+   * C-GET: receives each C-STORE sub-operation; returns its status. Without it each is refused with
+   * 0x0122 (SOP class not supported), as is one on a context where we did not take the SCP role.
+   * After a `break` or an aborted `signal` it still receives the sub-operations already under way,
+   * until the final response (PS3.4 C.4.3.3): the SCP waits for their statuses and counts them.
+   */
   onStore?(request: StoreRequest, ctx: RequestContext): StatusResult | Promise<StatusResult>;
 }
+
+/** Refused: SOP class not supported (PS3.4 B.2.3), as dispatch.ts answers a request it may not serve. */
+const REFUSED_SOP_CLASS = 0x0122;
 
 /** Progress of a retrieve: the sub-operation counts of each response (PS3.4 C.4.2.1.6). */
 export interface RetrieveProgress extends DimseResponse {
@@ -139,11 +148,12 @@ async function* retrieveOnce(
   const isOurs = (m: IncomingMessage) => isResponseTo(m, messageId);
   const isStore = (m: IncomingMessage) => m.command.CommandField === CommandField['C-STORE-RQ'];
   const wanted = kind === 'get' ? (m: IncomingMessage) => isOurs(m) || isStore(m) : isOurs;
+  const serve = (m: IncomingMessage) => serveSubOperation(association, m, options);
   try {
     for (;;) {
       const message = await operation.next(wanted);
       if (!isOurs(message)) {
-        await serveSubOperation(association, message, options);
+        await serve(message);
         continue;
       }
       const progress = toProgress(message, context.transferSyntax);
@@ -155,7 +165,8 @@ async function* retrieveOnce(
       if (!operation.cancelled) yield progress;
     }
   } finally {
-    await operation.close();
+    // After a break the C-GET's sub-operations in flight still go to onStore until the final response.
+    await operation.close(kind === 'get' ? { match: isStore, serve } : undefined);
   }
 }
 
@@ -176,6 +187,12 @@ function toProgress(message: IncomingMessage, transferSyntax: string): RetrieveP
 
 async function serveSubOperation(association: Association, message: IncomingMessage, options: RetrieveOptions): Promise<void> {
   const context = association.contexts.find((c) => c.id === message.contextId)!;
+  // As dispatch.ts refuses any request: a C-STORE on a context where we did not take the SCP role
+  // (PS3.7 D.3.3.4), or naming another SOP class than its context's, is not ours to accept.
+  if (message.command.AffectedSOPClassUID !== context.abstractSyntax || !association.mayActAs(context, 'scp')) {
+    await message.datasetChunks?.cancel();
+    return respond(association, context.id, message.command, { Status: REFUSED_SOP_CLASS });
+  }
   // Never aborted: a sub-operation has no C-CANCEL of its own.
   const ctx = new OperationContext(association, context, message.command, false);
   await serveStore(message, ctx, { cStore: options.onStore });

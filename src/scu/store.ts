@@ -8,7 +8,7 @@ import { evenDeflated } from '../dataset/even-length';
 import type { DatasetBytes } from '../dimse/dataset-source';
 import { CommandField } from '../dimse/types';
 import { NegotiationError } from '../errors';
-import { TransferSyntax } from '../uids/transfer-syntax';
+import { isUncompressedTransferSyntax, TransferSyntax } from '../uids/transfer-syntax';
 import { awaitResponse, priorityValue, sendRequest, toResponse } from './request';
 import type { CallOptions, Dataset, DimseResponse } from './types';
 
@@ -17,6 +17,9 @@ const UNCOMPRESSED = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.8
 /**
  * What to store: a dcmjs dataset (encoded in the negotiated transfer syntax), the bytes of a
  * DICOM Part 10 file, or an already-encoded data set (buffer or stream) with its identity.
+ * A dataset's Pixel Data is taken as native (uncompressed): it goes on an uncompressed context
+ * only. To send compressed frames, give them encoded (`encodeDataset(dataset, syntax)`) as `data`
+ * with that `transferSyntaxUid`.
  */
 export type StoreInput =
   | { readonly dataset: Dataset }
@@ -72,7 +75,7 @@ function prepare(association: Association, input: StoreInput, options: StoreOpti
   if ('dataset' in input) {
     const sopClassUid = String(input.dataset.SOPClassUID ?? '');
     const sopInstanceUid = String(input.dataset.SOPInstanceUID ?? '');
-    const context = association.findContext(sopClassUid);
+    const context = datasetContext(association, sopClassUid, sopInstanceUid, input.dataset.PixelData !== undefined);
     return { contextId: context.id, sopClassUid, sopInstanceUid, data: encodeDataset(input.dataset, context.transferSyntax) };
   }
   if ('part10' in input) {
@@ -80,6 +83,29 @@ function prepare(association: Association, input: StoreInput, options: StoreOpti
     return resolve(association, file.sopClassUid, file.sopInstanceUid, file.transferSyntaxUid, file.dataset, options);
   }
   return resolve(association, input.sopClassUid, input.sopInstanceUid, input.transferSyntaxUid, input.data, options);
+}
+
+/** Explicit VR LE, then Implicit VR LE (every SCP takes these), then the other uncompressed syntaxes; 3: encapsulated. */
+const nativeRank = (ts: string) =>
+  ts === TransferSyntax.ExplicitVRLittleEndian ? 0 : ts === TransferSyntax.ImplicitVRLittleEndian ? 1 : isUncompressedTransferSyntax(ts) ? 2 : 3;
+
+/**
+ * The context for a dataset input. Its Pixel Data holds native pixels (nothing says which
+ * compressed syntax they could be in), so it needs an uncompressed context: the first accepted
+ * one for the class may well be JPEG, and encoding there would label raw pixels as JPEG
+ * fragments. Without Pixel Data an encapsulated syntax encodes it as Explicit VR LE, so any will do.
+ */
+function datasetContext(association: Association, sopClassUid: string, sopInstanceUid: string, hasPixelData: boolean) {
+  const candidates = association.acceptedContexts
+    .filter((c) => c.abstractSyntax === sopClassUid && association.mayActAs(c, 'scu'))
+    .sort((a, b) => nativeRank(a.transferSyntax) - nativeRank(b.transferSyntax));
+  const best = candidates[0];
+  if (best && (nativeRank(best.transferSyntax) < 3 || !hasPixelData)) return best;
+  if (!best) return association.findContext(sopClassUid); // throws its usual NegotiationError
+  throw new NegotiationError(
+    `cannot send ${sopInstanceUid}: its Pixel Data is native (uncompressed) and no uncompressed transfer syntax was accepted for ${sopClassUid}` +
+      ` (accepted: ${candidates.map((c) => c.transferSyntax).join(', ')}); give compressed frames as encoded data with their transferSyntaxUid`,
+  );
 }
 
 function resolve(

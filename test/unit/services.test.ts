@@ -7,9 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryPair } from '../../adapters/memory';
 import { ApplicationEntity } from '../../src/ae';
 import type { Association } from '../../src/association';
-import { TimeoutError } from '../../src/errors';
+import { NegotiationError, TimeoutError } from '../../src/errors';
 import type { ScpHandlers } from '../../src/scp/types';
 import type { StoreInput } from '../../src/scu/store';
+import type { NetEvent } from '../../src/telemetry';
 import { encodeDataset } from '../../src/dataset/codec';
 
 const VERIFICATION = '1.2.840.10008.1.1';
@@ -19,6 +20,9 @@ const STUDY_GET = '1.2.840.10008.5.1.4.1.2.2.3';
 const STUDY_MOVE = '1.2.840.10008.5.1.4.1.2.2.2';
 const DISPLAY = '1.2.840.10008.5.1.1.40';
 const EXPLICIT = '1.2.840.10008.1.2.1';
+const IMPLICIT = '1.2.840.10008.1.2';
+const JPEG = '1.2.840.10008.1.2.4.50';
+const MR = '1.2.840.10008.5.1.4.1.1.4';
 
 const instance = (n: number): StoreInput => ({
   dataset: { SOPClassUID: CT, SOPInstanceUID: `1.2.3.${n}`, PatientName: `P^${n}`, Modality: 'CT' },
@@ -203,6 +207,115 @@ describe('C-GET', () => {
     const progress = [];
     for await (const p of assoc.cGet({ QueryRetrieveLevel: 'STUDY' }, { model: 'study' })) progress.push(p);
     expect(progress.at(-1)).toMatchObject({ status: 0xa702, failed: 1 });
+    await assoc.release();
+  });
+
+  it('breaking out of the loop cancels: sub-operations in flight still reach onStore, the final response is Cancel, the association goes on', async () => {
+    // The SCP waits for the C-STORE-RSP of the sub-operation in flight before its final response
+    // (PS3.4 C.4.3.3): nobody answering it used to hang the close until the DIMSE timeout, then abort.
+    const events: NetEvent[] = [];
+    const scp = new ApplicationEntity({ aeTitle: 'QR' }).addSupportedContext(VERIFICATION).addSupportedContext(STUDY_GET).addSupportedContext(CT, [EXPLICIT], { scuRole: true, scpRole: true });
+    const scu = new ApplicationEntity({ aeTitle: 'SCU', observe: (e) => void events.push(e) })
+      .addRequestedContext(VERIFICATION).addRequestedContext(STUDY_GET).addRequestedContext(CT, [EXPLICIT], { scuRole: false, scpRole: true });
+    const assoc = await pairUp(scp, { cGet: () => Array.from({ length: 10 }, (_, i) => instance(i + 1)) }, scu);
+    const stored: string[] = [];
+    const seen = [];
+    const started = Date.now();
+    for await (const p of assoc.cGet({ QueryRetrieveLevel: 'STUDY' }, { model: 'study', timeoutMs: 2000, onStore: (rq) => (stored.push(rq.sopInstanceUid), 0) })) {
+      seen.push(p.category);
+      await new Promise((r) => setTimeout(r, 20)); // the SCP's next C-STORE-RQ is on its way: in flight at the cancel
+      break;
+    }
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(seen).toEqual(['Pending']);
+    // The first, plus the one the SCP had sent when the C-CANCEL came: answered, so not lost.
+    expect(stored).toEqual(['1.2.3.1', '1.2.3.2']);
+    const final = events.filter((e) => e.type === 'dimse-response' && e.direction === 'received' && e.service === 'C-GET').at(-1);
+    expect(final).toMatchObject({ status: 0xfe00 });
+    expect(assoc.isEstablished).toBe(true);
+    expect((await assoc.cEcho()).status).toBe(0);
+    const again = [];
+    for await (const p of assoc.cGet({ QueryRetrieveLevel: 'STUDY' }, { model: 'study', onStore: () => 0 })) again.push(p);
+    expect(again.at(-1)).toMatchObject({ status: 0, completed: 10 });
+    await assoc.release();
+  });
+
+  it('a C-STORE-RQ on a context where the SCP role was not negotiated is refused (0x0122), not given to onStore', async () => {
+    const scp = new ApplicationEntity({ aeTitle: 'QR' }).addSupportedContext(STUDY_GET).addSupportedContext(MR, [EXPLICIT])
+      .addSupportedContext(CT, [EXPLICIT], { scuRole: true, scpRole: true });
+    const scu = new ApplicationEntity({ aeTitle: 'SCU' }).addRequestedContext(STUDY_GET).addRequestedContext(MR, [EXPLICIT])
+      .addRequestedContext(CT, [EXPLICIT], { scuRole: false, scpRole: true });
+    let refusal: number | undefined;
+    const assoc = await pairUp(scp, {
+      async *cGet(_request, ctx) {
+        // A C-STORE on the MR context, where the requestor is SCU only: the provider's own send, no role check.
+        const peer = ctx.association;
+        const mr = peer.contexts.find((c) => c.abstractSyntax === MR)!;
+        const messageId = peer.nextMessageId();
+        await peer.dimse.sendMsg(
+          { CommandField: 0x0001, MessageID: messageId, AffectedSOPClassUID: MR, AffectedSOPInstanceUID: '1.2.3.99', Priority: 0, CommandDataSetType: 0x0001 },
+          mr.id,
+          encodeDataset({ SOPClassUID: MR, SOPInstanceUID: '1.2.3.99', Modality: 'MR' }, EXPLICIT),
+        );
+        refusal = (await peer.dimse.responseTo(messageId, { timeoutMs: 2000 })).command.Status;
+        yield instance(1);
+      },
+    }, scu);
+    const stored: string[] = [];
+    const progress = [];
+    for await (const p of assoc.cGet({ QueryRetrieveLevel: 'STUDY' }, { model: 'study', onStore: (rq) => (stored.push(rq.sopInstanceUid), 0) })) progress.push(p);
+    expect(refusal).toBe(0x0122);
+    expect(stored).toEqual(['1.2.3.1']);
+    expect(progress.at(-1)).toMatchObject({ status: 0, completed: 1 });
+    await assoc.release();
+  });
+});
+
+describe('C-STORE of a dataset (native Pixel Data)', () => {
+  const image = (uid: string) => ({
+    SOPClassUID: CT, SOPInstanceUID: uid, Rows: 2, Columns: 2, BitsAllocated: 16, BitsStored: 16, HighBit: 15,
+    PixelRepresentation: 0, SamplesPerPixel: 1, PhotometricInterpretation: 'MONOCHROME2', PixelData: [new Uint8Array(8).fill(7).buffer],
+  });
+
+  async function storeTo(requested: string[][]) {
+    const received: { transferSyntax: string; pixels?: number[] }[] = [];
+    const bytesOf = (pixels: unknown) => (Array.isArray(pixels) ? pixels.map((frame: ArrayBuffer) => [...new Uint8Array(frame)]).flat() : undefined);
+    const dest = new ApplicationEntity({ aeTitle: 'DEST' }).addSupportedContext(CT, [JPEG, EXPLICIT, IMPLICIT]);
+    let scu = new ApplicationEntity({ aeTitle: 'SCU' });
+    for (const syntaxes of requested) scu = scu.addRequestedContext(CT, syntaxes);
+    const assoc = await pairUp(dest, { cStore: async (rq) => (received.push({ transferSyntax: rq.transferSyntax, pixels: bytesOf((await rq.dataset()).PixelData) }), 0) }, scu);
+    return { assoc, received };
+  }
+
+  it('goes on an uncompressed context even when a JPEG Baseline one was accepted first', async () => {
+    const { assoc, received } = await storeTo([[JPEG], [IMPLICIT], [EXPLICIT]]);
+    expect(assoc.acceptedContexts.map((c) => c.transferSyntax)).toEqual([JPEG, IMPLICIT, EXPLICIT]);
+    expect((await assoc.cStore({ dataset: image('1.2.3.1') })).status).toBe(0);
+    // Explicit VR LE preferred, and the pixels arrive as native pixels, not as a "JPEG" fragment.
+    expect(received).toEqual([{ transferSyntax: EXPLICIT, pixels: [7, 7, 7, 7, 7, 7, 7, 7] }]);
+    await assoc.release();
+  });
+
+  it('with only a compressed context accepted: NegotiationError, nothing sent; a data set without Pixel Data still goes', async () => {
+    const { assoc, received } = await storeTo([[JPEG]]);
+    await expect(assoc.cStore({ dataset: image('1.2.3.2') })).rejects.toThrow(NegotiationError);
+    await expect(assoc.cStore({ dataset: image('1.2.3.2') })).rejects.toThrow(/Pixel Data is native.*1\.2\.840\.10008\.1\.2\.4\.50/);
+    expect(received).toEqual([]);
+    expect((await assoc.cStore(instance(3))).status).toBe(0);
+    expect(received).toEqual([{ transferSyntax: JPEG, pixels: undefined }]);
+    await assoc.release();
+  });
+
+  it('a C-GET SCP sending dataset instances picks the uncompressed context the requestor proposed', async () => {
+    const qr = new ApplicationEntity({ aeTitle: 'QR' }).addSupportedContext(STUDY_GET).addSupportedContext(CT, [JPEG, EXPLICIT], { scuRole: true, scpRole: true });
+    const scu = new ApplicationEntity({ aeTitle: 'SCU' }).addRequestedContext(STUDY_GET)
+      .addRequestedContext(CT, [JPEG], { scuRole: false, scpRole: true }).addRequestedContext(CT, [EXPLICIT], { scuRole: false, scpRole: true });
+    const assoc = await pairUp(qr, { cGet: () => [{ dataset: image('1.2.3.4') }] }, scu);
+    const syntaxes: string[] = [];
+    const progress = [];
+    for await (const p of assoc.cGet({ QueryRetrieveLevel: 'STUDY' }, { model: 'study', onStore: (rq) => (syntaxes.push(rq.transferSyntax), 0) })) progress.push(p);
+    expect(syntaxes).toEqual([EXPLICIT]);
+    expect(progress.at(-1)).toMatchObject({ status: 0, completed: 1 });
     await assoc.release();
   });
 });
@@ -392,6 +505,24 @@ describe('DIMSE-N', () => {
     const other = await pairUp(scp2, {}, scu);
     expect((await other.nGet(MPPS, '1.2.99')).status).toBe(0x0211);
     await Promise.all([assoc.release(), other.release()]);
+  });
+  it('an N-service request on another service\'s context is refused (0x0118) and never reaches its handler', async () => {
+    const MPPS = '1.2.840.10008.3.1.2.3.3';
+    const STORAGE_COMMITMENT = '1.2.840.10008.1.20.1';
+    const seen: string[] = [];
+    // The SCP has handlers for every N-service, but the association negotiated Verification and Storage Commitment only.
+    const scp = new ApplicationEntity({ aeTitle: 'SCP' }).addSupportedContext(VERIFICATION).addSupportedContext(STORAGE_COMMITMENT).addSupportedContext(MPPS);
+    const scu = new ApplicationEntity({ aeTitle: 'SCU' }).addRequestedContext(VERIFICATION).addRequestedContext(STORAGE_COMMITMENT);
+    const record = (name: string) => (rq: { sopClassUid: string }) => (seen.push(`${name} ${rq.sopClassUid}`), { status: 0, sopInstanceUid: '1.2.99' });
+    const assoc = await pairUp(scp, { nCreate: record('create'), nSet: record('set'), nGet: record('get'), nAction: record('action') }, scu);
+    expect((await assoc.nCreate(MPPS, undefined, { PerformedProcedureStepStatus: 'IN PROGRESS' }, { context: VERIFICATION })).status).toBe(0x0118);
+    expect((await assoc.nSet(MPPS, '1.2.99', { PerformedProcedureStepStatus: 'DISCONTINUED' }, { context: STORAGE_COMMITMENT })).status).toBe(0x0118);
+    expect((await assoc.nGet(MPPS, '1.2.99', [], { context: VERIFICATION })).status).toBe(0x0118);
+    expect(seen).toEqual([]);
+    // On its own context the same kind of request is served.
+    expect((await assoc.nAction(STORAGE_COMMITMENT, '1.2.840.10008.1.20.1.1', 1, null)).status).toBe(0);
+    expect(seen).toEqual([`action ${STORAGE_COMMITMENT}`]);
+    await assoc.release();
   });
 });
 
