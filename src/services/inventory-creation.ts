@@ -50,6 +50,13 @@ export interface InventoryJob {
   readonly request: Dataset;
   /** Aborts on Cancel. */
   readonly signal: AbortSignal;
+  /** True after a Pause until the Resume (PS3.4 KK.2: production is PAUSED). */
+  readonly paused: boolean;
+  /**
+   * Resolves at once while not paused, otherwise on Resume; rejects with the cancel reason once
+   * canceled. A producer awaits it between steps so that a Pause really stops production.
+   */
+  resumed(): Promise<void>;
   /** Sends an Inventory Status report (event 12) with this Transaction Status (normally PROCESSING, see {@link InventoryTransactionStatus}) and optional comment. */
   status(transactionStatus: string, comment?: string): Promise<void>;
 }
@@ -62,7 +69,8 @@ export interface InventoryCreationScpOptions {
   /**
    * Produces the Inventory. Resolves with the Event Information of "Terminated with Instances"
    * (at least Retrieve AE Title or Retrieve URL, and the root Inventory's Referenced SOP
-   * Class/Instance UID); rejects for "Terminated without Instances" with FAILURE.
+   * Class/Instance UID); rejects for "Terminated without Instances" with FAILURE. Pause and
+   * Resume only take effect where it awaits `job.resumed()`.
    */
   produce(job: InventoryJob, ctx: RequestContext): Promise<Dataset>;
   /**
@@ -79,6 +87,54 @@ interface Job {
   status: string;
   paused: boolean;
   ended: boolean;
+  /** Producers waiting in `resumed()`. */
+  readonly resumers: Array<() => void>;
+}
+
+/**
+ * What the producer sees of its job. A class, not an object literal with a getter: V8 keeps such
+ * literals (and what they reach) in the old generation (test/unit/retention-patterns.test.ts).
+ */
+class ProducerView implements InventoryJob {
+  constructor(
+    readonly transactionUid: string,
+    readonly request: Dataset,
+    private readonly job: Job,
+    /** Sends an Inventory Status report (event 12). */
+    private readonly report: (transactionStatus: string, comment?: string) => Promise<void>,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.job.controller.signal;
+  }
+
+  get paused(): boolean {
+    return this.job.paused;
+  }
+
+  resumed(): Promise<void> {
+    return whenResumed(this.job);
+  }
+
+  status(transactionStatus: string, comment?: string): Promise<void> {
+    this.job.status = transactionStatus;
+    return this.report(transactionStatus, comment);
+  }
+}
+
+/** InventoryJob.resumed(): now, on Resume, or rejected on Cancel. */
+function whenResumed(job: Job): Promise<void> {
+  const signal = job.controller.signal;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  if (!job.paused) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    job.resumers.push(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }
 
 /**
@@ -117,7 +173,7 @@ export function inventoryCreationScp(options: InventoryCreationScpOptions): Pick
         case InventoryAction.Initiate: {
           if (job) return { status: 0x0111, errorComment: 'Transaction UID already in use' };
           if (!stringValue(info, 'InventoryLevel')) return { status: 0x0120, offendingElement: [0x00080403] };
-          const started: Job = { controller: new AbortController(), status: running, paused: false, ended: false };
+          const started: Job = { controller: new AbortController(), status: running, paused: false, ended: false, resumers: [] };
           jobs.set(uid, started);
           return { status: 0x0000, afterResponse: () => produce(uid, info, started, ctx) };
         }
@@ -134,7 +190,12 @@ export function inventoryCreationScp(options: InventoryCreationScpOptions): Pick
           job.paused = pause;
           // PAUSED after Pause, back to PROCESSING after Resume (PS3.3 C.38.3, Table C.38.3-1).
           job.status = pause ? ('PAUSED' satisfies InventoryTransactionStatus) : running;
-          return { status: 0x0000, afterResponse: () => send(ctx, statusReport(uid, job.status)) };
+          const afterResponse = async () => {
+            await send(ctx, statusReport(uid, job.status));
+            // The producer goes on once PROCESSING is reported (unless paused again meanwhile).
+            if (!job.paused) for (const resume of job.resumers.splice(0)) resume();
+          };
+          return { status: 0x0000, afterResponse };
         }
         default:
           return { status: 0x0123 };
@@ -146,10 +207,8 @@ export function inventoryCreationScp(options: InventoryCreationScpOptions): Pick
     const signal = job.controller.signal;
     let report: InventoryReport;
     try {
-      const result = await options.produce(
-        { transactionUid: uid, request, signal, status: (s, comment) => ((job.status = s), send(ctx, statusReport(uid, s, comment))) },
-        ctx,
-      );
+      const producer = new ProducerView(uid, request, job, (status, comment) => send(ctx, statusReport(uid, status, comment)));
+      const result = await options.produce(producer, ctx);
       if (signal.aborted) throw signal.reason;
       report = {
         transactionUid: uid,

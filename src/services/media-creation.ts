@@ -4,7 +4,7 @@
  */
 import type { RequestContext, ScpHandlers } from '../scp/types';
 import type { Dataset } from '../scu/types';
-import { nGetAnswer } from './n-attributes';
+import { applyModifications, nGetAnswer } from './n-attributes';
 
 /** Media Creation Management SOP Class (PS3.4 S.3). */
 export const MEDIA_CREATION_SOP_CLASS = '1.2.840.10008.5.1.1.33';
@@ -16,7 +16,12 @@ export const MEDIA_CREATION_SOP_CLASS = '1.2.840.10008.5.1.1.33';
 export interface MediaCreationScpOptions {
   /** Requests by SOP Instance UID (default: a new in-memory map). */
   store?: Map<string, Dataset>;
-  /** Writes the media; resolves when done (ExecutionStatus DONE) or rejects (FAILURE, message as info). */
+  /**
+   * Writes the media; resolves when done (ExecutionStatus DONE) or rejects (FAILURE). Execution
+   * Status Info is then the error's `executionStatusInfo` when it has one (a Defined Term of the
+   * PS3.3 Media Creation Management Module, e.g. 'MCD_FAILURE', 'OUT_OF_SUPPLIES'), else
+   * PROC_FAILURE ("a general processing failure"); the message is logged.
+   */
   create(request: Dataset, ctx: RequestContext): Promise<void>;
 }
 
@@ -44,7 +49,9 @@ export function mediaCreationScp(options: MediaCreationScpOptions): Pick<ScpHand
       if (!instance) return { status: 0x0112 };
       if (request.typeId === 1) {
         if (instance.ExecutionStatus !== 'IDLE') return { status: 0xa510 };
-        Object.assign(instance, request.dataset ?? {}, { ExecutionStatus: 'PENDING' });
+        // Action Information is kept with the request; it names no identity, so SOP Class/Instance UIDs in it are ignored.
+        applyModifications(instance, request.dataset ?? {});
+        instance.ExecutionStatus = 'PENDING';
         return {
           status: 0x0000,
           afterResponse: async () => {
@@ -54,7 +61,10 @@ export function mediaCreationScp(options: MediaCreationScpOptions): Pick<ScpHand
               await options.create(instance, ctx);
               Object.assign(instance, { ExecutionStatus: 'DONE', ExecutionStatusInfo: 'NORMAL' });
             } catch (error) {
-              Object.assign(instance, { ExecutionStatus: 'FAILURE', ExecutionStatusInfo: String((error as Error).message).slice(0, 16) });
+              // Execution Status Info is CS with Defined Terms: the message goes to the log, not into it.
+              const term = (error as { executionStatusInfo?: unknown })?.executionStatusInfo;
+              ctx.association.options.logger.error(`media creation ${request.sopInstanceUid} failed: ${(error as Error)?.message ?? error}`);
+              Object.assign(instance, { ExecutionStatus: 'FAILURE', ExecutionStatusInfo: typeof term === 'string' ? term : 'PROC_FAILURE' });
             }
           },
         };

@@ -7,7 +7,7 @@
 import type { NAnswer, NRequest, RequestContext, ScpHandlers } from '../scp/types';
 import type { Dataset } from '../scu/types';
 import { MPPS_FINAL_STATE } from './mpps-requirements';
-import { applyModifications, nGetAnswer, stringValue } from './n-attributes';
+import { applyModifications, identityRefusal, nGetAnswer, stringValue } from './n-attributes';
 import { type AttributeRequirement, offendingTags, pathText, unmetRequirements } from './procedure-step-requirements';
 
 export { MPPS_FINAL_STATE, MPPS_FINAL_STATE_TYPE2 } from './mpps-requirements';
@@ -48,7 +48,9 @@ export interface MppsScpOptions {
  * - N-SET: unknown instance 0x0112; an instance already COMPLETED/DISCONTINUED 0x0110 with
  *   Error Comment and Error ID 0xA710 (Table F.7.2-2); an unknown status value 0x0106; a change
  *   to COMPLETED/DISCONTINUED while a Final State attribute lacks its value (after this N-SET)
- *   0x0121 naming it (Offending Element and Error Comment); a refused N-SET changes nothing.
+ *   0x0121 naming it (Offending Element and Error Comment); a SOP Class/Instance UID other than
+ *   the instance's 0x0106 naming it; a refused N-SET changes nothing.
+ * - N-GET: only through MPPS Retrieve (F.8); the MPPS class has no N-GET (F.7.1), 0x0211.
  */
 export function mppsScp(options: MppsScpOptions = {}): Pick<ScpHandlers, 'nCreate' | 'nSet' | 'nGet'> & { store: Map<string, Dataset> } {
   const store = options.store ?? new Map<string, Dataset>();
@@ -73,7 +75,7 @@ export function mppsScp(options: MppsScpOptions = {}): Pick<ScpHandlers, 'nCreat
       const current = store.get(request.sopInstanceUid);
       if (!current) return { status: 0x0112 };
       const modifications = request.dataset ?? {};
-      const check = transition(current, modifications);
+      const check = transition(current, modifications) ?? identityRefusal(modifications, { sopClassUid: MPPS_SOP_CLASS, sopInstanceUid: request.sopInstanceUid });
       if (check) return check;
       const merged = applyModifications({ ...current }, modifications);
       const final = stringValue(modifications, 'PerformedProcedureStepStatus');
@@ -89,10 +91,13 @@ export function mppsScp(options: MppsScpOptions = {}): Pick<ScpHandlers, 'nCreat
       return { status: 0x0000 };
     },
     nGet(request: NRequest) {
-      if (request.sopClassUid !== MPPS_RETRIEVE_SOP_CLASS && request.sopClassUid !== MPPS_SOP_CLASS) return { status: 0x0118 };
+      // The MPPS class's service group is N-CREATE and N-SET only (PS3.4 Table F.7.1-1).
+      if (request.sopClassUid === MPPS_SOP_CLASS) return { status: 0x0211 };
+      if (request.sopClassUid !== MPPS_RETRIEVE_SOP_CLASS) return { status: 0x0118 };
       const instance = store.get(request.sopInstanceUid);
       if (!instance) return { status: 0x0112 };
-      return nGetAnswer(instance, request.attributes, { sopClassUid: request.sopClassUid, sopInstanceUid: request.sopInstanceUid });
+      // Retrieve reads the MPPS instance itself (F.8.2.1.3): its SOP Class UID is the MPPS class.
+      return nGetAnswer(instance, request.attributes, { sopClassUid: MPPS_SOP_CLASS, sopInstanceUid: request.sopInstanceUid });
     },
   };
 }

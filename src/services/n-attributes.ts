@@ -58,9 +58,28 @@ export function nGetAnswer(source: Dataset, tags: readonly number[], uids: { sop
   };
 }
 
-/** Applies an N-SET Modification List: present values replace, so do empty ones (PS3.7 §10.1.3.1.3). */
+/** SOP Class UID and SOP Instance UID: the instance's identity, named by the command, never by a Modification List. */
+const IDENTITY: ReadonlyArray<readonly [keyword: string, tag: number]> = [['SOPClassUID', 0x00080016], ['SOPInstanceUID', 0x00080018]];
+
+/**
+ * A refusal (0x0106 Invalid attribute value, Offending Element) when an N-SET Modification List
+ * would change the instance's SOP Class UID or SOP Instance UID. The instance is addressed by the
+ * command's Requested SOP Class/Instance UID; answering Success while ignoring them would tell the
+ * SCU a change was made that was not. The same values repeated are harmless and pass.
+ */
+export function identityRefusal(modifications: Dataset, uids: { sopClassUid: string; sopInstanceUid: string }): NAnswer | undefined {
+  const own: Record<string, string> = { SOPClassUID: uids.sopClassUid, SOPInstanceUID: uids.sopInstanceUid };
+  const changed = IDENTITY.filter(([k]) => k in modifications && stringValue(modifications, k)?.trim() !== own[k]).map(([, tag]) => tag);
+  if (changed.length === 0) return undefined;
+  return { status: 0x0106, offendingElement: changed, errorComment: 'SOP Class/Instance UID cannot be changed' };
+}
+
+/**
+ * Applies an N-SET Modification List: present values replace, so do empty ones (PS3.7 §10.1.3.1.3).
+ * SOP Class UID and SOP Instance UID are never copied (see {@link identityRefusal}).
+ */
 export function applyModifications(target: Dataset, modifications: Dataset): Dataset {
-  for (const k of attributeKeys(modifications)) target[k] = modifications[k];
+  for (const k of attributeKeys(modifications)) if (k !== 'SOPClassUID' && k !== 'SOPInstanceUID') target[k] = modifications[k];
   return target;
 }
 

@@ -8,7 +8,7 @@
 import type { Association } from '../association';
 import type { NAnswer, NRequest, RequestContext, ScpHandlers } from '../scp/types';
 import type { Dataset } from '../scu/types';
-import { applyModifications, nGetAnswer, stringValue } from './n-attributes';
+import { applyModifications, nGetAnswer, stringValue, tagForKeyword } from './n-attributes';
 import { addFilmBox, clampDensity, deleteFilmBox, imageBoxCount, isEmpty, newState, snapshot, type AssociationPrintState, type FilmBox, type Session } from './print-film';
 import { checkImageBoxSet, type ImageBoxSize } from './print-image';
 import { checkPresentationLut } from './print-lut';
@@ -77,6 +77,34 @@ const REF_FILM_SESSION = 0x20100500;
 const IMAGE_DISPLAY_FORMAT = 0x20100010;
 const ANNOTATION_FORMAT = 0x20100030;
 const ANNOTATION_POSITION = 0x20300010;
+
+/**
+ * What an N-SET may change, by SOP class: film session PS3.4 H.4.1.2.2.1 (its N-CREATE list, Table
+ * H.4-2), film box Table H.4-7, image boxes Tables H.4-10 / H.4-11, annotation box Table H.4-13.
+ * Anything else (layout, references, identity) is refused 0x0105 "No such attribute" (H.2.4), so
+ * a print never uses a film box whose Image Display Format or SOP Instance UID an N-SET rewrote.
+ */
+const SETTABLE: Readonly<Record<string, ReadonlySet<string>>> = {
+  [PrintClass.filmSession]: new Set(['NumberOfCopies', 'PrintPriority', 'MediumType', 'FilmDestination', 'FilmSessionLabel', 'MemoryAllocation', 'OwnerID']),
+  [PrintClass.filmBox]: new Set([
+    'MagnificationType', 'MaxDensity', 'ConfigurationInformation', 'ReferencedPresentationLUTSequence', 'SmoothingType', 'BorderDensity',
+    'EmptyImageDensity', 'MinDensity', 'Trim', 'Illumination', 'ReflectedAmbientLight', 'ICCProfile',
+  ]),
+  [PrintClass.grayscaleImageBox]: new Set([
+    'ImageBoxPosition', 'BasicGrayscaleImageSequence', 'Polarity', 'MagnificationType', 'SmoothingType', 'MinDensity', 'MaxDensity',
+    'ConfigurationInformation', 'RequestedImageSize', 'RequestedDecimateCropBehavior', 'ReferencedPresentationLUTSequence',
+  ]),
+  [PrintClass.colorImageBox]: new Set(['ImageBoxPosition', 'BasicColorImageSequence', 'Polarity', 'MagnificationType', 'SmoothingType', 'RequestedImageSize', 'RequestedDecimateCropBehavior']),
+  [PrintClass.annotationBox]: new Set(['AnnotationPosition', 'TextString']),
+};
+/** 0x0105 naming the attributes an N-SET of `sopClassUid` may not change (Specific Character Set only describes the encoding). */
+const notSettable = (sopClassUid: string, modifications: Dataset): NAnswer | undefined => {
+  const allowed = SETTABLE[sopClassUid]!;
+  const others = Object.keys(modifications).filter((k) => !k.startsWith('_') && k !== 'SpecificCharacterSet' && !allowed.has(k));
+  if (others.length === 0) return undefined;
+  const tags = others.map((k) => tagForKeyword(k) ?? (/^[0-9A-Fa-f]{8}$/.test(k) ? parseInt(k, 16) : undefined)).filter((t) => t !== undefined);
+  return { status: 0x0105, offendingElement: tags, errorComment: `not settable: ${others.join(', ')}`.slice(0, 64) };
+};
 
 const negotiated = (association: Association, cls: string) => association.acceptedContexts.some((c) => c.abstractSyntax === cls);
 /** The worse of two statuses: a failure over a warning over success. */
@@ -157,6 +185,8 @@ export function printScp(options: PrintScpOptions = {}): PrintScp {
     const entry = session.boxes.get(request.sopInstanceUid);
     if (!entry || entry.attributes.SOPClassUID !== request.sopClassUid) return { status: 0x0112 };
     const modifications = { ...request.dataset };
+    const refused = notSettable(request.sopClassUid, modifications);
+    if (refused) return refused;
     if (request.sopClassUid === PrintClass.annotationBox) {
       const position = Number(stringValue(modifications, 'AnnotationPosition'));
       if (modifications.AnnotationPosition === undefined) return { status: 0x0120, offendingElement: [ANNOTATION_POSITION] };
@@ -206,6 +236,8 @@ export function printScp(options: PrintScpOptions = {}): PrintScp {
       switch (request.sopClassUid) {
         case PrintClass.filmSession: {
           if (request.sopInstanceUid !== session.uid) return { status: 0x0112 };
+          const refused = notSettable(request.sopClassUid, request.dataset ?? {});
+          if (refused) return refused;
           applyModifications(session.attributes, request.dataset ?? {});
           return { status: request.dataset?.MemoryAllocation !== undefined ? PrintStatus.MemoryAllocationNotSupported : 0x0000 };
         }
@@ -213,8 +245,8 @@ export function printScp(options: PrintScpOptions = {}): PrintScp {
           const film = session.filmBoxes.get(request.sopInstanceUid);
           if (!film) return { status: 0x0112 };
           const modifications = { ...request.dataset };
-          const lut = state.luts.checkReference(modifications);
-          if (lut) return lut;
+          const refused = notSettable(request.sopClassUid, modifications) ?? state.luts.checkReference(modifications);
+          if (refused) return refused;
           const density = clampDensity(modifications, options.densityRange);
           applyModifications(film.attributes, modifications);
           return { status: density ?? 0x0000 };

@@ -2,16 +2,16 @@
  * RT Machine Verification Service Class (PS3.4 Annex DD): a treatment delivery system (TDS, the
  * SCU) asks a machine parameter verifier (MPV, the SCP) to check a beam's settings before
  * treatment. N-CREATE makes a Machine Verification instance for an RT Plan, N-SET supplies the
- * beam's parameters, N-ACTION (Request Beam Verification) starts the check, N-EVENT-REPORT
- * (Pending while it runs, Done with the outcome) reports it, N-GET reads it again, N-DELETE ends
- * the instance.
+ * beam's parameters, N-ACTION (Request Beam Verification) starts the check, an N-EVENT-REPORT
+ * Done reports the outcome, N-GET reads it again, N-DELETE ends the instance. This SCP sends no
+ * Pending report (PS3.4 DD.3.2.5 allows, does not require one); the SCU side accepts them.
  */
 import type { Association } from '../association';
 import type { NRequest, RequestContext, ScpHandlers } from '../scp/types';
 import type { NCallOptions, NResult } from '../scu/n-services';
 import type { Dataset } from '../scu/types';
 import { generateUid } from '../uids/generate';
-import { applyModifications, nGetAnswer, stringValue } from './n-attributes';
+import { applyModifications, identityRefusal, nGetAnswer, stringValue } from './n-attributes';
 import type { StatusMeanings } from './service-statuses';
 
 /** RT Conventional Machine Verification SOP Class (PS3.4 DD.3). */
@@ -96,7 +96,10 @@ export interface RtMachineVerificationScpOptions {
   checkPlan?(plan: PlanReference, ctx: RequestContext): void | number | Promise<void | number>;
   /** N-SET: checks the beam parameters (e.g. 0xC224/0xC225/0xC226); a status refuses. */
   checkParameters?(modifications: Dataset, instance: Dataset, ctx: RequestContext): void | number | Promise<void | number>;
-  /** Verifies the instance's parameters after a Request Beam Verification. If it rejects, no report is sent (the error is logged). */
+  /**
+   * Verifies the instance's parameters after a Request Beam Verification. If it throws or rejects,
+   * the Done report says NOT_VERIFIED (the beam must not be delivered unverified) and the error is logged.
+   */
   verify(instance: Dataset, ctx: RequestContext): VerificationOutcome | Promise<VerificationOutcome>;
   /** Told about each Done report sent (its status) or a failure to send it. */
   onReport?(sopInstanceUid: string, outcome: VerificationOutcome, result: { status?: number; error?: Error }): void;
@@ -119,7 +122,8 @@ const outcomeAttributes = (o: VerificationOutcome): Dataset => ({
 /**
  * SCP handlers for both Machine Verification classes (PS3.4 DD.3.2). N-CREATE needs one
  * Referenced RT Plan Sequence item and Patient ID (0x0120), refuses a known UID (0x0111);
- * N-SET may not change the N-CREATE-only attributes (0x0106) and clears a previous outcome;
+ * N-SET may not change the N-CREATE-only attributes nor the SOP Class/Instance UID (0x0106) and
+ * clears a previous outcome;
  * N-GET answers Treatment Verification Status and the failed/overridden attributes; N-ACTION
  * Request Beam Verification (else 0x0123) answers at once, then runs `verify` and sends the Done
  * N-EVENT-REPORT on the same association. An unknown instance is 0xC112 for N-GET and N-ACTION,
@@ -163,6 +167,8 @@ export function rtMachineVerificationScp(
       const modifications = request.dataset ?? {};
       const forbidden = CREATE_ONLY.filter(([k]) => k in modifications).map(([, tag]) => tag);
       if (forbidden.length > 0) return { status: 0x0106, offendingElement: forbidden };
+      const renamed = identityRefusal(modifications, { sopClassUid: request.sopClassUid, sopInstanceUid: request.sopInstanceUid });
+      if (renamed) return renamed;
       const refused = await options.checkParameters?.(modifications, instance, ctx);
       if (refused) return { status: refused };
       applyModifications(instance, modifications);
@@ -196,7 +202,14 @@ export function rtMachineVerificationScp(
 }
 
 async function report(options: RtMachineVerificationScpOptions, instance: Dataset, request: NRequest, ctx: RequestContext): Promise<void> {
-  const outcome = await options.verify(instance, ctx);
+  let outcome: VerificationOutcome;
+  try {
+    outcome = await options.verify(instance, ctx);
+  } catch (error) {
+    // The SCU was told verification started (DD.3.2.3): it waits for Done, which must not say the beam is fine.
+    ctx.association.options.logger.error(`machine verification of ${request.sopInstanceUid} failed: ${(error as Error)?.message ?? error}`);
+    outcome = { status: 'NOT_VERIFIED' };
+  }
   Object.assign(instance, outcomeAttributes(outcome));
   try {
     const rsp = await ctx.association.nEventReport(request.sopClassUid, request.sopInstanceUid, MACHINE_VERIFICATION_DONE, outcomeAttributes(outcome));

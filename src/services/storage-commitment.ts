@@ -148,7 +148,10 @@ export interface CommitmentRequest {
  * request's association or on a new one with role reversal (PS3.4 J.3.3).
  */
 export interface StorageCommitmentScpOptions {
-  /** Takes responsibility for the instances (e.g. checks they are stored safely); says which failed. */
+  /**
+   * Takes responsibility for the instances (e.g. checks they are stored safely); says which failed.
+   * If it throws or rejects, every instance is reported failed with 0x0110 (processing failure).
+   */
   commit(request: CommitmentRequest, ctx: RequestContext): { failed?: FailedReference[]; retrieveAeTitle?: string } | Promise<{ failed?: FailedReference[]; retrieveAeTitle?: string }>;
   /**
    * Opens an association to the SCU for the report (PS3.4 J.3.3: role reversal; propose the
@@ -185,7 +188,14 @@ export function storageCommitmentScp(options: StorageCommitmentScpOptions): Pick
 }
 
 async function report(options: StorageCommitmentScpOptions, request: CommitmentRequest, ctx: RequestContext): Promise<void> {
-  const outcome = await options.commit(request, ctx);
+  let outcome: { failed?: FailedReference[]; retrieveAeTitle?: string };
+  try {
+    outcome = await options.commit(request, ctx);
+  } catch (error) {
+    // The N-ACTION was answered Success: the SCU still waits for a report (PS3.4 J.3.3), so it gets one.
+    ctx.association.options.logger.error(`storage commitment ${request.transactionUid} failed: ${(error as Error)?.message ?? error}`);
+    outcome = { failed: request.references.map((r) => ({ ...r, failureReason: 0x0110 })) };
+  }
   const failed = outcome.failed ?? [];
   const isFailed = (r: SopReference) => failed.some((f) => f.sopInstanceUid === r.sopInstanceUid);
   const partial = { transactionUid: request.transactionUid, committed: request.references.filter((r) => !isFailed(r)), failed, retrieveAeTitle: outcome.retrieveAeTitle };

@@ -77,6 +77,9 @@ export class UpsWorklist {
   /** N-CREATE (CC.2.5): a new SCHEDULED UPS; global subscribers are subscribed and told. */
   create(uid: string, attributes: Dataset, scpAeTitle: string): UpsOutcome {
     if (this.store.has(uid)) return fail(0x0111);
+    // Procedure Step State is Type 1 (Table CC.2.5-3): missing 0x0120, empty 0x0121; C309 is for another value.
+    if (!('ProcedureStepState' in attributes)) return fail(0x0120, undefined, [0x00741000]);
+    if (!hasValue(attributes.ProcedureStepState)) return fail(0x0121, undefined, [0x00741000]);
     if (stringValue(attributes, 'ProcedureStepState') !== 'SCHEDULED') return fail(UpsStatus.notScheduled, undefined, [0x00741000]);
     const problem = createProblems(attributes);
     if (problem) return fail(problem.status, `${problem.keywords.join(', ')}`.slice(0, 64), tags(problem.keywords));
@@ -128,13 +131,14 @@ export class UpsWorklist {
   /**
    * Change UPS State (CC.2.1, Table CC.1.1-2). `performerAe` is recorded when the UPS goes IN
    * PROGRESS; COMPLETED / CANCELED need the Final State requirements (C304 names the first one unmet).
+   * `bySCP` skips the Transaction UID check (the SCP itself performs the step).
    */
-  changeState(uid: string, to: string, transactionUid: string | undefined, performerAe?: string): UpsOutcome {
+  changeState(uid: string, to: string, transactionUid: string | undefined, performerAe?: string, bySCP = false): UpsOutcome {
     const instance = this.store.get(uid);
     if (!instance) return fail(UpsStatus.noSuchUps);
     const from = (stringValue(instance, 'ProcedureStepState') ?? 'SCHEDULED') as UpsState;
     const tuid = nonEmpty(transactionUid);
-    const decision = decideChange(from, this.transactions.get(uid), to, tuid);
+    const decision = decideChange(from, this.transactions.get(uid), to, tuid, bySCP);
     if (!decision.to) return fail(decision.status, decision.errorComment);
     if (decision.to === 'COMPLETED' || decision.to === 'CANCELED') {
       const unmet = unmetFinalState(instance, decision.to, this.finalState);

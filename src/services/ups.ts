@@ -140,7 +140,8 @@ export function upsScp(options: UpsScpOptions = {}) {
      */
     setState(uid: string, state: 'IN PROGRESS' | 'COMPLETED' | 'CANCELED', transactionUid?: string): Promise<UpsResult> {
       const tuid = state === 'IN PROGRESS' ? (transactionUid ?? generateUid()) : worklist.transactionOf(uid);
-      return performed(worklist.changeState(uid, state, tuid));
+      // The SCP's own change is judged by state alone: COMPLETED on a SCHEDULED UPS is C310, not C301.
+      return performed(worklist.changeState(uid, state, tuid, undefined, true));
     },
     /** Sends one event about `uid` to each of its subscribers. */
     notify(uid: string, eventTypeId: number, information: Dataset): Promise<void> {

@@ -114,6 +114,56 @@ describe(`Inventory Creation (${via()})`, () => {
     await Promise.all([p.scu.release(), q.scu.release()]);
   });
 
+  it('Pause stops a producer that awaits job.resumed() until Resume; a Cancel while paused ends CANCELED', async () => {
+    /** A producer of `n` steps that awaits resumed() before each and, after each, waits until the test lets it go on. */
+    const stepper = (n: number) => {
+      const steps: number[] = [];
+      let stepped!: () => void;
+      let go!: () => void;
+      const first = new Promise<void>((r) => (stepped = r));
+      const goOn = new Promise<void>((r) => (go = r));
+      const produce = async (job: InventoryJob) => {
+        for (let i = 0; i < n; i++) {
+          await job.resumed();
+          expect(job.paused).toBe(false);
+          steps.push(i);
+          stepped();
+          await goOn;
+        }
+        return { RetrieveAETitle: 'ARCHIVE', ReferencedSOPClassUID: INVENTORY_STORAGE, ReferencedSOPInstanceUID: '1.2.3.9' };
+      };
+      return { steps, produce, first, go };
+    };
+    const reports = inventoryReports();
+    const a = stepper(3);
+    const p = await pair(scpAe(), inventoryCreationScp({ produce: a.produce }), scuAe(), { handlers: reports.handlers });
+    const { transactionUid: uid } = await initiateInventory(p.scu, { InventoryLevel: 'STUDY' });
+    await a.first;
+    expect((await controlInventory(p.scu, 'pause', uid)).status).toBe(0);
+    expect((await reports.next(uid, { timeoutMs: 5000 })).transactionStatus).toBe('PAUSED');
+    a.go();
+    await new Promise((r) => setTimeout(r, 50));
+    // Step 0 ran before the Pause; the next one waits in resumed().
+    expect(a.steps).toEqual([0]);
+    expect((await controlInventory(p.scu, 'resume', uid)).status).toBe(0);
+    expect((await reports.next(uid, { timeoutMs: 5000 })).transactionStatus).toBe('PROCESSING');
+    expect(await reports.done(uid, { timeoutMs: 5000 })).toMatchObject({ eventTypeId: InventoryEvent.TerminatedWithInstances, transactionStatus: 'COMPLETE' });
+    expect(a.steps).toEqual([0, 1, 2]);
+
+    // Canceled while paused: resumed() rejects with the cancel reason and the production ends CANCELED.
+    const b = stepper(2);
+    const q = await pair(scpAe(), inventoryCreationScp({ produce: b.produce }), scuAe(), { handlers: reports.handlers });
+    const second = await initiateInventory(q.scu, { InventoryLevel: 'STUDY' });
+    await b.first;
+    expect((await controlInventory(q.scu, 'pause', second.transactionUid)).status).toBe(0);
+    expect((await reports.next(second.transactionUid, { timeoutMs: 5000 })).transactionStatus).toBe('PAUSED');
+    b.go();
+    expect((await controlInventory(q.scu, 'cancel', second.transactionUid)).status).toBe(0);
+    expect(await reports.done(second.transactionUid, { timeoutMs: 5000 })).toMatchObject({ eventTypeId: InventoryEvent.TerminatedWithoutInstances, transactionStatus: 'CANCELED' });
+    expect(b.steps).toEqual([0]);
+    await Promise.all([p.scu.release(), q.scu.release()]);
+  });
+
   it('refused: Transaction UID in use 0x0111, no Inventory Level or Transaction UID 0x0120, unknown transaction 0x0115, wrong instance 0x0112, unknown action 0x0123', async () => {
     const g = gate();
     const p = await pair(scpAe(), inventoryCreationScp({ produce: g.produce }), scuAe(), { handlers: inventoryReports().handlers });

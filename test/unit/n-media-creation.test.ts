@@ -2,6 +2,7 @@
  * Media Creation Management (PS3.4 Annex S) over a memory pair.
  */
 import { describe, expect, it } from 'vitest';
+import { ApplicationEntity } from '../../src/ae';
 import { MEDIA_CREATION_SOP_CLASS as MCM, mediaCreationScp } from '../../src/services/media-creation';
 import { ae, pair, problemsIn, via } from './n-helpers';
 
@@ -33,5 +34,31 @@ describe(`media creation (${via()})`, () => {
     expect((await p.scu.nGet(MCM, '1.2.77')).status).toBe(0x0112);
     await p.scu.release();
     expect(problemsIn([...p.sentByScu, ...p.sentByScp])).toEqual([]);
+  });
+
+  it('a failed create: Execution Status Info is a Defined Term (PROC_FAILURE, or the error\'s executionStatusInfo), the message is logged', async () => {
+    const logged: string[] = [];
+    const logger = { debug() {}, info() {}, warn() {}, error: (m: string) => void logged.push(m) };
+    const failures = [new Error('disc tray jammed on drive 2'), Object.assign(new Error('no blank DVDs left'), { executionStatusInfo: 'OUT_OF_SUPPLIES' })];
+    const mcm = mediaCreationScp({ create: () => Promise.reject(failures.shift()) });
+    const p = await pair(new ApplicationEntity({ aeTitle: 'BURNER', logger }).addSupportedContext(MCM), mcm, ae('SCU').addRequestedContext(MCM));
+    const cases: Array<[uid: string, info: string]> = [['1.2.81', 'PROC_FAILURE'], ['1.2.82', 'OUT_OF_SUPPLIES']];
+    for (const [uid, info] of cases) {
+      expect((await p.scu.nCreate(MCM, uid, request)).status).toBe(0);
+      expect((await p.scu.nAction(MCM, uid, 1, null)).status).toBe(0);
+      await new Promise((r) => setTimeout(r, 20));
+      expect((await p.scu.nGet(MCM, uid, [0x21000020, 0x21000030])).dataset).toMatchObject({ ExecutionStatus: 'FAILURE', ExecutionStatusInfo: info });
+    }
+    expect(logged).toEqual([expect.stringContaining('disc tray jammed on drive 2'), expect.stringContaining('no blank DVDs left')]);
+    await p.scu.release();
+  });
+
+  it('SOP Class/Instance UIDs in the initiate Action Information do not rename the request', async () => {
+    const mcm = mediaCreationScp({ create: async () => undefined });
+    const p = await pair(ae('BURNER').addSupportedContext(MCM), mcm, ae('SCU').addRequestedContext(MCM));
+    expect((await p.scu.nCreate(MCM, '1.2.83', request)).status).toBe(0);
+    expect((await p.scu.nAction(MCM, '1.2.83', 1, { SOPInstanceUID: '9.9', SOPClassUID: '1.2.3', RequestPriority: 'LOW' })).status).toBe(0);
+    expect(mcm.store.get('1.2.83')).toMatchObject({ SOPClassUID: MCM, SOPInstanceUID: '1.2.83', RequestPriority: 'LOW' });
+    await p.scu.release();
   });
 });

@@ -96,6 +96,29 @@ describe(`MPPS (${via()})`, () => {
     expect((await p.scu.nCreate(MPPS, '1.2.3', inProgress)).status).toBe(0x0124);
     await p.scu.release();
   });
+
+  it('an N-SET may not rename the instance: another SOP Class/Instance UID is 0x0106 naming it, nothing changes; the same UIDs pass', async () => {
+    const handlers = mppsScp();
+    const p = await pair(scp(), handlers, scu());
+    await p.scu.nCreate(MPPS, '1.6.1', inProgress);
+    const renamed = await p.scu.nSet(MPPS, '1.6.1', { SOPInstanceUID: '9.9.9', SOPClassUID: '1.2.3', PerformedProcedureStepDescription: 'x' });
+    expect([renamed.status, renamed.command.OffendingElement]).toEqual([0x0106, [0x00080016, 0x00080018]]);
+    expect(handlers.store.get('1.6.1')).toMatchObject({ SOPClassUID: MPPS, SOPInstanceUID: '1.6.1' });
+    expect(handlers.store.get('1.6.1')!.PerformedProcedureStepDescription).toBeUndefined();
+    expect((await p.scu.nSet(MPPS, '1.6.1', { SOPInstanceUID: '1.6.1', SOPClassUID: MPPS, PerformedProcedureStepDescription: 'y' })).status).toBe(0);
+    expect(handlers.store.get('1.6.1')).toMatchObject({ SOPClassUID: MPPS, SOPInstanceUID: '1.6.1', PerformedProcedureStepDescription: 'y' });
+    await p.scu.release();
+  });
+
+  it('N-GET: through MPPS Retrieve it answers the stored MPPS SOP Class UID; the MPPS class itself has no N-GET (0x0211, PS3.4 F.7.1)', async () => {
+    const p = await pair(scp(), mppsScp(), scu());
+    await p.scu.nCreate(MPPS, '1.7.1', inProgress);
+    const got = await p.scu.nGet(MPPS_RETRIEVE_SOP_CLASS, '1.7.1', [0x00080016, 0x00400252]);
+    expect(got.status).toBe(0);
+    expect(got.dataset).toMatchObject({ SOPClassUID: MPPS, SOPInstanceUID: '1.7.1', PerformedProcedureStepStatus: 'IN PROGRESS' });
+    expect((await p.scu.nGet(MPPS, '1.7.1', [])).status).toBe(0x0211);
+    await p.scu.release();
+  });
 });
 
 describe(`Instance Availability Notification (${via()})`, () => {

@@ -351,6 +351,36 @@ describe(`UPS push / pull / watch over ${via()}`, () => {
     await w.scu.release();
   });
 
+  it('the SCP\'s own state changes are judged by state (it has no Transaction UID to get wrong): C310 on SCHEDULED, C302, B304 after a Request Cancel', async () => {
+    const ups = upsScp();
+    const { scu } = await scuOf(ups, 'REQUESTER');
+    expect(await ups.create('1.8.1', scheduled)).toEqual({ status: 0 });
+    expect((await ups.setState('1.8.1', 'COMPLETED')).status).toBe(UpsStatus.notInProgress);
+    expect((await ups.setState('1.8.1', 'CANCELED')).status).toBe(UpsStatus.notInProgress);
+    expect(await ups.setState('1.8.1', 'IN PROGRESS')).toEqual({ status: 0 });
+    expect((await ups.setState('1.8.1', 'IN PROGRESS')).status).toBe(UpsStatus.alreadyInProgress);
+    // Canceled by the SCP on a Request Cancel: no Transaction UID was ever recorded.
+    expect(await ups.create('1.8.2', scheduled)).toEqual({ status: 0 });
+    expect((await requestUpsCancel(scu, '1.8.2', { ReasonForCancellation: 'duplicate' })).status).toBe(0);
+    expect((await ups.setState('1.8.2', 'CANCELED')).status).toBe(UpsStatus.alreadyCanceled);
+    expect((await ups.setState('1.8.2', 'COMPLETED')).status).toBe(UpsStatus.mayNoLongerBeUpdated);
+    expect((await ups.setState('1.8.404', 'COMPLETED')).status).toBe(UpsStatus.noSuchUps);
+    await scu.release();
+  });
+
+  it('N-CREATE: Procedure Step State missing 0x0120, empty 0x0121 (Type 1), another value C309; each naming (0074,1000)', async () => {
+    const ups = upsScp();
+    const { scu } = await scuOf(ups, 'PUSHER');
+    const missing = await scu.nCreate(UpsClass.push, '1.8.3', scheduled);
+    expect([missing.status, missing.command.OffendingElement]).toEqual([0x0120, [0x00741000]]);
+    const empty = await createUps(scu, '1.8.3', { ...scheduled, ProcedureStepState: '' });
+    expect([empty.status, empty.command.OffendingElement]).toEqual([0x0121, [0x00741000]]);
+    const other = await createUps(scu, '1.8.3', { ...scheduled, ProcedureStepState: 'COMPLETED' });
+    expect([other.status, other.command.OffendingElement]).toEqual([UpsStatus.notScheduled, [0x00741000]]);
+    expect(ups.store.has('1.8.3')).toBe(false);
+    await scu.release();
+  });
+
   it('events go to a subscriber on an association the SCP opens when the watcher has none with UPS Event', async () => {
     const watcherAe = ae('WATCHER').addSupportedContext(UpsClass.event, undefined, { scpRole: true });
     const outbound = ae('UPS-SCP').addRequestedContext(UpsClass.event, undefined, { scuRole: false, scpRole: true });

@@ -30,7 +30,7 @@ describe(`annotation boxes (${via()})`, () => {
     await p.scu.release();
   });
 
-  it('statuses: unknown format 0x0106 (2010,0030); Annotation Position missing 0x0120, out of range 0x0106; no annotation boxes without the class', async () => {
+  it('statuses: unknown format 0x0106 (2010,0030); Annotation Position missing 0x0120, out of range 0x0106; other attributes 0x0105; no annotation boxes without the class', async () => {
     const p = await pair(printerAe(), printScp({ annotationFormats: formats }), printScuAe());
     const session = (await p.scu.nCreate(PrintClass.filmSession, undefined, {}, g)).sopInstanceUid!;
     const base = { ...filmSessionRef(session), ImageDisplayFormat: 'STANDARD\\1,1' };
@@ -46,6 +46,9 @@ describe(`annotation boxes (${via()})`, () => {
     const outside = await p.scu.nSet(PrintClass.annotationBox, uid, { AnnotationPosition: 2, TextString: 'X' }, a);
     expect([outside.status, outside.command.OffendingElement]).toEqual([0x0106, [0x20300010]]);
     expect((await p.scu.nSet(PrintClass.annotationBox, uid, { AnnotationPosition: 1, TextString: 'X' }, a)).status).toBe(0);
+    // Only Annotation Position and Text String may be set (PS3.4 Table H.4-13).
+    const other = await p.scu.nSet(PrintClass.annotationBox, uid, { AnnotationPosition: 1, TextString: 'Y', SOPInstanceUID: '7.7' }, a);
+    expect([other.status, other.command.OffendingElement]).toEqual([0x0105, [0x00080018]]);
     expect((await p.scu.nSet(PrintClass.annotationBox, '1.2.404', { AnnotationPosition: 1 }, a)).status).toBe(0x0112);
     await p.scu.release();
 

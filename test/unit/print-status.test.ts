@@ -123,6 +123,29 @@ describe(`print statuses (${via()})`, () => {
     await p.scu.release();
   });
 
+  it('N-SET changes only what PS3.4 H.4 lets it (Tables H.4-2, H.4-7, H.4-10, H.4-13): anything else is 0x0105 naming it, and nothing changes', async () => {
+    const { p, scu, session, box, boxes, printed } = await filmBox();
+    const film = box.sopInstanceUid!;
+    // Film box: layout, the film session reference and the identity belong to N-CREATE.
+    const layout = await scu.nSet(PrintClass.filmBox, film, { ImageDisplayFormat: 'STANDARD\\2,2', ...filmSessionRef('9.9'), SOPInstanceUID: '7.7', MagnificationType: 'CUBIC' }, g);
+    expect(outcome(layout)).toEqual([0x0105, [0x20100010, 0x20100500, 0x00080018]]);
+    expect((await scu.nSet(PrintClass.filmBox, film, { MagnificationType: 'CUBIC', Trim: 'YES', BorderDensity: 'WHITE', SpecificCharacterSet: 'ISO_IR 100' }, g)).status).toBe(0);
+    // Film session: its N-CREATE attributes (H.4.1.2.2.1), not e.g. a Film Box reference or another UID.
+    expect(outcome(await scu.nSet(PrintClass.filmSession, session, { NumberOfCopies: 3, SOPInstanceUID: '7.8' }, g))).toEqual([0x0105, [0x00080018]]);
+    expect((await scu.nSet(PrintClass.filmSession, session, { NumberOfCopies: 2, FilmSessionLabel: 'L' }, g)).status).toBe(0);
+    // Image box: not the film box's attributes, nor its own identity.
+    expect(outcome(await setImage(scu, boxes[0]!, grayImage(), { ImageDisplayFormat: 'STANDARD\\1,2', SOPClassUID: PrintClass.colorImageBox }))).toEqual([0x0105, [0x20100010, 0x00080016]]);
+    expect((await setImage(scu, boxes[0]!, grayImage(), { Polarity: 'REVERSE', MinDensity: 20 })).status).toBe(0);
+    expect((await scu.nAction(PrintClass.filmBox, film, 1, null, g)).status).toBe(0);
+    const [printedFilm] = printed as [PrintedFilm];
+    expect(printedFilm.filmBox).toMatchObject({ ImageDisplayFormat: 'STANDARD\\1,1', SOPInstanceUID: film, MagnificationType: 'CUBIC', Trim: 'YES' });
+    expect(printedFilm.filmBox.ReferencedFilmSessionSequence).toEqual([expect.objectContaining({ ReferencedSOPInstanceUID: session })]);
+    expect(printedFilm.filmSession).toMatchObject({ SOPInstanceUID: session, NumberOfCopies: 2, FilmSessionLabel: 'L' });
+    expect(printedFilm.imageBoxes).toEqual([expect.objectContaining({ SOPClassUID: PrintClass.grayscaleImageBox, Polarity: 'REVERSE' })]);
+    expect(printedFilm.imageBoxes[0]!.ImageDisplayFormat).toBeUndefined();
+    await p.scu.release();
+  });
+
   it('film box N-CREATE: missing or wrong Referenced Film Session Sequence, missing Image Display Format, no film session', async () => {
     const p = await pair(printerAe(), printScp(), printScuAe([PrintClass.grayscaleMeta]));
     expect((await p.scu.nCreate(PrintClass.filmBox, undefined, { ImageDisplayFormat: 'STANDARD\\1,1' }, g)).status).toBe(0x0110);

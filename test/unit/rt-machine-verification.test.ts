@@ -5,6 +5,7 @@
  * VERIFIED_OVR after an override (PS3.17 BBB.3.3); N-GET and N-DELETE; each failure status.
  */
 import { describe, expect, it } from 'vitest';
+import { ApplicationEntity } from '../../src/ae';
 import { CommandField } from '../../src/dimse/types';
 import type { Dataset } from '../../src/scu/types';
 import {
@@ -134,6 +135,38 @@ describe(`RT Machine Verification (${via()})`, () => {
     expect((await mpv.nEventReport(CONV, '1.2.3.50', MACHINE_VERIFICATION_DONE, { TreatmentVerificationStatus: 'VERIFIED' })).status).toBe(0);
     expect(await waiting).toEqual({ status: 'VERIFIED', failed: [], overridden: [] });
     await p.scu.release();
+  });
+
+  it('an N-SET naming another SOP Class or Instance UID is 0x0106 and the instance stays reachable', async () => {
+    const mpv = rtMachineVerificationScp({ verify: () => ({ status: 'VERIFIED' }) });
+    const p = await pair(scpAe(), mpv, scuAe(), { handlers: machineVerificationResults().handlers });
+    const uid = (await createMachineVerification(p.scu, CONV, plan, { sopInstanceUid: '1.2.3.60' })).sopInstanceUid!;
+    const renamed = await setMachineVerification(p.scu, CONV, uid, { ...beam, SOPClassUID: ION, SOPInstanceUID: '1.1.1' });
+    expect([renamed.status, renamed.command.OffendingElement]).toEqual([0x0106, [0x00080016, 0x00080018]]);
+    expect((await getMachineVerification(p.scu, CONV, uid)).status).toBe(0);
+    expect(mpv.store.get(uid)).toMatchObject({ SOPClassUID: CONV, SOPInstanceUID: uid });
+    expect((await setMachineVerification(p.scu, CONV, uid, { ...beam, SOPClassUID: CONV, SOPInstanceUID: uid })).status).toBe(0);
+    await p.scu.release();
+  });
+
+  it('a verify() that throws still sends Done, NOT_VERIFIED (the TDS was told verification started); onReport hears it, the error is logged', async () => {
+    const logged: string[] = [];
+    const logger = { debug() {}, info() {}, warn() {}, error: (m: string) => void logged.push(m) };
+    const reports: Array<[string, number | undefined]> = [];
+    const mpv = rtMachineVerificationScp({
+      verify: () => Promise.reject(new Error('plan database unreachable')),
+      onReport: (_, outcome, r) => reports.push([outcome.status, r.status]),
+    });
+    const results = machineVerificationResults();
+    const p = await pair(new ApplicationEntity({ aeTitle: 'MPV', logger }).addSupportedContext(CONV), mpv, scuAe(), { handlers: results.handlers });
+    const uid = (await createMachineVerification(p.scu, CONV, plan)).sopInstanceUid!;
+    expect((await setMachineVerification(p.scu, CONV, uid, beam)).status).toBe(0);
+    expect((await requestBeamVerification(p.scu, CONV, uid)).status).toBe(0);
+    expect((await results.wait(uid, { timeoutMs: 5000 })).status).toBe('NOT_VERIFIED');
+    expect((await getMachineVerification(p.scu, CONV, uid, [0x3008002c])).dataset).toMatchObject({ TreatmentVerificationStatus: 'NOT_VERIFIED' });
+    await p.scu.release();
+    expect(reports).toEqual([['NOT_VERIFIED', 0]]);
+    expect(logged).toEqual([expect.stringContaining('plan database unreachable')]);
   });
 
   it('RT Ion Machine Verification: created with an empty Ion Machine Verification Sequence, VERIFIED', async () => {

@@ -4,6 +4,7 @@
  * with SCP/SCU role selection (PS3.4 J.3.3).
  */
 import { describe, expect, it } from 'vitest';
+import { ApplicationEntity } from '../../src/ae';
 import type { Association } from '../../src/association';
 import { CommandField } from '../../src/dimse/types';
 import {
@@ -71,6 +72,27 @@ describe(`storage commitment: same association (${via()})`, () => {
     expect(missing.command.OffendingElement).toEqual([0x00081195]);
     expect((await p.scu.nAction(SC, '1.2.3', 1, { TransactionUID: '1.2' })).status).toBe(0x0112);
     await p.scu.release();
+  });
+
+  it('a commit that throws still gets a report: every instance failed with 0x0110 (processing failure), onReport told, the error logged', async () => {
+    const results = storageCommitmentResults();
+    const reports: Array<{ result: CommitmentResult; status?: number }> = [];
+    const logged: string[] = [];
+    const logger = { debug() {}, info() {}, warn() {}, error: (m: string) => void logged.push(m) };
+    const p = await pair(
+      new ApplicationEntity({ aeTitle: 'ARCHIVE', logger }).addSupportedContext(SC),
+      storageCommitmentScp({ commit: async () => Promise.reject(new Error('database offline')), onReport: (result, o) => reports.push({ result, status: o.status }) }),
+      ae('MODALITY').addRequestedContext(SC),
+      { handlers: results.handlers },
+    );
+    const rsp = await requestStorageCommitment(p.scu, refs.slice(0, 2));
+    expect(rsp.status).toBe(0);
+    const result = await results.wait(rsp.transactionUid, { timeoutMs: 5000 });
+    expect(result).toMatchObject({ eventTypeId: 2, committed: [] });
+    expect(result.failed).toEqual(refs.slice(0, 2).map((r) => ({ ...r, failureReason: 0x0110 })));
+    await p.scu.release();
+    expect(reports.map((r) => [r.result.eventTypeId, r.status])).toEqual([[2, 0]]);
+    expect(logged).toEqual([expect.stringContaining('database offline')]);
   });
 
   it('event information round-trips (PS3.4 Table J.3-2)', () => {
