@@ -25,17 +25,17 @@ export async function serveFind(message: IncomingMessage, ctx: RequestContext, h
     const identifier = decodeDataset(message.dataset, transferSyntax, { maxInflatedLength: association.options.maxDatasetLength });
     const matches = handlers.cFind({ sopClassUid: ctx.abstractSyntax, identifier, priority: command.Priority ?? 0 }, ctx);
     for await (const answer of matches as AsyncIterable<FindAnswer>) {
-      if (ctx.signal.aborted) return respond(association, contextId, command, { Status: CANCEL });
+      if (ctx.signal.aborted) return await respond(association, contextId, command, { Status: CANCEL });
       if (isFinalAnswer(answer)) {
         // One final response per request (PS3.7 9.1.2.1): leaving the loop ends the handler's generator.
         const comment = answer.errorComment ? { ErrorComment: answer.errorComment.slice(0, 64) } : {};
-        return respond(association, contextId, command, { Status: answer.status, ...comment });
+        return await respond(association, contextId, command, { Status: answer.status, ...comment });
       }
       const { status, identifier: match } = isStatusAnswer(answer) ? answer : { status: PENDING, identifier: answer };
       await respond(association, contextId, command, { Status: status }, encodeDatasetForSending(match, transferSyntax));
     }
     const final = ctx.signal.aborted ? CANCEL : 0x0000;
-    return respond(association, contextId, command, { Status: final });
+    return await respond(association, contextId, command, { Status: final });
   } catch (error) {
     if (!association.isEstablished) return;
     const f = failureFor(error, UNABLE_TO_PROCESS);

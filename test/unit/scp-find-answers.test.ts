@@ -62,3 +62,37 @@ describe('C-FIND handler answers', () => {
     await plain.assoc.release();
   });
 });
+
+describe('C-FIND SCP when the association ends mid-operation', () => {
+  it('stops the handler and logs no handler failure (nothing can be answered any more)', async () => {
+    const errors: string[] = [];
+    const logger = { debug() {}, info() {}, warn() {}, error: (m: string) => errors.push(m) };
+    const scp = new ApplicationEntity({ aeTitle: 'QR', logger }).addSupportedContext(STUDY_FIND);
+    const scu = new ApplicationEntity({ aeTitle: 'SCU' }).addRequestedContext(STUDY_FIND);
+    const [a, b] = createMemoryPair();
+    let finished!: () => void;
+    const handlerDone = new Promise<void>((r) => (finished = r));
+    const served = scp.handle(b, {
+      async *cFind(_rq, ctx) {
+        try {
+          for (let i = 0; ; i++) {
+            yield { PatientName: `P^${i}` };
+            // Slow matches: the association is aborted while this waits; the signal then fires.
+            await new Promise((r) => setTimeout(r, 5));
+            if (ctx.signal.aborted) break;
+          }
+        } finally {
+          finished();
+        }
+      },
+    });
+    const assoc = await scu.associate(a, { calledAeTitle: 'QR' });
+    const iterator = assoc.cFind({ QueryRetrieveLevel: 'STUDY', PatientName: '' }, { model: 'study' })[Symbol.asyncIterator]();
+    await iterator.next();
+    await assoc.abort();
+    await handlerDone;
+    await served;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(errors).toEqual([]);
+  });
+});
