@@ -1,6 +1,8 @@
 /**
- * Typed errors. Every error netdicom raises is a NetdicomError with a stable `code`.
- * A failed DIMSE status is not an error: it is returned as a value.
+ * Typed errors: what goes wrong on the network, in the protocol or in negotiation is a
+ * NetdicomError with a stable `code`. Invalid arguments throw the usual JavaScript errors (a
+ * RangeError for an AE title over 16 characters), and a cancelled call rejects with its signal's
+ * reason. A failed DIMSE status is not an error: it is returned as a value.
  */
 
 /** Who sent an A-ABORT (PS3.8 Table 9-26): 0 service-user, 1 reserved, 2 service-provider. */
