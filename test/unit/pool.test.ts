@@ -180,16 +180,21 @@ describe('AssociationPool', () => {
     await p.close({ force: true });
   });
 
-  it('an association set up after its waiter aborted goes back to the pool as idle', async () => {
-    const { counts, connect } = peers();
-    // A slow connection that ignores the signal: the waiter gives up while it is being set up.
-    const p = pool(async (peer) => (await sleep(30), connect(peer)), { maxPerPeer: 1 });
+  /** An acquire() whose caller gives up 5 ms in, while the connection is still being set up; then 60 ms for it to settle. */
+  async function abandonedAcquire(p: AssociationPool): Promise<void> {
     const controller = new AbortController();
     const acquiring = p.acquire({ peer: 'a' }, { signal: controller.signal });
     await sleep(5);
     controller.abort(new Error('gave up'));
     await expect(acquiring).rejects.toThrow('gave up');
     await sleep(60);
+  }
+
+  it('an association set up after its waiter aborted goes back to the pool as idle', async () => {
+    const { counts, connect } = peers();
+    // A slow connection that ignores the signal: the waiter gives up while it is being set up.
+    const p = pool(async (peer) => (await sleep(30), connect(peer)), { maxPerPeer: 1 });
+    await abandonedAcquire(p);
     // Not leased to nobody: idle, reused by the next caller despite the cap of 1.
     expect(p.stats).toMatchObject({ open: 1, idle: 1, leased: 0, created: 1 });
     const next = await p.acquire({ peer: 'a' });
@@ -213,12 +218,7 @@ describe('AssociationPool', () => {
         }),
       { maxPerPeer: 1 },
     );
-    const controller = new AbortController();
-    const acquiring = p.acquire({ peer: 'a' }, { signal: controller.signal });
-    await sleep(5);
-    controller.abort(new Error('gave up'));
-    await expect(acquiring).rejects.toThrow('gave up');
-    await sleep(60);
+    await abandonedAcquire(p);
     expect(counts.a!.accepted).toBe(0);
     expect(p.stats).toMatchObject({ open: 0, created: 0 });
     await p.close();
