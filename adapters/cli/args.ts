@@ -147,6 +147,13 @@ export function intOption(p: ParsedArgv, name: string, fallback: number, min = 0
   return n;
 }
 
+/** An AE title option (1-16 characters, not only spaces: PS3.5 AE VR), or `fallback` when not given. */
+export function aeTitleOption(p: ParsedArgv, name: string, fallback: string, what = 'AE title'): string {
+  const value = optionValue(p, name) ?? fallback;
+  if (value.trim().length === 0 || value.length > 16) throw new UsageError(`${what} must be 1-16 characters, got '${value}'`);
+  return value;
+}
+
 /** A positive number of seconds as ms, or undefined when not given. */
 export function secondsOption(p: ParsedArgv, name: string): number | undefined {
   const raw = optionValue(p, name);
@@ -209,10 +216,8 @@ export function storeTlsSettings(p: ParsedArgv): TlsSettings | null {
 
 /** Interprets the common options. `defaultAeTitle` is the app's own name, as in DCMTK (ECHOSCU, ...). */
 export function commonSettings(p: ParsedArgv, defaultAeTitle: string): CommonSettings {
-  const aeTitle = optionValue(p, '--aetitle') ?? defaultAeTitle;
-  if (aeTitle.trim().length === 0 || aeTitle.length > 16) throw new UsageError(`AE title must be 1-16 characters, got '${aeTitle}'`);
-  const calledAeTitle = optionValue(p, '--called-aetitle') ?? 'ANY-SCP';
-  if (calledAeTitle.trim().length === 0 || calledAeTitle.length > 16) throw new UsageError(`called AE title must be 1-16 characters, got '${calledAeTitle}'`);
+  const aeTitle = aeTitleOption(p, '--aetitle', defaultAeTitle);
+  const calledAeTitle = aeTitleOption(p, '--called-aetitle', 'ANY-SCP', 'called AE title');
   const debug = p.switches.has('--debug');
   const quiet = p.switches.has('--quiet');
   const maxPdu = optionValue(p, '--max-pdu') === undefined ? undefined : intOption(p, '--max-pdu', 16384, 4096, 16 * 1024 * 1024);
@@ -303,10 +308,14 @@ export function parseAppArgs(argv: readonly string[], options: readonly OptionSp
   };
 }
 
-/** Query/Retrieve information models: -P patient root, -S study root (default), -O patient/study only. */
+/**
+ * Query/Retrieve information models: -P patient root (default), -S study root, -O patient/study
+ * only. Patient Root is the default of DCMTK's getscu and movescu and of pynetdicom's findscu,
+ * getscu and movescu (DCMTK's findscu defaults to the worklist model; we follow pynetdicom there).
+ */
 export const MODEL_OPTIONS: readonly OptionSpec[] = [
-  { name: '--patient', aliases: ['-P'], help: 'Patient Root information model' },
-  { name: '--study', aliases: ['-S'], help: 'Study Root information model (default)' },
+  { name: '--patient', aliases: ['-P'], help: 'Patient Root information model (default)' },
+  { name: '--study', aliases: ['-S'], help: 'Study Root information model' },
   { name: '--psonly', aliases: ['-O'], help: 'Patient/Study Only information model (retired)' },
 ];
 /** -W: Modality Worklist (findscu). */
@@ -316,11 +325,11 @@ export const KEY_OPTION: OptionSpec = {
   help: 'query key: keyword or (gggg,eeee), Sequence[0].Keyword for items; no value = return key (repeat)',
 };
 
-/** The information model the switches chose; `study` by default. */
+/** The information model the switches chose; `patient` by default (see {@link MODEL_OPTIONS}). */
 export function modelOf(args: AppArgs, allowed: readonly QueryModel[]): QueryModel {
   const chosen = (['patient', 'study', 'psonly', 'worklist'] as const).filter((m) => args.has(`--${m}`));
   if (chosen.length > 1) throw new UsageError(`choose one information model, got ${chosen.join(' and ')}`);
-  const model = chosen[0] ?? 'study';
+  const model = chosen[0] ?? 'patient';
   if (!allowed.includes(model)) throw new UsageError(`the ${model} model is not available here`);
   return model;
 }

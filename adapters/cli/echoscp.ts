@@ -5,7 +5,7 @@
 import { ApplicationEntity } from '../../src/ae';
 import { describeReject } from '../../src/pdu/constants';
 import { SopClass } from '../../src/uids/sop-classes';
-import { COMMON_OPTIONS, commonSettings, formatHelp, listenFor, optionValue, parseArgv, parsePort, positionals, type OptionSpec } from './args';
+import { COMMON_OPTIONS, commonSettings, formatHelp, intOption, listenFor, optionValue, parseArgv, parsePort, positionals, type OptionSpec } from './args';
 import { ExitCode, describeFailure, type AppIo, signalled } from './io';
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -13,7 +13,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: '--bind', value: 'HOST', help: 'address to listen on (default 127.0.0.1; :: or 0.0.0.0 for every interface)' },
   { name: '--require-called-aet', help: 'reject associations whose called AE title is not ours (-aet), reason 7' },
   { name: '--allow-calling-aet', value: 'AET', help: 'accept only this calling AE title (repeatable), else reject with reason 3' },
-  { name: '--max-associations', value: 'N', help: 'concurrent associations; more are rejected (local limit exceeded; default 100)' },
+  { name: '--max-associations', value: 'N', help: 'concurrent associations, at least 1; more are rejected (local limit exceeded; default 100)' },
 ];
 
 /** The help text of echoscp. */
@@ -34,7 +34,8 @@ export async function echoscp(argv: readonly string[], io: AppIo, stop?: Promise
     const [portText] = positionals(args, ['PORT']);
     const port = parsePort(portText, true);
     const settings = commonSettings(args, 'ECHOSCP');
-    const maxAssociations = Number(optionValue(args, '--max-associations') ?? 100);
+    // A usage error, not NaN (no limit) or 0 (every connection dropped).
+    const maxAssociations = intOption(args, '--max-associations', 100, 1);
     const ae = new ApplicationEntity(settings.ae).addSupportedContext(SopClass.Verification);
     const listener = await listenFor(settings, optionValue(args, '--bind') ?? '127.0.0.1', port);
     const say = (line: string) => settings.quiet || io.out(line);
@@ -52,8 +53,10 @@ export async function echoscp(argv: readonly string[], io: AppIo, stop?: Promise
         ...(args.values.has('--allow-calling-aet') && { allowedCallingAeTitles: args.values.get('--allow-calling-aet') }),
       },
     );
+    // Listening for SIGINT/SIGTERM before saying so: a signal sent on that line must not kill us outright.
+    const stopped = stop ?? signalled();
     io.out(`listening on ${listener.address}`);
-    await (stop ?? signalled());
+    await stopped;
     await server.close({ force: true });
     return ExitCode.ok;
   } catch (error) {

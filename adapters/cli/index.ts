@@ -3,7 +3,7 @@
  * Apps are imported lazily so `echoscu` does not load the storage or query code.
  */
 import { loadDcmjsOnFirstUse } from '../node/dcmjs-loader';
-import { processIo, type AppIo } from './io';
+import { guardStdio, processIo, type AppIo } from './io';
 
 loadDcmjsOnFirstUse();
 
@@ -45,6 +45,8 @@ export function mainHelp(): string {
 
 /** Runs `netdicom` with `argv` (without node and the script); resolves with the exit code. */
 export async function main(argv: readonly string[], io: AppIo = processIo): Promise<number> {
+  // The apps also print through console and process.stderr (storescu, storescp, progress bars).
+  if (io === processIo) guardStdio();
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     io.out(mainHelp());

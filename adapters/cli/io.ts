@@ -46,11 +46,29 @@ export function fail(app: string, io: AppIo, error: unknown, context = ''): numb
   return code;
 }
 
-/** Node's process streams as {@link AppIo}. */
+/** Node's process streams as {@link AppIo}; nothing is written once a stream has failed ({@link guardStdio}). */
 export const processIo: AppIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
+  out: (line) => {
+    if (process.stdout.writable) process.stdout.write(`${line}\n`);
+  },
+  err: (line) => {
+    if (process.stderr.writable) process.stderr.write(`${line}\n`);
+  },
 };
+
+let stdioGuarded = false;
+
+/**
+ * Keeps a failed stdout or stderr from crashing the app: without an 'error' listener, EPIPE (the
+ * reader went away, as in `netdicom findscu … | head -1`) is an unhandled 'error' event. The stream
+ * is destroyed then, so output to it stops; the work goes on and the exit code stays the
+ * operation's. Once per process (the CLI entry calls it).
+ */
+export function guardStdio(): void {
+  if (stdioGuarded) return;
+  stdioGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+}
 
 /** Resolves on the first SIGINT or SIGTERM (then stops listening for both): how SCP apps wait to shut down. */
 export function signalled(): Promise<void> {

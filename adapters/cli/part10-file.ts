@@ -2,7 +2,7 @@
  * Part 10 files on disk for storescu: learn a file's SOP class and transfer syntax from its
  * File Meta Information alone, and stream its data set from disk as it is sent.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readPart10Identity } from '../../src/dataset/meta';
 import { withFile, type FileIoOptions } from '../node/sync-read';
@@ -50,23 +50,30 @@ export { fileChunks, readAhead, type FileChunks } from '../node/file-stream';
 
 /**
  * Expands paths into files: files as given, folders listed (recursively with `recursive`),
- * sorted for a stable order. Missing paths are reported through `warn` and skipped.
+ * sorted for a stable order. Missing paths are reported through `warn` and skipped. Symbolic
+ * links in folders are followed (a broken one is reported like a missing path); a linked folder
+ * is walked unless its real path was walked already, so a link to an ancestor cannot loop.
  */
 export async function listFiles(paths: readonly string[], recursive: boolean, warn: (m: string) => void): Promise<string[]> {
   const out: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
+  const walk = async (dir: string, walked: Set<string>): Promise<void> => {
+    const real = await realpath(dir);
+    if (walked.has(real)) return;
+    walked.add(real);
     const entries = await readdir(dir, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const full = path.join(dir, e.name);
-      if (e.isFile()) out.push(full);
-      else if (e.isDirectory() && recursive) await walk(full);
+      const target = e.isSymbolicLink() ? await stat(full).catch(() => null) : e;
+      if (!target) warn(`no such file or directory: ${full}`);
+      else if (target.isFile()) out.push(full);
+      else if (target.isDirectory() && recursive) await walk(full, walked);
     }
   };
   for (const p of paths) {
     const info = await stat(p).catch(() => null);
     if (!info) warn(`no such file or directory: ${p}`);
-    else if (info.isDirectory()) await walk(p);
+    else if (info.isDirectory()) await walk(p, new Set()); // a folder given twice is still listed twice
     else out.push(p);
   }
   return out;

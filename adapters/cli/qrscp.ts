@@ -37,7 +37,7 @@ export async function qrscp(argv: readonly string[], io: CliIo, run: QrScpRunOpt
     const port = parsePort(positionals(args.argv, ['PORT'])[0], true);
     const dir = args.last('--dir');
     if (!dir) throw new UsageError('--dir DIR is required');
-    const destinations = new Map([...args.all('--destinations').flatMap((f) => [...loadDestinations(f)]), ...parseDestinations(args.all('--move-destination'))]);
+    const destinations = new Map([...args.all('--destinations').flatMap((f) => [...loadDestinations(f)]), ...moveDestinations(args.all('--move-destination'))]);
     const { settings } = args;
     const pem = (f?: string) => (f ? readFileSync(f) : undefined);
     const log = (line: string) => {
@@ -51,23 +51,39 @@ export async function qrscp(argv: readonly string[], io: CliIo, run: QrScpRunOpt
       ae: settings.ae,
       fsync: !args.has('--no-fsync'),
       io: ioMode(args.last('--io')),
-      connect: (entry) =>
-        entry.tls
-          ? connectTls({ host: entry.host, port: entry.port, ca: pem(settings.tls?.ca), cert: pem(settings.tls?.cert), key: pem(settings.tls?.key) })
-          : connectTcp({ host: entry.host, port: entry.port, timeoutMs: settings.networkTimeoutMs }),
+      // The C-MOVE's signal (C-CANCEL, requestor gone) and -tn bound the connect and the TLS handshake.
+      connect: (entry, signal) => {
+        const dial = { host: entry.host, port: entry.port, signal, timeoutMs: settings.networkTimeoutMs };
+        if (!entry.tls) return connectTcp(dial);
+        return connectTls({ ...dial, ca: pem(settings.tls?.ca), cert: pem(settings.tls?.cert), key: pem(settings.tls?.key) });
+      },
     });
     const listener = await listenFor(settings, args.last('--bind') ?? '0.0.0.0', port);
     const server = scp.ae.serve(listener, scp.handlers);
+    // Listening for SIGINT/SIGTERM before saying so: a signal sent on that line must not kill us outright.
+    const stopped = run.stop ?? signalled();
     log(`qrscp: ${scp.db.count()} instance(s) indexed in ${scp.store.directory}; listening on ${listener.address} as ${scp.ae.options.aeTitle}`);
     run.onListening?.(listener.address);
-    await (run.stop ?? signalled());
+    await stopped;
     log('qrscp: closing');
-    await Promise.race([server.close(), new Promise((r) => setTimeout(r, 5000))]);
+    // Running associations get 5 s to finish; the timer is cleared so an idle server exits at once.
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([server.close(), new Promise((r) => (grace = setTimeout(r, 5000)))]);
+    clearTimeout(grace);
     await server.close({ force: true });
     return ExitCode.ok;
   } catch (error) {
     return fail('qrscp', io, error);
   } finally {
     await scp?.close();
+  }
+}
+
+/** `--move-destination AET=HOST:PORT` values; a malformed one is a usage error. */
+function moveDestinations(entries: readonly string[]): ReturnType<typeof parseDestinations> {
+  try {
+    return parseDestinations(entries);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
 }

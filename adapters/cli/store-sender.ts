@@ -72,6 +72,8 @@ export interface FileResult {
   readonly status?: number;
   readonly ok: boolean;
   readonly error?: string;
+  /** What failed when no association could be made for the file (storescu exits with its code). */
+  readonly associationError?: unknown;
 }
 
 /** How {@link sendFiles} reaches the peer and reports. */
@@ -121,7 +123,7 @@ export async function sendFiles(batches: readonly Batch[], options: SendOptions)
         } catch (error) {
           assoc = null;
           await readEarlier?.return();
-          record({ file, ok: false, error: `association failed: ${message(error)}` });
+          record({ file, ok: false, error: `association failed: ${message(error)}`, associationError: error });
           continue;
         }
       }

@@ -14,8 +14,10 @@ import { createFsStore } from '../node/fs-store';
 import { RECEIVER_RECLAIM_BYTES, setSocketReclaim } from '../node/reclaim';
 import { formatMB } from './progress';
 import type { FileIoOptions } from '../node/sync-read';
-import { intOption, IO_OPTION, ioMode, listener, optionValue, parseArgv, secondsOption, STORE_OPTIONS, storeTlsSettings, type OptionSpec } from './args';
-import { stopSignals } from './io';
+import {
+  aeTitleOption, intOption, IO_OPTION, ioMode, listener, optionValue, parseArgv, parsePort, secondsOption, STORE_OPTIONS, storeTlsSettings, type OptionSpec,
+} from './args';
+import { describeFailure, stopSignals } from './io';
 
 const VERIFICATION = '1.2.840.10008.1.1';
 
@@ -154,7 +156,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: '--ignore', help: 'receive and discard (no files)' },
   { name: '--accept-any', help: 'accept every storage SOP class, also ones not in the registry' },
   { name: '--bind', value: 'HOST', help: 'address to listen on (default 0.0.0.0)' },
-  { name: '--max-associations', value: 'N', help: 'concurrent associations (default 100)' },
+  { name: '--max-associations', value: 'N', help: 'concurrent associations, at least 1 (default 100)' },
   { name: '--acse-timeout', aliases: ['-ta'], value: 'S', help: 'ARTIM: connect to complete A-ASSOCIATE-RQ, in seconds (default 30)' },
   { name: '--stats', value: 'S', help: 'print a stats {json} line every S seconds and at exit' },
   IO_OPTION,
@@ -176,21 +178,21 @@ export async function storescpMain(argv: readonly string[]): Promise<number> {
     console.error(`storescp: ${(error as Error).message}\n${USAGE}`);
     return 2;
   }
-  const port = Number(p.positionals[0]);
   // This process only receives: it may collect its read buffers more often (reclaim.ts).
   setSocketReclaim(RECEIVER_RECLAIM_BYTES);
   const stop = stopSignals();
   try {
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`bad port ${p.positionals[0]}`);
+    const port = parsePort(p.positionals[0], true);
     const debug = p.switches.has('--debug');
     return await runStoreScp({
       outputDir: optionValue(p, '--output-directory'),
       io,
       ignore: p.switches.has('--ignore'),
-      aeTitle: optionValue(p, '--aetitle') ?? 'STORESCP',
+      aeTitle: aeTitleOption(p, '--aetitle', 'STORESCP'),
       maxPdu: intOption(p, '--max-pdu', 16384),
       acceptAny: p.switches.has('--accept-any'),
-      maxAssociations: intOption(p, '--max-associations', 100),
+      // 0 would refuse every association: at least 1.
+      maxAssociations: intOption(p, '--max-associations', 100, 1),
       artimTimeoutMs: secondsOption(p, '--acse-timeout'),
       statsIntervalMs: secondsOption(p, '--stats'),
       debug,
@@ -203,8 +205,9 @@ export async function storescpMain(argv: readonly string[]): Promise<number> {
       logger: debug ? consoleLogger({ verbose: true, prefix: 'storescp' }) : silentLogger,
     });
   } catch (error) {
-    console.error(`storescp: ${(error as Error).message}`);
-    return 1;
+    const { line, code } = describeFailure(error);
+    console.error(`storescp: ${line}`);
+    return code;
   } finally {
     stop.dispose();
   }

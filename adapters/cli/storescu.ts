@@ -2,7 +2,9 @@
  * `netdicom storescu ADDR PORT PATH…`: sends DICOM Part 10 files (folders with -r) to a Storage
  * SCP. Only each file's meta header is read to plan the presentation contexts; data sets are
  * streamed from disk as they are sent. A failed file is reported and the rest go on; the exit
- * code is 1 when any file failed.
+ * code is 1 when any file failed or any input was skipped (missing, not DICOM; unless --no-halt),
+ * and the association's failure code (3 network, 4 rejected, 5 timeout, ...) when none was sent
+ * for want of one.
  */
 import { formatNegotiation } from '../../src/acse/explain';
 import { ApplicationEntity } from '../../src/ae';
@@ -13,7 +15,10 @@ import { listFiles, readPart10Header, type Part10Header } from './part10-file';
 import { ProgressBar, type ProgressSink } from './progress';
 import { planBatches, sendFiles } from './store-sender';
 import type { FileIoOptions } from '../node/sync-read';
-import { commonOptions, dialer, intOption, IO_OPTION, ioMode, optionValue, parseArgv, secondsOption, STORE_OPTIONS, storeTlsSettings, type OptionSpec } from './args';
+import {
+  aeTitleOption, commonOptions, dialer, formatHelp, intOption, IO_OPTION, ioMode, optionValue, parseArgv, parsePort, secondsOption, STORE_OPTIONS, storeTlsSettings, type OptionSpec,
+} from './args';
+import { describeFailure, ExitCode } from './io';
 
 /** What storescu runs with, after argument parsing. */
 export interface StoreScuConfig {
@@ -23,6 +28,8 @@ export interface StoreScuConfig {
   calledAeTitle: string;
   maxPdu: number;
   allowConversion: boolean;
+  /** Skipped inputs (missing paths, non-DICOM files) are warnings, not failures (DCMTK's --no-halt). */
+  noHalt?: boolean;
   /** C-STOREs in flight per association when the peer agrees (PS3.7 D.3.3.3); default 1. */
   asyncOps?: number;
   /** File reads: synchronous (default) or through the thread pool ({@link FileIoOptions.io}). */
@@ -51,7 +58,7 @@ export async function runStoreScu(config: StoreScuConfig): Promise<number> {
   let skipped = 0;
   const warn = (m: string) => {
     skipped++;
-    config.err(`storescu: warning: ${m}`);
+    config.err(`storescu: ${config.noHalt ? 'warning' : 'error'}: ${m}`);
   };
   const headers: Part10Header[] = [];
   for (const file of await listFiles(config.paths, config.recursive, warn)) {
@@ -98,13 +105,25 @@ export async function runStoreScu(config: StoreScuConfig): Promise<number> {
     },
   });
   bar.clear();
-  if (!config.quiet || results.some((r) => !r.ok)) config.out(bar.summary(skipped));
-  return results.every((r) => r.ok) ? 0 : 1;
+  const failed = results.filter((r) => !r.ok);
+  if (!config.quiet || failed.length > 0 || (skipped > 0 && !config.noHalt)) config.out(bar.summary(skipped));
+  // None sent for want of an association: exit as its failure says (3 network, 4 rejected, 5 timeout, ...).
+  const unassociated = failed.find((r) => r.associationError !== undefined);
+  if (unassociated && failed.length === results.length) return describeFailure(unassociated.associationError).code;
+  // As DCMTK's storescu: an input that could not be read fails the run unless --no-halt.
+  return failed.length > 0 || (skipped > 0 && !config.noHalt) ? ExitCode.failed : ExitCode.ok;
 }
 
 const USAGE = `usage: netdicom storescu ADDR PORT PATH... [-r] [-aet TITLE] [-aec TITLE] [--max-pdu N]
        [-ta S] [-td S] [-tn S] [--tls] [--tls-ca F] [--tls-cert F] [--tls-key F] [--tls-insecure]
-       [--allow-conversion] [--async-ops N] [--io sync|async] [-d] [-q]`;
+       [--allow-conversion] [--async-ops N] [-nh] [--io sync|async] [-d] [-q]`;
+
+const DESCRIPTION = [
+  'Storage SCU: sends DICOM Part 10 files with C-STORE, streaming each from disk. Every readable DICOM',
+  "file is sent; a missing PATH or a file that is not DICOM (named, or found in a folder) is reported and,",
+  "as in DCMTK's storescu, makes the exit code 1 unless -nh.",
+  'exit codes: 0 sent, 1 failed or skipped, 2 usage, 3 network, 4 rejected, 5 timeout, 6 aborted',
+].join('\n');
 
 const OPTIONS: readonly OptionSpec[] = [
   ...STORE_OPTIONS,
@@ -113,6 +132,7 @@ const OPTIONS: readonly OptionSpec[] = [
   ...commonOptions('--acse-timeout', '--dimse-timeout', '--network-timeout'),
   { name: '--allow-conversion', help: 'convert between uncompressed transfer syntaxes when the peer accepts no other' },
   { name: '--async-ops', value: 'N', help: 'C-STOREs in flight per association when the peer agrees (1..65535, default 1)' },
+  { name: '--no-halt', aliases: ['-nh'], help: 'skipped inputs (missing, not DICOM) are warnings: exit 0 when the rest was sent' },
   IO_OPTION,
 ];
 
@@ -123,7 +143,7 @@ export async function storescuMain(argv: readonly string[]): Promise<number> {
   try {
     p = parseArgv(argv, OPTIONS);
     if (p.switches.has('--help')) {
-      console.log(USAGE);
+      console.log(formatHelp(USAGE.slice('usage: '.length), DESCRIPTION, OPTIONS));
       return 0;
     }
     if (p.positionals.length < 3) throw new Error('ADDR, PORT and at least one PATH are required');
@@ -134,16 +154,17 @@ export async function storescuMain(argv: readonly string[]): Promise<number> {
   }
   const [host, portText, ...paths] = p.positionals as [string, string, ...string[]];
   try {
-    const port = Number(portText);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`bad port ${portText}`);
+    const port = parsePort(portText);
     const debug = p.switches.has('--debug');
+    const networkTimeoutMs = secondsOption(p, '--network-timeout');
     return await runStoreScu({
       paths,
       recursive: p.switches.has('--recurse'),
-      aeTitle: optionValue(p, '--aetitle') ?? 'STORESCU',
-      calledAeTitle: optionValue(p, '--call') ?? 'ANY-SCP',
+      aeTitle: aeTitleOption(p, '--aetitle', 'STORESCU'),
+      calledAeTitle: aeTitleOption(p, '--call', 'ANY-SCP', 'called AE title'),
       maxPdu: intOption(p, '--max-pdu', 16384),
       allowConversion: p.switches.has('--allow-conversion'),
+      noHalt: p.switches.has('--no-halt'),
       // 1..65535 C-STOREs in flight (PS3.7 D.3.3.3 Maximum Number Operations Invoked).
       asyncOps: intOption(p, '--async-ops', 1, 1, 0xffff),
       io,
@@ -151,16 +172,17 @@ export async function storescuMain(argv: readonly string[]): Promise<number> {
       quiet: p.switches.has('--quiet'),
       acseTimeoutMs: secondsOption(p, '--acse-timeout'),
       dimseTimeoutMs: secondsOption(p, '--dimse-timeout'),
-      networkTimeoutMs: secondsOption(p, '--network-timeout'),
-      // No connect timeout here (-tn is the association's network timeout).
-      connect: dialer({ tls: storeTlsSettings(p) }, host, port),
+      networkTimeoutMs,
+      // -tn also bounds the connect and TLS handshake, as in the other apps.
+      connect: dialer({ tls: storeTlsSettings(p), networkTimeoutMs }, host, port),
       progress: process.stderr,
       out: (l) => console.log(l),
       err: (l) => console.error(l),
       logger: debug ? consoleLogger({ verbose: true, prefix: 'storescu' }) : silentLogger,
     });
   } catch (error) {
-    console.error(`storescu: ${(error as Error).message}`);
-    return 1;
+    const { line, code } = describeFailure(error);
+    console.error(`storescu: ${line}`);
+    return code;
   }
 }

@@ -5,8 +5,9 @@
  * is always complete (reliability.md P-01..P-06, X-01, X-05). On any failure the temp file is
  * closed and removed, and no write lands after its removal.
  */
-import { closeSync, fsync as fsyncFd, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmSync, writevSync } from 'node:fs';
+import { closeSync, fsync as fsyncFd, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writevSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { encodeMetaGroup } from '../../src/dataset/meta';
@@ -21,6 +22,13 @@ export const CANNOT_UNDERSTAND = 0xc000;
 
 /** Suffix of temporary files; {@link FsStore.sweep} removes leftovers of a crashed run. */
 export const TEMP_SUFFIX = '.netdicom-part';
+
+/**
+ * Age after which {@link FsStore.sweep} removes a temp file whose writer it cannot prove dead (a
+ * live pid, another host, an older naming). A writer touches its file with every batch, so a live
+ * one is far younger than this; a day is generous even for a peer that stalls mid data set.
+ */
+export const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Bytes gathered before one `writev`: fewer system calls than one write per PDV fragment, small
@@ -38,7 +46,10 @@ export interface FsStoreOptions {
   directory: string;
   /** Receive and discard every data set (answers success, writes nothing). */
   ignore?: boolean;
-  /** fsync each file before the rename (default true): a success status then means durable. */
+  /**
+   * fsync each file before the rename, and the directory after it (default true): a success status
+   * then means durable, the file's name included.
+   */
   fsync?: boolean;
   /** (0002,0012) and (0002,0013) written in the File Meta Information. */
   implementationClassUid?: string;
@@ -81,7 +92,11 @@ export interface FsStore {
   readonly directory: string;
   /** The handler: pass it as `{ cStore: store.cStore }`. */
   cStore(request: StoreRequest, ctx: RequestContext): Promise<StatusResult>;
-  /** Deletes temporary files left by a previous run that was killed (call at start only). Returns how many. */
+  /**
+   * Deletes temporary files left by a run that was killed: those of a process of this host that
+   * is gone, and any older than {@link STALE_TEMP_MS}; another live store's (another process, or
+   * a store of this one) are kept. Returns how many were removed.
+   */
   sweep(): number;
   /** The file name an instance would get (exposed for tests and tools). */
   fileName(sopInstanceUid: string): string;
@@ -103,12 +118,40 @@ export function safeFileName(sopInstanceUid: string): string {
 }
 
 /**
- * A per-store prefix for temporary names. Not secret and not node:crypto (see safeFileName): the
- * names need only differ between stores sharing a directory, and 'wx' refuses any clash anyway.
+ * A per-store prefix for temporary names: `<pid>.<host>.<process>.<store>-`, all base 36, so that
+ * sweep() can tell whose a file is. The host matters because a pid means something only on the
+ * host that wrote it (a directory shared over the network, or between containers); the process
+ * tag tells this process from an earlier one that had the same pid (pid 1 in a restarted
+ * container). Not secret and not node:crypto (see safeFileName); 'wx' refuses any clash anyway.
  */
+const HOST_TAG = fnv1a(hostname()).toString(36);
+const PROCESS_TAG = Math.floor(Math.random() * 2 ** 48).toString(36);
+let storeCount = 0;
 function tempNamePrefix(): string {
-  const random = Math.floor(Math.random() * 2 ** 48).toString(36);
-  return `${process.pid.toString(36)}${random}-`;
+  return `${process.pid.toString(36)}.${HOST_TAG}.${PROCESS_TAG}.${(storeCount++).toString(36)}-`;
+}
+const TEMP_NAME = /^\.([0-9a-z]+)\.([0-9a-z]+)\.([0-9a-z]+)\.[0-9a-z]+-[0-9a-z]+\.netdicom-part$/;
+
+/** Whether a temp file can belong to no live writer, so sweep() may remove it. */
+function abandonedTemp(name: string, modifiedMs: number): boolean {
+  if (Date.now() - modifiedMs > STALE_TEMP_MS) return true;
+  const [, pid36, host, processTag] = TEMP_NAME.exec(name) ?? [];
+  if (pid36 === undefined || host !== HOST_TAG) return false; // whose, or how alive, is not known here
+  const pid = parseInt(pid36, 36);
+  if (pid === process.pid) return processTag !== PROCESS_TAG; // an earlier process with our pid
+  try {
+    process.kill(pid, 0); // signal 0: only asks whether the process exists
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH'; // EPERM: alive, another user's
+  }
+}
+
+/** 32-bit FNV-1a of a string's UTF-16 code units: a short, stable tag for the host name. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash;
 }
 
 /** Creates an on-disk store; the directory is created now so configuration errors show at start. */
@@ -190,7 +233,10 @@ export function createFsStore(options: FsStoreOptions): FsStore {
       let removed = 0;
       for (const name of readdirSync(directory)) {
         if (!name.startsWith('.') || !name.endsWith(TEMP_SUFFIX)) continue;
-        rmSync(path.join(directory, name), { force: true });
+        const file = path.join(directory, name);
+        const info = statSync(file, { throwIfNoEntry: false }); // gone already: renamed or removed by its writer
+        if (!info || !abandonedTemp(name, info.mtimeMs)) continue;
+        rmSync(file, { force: true });
         removed++;
       }
       return removed;
@@ -291,6 +337,9 @@ function syncTempFile(temp: string, written: (chunks: Uint8Array[]) => void): Te
       if (fsync) await fsyncCallback(fd);
       close();
       renameSync(temp, target);
+      // Failing here fails the store although the file is in place: success must mean durable,
+      // and the sender's retry replaces the file.
+      if (fsync) await syncDirectory(path.dirname(target));
     },
     async abandon() {
       try {
@@ -300,6 +349,39 @@ function syncTempFile(temp: string, written: (chunks: Uint8Array[]) => void): Te
       }
     },
   };
+}
+
+/**
+ * Where a directory cannot be opened or fsynced (Windows: EISDIR or EPERM; some file systems:
+ * EINVAL), there is nothing more to do for it.
+ */
+const DIRECTORY_SYNC_UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EINVAL', 'ENOTSUP']);
+
+/**
+ * fsyncs a directory, so that a rename in it survives a power loss (the file's own fsync does not
+ * cover its directory entry). The same calls as the file's writes: synchronous open and close
+ * with an asynchronous fsync, or `fs/promises` throughout.
+ */
+async function syncDirectory(directory: string, io: 'sync' | 'async' = 'sync'): Promise<void> {
+  try {
+    if (io === 'async') {
+      const handle = await open(directory, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } else {
+      const fd = openSync(directory, 'r');
+      try {
+        await fsyncCallback(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  } catch (error) {
+    if (!DIRECTORY_SYNC_UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  }
 }
 
 /** `fs/promises`: one batch is written while the next is read from the network, so they overlap. */
@@ -321,6 +403,7 @@ function asyncTempFile(temp: string, handle: FileHandle, written: (chunks: Uint8
       if (fsync) await handle.sync();
       await handle.close();
       await rename(temp, target);
+      if (fsync) await syncDirectory(path.dirname(target), 'async');
     },
     async abandon() {
       await writing.catch(() => {});

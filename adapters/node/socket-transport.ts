@@ -39,6 +39,13 @@ const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
 const DEFAULT_DIRECT_HIGH_WATER_MARK = 256 * 1024;
 /** The largest chunk the direct path holds uncorked when it is a tick's only write (see `lone`). */
 const LONE_CHUNK_BYTES = 16 * 1024;
+/**
+ * How long a graceful close waits, after our FIN, for the peer to close its side before the socket
+ * is destroyed. The core also closes gracefully when the peer went silent (ARTIM expiry, PS3.8
+ * 9.1.4; an ACSE timeout): a peer that neither reads nor closes would keep the socket and its file
+ * descriptor forever. A live peer reads our last PDU and answers the FIN well within this.
+ */
+export const CLOSE_GRACE_MS = 2000;
 /** The 'error' listener a closed socket keeps once ours are removed (an unheard 'error' would throw). */
 const ignore = (): void => undefined;
 
@@ -301,10 +308,19 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
   function endSocket(): Promise<void> {
     flush(); // what the direct path wrote in this tick goes before the FIN
     return new Promise<void>((resolve) => {
-      if (socket.destroyed || socket.writableFinished) return resolve();
+      if (socket.destroyed) return resolve();
+      destroyAfterGrace();
+      if (socket.writableFinished) return resolve();
       socket.once('close', () => resolve());
       socket.end(() => resolve());
     });
+  }
+
+  // Our side is ended: the socket goes when the peer closes too, or after CLOSE_GRACE_MS. Unref'd,
+  // so it keeps no process alive; cleared on 'close'.
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  function destroyAfterGrace() {
+    graceTimer ??= setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
   }
 
   function fail(error: TransportError) {
@@ -336,6 +352,7 @@ export function socketTransport(socket: Socket, options: SocketTransportOptions)
   const onError = (err: Error) => fail(toTransportError(err));
   const onClose = () => {
     options.lentReads?.closed(); // its spare read buffer back to the pool; it forgets onInput
+    clearTimeout(graceTimer);
     // Node 26 keeps a closed socket reachable until a full garbage collection: let go of it, so
     // that it does not keep this transport and the association over it alive that long too
     // (test/unit/gc-retention.test.ts). A late 'error' still finds a listener.

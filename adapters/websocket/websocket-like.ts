@@ -22,6 +22,8 @@ export interface WebSocketLike {
   readonly bufferedAmount: number;
   readonly readyState: number;
   readonly protocol: string;
+  /** Extensions the server accepted (e.g. `permessage-deflate`); '' when none. */
+  readonly extensions?: string;
   send(data: ArrayBufferView | ArrayBuffer): void;
   close(code?: number, reason?: string): void;
   addEventListener<K extends keyof WebSocketEventMap>(type: K, listener: (event: WebSocketEventMap[K]) => void): void;

@@ -7,7 +7,9 @@
  *   (proxies cap message size; netdicom's at 1 MiB). A write resolves once `bufferedAmount`
  *   is at or below `writeHighWaterMark`; the WebSocket API has no drain event, so we poll. The
  *   core uses the fast path (`direct`), which glues the headers and data of a run of PDUs into
- *   full messages in one reused buffer instead of joining them in new memory.
+ *   full messages in one reused buffer instead of joining them in new memory — where send()
+ *   copies; where it may read the bytes later (the `ws` package, any negotiated extension such as
+ *   permessage-deflate), each message gets memory of its own instead.
  * - Reads: the WebSocket API cannot pause the sender, so inbound chunks are held without a cap
  *   (message-input.ts). The core reads continuously, and the proxy bounds what one PDU can be.
  *   Each message's ArrayBuffer is handed to the core for good: a data set that arrived within
@@ -112,21 +114,38 @@ export function websocketTransport(ws: WebSocketLike, url: string, options: WebS
     if (ws.readyState !== ReadyState.OPEN) throw (failure ??= new TransportError(`WebSocket to ${url} is closed`));
   }
 
+  // Whether send() may read the bytes after it returned, so that what we send must not be reused.
+  // Browsers and Node's global WebSocket copy them in send() (WHATWG). The `ws` package may not:
+  // with permessage-deflate zlib reads the view later on the thread pool (and sends queue behind
+  // a compression), and its server side writes the bytes unmasked, by reference until the kernel
+  // takes them. `ws` is told apart by its EventEmitter API (`on`); an extension of any other
+  // implementation is assumed to compress as well. Decided at the first send: the extensions are
+  // negotiated by the opening handshake.
+  let sendKeepsBytes: boolean | undefined;
+  const keepsBytes = (): boolean => (sendKeepsBytes ??= Boolean(ws.extensions) || typeof (ws as { on?: unknown }).on === 'function');
+
   function sendAll(chunk: Uint8Array): void {
     checkOpen();
-    // send() copies the bytes (WHATWG; `ws` copies while masking), so the caller may reuse chunk.
+    // The caller may reuse chunk once the write resolves: a copy where send() does not make one.
+    const copy = keepsBytes();
     for (let at = 0; at < chunk.byteLength; at += maxMessageBytes) {
-      ws.send(chunk.subarray(at, Math.min(at + maxMessageBytes, chunk.byteLength)));
+      const part = chunk.subarray(at, Math.min(at + maxMessageBytes, chunk.byteLength));
+      ws.send(copy ? part.slice() : part);
     }
   }
 
   // The fast path's writes: a P-DATA-TF run comes as headers and views of the data, glued here
-  // into full messages in one reused buffer (send() copies). Joining them in new memory instead
+  // into full messages in one reused buffer where send() copies. Joining them in new memory instead
   // took a page in headless Chromium ~1.4 s per 256 MiB uploaded (fresh memory is dear there).
-  let glue: Uint8Array | undefined;
+  // Where send() keeps the bytes, each message is glued into a buffer of its own (the same one
+  // copy; the `ws` client allocates one per message to mask anyway).
+  let reused: Uint8Array | undefined;
   function sendGlued(chunks: readonly Uint8Array[]): void {
     checkOpen();
-    glue ??= new Uint8Array(maxMessageBytes);
+    const fresh = keepsBytes();
+    let left = 0; // bytes not yet sent, to size the fresh buffers
+    if (fresh) for (const chunk of chunks) left += chunk.byteLength;
+    let glue = fresh ? new Uint8Array(Math.min(left, maxMessageBytes)) : (reused ??= new Uint8Array(maxMessageBytes));
     let used = 0;
     for (const chunk of chunks) {
       for (let at = 0; at < chunk.byteLength; ) {
@@ -137,6 +156,10 @@ export function websocketTransport(ws: WebSocketLike, url: string, options: WebS
         if (used === glue.byteLength) {
           ws.send(glue);
           used = 0;
+          if (fresh) {
+            left -= glue.byteLength;
+            glue = new Uint8Array(Math.min(left, maxMessageBytes));
+          }
         }
       }
     }
@@ -155,7 +178,8 @@ export function websocketTransport(ws: WebSocketLike, url: string, options: WebS
       if (failure || ws.bufferedAmount <= writeHighWaterMark) return undefined;
       return drained(writeHighWaterMark).catch(() => {}); // a failure reaches the sink as its error
     },
-    // Everything written is copied by send() at once: nothing of the caller's is kept.
+    // Everything written is copied at once (by send(), or into a message's own buffer): nothing
+    // of the caller's is kept.
     flushed: () => undefined,
     receive: (sink) => input.receive(sink),
     pause: () => input.pause(),

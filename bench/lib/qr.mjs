@@ -82,7 +82,7 @@ export async function startDcmqrscp(work, files, { maxPdu = 16384, perArea = DCM
 
 /** SCU command lines: [cmd, args] for findscu/getscu of each implementation. */
 export const QR_SCUS = {
-  netdicom: (tool, port, aec, args) => [node, [ND_BIN, tool, '127.0.0.1', String(port), '-aec', aec, '-q', ...args]],
+  netdicom: (tool, port, aec, args) => [node, [ND_BIN, tool, '-S', '127.0.0.1', String(port), '-aec', aec, '-q', ...args]],
   dcmtk: (tool, port, aec, args) => [tool, ['-S', '-aec', aec, ...args, '127.0.0.1', String(port)]],
 };
 

@@ -212,7 +212,7 @@ describe('netdicom SCUs → DCMTK dcmqrscp', () => {
   it('getscu retrieves a series; data sets equal the originals', async () => {
     const od = path.join(root, 'net-get');
     const c = collector();
-    const code = await getscu(['127.0.0.1', String(qrscpPort), '-aec', 'DCMQRSCP', '-od', od, '-k', 'QueryRetrieveLevel=SERIES', '-k', 'StudyInstanceUID=1.2.9.1', '-k', 'SeriesInstanceUID=1.2.9.1.1'], c.io);
+    const code = await getscu(['127.0.0.1', String(qrscpPort), '-S', '-aec', 'DCMQRSCP', '-od', od, '-k', 'QueryRetrieveLevel=SERIES', '-k', 'StudyInstanceUID=1.2.9.1', '-k', 'SeriesInstanceUID=1.2.9.1.1'], c.io);
     expect(code, c.lines.join('\n')).toBe(0);
     const rows = readDir(od);
     expect(rows.map((x) => x.dataset.SOPInstanceUID).sort()).toEqual(['1.2.9.1.1.1', '1.2.9.1.1.2']);
@@ -222,12 +222,12 @@ describe('netdicom SCUs → DCMTK dcmqrscp', () => {
   it('movescu --store receives a moved study; a move to DCMTK storescp delivers too', async () => {
     const od = path.join(root, 'net-move');
     const c = collector();
-    const code = await movescu(['127.0.0.1', String(qrscpPort), '-aec', 'DCMQRSCP', '-aet', 'MOVESCU', '--store', '--store-port', String(movePort), '-od', od,
+    const code = await movescu(['127.0.0.1', String(qrscpPort), '-S', '-aec', 'DCMQRSCP', '-aet', 'MOVESCU', '--store', '--store-port', String(movePort), '-od', od,
       '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.9.1'], c.io);
     expect(code, c.lines.join('\n')).toBe(0);
     expect(readdirSync(od).sort()).toEqual(['1.2.9.1.1.1.dcm', '1.2.9.1.1.2.dcm', '1.2.9.1.2.3.dcm']);
     const c2 = collector();
-    expect(await movescu(['127.0.0.1', String(qrscpPort), '-aec', 'DCMQRSCP', '-aem', 'STORESCP', '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.9.2'], c2.io), c2.lines.join('\n')).toBe(0);
+    expect(await movescu(['127.0.0.1', String(qrscpPort), '-S', '-aec', 'DCMQRSCP', '-aem', 'STORESCP', '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.9.2'], c2.io), c2.lines.join('\n')).toBe(0);
     expect(readDir(path.join(root, 'storescp')).some((x) => x.dataset.SOPInstanceUID === '1.2.9.2.1.1')).toBe(true);
   });
 });
@@ -277,7 +277,7 @@ describe('netdicom getscu → DCMTK dcmqrscp holding a JPEG Baseline instance', 
   // convert JPEG, so each retrieve here asks for one instance (IMAGE level).
   const get = async (od: string, sop: string, ...flags: string[]) => {
     const c = collector();
-    const code = await getscu(['127.0.0.1', String(port), '-aec', 'JPEGQR', '-od', path.join(root, od), '-k', 'QueryRetrieveLevel=IMAGE',
+    const code = await getscu(['127.0.0.1', String(port), '-S', '-aec', 'JPEGQR', '-od', path.join(root, od), '-k', 'QueryRetrieveLevel=IMAGE',
       '-k', 'StudyInstanceUID=1.2.826.0.1.3680043.9.7433.1.1', '-k', 'SeriesInstanceUID=1.2.826.0.1.3680043.9.7433.1.3', '-k', `SOPInstanceUID=${sop}`, ...flags], c.io);
     return { code, output: c.lines.join('\n') };
   };

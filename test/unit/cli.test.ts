@@ -52,6 +52,14 @@ describe('netdicom CLI', () => {
     }
   });
 
+  it('echoscp --max-associations must be an integer ≥ 1: a bad value is a usage error (exit 2), not "no limit" or "drop every connection"', async () => {
+    for (const value of ['abc', '0', '1.5']) {
+      const r = await run('node', [NETDICOM_BIN, 'echoscp', '--bind', '127.0.0.1', '--max-associations', value, '0'], 5000);
+      expect(r.code, `${value}: ${r.output}`).toBe(2);
+      expect(r.output).toMatch(/^echoscp: --max-associations must be an integer ≥ 1, got/);
+    }
+  });
+
   it('connection refused: exit 3 with the reason', async () => {
     const r = await cli('echoscu', '127.0.0.1', String(await freePort()));
     expect(r.code).toBe(3);

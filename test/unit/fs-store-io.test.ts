@@ -20,8 +20,12 @@ type Faulty = 'openSync' | 'writevSync' | 'fsync' | 'closeSync' | 'renameSync';
 const io = vi.hoisted(() => ({
   calls: {} as Record<string, number>,
   writes: [] as { buffers: number; bytes: number }[],
-  fault: undefined as { fn: string; call: number } | undefined,
+  fault: undefined as { fn: string; call: number; code?: string } | undefined,
   stall: false, // writevSync returns 0 without an error
+  /** In order: `open <path>`, `fsync <path>`, `rename <to>` (sync and `fs/promises` calls alike). */
+  log: [] as string[],
+  /** The path each open descriptor was opened with. */
+  fds: new Map<number, string>(),
 }));
 
 vi.mock('node:fs', async (importOriginal) => {
@@ -29,7 +33,8 @@ vi.mock('node:fs', async (importOriginal) => {
   const failing = (fn: Faulty): Error | undefined => {
     const call = (io.calls[fn] = (io.calls[fn] ?? 0) + 1);
     if (io.fault?.fn !== fn || io.fault.call !== call) return undefined;
-    return Object.assign(new Error(`EIO: injected ${fn} failure`), { code: 'EIO' });
+    const code = io.fault.code ?? 'EIO';
+    return Object.assign(new Error(`${code}: injected ${fn} failure`), { code });
   };
   const wrapSync = <F extends (...args: never[]) => unknown>(fn: Faulty, f: F) =>
     ((...args: Parameters<F>) => {
@@ -39,9 +44,17 @@ vi.mock('node:fs', async (importOriginal) => {
     }) as F;
   return {
     ...real,
-    openSync: wrapSync('openSync', real.openSync),
+    openSync: wrapSync('openSync', ((file: string, flags: string, mode?: number) => {
+      const fd = real.openSync(file, flags, mode);
+      io.fds.set(fd, String(file));
+      io.log.push(`open ${String(file)}`);
+      return fd;
+    }) as typeof real.openSync),
     closeSync: wrapSync('closeSync', real.closeSync),
-    renameSync: wrapSync('renameSync', real.renameSync),
+    renameSync: wrapSync('renameSync', ((from: string, to: string) => {
+      real.renameSync(from, to);
+      io.log.push(`rename ${to}`);
+    }) as typeof real.renameSync),
     writevSync: wrapSync('writevSync', ((fd: number, buffers: readonly NodeJS.ArrayBufferView[]) => {
       io.writes.push({ buffers: buffers.length, bytes: buffers.reduce((n, b) => n + b.byteLength, 0) });
       return io.stall ? 0 : real.writevSync(fd, buffers);
@@ -49,9 +62,29 @@ vi.mock('node:fs', async (importOriginal) => {
     fsync: (fd: number, callback: (error: Error | null) => void) => {
       const error = failing('fsync');
       if (error) setImmediate(callback, error);
-      else real.fsync(fd, callback);
+      else {
+        io.log.push(`fsync ${io.fds.get(fd)}`);
+        real.fsync(fd, callback);
+      }
     },
   };
+});
+
+// The async path's calls, logged the same way (no faults injected there).
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>();
+  const open: typeof real.open = async (file, ...rest) => {
+    const handle = await real.open(file, ...rest);
+    io.log.push(`open ${String(file)}`);
+    const sync = handle.sync.bind(handle);
+    handle.sync = async () => (io.log.push(`fsync ${String(file)}`), sync());
+    return handle;
+  };
+  const rename: typeof real.rename = async (from, to) => {
+    await real.rename(from, to);
+    io.log.push(`rename ${String(to)}`);
+  };
+  return { ...real, open, rename, default: { ...real, open, rename } };
 });
 
 let root = '';
@@ -62,6 +95,8 @@ beforeEach(() => {
   io.writes = [];
   io.fault = undefined;
   io.stall = false;
+  io.log = [];
+  io.fds.clear();
 });
 
 /** A fresh output directory (all removed at the end). */
@@ -119,10 +154,11 @@ describe("createFsStore io 'sync'", () => {
 
     const sync = await store({ directory: syncDir }, request(uid, chunks));
     expect(sync).toEqual({ status: 0, failed: [], stored: [path.join(syncDir, `${uid}.dcm`)] });
-    expect(io.calls).toMatchObject({ openSync: 1, fsync: 1, closeSync: 1, renameSync: 1 });
+    // The temp file, then its directory (fsynced after the rename).
+    expect(io.calls).toMatchObject({ openSync: 2, fsync: 2, closeSync: 2, renameSync: 1 });
     const batches = io.writes;
     expect(await store({ directory: asyncDir, io: 'async' }, request(uid, chunks))).toMatchObject({ status: 0 });
-    expect(io.calls.openSync).toBe(1); // the async path does not open synchronously
+    expect(io.calls.openSync).toBe(2); // the async path does not open synchronously
 
     const file = new Uint8Array(readFileSync(sync.stored[0]!));
     expect(sha256(file)).toBe(sha256(new Uint8Array(readFileSync(path.join(asyncDir, `${uid}.dcm`)))));
@@ -173,6 +209,38 @@ describe("createFsStore io 'sync'", () => {
     expect(io.calls.closeSync ?? 0).toBe(fn === 'openSync' ? 0 : 1); // closed once, even when the close failed
     expect(readdirSync(dir)).toEqual([`${uid}.dcm`]);
     expect(sha256(new Uint8Array(readFileSync(path.join(dir, `${uid}.dcm`))))).toBe(sha256(previous));
+  });
+
+  it.each(['sync', 'async'] as const)('io %s with fsync: the file is fsynced before the rename, its directory after it', async (mode) => {
+    const dir = tempDir();
+    const uid = '1.2.3.14';
+    expect((await store({ directory: dir, io: mode }, request(uid, [DATA]))).status).toBe(0);
+    const final = path.join(dir, `${uid}.dcm`);
+    const temp = io.log[0]!.slice('open '.length);
+    expect(temp).toMatch(/\.netdicom-part$/);
+    expect(io.log).toEqual([`open ${temp}`, `fsync ${temp}`, `rename ${final}`, `open ${dir}`, `fsync ${dir}`]);
+  });
+
+  it.each(['sync', 'async'] as const)('io %s without fsync: neither the file nor the directory is fsynced', async (mode) => {
+    const dir = tempDir();
+    expect((await store({ directory: dir, io: mode, fsync: false }, request('1.2.3.15', [DATA]))).status).toBe(0);
+    expect(io.log.map((l) => l.split(' ')[0])).toEqual(['open', 'rename']);
+    expect(io.calls.fsync ?? 0).toBe(0);
+  });
+
+  it('a directory that cannot be opened (EISDIR, as on Windows) is no failure', async () => {
+    const dir = tempDir();
+    io.fault = { fn: 'openSync', call: 2, code: 'EISDIR' };
+    expect((await store({ directory: dir }, request('1.2.3.16', [DATA]))).status).toBe(0);
+    expect(io.calls.openSync).toBe(2);
+    expect(readdirSync(dir)).toEqual(['1.2.3.16.dcm']);
+  });
+
+  it('a failed directory fsync (EIO) fails the store: success must mean durable', async () => {
+    const dir = tempDir();
+    io.fault = { fn: 'fsync', call: 2 };
+    expect(await store({ directory: dir }, request('1.2.3.17', [DATA]))).toMatchObject({ status: 0xa700, failed: [0xa700] });
+    expect(io.calls.closeSync).toBe(2); // the directory too is closed
   });
 
   it('never leaves a file under the final name when a write fails', async () => {

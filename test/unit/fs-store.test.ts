@@ -3,15 +3,16 @@
  * abort, disk errors answered 0xA700, hostile SOP Instance UIDs never escape the directory — with
  * synchronous and with asynchronous file I/O (fs-store-io.test.ts injects write faults).
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryPair, type MemoryPairOptions } from '../../adapters/memory';
-import { createFsStore, safeFileName, type FsStore, type FsStoreOptions } from '../../adapters/node/fs-store';
+import { createFsStore, safeFileName, STALE_TEMP_MS, TEMP_SUFFIX, type FsStore, type FsStoreOptions } from '../../adapters/node/fs-store';
 import { ApplicationEntity } from '../../src/ae';
 import { readPart10 } from '../../src/dataset/codec';
-import type { StatusResult } from '../../src/scp/types';
+import type { RequestContext, StatusResult, StoreRequest } from '../../src/scp/types';
 import { sha256 } from '../helpers/bytes';
 import { CT_IMAGE_STORAGE as CT, EXPLICIT_LE, IMPLICIT_LE, ctPart10 } from '../helpers/ct-instance';
 
@@ -145,13 +146,95 @@ describe('createFsStore', () => {
     expect(readdirSync(store.directory)).toEqual([]);
   });
 
-  it('sweeps temp files left by a killed run', () => {
-    const store = storeIn(tempDir());
-    mkdirSync(path.join(store.directory, 'keep'));
-    const temp = path.join(store.directory, '.0123456789abcdef.netdicom-part');
-    writeFileSync(temp, 'partial');
+});
+
+describe('sweep: temp files of killed runs go, those of live writers stay', () => {
+  /** A C-STORE into `store` whose data set arrives when the test says: its temp file exists meanwhile. */
+  async function storeInProgress(store: FsStore, sopInstanceUid: string) {
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    const data = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+    const request = { sopClassUid: CT, sopInstanceUid, transferSyntax: EXPLICIT_LE, priority: 0, data, chunks: () => data } as unknown as StoreRequest;
+    const result = store.cStore(request, { peerAeTitle: 'SCU' } as RequestContext);
+    controller.enqueue(new Uint8Array(1000));
+    let temp: string | undefined;
+    for (let i = 0; i < 100 && !temp; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      temp = readdirSync(store.directory).find((n) => n.endsWith(TEMP_SUFFIX));
+    }
+    expect(temp).toBeDefined();
+    const finish = async () => {
+      controller.close();
+      const r = await result;
+      return typeof r === 'number' ? r : r.status;
+    };
+    return { temp: temp!, finish };
+  }
+
+  /** A temp name like `name` but with another pid, process tag or host tag (`.<pid>.<host>.<process>.<store>-<n>`). */
+  function renamed(name: string, change: { pid?: number; host?: string; process?: string }): string {
+    const [pid, host, proc, rest] = name.slice(1).split('.');
+    return `.${[change.pid?.toString(36) ?? pid, change.host ?? host, change.process ?? proc, rest].join('.')}.netdicom-part`;
+  }
+
+  /** A process that is alive until `kill()`. */
+  async function otherProcess() {
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    await new Promise((r) => child.once('spawn', r));
+    const exited = new Promise((r) => child.once('exit', r));
+    return { pid: child.pid!, kill: () => (child.kill('SIGKILL'), exited) };
+  }
+
+  it('keeps the in-progress file of another live store in the same directory (two storescp on one -od)', async () => {
+    const dir = tempDir();
+    const a = storeIn(dir);
+    const { temp, finish } = await storeInProgress(a, '1.2.3.50');
+    const b = storeIn(dir); // a second store starts and sweeps, as storescp and qrscp do
+    expect(b.sweep()).toBe(0);
+    expect(readdirSync(dir)).toContain(temp);
+    expect(await finish()).toBe(0); // A's rename still finds its file
+    expect(readdirSync(dir)).toEqual(['1.2.3.50.dcm']);
+  });
+
+  it('removes the files of a process of this host that is gone, not while it lives', async () => {
+    const dir = tempDir();
+    const store = storeIn(dir);
+    const { temp, finish } = await storeInProgress(store, '1.2.3.51');
+    const other = await otherProcess();
+    const theirs = renamed(temp, { pid: other.pid });
+    writeFileSync(path.join(dir, theirs), 'partial');
+    mkdirSync(path.join(dir, 'keep'));
+    expect(store.sweep()).toBe(0);
+    await other.kill();
     expect(store.sweep()).toBe(1);
-    expect(readdirSync(store.directory)).toEqual(['keep']);
+    expect(readdirSync(dir).sort()).toEqual([temp, 'keep'].sort());
+    expect(await finish()).toBe(0);
+  });
+
+  it('removes the files of an earlier process that had our pid (a restarted container)', async () => {
+    const dir = tempDir();
+    const store = storeIn(dir);
+    const { temp, finish } = await storeInProgress(store, '1.2.3.52');
+    const earlier = renamed(temp, { process: 'zzzzzz' });
+    writeFileSync(path.join(dir, earlier), 'partial');
+    expect(store.sweep()).toBe(1);
+    expect(readdirSync(dir)).toEqual([temp]);
+    expect(await finish()).toBe(0);
+  });
+
+  it('keeps files whose writer it cannot check (another host, an older naming) until they are stale', async () => {
+    const dir = tempDir();
+    const store = storeIn(dir);
+    const { temp, finish } = await storeInProgress(store, '1.2.3.53');
+    const other = await otherProcess();
+    await other.kill(); // a pid that is gone here says nothing about the other host's process
+    const names = [renamed(temp, { pid: other.pid, host: 'otherhost' }), '.0123456789abcdef.netdicom-part'];
+    for (const n of names) writeFileSync(path.join(dir, n), 'partial');
+    expect(store.sweep()).toBe(0);
+    const old = (Date.now() - STALE_TEMP_MS - 60_000) / 1000;
+    for (const n of names) utimesSync(path.join(dir, n), old, old);
+    expect(store.sweep()).toBe(2);
+    expect(readdirSync(dir)).toEqual([temp]);
+    expect(await finish()).toBe(0);
   });
 });
 

@@ -7,7 +7,9 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TimeoutError, TransportError } from '../../src/errors';
 import type { Transport } from '../../src/transport';
-import { connectTcp, connectTls, listenTcp, listenTls, type NodeListener } from '../../adapters/node/index';
+import { connectTcp, connectTls, listenTcp, listenTls, socketTransport, type NodeListener } from '../../adapters/node/index';
+import { CLOSE_GRACE_MS } from '../../adapters/node/socket-transport';
+import { ApplicationEntity } from '../../src/ae';
 import { generateTestPki, type TestPki } from '../interop/helpers/certs';
 import { transportContract } from '../contract/transport-contract';
 
@@ -185,6 +187,81 @@ describe('node TCP specifics', () => {
     await writer.close();
     expect(await reading).toBe(accepted);
     await Promise.all([a.closed, b.closed]);
+  });
+});
+
+describe('graceful close against a peer that neither reads nor closes', () => {
+  /** A TCP server on 127.0.0.1 whose accepted sockets are never read nor closed (until `stop`). */
+  async function silentServer() {
+    const accepted: net.Socket[] = [];
+    const srv = net.createServer({ pauseOnConnect: true }, (s) => {
+      s.on('error', () => {});
+      accepted.push(s);
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const stop = () => {
+      for (const s of accepted) s.destroy();
+      srv.close();
+    };
+    return { port: (srv.address() as net.AddressInfo).port, stop };
+  }
+
+  /** A connected client socket and the transport over it. */
+  async function dial(port: number) {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    await new Promise<void>((r, j) => socket.once('connect', r).once('error', j));
+    return { socket, transport: socketTransport(socket, { secure: false }) };
+  }
+
+  const closedWithin = (socket: net.Socket, ms: number) =>
+    new Promise<boolean>((resolve) => {
+      if (socket.destroyed) return resolve(true);
+      const timer = setTimeout(() => resolve(socket.destroyed), ms);
+      socket.once('close', () => (clearTimeout(timer), resolve(true)));
+    });
+
+  it.each(['transport.close()', 'writer.close()'])('%s: FIN, then the socket is destroyed after the grace period', async (how) => {
+    const server = await silentServer();
+    try {
+      const { socket, transport } = await dial(server.port);
+      const started = performance.now();
+      if (how === 'transport.close()') await transport.close();
+      else await transport.writable.getWriter().close();
+      expect(socket.writableFinished).toBe(true); // the FIN went out at once
+      expect(socket.destroyed).toBe(false); // the peer gets its grace period
+      expect(await closedWithin(socket, CLOSE_GRACE_MS + 1000)).toBe(true);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(CLOSE_GRACE_MS - 50);
+      await transport.closed;
+    } finally {
+      server.stop();
+    }
+  });
+
+  it('a peer that closes too ends it at once, without waiting for the grace period', async () => {
+    const l = await listenTcp({ host: '127.0.0.1' });
+    const [a, b] = await pairVia(l, () => connectTcp({ host: '127.0.0.1', port: l.port }));
+    const started = performance.now();
+    await a.close();
+    await b.close();
+    await Promise.all([a.closed, b.closed]);
+    expect(performance.now() - started).toBeLessThan(CLOSE_GRACE_MS / 2);
+  });
+
+  it('an ACSE timeout against a server that never reads leaves no socket open (echoscu -ta)', async () => {
+    const server = await silentServer();
+    const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+    try {
+      const before = sockets();
+      const transport = await connectTcp({ host: '127.0.0.1', port: server.port });
+      const ae = new ApplicationEntity({ aeTitle: 'SCU', acseTimeoutMs: 300 }).addRequestedContext('1.2.840.10008.1.1');
+      await expect(ae.associate(transport, { calledAeTitle: 'SCP' })).rejects.toThrow(/A-ASSOCIATE response/);
+      // Ours and the server's accepted one; then only the server's, which never closes.
+      const deadline = performance.now() + CLOSE_GRACE_MS + 3000;
+      while (sockets() > before + 1 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(sockets()).toBe(before + 1);
+    } finally {
+      server.stop();
+    }
   });
 });
 

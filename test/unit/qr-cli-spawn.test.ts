@@ -1,7 +1,8 @@
 /**
  * The query/retrieve apps spawned as users run them (`node bin/netdicom.mjs …`, needs dist/ from
  * `npm run build`, which `npm test` runs first): qrscp serving, findscu/getscu/movescu against it,
- * exit codes and one-line reasons; every process is killed in teardown. 127.0.0.1 only.
+ * exit codes and one-line reasons, a closed stdout, qrscp's shutdown; every process is killed in
+ * teardown. 127.0.0.1 only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -82,15 +83,41 @@ describe('netdicom qrscp / findscu / getscu / movescu (spawned)', () => {
   it('movescu --store receives; a bad destination and bad usage give one line and non-zero', async () => {
     const od = path.join(root, 'moved');
     const movePort = process.env.QR_SPAWN_MOVE_PORT!;
-    const ok = netdicom(['movescu', '127.0.0.1', String(port), '-aet', 'MOVER', '--store', '--store-port', movePort, '-od', od, '-k', 'StudyInstanceUID=1.2.9.2']);
+    const ok = netdicom(['movescu', '127.0.0.1', String(port), '-S', '-aet', 'MOVER', '--store', '--store-port', movePort, '-od', od, '-k', 'StudyInstanceUID=1.2.9.2']);
     expect(await ok.exited, ok.output()).toBe(0);
     expect(readdirSync(od)).toEqual(['1.2.9.2.1.1.dcm']);
-    const bad = netdicom(['movescu', '127.0.0.1', String(port), '-aem', 'NOWHERE', '-k', 'StudyInstanceUID=1.2.9.2']);
+    const bad = netdicom(['movescu', '127.0.0.1', String(port), '-S', '-aem', 'NOWHERE', '-k', 'StudyInstanceUID=1.2.9.2']);
     expect(await bad.exited).toBe(1);
     expect(bad.output().trim().split('\n')).toHaveLength(1);
     expect(bad.output()).toMatch(/0xA801/);
     const usage = netdicom(['findscu', '127.0.0.1']);
     expect(await usage.exited).toBe(2);
     expect(usage.output().trim()).toBe('findscu: missing PORT');
+  });
+
+  it('findscu whose reader goes away (EPIPE, as `findscu … | head -1`): no crash, the query completes, exit 0', async () => {
+    const child = spawn(process.execPath, [BIN, 'findscu', '127.0.0.1', String(port), '-S', '-k', 'QueryRetrieveLevel=IMAGE', '-k', 'SOPInstanceUID'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    child.stdout!.destroy(); // every write to stdout now fails with EPIPE
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => (children.delete(child), resolve(c))));
+    expect(stderr).not.toMatch(/Unhandled|EPIPE/);
+    expect(code, stderr).toBe(0);
+  });
+
+  it('an idle qrscp exits within a second of SIGINT', async () => {
+    const archive = path.join(root, 'archive-sigint');
+    writeArchive(archive);
+    const qr = netdicom(['qrscp', '0', '--dir', archive, '--bind', '127.0.0.1', '--no-fsync']);
+    const deadline = Date.now() + 15000;
+    while (!/listening on/.test(qr.output())) {
+      if (Date.now() > deadline || qr.child.exitCode !== null) throw new Error(`qrscp did not start:\n${qr.output()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const started = Date.now();
+    qr.child.kill('SIGINT');
+    expect(await qr.exited, qr.output()).toBe(0);
+    expect(Date.now() - started).toBeLessThan(1500);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * findscu, getscu, movescu against qrscp, all in-process over TCP on 127.0.0.1: output, files
- * written, exit codes and one-line reasons; plus `-k` key parsing.
+ * written, exit codes and one-line reasons, the default information model; qrscp's C-MOVE dialer
+ * (connect timeout, cancel while connecting); plus `-k` key parsing.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,8 @@ import { getscu } from '../../adapters/cli/getscu';
 import { movescu } from '../../adapters/cli/movescu';
 import { qrscp } from '../../adapters/cli/qrscp';
 import { buildQuery, formatIdentifier } from '../../adapters/cli/query-keys';
+import { connectTcp } from '../../adapters/node/tcp';
+import { ApplicationEntity } from '../../src/ae';
 import { readPart10 } from '../../src/dataset/codec';
 import { ARCHIVE, part10, startQrscp, writeArchive } from './helpers/qr-fixtures';
 
@@ -146,6 +149,115 @@ describe('movescu', () => {
   });
 });
 
+describe('default information model: Patient Root (DCMTK getscu/movescu; pynetdicom findscu/getscu/movescu)', () => {
+  it('getscu -k QueryRetrieveLevel=PATIENT -k PatientID=P2 works without -P', async () => {
+    const od = path.join(root, 'got-patient');
+    const { err, sink } = io();
+    expect(await getscu(['127.0.0.1', String(port), '-k', 'QueryRetrieveLevel=PATIENT', '-k', 'PatientID=P2', '-od', od], sink), err.join('\n')).toBe(0);
+    expect(readdirSync(od).sort()).toEqual(['1.2.9.3.1.1.dcm', '1.2.9.3.1.2.dcm', '1.2.9.3.1.3.dcm']);
+  });
+
+  it('movescu at PATIENT level works without -P', async () => {
+    const od = path.join(root, 'moved-patient');
+    const { err, sink } = io();
+    const code = await movescu(['127.0.0.1', String(port), '-aet', 'MOVESCU', '--store', '--store-port', String(movePort), '-od', od,
+      '-k', 'QueryRetrieveLevel=PATIENT', '-k', 'PatientID=P2'], sink);
+    expect(code, err.join('\n')).toBe(0);
+    expect(readdirSync(od)).toHaveLength(3);
+  });
+
+  it('findscu without a model switch queries Patient Root at PATIENT level', async () => {
+    const { out, err, sink } = io();
+    expect(await findscu(['127.0.0.1', String(port), '--json', '-k', 'PatientID'], sink), err.join('\n')).toBe(0);
+    const rows = out.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.map((r) => [r.QueryRetrieveLevel, r.PatientID])).toEqual(expect.arrayContaining([['PATIENT', 'P1'], ['PATIENT', 'P2']]));
+    expect(rows).toHaveLength(2);
+  });
+
+  it('--help marks -P as the default', async () => {
+    for (const app of [findscu, getscu, movescu]) {
+      const { out, sink } = io();
+      await app(['--help'], sink);
+      expect(out.join('\n')).toMatch(/-P, --patient +Patient Root information model \(default\)/);
+      expect(out.join('\n')).not.toMatch(/Study Root information model \(default\)/);
+    }
+  });
+});
+
+describe("qrscp's C-MOVE dialer", () => {
+  /** A TCP server that reads and never answers: a TLS handshake with it never completes. */
+  async function silentServer() {
+    const sockets = new Set<net.Socket>();
+    let closed = 0;
+    const server = net.createServer((s) => void sockets.add(s.on('error', () => {}).on('close', () => closed++).resume()));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return {
+      port: (server.address() as net.AddressInfo).port,
+      /** Whether, within `ms`, a connection came and every connection was closed by the other side. */
+      async allClosedWithin(ms: number) {
+        const deadline = Date.now() + ms;
+        while (sockets.size === 0 || closed < sockets.size) {
+          if (Date.now() > deadline) return false;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        return true;
+      },
+      close: () => (sockets.forEach((s) => s.destroy()), server.close()),
+    };
+  }
+  /** A destination table with TLSDEST on `port`, TLS on. */
+  function tlsDestination(destPort: number): string {
+    const file = path.join(root, `dest-${destPort}.json`);
+    writeFileSync(file, JSON.stringify({ TLSDEST: { host: '127.0.0.1', port: destPort, tls: true } }));
+    return file;
+  }
+  /** `promise`, or 'hung' after `ms`. */
+  async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'hung'> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const result = await Promise.race([promise, new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), ms)))]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  it('-tn bounds the connect to a TLS destination: the pending handshake is dropped, the move does not hang', async () => {
+    const silent = await silentServer();
+    const qr = await startQrscp(['--dir', path.join(root, 'archive'), '--db', path.join(root, 'tn.sqlite'), '-aet', 'QRTN', '-tn', '1', '--destinations', tlsDestination(silent.port)]);
+    try {
+      const { err, sink } = io();
+      // -tn is also qrscp's idle timeout for the requestor (no PDU from it during the move), so
+      // the association may end aborted (6) as well as failed (1); either way, not hung.
+      const code = await within(movescu(['127.0.0.1', String(qr.port), '-aec', 'QRTN', '-S', '-aem', 'TLSDEST', '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.9.3'], sink), 8000);
+      expect([1, 6], err.join('\n')).toContain(code);
+      // What proves the dialer bounded: qrscp's connection to the destination is closed.
+      expect(await silent.allClosedWithin(5000)).toBe(true);
+    } finally {
+      silent.close();
+      expect(await qr.stop()).toBe(0);
+    }
+  });
+
+  it('a C-CANCEL while connecting to the destination ends the move with Cancel', async () => {
+    const silent = await silentServer();
+    const qr = await startQrscp(['--dir', path.join(root, 'archive'), '--db', path.join(root, 'cancel.sqlite'), '-aet', 'QRCANCEL', '--destinations', tlsDestination(silent.port)]);
+    try {
+      const ae = new ApplicationEntity({ aeTitle: 'MOVER' }).addRequestedContext('1.2.840.10008.5.1.4.1.2.2.2');
+      const association = await ae.associate(await connectTcp({ host: '127.0.0.1', port: qr.port }), { calledAeTitle: 'QRCANCEL' });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 300);
+      const final = async () => {
+        let last;
+        for await (const p of association.cMove({ QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '1.2.9.3' }, 'TLSDEST', { model: 'study', signal: controller.signal })) last = p;
+        return last?.category;
+      };
+      expect(await within(final(), 8000)).toBe('Cancel');
+      await association.release();
+    } finally {
+      silent.close();
+      expect(await qr.stop()).toBe(0);
+    }
+  });
+});
+
 describe('options and help', () => {
   it('--help prints every option and exits 0', async () => {
     for (const app of [findscu, getscu, movescu, qrscp]) {
@@ -156,6 +268,11 @@ describe('options and help', () => {
     const { out, sink } = io();
     await findscu(['-h'], sink);
     expect(out.join('\n')).toContain('-k, --key KEY[=VALUE]');
+  });
+  it('qrscp: a malformed --move-destination is a usage error (exit 2, one line)', async () => {
+    const { err, sink } = io();
+    expect(await qrscp(['0', '--dir', path.join(root, 'archive'), '--move-destination', 'bogus'], sink)).toBe(2);
+    expect(err).toEqual(["qrscp: bad move destination 'bogus': expected AET=HOST:PORT"]);
   });
   it('the information model switches exclude each other', async () => {
     const { err, sink } = io();

@@ -4,7 +4,7 @@
  * another operation's model, cancel, storage into the index, Modality Worklist, combined date-time matching by extended negotiation; the index's
  * recovery from a failed save or BEGIN.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, symlinkSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import type { Association } from '../../src/association';
 import { CommandField } from '../../src/dimse/types';
 import { encodeDataset, readPart10, writePart10 } from '../../src/dataset/codec';
 import type { Transport } from '../../src/transport';
+import { silentLogger } from '../../src/logger';
 import { ARCHIVE, CT, EXPLICIT, part10, writeArchive } from './helpers/qr-fixtures';
 
 const PATIENT_FIND = '1.2.840.10008.5.1.4.1.2.1.1';
@@ -101,11 +102,77 @@ describe('index', () => {
     expect(again.db.count()).toBe(ARCHIVE.length - 1);
   });
 
+  it('follows symbolic links to files, skips broken ones, and walks a linked folder once (no loop)', async () => {
+    const outside = mkdtempSync(path.join(tmpdir(), 'qrscp-outside-'));
+    try {
+      const linked = { ...ARCHIVE[0]!, sop: '1.2.9.1.1.90' };
+      writeFileSync(path.join(outside, 'linked.dcm'), part10(linked));
+      mkdirSync(path.join(outside, 'folder'));
+      writeFileSync(path.join(outside, 'folder', 'in-folder.dcm'), part10({ ...linked, sop: '1.2.9.1.1.91' }));
+      symlinkSync(path.join(outside, 'linked.dcm'), path.join(dir, 'link.dcm'));
+      symlinkSync(path.join(outside, 'missing.dcm'), path.join(dir, 'broken.dcm'));
+      symlinkSync(path.join(outside, 'folder'), path.join(dir, 'folder-link'));
+      symlinkSync(dir, path.join(dir, 'nested', 'loop')); // a link to an ancestor
+      const debug: string[] = [];
+      const scp = await start({ ae: { aeTitle: 'QRSCP', logger: { ...silentLogger, debug: (m: string) => debug.push(m) } } });
+      expect(scp.db.count()).toBe(ARCHIVE.length + 2);
+      expect(scp.db.instances({ sopInstanceUid: ['1.2.9.1.1.90', '1.2.9.1.1.91'] }).map((r) => r.path).sort()).toEqual([
+        path.join(scp.store.directory, 'folder-link', 'in-folder.dcm'),
+        path.join(scp.store.directory, 'link.dcm'),
+      ]);
+      expect(debug.filter((m) => m.includes('broken.dcm'))).toEqual([expect.stringMatching(/^not indexed: .*broken\.dcm: ENOENT/)]);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   it('finds where bulk data starts without reading it', () => {
     const p = readPart10(part10(ARCHIVE[0]!));
     const end = bulkOffset(p.dataset, true, true, true)!;
     expect(end).toBeLessThan(p.dataset.length);
     expect(bulkOffset(p.dataset.subarray(0, 20), true, true, false)).toBeNull();
+  });
+});
+
+describe('index: two files with one SOP Instance UID', () => {
+  const spec = ARCHIVE[0]!; // in the archive as IMG0
+  const corrected = { ...spec, patientName: 'DOE^JOHNNY' };
+  const indexedPath = (scp: QrScp) => scp.db.instances({ sopInstanceUid: [spec.sop] }).map((r) => r.path);
+  /** Closes the SCP and starts it again on the same folder and index file; returns the path indexed for the instance. */
+  const restart = async () => {
+    await qr!.close();
+    qr = undefined;
+    return indexedPath(await start({ databaseFile: path.join(dir, INDEX_FILE) }));
+  };
+
+  it('a corrected copy C-STOREd over an archive original stays the one indexed across restarts', async () => {
+    const old = (Date.now() - 3_600_000) / 1000;
+    utimesSync(path.join(dir, 'IMG0'), old, old);
+    const scp = await start({ databaseFile: path.join(dir, INDEX_FILE) });
+    const assoc = await connect(scp, (ae) => ae.addRequestedContext(CT, [EXPLICIT]));
+    expect((await assoc.cStore({ part10: part10(corrected) })).status).toBe(0);
+    await assoc.release();
+    const copy = path.join(scp.store.directory, scp.store.fileName(spec.sop));
+    expect(indexedPath(scp)).toEqual([copy]);
+    expect(await restart()).toEqual([copy]);
+    expect(await restart()).toEqual([copy]);
+    const [record] = qr!.db.records('IMAGE', { sopInstanceUid: [spec.sop] });
+    expect(record!.PatientName).toEqual([{ Alphabetic: 'DOE^JOHNNY' }]);
+  });
+
+  it('the newer file wins whatever its name; on a tie the store\u2019s own name for the UID; the same after restarts', async () => {
+    const own = path.join(dir, `${spec.sop}.dcm`);
+    writeFileSync(own, part10(corrected));
+    const [older, newer] = [(Date.now() - 7_200_000) / 1000, (Date.now() - 3_600_000) / 1000];
+    utimesSync(own, older, older);
+    utimesSync(path.join(dir, 'IMG0'), newer, newer);
+    const scp = await start({ databaseFile: path.join(dir, INDEX_FILE) });
+    const real = (name: string) => path.join(scp.store.directory, name);
+    expect(indexedPath(scp)).toEqual([real('IMG0')]);
+    expect(await restart()).toEqual([real('IMG0')]);
+    utimesSync(own, newer, newer); // now equal
+    expect(await restart()).toEqual([real(`${spec.sop}.dcm`)]);
+    expect(await restart()).toEqual([real(`${spec.sop}.dcm`)]);
   });
 });
 

@@ -147,7 +147,7 @@ describe('storescp, a receive-only process', () => {
   it('collects every RECEIVER_RECLAIM_BYTES of socket traffic instead of the default', async () => {
     const setInterval = vi.spyOn(socketReclaimer, 'setInterval');
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-    expect(await storescpMain(['70000', '--ignore'])).toBe(1); // a bad port: stops after the setting
+    expect(await storescpMain(['70000', '--ignore'])).toBe(2); // a bad port (a usage error): stops after the setting
     expect(setInterval).toHaveBeenCalledWith(RECEIVER_RECLAIM_BYTES);
     expect(RECEIVER_RECLAIM_BYTES).toBeLessThan(DEFAULT_RECLAIM_BYTES);
     error.mockRestore();

@@ -1,6 +1,7 @@
 /**
  * storescu → storescp in one process over 127.0.0.1 TCP (the CLI glue aside): files arrive with
- * identical data sets, non-DICOM files are skipped, failures set the exit code, shutdown is clean.
+ * identical data sets, non-DICOM files and missing paths are skipped (exit 1 unless noHalt, as
+ * DCMTK's storescu), failures set the exit code, shutdown is clean.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,9 +90,9 @@ describe('storescu → storescp (in process, TCP)', () => {
     writeFileSync(path.join(src, 'notes.txt'), 'hello');
     const od = path.join(tempDir(), 'out');
     const scp = await startScp(od);
-    const { config, out } = scuConfig(scp.port, [src]);
+    const { config, out } = scuConfig(scp.port, [src], { noHalt: true });
     expect(await runStoreScu(config)).toBe(0);
-    expect(out.some((l) => /skipping .*notes\.txt/.test(l))).toBe(true);
+    expect(out.some((l) => /warning: skipping .*notes\.txt/.test(l))).toBe(true);
     expect(out.at(-1)).toMatch(/^sent 8\/8 files \(1 skipped\)/);
     expect(await scp.stop()).toBe(0);
     const files = readdirSync(od);
@@ -122,14 +123,35 @@ describe('storescu → storescp (in process, TCP)', () => {
     await server.close();
   });
 
-  it('exit code 1 when the peer is not there; each file reported', async () => {
+  it('a missing PATH or a file that is not DICOM: the rest is sent, exit 1 (DCMTK: "cannot access file"); noHalt: exit 0', async () => {
+    const src = tempDir();
+    for (let i = 1; i <= 2; i++) writeFileSync(path.join(src, `${i}.dcm`), ctPart10({ sopInstanceUid: `1.2.826.0.1.3680043.9.7433.7.${i}` }).file);
+    writeFileSync(path.join(src, 'notes.txt'), 'hello');
+    const od = path.join(tempDir(), 'out');
+    const scp = await startScp(od);
+    const missing = path.join(src, 'missing.dcm');
+    for (const paths of [[path.join(src, '1.dcm'), missing], [src]]) {
+      const strict = scuConfig(scp.port, paths);
+      expect(await runStoreScu(strict.config), strict.out.join('\n')).toBe(1);
+      expect(strict.out.some((l) => /^storescu: error: (no such file or directory: .*missing\.dcm|skipping .*notes\.txt)/.test(l))).toBe(true);
+      expect(strict.out.at(-1)).toMatch(/^sent \d\/\d files \(1 skipped\)/);
+      const lenient = scuConfig(scp.port, paths, { noHalt: true });
+      expect(await runStoreScu(lenient.config), lenient.out.join('\n')).toBe(0);
+      expect(lenient.out.some((l) => /^storescu: warning: /.test(l))).toBe(true);
+    }
+    expect(await scp.stop()).toBe(0);
+    // Every readable file went through each time.
+    expect(scp.lines.filter((l) => l.startsWith('stored '))).toHaveLength(6);
+  });
+
+  it('exit code 3 (network) when the peer is not there; each file reported', async () => {
     const src = tempDir();
     writeFileSync(path.join(src, 'a.dcm'), ctPart10({ sopInstanceUid: '1.2.3.1' }).file);
     const probe = await listenTcp({ port: 0 });
     const port = probe.port;
     await probe.close();
     const { config, out } = scuConfig(port, [src]);
-    expect(await runStoreScu(config)).toBe(1);
+    expect(await runStoreScu(config)).toBe(3);
     expect(out.some((l) => /failed .*a\.dcm/.test(l))).toBe(true);
     expect(out.at(-1)).toMatch(/^sent 0\/1 files \(1 failed\)/);
   });

@@ -1,6 +1,7 @@
 /**
  * storescu / storescp argument handling in process (storescuMain / storescpMain): help, usage
- * errors (exit 2), bad values (exit 1, one line), every flag spelling accepted, TLS option checks.
+ * errors (exit 2; bad option values too, with one line), files that cannot be read (exit 1, one
+ * line), every flag spelling accepted, TLS option checks.
  * Nothing listens: a run that gets past the arguments ends with "nothing to send" (storescu) or a
  * TLS/port error (storescp).
  */
@@ -45,11 +46,11 @@ async function expectUsageErrors(run: Main, app: string, cases: Cases) {
   }
 }
 
-/** Each argv fails with exit 1 and one line matching its reason. */
-async function expectBadValues(run: Main, cases: Cases) {
+/** Each argv fails with exit `code` and one line matching its reason. */
+async function expectBadValues(run: Main, code: number, cases: Cases) {
   for (const [argv, reason] of cases) {
     const r = await run(...argv);
-    expect(r.code, argv.join(' ')).toBe(1);
+    expect(r.code, argv.join(' ')).toBe(code);
     expect(r.err, argv.join(' ')).toMatch(reason);
     expect(r.err.split('\n')).toHaveLength(1);
   }
@@ -61,6 +62,7 @@ describe('storescu arguments', () => {
       const r = await scu(flag);
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/^usage: netdicom storescu ADDR PORT PATH/);
+      expect(r.out).toMatch(/-nh, --no-halt +skipped inputs .* are warnings/);
     }
   });
 
@@ -72,15 +74,21 @@ describe('storescu arguments', () => {
     ]);
   });
 
-  it('bad values exit 1 with one line', async () => {
-    await expectBadValues(scu, [
-      [['127.0.0.1', '0', dir], /^storescu: bad port 0$/],
-      [['127.0.0.1', 'x', dir], /^storescu: bad port x$/],
+  it('bad option values are usage errors: exit 2 with one line (README: 2 usage)', async () => {
+    await expectBadValues(scu, 2, [
+      [['127.0.0.1', '0', dir], /^storescu: PORT must be 1-65535, got '0'$/],
+      [['127.0.0.1', 'x', dir], /^storescu: PORT must be 1-65535, got 'x'$/],
+      [['127.0.0.1', '99999', dir], /^storescu: PORT must be 1-65535, got '99999'$/],
+      [['127.0.0.1', '104', dir, '-aet', 'SEVENTEEN-CHARS-X'], /^storescu: AE title must be 1-16 characters, got 'SEVENTEEN-CHARS-X'$/],
+      [['127.0.0.1', '104', dir, '-aec', '   '], /^storescu: called AE title must be 1-16 characters/],
       [['127.0.0.1', '104', dir, '--async-ops', '0'], /^storescu: --async-ops must be .*1\.\.65535.*0/],
       [['127.0.0.1', '104', dir, '--max-pdu', 'big'], /^storescu: --max-pdu must be .*big/],
       [['127.0.0.1', '104', dir, '-ta', '0'], /^storescu: --acse-timeout .*positive number of seconds.*0/],
-      [['127.0.0.1', '104', dir, '--tls-ca', path.join(dir, 'missing.pem')], /^storescu: ENOENT/],
     ]);
+  });
+
+  it('a TLS file that cannot be read exits 1 with one line', async () => {
+    await expectBadValues(scu, 1, [[['127.0.0.1', '104', dir, '--tls-ca', path.join(dir, 'missing.pem')], /^storescu: ENOENT/]]);
   });
 
   it('every option spelling is accepted (the run gets as far as finding no DICOM files)', async () => {
@@ -131,13 +139,21 @@ describe('storescp arguments', () => {
     ]);
   });
 
-  it('bad values exit 1 with one line, before anything listens', async () => {
-    await expectBadValues(scp, [
-      [['70000', '--ignore'], /^storescp: bad port 70000$/],
+  it('bad option values are usage errors: exit 2 with one line, before anything listens', async () => {
+    await expectBadValues(scp, 2, [
+      [['70000', '--ignore'], /^storescp: PORT must be 0-65535, got '70000'$/],
+      [['99999', '--ignore'], /^storescp: PORT must be 0-65535, got '99999'$/],
+      [['0', '--ignore', '-aet', 'SEVENTEEN-CHARS-X'], /^storescp: AE title must be 1-16 characters/],
       [['0', '--ignore', '--max-associations', 'many'], /^storescp: --max-associations must be .*many/],
+      [['0', '--ignore', '--max-associations', '0'], /^storescp: --max-associations must be an integer ≥ 1, got '0'$/],
       [['0', '--ignore', '--stats', '-1'], /^storescp: --stats .*positive number of seconds/],
       [['0', '--ignore', '--tls'], /^storescp: .*--tls-cert and --tls-key/],
       [['0', '--ignore', '--tls-ca', path.join(dir, 'ca.pem')], /^storescp: .*--tls-cert and --tls-key/],
+    ]);
+  });
+
+  it('a TLS file that cannot be read exits 1 with one line', async () => {
+    await expectBadValues(scp, 1, [
       [['0', '--ignore', '--tls-cert', path.join(dir, 'missing.pem'), '--tls-key', path.join(dir, 'missing.pem')], /^storescp: ENOENT/],
     ]);
   });

@@ -2,7 +2,7 @@
  * storescu's engine without the CLI: meta-only planning, streaming from disk, failures reported
  * per file, into an fs-store over memory pairs.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -48,6 +48,29 @@ describe('planBatches', () => {
     expect(batches.length).toBe(2);
     for (const b of batches) expect(b.contexts.length).toBeLessThanOrEqual(128);
     expect(batches.flatMap((b) => b.files)).toHaveLength(100);
+  });
+});
+
+describe('listFiles', () => {
+  it('follows symbolic links to files, warns about broken ones, and walks a linked folder once (no loop)', async () => {
+    const src = tempDir();
+    const outside = tempDir();
+    writeFileSync(path.join(src, 'a.dcm'), 'a');
+    writeFileSync(path.join(outside, 'x.dcm'), 'x');
+    symlinkSync(path.join(outside, 'x.dcm'), path.join(src, 'link.dcm'));
+    symlinkSync(path.join(outside, 'missing.dcm'), path.join(src, 'broken.dcm'));
+    mkdirSync(path.join(src, 'sub'));
+    writeFileSync(path.join(src, 'sub', 'c.dcm'), 'c');
+    symlinkSync(src, path.join(src, 'sub', 'loop')); // a link to an ancestor
+    symlinkSync(path.join(src, 'sub'), path.join(src, 'sub-link')); // the same folder again
+    const list = async (recursive: boolean) => {
+      const warnings: string[] = [];
+      const files = await listFiles([src], recursive, (w) => warnings.push(w));
+      return { files: files.map((f) => path.relative(src, f)), warnings };
+    };
+    const broken = [`no such file or directory: ${path.join(src, 'broken.dcm')}`];
+    expect(await list(false)).toEqual({ files: ['a.dcm', 'link.dcm'], warnings: broken });
+    expect(await list(true)).toEqual({ files: ['a.dcm', 'link.dcm', path.join('sub', 'c.dcm')], warnings: broken });
   });
 });
 

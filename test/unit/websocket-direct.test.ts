@@ -45,6 +45,23 @@ describe('WebSocket transport fast path: writes', () => {
     expect(concatChunks(ws.sent.slice(0, 4))).toEqual(concatChunks(parts));
   });
 
+  it('reuses one glue buffer where send() copies (browsers), and gives each message its own where an extension is negotiated', () => {
+    const buffersSent = (extensions: string) => {
+      const ws = Object.assign(new DrivenWebSocket(), { extensions });
+      const buffers: ArrayBufferLike[] = [];
+      const send = ws.send.bind(ws);
+      ws.send = (data) => (buffers.push((data as Uint8Array).buffer), send(data));
+      const { direct } = websocketTransport(ws, 'ws://127.0.0.1/test', { maxMessageBytes: 1000 });
+      direct!.write([pattern(2500, 1)]);
+      direct!.write([pattern(10, 2)]);
+      expect(ws.sent.map((m) => m.byteLength)).toEqual([1000, 1000, 500, 10]);
+      expect(concatChunks(ws.sent)).toEqual(concatChunks([pattern(2500, 1), pattern(10, 2)]));
+      return new Set(buffers).size;
+    };
+    expect(buffersSent('')).toBe(1);
+    expect(buffersSent('permessage-deflate')).toBe(4);
+  });
+
   it('keeps none of the caller\u2019s chunks (flushed) and waits only above the high-water mark (drained)', async () => {
     const ws = new DrivenWebSocket();
     const { direct } = websocketTransport(ws, 'ws://127.0.0.1/test', { writeHighWaterMark: 100, pollMs: 1 });

@@ -109,6 +109,12 @@ export class QrDatabase {
     return this.rows('SELECT 1 FROM instances WHERE path = ? AND size = ? AND mtime = ?', [file, size, mtimeMs]).length > 0;
   }
 
+  /** The file an instance is indexed under, if it is indexed. */
+  pathOf(sopInstanceUid: string): string | undefined {
+    const [row] = this.rows('SELECT path FROM instances WHERE sop_instance_uid = ?', [sopInstanceUid]);
+    return row ? String(row[0]) : undefined;
+  }
+
   /** Every indexed path (to drop files that disappeared). */
   paths(): Array<{ sopInstanceUid: string; path: string }> {
     return this.rows('SELECT sop_instance_uid, path FROM instances').map(([uid, p]) => ({ sopInstanceUid: String(uid), path: String(p) }));

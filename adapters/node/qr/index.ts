@@ -5,7 +5,7 @@
  * Modality Worklist C-FIND from a folder of worklist items.
  */
 import { statSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationEntity } from '../../../src/ae';
 import { loadCodec } from '../../../src/dataset/lazy';
@@ -17,7 +17,7 @@ import { createFsStore, TEMP_SUFFIX, type FsStore } from '../fs-store';
 import { QrDatabase } from './database';
 import { qrHandlers, QR_SOP_CLASSES, type MoveDestinationEntry } from './handlers';
 import type { FileIoOptions } from '../sync-read';
-import { readForIndex } from './part10-reader';
+import { readForIndex, type Part10Info } from './part10-reader';
 
 export { QrDatabase, type QrLevel } from './database';
 export { qrHandlers, queryExtendedNegotiation, type MoveDestinationEntry } from './handlers';
@@ -86,11 +86,30 @@ export async function createQrScp(options: QrScpOptions): Promise<QrScp> {
   const ae = new ApplicationEntity({ asyncOps: RETRIEVE_WINDOW, ...options.ae }).addSupportedContext('1.2.840.10008.1.1').acceptAnyStorage(STORAGE_SYNTAXES);
   for (const uid of QR_SOP_CLASSES) ae.addSupportedContext(uid);
 
+  /**
+   * Whether `file` should be the indexed copy of its SOP Instance UID rather than the file indexed
+   * for it now. Copies of one instance (an archive's original and a corrected copy C-STOREd into
+   * the folder) would otherwise replace each other in every scan, so that a restart could switch
+   * which one is answered. The newer file wins (mtime); on a tie the store's own name for the UID,
+   * then the path that sorts first: the same choice whatever order the files are seen in.
+   */
+  const preferred = (file: Part10Info): boolean => {
+    const indexed = db.pathOf(file.sopInstanceUid);
+    if (indexed === undefined || indexed === file.path) return true;
+    const otherMs = modifiedMs(indexed);
+    if (otherMs === undefined) return true; // gone (or unreachable) since it was indexed
+    if (file.mtimeMs !== otherMs) return file.mtimeMs > otherMs;
+    const own = path.join(store.directory, store.fileName(file.sopInstanceUid));
+    if ((file.path === own) !== (indexed === own)) return file.path === own;
+    return file.path < indexed;
+  };
+
   // Sync stat, like the reads that follow (readForIndex): a thread-pool hop per file cost more than the call.
   const index = async (file: string): Promise<boolean> => {
     const info = statSync(file);
     if (db.isCurrent(file, info.size, info.mtimeMs)) return false;
     const { info: part10, attributes } = await readForIndex(file, io);
+    if (!preferred(part10)) return false;
     db.add(part10, attributes);
     return true;
   };
@@ -103,8 +122,13 @@ export async function createQrScp(options: QrScpOptions): Promise<QrScp> {
     let batch: Array<Awaited<ReturnType<typeof readForIndex>>> = [];
     // Files are read one by one, but added a batch per transaction: one commit per hundred files.
     const commit = () => {
-      db.transaction(() => batch.forEach((r) => db.add(r.info, r.attributes)));
-      added += batch.length;
+      db.transaction(() => {
+        for (const r of batch) {
+          if (!preferred(r.info)) continue;
+          db.add(r.info, r.attributes);
+          added++;
+        }
+      });
       batch = [];
     };
     for (const file of await walk(store.directory)) {
@@ -143,16 +167,34 @@ export async function createQrScp(options: QrScpOptions): Promise<QrScp> {
   return { ae, handlers, db, store, scan, close: () => db.close() };
 }
 
-/** Every regular file under `dir` (recursively), skipping hidden files (index, temporaries). */
-async function walk(dir: string): Promise<string[]> {
+/**
+ * Every regular file under `dir` (recursively), skipping hidden files (index, temporaries).
+ * Symbolic links are followed: a link to a file is listed, and so is a broken one, which the scan
+ * then reports as not indexed like any unreadable file; a linked directory is walked unless its
+ * real path was walked already, so a link to an ancestor cannot loop.
+ */
+async function walk(dir: string, walked = new Set<string>()): Promise<string[]> {
+  const real = await realpath(dir);
+  if (walked.has(real)) return [];
+  walked.add(real);
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (entry.name.startsWith('.') || entry.name.endsWith(TEMP_SUFFIX)) continue;
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await walk(full)));
-    else if (entry.isFile()) out.push(full);
+    const target = entry.isSymbolicLink() ? await stat(full).catch(() => undefined) : entry;
+    if (!target || target.isFile()) out.push(full);
+    else if (target.isDirectory()) out.push(...(await walk(full, walked)));
   }
   return out.sort();
+}
+
+/** The modification time of `file`, or undefined when it cannot be stat'ed. */
+function modifiedMs(file: string): number | undefined {
+  try {
+    return statSync(file, { throwIfNoEntry: false })?.mtimeMs;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether `file` can still be stat'ed (a missing or unreachable file leaves the index). */
