@@ -50,7 +50,8 @@ export { fileChunks, readAhead, type FileChunks } from '../node/file-stream';
 
 /**
  * Expands paths into files: files as given, folders listed (recursively with `recursive`),
- * sorted for a stable order. Missing paths are reported through `warn` and skipped. Symbolic
+ * sorted for a stable order; hidden files (names starting with '.') in folders are left out.
+ * Missing paths are reported through `warn` and skipped. Symbolic
  * links in folders are followed (a broken one is reported like a missing path); a linked folder
  * is walked unless its real path was walked already, so a link to an ancestor cannot loop.
  */
@@ -63,6 +64,8 @@ export async function listFiles(paths: readonly string[], recursive: boolean, wa
     const entries = await readdir(dir, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
+      // Hidden files in a folder are not instances: an index (.netdicom-qr.sqlite), temporary files.
+      if (e.name.startsWith('.')) continue;
       const full = path.join(dir, e.name);
       const target = e.isSymbolicLink() ? await stat(full).catch(() => null) : e;
       if (!target) warn(`no such file or directory: ${full}`);

@@ -72,6 +72,17 @@ describe('listFiles', () => {
     expect(await list(false)).toEqual({ files: ['a.dcm', 'link.dcm'], warnings: broken });
     expect(await list(true)).toEqual({ files: ['a.dcm', 'link.dcm', path.join('sub', 'c.dcm')], warnings: broken });
   });
+  it('leaves out hidden files in folders (an index, temporary files), not a hidden file named on its own', async () => {
+    const src = tempDir();
+    writeFileSync(path.join(src, 'a.dcm'), 'a');
+    writeFileSync(path.join(src, '.netdicom-qr.sqlite'), 'index');
+    mkdirSync(path.join(src, '.hidden-folder'));
+    writeFileSync(path.join(src, '.hidden-folder', 'b.dcm'), 'b');
+    const warnings: string[] = [];
+    expect((await listFiles([src], true, (w) => warnings.push(w))).map((f) => path.relative(src, f))).toEqual(['a.dcm']);
+    expect(await listFiles([path.join(src, '.netdicom-qr.sqlite')], false, (w) => warnings.push(w))).toEqual([path.join(src, '.netdicom-qr.sqlite')]);
+    expect(warnings).toEqual([]);
+  });
 });
 
 describe('sendFiles into an fs-store', () => {
