@@ -7,6 +7,7 @@ import { answerAsyncOps, answerContexts } from './acse/negotiate';
 import { Association } from './association';
 import { Channel, type CloseInfo } from './channel';
 import { CommandField } from './dimse/types';
+import type { Logger } from './logger';
 import type { AeOptions } from './options';
 import type { AssociateAcPdu, AssociateRqPdu, SopClassExtendedNegotiation, UserIdentityRq } from './pdu/types';
 import { serveRequests } from './scp/dispatch';
@@ -34,11 +35,26 @@ export interface AcceptorOptions {
   readonly requireCalledAeTitle?: boolean;
   /** Only these calling AE titles may associate (not authentication: see README). */
   readonly allowedCallingAeTitles?: readonly string[];
+  /**
+   * Checked first, and again once the asynchronous checks are done: true (the server is closing)
+   * means reject transient, temporary-congestion (2,3,1).
+   */
+  readonly shuttingDown?: () => boolean;
   /** Checked first: true means reject with local-limit-exceeded (2,3,2). */
   readonly atCapacity?: () => boolean;
-  /** Verifies user identity (PS3.7 D.3.3.7); false rejects (1,1,1). A Uint8Array accepts with that server response. */
+  /**
+   * Verifies user identity (PS3.7 D.3.3.7); false rejects (1,1,1). A Uint8Array accepts with that
+   * server response (at most 65533 bytes; a longer one rejects (1,1,1)). It only runs for a request
+   * that carries a User Identity item: one without is accepted, as pynetdicom and DCMTK do, unless
+   * {@link AcceptorOptions.requireUserIdentity} is set.
+   */
   readonly verifyUserIdentity?: (identity: UserIdentityRq) => boolean | Uint8Array | Promise<boolean | Uint8Array>;
+  /** Reject (1,1,1) a request without a User Identity item (58H). Default false: such a request is accepted. */
+  readonly requireUserIdentity?: boolean;
 }
+
+/** The longest user identity server response: the 59H item's value is a 2-byte length and the response. */
+const MAX_SERVER_RESPONSE = 0xffff - 2;
 
 /**
  * Runs one association on `transport` as acceptor until it ends. Resolves with how it ended
@@ -81,20 +97,29 @@ export async function serveTransport(
     options.logger.error(`association policy hook failed: ${(error as Error)?.message ?? String(error)}`);
     return { reject: Reject.noReason };
   });
-  if ('reject' in rejection) {
-    options.logger.info(`rejecting association from '${rq.callingAeTitle}': ${JSON.stringify(rejection.reject)}`);
-    handlers.rejected?.(rq, rejection.reject);
-    if (observe) emit(observe, { ...identity(), type: 'association-rejected', ...rejection.reject, durationMs: Date.now() - started });
-    await channel.ul.rejectAssociation({ type: 'A-ASSOCIATE-RJ', ...rejection.reject }).catch(() => undefined);
+  const refuse = async (reject: Extract<Check, { reject: unknown }>['reject']): Promise<CloseInfo> => {
+    options.logger.info(`rejecting association from '${rq.callingAeTitle}': ${JSON.stringify(reject)}`);
+    notify(options.logger, 'rejected', () => handlers.rejected?.(rq, reject));
+    if (observe) emit(observe, { ...identity(), type: 'association-rejected', ...reject, durationMs: Date.now() - started });
+    await channel.ul.rejectAssociation({ type: 'A-ASSOCIATE-RJ', ...reject }).catch(() => undefined);
     channel.decided();
     return channel.ended;
-  }
+  };
+  if ('reject' in rejection) return refuse(rejection.reject);
   const decide = rejection.contextResult;
-  const { answers, roles, contexts } = answerContexts(rq, {
-    supported: acceptor.supported,
-    acceptAnyStorage: acceptor.acceptAnyStorage,
-    decide: decide ? (pc) => decide(pc.abstractSyntax, pc.id) : undefined,
-  });
+  let negotiated: ReturnType<typeof answerContexts>;
+  try {
+    negotiated = answerContexts(rq, {
+      supported: acceptor.supported,
+      acceptAnyStorage: acceptor.acceptAnyStorage,
+      decide: decide ? (pc) => decide(pc.abstractSyntax, pc.id) : undefined,
+    });
+  } catch (error) {
+    // The associate hook's contextResult threw: a policy hook like the others.
+    options.logger.error(`association policy hook failed: ${messageOf(error)}`);
+    return refuse(Reject.noReason);
+  }
+  const { answers, roles, contexts } = negotiated;
   const asyncOps = answerAsyncOps(rq.userInformation.asyncOps, options.asyncOps);
   const extendedNegotiations = answerExtendedNegotiation(rq, rejection.extendedNegotiations, options);
   const ac: AssociateAcPdu = {
@@ -116,7 +141,19 @@ export async function serveTransport(
   };
   try {
     await channel.ul.acceptAssociation(ac);
-  } catch {
+  } catch (error) {
+    // Still in Sta3 and not ended: the AC could not be encoded (it throws before any transition), so
+    // nothing was sent and a refusal still can be. Otherwise the transport ended while we decided.
+    // Either way the association must end now: in Sta3 our read loop waits for this answer, with
+    // ARTIM off and the peer's A-ABORT unread.
+    const endedFirst = channel.endedWith;
+    if (!endedFirst && channel.ul.state === 'Sta3') {
+      options.logger.error(`cannot encode the A-ASSOCIATE-AC for '${rq.callingAeTitle}': ${messageOf(error)}`);
+      return refuse(Reject.noReason);
+    }
+    // association-requested was emitted: a closing event ends its telemetry (and OpenTelemetry span).
+    if (observe) emit(observe, { ...identity(), type: 'association-aborted', durationMs: 0, error: endedFirst?.error?.message ?? messageOf(error) });
+    await channel.abort(0, 0);
     return channel.ended;
   }
   if (observe) {
@@ -133,12 +170,30 @@ export async function serveTransport(
     streamDataset: (_, command) => command.CommandField === CommandField['C-STORE-RQ'],
   });
   onAssociation?.(association);
-  handlers.accepted?.(association);
+  notify(options.logger, 'accepted', () => handlers.accepted?.(association));
   await serveRequests(association, handlers);
   const info = await association.closed;
-  if (info.reason === 'released') handlers.released?.(association);
-  else handlers.aborted?.(association, info.error);
+  if (info.reason === 'released') notify(options.logger, 'released', () => handlers.released?.(association));
+  else notify(options.logger, 'aborted', () => handlers.aborted?.(association, info.error));
   return info;
+}
+
+/**
+ * Calls a notification handler (accepted, rejected, released, aborted). One that throws or rejects
+ * is logged: it must not keep the RJ from being sent or the requests from being served, nor escape
+ * serveTransport (an unhandled rejection ends a Node process).
+ */
+function notify(logger: Logger, name: string, call: () => unknown): void {
+  try {
+    const result = call();
+    if (result instanceof Promise) result.catch((error: unknown) => logger.error(`the '${name}' handler failed: ${messageOf(error)}`));
+  } catch (error) {
+    logger.error(`the '${name}' handler failed: ${messageOf(error)}`);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return (error as Error)?.message ?? String(error);
 }
 
 type Check =
@@ -156,6 +211,7 @@ async function checkRequest(
   acceptor: AcceptorOptions,
   handlers: ScpHandlers,
 ): Promise<Check> {
+  if (acceptor.shuttingDown?.()) return { reject: Reject.temporaryCongestion };
   if (acceptor.atCapacity?.()) return { reject: Reject.localLimitExceeded };
   if ((rq.protocolVersion & 1) === 0) return { reject: Reject.protocolVersionNotSupported };
   // A maximum of 1..7 bytes cannot carry one PDV (PS3.8 Annex D.1): we could never answer (N-10).
@@ -167,13 +223,24 @@ async function checkRequest(
   if (allowed && !allowed.some((t) => t.trim() === rq.callingAeTitle.trim())) return { reject: Reject.callingAeNotRecognized };
   let serverResponse: Uint8Array | undefined;
   const identity = rq.userInformation.userIdentityRq;
+  // Without this, a request that leaves the User Identity item out is never verified.
+  if (!identity && acceptor.requireUserIdentity) {
+    options.logger.warn(`A-ASSOCIATE-RQ from '${rq.callingAeTitle}' has no user identity, which is required`);
+    return { reject: Reject.noReason };
+  }
   if (identity && acceptor.verifyUserIdentity) {
     const verdict = await acceptor.verifyUserIdentity(identity);
     if (verdict === false) return { reject: Reject.noReason };
     if (identity.positiveResponseRequested) serverResponse = verdict instanceof Uint8Array ? verdict : new Uint8Array(0);
+    if (serverResponse && serverResponse.length > MAX_SERVER_RESPONSE) {
+      options.logger.error(`verifyUserIdentity returned a ${serverResponse.length}-byte server response: longer than the ${MAX_SERVER_RESPONSE} an A-ASSOCIATE-AC can carry`);
+      return { reject: Reject.noReason };
+    }
   }
   const decision = await handlers.associate?.(rq, { remoteAddress: transport.info.remote });
   if (decision && 'reject' in decision) return { reject: decision.reject };
+  // close() may have been called while the hooks above ran: a new association would hold it up.
+  if (acceptor.shuttingDown?.()) return { reject: Reject.temporaryCongestion };
   return { contextResult: decision?.contextResult, serverResponse, extendedNegotiations: decision?.extendedNegotiations };
 }
 
@@ -190,6 +257,11 @@ function answerExtendedNegotiation(rq: AssociateRqPdu, replies: readonly SopClas
   for (const reply of replies) {
     if (!proposed.has(reply.sopClassUid) || answered.has(reply.sopClassUid)) {
       options.logger.warn(`dropping an extended negotiation reply for ${reply.sopClassUid}: ${proposed.has(reply.sopClassUid) ? 'a second reply' : 'not proposed'}`);
+      continue;
+    }
+    // The 56H item's value (2-byte UID length, UID, info) has a 2-byte length (PS3.7 D.3.3.5).
+    if (2 + reply.sopClassUid.length + reply.info.length > 0xffff) {
+      options.logger.warn(`dropping an extended negotiation reply for ${reply.sopClassUid}: ${reply.info.length} bytes of information, more than an item can carry`);
       continue;
     }
     answered.set(reply.sopClassUid, { sopClassUid: reply.sopClassUid, info: reply.info });

@@ -146,7 +146,12 @@ export class Association {
     const onPeerRelease = () => this.operationsDone?.();
     channel.onPeerRelease = onPeerRelease;
     this.closed = channel.ended;
-    channel.establish();
+    // The transport may have ended between the A-ASSOCIATE-AC and here (an A-ABORT in the chunk of
+    // the AC, a reset as the acceptor's AC went out): onEnd came too late to be told, so tell it
+    // now, or the association would look established for ever (PS3.8 AA-3/AA-4).
+    const endedAlready = channel.endedWith;
+    if (endedAlready) onEnd(endedAlready);
+    else channel.establish();
   }
 
   /** Identifies this association in telemetry events (unique within the process). */

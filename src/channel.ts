@@ -103,6 +103,11 @@ export class Channel {
     return request;
   }
 
+  /** How the association ended, or null while it has not (the end may come before anyone set {@link onEnd}). */
+  get endedWith(): CloseInfo | null {
+    return this.endInfo;
+  }
+
   /** Marks the association established: P-DATA flows and the network idle timer runs. */
   establish(): void {
     this.established = true;

@@ -22,14 +22,20 @@ export interface ServeOptions {
    * lock out new clients, whatever address either comes from. 0 closes every connection.
    */
   maxPendingConnections?: number;
-  /** Where connections closed by the pending cap are reported (warn; at most one line a second plus a count). Default: nowhere. */
+  /** Where connections closed by the pending cap are reported (warn; at most one line a second plus a count), and unexpected failures (error). Default: nowhere. */
   logger?: Logger;
   /** Reject calls whose called AE title is not ours (1,1,7). */
   requireCalledAeTitle?: boolean;
   /** Accept only these calling AE titles (1,1,3). */
   allowedCallingAeTitles?: readonly string[];
-  /** User identity verification (PS3.7 D.3.3.7). */
+  /**
+   * User identity verification (PS3.7 D.3.3.7): false rejects (1,1,1). It only runs for requests
+   * that carry a User Identity item; one without is accepted (as pynetdicom and DCMTK do) unless
+   * `requireUserIdentity` is set.
+   */
   verifyUserIdentity?: AcceptorOptions['verifyUserIdentity'];
+  /** Reject (1,1,1) requests without a User Identity item. Default false. */
+  requireUserIdentity?: boolean;
 }
 
 type Handle = (transport: Transport, policy: Partial<AcceptorOptions>, onAssociation: (a: Association) => void) => Promise<CloseInfo>;
@@ -90,10 +96,13 @@ export class Server {
 
   /**
    * Stops accepting. Running associations finish on their own (graceful) or are aborted
-   * (`force`). Resolves when everything is closed.
+   * (`force`); connections that have sent no A-ASSOCIATE-RQ yet are closed, and a request still
+   * being decided is rejected transient, temporary-congestion (2,3,1). Resolves when everything is closed.
    */
   async close(options: { force?: boolean } = {}): Promise<void> {
     this.closing = true;
+    // They have no association to finish, and would hold a graceful close for the ARTIM time.
+    for (const transport of [...this.pending]) transport.abort(new Error('server closing'));
     await this.listener.close();
     if (options.force) {
       for (const association of [...this.established]) void association.abort();
@@ -117,8 +126,9 @@ export class Server {
         this.reportEvicted(oldest);
         if (oldest === transport) continue;
       }
-      // Not awaited: one connection never holds up the accept loop.
-      void this.run(transport, max);
+      // Not awaited: one connection never holds up the accept loop. handle() never rejects; should
+      // it all the same, that must not become an unhandled rejection, which ends a Node process.
+      this.run(transport, max).catch((error: unknown) => this.options.logger?.error(`serving a connection failed: ${(error as Error)?.message ?? String(error)}`));
     }
   }
 
@@ -131,6 +141,8 @@ export class Server {
       await this.handle(
         transport,
         {
+          // Transient: the peer may try again later (e.g. once the server is back); not a limit reached.
+          shuttingDown: () => this.closing,
           atCapacity: () => {
             release();
             if (this.active >= max) return true;
@@ -141,6 +153,7 @@ export class Server {
           requireCalledAeTitle: this.options.requireCalledAeTitle,
           allowedCallingAeTitles: this.options.allowedCallingAeTitles,
           verifyUserIdentity: this.options.verifyUserIdentity,
+          requireUserIdentity: this.options.requireUserIdentity,
         },
         (association) => {
           this.established.push(association);
