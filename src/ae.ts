@@ -8,6 +8,7 @@ import { serveTransport, type AcceptorOptions } from './acceptor';
 import type { Association } from './association';
 import type { CloseInfo } from './channel';
 import { silentLogger } from './logger';
+import { checkAeTitle, checkUid } from './bytes/text';
 import { DEFAULT_AE_OPTIONS, type AeOptions } from './options';
 import { requestAssociation, type AssociateOptions } from './requestor';
 import type { ScpHandlers } from './scp/types';
@@ -15,10 +16,21 @@ import { Server, type ServeOptions } from './server';
 import type { Listener, Transport } from './transport';
 import { isStorageSopClass } from './uids/sop-classes';
 
-/** Roles to propose (requestor) or accept (acceptor) for a context (PS3.7 D.3.3.4). */
+/**
+ * Roles to propose (requestor) or accept (acceptor) for a context (PS3.7 D.3.3.4). One left unset
+ * keeps its default: proposed as SCU 1 / SCP 0; as acceptor, a proposed SCU role accepted and a
+ * proposed SCP role refused (see RequestedContext, SupportedContext).
+ */
 export interface RoleOptions {
   scuRole?: boolean;
   scpRole?: boolean;
+}
+
+/** PS3.7 D.3.3.2: 1-16 characters of the ISO 646 basic G0 set (printable ASCII here). */
+function checkImplementationVersionName(name: string): void {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 16 || /[^\x20-\x7e]/.test(name)) {
+    throw new RangeError(`implementation version name must be 1-16 printable ASCII characters, got ${JSON.stringify(name)}`);
+  }
 }
 
 /**
@@ -27,7 +39,8 @@ export interface RoleOptions {
  * `acceptAnyStorage`). `associate()` opens an {@link Association} over a transport (SCU);
  * `serve()` answers every connection of a listener with SCP handlers and returns a
  * {@link Server}, `handle()` serves a single transport. One instance serves any number of
- * associations. The constructor throws a RangeError for a blank AE title or one over 16 characters.
+ * associations. The constructor throws a RangeError for an invalid AE title (1-16 printable ASCII
+ * characters, no backslash, not all spaces), implementation class UID or version name.
  *
  * @example
  * ```ts
@@ -48,8 +61,10 @@ export class ApplicationEntity {
 
   constructor(options: Partial<AeOptions> = {}) {
     this.options = { ...DEFAULT_AE_OPTIONS, logger: silentLogger, ...options };
-    const title = this.options.aeTitle;
-    if (title.trim().length === 0 || title.length > 16) throw new RangeError(`AE title must be 1-16 characters, got '${title}'`);
+    // Refused here rather than sent: a peer would reject or misread them (PS3.8 Table 9-11, PS3.7 D.3.3.2).
+    checkAeTitle(this.options.aeTitle);
+    checkUid(this.options.implementationClassUid, 'implementation class UID');
+    checkImplementationVersionName(this.options.implementationVersionName);
   }
 
   /** Adds a context to propose. Transfer syntaxes default to the uncompressed ones. */

@@ -8,6 +8,8 @@ import { Association } from './association';
 import { Channel } from './channel';
 import { CommandField } from './dimse/types';
 import type { AeOptions } from './options';
+import { checkAeTitle } from './bytes/text';
+import { encodePdu } from './pdu/encode';
 import { AssociationRejectedError, NegotiationError } from './errors';
 import { emit } from './telemetry';
 import type { AssociateAcPdu, AssociateRqPdu, UserIdentityRq, SopClassExtendedNegotiation, SopClassCommonExtendedNegotiation } from './pdu/types';
@@ -19,7 +21,7 @@ import type { Transport } from './transport';
 
 /** Per-association options of the requestor. */
 export interface AssociateOptions {
-  /** The peer's AE title. Default 'ANY-SCP'. */
+  /** The peer's AE title. Default 'ANY-SCP'; an empty or invalid one is a RangeError (PS3.5 AE VR). */
   calledAeTitle?: string;
   /** Overrides the AE's own title for this association. */
   callingAeTitle?: string;
@@ -55,28 +57,19 @@ export async function requestAssociation(
   options: AeOptions,
   params: AssociateOptions = {},
 ): Promise<Association> {
-  const { contexts: proposed, roles } = proposeContexts(params.contexts ?? contexts);
-  const window = options.asyncOps;
-  const rq: AssociateRqPdu = {
-    type: 'A-ASSOCIATE-RQ',
-    protocolVersion: 1,
-    calledAeTitle: params.calledAeTitle ?? 'ANY-SCP',
-    callingAeTitle: params.callingAeTitle ?? options.aeTitle,
-    applicationContextName: DICOM_APPLICATION_CONTEXT,
-    presentationContexts: proposed,
-    userInformation: {
-      maxLength: options.maxPduLength,
-      implementationClassUid: options.implementationClassUid,
-      implementationVersionName: options.implementationVersionName,
-      // The window item is sent only when it differs from the default 1/1 (PS3.7 D.3.3.3).
-      ...((window.maxInvoked !== 1 || window.maxPerformed !== 1) && { asyncOps: window }),
-      roleSelections: roles,
-      extendedNegotiations: params.extendedNegotiations ?? [],
-      commonExtendedNegotiations: params.commonExtendedNegotiations ?? [],
-      ...(params.userIdentity && { userIdentityRq: params.userIdentity }),
-    },
-  };
-  const channel = new Channel(transport, 'requestor', options);
+  let rq: AssociateRqPdu;
+  let channel: Channel;
+  try {
+    rq = buildRequest(contexts, options, params);
+    // Encoded once here only to throw every encoding error (a UID that is not ASCII, an item over
+    // 64 KiB) before the channel exists; a few µs per association.
+    encodePdu(rq);
+    channel = new Channel(transport, 'requestor', options);
+  } catch (error) {
+    // Nothing was sent and no channel owns the transport yet: without this it would stay open.
+    closeQuietly(transport);
+    throw error;
+  }
   const observe = options.observe;
   const started = observe ? Date.now() : 0;
   const identity = () => ({
@@ -87,22 +80,32 @@ export async function requestAssociation(
     calledAeTitle: rq.calledAeTitle.trim(),
     ...(transport.info.remote && { remoteAddress: transport.info.remote }),
   });
-  if (observe) emit(observe, { ...identity(), type: 'association-requested', proposedContexts: proposed.length });
+  // Every association that was 'requested' ends with an event, or telemetry spans never end.
+  const failed = (error: unknown) => {
+    if (!observe) return;
+    const durationMs = Date.now() - started;
+    if (error instanceof AssociationRejectedError) {
+      const { result, source, reason } = error;
+      emit(observe, { ...identity(), type: 'association-rejected', result, source, reason, durationMs });
+    } else {
+      emit(observe, { ...identity(), type: 'association-aborted', durationMs, error: (error as Error)?.message ?? String(error) });
+    }
+  };
+  if (observe) emit(observe, { ...identity(), type: 'association-requested', proposedContexts: rq.presentationContexts.length });
   let ac: AssociateAcPdu;
   try {
     ac = await channel.requestAssociation(rq, params.signal);
   } catch (error) {
-    if (observe && error instanceof AssociationRejectedError) {
-      const { result, source, reason } = error;
-      emit(observe, { ...identity(), type: 'association-rejected', result, source, reason, durationMs: Date.now() - started });
-    }
+    failed(error);
     throw error;
   }
   const peerMax = ac.userInformation.maxLength ?? 0;
   if (peerMax > 0 && peerMax < MIN_USABLE_PDU) {
     // No PDV could ever be sent (reliability.md H-01): abort now rather than fail on the first send.
     await channel.abort(0, 0);
-    throw new NegotiationError(`the peer's maximum PDU length ${peerMax} leaves no room for a PDV (at least ${MIN_USABLE_PDU} needed)`);
+    const error = new NegotiationError(`the peer's maximum PDU length ${peerMax} leaves no room for a PDV (at least ${MIN_USABLE_PDU} needed)`);
+    failed(error);
+    throw error;
   }
   const negotiated = contextsFromAc(rq, ac);
   if (observe) {
@@ -126,4 +129,42 @@ export async function requestAssociation(
     void serveRequests(association, params.handlers, (m) => isRequestMessage(m) && !(isStore(m) && hasGetInProgress(association)));
   }
   return association;
+}
+
+/** The A-ASSOCIATE-RQ; throws RangeError for invalid local input (AE titles, more than 128 contexts). */
+function buildRequest(contexts: readonly RequestedContext[], options: AeOptions, params: AssociateOptions): AssociateRqPdu {
+  // Absent means 'ANY-SCP' (as DCMTK); an explicit '' would go out as 16 spaces, which no peer matches.
+  const calledAeTitle = params.calledAeTitle ?? 'ANY-SCP';
+  const callingAeTitle = params.callingAeTitle ?? options.aeTitle;
+  checkAeTitle(calledAeTitle, 'called AE title');
+  checkAeTitle(callingAeTitle, 'calling AE title');
+  const { contexts: proposed, roles } = proposeContexts(params.contexts ?? contexts);
+  const window = options.asyncOps;
+  return {
+    type: 'A-ASSOCIATE-RQ',
+    protocolVersion: 1,
+    calledAeTitle,
+    callingAeTitle,
+    applicationContextName: DICOM_APPLICATION_CONTEXT,
+    presentationContexts: proposed,
+    userInformation: {
+      maxLength: options.maxPduLength,
+      implementationClassUid: options.implementationClassUid,
+      implementationVersionName: options.implementationVersionName,
+      // The window item is sent only when it differs from the default 1/1 (PS3.7 D.3.3.3).
+      ...((window.maxInvoked !== 1 || window.maxPerformed !== 1) && { asyncOps: window }),
+      roleSelections: roles,
+      extendedNegotiations: params.extendedNegotiations ?? [],
+      commonExtendedNegotiations: params.commonExtendedNegotiations ?? [],
+      ...(params.userIdentity && { userIdentityRq: params.userIdentity }),
+    },
+  };
+}
+
+function closeQuietly(transport: Transport): void {
+  try {
+    transport.abort();
+  } catch {
+    // Already gone.
+  }
 }

@@ -56,7 +56,7 @@ export type NetEvent =
   | (NetEventBase &
       AssociationIdentity & {
         readonly type: 'association-released' | 'association-aborted';
-        /** How long the association was established. */
+        /** How long the association was established; for one that failed during negotiation (requestor), since the A-ASSOCIATE-RQ. */
         readonly durationMs: number;
         readonly error?: string;
       })
@@ -64,6 +64,7 @@ export type NetEvent =
       readonly type: 'dimse-request';
       readonly direction: 'sent' | 'received';
       readonly service: DimseService | 'C-CANCEL';
+      /** For a C-CANCEL, the Message ID of the request it cancels (PS3.7 §9.3: it has no Message ID of its own). */
       readonly messageId: number;
       readonly contextId: number;
       readonly sopClassUid?: string;
@@ -129,7 +130,8 @@ export class DimseTelemetry {
     const field = command.CommandField;
     const now = performance.now();
     if ((field & 0x8000) === 0) {
-      const messageId = command.MessageID ?? 0;
+      // A C-CANCEL-RQ has only Message ID Being Responded To (PS3.7 §9.3): the operation it cancels.
+      const messageId = (field === 0x0fff ? command.MessageIDBeingRespondedTo : command.MessageID) ?? 0;
       const service = field === 0x0fff ? 'C-CANCEL' : serviceOf(field);
       if (!service) return;
       if (service !== 'C-CANCEL') (direction === 'sent' ? this.sent : this.received).set(messageId, now);

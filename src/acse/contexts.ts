@@ -17,7 +17,11 @@ export const DEFAULT_TRANSFER_SYNTAXES: readonly string[] = [
 export interface RequestedContext {
   readonly abstractSyntax: string;
   readonly transferSyntaxes: readonly string[];
-  /** Propose SCP/SCU role selection (54H) for this SOP class. Both undefined: no role item. */
+  /**
+   * Propose SCP/SCU role selection (54H) for this SOP class. Both undefined: no role item. One
+   * undefined is proposed as its default role (SCU 1, SCP 0), so `{ scpRole: true }` proposes
+   * SCU+SCP and keeps our SCU role (pynetdicom's build_role would propose the unset one as 0).
+   */
   readonly scuRole?: boolean;
   readonly scpRole?: boolean;
 }
@@ -25,7 +29,9 @@ export interface RequestedContext {
 /**
  * A context the acceptor supports. Transfer syntaxes are in the acceptor's preference order.
  * scuRole/scpRole: whether to accept a requestor's proposal to act as SCU / as SCP for this
- * SOP class; both undefined means role selection is not answered and default roles apply.
+ * SOP class; both undefined means role selection is not answered and default roles apply. One
+ * undefined keeps that role's default (PS3.7 Table D.3-11): a proposed SCU role is accepted, a
+ * proposed SCP role refused.
  */
 export interface SupportedContext {
   readonly abstractSyntax: string;

@@ -153,7 +153,7 @@ export function formatNegotiation(report: NegotiationReport): string {
   const lines = [
     `Negotiation ${report.callingAeTitle} -> ${report.calledAeTitle} (we are ${report.role}): ${report.acceptedCount} of ${report.contexts.length} contexts accepted`,
     `  max PDU: requestor receives ${report.maxPdu.requestorReceives || 'unlimited'}, acceptor receives ${report.maxPdu.acceptorReceives || 'unlimited'}`,
-    `  async ops window: requestor invokes ${report.asyncOps.requestor.maxInvoked || 'unlimited'}, acceptor performs ${report.asyncOps.acceptor.maxPerformed || 'unlimited'}${report.asyncOps.proposed ? '' : ' (not negotiated)'}`,
+    `  async ops window: ${asyncWindow(report.asyncOps)}`,
   ];
   for (const c of report.contexts) {
     lines.push(`  [${c.id}] ${c.abstractSyntaxName}: ${c.resultName} - ${c.reason}`);
@@ -164,6 +164,15 @@ export function formatNegotiation(report: NegotiationReport): string {
     lines.push(`  extended negotiation ${uidName(e.sopClassUid)}: proposed [${hex(e.proposed)}], ${e.answered ? `answered [${hex(e.answered)}]` : 'not answered (not supported)'}`);
   }
   return lines.join('\n');
+}
+
+/** Both directions of the window: what the requestor invokes the acceptor performs, and the other way round. */
+function asyncWindow({ requestor, acceptor, proposed }: NegotiationReport['asyncOps']): string {
+  const n = (v: number) => v || 'unlimited';
+  return (
+    `requestor invokes ${n(requestor.maxInvoked)}, acceptor performs ${n(acceptor.maxPerformed)}; ` +
+    `acceptor invokes ${n(acceptor.maxInvoked)}, requestor performs ${n(requestor.maxPerformed)}${proposed ? '' : ' (not negotiated)'}`
+  );
 }
 
 /** What the application means to do on the association, for {@link checkProposal}. */

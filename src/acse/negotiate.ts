@@ -98,9 +98,11 @@ export function answerContexts(
     const proposal = proposedRoles.get(pc.abstractSyntax);
     let answer: RoleSelection | undefined;
     if (result === 0 && proposal && support && (support.scuRole !== undefined || support.scpRole !== undefined)) {
+      // A role the policy leaves unset keeps its default (PS3.7 Table D.3-11): the requestor is SCU
+      // (so a proposed SCU role is accepted, not taken away) and not SCP unless the policy allows it.
       answer = {
         sopClassUid: pc.abstractSyntax,
-        scuRole: proposal.scuRole && (support.scuRole ?? false),
+        scuRole: proposal.scuRole && (support.scuRole ?? true),
         scpRole: proposal.scpRole && (support.scpRole ?? false),
       };
       answeredRoles.set(pc.abstractSyntax, answer);

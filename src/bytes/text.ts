@@ -82,6 +82,35 @@ export function encodeAeTitle(title: string): Uint8Array {
   return out;
 }
 
+/**
+ * Why `title` is not a valid AE title, or undefined when it is (PS3.5 AE VR, PS3.8 Table 9-11):
+ * 1-16 characters of the default repertoire (printable ASCII) other than backslash, not all
+ * spaces. Checked locally before anything is sent: the encoder would otherwise pad '' to 16
+ * spaces or send Latin-1 bytes a peer cannot match.
+ */
+export function aeTitleProblem(title: string, what = 'AE title'): string | undefined {
+  if (typeof title !== 'string') return `${what} must be a string, got ${typeof title}`;
+  if (title.length === 0 || title.length > AE_TITLE_LENGTH) return `${what} must be 1-16 characters, got '${title}'`;
+  if (title.trim().length === 0) return `${what} must not be all spaces`;
+  const bad = /[^\x20-\x5b\x5d-\x7e]/.exec(title);
+  if (bad) return `${what} ${JSON.stringify(title)} has ${JSON.stringify(bad[0])}: only printable ASCII other than backslash is allowed (PS3.5 AE VR)`;
+  return undefined;
+}
+
+/** Throws a RangeError saying what is wrong with `title` (see {@link aeTitleProblem}). */
+export function checkAeTitle(title: string, what = 'AE title'): void {
+  const problem = aeTitleProblem(title, what);
+  if (problem) throw new RangeError(problem);
+}
+
+/** A UID as PS3.5 §9.1 allows it: numeric components without leading zeros, at most 64 characters. */
+const UID_FORM = /^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$/;
+
+/** Throws a RangeError unless `uid` is a valid UID (PS3.5 §9.1). */
+export function checkUid(uid: string, what = 'UID'): void {
+  if (typeof uid !== 'string' || uid.length > 64 || !UID_FORM.test(uid)) throw new RangeError(`${what} must be a UID (digits and dots, no leading zeros, at most 64 characters), got ${JSON.stringify(uid)}`);
+}
+
 /** AE title from its field: leading/trailing spaces are not significant, trailing NULs dropped. */
 export function decodeAeTitle(bytes: Uint8Array): string {
   let end = bytes.length;

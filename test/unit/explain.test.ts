@@ -79,6 +79,8 @@ describe('association.explain()', () => {
     const text = formatNegotiation(report);
     expect(text).toContain('3 of 5 contexts accepted');
     expect(text).toContain('requestor invokes 2, acceptor performs 2');
+    // The other direction too (it differs here: 1, not 2).
+    expect(text).toContain('acceptor invokes 1, requestor performs 1');
     expect(text).toContain('[3] CT Image Storage: transfer-syntaxes-not-supported');
     await assoc.release();
   });

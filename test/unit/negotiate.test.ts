@@ -75,6 +75,11 @@ describe('presentation context negotiation', () => {
       ['proposed both, acceptor allows SCU only', { scuRole: true, scpRole: true }, { scuRole: true, scpRole: false }, [true, false], true],
       ['proposed, acceptor has no role policy: defaults', { scuRole: true, scpRole: true }, {}, [true, false], false],
       ['proposed SCP, acceptor refuses both', { scuRole: false, scpRole: true }, { scuRole: false, scpRole: false }, [false, false], true],
+      // A role the acceptor leaves unset keeps its default (Table D.3-11): SCU accepted, SCP refused.
+      ['proposed both (DCMTK SCU+SCP), acceptor sets only SCP: the SCU role is kept', { scuRole: true, scpRole: true }, { scpRole: true }, [true, true], true],
+      ['proposed both, acceptor refuses only SCP: the SCU role is kept', { scuRole: true, scpRole: true }, { scpRole: false }, [true, false], true],
+      ['proposed both, acceptor sets only SCU: the SCP role is not granted', { scuRole: true, scpRole: true }, { scuRole: true }, [true, false], true],
+      ['proposed SCP only, acceptor sets only SCU: nothing granted that was not proposed', { scuRole: false, scpRole: true }, { scuRole: true }, [false, false], true],
     ];
     for (const [name, proposed, policy, [isScu, isScp], hasItem] of cases) {
       it(name, () => {

@@ -4,7 +4,7 @@
  * API's global no-op (no SDK registered) loaded on demand.
  */
 import * as api from '@opentelemetry/api';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createMemoryPair } from '../../adapters/memory';
 import { loadOtelObserver, METRICS, otelObserver, type Attributes, type MeterLike, type SpanLike, type TracerLike } from '../../adapters/opentelemetry';
 import { ApplicationEntity } from '../../src/ae';
@@ -119,6 +119,44 @@ describe('otelObserver', () => {
       ['DICOM association', true, 2],
       ['C-ECHO', true, 2],
     ]);
+  });
+
+  it('an association that fails in negotiation (ACSE timeout) ends its span with the error, once', async () => {
+    const { spans, tracer, meter, points } = fakes();
+    const observe = otelObserver({ tracer, meter });
+    const seen: Parameters<NetObserver>[0][] = [];
+    const [a, b] = createMemoryPair();
+    b.readable.pipeTo(new WritableStream()).catch(() => undefined); // a peer that never answers
+    const scu = new ApplicationEntity({ aeTitle: 'SCU', acseTimeoutMs: 100, abortLingerMs: 20, observe: (e) => (seen.push(e), observe(e)) });
+    await expect(scu.addRequestedContext(VERIFICATION).associate(a, { calledAeTitle: 'SCP' })).rejects.toThrow(/no A-ASSOCIATE response/);
+    expect(spans.map((s) => [s.name, s.ended, s.status])).toEqual([['DICOM association', true, { code: 2, message: 'no A-ASSOCIATE response within 100 ms' }]]);
+    expect(points.filter((p) => p.name === METRICS.associations).map((p) => p.attributes!['dicom.outcome'])).toEqual(['aborted']);
+    // Its entry is gone: the same event again finds nothing to end.
+    const end = vi.spyOn(spans[0]!, 'end');
+    observe(seen.find((e) => e.type === 'association-aborted')!);
+    expect(end).not.toHaveBeenCalled();
+  });
+
+  it('a C-CANCEL is an event on the span of the operation it cancels', async () => {
+    const FIND = '1.2.840.10008.5.1.4.1.2.2.1';
+    const { spans, tracer } = fakes();
+    const [a, b] = createMemoryPair();
+    const served = new ApplicationEntity({ aeTitle: 'SCP' }).addSupportedContext(FIND).handle(b, {
+      cFind: async function* () {
+        for (let i = 0; i < 50; i++) {
+          await new Promise((r) => setTimeout(r, 2));
+          yield { PatientName: `P${i}` };
+        }
+      },
+    });
+    const assoc = await new ApplicationEntity({ aeTitle: 'SCU', observe: otelObserver({ tracer, api }) }).addRequestedContext(FIND).associate(a, { calledAeTitle: 'SCP' });
+    let n = 0;
+    for await (const _ of assoc.cFind({ QueryRetrieveLevel: 'STUDY', PatientName: '*' }, { model: 'study' })) if (++n === 2) break;
+    await assoc.release();
+    await served;
+    const find = spans.find((s) => s.name === 'C-FIND')!;
+    expect(find.events).toContain('C-CANCEL');
+    expect(find.ended).toBe(true);
   });
 
   it('loadOtelObserver uses the global API: a no-op without an SDK, never in the way', async () => {

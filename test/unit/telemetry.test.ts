@@ -8,6 +8,7 @@ import { ApplicationEntity } from '../../src/ae';
 import type { Association } from '../../src/association';
 import { AssociationRejectedError } from '../../src/errors';
 import type { NetEvent } from '../../src/telemetry';
+import { ScriptedPeer } from './helpers/scripted-peer';
 
 const VERIFICATION = '1.2.840.10008.1.1';
 const CT = '1.2.840.10008.5.1.4.1.1.2';
@@ -107,5 +108,74 @@ describe('telemetry events', () => {
     const assoc = await new ApplicationEntity({ aeTitle: 'SCU' }).addRequestedContext(VERIFICATION).associate(a, { calledAeTitle: 'SCP' });
     expect((assoc.dimse as unknown as { options: { onMessage?: unknown } }).options.onMessage).toBeUndefined();
     await assoc.release();
+  });
+});
+
+describe('requestor telemetry when negotiation fails', () => {
+  // An association 'requested' must end with an event, or the OpenTelemetry span never ends.
+  const cases: [string, (peer: ScriptedPeer) => void, RegExp][] = [
+    ['ACSE timeout', () => undefined, /no A-ASSOCIATE response/],
+    ['peer A-ABORT', (peer) => peer.sendPdu({ type: 'A-ABORT', source: 0, reason: 0 }), /aborted by the peer/],
+    ['transport closed by the peer', (peer) => peer.end(), /the peer closed the transport connection/],
+    ['transport reset', (peer) => peer.rst(), /transport connection lost/],
+  ];
+  for (const [name, act, error] of cases) {
+    it(`${name}: association-requested, then association-aborted with the error`, async () => {
+      const events: NetEvent[] = [];
+      const [a, b] = createMemoryPair();
+      const peer = new ScriptedPeer(b);
+      const scu = new ApplicationEntity({ aeTitle: 'SCU', acseTimeoutMs: 200, abortLingerMs: 50, observe: (e) => events.push(e) }).addRequestedContext(VERIFICATION);
+      const pending = scu.associate(a, { calledAeTitle: 'SCP' });
+      pending.catch(() => undefined);
+      while (peer.pdus.length === 0) await sleep(2);
+      act(peer);
+      await expect(pending).rejects.toThrow();
+      const lifecycle = events.filter((e) => e.type !== 'pdu');
+      expect(lifecycle.map((e) => e.type)).toEqual(['association-requested', 'association-aborted']);
+      const aborted = of(events, 'association-aborted')[0]!;
+      expect(aborted).toMatchObject({ associationId: lifecycle[0]!.associationId, side: 'requestor', callingAeTitle: 'SCU', calledAeTitle: 'SCP' });
+      expect(aborted.error).toMatch(error);
+      expect(aborted.durationMs).toBeGreaterThanOrEqual(0);
+    });
+  }
+
+  it("a peer's unusable maximum PDU length (NegotiationError) also ends with association-aborted", async () => {
+    const events: NetEvent[] = [];
+    const [a, b] = createMemoryPair();
+    void new ApplicationEntity({ aeTitle: 'SCP', maxPduLength: 4 }).addSupportedContext(VERIFICATION).handle(b);
+    const scu = new ApplicationEntity({ aeTitle: 'SCU', observe: (e) => events.push(e) }).addRequestedContext(VERIFICATION);
+    await expect(scu.associate(a, { calledAeTitle: 'SCP' })).rejects.toThrow(/maximum PDU length 4/);
+    expect(events.filter((e) => e.type !== 'pdu').map((e) => e.type)).toEqual(['association-requested', 'association-aborted']);
+  });
+});
+
+describe('C-CANCEL telemetry', () => {
+  const FIND = '1.2.840.10008.5.1.4.1.2.2.1';
+
+  it('a C-CANCEL reports the Message ID of the operation it cancels (PS3.7 §9.3), not 0', async () => {
+    const scuEvents: NetEvent[] = [];
+    const scpEvents: NetEvent[] = [];
+    const [a, b] = createMemoryPair();
+    const served = new ApplicationEntity({ aeTitle: 'SCP', observe: (e) => scpEvents.push(e) }).addSupportedContext(FIND).handle(b, {
+      cFind: async function* () {
+        for (let i = 0; i < 50; i++) {
+          await sleep(2);
+          yield { PatientName: `P${i}` };
+        }
+      },
+    });
+    const scu = new ApplicationEntity({ aeTitle: 'SCU', observe: (e) => scuEvents.push(e) }).addRequestedContext(FIND);
+    const assoc = await scu.associate(a, { calledAeTitle: 'SCP' });
+    let n = 0;
+    for await (const _ of assoc.cFind({ QueryRetrieveLevel: 'STUDY', PatientName: '*' }, { model: 'study' })) if (++n === 2) break;
+    await assoc.release();
+    await served;
+    for (const [events, direction] of [[scuEvents, 'sent'], [scpEvents, 'received']] as const) {
+      const requests = of(events, 'dimse-request');
+      const find = requests.find((e) => e.service === 'C-FIND')!;
+      const cancel = requests.find((e) => e.service === 'C-CANCEL');
+      expect(cancel).toMatchObject({ direction, messageId: find.messageId });
+      expect(cancel!.messageId).not.toBe(0);
+    }
   });
 });
