@@ -65,6 +65,9 @@ export class Association {
    */
   operationsDone: (() => Promise<void> | undefined) | null = null;
 
+  /** @internal Set by the SCP serve loop: whether requests of the peer are being performed (or queued). */
+  performing: (() => boolean) | null = null;
+
   private messageIdCounter = 0;
   private ended: CloseInfo | null = null;
 
@@ -145,6 +148,9 @@ export class Association {
     // A peer's A-RELEASE-RQ is answered once the operations we perform for it have answered.
     const onPeerRelease = () => this.operationsDone?.();
     channel.onPeerRelease = onPeerRelease;
+    // Not idle while we perform the peer's requests or await responses to ours (network timeout).
+    const isBusy = () => this.dimse.requests.size > 0 || this.performing?.() === true;
+    channel.isBusy = isBusy;
     this.closed = channel.ended;
     // The transport may have ended between the A-ASSOCIATE-AC and here (an A-ABORT in the chunk of
     // the AC, a reset as the acceptor's AC went out): onEnd came too late to be told, so tell it

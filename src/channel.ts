@@ -35,6 +35,12 @@ export class Channel {
    * still owed to the peer, e.g. responses) settles, waiting at most the ACSE timeout.
    */
   onPeerRelease: (() => void | Promise<void>) | null = null;
+  /**
+   * Asked when the network timeout finds no PDU received for that long: true while operations are
+   * under way on either side (a C-MOVE being performed, our request awaiting its response), whose
+   * silence is not idleness; the DIMSE timeout covers those.
+   */
+  isBusy: (() => boolean) | null = null;
   /** Identifies the association in telemetry events. */
   readonly id = newAssociationId();
   readonly side: 'requestor' | 'acceptor';
@@ -261,6 +267,8 @@ export class Channel {
       if (this.endInfo) return;
       const quiet = Date.now() - this.lastTraffic;
       if (quiet < this.options.networkTimeoutMs) return this.armIdleTimer(this.options.networkTimeoutMs - quiet);
+      // A C-MOVE's requestor sends nothing while the SCP performs it, for as long as that takes.
+      if (this.isBusy?.()) return this.armIdleTimer(this.options.networkTimeoutMs);
       this.options.logger.warn(`network timeout: no PDU for ${this.options.networkTimeoutMs} ms, aborting`);
       this.finish({ reason: 'aborted', error: new TimeoutError('network', `no traffic for ${this.options.networkTimeoutMs} ms`) as unknown as NetdicomError });
       void this.ul.abort(0, 0).catch(() => undefined);

@@ -56,6 +56,7 @@ export async function serveRequests(
   // A local first, not `association.operationsDone = () => …`: see test/unit/retention-patterns.test.ts.
   const operationsDone = () => (owing() ? new Promise<void>((resolve) => idleWaiters.push(resolve)) : undefined);
   association.operationsDone = operationsDone;
+  association.performing = owing;
   const answered = () => {
     owed--;
     if (!owing()) for (const wake of idleWaiters.splice(0)) wake();

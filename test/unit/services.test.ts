@@ -576,4 +576,21 @@ describe('timeouts', () => {
     const info = await assoc.closed;
     expect(info.reason).toBe('aborted');
   });
+
+  it('network: an operation longer than the idle timeout is not silence (a C-MOVE the requestor waits on)', async () => {
+    // Both sides quiet for 400 ms while the SCP works on the request: neither may take that as idleness.
+    const scp = new ApplicationEntity({ aeTitle: 'SCP', networkTimeoutMs: 100 }).addSupportedContext(STUDY_FIND);
+    const scu = new ApplicationEntity({ aeTitle: 'SCU', networkTimeoutMs: 100 }).addRequestedContext(STUDY_FIND);
+    const assoc = await pairUp(scp, {
+      async *cFind() {
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        yield { PatientName: 'SLOW^MATCH' };
+      },
+    }, scu);
+    const statuses: number[] = [];
+    for await (const r of assoc.cFind({ QueryRetrieveLevel: 'STUDY', PatientName: '' }, { model: 'study' })) statuses.push(r.status);
+    expect(statuses).toEqual([0xff00, 0]);
+    // Once nothing is under way, silence is idleness again.
+    expect((await assoc.closed).reason).toBe('aborted');
+  });
 });
