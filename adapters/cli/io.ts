@@ -46,6 +46,12 @@ export function fail(app: string, io: AppIo, error: unknown, context = ''): numb
   return code;
 }
 
+/** `console.log` and `console.error` as {@link AppIo}: storescu and storescp print through console. */
+export const consoleIo: AppIo = {
+  out: (line) => console.log(line),
+  err: (line) => console.error(line),
+};
+
 /** Node's process streams as {@link AppIo}; nothing is written once a stream has failed ({@link guardStdio}). */
 export const processIo: AppIo = {
   out: (line) => {

@@ -2,10 +2,11 @@
  * Part 10 files on disk for storescu: learn a file's SOP class and transfer syntax from its
  * File Meta Information alone, and stream its data set from disk as it is sent.
  */
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readPart10Identity } from '../../src/dataset/meta';
 import { withFile, type FileIoOptions } from '../node/sync-read';
+import { walkFiles, type WalkOptions } from '../node/walk';
 
 /** What storescu needs to know about a file before sending it. */
 export interface Part10Header {
@@ -51,32 +52,21 @@ export { fileChunks, readAhead, type FileChunks } from '../node/file-stream';
 /**
  * Expands paths into files: files as given, folders listed (recursively with `recursive`),
  * sorted for a stable order; hidden files (names starting with '.') in folders are left out.
- * Missing paths are reported through `warn` and skipped. Symbolic
- * links in folders are followed (a broken one is reported like a missing path); a linked folder
- * is walked unless its real path was walked already, so a link to an ancestor cannot loop.
+ * Missing paths are reported through `warn` and skipped. Symbolic links in folders are followed
+ * (a broken one is reported like a missing path; see {@link walkFiles}).
  */
 export async function listFiles(paths: readonly string[], recursive: boolean, warn: (m: string) => void): Promise<string[]> {
   const out: string[] = [];
-  const walk = async (dir: string, walked: Set<string>): Promise<void> => {
-    const real = await realpath(dir);
-    if (walked.has(real)) return;
-    walked.add(real);
-    const entries = await readdir(dir, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      // Hidden files in a folder are not instances: an index (.netdicom-qr.sqlite), temporary files.
-      if (e.name.startsWith('.')) continue;
-      const full = path.join(dir, e.name);
-      const target = e.isSymbolicLink() ? await stat(full).catch(() => null) : e;
-      if (!target) warn(`no such file or directory: ${full}`);
-      else if (target.isFile()) out.push(full);
-      else if (target.isDirectory() && recursive) await walk(full, walked);
-    }
+  const options: WalkOptions = {
+    recursive,
+    // Hidden files in a folder are not instances: an index (.netdicom-qr.sqlite), temporary files.
+    skip: (name) => name.startsWith('.'),
+    broken: (file) => warn(`no such file or directory: ${file}`),
   };
   for (const p of paths) {
     const info = await stat(p).catch(() => null);
     if (!info) warn(`no such file or directory: ${p}`);
-    else if (info.isDirectory()) await walk(p, new Set()); // a folder given twice is still listed twice
+    else if (info.isDirectory()) await walkFiles(p, options, out); // a folder given twice is still listed twice
     else out.push(p);
   }
   return out;

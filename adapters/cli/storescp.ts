@@ -17,7 +17,7 @@ import type { FileIoOptions } from '../node/sync-read';
 import {
   aeTitleOption, intOption, IO_OPTION, ioMode, listener, optionValue, parseArgv, parsePort, secondsOption, STORE_OPTIONS, storeTlsSettings, type OptionSpec,
 } from './args';
-import { describeFailure, stopSignals } from './io';
+import { consoleIo, fail, stopSignals } from './io';
 
 const VERIFICATION = '1.2.840.10008.1.1';
 
@@ -205,9 +205,7 @@ export async function storescpMain(argv: readonly string[]): Promise<number> {
       logger: debug ? consoleLogger({ verbose: true, prefix: 'storescp' }) : silentLogger,
     });
   } catch (error) {
-    const { line, code } = describeFailure(error);
-    console.error(`storescp: ${line}`);
-    return code;
+    return fail('storescp', consoleIo, error);
   } finally {
     stop.dispose();
   }

@@ -18,7 +18,7 @@ import type { FileIoOptions } from '../node/sync-read';
 import {
   aeTitleOption, commonOptions, dialer, formatHelp, intOption, IO_OPTION, ioMode, optionValue, parseArgv, parsePort, secondsOption, STORE_OPTIONS, storeTlsSettings, type OptionSpec,
 } from './args';
-import { describeFailure, ExitCode } from './io';
+import { consoleIo, describeFailure, ExitCode, fail } from './io';
 
 /** What storescu runs with, after argument parsing. */
 export interface StoreScuConfig {
@@ -181,8 +181,6 @@ export async function storescuMain(argv: readonly string[]): Promise<number> {
       logger: debug ? consoleLogger({ verbose: true, prefix: 'storescu' }) : silentLogger,
     });
   } catch (error) {
-    const { line, code } = describeFailure(error);
-    console.error(`storescu: ${line}`);
-    return code;
+    return fail('storescu', consoleIo, error);
   }
 }

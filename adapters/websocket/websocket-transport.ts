@@ -157,8 +157,9 @@ export function websocketTransport(ws: WebSocketLike, url: string, options: WebS
           ws.send(glue);
           used = 0;
           if (fresh) {
+            // The next message's own buffer; none after the last (sized exactly, it always fills).
             left -= glue.byteLength;
-            glue = new Uint8Array(Math.min(left, maxMessageBytes));
+            if (left > 0) glue = new Uint8Array(Math.min(left, maxMessageBytes));
           }
         }
       }

@@ -63,8 +63,8 @@ const ORDER: QrLevel[] = ['PATIENT', 'STUDY', 'SERIES', 'IMAGE'];
  * The C-FIND, C-GET and C-MOVE handlers of a Query/Retrieve SCP over a {@link QrDatabase} (Patient
  * Root, Study Root and Patient/Study Only, PS3.4 C.6), plus Modality Worklist C-FIND from
  * `worklistDir` (PS3.4 K.4), and the `associate` hook that answers C-FIND extended negotiation
- * ({@link queryExtendedNegotiation}: combined date-time matching). {@link createQrScp} uses them; spread them into other ScpHandlers to
- * serve the index alongside other services.
+ * ({@link queryExtendedNegotiation}: combined date-time matching). {@link createQrScp} uses them;
+ * spread them into other ScpHandlers to serve the index alongside other services.
  */
 export function qrHandlers(options: QrHandlerOptions): Pick<ScpHandlers, 'associate' | 'cFind' | 'cGet' | 'cMove'> {
   return {

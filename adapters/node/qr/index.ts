@@ -5,7 +5,6 @@
  * Modality Worklist C-FIND from a folder of worklist items.
  */
 import { statSync } from 'node:fs';
-import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationEntity } from '../../../src/ae';
 import { loadCodec } from '../../../src/dataset/lazy';
@@ -18,6 +17,7 @@ import { QrDatabase } from './database';
 import { qrHandlers, QR_SOP_CLASSES, type MoveDestinationEntry } from './handlers';
 import type { FileIoOptions } from '../sync-read';
 import { readForIndex, type Part10Info } from './part10-reader';
+import { walkFiles } from '../walk';
 
 export { QrDatabase, type QrLevel } from './database';
 export { qrHandlers, queryExtendedNegotiation, type MoveDestinationEntry } from './handlers';
@@ -116,7 +116,7 @@ export async function createQrScp(options: QrScpOptions): Promise<QrScp> {
 
   const scan = async (): Promise<number> => {
     for (const { sopInstanceUid, path: file } of db.paths()) {
-      if (!readable(file)) db.remove(sopInstanceUid);
+      if (modifiedMs(file) === undefined) db.remove(sopInstanceUid); // missing or unreachable
     }
     let added = 0;
     let batch: Array<Awaited<ReturnType<typeof readForIndex>>> = [];
@@ -168,40 +168,22 @@ export async function createQrScp(options: QrScpOptions): Promise<QrScp> {
 }
 
 /**
- * Every regular file under `dir` (recursively), skipping hidden files (index, temporaries).
- * Symbolic links are followed: a link to a file is listed, and so is a broken one, which the scan
- * then reports as not indexed like any unreadable file; a linked directory is walked unless its
- * real path was walked already, so a link to an ancestor cannot loop.
+ * Every regular file under `dir` (recursively), sorted, skipping hidden files (index,
+ * temporaries). Symbolic links are followed ({@link walkFiles}); a broken one is listed too, and
+ * the scan then reports it as not indexed like any unreadable file.
  */
-async function walk(dir: string, walked = new Set<string>()): Promise<string[]> {
-  const real = await realpath(dir);
-  if (walked.has(real)) return [];
-  walked.add(real);
+async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (entry.name.startsWith('.') || entry.name.endsWith(TEMP_SUFFIX)) continue;
-    const full = path.join(dir, entry.name);
-    const target = entry.isSymbolicLink() ? await stat(full).catch(() => undefined) : entry;
-    if (!target || target.isFile()) out.push(full);
-    else if (target.isDirectory()) out.push(...(await walk(full, walked)));
-  }
+  const broken = (file: string) => out.push(file);
+  await walkFiles(dir, { recursive: true, skip: (name) => name.startsWith('.') || name.endsWith(TEMP_SUFFIX), broken }, out);
   return out.sort();
 }
 
-/** The modification time of `file`, or undefined when it cannot be stat'ed. */
+/** The modification time of `file`, or undefined when it cannot be stat'ed (missing, unreachable). */
 function modifiedMs(file: string): number | undefined {
   try {
     return statSync(file, { throwIfNoEntry: false })?.mtimeMs;
   } catch {
     return undefined;
-  }
-}
-
-/** Whether `file` can still be stat'ed (a missing or unreachable file leaves the index). */
-function readable(file: string): boolean {
-  try {
-    return statSync(file, { throwIfNoEntry: false }) !== undefined;
-  } catch {
-    return false;
   }
 }
