@@ -40,7 +40,7 @@ export interface AcceptorOptions {
    * means reject transient, temporary-congestion (2,3,1).
    */
   readonly shuttingDown?: () => boolean;
-  /** Checked first: true means reject with local-limit-exceeded (2,3,2). */
+  /** Checked next (after shuttingDown): true means reject with local-limit-exceeded (2,3,2). */
   readonly atCapacity?: () => boolean;
   /**
    * Verifies user identity (PS3.7 D.3.3.7); false rejects (1,1,1). A Uint8Array accepts with that
@@ -94,10 +94,10 @@ export async function serveTransport(
   });
   if (observe) emit(observe, { ...identity(), type: 'association-requested', proposedContexts: rq.presentationContexts.length });
   const rejection = await checkRequest(rq, transport, options, acceptor, handlers).catch((error: unknown): Check => {
-    options.logger.error(`association policy hook failed: ${(error as Error)?.message ?? String(error)}`);
+    options.logger.error(`association policy hook failed: ${messageOf(error)}`);
     return { reject: Reject.noReason };
   });
-  const refuse = async (reject: Extract<Check, { reject: unknown }>['reject']): Promise<CloseInfo> => {
+  const refuse = async (reject: Rejection): Promise<CloseInfo> => {
     options.logger.info(`rejecting association from '${rq.callingAeTitle}': ${JSON.stringify(reject)}`);
     notify(options.logger, 'rejected', () => handlers.rejected?.(rq, reject));
     if (observe) emit(observe, { ...identity(), type: 'association-rejected', ...reject, durationMs: Date.now() - started });
@@ -196,8 +196,11 @@ function messageOf(error: unknown): string {
   return (error as Error)?.message ?? String(error);
 }
 
+/** An A-ASSOCIATE-RJ's result, source and reason (PS3.8 Table 9-21). */
+type Rejection = { result: number; source: number; reason: number };
+
 type Check =
-  | { reject: { result: number; source: number; reason: number } }
+  | { reject: Rejection }
   | {
       contextResult?: (abstractSyntax: string, id: number) => number | undefined;
       serverResponse?: Uint8Array;

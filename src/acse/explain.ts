@@ -2,8 +2,8 @@
  * Negotiation explainer: a machine-readable account of what an association negotiated and why
  * (PS3.8 §9.3.2-9.3.3 presentation contexts and results, PS3.7 D.3.3.1 maximum length, D.3.3.3
  * asynchronous operations window, D.3.3.4 role selection, D.3.3.5 SOP class extended
- * negotiation), and `checkProposal` warnings that catch
- * the classic mistakes before an A-ASSOCIATE-RQ is sent.
+ * negotiation), and `checkProposal` warnings that catch the classic mistakes before an
+ * A-ASSOCIATE-RQ is sent.
  */
 import type { AssociateAcPdu, AssociateRqPdu, RoleSelection } from '../pdu/types';
 import { sopClass, uidName } from '../uids/sop-classes';

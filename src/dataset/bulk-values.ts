@@ -90,7 +90,7 @@ function mapValues(dict: DcmjsDict, change: (vr: string, value: unknown[]) => un
 export function swappedWords(parts: readonly Uint8Array[], vr: string): Uint8Array[] | undefined {
   const size = WORD_SIZES[vr];
   if (!size || parts.length === 0) return undefined;
-  return [new Uint8Array(swapped(parts.length === 1 ? parts[0]! : concatChunks(parts as Uint8Array[]), size))];
+  return [new Uint8Array(swapped(concatChunks(parts), size))];
 }
 
 /**

@@ -79,8 +79,8 @@ export function decodeDataset(bytes: Uint8Array, transferSyntaxUid: string, opti
 /**
  * Encode a naturalized data set in the given transfer syntax (PS3.5 §7, A.1-A.5); deflates for
  * Deflated Explicit VR LE. Text goes out in the character set the data set names where all of
- * it fits, else as UTF-8: when UTF-8 text goes
- * beyond ASCII, the bytes say `(0008,0005) ISO_IR 192`, in place of any other set named.
+ * it fits, else as UTF-8: when UTF-8 text goes beyond ASCII, the bytes say
+ * `(0008,0005) ISO_IR 192`, in place of any other set named.
  * A string with backslashes in a multi-valued string VR is written as that many values. Bulk
  * values are ArrayBuffers or views of one (exactly the view's bytes; several joined into one,
  * OW/OF/OD given in little-endian byte order); in an encapsulated syntax each value of Pixel

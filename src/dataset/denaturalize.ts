@@ -4,9 +4,9 @@
  * values over a VR's maximum length truncated, sequences recursively; unlike dcmjs, a string of a
  * multi-valued VR is split at its backslashes first (see readyForDcmjs), and the caller's person
  * name values are left as they are (dcmjs gives them toJSON and toString in place). Without
- * dcmjs's Proxy per element and its logger; for anything unusual (unknown keywords, `_vrMap` overrides, VRs the
- * writer leaves to dcmjs, values dcmjs would reject) `denaturalize` returns undefined and the
- * caller uses dcmjs's own.
+ * dcmjs's Proxy per element and its logger; for anything unusual (unknown keywords, `_vrMap`
+ * overrides, VRs the writer leaves to dcmjs, values dcmjs would reject) `denaturalize` returns
+ * undefined and the caller uses dcmjs's own.
  */
 import type { DcmjsDict, DcmjsDictEntry, DcmjsVr } from 'dcmjs';
 import { dcmjs } from './dcmjs-module';

@@ -1,9 +1,10 @@
 /**
  * A hand-written writer for Implicit VR Little Endian and Explicit VR Little and Big Endian data
- * sets (PS3.5 §7.1, §7.3, A.1–A.3) from dcmjs's element dictionary (`DicomMetaDictionary.denaturalizeDataset` output). It
- * writes the same bytes as dcmjs's `DicomMessage.write` (tags sorted, sequences and items of
- * undefined length, text as UTF-8, the same padding and length checks) into one growing buffer,
- * instead of a WriteBufferStream per element, which dominates dcmjs's cost for small data sets.
+ * sets (PS3.5 §7.1, §7.3, A.1–A.3) from dcmjs's element dictionary
+ * (`DicomMetaDictionary.denaturalizeDataset` output). It writes the same bytes as dcmjs's
+ * `DicomMessage.write` (tags sorted, sequences and items of undefined length, text as UTF-8, the
+ * same padding and length checks) into one growing buffer, instead of a WriteBufferStream per
+ * element, which dominates dcmjs's cost for small data sets.
  * Where they differ, on purpose: text beyond ASCII is written in the character set the data set
  * names (charset-encoder.ts) or, when the set lacks a character or none is named, as UTF-8
  * declared ISO_IR 192 (utf8-declaration.ts); dcmjs writes UTF-8 under any label.

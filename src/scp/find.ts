@@ -5,7 +5,7 @@
  */
 import { decodeDataset, encodeDatasetForSending, loadCodec } from '../dataset/lazy';
 import type { IncomingMessage } from '../dimse/reassemble';
-import { failureFor, respond } from './respond';
+import { failureFor, respond, statusFields } from './respond';
 import type { FindAnswer, RequestContext, ScpHandlers } from './types';
 
 const PENDING = 0xff00;
@@ -28,8 +28,7 @@ export async function serveFind(message: IncomingMessage, ctx: RequestContext, h
       if (ctx.signal.aborted) return await respond(association, contextId, command, { Status: CANCEL });
       if (isFinalAnswer(answer)) {
         // One final response per request (PS3.7 9.1.2.1): leaving the loop ends the handler's generator.
-        const comment = answer.errorComment ? { ErrorComment: answer.errorComment.slice(0, 64) } : {};
-        return await respond(association, contextId, command, { Status: answer.status, ...comment });
+        return await respond(association, contextId, command, statusFields({ status: answer.status, errorComment: answer.errorComment || undefined }));
       }
       const { status, identifier: match } = isStatusAnswer(answer) ? answer : { status: PENDING, identifier: answer };
       await respond(association, contextId, command, { Status: status }, encodeDatasetForSending(match, transferSyntax));

@@ -80,6 +80,10 @@ export function temporalMatcher(vr: TemporalVr, query: string): (candidate: stri
   };
 }
 
+/** The first and last moment of a day as TM keys (HHMMSSFFFFFF): a date-time bound or candidate without a time. */
+const DAY_START = '000000000000';
+const DAY_END = '235959999999';
+
 /**
  * Combined date-time range matching (PS3.4 C.2.2.2.5, with Extended Negotiation): a date range
  * and a time range given together for one date-time (Study Date and Study Time, a Scheduled
@@ -93,23 +97,21 @@ export function combinedDateTimeMatcher(dateQuery: string, timeQuery: string): (
   if (!isRange('DA', dateQuery) || !isRange('TM', timeQuery)) return null;
   const [, dLo, dHi] = RANGE.DA.exec(dateQuery.trim())!;
   const [, tLo, tHi] = RANGE.TM.exec(timeQuery.trim())!;
-  const bound = (date: string | undefined, time: string | undefined, upper: boolean): string | null => {
-    const d = date ? temporalKey('DA', date, upper) : null;
-    if (d === null) return null;
-    const t = time ? temporalKey('TM', time, upper) : null;
-    return d + (t ?? (upper ? '235959999999' : '000000000000'));
-  };
+  // Each bound given matched its VR's form (RANGE), so it has a key.
+  const bound = (date: string | undefined, time: string | undefined, upper: boolean): string | null =>
+    date ? temporalKey('DA', date, upper)! + (time ? temporalKey('TM', time, upper)! : upper ? DAY_END : DAY_START) : null;
   const lo = bound(dLo, tLo, false);
   const hi = bound(dHi, tHi, true);
-  if ((dLo && lo === null) || (dHi && hi === null)) return () => false;
   return (date, time) => {
     const d = temporalKey('DA', date);
     if (d === null) return false;
-    const t = time.trim() === '' ? null : temporalKey('TM', time);
-    if (time.trim() !== '' && t === null) return false;
+    const blank = time.trim() === '';
+    const t = blank ? null : temporalKey('TM', time);
+    if (!blank && t === null) return false;
     // Without a time, the candidate is its whole day: it matches when that day overlaps the range.
-    const first = d + (t ?? '000000000000');
-    const last = d + (t ?? '235959999999');
+    const first = d + (t ?? DAY_START);
+    const last = d + (t ?? DAY_END);
     return (lo === null || lo <= last) && (hi === null || first <= hi);
   };
 }
+

@@ -103,7 +103,7 @@ const notSettable = (sopClassUid: string, modifications: Dataset): NAnswer | und
   const others = Object.keys(modifications).filter((k) => !k.startsWith('_') && k !== 'SpecificCharacterSet' && !allowed.has(k));
   if (others.length === 0) return undefined;
   const tags = others.map((k) => tagForKeyword(k) ?? (/^[0-9A-Fa-f]{8}$/.test(k) ? parseInt(k, 16) : undefined)).filter((t) => t !== undefined);
-  return { status: 0x0105, offendingElement: tags, errorComment: `not settable: ${others.join(', ')}`.slice(0, 64) };
+  return { status: 0x0105, offendingElement: tags, errorComment: `not settable: ${others.join(', ')}` };
 };
 
 const negotiated = (association: Association, cls: string) => association.acceptedContexts.some((c) => c.abstractSyntax === cls);
