@@ -97,14 +97,18 @@ export interface SendOptions {
   onResult?(result: FileResult): void;
 }
 
-/** Sends every file; resolves with one result per file (never rejects). */
+/**
+ * Sends every file; resolves with one result per file (never rejects). When an association cannot
+ * be made, the files not sent yet fail with that error without another attempt each (as DCMTK's
+ * storescu stops): a peer that is down would otherwise cost one timeout per file.
+ */
 export async function sendFiles(batches: readonly Batch[], options: SendOptions): Promise<FileResult[]> {
   const results: FileResult[] = [];
   const record = (r: FileResult) => {
     results.push(r);
     options.onResult?.(r);
   };
-  for (const batch of batches) {
+  for (const [batchIndex, batch] of batches.entries()) {
     const ae = options.makeAe(batch.contexts);
     let assoc: Association | null = null;
     const inFlight = new Set<Promise<void>>();
@@ -121,10 +125,10 @@ export async function sendFiles(batches: readonly Batch[], options: SendOptions)
           assoc = await ae.associate(await options.connect(), options.associate);
           options.onAssociation?.(assoc);
         } catch (error) {
-          assoc = null;
           await readEarlier?.return();
-          record({ file, ok: false, error: `association failed: ${message(error)}`, associationError: error });
-          continue;
+          const unsent = [...batch.files.slice(index), ...batches.slice(batchIndex + 1).flatMap((b) => b.files)];
+          for (const f of unsent) record({ file: f, ok: false, error: `association failed: ${message(error)}`, associationError: error });
+          return results;
         }
       }
       const sending = sendOne(assoc, file, options, readEarlier).then(record);

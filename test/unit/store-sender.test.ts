@@ -85,6 +85,26 @@ describe('listFiles', () => {
   });
 });
 
+describe('sendFiles when no association can be made', () => {
+  it('fails every file not sent with that error after one attempt, not one attempt per file (batches too)', async () => {
+    const files = Array.from({ length: 100 }, (_, i) => header(i, `1.2.3.${i}`, EXPLICIT_LE)); // two batches
+    let attempts = 0;
+    const results = await sendFiles(planBatches(files), {
+      makeAe: (contexts: readonly PlannedContext[]) => {
+        const ae = new ApplicationEntity({ aeTitle: 'SCU' });
+        for (const c of contexts) ae.addRequestedContext(c.abstractSyntax, c.transferSyntaxes);
+        return ae;
+      },
+      connect: () => (attempts++, Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:1'))),
+      associate: { calledAeTitle: 'SCP' },
+    });
+    expect(attempts).toBe(1);
+    expect(results).toHaveLength(100);
+    expect(results.every((r) => !r.ok && r.error === 'association failed: connect ECONNREFUSED 127.0.0.1:1')).toBe(true);
+    expect(results.map((r) => r.file.path)).toEqual(files.map((f) => f.path));
+  });
+});
+
 describe('sendFiles into an fs-store', () => {
   it('streams files from disk; the received data sets are identical; failures go on', async () => {
     const src = tempDir();
