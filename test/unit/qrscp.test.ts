@@ -197,6 +197,23 @@ describe('index database (QrDatabase)', () => {
     await again.close();
   });
 
+  it('a save started by the delay that fails is reported (onSaveError), and the next change saves again', async () => {
+    const folder = path.join(dir, 'db');
+    const file = path.join(folder, 'index.sqlite');
+    const errors: unknown[] = [];
+    const db = await QrDatabase.open({ file, saveDelayMs: 10, onSaveError: (e) => errors.push(e) });
+    rmSync(folder, { recursive: true, force: true });
+    db.add(info('1.9.1'), attrs('1.9.1'));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(errors.map((e) => String(e))).toEqual([expect.stringMatching(/ENOENT/)]);
+    mkdirSync(folder);
+    db.add(info('1.9.2'), attrs('1.9.2'));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(readFileSync(file).subarray(0, 15).toString()).toBe('SQLite format 3');
+    await db.close();
+    expect(errors).toHaveLength(1);
+  });
+
   it('close frees the database even when its last save fails, and reports the failure', async () => {
     const folder = path.join(dir, 'db');
     const db = await QrDatabase.open({ file: path.join(folder, 'index.sqlite'), saveDelayMs: 60_000 });

@@ -59,6 +59,8 @@ export interface QrDatabaseOptions {
   file: string | null;
   /** Delay before saving after a change (default 250 ms): a burst of C-STOREs is saved once. */
   saveDelayMs?: number;
+  /** Told when a save started by that delay fails (the changes stay unsaved; the next save retries). */
+  onSaveError?(error: unknown): void;
 }
 
 /**
@@ -242,7 +244,7 @@ export class QrDatabase {
   private changed(): void {
     this.dirty = true;
     if (!this.options.file || this.timer) return;
-    this.timer = setTimeout(() => void this.flush().catch(() => undefined), this.options.saveDelayMs ?? 250);
+    this.timer = setTimeout(() => void this.flush().catch((error: unknown) => this.options.onSaveError?.(error)), this.options.saveDelayMs ?? 250);
     this.timer.unref();
   }
 

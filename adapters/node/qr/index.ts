@@ -78,7 +78,7 @@ export async function createQrScp(options: QrScpOptions): Promise<QrScp> {
   const store = createFsStore({ directory: options.directory, fsync: options.fsync, ...io });
   store.sweep();
   const databaseFile = options.databaseFile === undefined ? path.join(store.directory, INDEX_FILE) : options.databaseFile;
-  const db = await QrDatabase.open({ file: databaseFile });
+  const db = await QrDatabase.open({ file: databaseFile, onSaveError: (error) => logger?.error(`index not saved (retried on the next change): ${(error as Error)?.message ?? error}`) });
   // Loaded now, as DCMTK's dcmqrscp loads its dictionary at start: the first query should not wait for dcmjs.
   await loadCodec();
   // Retrieve sub-operations pipelined when the SCU proposes a window (C-GET) or the destination
