@@ -37,8 +37,7 @@ export async function serveFind(message: IncomingMessage, ctx: RequestContext, h
     return await respond(association, contextId, command, { Status: final });
   } catch (error) {
     if (!association.isEstablished) return;
-    const f = failureFor(error, UNABLE_TO_PROCESS);
-    return respond(association, contextId, command, typeof f === 'number' ? { Status: f } : { Status: f.status, ErrorComment: f.errorComment });
+    return respond(association, contextId, command, statusFields(failureFor(error, UNABLE_TO_PROCESS)));
   }
 }
 

@@ -26,6 +26,13 @@ function tempDir(): string {
   return d;
 }
 
+/** sendFiles's makeAe: an SCU proposing the planned contexts. */
+function scuWith(contexts: readonly PlannedContext[]): ApplicationEntity {
+  const ae = new ApplicationEntity({ aeTitle: 'SCU' });
+  for (const c of contexts) ae.addRequestedContext(c.abstractSyntax, c.transferSyntaxes);
+  return ae;
+}
+
 function header(i: number, sopClassUid: string, transferSyntaxUid: string): Part10Header {
   return { path: `f${i}`, size: 0, sopClassUid, sopInstanceUid: `1.${i}`, transferSyntaxUid, datasetOffset: 0 };
 }
@@ -90,11 +97,7 @@ describe('sendFiles when no association can be made', () => {
     const files = Array.from({ length: 100 }, (_, i) => header(i, `1.2.3.${i}`, EXPLICIT_LE)); // two batches
     let attempts = 0;
     const results = await sendFiles(planBatches(files), {
-      makeAe: (contexts: readonly PlannedContext[]) => {
-        const ae = new ApplicationEntity({ aeTitle: 'SCU' });
-        for (const c of contexts) ae.addRequestedContext(c.abstractSyntax, c.transferSyntaxes);
-        return ae;
-      },
+      makeAe: scuWith,
       connect: () => (attempts++, Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:1'))),
       associate: { calledAeTitle: 'SCP' },
     });
@@ -131,11 +134,7 @@ describe('sendFiles into an fs-store', () => {
     const scp = new ApplicationEntity({ aeTitle: 'SCP' }).addSupportedContext(CT, [EXPLICIT_LE, IMPLICIT_LE]);
     let bytes = 0;
     const results = await sendFiles(planBatches(headers), {
-      makeAe: (contexts: readonly PlannedContext[]) => {
-        const ae = new ApplicationEntity({ aeTitle: 'SCU' });
-        for (const c of contexts) ae.addRequestedContext(c.abstractSyntax, c.transferSyntaxes);
-        return ae;
-      },
+      makeAe: scuWith,
       connect: async () => {
         const [a, b] = createMemoryPair();
         void scp.handle(b, { cStore: store.cStore });
@@ -186,11 +185,7 @@ describe('sendFiles into an fs-store', () => {
     let read = 0;
     const readAtResult: number[] = [];
     const results = await sendFiles(planBatches(headers), {
-      makeAe: (contexts: readonly PlannedContext[]) => {
-        const ae = new ApplicationEntity({ aeTitle: 'SCU' });
-        for (const c of contexts) ae.addRequestedContext(c.abstractSyntax, c.transferSyntaxes);
-        return ae;
-      },
+      makeAe: scuWith,
       connect: () => connectTcp({ host: '127.0.0.1', port: listener.port }),
       associate: { calledAeTitle: 'SCP' },
       onBytes: (n) => (read += n),
