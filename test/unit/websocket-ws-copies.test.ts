@@ -94,6 +94,18 @@ describe('WebSocket transport over `ws`: what send() keeps is never overwritten'
     expect(sha256(await arrived)).toBe(sha256(big));
   });
 
+  it('fast path, client without extensions (no copy of ours: `ws` masks into its own memory), to a server that reads late: the messages arrive intact', async () => {
+    const { client, server } = await connected(false);
+    const raw = (server as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    raw.pause();
+    setTimeout(() => raw.resume(), 300);
+    const big = pattern(16 * MiB, 11);
+    const arrived = receive(server, big.byteLength);
+    const { direct } = websocketTransport(client as unknown as WebSocketLike, 'ws://127.0.0.1/client');
+    await writeReusing(big, (piece) => direct!.write([piece.subarray(0, 6), piece.subarray(6)]));
+    expect(sha256(await arrived)).toBe(sha256(big));
+  });
+
   it('a C-STORE between two transports over `ws` with permessage-deflate stores the data set unchanged', async () => {
     const { client, server } = await connected(true);
     let stored = '';
