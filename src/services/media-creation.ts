@@ -27,7 +27,8 @@ export interface MediaCreationScpOptions {
 
 /**
  * SCP handlers (PS3.4 S.3.2): N-CREATE needs a Referenced SOP Sequence (else 0x0120); initiate
- * twice is 0xA510; cancel of a DONE request 0xC201, of one being written 0xC202; N-GET reads the status.
+ * twice is 0xA510; cancel of a DONE request 0xC201, of one being written 0xC202; N-GET reads the
+ * status. Each operation names the Media Creation Management class, else 0x0118.
  */
 export function mediaCreationScp(options: MediaCreationScpOptions): Pick<ScpHandlers, 'nCreate' | 'nAction' | 'nGet'> & { store: Map<string, Dataset> } {
   const store = options.store ?? new Map<string, Dataset>();
@@ -45,6 +46,9 @@ export function mediaCreationScp(options: MediaCreationScpOptions): Pick<ScpHand
       return { status: 0x0000, dataset: { ExecutionStatus: 'IDLE' } };
     },
     nAction(request, ctx) {
+      // Initiate / Cancel act on a Media Creation Management instance (PS3.4 S.3.2.2, S.3.2.3): another
+      // class is refused as in N-CREATE and N-GET, not run on a request that shares its UID.
+      if (request.sopClassUid !== MEDIA_CREATION_SOP_CLASS) return { status: 0x0118 };
       const instance = store.get(request.sopInstanceUid);
       if (!instance) return { status: 0x0112 };
       if (request.typeId === 1) {

@@ -1,10 +1,70 @@
 /**
- * The Final State column of PS3.4 Table F.7.2-1: what an MPPS must hold when its Performed
- * Procedure Step Status is set to COMPLETED or DISCONTINUED (F.7.2.2.2).
+ * The columns of PS3.4 Table F.7.2-1 an MPPS SCP checks: what an N-CREATE must hold (Type 1),
+ * what an N-SET may not touch ("Not allowed"), and what an MPPS must hold when its Performed
+ * Procedure Step Status is set to COMPLETED or DISCONTINUED (the Final State column, F.7.2.2.2).
  */
 import type { AttributeRequirement } from './procedure-step-requirements';
 
 const SERIES = 'PerformedSeriesSequence';
+const SCHEDULED = 'ScheduledStepAttributesSequence';
+const value = (...path: string[]): AttributeRequirement => ({ path, need: 'value' });
+
+/**
+ * Type 1 (1/1) in the N-CREATE column: the top-level attributes, at least one Scheduled Step
+ * Attributes item with its Study Instance UID, and the Type 1 attributes of the items of the
+ * sequences an N-CREATE may send (F.7.2.1.2: "Sequence Item Attributes shall not be created at
+ * zero length"). Code Sequence items are not checked. The default of mppsScp's `create`.
+ */
+export const MPPS_CREATE_REQUIRED: readonly AttributeRequirement[] = [
+  value(SCHEDULED),
+  value(SCHEDULED, 'StudyInstanceUID'),
+  value(SCHEDULED, 'ReferencedStudySequence', 'ReferencedSOPClassUID'),
+  value(SCHEDULED, 'ReferencedStudySequence', 'ReferencedSOPInstanceUID'),
+  value('ReferencedPatientSequence', 'ReferencedSOPClassUID'),
+  value('ReferencedPatientSequence', 'ReferencedSOPInstanceUID'),
+  value('PerformedProcedureStepID'),
+  value('PerformedStationAETitle'),
+  value('PerformedProcedureStepStartDate'),
+  value('PerformedProcedureStepStartTime'),
+  value('PerformedProcedureStepStatus'),
+  value('Modality'),
+  value(SERIES, 'ProtocolName'),
+  value(SERIES, 'SeriesInstanceUID'),
+  value(SERIES, 'ReferencedImageSequence', 'ReferencedSOPClassUID'),
+  value(SERIES, 'ReferencedImageSequence', 'ReferencedSOPInstanceUID'),
+  value(SERIES, 'ReferencedNonImageCompositeSOPInstanceSequence', 'ReferencedSOPClassUID'),
+  value(SERIES, 'ReferencedNonImageCompositeSOPInstanceSequence', 'ReferencedSOPInstanceUID'),
+];
+
+/**
+ * Top-level attributes "Not allowed" in the N-SET column: the scheduling relationship, patient
+ * and visit identification, where and when the step started, Modality and Study ID. Only the SCP
+ * may correct them, after the step is final (F.7.2.2.3 note 1).
+ */
+export const MPPS_SET_NOT_ALLOWED: readonly string[] = [
+  SCHEDULED,
+  'PatientName',
+  'PatientID',
+  'IssuerOfPatientID',
+  'IssuerOfPatientIDQualifiersSequence',
+  'OtherPatientIDsSequence',
+  'PatientBirthDate',
+  'PatientSex',
+  'ReferencedPatientSequence',
+  'AdmissionID',
+  'IssuerOfAdmissionIDSequence',
+  'ServiceEpisodeID',
+  'IssuerOfServiceEpisodeIDSequence',
+  'ServiceEpisodeDescription',
+  'PerformedProcedureStepID',
+  'PerformedStationAETitle',
+  'PerformedStationName',
+  'PerformedLocation',
+  'PerformedProcedureStepStartDate',
+  'PerformedProcedureStepStartTime',
+  'Modality',
+  'StudyID',
+];
 
 /**
  * Type 1 at the final state: End Date and Time, at least one Performed Series Sequence item
@@ -12,11 +72,11 @@ const SERIES = 'PerformedSeriesSequence';
  * and Series Instance UID. The default of mppsScp.
  */
 export const MPPS_FINAL_STATE: readonly AttributeRequirement[] = [
-  { path: ['PerformedProcedureStepEndDate'], need: 'value' },
-  { path: ['PerformedProcedureStepEndTime'], need: 'value' },
-  { path: [SERIES], need: 'value' },
-  { path: [SERIES, 'ProtocolName'], need: 'value' },
-  { path: [SERIES, 'SeriesInstanceUID'], need: 'value' },
+  value('PerformedProcedureStepEndDate'),
+  value('PerformedProcedureStepEndTime'),
+  value(SERIES),
+  value(SERIES, 'ProtocolName'),
+  value(SERIES, 'SeriesInstanceUID'),
 ];
 
 /**

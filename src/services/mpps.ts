@@ -1,16 +1,17 @@
 /**
  * Modality Performed Procedure Step (PS3.4 Annex F): N-CREATE and N-SET of the MPPS SOP Class
- * with the state rules of F.7.2 (created IN PROGRESS; one transition to COMPLETED or
+ * with the attribute and state rules of F.7.2 (created IN PROGRESS with the Type 1 attributes of
+ * Table F.7.2-1; N-SET only of the attributes the table allows; one transition to COMPLETED or
  * DISCONTINUED, which needs the Final State attributes, after which it may no longer be
  * updated), and N-GET of the MPPS Retrieve SOP Class.
  */
 import type { NAnswer, NRequest, RequestContext, ScpHandlers } from '../scp/types';
 import type { Dataset } from '../scu/types';
-import { MPPS_FINAL_STATE } from './mpps-requirements';
-import { applyModifications, identityRefusal, nGetAnswer, stringValue } from './n-attributes';
-import { type AttributeRequirement, offendingTags, pathText, unmetRequirements } from './procedure-step-requirements';
+import { MPPS_CREATE_REQUIRED, MPPS_FINAL_STATE, MPPS_SET_NOT_ALLOWED } from './mpps-requirements';
+import { applyModifications, identityRefusal, nGetAnswer, stringValue, tagForKeyword } from './n-attributes';
+import { type AttributeRequirement, missingAttributes, offendingTags, pathText, unmetRequirements } from './procedure-step-requirements';
 
-export { MPPS_FINAL_STATE, MPPS_FINAL_STATE_TYPE2 } from './mpps-requirements';
+export { MPPS_CREATE_REQUIRED, MPPS_FINAL_STATE, MPPS_FINAL_STATE_TYPE2, MPPS_SET_NOT_ALLOWED } from './mpps-requirements';
 
 /** Modality Performed Procedure Step SOP Class (PS3.4 F.7.1). */
 export const MPPS_SOP_CLASS = '1.2.840.10008.3.1.2.3.3';
@@ -39,17 +40,22 @@ export interface MppsScpOptions {
   onSet?(instance: Dataset, modifications: Dataset, uid: string, ctx: RequestContext): void | number | Promise<void | number>;
   /** What the instance must hold when it becomes COMPLETED or DISCONTINUED (default MPPS_FINAL_STATE, Table F.7.2-1). */
   finalState?: readonly AttributeRequirement[];
+  /** What an N-CREATE must hold (default MPPS_CREATE_REQUIRED, the Type 1 rows of Table F.7.2-1); `[]` checks nothing. */
+  create?: readonly AttributeRequirement[];
 }
 
 /**
  * SCP handlers for MPPS (PS3.4 F.7.2.1 N-CREATE, F.7.2.2 N-SET) and MPPS Retrieve (F.8.2 N-GET):
- * - N-CREATE: the status must be IN PROGRESS (else 0x0106, Offending Element (0040,0252)); a
- *   duplicate instance 0x0111. The SCP assigns the UID when the SCU gave none.
+ * - N-CREATE: a duplicate instance 0x0111; a Type 1 attribute of Table F.7.2-1 absent 0x0120,
+ *   present but empty 0x0121 (Offending Element names them, Error Comment the first); the status
+ *   must be IN PROGRESS (else 0x0106, Offending Element (0040,0252), F.7.2.1.3). The SCP assigns
+ *   the UID when the SCU gave none.
  * - N-SET: unknown instance 0x0112; an instance already COMPLETED/DISCONTINUED 0x0110 with
  *   Error Comment and Error ID 0xA710 (Table F.7.2-2); an unknown status value 0x0106; a change
  *   to COMPLETED/DISCONTINUED while a Final State attribute lacks its value (after this N-SET)
  *   0x0121 naming it (Offending Element and Error Comment); a SOP Class/Instance UID other than
- *   the instance's 0x0106 naming it; a refused N-SET changes nothing.
+ *   the instance's, or an attribute the table marks "Not allowed" for N-SET (e.g. Patient's
+ *   Name), 0x0106 naming it; a refused N-SET changes nothing.
  * - N-GET: only through MPPS Retrieve (F.8); the MPPS class has no N-GET (F.7.1), 0x0211.
  */
 export function mppsScp(options: MppsScpOptions = {}): Pick<ScpHandlers, 'nCreate' | 'nSet' | 'nGet'> & { store: Map<string, Dataset> } {
@@ -61,6 +67,12 @@ export function mppsScp(options: MppsScpOptions = {}): Pick<ScpHandlers, 'nCreat
       const uid = request.sopInstanceUid;
       if (store.has(uid)) return { status: 0x0111 };
       const attributes = request.dataset ?? {};
+      // Type 1 at N-CREATE (F.7.2.1.1): PS3.7 C.5.13 / C.5.14 statuses. The Attribute Identifier
+      // List those name cannot be sent in an N-CREATE-RSP here: Offending Element carries the tags.
+      const missing = missingAttributes(attributes, options.create ?? MPPS_CREATE_REQUIRED);
+      if (missing) {
+        return { status: missing.status, offendingElement: offendingTags(missing.unmet), errorComment: `N-CREATE needs ${pathText(missing.unmet[0]!.path)}` };
+      }
       if (stringValue(attributes, 'PerformedProcedureStepStatus') !== 'IN PROGRESS') {
         return { status: 0x0106, offendingElement: [STATUS_TAG], errorComment: 'an MPPS is created IN PROGRESS' };
       }
@@ -75,7 +87,10 @@ export function mppsScp(options: MppsScpOptions = {}): Pick<ScpHandlers, 'nCreat
       const current = store.get(request.sopInstanceUid);
       if (!current) return { status: 0x0112 };
       const modifications = request.dataset ?? {};
-      const check = transition(current, modifications) ?? identityRefusal(modifications, { sopClassUid: MPPS_SOP_CLASS, sopInstanceUid: request.sopInstanceUid });
+      const check =
+        transition(current, modifications) ??
+        identityRefusal(modifications, { sopClassUid: MPPS_SOP_CLASS, sopInstanceUid: request.sopInstanceUid }) ??
+        notAllowedInSet(modifications);
       if (check) return check;
       const merged = applyModifications({ ...current }, modifications);
       const final = stringValue(modifications, 'PerformedProcedureStepStatus');
@@ -100,6 +115,20 @@ export function mppsScp(options: MppsScpOptions = {}): Pick<ScpHandlers, 'nCreat
       return nGetAnswer(instance, request.attributes, { sopClassUid: MPPS_SOP_CLASS, sopInstanceUid: request.sopInstanceUid });
     },
   };
+}
+
+/**
+ * A refusal of the attributes Table F.7.2-1 marks "Not allowed" for N-SET, or undefined. F.7.2.2.4
+ * defines no status for it: 0x0106 Invalid Attribute Value (PS3.7 C.5.11) names them in Offending
+ * Element, as RT Machine Verification does for its N-CREATE-only attributes. (dcm4che's mppsscp
+ * answers 0x0105 No Such Attribute instead, its IOD marking them type 0; pynetdicom leaves N-SET
+ * checks to the handler; DCMTK's tools include no MPPS SCP.)
+ */
+function notAllowedInSet(modifications: Dataset): NAnswer | undefined {
+  const keywords = MPPS_SET_NOT_ALLOWED.filter((k) => k in modifications);
+  if (keywords.length === 0) return undefined;
+  const offendingElement = keywords.map((k) => tagForKeyword(k)).filter((t): t is number => t !== undefined);
+  return { status: 0x0106, offendingElement, errorComment: 'not allowed in an MPPS N-SET (PS3.4 Table F.7.2-1)' };
 }
 
 /** The F.7.2.2 state rule for one N-SET, or undefined when allowed. */

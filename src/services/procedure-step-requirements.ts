@@ -1,7 +1,8 @@
 /**
  * Attribute requirements of the procedure step services (MPPS PS3.4 Table F.7.2-1, UPS Table
  * CC.2.5-3) checked on naturalized data sets: Type 1 (a value) or Type 2 (present, may be empty),
- * at the top level or inside every item of a sequence.
+ * at the top level or inside every item of a sequence; and which status an N-CREATE that misses
+ * them gets.
  */
 import type { Dataset } from '../scu/types';
 import { tagForKeyword } from './n-attributes';
@@ -29,6 +30,24 @@ export function hasValue(value: unknown): boolean {
 /** The requirements `dataset` does not meet, in the order given. */
 export function unmetRequirements(dataset: Dataset, requirements: readonly AttributeRequirement[]): AttributeRequirement[] {
   return requirements.filter((r) => !meets(dataset, r.path, r.need));
+}
+
+/** The requirements an N-CREATE Attribute List does not meet, with the status that names them. */
+export interface MissingAttributes {
+  /** 0x0120 Missing Attribute (PS3.7 C.5.13) or 0x0121 Missing Attribute Value (C.5.14). */
+  readonly status: 0x0120 | 0x0121;
+  readonly unmet: AttributeRequirement[];
+}
+
+/**
+ * The requirements whose attribute is absent (0x0120), else those present without a value
+ * (0x0121); undefined when all are met. Absent comes first: it is the SCU's bigger omission.
+ */
+export function missingAttributes(dataset: Dataset, requirements: readonly AttributeRequirement[]): MissingAttributes | undefined {
+  const unmet = unmetRequirements(dataset, requirements);
+  if (unmet.length === 0) return undefined;
+  const absent = unmet.filter((r) => !meets(dataset, r.path, 'present'));
+  return absent.length > 0 ? { status: 0x0120, unmet: absent } : { status: 0x0121, unmet };
 }
 
 function meets(ds: Dataset, path: readonly string[], need: 'value' | 'present'): boolean {

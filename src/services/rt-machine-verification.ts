@@ -98,7 +98,9 @@ export interface RtMachineVerificationScpOptions {
   checkParameters?(modifications: Dataset, instance: Dataset, ctx: RequestContext): void | number | Promise<void | number>;
   /**
    * Verifies the instance's parameters after a Request Beam Verification. If it throws or rejects,
-   * the Done report says NOT_VERIFIED (the beam must not be delivered unverified) and the error is logged.
+   * the Done report says NOT_VERIFIED (the beam must not be delivered unverified) with one Failed
+   * Parameters item naming the General Machine Verification Sequence (nothing in it was verified),
+   * and the error is logged.
    */
   verify(instance: Dataset, ctx: RequestContext): VerificationOutcome | Promise<VerificationOutcome>;
   /** Told about each Done report sent (its status) or a failure to send it. */
@@ -112,6 +114,16 @@ const CREATE_ONLY: ReadonlyArray<readonly [keyword: string, tag: number]> = [
   ['PatientID', 0x00100020],
   ['TreatmentVerificationStatus', 0x3008002c],
 ];
+
+/**
+ * The Failed Parameters item of a verification that could not run: NOT_VERIFIED needs at least one
+ * (PS3.4 DD.3.2.2.4). Its Selector Attribute Macro (PS3.3 10.17) names the General Machine
+ * Verification Sequence (0074,1042), which both classes carry (Table DD.3.2.1-1), and Selector
+ * Value Number 0, "any value": no parameter of the beam was checked. A new item per report.
+ */
+function unverifiedItem(): Dataset {
+  return { SelectorAttribute: 0x00741042, SelectorValueNumber: 0 };
+}
 
 const outcomeAttributes = (o: VerificationOutcome): Dataset => ({
   TreatmentVerificationStatus: o.status,
@@ -208,7 +220,7 @@ async function report(options: RtMachineVerificationScpOptions, instance: Datase
   } catch (error) {
     // The SCU was told verification started (DD.3.2.3): it waits for Done, which must not say the beam is fine.
     ctx.association.options.logger.error(`machine verification of ${request.sopInstanceUid} failed: ${(error as Error)?.message ?? error}`);
-    outcome = { status: 'NOT_VERIFIED' };
+    outcome = { status: 'NOT_VERIFIED', failed: [unverifiedItem()] };
   }
   Object.assign(instance, outcomeAttributes(outcome));
   try {

@@ -4,7 +4,7 @@
  * status and the events it causes; the caller sends them once the response is out.
  */
 import type { Dataset } from '../scu/types';
-import { stringValue, tagForKeyword } from './n-attributes';
+import { identityRefusal, stringValue, tagForKeyword } from './n-attributes';
 import { hasValue, offendingTags, pathText } from './procedure-step-requirements';
 import { assignedInfos, cancelRequestedInfo, progressItem, progressReportInfo, stateReportInfo } from './ups-event-info';
 import { createProblems, invalidEnumerated, unmetFinalState, UPS_FINAL_STATE, type UpsFinalStateRequirement } from './ups-requirements';
@@ -95,8 +95,9 @@ export class UpsWorklist {
 
   /**
    * N-SET (CC.2.6): refused on a final UPS (C300), with a Transaction UID on a SCHEDULED one
-   * (C310), without the recorded one on an IN PROGRESS one (C301); the state is not set this
-   * way (C303 / 0x0106). `bySCP` skips the Transaction UID checks (the SCP itself updates).
+   * (C310), without the recorded one on an IN PROGRESS one (C301); a SOP Class/Instance UID
+   * other than the UPS's is 0x0106 naming it; the state is not set this way (C303 / 0x0106).
+   * `bySCP` skips the Transaction UID checks (the SCP itself updates).
    */
   update(uid: string, modifications: Dataset, bySCP = false): UpsOutcome {
     const instance = this.store.get(uid);
@@ -106,6 +107,9 @@ export class UpsWorklist {
     const tuid = nonEmpty(stringValue(modifications, 'TransactionUID'));
     if (!bySCP && state === 'SCHEDULED' && tuid !== undefined) return fail(UpsStatus.notInProgress, 'a SCHEDULED UPS is set without Transaction UID');
     if (!bySCP && state === 'IN PROGRESS' && tuid !== this.transactions.get(uid)) return fail(UpsStatus.wrongTransactionUid);
+    // Every UPS is a UPS Push instance (CC.3.1): answering Success while ignoring another identity would mislead the SCU.
+    const renamed = identityRefusal(modifications, { sopClassUid: UpsClass.push, sopInstanceUid: uid });
+    if (renamed) return fail(renamed.status, renamed.errorComment, renamed.offendingElement);
     if ('ProcedureStepState' in modifications) {
       if (stringValue(modifications, 'ProcedureStepState') === 'SCHEDULED') return fail(UpsStatus.scheduledOnlyByCreate);
       return fail(0x0106, 'the state changes by N-ACTION Change UPS State only', [0x00741000]);

@@ -53,6 +53,23 @@ describe(`media creation (${via()})`, () => {
     await p.scu.release();
   });
 
+  it('N-ACTION names the Media Creation Management class like N-CREATE and N-GET: another class is 0x0118 and the request is not touched', async () => {
+    const OTHER = '1.2.840.10008.5.1.1.1'; // Basic Film Session: negotiated here only to carry the wrong class
+    const created: string[] = [];
+    const mcm = mediaCreationScp({ create: async (r) => void created.push(String(r.SOPInstanceUID)) });
+    const p = await pair(ae('BURNER').addSupportedContext(MCM).addSupportedContext(OTHER), mcm, ae('SCU').addRequestedContext(MCM).addRequestedContext(OTHER));
+    expect((await p.scu.nCreate(MCM, '1.2.84', request)).status).toBe(0);
+    expect((await p.scu.nAction(OTHER, '1.2.84', 1, null)).status).toBe(0x0118);
+    expect((await p.scu.nAction(OTHER, '1.2.84', 2, null)).status).toBe(0x0118);
+    expect(mcm.store.get('1.2.84')).toMatchObject({ ExecutionStatus: 'IDLE' });
+    // The same request through its own class is initiated.
+    expect((await p.scu.nAction(MCM, '1.2.84', 1, null)).status).toBe(0);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(created).toEqual(['1.2.84']);
+    await p.scu.release();
+    expect(problemsIn([...p.sentByScu, ...p.sentByScp])).toEqual([]);
+  });
+
   it('SOP Class/Instance UIDs in the initiate Action Information do not rename the request', async () => {
     const mcm = mediaCreationScp({ create: async () => undefined });
     const p = await pair(ae('BURNER').addSupportedContext(MCM), mcm, ae('SCU').addRequestedContext(MCM));

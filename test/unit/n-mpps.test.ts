@@ -4,11 +4,25 @@
 import { describe, expect, it } from 'vitest';
 import { describeStatus } from '../../src/dimse/status';
 import { INSTANCE_AVAILABILITY_SOP_CLASS as IAN, instanceAvailabilityScp, notifyInstanceAvailability } from '../../src/services/instance-availability';
-import { MPPS_FINAL_STATE, MPPS_FINAL_STATE_TYPE2, MPPS_NO_LONGER_UPDATABLE, MPPS_RETRIEVE_SOP_CLASS, MPPS_SOP_CLASS as MPPS, mppsScp } from '../../src/services/mpps';
+import {
+  MPPS_CREATE_REQUIRED, MPPS_FINAL_STATE, MPPS_FINAL_STATE_TYPE2, MPPS_NO_LONGER_UPDATABLE, MPPS_RETRIEVE_SOP_CLASS, MPPS_SET_NOT_ALLOWED, MPPS_SOP_CLASS as MPPS, mppsScp,
+} from '../../src/services/mpps';
+import { tagForKeyword } from '../../src/services/n-attributes';
 import type { Dataset } from '../../src/scu/types';
 import { ae, pair, problemsIn, via } from './n-helpers';
 
-const inProgress = { PerformedProcedureStepStatus: 'IN PROGRESS', PerformedProcedureStepID: 'PPS1', Modality: 'CT' };
+/** An N-CREATE with the Type 1 attributes of Table F.7.2-1 (and some Type 2 ones). */
+const inProgress: Dataset = {
+  ScheduledStepAttributesSequence: [{ StudyInstanceUID: '1.2.9', AccessionNumber: 'A1', ReferencedStudySequence: [] }],
+  PatientName: 'DOE^J',
+  PatientID: 'P1',
+  PerformedProcedureStepID: 'PPS1',
+  PerformedStationAETitle: 'CT',
+  PerformedProcedureStepStartDate: '20250101',
+  PerformedProcedureStepStartTime: '110000',
+  PerformedProcedureStepStatus: 'IN PROGRESS',
+  Modality: 'CT',
+};
 /** The Final State attributes of Table F.7.2-1 (Type 1), as a modality sends them with COMPLETED. */
 const finished = {
   PerformedProcedureStepEndDate: '20250101',
@@ -44,7 +58,7 @@ describe(`MPPS (${via()})`, () => {
 
   it('invalid creates and sets: not IN PROGRESS 0x0106, duplicate 0x0111, unknown instance 0x0112, bad status value 0x0106', async () => {
     const p = await pair(scp(), mppsScp(), scu());
-    const notInProgress = await p.scu.nCreate(MPPS, '1.2.1', { PerformedProcedureStepStatus: 'COMPLETED' });
+    const notInProgress = await p.scu.nCreate(MPPS, '1.2.1', { ...inProgress, PerformedProcedureStepStatus: 'COMPLETED' });
     expect(notInProgress.status).toBe(0x0106);
     expect(notInProgress.command.OffendingElement).toEqual([0x00400252]);
     expect((await p.scu.nCreate(MPPS, '1.2.2', inProgress)).status).toBe(0);
@@ -79,6 +93,57 @@ describe(`MPPS (${via()})`, () => {
     expect((await p.scu.nSet(MPPS, '1.4.1', { PerformedProcedureStepStatus: 'COMPLETED' })).status).toBe(0);
     await p.scu.release();
     expect(problemsIn([...p.sentByScu, ...p.sentByScp])).toEqual([]);
+  });
+
+  it('N-CREATE needs the Type 1 attributes of Table F.7.2-1: absent 0x0120, empty 0x0121, each named in Offending Element; nothing is created', async () => {
+    const handlers = mppsScp();
+    const p = await pair(scp(), handlers, scu());
+    const { Modality: _m, PerformedStationAETitle: _ae, ...twoMissing } = inProgress;
+    const absent = await p.scu.nCreate(MPPS, '1.8.1', twoMissing);
+    expect([absent.status, absent.command.OffendingElement, absent.command.ErrorComment]).toEqual([0x0120, [0x00400241, 0x00080060], 'N-CREATE needs (0040,0241)']);
+    const { PerformedProcedureStepStatus: _s, ...noStatus } = inProgress;
+    expect((await p.scu.nCreate(MPPS, '1.8.1', noStatus)).command.OffendingElement).toEqual([0x00400252]);
+    const empty = await p.scu.nCreate(MPPS, '1.8.1', { ...inProgress, PerformedProcedureStepStartTime: '', ScheduledStepAttributesSequence: [] });
+    expect([empty.status, empty.command.OffendingElement]).toEqual([0x0121, [0x00400270, 0x00400245]]);
+    // Inside each item: Study Instance UID of a Scheduled Step Attributes item, Series Instance UID of a series.
+    const noStudy = await p.scu.nCreate(MPPS, '1.8.1', { ...inProgress, ScheduledStepAttributesSequence: [{ AccessionNumber: 'A1' }] });
+    expect([noStudy.status, noStudy.command.OffendingElement, noStudy.command.ErrorComment]).toEqual([0x0120, [0x0020000d], 'N-CREATE needs (0040,0270)>(0020,000D)']);
+    const emptySeries = await p.scu.nCreate(MPPS, '1.8.1', { ...inProgress, PerformedSeriesSequence: [{ ProtocolName: 'HEAD', SeriesInstanceUID: '' }] });
+    expect([emptySeries.status, emptySeries.command.OffendingElement]).toEqual([0x0121, [0x0020000e]]);
+    expect(handlers.store.size).toBe(0);
+    expect((await p.scu.nCreate(MPPS, '1.8.1', inProgress)).status).toBe(0);
+    await p.scu.release();
+    expect(problemsIn([...p.sentByScu, ...p.sentByScp])).toEqual([]);
+    expect(MPPS_CREATE_REQUIRED.filter((r) => r.path.length === 1).map((r) => r.path[0])).toEqual([
+      'ScheduledStepAttributesSequence', 'PerformedProcedureStepID', 'PerformedStationAETitle', 'PerformedProcedureStepStartDate',
+      'PerformedProcedureStepStartTime', 'PerformedProcedureStepStatus', 'Modality',
+    ]);
+  });
+
+  it('`create: []` turns the N-CREATE attribute check off; IN PROGRESS is still required (0x0106)', async () => {
+    const p = await pair(scp(), mppsScp({ create: [] }), scu());
+    expect((await p.scu.nCreate(MPPS, '1.8.2', { PerformedProcedureStepStatus: 'IN PROGRESS' })).status).toBe(0);
+    expect((await p.scu.nCreate(MPPS, '1.8.3', { PerformedProcedureStepStatus: 'COMPLETED' })).status).toBe(0x0106);
+    await p.scu.release();
+  });
+
+  it('N-SET of an attribute Table F.7.2-1 marks "Not allowed" (Patient\'s Name, Modality, ...) is 0x0106 naming it; nothing changes', async () => {
+    const handlers = mppsScp();
+    const p = await pair(scp(), handlers, scu());
+    await p.scu.nCreate(MPPS, '1.9.1', inProgress);
+    const renamed = await p.scu.nSet(MPPS, '1.9.1', { PatientName: 'ROE^R', Modality: 'MR', PerformedProcedureStepDescription: 'x' });
+    expect([renamed.status, renamed.command.OffendingElement]).toEqual([0x0106, [0x00100010, 0x00080060]]);
+    expect(renamed.command.ErrorComment).toMatch(/not allowed/);
+    expect(handlers.store.get('1.9.1')).toMatchObject({ PatientName: [{ Alphabetic: 'DOE^J' }], Modality: 'CT' });
+    expect(handlers.store.get('1.9.1')!.PerformedProcedureStepDescription).toBeUndefined();
+    const restarted = await p.scu.nSet(MPPS, '1.9.1', { PerformedProcedureStepStartDate: '20250102', ScheduledStepAttributesSequence: [] });
+    expect([restarted.status, restarted.command.OffendingElement]).toEqual([0x0106, [0x00400270, 0x00400244]]);
+    // What the table allows to be set still is; the completed step keeps its creation attributes.
+    expect((await p.scu.nSet(MPPS, '1.9.1', { PerformedProcedureStepDescription: 'head', PerformedProcedureStepStatus: 'COMPLETED', ...finished })).status).toBe(0);
+    expect(handlers.store.get('1.9.1')).toMatchObject({ PatientName: [{ Alphabetic: 'DOE^J' }], PerformedProcedureStepDescription: 'head', PerformedProcedureStepStatus: 'COMPLETED' });
+    await p.scu.release();
+    expect(problemsIn([...p.sentByScu, ...p.sentByScp])).toEqual([]);
+    expect(MPPS_SET_NOT_ALLOWED.every((k) => tagForKeyword(k) !== undefined)).toBe(true);
   });
 
   it('the strict table: Type 2 attributes of each series item must be present (may be empty)', async () => {

@@ -381,6 +381,21 @@ describe(`UPS push / pull / watch over ${via()}`, () => {
     await scu.release();
   });
 
+  it('an N-SET may not rename the UPS: another SOP Class/Instance UID is 0x0106 naming it, nothing changes; the same UIDs pass', async () => {
+    const ups = upsScp();
+    const { scu } = await scuOf(ups, 'SETTER');
+    expect((await createUps(scu, '1.8.4', scheduled)).status).toBe(0);
+    const renamed = await updateUps(scu, '1.8.4', { SOPClassUID: UpsClass.pull, SOPInstanceUID: '9.9.9', ProcedureStepLabel: 'x' });
+    expect([renamed.status, renamed.command.OffendingElement]).toEqual([0x0106, [0x00080016, 0x00080018]]);
+    expect(ups.store.get('1.8.4')).toMatchObject({ SOPClassUID: UpsClass.push, SOPInstanceUID: '1.8.4', ProcedureStepLabel: 'AI' });
+    expect((await updateUps(scu, '1.8.4', { SOPInstanceUID: '9.9.9' })).status).toBe(0x0106);
+    // The SCP's own update is held to the same rule.
+    expect((await ups.update('1.8.4', { SOPInstanceUID: '9.9.9', ProcedureStepLabel: 'y' })).status).toBe(0x0106);
+    expect((await updateUps(scu, '1.8.4', { SOPClassUID: UpsClass.push, SOPInstanceUID: '1.8.4', ProcedureStepLabel: 'z' })).status).toBe(0);
+    expect(ups.store.get('1.8.4')).toMatchObject({ SOPClassUID: UpsClass.push, SOPInstanceUID: '1.8.4', ProcedureStepLabel: 'z' });
+    await scu.release();
+  });
+
   it('events go to a subscriber on an association the SCP opens when the watcher has none with UPS Event', async () => {
     const watcherAe = ae('WATCHER').addSupportedContext(UpsClass.event, undefined, { scpRole: true });
     const outbound = ae('UPS-SCP').addRequestedContext(UpsClass.event, undefined, { scuRole: false, scpRole: true });

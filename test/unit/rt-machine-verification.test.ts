@@ -149,7 +149,7 @@ describe(`RT Machine Verification (${via()})`, () => {
     await p.scu.release();
   });
 
-  it('a verify() that throws still sends Done, NOT_VERIFIED (the TDS was told verification started); onReport hears it, the error is logged', async () => {
+  it('a verify() that throws still sends Done, NOT_VERIFIED with one Failed Parameters item (the TDS was told verification started); onReport hears it, the error is logged', async () => {
     const logged: string[] = [];
     const logger = { debug() {}, info() {}, warn() {}, error: (m: string) => void logged.push(m) };
     const reports: Array<[string, number | undefined]> = [];
@@ -162,8 +162,12 @@ describe(`RT Machine Verification (${via()})`, () => {
     const uid = (await createMachineVerification(p.scu, CONV, plan)).sopInstanceUid!;
     expect((await setMachineVerification(p.scu, CONV, uid, beam)).status).toBe(0);
     expect((await requestBeamVerification(p.scu, CONV, uid)).status).toBe(0);
-    expect((await results.wait(uid, { timeoutMs: 5000 })).status).toBe('NOT_VERIFIED');
-    expect((await getMachineVerification(p.scu, CONV, uid, [0x3008002c])).dataset).toMatchObject({ TreatmentVerificationStatus: 'NOT_VERIFIED' });
+    // NOT_VERIFIED needs at least one Failed Parameters item (PS3.4 DD.3.2.2.4): the General Machine
+    // Verification Sequence (0074,1042), any value (Selector Value Number 0, PS3.3 10.17).
+    const unverified = { SelectorAttribute: 0x00741042, SelectorValueNumber: 0 };
+    expect(await results.wait(uid, { timeoutMs: 5000 })).toEqual({ status: 'NOT_VERIFIED', failed: [unverified], overridden: [] });
+    const got = await getMachineVerification(p.scu, CONV, uid, [0x3008002c, 0x00741048]);
+    expect(got.dataset).toMatchObject({ TreatmentVerificationStatus: 'NOT_VERIFIED', FailedAttributesSequence: [unverified] });
     await p.scu.release();
     expect(reports).toEqual([['NOT_VERIFIED', 0]]);
     expect(logged).toEqual([expect.stringContaining('plan database unreachable')]);
