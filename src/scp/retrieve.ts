@@ -1,7 +1,8 @@
 /**
  * C-GET and C-MOVE SCP (PS3.4 C.4.2, C.4.3): the handler names the instances; the framework
  * performs the C-STORE sub-operations (on this association for C-GET, on a new association to
- * the destination for C-MOVE) and reports Pending counts and the final status.
+ * the destination for C-MOVE) and reports Pending counts and the final status. A status the
+ * handler yields among the instances ends the list: Success after what it named, any other at once.
  */
 import { readAhead } from './prefetch';
 import { DEFAULT_TRANSFER_SYNTAXES, type RequestedContext } from '../acse/contexts';
@@ -14,9 +15,11 @@ import { requestAssociation } from '../requestor';
 import type { StoreInput } from '../scu/store';
 import type { DimseResponse } from '../scu/types';
 import { failureFor, respond, statusFields } from './respond';
-import type { MoveAnswer, QueryRequest, RequestContext, ScpHandlers, StatusResult } from './types';
+import type { MoveAnswer, QueryRequest, RequestContext, RetrieveAnswer, ScpHandlers, StatusResult } from './types';
 
 const PENDING = 0xff00;
+/** Pending with a warning: a C-FIND status, never a final one. */
+const PENDING_WARNING = 0xff01;
 const CANCEL = 0xfe00;
 /** Sub-operations complete, one or more failures or warnings (PS3.4 C.4.2.1.5). */
 const SOME_FAILED = 0xb000;
@@ -50,12 +53,15 @@ export async function serveMove(message: IncomingMessage, ctx: RequestContext, h
     return answer(ctx, statusFields(failureFor(error, UNABLE_TO_PROCESS)));
   }
   if (typeof decision === 'number' || !('destination' in decision)) return answer(ctx, statusFields(decision as StatusResult));
-  let instances: StoreInput[];
+  let named: Named;
   try {
-    instances = await collect(decision.instances);
+    named = await collectNamed(decision.instances);
   } catch (error) {
     return answer(ctx, statusFields(failureFor(error, UNABLE_TO_PROCESS)));
   }
+  const { instances, final: ended } = named;
+  // The handler's final status: answered before any association to the destination is opened.
+  if (ended !== undefined) return handlerFinal(ctx, instances, ended);
   // Nothing matched: no sub-operations, so no association to the destination either.
   if (instances.length === 0) return finalAnswer(ctx, newCounts(0));
   let target: Association;
@@ -96,16 +102,18 @@ const MAX_SUBOPERATIONS_IN_FLIGHT = 16;
 
 async function runSubOperations(
   ctx: RequestContext,
-  list: () => AsyncIterable<StoreInput> | Iterable<StoreInput>,
+  list: () => AsyncIterable<RetrieveAnswer> | Iterable<RetrieveAnswer>,
   target: Association,
   moveOriginator?: { aeTitle: string; messageId: number },
 ): Promise<void> {
-  let instances: StoreInput[];
+  let named: Named;
   try {
-    instances = await collect(list());
+    named = await collectNamed(list());
   } catch (error) {
     return answer(ctx, statusFields(failureFor(error, UNABLE_TO_PROCESS)));
   }
+  const { instances, final: ended } = named;
+  if (ended !== undefined) return handlerFinal(ctx, instances, ended);
   const counts = newCounts(instances.length);
   const negotiated = target.asyncOps.maxInvoked;
   const window = negotiated === 0 ? MAX_SUBOPERATIONS_IN_FLIGHT : Math.min(negotiated, MAX_SUBOPERATIONS_IN_FLIGHT);
@@ -298,10 +306,89 @@ function failedList(ctx: RequestContext, counts: Counts): Uint8Array | null {
   return encodeDataset({ FailedSOPInstanceUIDList: counts.failedUids }, ctx.transferSyntax);
 }
 
-async function collect<T>(items: AsyncIterable<T> | Iterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
+/** What a handler named: the instances, up to the final status it yielded (if any). */
+interface Named {
+  instances: StoreInput[];
+  final?: StatusResult;
+}
+
+/**
+ * Reads a handler's list up to its end or the first status in it. Success ends the list; any
+ * other status is the handler's final answer; Pending is no final status, so it throws (answered
+ * 0xC000). Leaving the loop early closes the handler's generator (its `finally` runs). On a throw
+ * the instances read so far are released (their data streams cancelled) before it propagates.
+ */
+async function collectNamed(items: AsyncIterable<RetrieveAnswer> | Iterable<RetrieveAnswer>): Promise<Named> {
+  const instances: StoreInput[] = [];
+  try {
+    for await (const item of items) {
+      if (!isStatusAnswer(item)) {
+        instances.push(checkedInstance(item));
+        continue;
+      }
+      const status = typeof item === 'number' ? item : item.status;
+      if (status === PENDING || status === PENDING_WARNING) throw new Error(`handler yielded Pending 0x${status.toString(16)}, not a final status`);
+      return status === 0x0000 ? { instances } : { instances, final: item };
+    }
+  } catch (error) {
+    instances.forEach(release);
+    throw error;
+  }
+  return { instances };
+}
+
+function isStatusAnswer(item: RetrieveAnswer): item is StatusResult {
+  return typeof item === 'number' || (typeof item === 'object' && item !== null && typeof (item as { status?: unknown }).status === 'number');
+}
+
+/**
+ * `item` if it is an instance whose identity can be read, else a TypeError (answered 0xC000 with
+ * its message): an instance without one could be neither sent nor listed as failed, and the
+ * operation would never be answered.
+ */
+function checkedInstance(item: StoreInput): StoreInput {
+  const given = item as Partial<Record<'dataset' | 'part10' | 'data' | 'sopClassUid' | 'sopInstanceUid', unknown>> | null;
+  let ok = false;
+  if (given && typeof given === 'object') {
+    if ('dataset' in given) ok = hasIdentity(given.dataset);
+    else if ('part10' in given) ok = given.part10 instanceof Uint8Array && readable(given.part10);
+    else ok = 'data' in given && typeof given.sopClassUid === 'string' && typeof given.sopInstanceUid === 'string';
+  }
+  // Error Comment is an LO: 64 characters at most.
+  if (!ok) throw new TypeError('handler yielded neither a readable instance nor a status');
+  return item;
+}
+
+function hasIdentity(dataset: unknown): boolean {
+  const d = dataset as { SOPClassUID?: unknown; SOPInstanceUID?: unknown } | null;
+  return typeof d === 'object' && d !== null && typeof d.SOPClassUID === 'string' && typeof d.SOPInstanceUID === 'string';
+}
+
+/** Whether a Part 10 file's meta information (its SOP class and instance) can be read. */
+function readable(part10: Uint8Array): boolean {
+  try {
+    readPart10(part10);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The final response for a status the handler yielded other than Success (PS3.4 C.4.2.1.5,
+ * C.4.3.1.4): no sub-operation is performed. Cancel (0xFE00) reports the instances named before
+ * it as remaining; any other status (Refused 0xA701, Failure 0xA900 / 0xCxxx, ...) has no
+ * Remaining count (C.4.2.1.6, C.4.3.1.5) and reports them as failed, in the Failed SOP Instance
+ * UID List (C.4.2.1.4.2, C.4.3.1.3.2): none named, zero counts and no data set.
+ */
+function handlerFinal(ctx: RequestContext, instances: StoreInput[], result: StatusResult): Promise<void> {
+  instances.forEach(release);
+  const fields = statusFields(result);
+  if (fields.Status === CANCEL) return answer(ctx, { ...fields, ...countFields(newCounts(instances.length)) });
+  const counts = newCounts(0);
+  for (const instance of instances) failed(counts, instance);
+  const { NumberOfRemainingSuboperations: _, ...final } = countFields(counts);
+  return answer(ctx, { ...fields, ...final }, failedList(ctx, counts));
 }
 
 function identityOf(instance: StoreInput): { sopClassUid: string; sopInstanceUid: string; transferSyntaxUid: string } {

@@ -116,9 +116,31 @@ export interface MoveDestination {
   connect(signal?: AbortSignal): Promise<Transport>;
 }
 
-/** A C-MOVE handler's answer: where to send, and what; or a failure status (e.g. 0xA801 unknown destination). */
+/**
+ * What a C-GET handler yields, and the `instances` of a C-MOVE handler's answer: the instances to
+ * send (one C-STORE sub-operation each), or a status, which ends the list (PS3.4 C.4.2.1.5,
+ * C.4.3.1.4). Nothing after a status is read, and the handler's generator is closed.
+ *
+ * - Success (`{ status: 0 }`): the instances named before it are sent, and the final status is
+ *   the computed one (Success, 0xB000, or 0xA702 when every sub-operation failed).
+ * - Cancel (0xFE00): nothing is sent; the final response counts the instances named as remaining.
+ * - Any other (e.g. `{ status: 0xA701, errorComment: 'index busy' }`, Refused: out of resources,
+ *   unable to calculate number of matches; 0xA900 identifier does not match SOP class; 0xCxxx
+ *   unable to process): the final response at once, with its Error Comment / Error ID / Offending
+ *   Element. Nothing is sent: the instances named before it count as failed sub-operations and
+ *   are listed (Failed SOP Instance UID List); yielded first, the counts are zero. For C-MOVE no
+ *   association to the destination is opened.
+ *
+ * Pending (0xFF00, 0xFF01) is not a final status: yielding it is answered like a throw, 0xC000.
+ */
+export type RetrieveAnswer = StoreInput | StatusResult;
+
+/**
+ * A C-MOVE handler's answer: where to send, and what (the `instances` may end with a status, see
+ * {@link RetrieveAnswer}); or a failure status (e.g. 0xA801 unknown destination).
+ */
 export type MoveAnswer =
-  | { readonly destination: MoveDestination; readonly instances: AsyncIterable<StoreInput> | Iterable<StoreInput> }
+  | { readonly destination: MoveDestination; readonly instances: AsyncIterable<RetrieveAnswer> | Iterable<RetrieveAnswer> }
   | StatusResult;
 
 /** An N-service handler's answer: a status and, where the service has one, a data set. */
@@ -183,7 +205,8 @@ export interface ScpHandlers {
   cEcho?(ctx: RequestContext): StatusResult | Promise<StatusResult>;
   cStore?(request: StoreRequest, ctx: RequestContext): StatusResult | Promise<StatusResult>;
   cFind?(request: QueryRequest, ctx: RequestContext): AsyncIterable<FindAnswer> | Iterable<FindAnswer>;
-  cGet?(request: QueryRequest, ctx: RequestContext): AsyncIterable<StoreInput> | Iterable<StoreInput>;
+  /** The instances to send to the requestor, possibly ending with a status ({@link RetrieveAnswer}); a throw answers 0xC000. */
+  cGet?(request: QueryRequest, ctx: RequestContext): AsyncIterable<RetrieveAnswer> | Iterable<RetrieveAnswer>;
   cMove?(request: QueryRequest & { readonly destination: string }, ctx: RequestContext): MoveAnswer | Promise<MoveAnswer>;
   nGet?(request: NRequest, ctx: RequestContext): NAnswer | Promise<NAnswer>;
   nSet?(request: NRequest, ctx: RequestContext): NAnswer | Promise<NAnswer>;

@@ -391,11 +391,11 @@ describe('C-GET and C-MOVE', () => {
         if (rsp.command.Status !== 0xff00) return { statuses, comment: rsp.command.ErrorComment };
       }
     };
-    // C-FIND and C-GET handlers can only throw: the framework answers 0xC000 with the reason.
-    expect(await send(CommandField['C-GET-RQ'], STUDY_FIND)).toEqual({ statuses: [0xc000], comment: `SOP class ${STUDY_FIND} is not a C-GET model` });
+    // Each operation answers 0x0122 (SOP Class not Supported) with the reason.
+    expect(await send(CommandField['C-GET-RQ'], STUDY_FIND)).toEqual({ statuses: [0x0122], comment: `SOP class ${STUDY_FIND} is not a C-GET model` });
     expect(await send(CommandField['C-MOVE-RQ'], STUDY_FIND, { MoveDestination: 'DEST' })).toMatchObject({ statuses: [0x0122] });
-    expect(await send(CommandField['C-FIND-RQ'], STUDY_GET)).toMatchObject({ statuses: [0xc000] });
-    expect(await send(CommandField['C-FIND-RQ'], STUDY_MOVE)).toMatchObject({ statuses: [0xc000] });
+    expect(await send(CommandField['C-FIND-RQ'], STUDY_GET)).toEqual({ statuses: [0x0122], comment: `SOP class ${STUDY_GET} is not a C-FIND model` });
+    expect(await send(CommandField['C-FIND-RQ'], STUDY_MOVE)).toMatchObject({ statuses: [0x0122] });
     expect(received).toEqual([]);
     // Each on its own model is served, and the association is still usable.
     expect((await find(assoc, { QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '1.2.9.3' })).map((r) => r.status)).toEqual([0xff00, 0]);

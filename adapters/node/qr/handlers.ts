@@ -74,9 +74,12 @@ export function qrHandlers(options: QrHandlerOptions): Pick<ScpHandlers, 'associ
       return find(options, request, ctx);
     },
     async *cGet(request, ctx) {
-      // The framework has no status return for C-GET: a throw is answered 0xC000 (see notModel).
+      // As for C-MOVE: a C-GET on a C-FIND (or C-MOVE) model is refused, nothing sent.
       const wrong = notModel(request, 'get');
-      if (wrong) throw new Error(wrong);
+      if (wrong) {
+        yield { status: REFUSED_SOP_CLASS, errorComment: wrong };
+        return;
+      }
       yield* instancesFor(options, request, ctx);
     },
     cMove(request, ctx): MoveAnswer {
@@ -96,7 +99,10 @@ export function qrHandlers(options: QrHandlerOptions): Pick<ScpHandlers, 'associ
 /** Matches at the request's level, each as it is found (C-CANCEL is seen within a few matches). */
 async function* find(options: QrHandlerOptions, request: QueryRequest, ctx: RequestContext): AsyncGenerator<FindAnswer> {
   const wrong = notModel(request, 'find');
-  if (wrong) throw new Error(wrong);
+  if (wrong) {
+    yield { status: REFUSED_SOP_CLASS, errorComment: wrong };
+    return;
+  }
   // Byte 2 of the agreed C-FIND extended negotiation: combined date-time matching (PS3.4 C.5.1.1).
   const query = compileQuery(request.identifier, { combinedDateTime: ctx.association.extendedNegotiation(request.sopClassUid)?.[1] === 1 });
   let n = 0;
@@ -159,9 +165,8 @@ const REFUSED_SOP_CLASS = 0x0122;
 /**
  * Why the request's SOP class is not a model of this operation, or null if it is. Each model is
  * one SOP class per operation (PS3.4 C.6: FIND, MOVE and GET UIDs), and a C-GET sent on a FIND
- * context (its Affected SOP Class the FIND UID) must fail, not be served (PS3.4 C.4). C-MOVE
- * answers 0x0122; C-FIND and C-GET handlers can only throw, which the framework answers with
- * 0xC000 (Unable to process) and this text as Error Comment.
+ * context (its Affected SOP Class the FIND UID) must fail, not be served (PS3.4 C.4): each
+ * operation answers 0x0122 (SOP Class not Supported) with this text as Error Comment.
  */
 function notModel(request: QueryRequest, kind: 'find' | 'get' | 'move'): string | null {
   if (MODELS[request.sopClassUid]?.kind === kind) return null;
