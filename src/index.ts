@@ -67,7 +67,7 @@ export * from './services/instance-availability';
 export * from './services/ups-scu';
 export { upsScp, type UpsScpOptions, type UpsResult } from './services/ups';
 export { UpsStatus, UPS_STATUS_MEANING } from './services/ups-status';
-export { UPS_FINAL_STATE, UPS_CREATE_REQUIRED, type UpsFinalStateRequirement } from './services/ups-requirements';
+export { UPS_FINAL_STATE, UPS_CREATE_REQUIRED, UPS_SET_NOT_ALLOWED, type UpsFinalStateRequirement } from './services/ups-requirements';
 export type { UpsGlobalSubscription } from './services/ups-subscriptions';
 export type { AttributeRequirement } from './services/procedure-step-requirements';
 export * from './services/print';

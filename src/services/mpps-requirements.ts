@@ -10,10 +10,27 @@ const SCHEDULED = 'ScheduledStepAttributesSequence';
 const value = (...path: string[]): AttributeRequirement => ({ path, need: 'value' });
 
 /**
+ * The N-CREATE rows of the Code Value Macros of Table F.7.2-1 (Tables F.7.2-1a to -1f) for the items
+ * of the code sequence at `sequence`, and for the items of each item's Equivalent Code Sequence
+ * (the Enhanced macros include the Simple one there too): Code Value, Long Code Value or URN Code
+ * Value (1C, one of them), Coding Scheme Designator when Code Value or Long Code Value is there
+ * (1C), and Code Meaning (1) where the macro makes it mandatory. Coding Scheme Version (1C: when the
+ * designator alone is ambiguous) is left to the application: the SCP cannot tell.
+ */
+function codeItems(meaning: 'mandatory meaning' | 'optional meaning', ...sequence: string[]): AttributeRequirement[] {
+  return [sequence, [...sequence, 'EquivalentCodeSequence']].flatMap((path) => [
+    { path: [...path, 'CodeValue'], need: 'value' as const, or: ['LongCodeValue', 'URNCodeValue'] },
+    { path: [...path, 'CodingSchemeDesignator'], need: 'value' as const, when: ['CodeValue', 'LongCodeValue'] },
+    ...(meaning === 'mandatory meaning' ? [value(...path, 'CodeMeaning')] : []),
+  ]);
+}
+
+/**
  * Type 1 (1/1) in the N-CREATE column: the top-level attributes, at least one Scheduled Step
  * Attributes item with its Study Instance UID, and the Type 1 attributes of the items of the
  * sequences an N-CREATE may send (F.7.2.1.2: "Sequence Item Attributes shall not be created at
- * zero length"). Code Sequence items are not checked. The default of mppsScp's `create`.
+ * zero length"), code sequence items included (a sequence sent empty or left out has no item to
+ * check). The default of mppsScp's `create`.
  */
 export const MPPS_CREATE_REQUIRED: readonly AttributeRequirement[] = [
   value(SCHEDULED),
@@ -34,6 +51,13 @@ export const MPPS_CREATE_REQUIRED: readonly AttributeRequirement[] = [
   value(SERIES, 'ReferencedImageSequence', 'ReferencedSOPInstanceUID'),
   value(SERIES, 'ReferencedNonImageCompositeSOPInstanceSequence', 'ReferencedSOPClassUID'),
   value(SERIES, 'ReferencedNonImageCompositeSOPInstanceSequence', 'ReferencedSOPInstanceUID'),
+  // The code sequences of the table with the macro each includes (-1a no N-SET, -1c / -1e with N-SET).
+  ...codeItems('mandatory meaning', SCHEDULED, 'RequestedProcedureCodeSequence'),
+  ...codeItems('mandatory meaning', SCHEDULED, 'ScheduledProtocolCodeSequence'),
+  ...codeItems('optional meaning', 'ProcedureCodeSequence'),
+  ...codeItems('mandatory meaning', 'ReasonForPerformedProcedureCodeSequence'),
+  ...codeItems('mandatory meaning', 'PerformedProcedureStepDiscontinuationReasonCodeSequence'),
+  ...codeItems('optional meaning', 'PerformedProtocolCodeSequence'),
 ];
 
 /**

@@ -1,8 +1,8 @@
 /**
  * Attribute requirements of the procedure step services (MPPS PS3.4 Table F.7.2-1, UPS Table
  * CC.2.5-3) checked on naturalized data sets: Type 1 (a value) or Type 2 (present, may be empty),
- * at the top level or inside every item of a sequence; and which status an N-CREATE that misses
- * them gets.
+ * at the top level or inside every item of a sequence, alone or as one of several (Type 1C); and
+ * which status an N-CREATE that misses them gets.
  */
 import type { Dataset } from '../scu/types';
 import { tagForKeyword } from './n-attributes';
@@ -16,6 +16,16 @@ export interface AttributeRequirement {
   readonly path: readonly string[];
   /** `value`: present and not empty (a sequence: at least one item); `present`: may be empty. */
   readonly need: 'value' | 'present';
+  /**
+   * Type 1C, one of several: other keywords beside the attribute (same item) that meet the
+   * requirement instead, e.g. Long Code Value or URN Code Value for Code Value (PS3.3 Table 8.8-1).
+   */
+  readonly or?: readonly string[];
+  /**
+   * Type 1C on a sibling: required only where one of these keywords has a value in the same item,
+   * e.g. Coding Scheme Designator when Code Value or Long Code Value is present.
+   */
+  readonly when?: readonly string[];
 }
 
 /** Whether a naturalized value is non-empty (dcmjs gives `''` or `[]` for empty elements). */
@@ -29,7 +39,7 @@ export function hasValue(value: unknown): boolean {
 
 /** The requirements `dataset` does not meet, in the order given. */
 export function unmetRequirements(dataset: Dataset, requirements: readonly AttributeRequirement[]): AttributeRequirement[] {
-  return requirements.filter((r) => !meets(dataset, r.path, r.need));
+  return requirements.filter((r) => !meets(dataset, r, r.need));
 }
 
 /** The requirements an N-CREATE Attribute List does not meet, with the status that names them. */
@@ -46,18 +56,22 @@ export interface MissingAttributes {
 export function missingAttributes(dataset: Dataset, requirements: readonly AttributeRequirement[]): MissingAttributes | undefined {
   const unmet = unmetRequirements(dataset, requirements);
   if (unmet.length === 0) return undefined;
-  const absent = unmet.filter((r) => !meets(dataset, r.path, 'present'));
+  const absent = unmet.filter((r) => !meets(dataset, r, 'present'));
   return absent.length > 0 ? { status: 0x0120, unmet: absent } : { status: 0x0121, unmet };
 }
 
-function meets(ds: Dataset, path: readonly string[], need: 'value' | 'present'): boolean {
-  const [head, ...rest] = path;
+/** Whether `ds` meets `r` from `r.path[depth]` down, judged by `need` (the requirement's own, or 'present' to tell absent from empty). */
+function meets(ds: Dataset, r: AttributeRequirement, need: 'value' | 'present', depth = 0): boolean {
+  const head = r.path[depth];
   if (head === undefined) return true;
+  if (depth === r.path.length - 1) {
+    if (r.when && !r.when.some((k) => hasValue(ds[k]))) return true;
+    return [head, ...(r.or ?? [])].some((k) => (need === 'present' ? ds[k] !== undefined : hasValue(ds[k])));
+  }
   const value = ds[head];
-  if (rest.length === 0) return need === 'present' ? value !== undefined : hasValue(value);
   // A missing or empty sequence is its own requirement; its items' requirements then hold vacuously.
   const items = Array.isArray(value) ? (value.filter((v) => v !== null && typeof v === 'object') as Dataset[]) : [];
-  return items.every((item) => meets(item, rest, need));
+  return items.every((item) => meets(item, r, need, depth + 1));
 }
 
 /** `(0040,0340)>(0018,1030)`: a requirement's path as tags, for Error Comments (64 characters at most). */

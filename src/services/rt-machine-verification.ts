@@ -11,7 +11,7 @@ import type { NRequest, RequestContext, ScpHandlers } from '../scp/types';
 import type { NCallOptions, NResult } from '../scu/n-services';
 import type { Dataset } from '../scu/types';
 import { generateUid } from '../uids/generate';
-import { applyModifications, identityRefusal, nGetAnswer, stringValue } from './n-attributes';
+import { applyModifications, identityRefusal, nGetAnswer, stringValue, tagForKeyword } from './n-attributes';
 import type { StatusMeanings } from './service-statuses';
 
 /** RT Conventional Machine Verification SOP Class (PS3.4 DD.3). */
@@ -78,9 +78,16 @@ export interface PlanReference {
 /** The outcome of one verification (PS3.4 DD.3.2.2.4, DD.3.2.5). */
 export interface VerificationOutcome {
   readonly status: TreatmentVerificationStatus;
-  /** Failed Attributes Sequence (0074,1048) items; required when NOT_VERIFIED. */
+  /**
+   * Failed Parameters Sequence (0074,1048) items (keyword FailedAttributesSequence): at least one
+   * when NOT_VERIFIED, none otherwise (PS3.4 DD.3.2.2.4). The SCP reports one item naming the
+   * General Machine Verification Sequence for a NOT_VERIFIED given none, and drops them otherwise.
+   */
   readonly failed?: Dataset[];
-  /** Overridden Attributes Sequence (0074,104A) items; required when VERIFIED_OVR. */
+  /**
+   * Overridden Parameters Sequence (0074,104A) items (keyword OverriddenAttributesSequence): at
+   * least one when VERIFIED_OVR, none otherwise; the SCP drops them with another status.
+   */
   readonly overridden?: Dataset[];
 }
 
@@ -100,19 +107,30 @@ export interface RtMachineVerificationScpOptions {
    * Verifies the instance's parameters after a Request Beam Verification. If it throws or rejects,
    * the Done report says NOT_VERIFIED (the beam must not be delivered unverified) with one Failed
    * Parameters item naming the General Machine Verification Sequence (nothing in it was verified),
-   * and the error is logged.
+   * and the error is logged; a NOT_VERIFIED outcome without `failed` items gets that item too.
    */
   verify(instance: Dataset, ctx: RequestContext): VerificationOutcome | Promise<VerificationOutcome>;
   /** Told about each Done report sent (its status) or a failure to send it. */
   onReport?(sopInstanceUid: string, outcome: VerificationOutcome, result: { status?: number; error?: Error }): void;
 }
 
-/** Attributes only N-CREATE may set (PS3.4 Table DD.3.2.1-1: "Not allowed" in N-SET). */
-const CREATE_ONLY: ReadonlyArray<readonly [keyword: string, tag: number]> = [
-  ['ReferencedRTPlanSequence', 0x300c0002],
-  ['ReferencedFractionGroupNumber', 0x300c0022],
-  ['PatientID', 0x00100020],
-  ['TreatmentVerificationStatus', 0x3008002c],
+/**
+ * Attributes an N-SET may not carry (PS3.4 Tables DD.3.2.1-1 and DD.3.2.1-2, the same rows for
+ * both classes: "Not allowed" in the N-SET column): the plan and patient the instance was created
+ * for (with the Issuer of Patient ID macro, Table CC.2.5-2e), and the verification outcome, which
+ * only the SCP sets. The beam parameters (General / Conventional / Ion Machine Verification
+ * Sequences) are what an N-SET is for.
+ */
+export const RT_MACHINE_VERIFICATION_SET_NOT_ALLOWED: readonly string[] = [
+  'ReferencedRTPlanSequence',
+  'ReferencedFractionGroupNumber',
+  'PatientID',
+  'IssuerOfPatientID',
+  'IssuerOfPatientIDQualifiersSequence',
+  'TreatmentVerificationStatus',
+  // Failed / Overridden Parameters Sequence (0074,1048) / (0074,104A), under their dictionary keywords.
+  'FailedAttributesSequence',
+  'OverriddenAttributesSequence',
 ];
 
 /**
@@ -125,6 +143,16 @@ function unverifiedItem(): Dataset {
   return { SelectorAttribute: 0x00741042, SelectorValueNumber: 0 };
 }
 
+/**
+ * The outcome as the Done report and N-GET give it (PS3.4 DD.3.2.2.4): NOT_VERIFIED returns "one or
+ * more" Failed Parameters items, so a verify() that named none reports the general item
+ * (nothing was verified); each sequence is empty unless its status is the one it belongs to.
+ */
+function reportable(o: VerificationOutcome): VerificationOutcome {
+  const failed = o.status === 'NOT_VERIFIED' ? (o.failed?.length ? o.failed : [unverifiedItem()]) : [];
+  return { status: o.status, failed, overridden: o.status === 'VERIFIED_OVR' ? (o.overridden ?? []) : [] };
+}
+
 const outcomeAttributes = (o: VerificationOutcome): Dataset => ({
   TreatmentVerificationStatus: o.status,
   FailedAttributesSequence: o.failed ?? [],
@@ -134,8 +162,9 @@ const outcomeAttributes = (o: VerificationOutcome): Dataset => ({
 /**
  * SCP handlers for both Machine Verification classes (PS3.4 DD.3.2). N-CREATE needs one
  * Referenced RT Plan Sequence item and Patient ID (0x0120), refuses a known UID (0x0111);
- * N-SET may not change the N-CREATE-only attributes nor the SOP Class/Instance UID (0x0106) and
- * clears a previous outcome;
+ * N-SET may not carry an attribute the table marks "Not allowed" for it
+ * (RT_MACHINE_VERIFICATION_SET_NOT_ALLOWED: the plan, the patient, the outcome) nor another SOP
+ * Class/Instance UID (0x0106 naming them; nothing changes), and clears a previous outcome;
  * N-GET answers Treatment Verification Status and the failed/overridden attributes; N-ACTION
  * Request Beam Verification (else 0x0123) answers at once, then runs `verify` and sends the Done
  * N-EVENT-REPORT on the same association. An unknown instance is 0xC112 for N-GET and N-ACTION,
@@ -177,8 +206,12 @@ export function rtMachineVerificationScp(
       // N-SET has only C224-C226 of its own (PS3.4 DD.3.2.1.2): an unknown instance is PS3.7's 0x0112.
       if (!instance) return { status: 0x0112 };
       const modifications = request.dataset ?? {};
-      const forbidden = CREATE_ONLY.filter(([k]) => k in modifications).map(([, tag]) => tag);
-      if (forbidden.length > 0) return { status: 0x0106, offendingElement: forbidden };
+      // DD.3.2.1.2 names no status for these: 0x0106 naming them, as for the SOP Class/Instance UID.
+      const forbidden = RT_MACHINE_VERIFICATION_SET_NOT_ALLOWED.filter((k) => k in modifications);
+      if (forbidden.length > 0) {
+        const offendingElement = forbidden.map((k) => tagForKeyword(k)).filter((t): t is number => t !== undefined);
+        return { status: 0x0106, offendingElement, errorComment: 'not allowed in N-SET (PS3.4 Table DD.3.2.1-1)' };
+      }
       const renamed = identityRefusal(modifications, { sopClassUid: request.sopClassUid, sopInstanceUid: request.sopInstanceUid });
       if (renamed) return renamed;
       const refused = await options.checkParameters?.(modifications, instance, ctx);
@@ -220,8 +253,9 @@ async function report(options: RtMachineVerificationScpOptions, instance: Datase
   } catch (error) {
     // The SCU was told verification started (DD.3.2.3): it waits for Done, which must not say the beam is fine.
     ctx.association.options.logger.error(`machine verification of ${request.sopInstanceUid} failed: ${(error as Error)?.message ?? error}`);
-    outcome = { status: 'NOT_VERIFIED', failed: [unverifiedItem()] };
+    outcome = { status: 'NOT_VERIFIED' }; // reportable() adds the general Failed Parameters item
   }
+  outcome = reportable(outcome);
   Object.assign(instance, outcomeAttributes(outcome));
   try {
     const rsp = await ctx.association.nEventReport(request.sopClassUid, request.sopInstanceUid, MACHINE_VERIFICATION_DONE, outcomeAttributes(outcome));

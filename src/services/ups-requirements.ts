@@ -1,7 +1,8 @@
 /**
- * What PS3.4 Table CC.2.5-3 requires of a UPS instance: the Type 1 attributes of an N-CREATE and
- * the Final State requirements (CC.2.5.1.1) checked before the state becomes COMPLETED or
- * CANCELED. Codes: R both final states, P only COMPLETED, X only CANCELED.
+ * What PS3.4 Table CC.2.5-3 requires of a UPS instance: the Type 1 attributes of an N-CREATE, the
+ * attributes an N-SET may not touch ("Not allowed"), and the Final State requirements (CC.2.5.1.1)
+ * checked before the state becomes COMPLETED or CANCELED. Codes: R both final states, P only
+ * COMPLETED, X only CANCELED.
  */
 import type { Dataset } from '../scu/types';
 import { type AttributeRequirement, hasValue, unmetRequirements } from './procedure-step-requirements';
@@ -17,6 +18,42 @@ export const UPS_CREATE_REQUIRED: readonly string[] = [
   'ProcedureStepLabel',
   'ScheduledProcedureStepStartDateTime',
   'InputReadinessState',
+];
+
+/**
+ * Top-level attributes "Not allowed" in the N-SET column: who and what the step is for (the
+ * Unified Procedure Step Relationship Module: patient, Issuer of Patient ID macro, admission,
+ * admitting diagnoses, the requests it serves, the step it replaces). Only the SCP may correct them
+ * (CC.2.6.3); an SCU re-creates the UPS instead (the table's remark on Referenced Request Sequence).
+ *
+ * The other "Not allowed" rows are checked elsewhere or are not top-level rows:
+ * - SOP Class / Instance UID: refused only when they name another instance (identityRefusal);
+ *   the UPS's own UIDs repeated are harmless, as for MPPS.
+ * - Procedure Step State: C303 for SCHEDULED, else 0x0106; the state changes by N-ACTION (CC.2.6.2).
+ * - Transaction UID: its N-SET row refers to CC.2.6.3 and depends on the state: absent on a
+ *   SCHEDULED UPS (else C310), the recorded one on an IN PROGRESS UPS (else C301); it is the lock
+ *   and never stored as an attribute.
+ * - Scheduled Procedure Step Modification DateTime is -/1 ("SCP shall use time of SET"), not
+ *   "Not allowed": a value the SCU sends is kept, else the SCP sets it.
+ * - Rows inside sequences: those of the sequences above go with them. Nested rows under a
+ *   sequence an N-SET may replace are not checked: the Issuer of Patient ID macro inside Other
+ *   Patient IDs Sequence (itself 3/3). (The items of the Performed Procedure and Progress
+ *   Information sequences are "Not Allowed" in the N-CREATE column only.)
+ * dcm4chee-arc's UPS N-SET definition also refuses Other Patient IDs Sequence; the table does not.
+ */
+export const UPS_SET_NOT_ALLOWED: readonly string[] = [
+  'PatientName',
+  'PatientID',
+  'IssuerOfPatientID',
+  'IssuerOfPatientIDQualifiersSequence',
+  'PatientBirthDate',
+  'PatientSex',
+  'AdmissionID',
+  'IssuerOfAdmissionIDSequence',
+  'AdmittingDiagnosesDescription',
+  'AdmittingDiagnosesCodeSequence',
+  'ReferencedRequestSequence',
+  'ReplacedProcedureStepSequence',
 ];
 
 /** Enumerated values the SCP checks (PS3.3 C.30.2). */
@@ -70,6 +107,11 @@ export function createProblems(attributes: Dataset): { status: number; keywords:
   if (empty.length > 0) return { status: 0x0121, keywords: empty };
   const invalid = invalidEnumerated(attributes);
   return invalid.length > 0 ? { status: 0x0106, keywords: invalid } : undefined;
+}
+
+/** Keywords of an N-SET Modification List that {@link UPS_SET_NOT_ALLOWED} names, in its order. */
+export function notAllowedInSet(modifications: Dataset): string[] {
+  return UPS_SET_NOT_ALLOWED.filter((k) => k in modifications);
 }
 
 /** Keywords of `attributes` whose value is not one of its enumerated values. */

@@ -7,7 +7,7 @@ import type { Dataset } from '../scu/types';
 import { identityRefusal, stringValue, tagForKeyword } from './n-attributes';
 import { hasValue, offendingTags, pathText } from './procedure-step-requirements';
 import { assignedInfos, cancelRequestedInfo, progressItem, progressReportInfo, stateReportInfo } from './ups-event-info';
-import { createProblems, invalidEnumerated, unmetFinalState, UPS_FINAL_STATE, type UpsFinalStateRequirement } from './ups-requirements';
+import { createProblems, invalidEnumerated, notAllowedInSet, unmetFinalState, UPS_FINAL_STATE, type UpsFinalStateRequirement } from './ups-requirements';
 import { UPS_FILTERED_GLOBAL_SUBSCRIPTION, UPS_GLOBAL_SUBSCRIPTION, UpsAction, UpsClass, UpsEvent } from './ups-scu';
 import { UpsStatus } from './ups-status';
 import { UpsSubscriptions } from './ups-subscriptions';
@@ -96,8 +96,10 @@ export class UpsWorklist {
   /**
    * N-SET (CC.2.6): refused on a final UPS (C300), with a Transaction UID on a SCHEDULED one
    * (C310), without the recorded one on an IN PROGRESS one (C301); a SOP Class/Instance UID
-   * other than the UPS's is 0x0106 naming it; the state is not set this way (C303 / 0x0106).
-   * `bySCP` skips the Transaction UID checks (the SCP itself updates).
+   * other than the UPS's is 0x0106 naming it; the state is not set this way (C303 / 0x0106); an
+   * attribute Table CC.2.5-3 marks "Not allowed" for N-SET (UPS_SET_NOT_ALLOWED, e.g. Patient's
+   * Name) is 0x0106 naming it. A refused N-SET changes nothing. `bySCP` skips the Transaction UID
+   * and "Not allowed" checks: the SCP itself updates and may correct any attribute (CC.2.6.3).
    */
   update(uid: string, modifications: Dataset, bySCP = false): UpsOutcome {
     const instance = this.store.get(uid);
@@ -114,6 +116,12 @@ export class UpsWorklist {
       if (stringValue(modifications, 'ProcedureStepState') === 'SCHEDULED') return fail(UpsStatus.scheduledOnlyByCreate);
       return fail(0x0106, 'the state changes by N-ACTION Change UPS State only', [0x00741000]);
     }
+    // CC.2.6.4 names no status for these: 0x0106 Invalid Attribute Value (PS3.7 C.5.11) naming them
+    // in Offending Element, as the MPPS and RT Machine Verification SCPs do. (dcm4chee-arc answers
+    // 0x0105 No Such Attribute with an Attribute Identifier List, though C.5.17 means a tag it does
+    // not know; pynetdicom leaves N-SET checks to the handler.)
+    const notAllowed = bySCP ? [] : notAllowedInSet(modifications);
+    if (notAllowed.length > 0) return fail(0x0106, 'not allowed in a UPS N-SET (PS3.4 Table CC.2.5-3)', tags(notAllowed));
     const invalid = invalidEnumerated(modifications);
     if (invalid.length > 0) return fail(0x0106, invalid.join(', '), tags(invalid));
     const changes: Dataset = {};

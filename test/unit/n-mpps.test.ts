@@ -120,6 +120,41 @@ describe(`MPPS (${via()})`, () => {
     ]);
   });
 
+  it('N-CREATE checks the items of the code sequences of Table F.7.2-1: Code Meaning where the macro makes it Type 1, one of Code Value / Long / URN Code Value, Coding Scheme Designator with a Code Value', async () => {
+    const handlers = mppsScp();
+    const p = await pair(scp(), handlers, scu());
+    const code = { CodeValue: 'P1', CodingSchemeDesignator: '99LOCAL', CodeMeaning: 'Head routine' };
+    const withStep = (item: Dataset) => ({ ...inProgress, ScheduledStepAttributesSequence: [{ StudyInstanceUID: '1.2.9', ...item }] });
+    // Scheduled Protocol Code Sequence (Table F.7.2-1a): Code Meaning is Type 1.
+    const { CodeMeaning: _m, ...meaningless } = code;
+    const noMeaning = await p.scu.nCreate(MPPS, '1.8.4', withStep({ ScheduledProtocolCodeSequence: [meaningless] }));
+    expect([noMeaning.status, noMeaning.command.OffendingElement, noMeaning.command.ErrorComment]).toEqual([0x0120, [0x00080104], 'N-CREATE needs (0040,0270)>(0040,0008)>(0008,0104)']);
+    const emptyMeaning = await p.scu.nCreate(MPPS, '1.8.4', withStep({ RequestedProcedureCodeSequence: [{ ...code, CodeMeaning: '' }] }));
+    expect([emptyMeaning.status, emptyMeaning.command.OffendingElement]).toEqual([0x0121, [0x00080104]]);
+    // No code value of any kind; a Long Code Value without its Coding Scheme Designator.
+    const noValue = await p.scu.nCreate(MPPS, '1.8.4', { ...inProgress, ReasonForPerformedProcedureCodeSequence: [{ CodeMeaning: 'why' }] });
+    expect([noValue.status, noValue.command.OffendingElement]).toEqual([0x0120, [0x00080100]]);
+    const noScheme = await p.scu.nCreate(MPPS, '1.8.4', { ...inProgress, PerformedProtocolCodeSequence: [{ LongCodeValue: 'A-CODE-LONGER-THAN-16' }] });
+    expect([noScheme.status, noScheme.command.OffendingElement]).toEqual([0x0120, [0x00080102]]);
+    // The items of an Equivalent Code Sequence too.
+    const equivalent = [{ CodeValue: '2', CodingSchemeDesignator: 'SCT' }];
+    const deep = await p.scu.nCreate(MPPS, '1.8.4', { ...inProgress, PerformedProcedureStepDiscontinuationReasonCodeSequence: [{ ...code, EquivalentCodeSequence: equivalent }] });
+    expect([deep.status, deep.command.ErrorComment]).toEqual([0x0120, 'N-CREATE needs (0040,0281)>(0008,0121)>(0008,0104)']);
+    expect(handlers.store.size).toBe(0);
+    // Accepted: Code Meaning optional in Procedure / Performed Protocol Code Sequence (-1e), a URN
+    // Code Value needs no designator, empty sequences have no items to check.
+    const fine = await p.scu.nCreate(MPPS, '1.8.4', {
+      ...withStep({ ScheduledProtocolCodeSequence: [code], RequestedProcedureCodeSequence: [] }),
+      ProcedureCodeSequence: [meaningless],
+      PerformedProtocolCodeSequence: [{ LongCodeValue: 'A-CODE-LONGER-THAN-16', CodingSchemeDesignator: '99LOCAL' }],
+      ReasonForPerformedProcedureCodeSequence: [{ URNCodeValue: 'http://snomed.info/id/1234', CodeMeaning: 'why' }],
+      PerformedProcedureStepDiscontinuationReasonCodeSequence: [],
+    });
+    expect(fine.status).toBe(0);
+    await p.scu.release();
+    expect(problemsIn([...p.sentByScu, ...p.sentByScp])).toEqual([]);
+  });
+
   it('`create: []` turns the N-CREATE attribute check off; IN PROGRESS is still required (0x0106)', async () => {
     const p = await pair(scp(), mppsScp({ create: [] }), scu());
     expect((await p.scu.nCreate(MPPS, '1.8.2', { PerformedProcedureStepStatus: 'IN PROGRESS' })).status).toBe(0);

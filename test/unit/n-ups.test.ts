@@ -11,12 +11,14 @@ import type { ApplicationEntity } from '../../src/ae';
 import type { Association } from '../../src/association';
 import type { NRequest } from '../../src/scp/types';
 import type { Dataset } from '../../src/scu/types';
+import { tagForKeyword } from '../../src/services/n-attributes';
 import { ServiceContexts } from '../../src/services/service-contexts';
 import { upsScp, type UpsScpOptions } from '../../src/services/ups';
 import {
   changeUpsState, createUps, getUps, requestUpsCancel, subscribeUps, suspendUpsGlobalSubscription, unsubscribeUps, updateUps,
   UPS_GLOBAL_SUBSCRIPTION, UpsClass, UpsEvent,
 } from '../../src/services/ups-scu';
+import { UPS_SET_NOT_ALLOWED } from '../../src/services/ups-requirements';
 import { UpsStatus } from '../../src/services/ups-status';
 import { ae, link, pair, problemsIn, via } from './n-helpers';
 
@@ -394,6 +396,27 @@ describe(`UPS push / pull / watch over ${via()}`, () => {
     expect((await updateUps(scu, '1.8.4', { SOPClassUID: UpsClass.push, SOPInstanceUID: '1.8.4', ProcedureStepLabel: 'z' })).status).toBe(0);
     expect(ups.store.get('1.8.4')).toMatchObject({ SOPClassUID: UpsClass.push, SOPInstanceUID: '1.8.4', ProcedureStepLabel: 'z' });
     await scu.release();
+  });
+
+  it('an N-SET of what Table CC.2.5-3 marks "Not allowed" (Patient\'s Name, Referenced Request Sequence, ...) is 0x0106 naming it, nothing changes; the SCP itself may correct them', async () => {
+    const ups = upsScp();
+    const { scu } = await scuOf(ups, 'SETTER');
+    expect((await createUps(scu, '1.8.5', { ...scheduled, PatientID: 'P1', ReferencedRequestSequence: [] })).status).toBe(0);
+    const repatient = await updateUps(scu, '1.8.5', { PatientName: 'ROE^R', ReferencedRequestSequence: [], ProcedureStepLabel: 'x' });
+    expect([repatient.status, repatient.command.OffendingElement]).toEqual([0x0106, [0x00100010, 0x0040a370]]);
+    expect(repatient.command.ErrorComment).toMatch(/not allowed/);
+    expect(ups.store.get('1.8.5')).toMatchObject({ PatientName: [{ Alphabetic: 'DOE^J' }], ProcedureStepLabel: 'AI' });
+    // The same while IN PROGRESS, with the right Transaction UID: the lock does not make them settable.
+    expect((await changeUpsState(scu, '1.8.5', 'IN PROGRESS', '6.6')).status).toBe(0);
+    const reissued = await updateUps(scu, '1.8.5', { PatientID: 'P2', IssuerOfPatientID: 'OTHER', AdmissionID: 'A9' }, '6.6');
+    expect([reissued.status, reissued.command.OffendingElement]).toEqual([0x0106, [0x00100020, 0x00100021, 0x00380010]]);
+    expect(ups.store.get('1.8.5')).toMatchObject({ PatientID: 'P1' });
+    expect((await updateUps(scu, '1.8.5', { ProcedureStepLabel: 'y' }, '6.6')).status).toBe(0);
+    // The SCP may modify any attribute itself (PS3.4 CC.2.6.3), e.g. to reconcile the patient.
+    expect(await ups.update('1.8.5', { PatientName: 'ROE^R' })).toEqual({ status: 0 });
+    expect(ups.store.get('1.8.5')).toMatchObject({ PatientName: 'ROE^R', ProcedureStepLabel: 'y', PatientID: 'P1' });
+    await scu.release();
+    expect(UPS_SET_NOT_ALLOWED.every((k) => tagForKeyword(k) !== undefined)).toBe(true);
   });
 
   it('events go to a subscriber on an association the SCP opens when the watcher has none with UPS Event', async () => {

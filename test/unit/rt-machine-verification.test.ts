@@ -13,6 +13,7 @@ import {
   RT_ION_MACHINE_VERIFICATION_SOP_CLASS as ION,
   MACHINE_VERIFICATION_DONE,
   MACHINE_VERIFICATION_PENDING,
+  RT_MACHINE_VERIFICATION_SET_NOT_ALLOWED,
   RT_MACHINE_VERIFICATION_STATUS_MEANINGS,
   RtMachineVerificationStatus,
   createMachineVerification,
@@ -24,6 +25,7 @@ import {
   setMachineVerification,
   type VerificationOutcome,
 } from '../../src/services/rt-machine-verification';
+import { tagForKeyword } from '../../src/services/n-attributes';
 import { describeServiceStatus } from '../../src/services/service-statuses';
 import { ae, pair, problemsIn, via } from './n-helpers';
 
@@ -147,6 +149,65 @@ describe(`RT Machine Verification (${via()})`, () => {
     expect(mpv.store.get(uid)).toMatchObject({ SOPClassUID: CONV, SOPInstanceUID: uid });
     expect((await setMachineVerification(p.scu, CONV, uid, { ...beam, SOPClassUID: CONV, SOPInstanceUID: uid })).status).toBe(0);
     await p.scu.release();
+  });
+
+  it('an N-SET of what Table DD.3.2.1-1 marks "Not allowed" (Failed / Overridden Parameters Sequence, Issuer of Patient ID, ...) is 0x0106 naming it; the outcome stays', async () => {
+    const mpv = rtMachineVerificationScp({ verify: () => ({ status: 'NOT_VERIFIED', failed: [failedGantry] }) });
+    const results = machineVerificationResults();
+    const p = await pair(scpAe(), mpv, scuAe(), { handlers: results.handlers });
+    const uid = (await createMachineVerification(p.scu, CONV, plan, { sopInstanceUid: '1.2.3.70' })).sopInstanceUid!;
+    expect((await setMachineVerification(p.scu, CONV, uid, beam)).status).toBe(0);
+    expect((await requestBeamVerification(p.scu, CONV, uid)).status).toBe(0);
+    expect((await results.wait(uid, { timeoutMs: 5000 })).status).toBe('NOT_VERIFIED');
+    // The TDS cannot clear the failure or override it itself: the MPV owns the outcome.
+    const retouched = { ...beam, GeneralMachineVerificationSequence: [{ SpecifiedPrimaryMeterset: 99 }] };
+    const cleared = await setMachineVerification(p.scu, CONV, uid, { ...retouched, FailedAttributesSequence: [], OverriddenAttributesSequence: [failedGantry] });
+    expect([cleared.status, cleared.command.OffendingElement]).toEqual([0x0106, [0x00741048, 0x0074104a]]);
+    expect(cleared.command.ErrorComment).toMatch(/not allowed/);
+    const issuer = await setMachineVerification(p.scu, CONV, uid, { ...retouched, IssuerOfPatientID: 'OTHER' });
+    expect([issuer.status, issuer.command.OffendingElement]).toEqual([0x0106, [0x00100021]]);
+    const got = await getMachineVerification(p.scu, CONV, uid);
+    expect(got.dataset).toMatchObject({ TreatmentVerificationStatus: 'NOT_VERIFIED', FailedAttributesSequence: [expect.objectContaining({ SelectorValueNumber: 1 })], OverriddenAttributesSequence: [] });
+    expect(got.dataset).toMatchObject({ GeneralMachineVerificationSequence: [{ SpecifiedPrimaryMeterset: 120 }] });
+    // New parameters alone are what an N-SET is for; they clear the old outcome.
+    expect((await setMachineVerification(p.scu, CONV, uid, retouched)).status).toBe(0);
+    expect(mpv.store.get(uid)).not.toHaveProperty('TreatmentVerificationStatus');
+    await p.scu.release();
+    expect(problemsIn([...p.sentByScu, ...p.sentByScp])).toEqual([]);
+    expect(RT_MACHINE_VERIFICATION_SET_NOT_ALLOWED.every((k) => tagForKeyword(k) !== undefined)).toBe(true);
+  });
+
+  it('Done follows DD.3.2.2.4 whatever verify() returns: NOT_VERIFIED with no items gets the general Failed Parameters item; items of the other status are dropped', async () => {
+    const outcomes: VerificationOutcome[] = [
+      { status: 'NOT_VERIFIED' },
+      { status: 'NOT_VERIFIED', failed: [] },
+      { status: 'VERIFIED', failed: [failedGantry], overridden: [failedGantry] },
+      { status: 'VERIFIED_OVR', failed: [failedGantry], overridden: [failedGantry] },
+    ];
+    const reported: VerificationOutcome[] = [];
+    const mpv = rtMachineVerificationScp({ verify: () => outcomes.shift()!, onReport: (_, o) => void reported.push(o) });
+    const results = machineVerificationResults();
+    const p = await pair(scpAe(), mpv, scuAe(), { handlers: results.handlers });
+    const uid = (await createMachineVerification(p.scu, CONV, plan)).sopInstanceUid!;
+    const unverified = { SelectorAttribute: 0x00741042, SelectorValueNumber: 0 };
+    const done: VerificationOutcome[] = [];
+    for (let i = 0; i < 4; i++) {
+      expect((await requestBeamVerification(p.scu, CONV, uid)).status).toBe(0);
+      done.push(await results.wait(uid, { timeoutMs: 5000 }));
+    }
+    expect(done).toEqual([
+      { status: 'NOT_VERIFIED', failed: [unverified], overridden: [] },
+      { status: 'NOT_VERIFIED', failed: [unverified], overridden: [] },
+      { status: 'VERIFIED', failed: [], overridden: [] },
+      { status: 'VERIFIED_OVR', failed: [], overridden: [expect.objectContaining({ SelectorValueNumber: 1 })] },
+    ]);
+    // N-GET and onReport (told once the TDS answered, so after the release) see what was sent.
+    expect((await getMachineVerification(p.scu, CONV, uid)).dataset).toMatchObject({ TreatmentVerificationStatus: 'VERIFIED_OVR', FailedAttributesSequence: [] });
+    await p.scu.release();
+    expect(reported.map((o) => [o.status, o.failed?.length, o.overridden?.length])).toEqual([
+      ['NOT_VERIFIED', 1, 0], ['NOT_VERIFIED', 1, 0], ['VERIFIED', 0, 0], ['VERIFIED_OVR', 0, 1],
+    ]);
+    expect(problemsIn([...p.sentByScu, ...p.sentByScp])).toEqual([]);
   });
 
   it('a verify() that throws still sends Done, NOT_VERIFIED with one Failed Parameters item (the TDS was told verification started); onReport hears it, the error is logged', async () => {

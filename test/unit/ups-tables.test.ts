@@ -4,8 +4,11 @@
  * (Final State of Table CC.2.5-3, MPPS Table F.7.2-1).
  */
 import { describe, expect, it } from 'vitest';
-import { MPPS_FINAL_STATE, MPPS_FINAL_STATE_TYPE2 } from '../../src/services/mpps-requirements';
-import { hasValue, offendingTags, pathText, unmetRequirements } from '../../src/services/procedure-step-requirements';
+import type { Dataset } from '../../src/scu/types';
+import { MPPS_CREATE_REQUIRED, MPPS_FINAL_STATE, MPPS_FINAL_STATE_TYPE2 } from '../../src/services/mpps-requirements';
+import {
+  type AttributeRequirement, hasValue, missingAttributes, offendingTags, pathText, unmetRequirements,
+} from '../../src/services/procedure-step-requirements';
 import { createProblems, unmetFinalState } from '../../src/services/ups-requirements';
 import { UpsSubscriptions } from '../../src/services/ups-subscriptions';
 import { decideChange, type UpsState } from '../../src/services/ups-transitions';
@@ -128,6 +131,24 @@ describe('requirements', () => {
     expect(unmetRequirements(done, [...MPPS_FINAL_STATE, ...MPPS_FINAL_STATE_TYPE2])).toHaveLength(6);
     const type2 = { ...series, PerformingPhysicianName: [], OperatorsName: [], SeriesDescription: '', RetrieveAETitle: '', ReferencedImageSequence: [], ReferencedNonImageCompositeSOPInstanceSequence: [] };
     expect(unmetRequirements({ ...done, PerformedSeriesSequence: [type2] }, [...MPPS_FINAL_STATE, ...MPPS_FINAL_STATE_TYPE2])).toEqual([]);
+  });
+
+  it('Type 1C rows: one of several (`or`), only beside a sibling (`when`); absent 0x0120 before empty 0x0121', () => {
+    const value: AttributeRequirement = { path: ['S', 'CodeValue'], need: 'value', or: ['LongCodeValue', 'URNCodeValue'] };
+    const scheme: AttributeRequirement = { path: ['S', 'CodingSchemeDesignator'], need: 'value', when: ['CodeValue', 'LongCodeValue'] };
+    const unmet = (item: Dataset) => unmetRequirements({ S: [item] }, [value, scheme]).map((r) => r.path[1]);
+    expect(unmet({ CodeValue: '1', CodingSchemeDesignator: 'DCM' })).toEqual([]);
+    expect(unmet({ URNCodeValue: 'urn:x' })).toEqual([]);
+    expect(unmet({ LongCodeValue: 'L' })).toEqual(['CodingSchemeDesignator']);
+    expect(unmet({ CodeMeaning: 'm' })).toEqual(['CodeValue']);
+    expect(missingAttributes({ S: [{ CodeMeaning: 'm' }] }, [value, scheme])).toEqual({ status: 0x0120, unmet: [value] });
+    expect(missingAttributes({ S: [{ CodeValue: '', URNCodeValue: '' }] }, [value, scheme])).toEqual({ status: 0x0121, unmet: [value] });
+    expect(missingAttributes({ S: [{ CodeValue: '1', CodingSchemeDesignator: '' }] }, [value, scheme])).toEqual({ status: 0x0121, unmet: [scheme] });
+    // Every Code Meaning row MPPS_CREATE_REQUIRED adds sits in a code sequence item.
+    expect(MPPS_CREATE_REQUIRED.filter((r) => r.path.at(-1) === 'CodeMeaning').map((r) => r.path.at(-2))).toEqual([
+      'RequestedProcedureCodeSequence', 'EquivalentCodeSequence', 'ScheduledProtocolCodeSequence', 'EquivalentCodeSequence',
+      'ReasonForPerformedProcedureCodeSequence', 'EquivalentCodeSequence', 'PerformedProcedureStepDiscontinuationReasonCodeSequence', 'EquivalentCodeSequence',
+    ]);
   });
 
   it('hasValue: dcmjs empties are not values', () => {
