@@ -11,8 +11,9 @@ import type { Association } from '../association';
 import { decodeDataset, encodeDataset, loadCodec, readPart10 } from '../dataset/lazy';
 import type { IncomingMessage } from '../dimse/reassemble';
 import type { Command } from '../dimse/types';
+import { NegotiationError } from '../errors';
 import { requestAssociation } from '../requestor';
-import type { StoreInput } from '../scu/store';
+import type { StoreInput, StoreOptions } from '../scu/store';
 import type { DimseResponse } from '../scu/types';
 import { failureFor, respond, statusFields } from './respond';
 import type { MoveAnswer, QueryRequest, RequestContext, RetrieveAnswer, ScpHandlers, StatusResult } from './types';
@@ -27,7 +28,21 @@ const SOME_FAILED = 0xb000;
 const ALL_FAILED = 0xa702;
 const UNABLE_TO_PROCESS = 0xc000;
 
+/**
+ * Most instances one C-GET or C-MOVE sends. The sub-operation counts (0000,1020)-(0000,1023) are
+ * US (PS3.7 Table E.1-1), and the final response shall give the Completed, Failed and Warning
+ * counts (PS3.4 C.4.2.3.1, C.4.3.3.1): past 65,535 no response could carry them (the command
+ * encoder refuses such a US, and the operation went unanswered after its sub-operations), so a
+ * longer list is refused before any sub-operation (see {@link refuseTooMany}).
+ */
+const MAX_SUBOPERATIONS = 0xffff;
+
+/** The uncompressed syntaxes, between which `cStore`'s `allowConversion` re-encodes losslessly. */
+const PLAIN = new Set(DEFAULT_TRANSFER_SYNTAXES);
+
 interface Counts {
+  /** Every sub-operation of the C-GET / C-MOVE (over all its sub-associations). */
+  readonly total: number;
   remaining: number;
   completed: number;
   failed: number;
@@ -39,7 +54,18 @@ export async function serveGet(message: IncomingMessage, ctx: RequestContext, ha
   await loadCodec();
   const request = parseQuery(message, ctx);
   if (!handlers.cGet || !request) return answer(ctx, { Status: handlers.cGet ? UNABLE_TO_PROCESS : 0x0122 });
-  await runSubOperations(ctx, () => handlers.cGet!(request, ctx), ctx.association);
+  let named: Named;
+  try {
+    named = await collectNamed(handlers.cGet(request, ctx));
+  } catch (error) {
+    return answer(ctx, statusFields(failureFor(error, UNABLE_TO_PROCESS)));
+  }
+  const early = withoutSubOperations(ctx, named);
+  if (early) return early;
+  const counts = newCounts(named.instances.length);
+  if (!(await runSubOperations(ctx, named.instances, counts, ctx.association))) return;
+  if (!ctx.association.isEstablished) return;
+  return finalAnswer(ctx, counts);
 }
 
 export async function serveMove(message: IncomingMessage, ctx: RequestContext, handlers: ScpHandlers): Promise<void> {
@@ -59,39 +85,62 @@ export async function serveMove(message: IncomingMessage, ctx: RequestContext, h
   } catch (error) {
     return answer(ctx, statusFields(failureFor(error, UNABLE_TO_PROCESS)));
   }
-  const { instances, final: ended } = named;
-  // The handler's final status: answered before any association to the destination is opened.
-  if (ended !== undefined) return handlerFinal(ctx, instances, ended);
+  // The handler's final status, or too many instances: answered before any association to the destination is opened.
+  const early = withoutSubOperations(ctx, named);
+  if (early) return early;
+  const { instances } = named;
   // Nothing matched: no sub-operations, so no association to the destination either.
   if (instances.length === 0) return finalAnswer(ctx, newCounts(0));
-  let target: Association;
-  try {
-    const transport = await decision.destination.connect(ctx.signal);
-    target = await requestAssociation(transport, contextsFor(instances), ctx.association.options, {
-      calledAeTitle: decision.destination.aeTitle,
-    });
-  } catch (error) {
-    instances.forEach(release);
-    if (!ctx.association.isEstablished) return;
-    // A C-CANCEL while connecting (connect(ctx.signal) rejects on it): nothing was sent, nothing
-    // failed — the answer is Cancel with every instance remaining (PS3.4 C.4.2.1.5, C.4.2.1.6).
-    if (ctx.signal.aborted) return answer(ctx, { Status: CANCEL, ...countFields(newCounts(instances.length)) });
-    // P-12: no sub-operation could be performed; every instance failed, and the answer lists them.
-    const counts = newCounts(0);
-    for (const instance of instances) failed(counts, instance);
-    const { NumberOfRemainingSuboperations: _, ...final } = countFields(counts);
-    return answer(ctx, { ...statusFields(failureFor(error, ALL_FAILED)), ...final }, failedList(ctx, counts));
+  const counts = newCounts(instances.length);
+  const moveOriginator = { aeTitle: ctx.association.peerAeTitle, messageId: ctx.messageId };
+  const groups = subAssociations(instances);
+  // Why a sub-association could not be opened (the first reason), for the final Error Comment.
+  let unopened: unknown;
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[g]!;
+    const last = g === groups.length - 1;
+    // P-09: the requestor is gone: nobody to answer. A C-CANCEL between sub-associations: Cancel.
+    if (!ctx.association.isEstablished) return releaseGroups(groups, g);
+    if (ctx.signal.aborted) {
+      releaseGroups(groups, g);
+      return cancelled(ctx, counts);
+    }
+    let target: Association;
+    try {
+      const transport = await decision.destination.connect(ctx.signal);
+      target = await requestAssociation(transport, group.contexts, ctx.association.options, {
+        calledAeTitle: decision.destination.aeTitle,
+      });
+    } catch (error) {
+      releaseGroups(groups, g);
+      if (!ctx.association.isEstablished) return;
+      // A C-CANCEL while connecting (connect(ctx.signal) rejects on it): the instances not sent
+      // are remaining, none of them failed (PS3.4 C.4.2.1.5, C.4.2.1.6).
+      if (ctx.signal.aborted) return cancelled(ctx, counts);
+      // P-12: no sub-operation of this sub-association could be performed: its instances failed
+      // (listed); the next sub-association, if any, is still tried.
+      for (const instance of group.instances) failed(counts, instance);
+      counts.remaining = notCompleted(counts);
+      unopened ??= error;
+      if (counts.remaining > 0) await answer(ctx, { Status: PENDING, ...countFields(counts) });
+      continue;
+    }
+    // P-11: when the requestor goes away, so does the sub-association, even with a C-STORE in flight.
+    const onEnd = () => void (ctx.association.isEstablished || target.abort());
+    ctx.signal.addEventListener('abort', onEnd, { once: true });
+    try {
+      const going = ctx.association.isEstablished && (await runSubOperations(ctx, group.instances, counts, target, moveOriginator));
+      if (!going || !ctx.association.isEstablished) return releaseGroups(groups, g + 1);
+      // The last sub-association is released after the final response, as it always was.
+      if (last) return await finalAnswer(ctx, counts, unopened);
+    } finally {
+      ctx.signal.removeEventListener('abort', onEnd);
+      if (!ctx.association.isEstablished) await target.abort();
+      else await target.release().catch(() => target.abort());
+    }
   }
-  // P-11: when the requestor goes away, so does the sub-association, even with a C-STORE in flight.
-  const onEnd = () => void (ctx.association.isEstablished || target.abort());
-  ctx.signal.addEventListener('abort', onEnd, { once: true });
-  try {
-    if (ctx.association.isEstablished) await runSubOperations(ctx, () => instances, target, { aeTitle: ctx.association.peerAeTitle, messageId: ctx.messageId });
-  } finally {
-    ctx.signal.removeEventListener('abort', onEnd);
-    if (!ctx.association.isEstablished) await target.abort();
-    else await target.release().catch(() => target.abort());
-  }
+  if (!ctx.association.isEstablished) return;
+  return finalAnswer(ctx, counts, unopened);
 }
 
 /**
@@ -100,63 +149,62 @@ export async function serveMove(message: IncomingMessage, ctx: RequestContext, h
  */
 const MAX_SUBOPERATIONS_IN_FLIGHT = 16;
 
-async function runSubOperations(
-  ctx: RequestContext,
-  list: () => AsyncIterable<RetrieveAnswer> | Iterable<RetrieveAnswer>,
-  target: Association,
-  moveOriginator?: { aeTitle: string; messageId: number },
-): Promise<void> {
-  let named: Named;
-  try {
-    named = await collectNamed(list());
-  } catch (error) {
-    return answer(ctx, statusFields(failureFor(error, UNABLE_TO_PROCESS)));
-  }
-  const { instances, final: ended } = named;
-  if (ended !== undefined) return handlerFinal(ctx, instances, ended);
-  const counts = newCounts(instances.length);
-  const negotiated = target.asyncOps.maxInvoked;
-  const window = negotiated === 0 ? MAX_SUBOPERATIONS_IN_FLIGHT : Math.min(negotiated, MAX_SUBOPERATIONS_IN_FLIGHT);
-  const run = window > 1 ? pipelined(ctx, instances, counts, target, window, moveOriginator) : oneByOne(ctx, instances, counts, target, moveOriginator);
-  if (!(await run)) return;
-  if (!ctx.association.isEstablished) return;
-  return finalAnswer(ctx, counts);
-}
-
-/** One sub-operation at a time (the default window of 1). False when the operation has ended already. */
-async function oneByOne(
+/**
+ * The C-STORE sub-operations of `instances` on `target`, counted in `counts` (shared by the
+ * sub-associations of one C-MOVE). False when the operation has ended already (answered Cancel,
+ * or the requestor is gone).
+ */
+function runSubOperations(
   ctx: RequestContext,
   instances: StoreInput[],
   counts: Counts,
   target: Association,
   moveOriginator?: { aeTitle: string; messageId: number },
 ): Promise<boolean> {
+  const negotiated = target.asyncOps.maxInvoked;
+  const window = negotiated === 0 ? MAX_SUBOPERATIONS_IN_FLIGHT : Math.min(negotiated, MAX_SUBOPERATIONS_IN_FLIGHT);
+  // One options object for every sub-operation of the run.
+  const options: StoreOptions = { moveOriginator };
+  return window > 1 ? pipelined(ctx, instances, counts, target, window, options) : oneByOne(ctx, instances, counts, target, options);
+}
+
+/** One sub-operation at a time (the default window of 1). False when the operation has ended already. */
+async function oneByOne(ctx: RequestContext, instances: StoreInput[], counts: Counts, target: Association, options: StoreOptions): Promise<boolean> {
   let next = 0;
   try {
     while (next < instances.length) {
       // P-09: the requestor is gone: stop at once, there is nobody to answer.
       if (!ctx.association.isEstablished) return false;
       if (ctx.signal.aborted) {
-        await answer(ctx, { Status: CANCEL, ...countFields(counts) }, failedList(ctx, counts));
+        await cancelled(ctx, counts);
         return false;
       }
       const instance = instances[next++]!;
-      counts.remaining--;
       // Read the next instance ahead while this one's response is awaited (storage latency overlaps the round trip).
       if (next < instances.length) instances[next] = readAhead(instances[next]!);
       try {
-        count(counts, instance, await target.cStore(instance, { moveOriginator }));
+        let rsp: DimseResponse;
+        try {
+          rsp = await target.cStore(instance, options);
+        } catch (error) {
+          // Not sent: the peer accepted another uncompressed syntax only. Once more, converted.
+          rsp = await (converted(error, instance, target, options) ?? Promise.reject(error));
+        }
+        count(counts, instance, rsp);
       } catch (error) {
         failed(counts, instance);
+        // A sub-operation that failed before reading its data (no context for it) leaves a stream open.
+        release(instance);
         if (!ctx.association.isEstablished) return false;
         if (!target.isEstablished) {
           // P-12: the destination went away: the instances not sent failed too.
           for (; next < instances.length; next++) failed(counts, instances[next]!);
-          counts.remaining = 0;
+          counts.remaining = notCompleted(counts);
           break;
         }
         ctx.association.options.logger.warn(`sub-operation failed: ${(error as Error).message}`);
       }
+      counts.remaining = notCompleted(counts);
       if (counts.remaining > 0) await answer(ctx, { Status: PENDING, ...countFields(counts) });
     }
   } finally {
@@ -178,18 +226,23 @@ async function pipelined(
   counts: Counts,
   target: Association,
   window: number,
-  moveOriginator?: { aeTitle: string; messageId: number },
+  options: StoreOptions,
 ): Promise<boolean> {
   let next = 0;
   let targetGone = false;
   const inFlight = new Set<Promise<void>>();
   // Pending responses leave one after another, each with the counts of its moment.
   let answers: Promise<void> = Promise.resolve();
-  const finish = (instance: StoreInput, outcome: Promise<Pick<DimseResponse, 'category'>>) =>
+  const finish = (instance: StoreInput, outcome: Promise<Pick<DimseResponse, 'category'>>, again: boolean): Promise<void> =>
     outcome.then(
       (rsp) => count(counts, instance, rsp),
       (error: unknown) => {
+        // Not sent: the peer accepted another uncompressed syntax only. Once more, converted.
+        const retry = again ? null : converted(error, instance, target, options);
+        if (retry) return finish(instance, retry, true);
         failed(counts, instance);
+        // A sub-operation that failed before reading its data (no context for it) leaves a stream open.
+        release(instance);
         if (ctx.association.isEstablished && target.isEstablished) ctx.association.options.logger.warn(`sub-operation failed: ${(error as Error).message}`);
         else targetGone ||= !target.isEstablished;
       },
@@ -199,9 +252,9 @@ async function pipelined(
       while (inFlight.size < window && next < instances.length && !targetGone && !ctx.signal.aborted && ctx.association.isEstablished) {
         const instance = instances[next++]!;
         if (next < instances.length) instances[next] = readAhead(instances[next]!);
-        const done: Promise<void> = finish(instance, target.cStore(instance, { moveOriginator })).then(() => {
+        const done: Promise<void> = finish(instance, target.cStore(instance, options), false).then(() => {
           inFlight.delete(done);
-          counts.remaining = notCompleted(counts, instances.length);
+          counts.remaining = notCompleted(counts);
           if (counts.remaining > 0 && ctx.association.isEstablished && !ctx.signal.aborted) {
             const fields = { Status: PENDING, ...countFields(counts) };
             answers = answers.then(() => answer(ctx, fields)).catch(() => undefined);
@@ -223,20 +276,43 @@ async function pipelined(
   if (targetGone) {
     // P-12: the destination went away: the instances not sent failed too.
     for (let i = next; i < instances.length; i++) failed(counts, instances[i]!);
-    counts.remaining = 0;
+    counts.remaining = notCompleted(counts);
     return true;
   }
   if (ctx.signal.aborted && next < instances.length) {
-    counts.remaining = notCompleted(counts, instances.length);
-    await answer(ctx, { Status: CANCEL, ...countFields(counts) }, failedList(ctx, counts));
+    counts.remaining = notCompleted(counts);
+    await cancelled(ctx, counts);
     return false;
   }
   return true;
 }
 
-/** Sub-operations of `total` without a response yet (in flight or not started). */
-function notCompleted(counts: Counts, total: number): number {
-  return total - counts.completed - counts.failed - counts.warning;
+/**
+ * When a C-STORE sub-operation was not sent because no context the peer accepted for the class is
+ * in the instance's own transfer syntax (the one error `cStore` throws before sending anything is
+ * a NegotiationError), the same sub-operation with `allowConversion`: an instance given as bytes
+ * (a Part 10 file, or `data` as a Uint8Array) in Implicit VR LE, Explicit VR LE or Explicit VR BE
+ * is re-encoded, losslessly, in the uncompressed syntax the peer accepted (the C-MOVE destination,
+ * or the C-GET requestor's contexts), as DCMTK's dcmqrscp does (it writes the file in the
+ * context's syntax when it can) and pynetdicom's send_c_store (it takes any uncompressed context
+ * for an uncompressed data set, an exact one first). Null otherwise: a compressed syntax is never
+ * converted, and a data stream cannot be (`cStore` converts a buffer only), so such an instance
+ * keeps failing its sub-operation. Only after a failure: the common case pays nothing.
+ */
+function converted(error: unknown, instance: StoreInput, target: Association, options: StoreOptions): Promise<DimseResponse> | null {
+  if (!(error instanceof NegotiationError)) return null;
+  const bytes = 'part10' in instance || ('data' in instance && instance.data instanceof Uint8Array && PLAIN.has(instance.transferSyntaxUid));
+  return bytes ? target.cStore(instance, { ...options, allowConversion: true }) : null;
+}
+
+/** Answers Cancel (0xFE00) with the counts so far and the instances that failed (PS3.4 C.4.2.1.5, C.4.3.1.4). */
+function cancelled(ctx: RequestContext, counts: Counts): Promise<void> {
+  return answer(ctx, { Status: CANCEL, ...countFields(counts) }, failedList(ctx, counts));
+}
+
+/** Sub-operations without a response yet (in flight or not started), over every sub-association. */
+function notCompleted(counts: Counts): number {
+  return counts.total - counts.completed - counts.failed - counts.warning;
 }
 
 /** Counts a sub-operation's response. */
@@ -266,16 +342,21 @@ function release(instance: StoreInput): void {
   }
 }
 
-function newCounts(remaining: number): Counts {
-  return { remaining, completed: 0, failed: 0, warning: 0, failedUids: [] };
+function newCounts(total: number): Counts {
+  return { total, remaining: total, completed: 0, failed: 0, warning: 0, failedUids: [] };
 }
 
-function finalAnswer(ctx: RequestContext, counts: Counts): Promise<void> {
+/**
+ * The final response, its status from the counts. `unopened`: why a C-MOVE sub-association could
+ * not be opened, given as the Error Comment when every sub-operation failed (0xA702).
+ */
+function finalAnswer(ctx: RequestContext, counts: Counts, unopened?: unknown): Promise<void> {
   const status =
     counts.failed + counts.warning === 0 ? 0x0000 : counts.completed + counts.warning === 0 && counts.failed > 0 ? ALL_FAILED : SOME_FAILED;
   // Final responses carry no Remaining count (PS3.4 C.4.2.1.6 / C.4.3.1.5).
   const { NumberOfRemainingSuboperations: _, ...final } = countFields(counts);
-  return answer(ctx, { Status: status, ...final }, failedList(ctx, counts));
+  const fields = status === ALL_FAILED && unopened !== undefined ? statusFields(failureFor(unopened, ALL_FAILED)) : { Status: status };
+  return answer(ctx, { ...fields, ...final }, failedList(ctx, counts));
 }
 
 function parseQuery(message: IncomingMessage, ctx: RequestContext): QueryRequest | null {
@@ -306,24 +387,35 @@ function failedList(ctx: RequestContext, counts: Counts): Uint8Array | null {
   return encodeDataset({ FailedSOPInstanceUIDList: counts.failedUids }, ctx.transferSyntax);
 }
 
-/** What a handler named: the instances, up to the final status it yielded (if any). */
+/**
+ * What a handler named: the instances, up to the final status it yielded (if any); `tooMany`
+ * when it named more than 65,535 (the instances are then released, and none is kept).
+ */
 interface Named {
   instances: StoreInput[];
   final?: StatusResult;
+  tooMany?: true;
 }
 
 /**
  * Reads a handler's list up to its end or the first status in it. Success ends the list; any
  * other status is the handler's final answer; Pending is no final status, so it throws (answered
- * 0xC000). Leaving the loop early closes the handler's generator (its `finally` runs). On a throw
- * the instances read so far are released (their data streams cancelled) before it propagates.
+ * 0xC000). The 65,536th instance ends the reading too ({@link MAX_SUBOPERATIONS}): the rest is
+ * never asked for. Leaving the loop early closes the handler's generator (its `finally` runs). On
+ * a throw the instances read so far are released (their data streams cancelled) before it propagates.
  */
 async function collectNamed(items: AsyncIterable<RetrieveAnswer> | Iterable<RetrieveAnswer>): Promise<Named> {
   const instances: StoreInput[] = [];
   try {
     for await (const item of items) {
       if (!isStatusAnswer(item)) {
-        instances.push(checkedInstance(item));
+        const instance = checkedInstance(item);
+        if (instances.length === MAX_SUBOPERATIONS) {
+          release(instance);
+          instances.forEach(release);
+          return { instances: [], tooMany: true };
+        }
+        instances.push(instance);
         continue;
       }
       const status = typeof item === 'number' ? item : item.status;
@@ -375,6 +467,34 @@ function readable(part10: Uint8Array): boolean {
 }
 
 /**
+ * The final answer when no sub-operation is to be performed: the handler yielded a final status
+ * (see {@link handlerFinal}) or named too many instances (see {@link refuseTooMany}). Null when
+ * the sub-operations go ahead.
+ */
+function withoutSubOperations(ctx: RequestContext, named: Named): Promise<void> | null {
+  if (named.tooMany) return refuseTooMany(ctx);
+  if (named.final !== undefined) return handlerFinal(ctx, named.instances, named.final);
+  return null;
+}
+
+/**
+ * The answer to a C-GET or C-MOVE whose handler named more than 65,535 instances: Refused: Out of
+ * Resources – Unable to perform sub-operations (0xA702, PS3.4 C.4.2.1.5, C.4.3.1.4), with zero
+ * counts and no data set, before any sub-operation (and, for C-MOVE, before any association to
+ * the destination). The counts are US (PS3.7 Table E.1-1) and every final response shall give
+ * them (PS3.4 C.4.2.3.1, C.4.3.3.1), which past 65,535 no response can; clamping them would make
+ * the final counts false. pynetdicom refuses a handler's count above 65,535 the same way, before
+ * any sub-operation (0xC416 C-GET, 0xC516 C-MOVE: its own Unable to process codes); DCMTK's
+ * dcmqrscp stores its int count of matches in the US Remaining, which wraps. Refused says what
+ * the SCU can do about it: retrieve a smaller part (series by series).
+ */
+function refuseTooMany(ctx: RequestContext): Promise<void> {
+  const { NumberOfRemainingSuboperations: _, ...final } = countFields(newCounts(0));
+  // Error Comment is an LO: 64 characters at most.
+  return answer(ctx, { Status: ALL_FAILED, ErrorComment: `more than ${MAX_SUBOPERATIONS} instances; retrieve fewer at a time`, ...final });
+}
+
+/**
  * The final response for a status the handler yielded other than Success (PS3.4 C.4.2.1.5,
  * C.4.3.1.4): no sub-operation is performed. Cancel (0xFE00) reports the instances named before
  * it as remaining; any other status (Refused 0xA701, Failure 0xA900 / 0xCxxx, ...) has no
@@ -403,32 +523,59 @@ function uidOf(instance: StoreInput): string {
   return identityOf(instance).sopInstanceUid;
 }
 
+/** One C-MOVE sub-association: its presentation contexts (at most 128) and the instances it sends, in the handler's order. */
+interface SubAssociation {
+  readonly contexts: RequestedContext[];
+  instances: StoreInput[];
+}
+
 /**
- * The sub-association's contexts. The destination picks one transfer syntax per context, and an
- * instance goes only on a context in its own syntax (compressed data is never converted), so per
- * SOP class each syntax the instances are in that is not a plain uncompressed one gets a context
- * of its own, ahead of one context with the uncompressed syntaxes. At most 128 contexts (PS3.8
- * §9.3.2.2): every class keeps its uncompressed context, the compressed ones take the room left,
- * in the order the instances name them; an instance without a context fails its sub-operation.
+ * The sub-associations of a C-MOVE, opened one after another. The destination picks one transfer
+ * syntax per context, and an instance goes only on a context in its own syntax or, converted, in
+ * another uncompressed one (compressed data is never converted), so each SOP class gets a context
+ * per syntax its instances are in that is not a plain uncompressed one, then one context with the
+ * uncompressed syntaxes. An association carries at most 128 contexts (odd IDs 1-255, PS3.8
+ * §9.3.2.2): the classes fill one association after another, in the order the instances name
+ * them, and each instance is sent on its class's. One association in the common case; the
+ * instances keep the handler's order within each.
+ *
+ * Neither DCMTK nor pynetdicom goes past one association: dcmqrscp proposes its fixed list of
+ * storage SOP classes (at most 128 contexts) on one sub-association, and pynetdicom its AE's
+ * requested contexts (at most 128, or those the handler passes); an instance whose class has no
+ * accepted context fails its sub-operation and is listed, which PS3.4 C.4.2.3.1 allows ("a
+ * sub-operation is considered Failed if the SCP is unable to negotiate an appropriate presentation
+ * context"). Several associations in turn ("establish a new Association for the C-STORE
+ * sub-operations", ibid.) send them all instead.
  */
-function contextsFor(instances: StoreInput[]): RequestedContext[] {
-  const plain = new Set(DEFAULT_TRANSFER_SYNTAXES);
+function subAssociations(instances: StoreInput[]): SubAssociation[] {
+  // Per SOP class, in the order the instances name them: the syntaxes that need a context of their own.
   const compressed = new Map<string, Set<string>>();
+  const classes: string[] = [];
   for (const instance of instances) {
     const { sopClassUid, transferSyntaxUid } = identityOf(instance);
-    const set = compressed.get(sopClassUid) ?? new Set<string>();
-    if (transferSyntaxUid && !plain.has(transferSyntaxUid)) set.add(transferSyntaxUid);
-    compressed.set(sopClassUid, set);
+    classes.push(sopClassUid);
+    let syntaxes = compressed.get(sopClassUid);
+    if (!syntaxes) compressed.set(sopClassUid, (syntaxes = new Set()));
+    if (transferSyntaxUid && !PLAIN.has(transferSyntaxUid)) syntaxes.add(transferSyntaxUid);
   }
-  let room = MAX_CONTEXTS - compressed.size;
-  const contexts: RequestedContext[] = [];
+  const groups: SubAssociation[] = [];
+  const groupOf = new Map<string, SubAssociation>();
+  let current: SubAssociation | undefined;
   for (const [abstractSyntax, syntaxes] of compressed) {
-    for (const ts of syntaxes) {
-      if (room <= 0) break;
-      contexts.push({ abstractSyntax, transferSyntaxes: [ts] });
-      room--;
-    }
-    contexts.push({ abstractSyntax, transferSyntaxes: DEFAULT_TRANSFER_SYNTAXES });
+    // More compressed syntaxes for one class than fit beside its uncompressed context: the first
+    // ones get a context, and the instances in the others fail their sub-operation.
+    const own = [...syntaxes].slice(0, MAX_CONTEXTS - 1);
+    if (!current || current.contexts.length + own.length + 1 > MAX_CONTEXTS) groups.push((current = { contexts: [], instances: [] }));
+    for (const ts of own) current.contexts.push({ abstractSyntax, transferSyntaxes: [ts] });
+    current.contexts.push({ abstractSyntax, transferSyntaxes: DEFAULT_TRANSFER_SYNTAXES });
+    groupOf.set(abstractSyntax, current);
   }
-  return contexts;
+  if (groups.length === 1) groups[0]!.instances = instances;
+  else for (let i = 0; i < instances.length; i++) groupOf.get(classes[i]!)!.instances.push(instances[i]!);
+  return groups;
+}
+
+/** Releases the instances of `groups[from]` and those after it (none of them was sent). */
+function releaseGroups(groups: SubAssociation[], from: number): void {
+  for (let g = from; g < groups.length; g++) groups[g]!.instances.forEach(release);
 }

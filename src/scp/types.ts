@@ -132,12 +132,25 @@ export interface MoveDestination {
  *   association to the destination is opened.
  *
  * Pending (0xFF00, 0xFF01) is not a final status: yielding it is answered like a throw, 0xC000.
+ *
+ * At most 65,535 instances: the sub-operation counts are 16-bit (US). The 65,536th ends the
+ * reading (the generator is closed), and the operation is refused with 0xA702 (out of resources,
+ * unable to perform sub-operations) before any sub-operation, with zero counts.
+ *
+ * An instance goes on a context in its own transfer syntax. When the peer (the C-MOVE destination,
+ * or the C-GET requestor) accepted the SOP class in another uncompressed syntax only, an
+ * uncompressed instance given as bytes (`part10`, or `data` as a Uint8Array) is converted to it
+ * losslessly; a compressed one is never converted, nor `data` given as a stream: their
+ * sub-operation fails.
  */
 export type RetrieveAnswer = StoreInput | StatusResult;
 
 /**
  * A C-MOVE handler's answer: where to send, and what (the `instances` may end with a status, see
- * {@link RetrieveAnswer}); or a failure status (e.g. 0xA801 unknown destination).
+ * {@link RetrieveAnswer}); or a failure status (e.g. 0xA801 unknown destination). The instances go
+ * on one association to the destination, or, when their SOP classes and compressed syntaxes need
+ * more than 128 presentation contexts (PS3.8 §9.3.2.2), on several opened one after another
+ * (`connect` is called for each), every SOP class's instances on the same one.
  */
 export type MoveAnswer =
   | { readonly destination: MoveDestination; readonly instances: AsyncIterable<RetrieveAnswer> | Iterable<RetrieveAnswer> }

@@ -1,6 +1,6 @@
 /**
  * C-MOVE SCP (src/scp/retrieve.ts): the sub-association's contexts for compressed instances
- * (within the 128-context limit), a C-CANCEL that arrives while the destination is being
+ * (past 128, over several sub-associations), a C-CANCEL that arrives while the destination is being
  * connected, and a handler's status result in the response. Over memory pairs.
  */
 import { describe, expect, it } from 'vitest';
@@ -63,7 +63,7 @@ describe('C-MOVE sub-association contexts', () => {
     await assoc.release();
   });
 
-  it('at most 128 contexts: every class keeps its uncompressed one, the compressed ones take the room left', async () => {
+  it('more than 128 contexts, compressed ones included: the classes fill sub-associations of at most 128 in turn, and every instance is sent', async () => {
     const classes = Array.from({ length: 120 }, (_, i) => `1.2.826.0.1.3680043.9.7433.99.${i + 1}`);
     const dest = new ApplicationEntity({ aeTitle: 'DEST' });
     for (const uid of classes) dest.addSupportedContext(uid, [EXPLICIT_LE, JPEG_BASELINE]);
@@ -72,11 +72,27 @@ describe('C-MOVE sub-association contexts', () => {
       { sopClassUid, sopInstanceUid: `1.2.4.${i}.1`, transferSyntaxUid: JPEG_BASELINE, data: bytes },
       { sopClassUid, sopInstanceUid: `1.2.4.${i}.2`, transferSyntaxUid: EXPLICIT_LE, data: bytes },
     ]);
-    const assoc = await moveScp(() => ({ destination: destination(dest, async () => 0), instances }));
+    const proposed: number[] = [];
+    const received = new Map<string, string>();
+    const handlers: ScpHandlers = {
+      associate: (rq) => void proposed.push(rq.presentationContexts.length),
+      cStore: async (rq) => {
+        received.set(rq.sopInstanceUid, rq.transferSyntax);
+        await rq.bytes();
+        return 0;
+      },
+    };
+    const connect = async () => {
+      const [a, b] = createMemoryPair();
+      void dest.handle(b, handlers);
+      return a;
+    };
+    const assoc = await moveScp(() => ({ destination: { aeTitle: 'DEST', connect }, instances }));
     const progress = await moveAll(assoc);
-    // 120 uncompressed contexts, then room for JPEG on the first 8 classes only; the other 112 JPEG instances fail.
-    expect(progress.at(-1)).toMatchObject({ status: 0xb000, completed: 128, failed: 112 });
-    expect(progress.at(-1)!.identifier!.FailedSOPInstanceUIDList).toEqual(classes.slice(8).map((_, i) => `1.2.4.${i + 8}.1`));
+    // Two contexts per class (JPEG, uncompressed): 64 classes on the first sub-association, 56 on the second.
+    expect(proposed).toEqual([128, 112]);
+    expect(progress.at(-1)).toMatchObject({ status: 0, completed: 240, failed: 0 });
+    expect(instances.map((i) => ('data' in i ? received.get(i.sopInstanceUid) : ''))).toEqual(instances.map((i) => ('data' in i ? i.transferSyntaxUid : '')));
     await assoc.release();
   });
 });
