@@ -290,19 +290,20 @@ async function pipelined(
 /**
  * When a C-STORE sub-operation was not sent because no context the peer accepted for the class is
  * in the instance's own transfer syntax (the one error `cStore` throws before sending anything is
- * a NegotiationError), the same sub-operation with `allowConversion`: an instance given as bytes
- * (a Part 10 file, or `data` as a Uint8Array) in Implicit VR LE, Explicit VR LE or Explicit VR BE
- * is re-encoded, losslessly, in the uncompressed syntax the peer accepted (the C-MOVE destination,
+ * a NegotiationError), the same sub-operation with `allowConversion`: an instance in Implicit VR
+ * LE, Explicit VR LE or Explicit VR BE, as a Part 10 file or as `data` (a buffer, or a stream such
+ * as `netdicom qrscp` gives, which `cStore` then reads whole, up to maxDatasetLength), is
+ * re-encoded, losslessly, in the uncompressed syntax the peer accepted (the C-MOVE destination,
  * or the C-GET requestor's contexts), as DCMTK's dcmqrscp does (it writes the file in the
  * context's syntax when it can) and pynetdicom's send_c_store (it takes any uncompressed context
- * for an uncompressed data set, an exact one first). Null otherwise: a compressed syntax is never
- * converted, and a data stream cannot be (`cStore` converts a buffer only), so such an instance
- * keeps failing its sub-operation. Only after a failure: the common case pays nothing.
+ * for an uncompressed data set, an exact one first). Null otherwise: a compressed syntax (Deflated
+ * Explicit VR LE included) is never converted, so such an instance keeps failing its
+ * sub-operation. Only after a failure: the common case pays nothing, a stream is not buffered.
  */
 function converted(error: unknown, instance: StoreInput, target: Association, options: StoreOptions): Promise<DimseResponse> | null {
   if (!(error instanceof NegotiationError)) return null;
-  const bytes = 'part10' in instance || ('data' in instance && instance.data instanceof Uint8Array && PLAIN.has(instance.transferSyntaxUid));
-  return bytes ? target.cStore(instance, { ...options, allowConversion: true }) : null;
+  const plain = 'part10' in instance || ('data' in instance && PLAIN.has(instance.transferSyntaxUid));
+  return plain ? target.cStore(instance, { ...options, allowConversion: true }) : null;
 }
 
 /** Answers Cancel (0xFE00) with the counts so far and the instances that failed (PS3.4 C.4.2.1.5, C.4.3.1.4). */

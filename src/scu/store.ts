@@ -5,9 +5,9 @@
 import type { Association } from '../association';
 import { decodeDataset, encodeDataset, loadCodec, readPart10 } from '../dataset/lazy';
 import { evenDeflated } from '../dataset/even-length';
-import type { DatasetBytes } from '../dimse/dataset-source';
+import { concatChunks, isRecycling, type DatasetBytes } from '../dimse/dataset-source';
 import { CommandField } from '../dimse/types';
-import { NegotiationError } from '../errors';
+import { DimseError, NegotiationError } from '../errors';
 import { isUncompressedTransferSyntax, TransferSyntax } from '../uids/transfer-syntax';
 import { awaitResponse, priorityValue, sendRequest, toResponse } from './request';
 import type { CallOptions, Dataset, DimseResponse } from './types';
@@ -37,15 +37,30 @@ export type StoreInput =
  * Originator fields for a C-MOVE's sub-operations.
  */
 export interface StoreOptions extends CallOptions {
-  /** Allow a lossless conversion between uncompressed transfer syntaxes when no context matches. */
+  /**
+   * Allow a lossless conversion between the uncompressed transfer syntaxes (Implicit VR LE,
+   * Explicit VR LE, Explicit VR BE) when no accepted context for the SOP class is in the data
+   * set's own syntax but one is in another of them. Compressed data, and Deflated Explicit VR LE,
+   * are never converted (a NegotiationError, as without this option). A context in the data set's
+   * own syntax is always taken first, a stream then sent as it is read. Only a conversion reads
+   * a `data` stream into memory first, at most the association's `maxDatasetLength` bytes: a
+   * larger one is cancelled and the call rejects with DimseError('DATASET_TOO_LARGE').
+   */
   allowConversion?: boolean;
   /** For C-STORE sub-operations of a C-MOVE: (0000,1030) and (0000,1031). */
   moveOriginator?: { aeTitle: string; messageId: number };
 }
 
+/**
+ * Sends one C-STORE-RQ on a context accepted for the instance's SOP class (see
+ * {@link StoreOptions.allowConversion} for when it may be in another syntax) and resolves with the
+ * response. Rejects with a NegotiationError, before sending anything, when no context fits.
+ */
 export async function cStore(association: Association, input: StoreInput, options: StoreOptions = {}): Promise<DimseResponse> {
   if (!('data' in input) || options.allowConversion) await loadCodec(); // already-encoded data needs no codec
-  const { contextId, sopClassUid, sopInstanceUid, data } = prepare(association, input, options);
+  const prepared = prepare(association, input, options);
+  // A promise only when a data stream must be read whole to be converted: the common case does not wait.
+  const { contextId, sopClassUid, sopInstanceUid, data } = prepared instanceof Promise ? await prepared : prepared;
   const messageId = await sendRequest(
     association,
     contextId,
@@ -71,7 +86,15 @@ export async function cStore(association: Association, input: StoreInput, option
   }
 }
 
-function prepare(association: Association, input: StoreInput, options: StoreOptions) {
+/** What {@link cStore} sends: the context, the identity and the data set bytes. */
+interface Prepared {
+  readonly contextId: number;
+  readonly sopClassUid: string;
+  readonly sopInstanceUid: string;
+  readonly data: DatasetBytes;
+}
+
+function prepare(association: Association, input: StoreInput, options: StoreOptions): Prepared | Promise<Prepared> {
   if ('dataset' in input) {
     const sopClassUid = String(input.dataset.SOPClassUID ?? '');
     const sopInstanceUid = String(input.dataset.SOPInstanceUID ?? '');
@@ -108,6 +131,12 @@ function datasetContext(association: Association, sopClassUid: string, sopInstan
   );
 }
 
+/**
+ * The context for already-encoded bytes: one in their own syntax (sent as they are), else, with
+ * `allowConversion` and both syntaxes uncompressed (Deflated Explicit VR LE is not: it stays
+ * as it is), one in another uncompressed syntax, the data set re-encoded for it. A promise only
+ * then, when `data` is a stream that must first be read whole.
+ */
 function resolve(
   association: Association,
   sopClassUid: string,
@@ -115,19 +144,67 @@ function resolve(
   transferSyntaxUid: string,
   data: DatasetBytes,
   options: StoreOptions,
-) {
+): Prepared | Promise<Prepared> {
   const candidates = association.acceptedContexts.filter(
     (c) => c.abstractSyntax === sopClassUid && association.mayActAs(c, 'scu'),
   );
   const exact = candidates.find((c) => c.transferSyntax === transferSyntaxUid);
   if (exact) return { contextId: exact.id, sopClassUid, sopInstanceUid, data: transferSyntaxUid === TransferSyntax.DeflatedExplicitVRLittleEndian ? evenDeflated(data) : data };
   const convertible = candidates.find((c) => UNCOMPRESSED.has(c.transferSyntax));
-  if (options.allowConversion && convertible && UNCOMPRESSED.has(transferSyntaxUid) && data instanceof Uint8Array) {
-    const converted = encodeDataset(decodeDataset(data, transferSyntaxUid), convertible.transferSyntax);
-    return { contextId: convertible.id, sopClassUid, sopInstanceUid, data: converted };
+  if (options.allowConversion && convertible && UNCOMPRESSED.has(transferSyntaxUid)) {
+    const convert = (bytes: Uint8Array): Prepared => ({
+      contextId: convertible.id,
+      sopClassUid,
+      sopInstanceUid,
+      data: encodeDataset(decodeDataset(bytes, transferSyntaxUid), convertible.transferSyntax),
+    });
+    if (data instanceof Uint8Array) return convert(data);
+    return readWhole(data, association.options.maxDatasetLength, options.signal).then(convert);
   }
   const offered = candidates.map((c) => c.transferSyntax).join(', ') || 'none';
   throw new NegotiationError(
     `cannot send ${sopInstanceUid}: it is in ${transferSyntaxUid}, accepted transfer syntaxes for ${sopClassUid}: ${offered}`,
   );
+}
+
+/**
+ * A data set stream read into one buffer to be converted, bounded like every data set held in
+ * memory: past `limit` bytes (maxDatasetLength) the stream is cancelled (a file behind it closes)
+ * and DimseError('DATASET_TOO_LARGE') thrown; an abort of `signal` cancels it too.
+ */
+async function readWhole(data: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>, limit: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
+  const tooLarge = (n: number) => new DimseError('DATASET_TOO_LARGE', `cannot convert a data set of more than ${limit} bytes (maxDatasetLength): ${n} read`);
+  // A source holding its whole data set in memory gives it at once (that counts as its one iteration).
+  const whole = isRecycling(data) ? data.takeWhole?.() : undefined;
+  if (whole) {
+    if (whole.byteLength > limit) throw tooLarge(whole.byteLength);
+    return whole;
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (typeof (data as ReadableStream<Uint8Array>).getReader === 'function') {
+    // A reader of our own, so that the stream is cancelled, not merely unlocked, when we stop.
+    const reader = (data as ReadableStream<Uint8Array>).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      const stop = total > limit ? tooLarge(total) : signal?.aborted ? signal.reason : undefined;
+      if (stop !== undefined) {
+        await reader.cancel(stop).catch(() => undefined);
+        throw stop;
+      }
+      chunks.push(value);
+    }
+    reader.releaseLock();
+  } else {
+    // Leaving the loop early calls the iterator's return(): a generator's finally closes its file.
+    for await (const chunk of data as AsyncIterable<Uint8Array>) {
+      total += chunk.byteLength;
+      if (total > limit) throw tooLarge(total);
+      signal?.throwIfAborted();
+      chunks.push(chunk);
+    }
+  }
+  return chunks.length === 0 ? new Uint8Array(0) : concatChunks(chunks, total);
 }

@@ -1,8 +1,9 @@
 /**
  * Limits of the C-GET / C-MOVE SCP (src/scp/retrieve.ts) and how it goes past or around them:
  * a C-MOVE whose instances need more than 128 presentation contexts (PS3.8 §9.3.2.2) goes over
- * several sub-associations in turn; an uncompressed instance given as bytes is converted to the
- * uncompressed syntax the peer accepted (never a compressed one, nor a data stream); more than
+ * several sub-associations in turn; an uncompressed instance, given as bytes or as a stream (read
+ * whole, up to maxDatasetLength), is converted to the uncompressed syntax the peer accepted (never
+ * a compressed one); more than
  * 65,535 instances (US counts, PS3.7 Table E.1-1) are refused before any sub-operation. Over
  * memory pairs.
  */
@@ -11,6 +12,7 @@ import { createMemoryPair } from '../../adapters/memory';
 import { ApplicationEntity } from '../../src/ae';
 import type { Association } from '../../src/association';
 import { decodeDataset } from '../../src/dataset/codec';
+import type { DatasetBytes } from '../../src/dimse/dataset-source';
 import type { MoveDestination, RetrieveAnswer, ScpHandlers, StoreRequest } from '../../src/scp/types';
 import type { RetrieveProgress } from '../../src/scu/retrieve';
 import type { StoreInput } from '../../src/scu/store';
@@ -179,7 +181,7 @@ describe('a C-MOVE whose instances need more than 128 presentation contexts', ()
   });
 });
 
-describe('an uncompressed instance given as bytes, the peer accepting another uncompressed syntax only', () => {
+describe('an uncompressed instance given as bytes or as a stream, the peer accepting another uncompressed syntax only', () => {
   /** The same CT instance as raw data set bytes in `ts`. */
   const raw = (n: number, ts: string): StoreInput => ({ sopClassUid: CT, sopInstanceUid: `1.2.10.${n}`, transferSyntaxUid: ts, data: ctDataset({ sopInstanceUid: `1.2.10.${n}`, transferSyntaxUid: ts }) });
 
@@ -222,14 +224,20 @@ describe('an uncompressed instance given as bytes, the peer accepting another un
     }
   });
 
-  it('never a compressed instance, nor a data stream: those fail their sub-operation, are listed, and the stream is cancelled', async () => {
+  it('never a compressed instance: it fails its sub-operation and is listed; a data stream is converted', async () => {
     const dest = new ApplicationEntity({ aeTitle: 'DEST' }).addSupportedContext(CT, [IMPLICIT_LE]);
     const { destination, received } = destinationAe(dest);
     const jpeg = encapsulatedPart10({ sopInstanceUid: '1.2.11.1' });
     let cancelled = 0;
     const bytes = ctDataset({ sopInstanceUid: '1.2.11.2' });
-    // Not closed after its one chunk (that one is read ahead): a file not read to its end.
-    const stream = new ReadableStream<Uint8Array>({ start: (c) => c.enqueue(bytes), cancel: () => void cancelled++ });
+    // Read ahead (its one chunk) while the JPEG sub-operation fails, then read whole to be converted.
+    const stream = new ReadableStream<Uint8Array>({
+      start: (c) => {
+        c.enqueue(bytes);
+        c.close();
+      },
+      cancel: () => void cancelled++,
+    });
     const instances: StoreInput[] = [
       { sopClassUid: CT, sopInstanceUid: '1.2.11.1', transferSyntaxUid: JPEG_BASELINE, data: jpeg.dataset },
       { sopClassUid: CT, sopInstanceUid: '1.2.11.2', transferSyntaxUid: EXPLICIT_LE, data: stream },
@@ -237,11 +245,72 @@ describe('an uncompressed instance given as bytes, the peer accepting another un
     ];
     const { assoc, move } = await moveScp(destination, () => instances);
     const final = (await move()).at(-1)!;
-    expect(final).toMatchObject({ status: 0xb000, completed: 1, failed: 2 });
-    expect(final.identifier?.FailedSOPInstanceUIDList).toEqual(['1.2.11.1', '1.2.11.2']);
-    expect(received.map((r) => r.uid)).toEqual(['1.2.10.3']);
-    expect(cancelled).toBe(1);
+    expect(final).toMatchObject({ status: 0xb000, completed: 2, failed: 1 });
+    // One UID: decoded as a string.
+    expect(final.identifier?.FailedSOPInstanceUIDList).toBe('1.2.11.1');
+    expect(received.map((r) => [r.uid, r.ts])).toEqual([
+      ['1.2.11.2', IMPLICIT_LE],
+      ['1.2.10.3', IMPLICIT_LE],
+    ]);
+    expect(decodeDataset(received[0]!.bytes, IMPLICIT_LE)).toEqual(decodeDataset(bytes, EXPLICIT_LE));
+    expect(cancelled).toBe(0); // read to its end
     await assoc.release();
+  });
+
+  it('C-GET of streamed Explicit VR LE instances to a requestor that accepted Implicit VR LE only: converted; one over maxDatasetLength fails, is listed and cancelled', async () => {
+    const limit = 4096;
+    for (const window of [1, 4]) {
+      const scp = new ApplicationEntity({ aeTitle: 'QR', maxDatasetLength: limit, asyncOps: { maxInvoked: window, maxPerformed: 1 } })
+        .addSupportedContext(STUDY_GET)
+        .addSupportedContext(CT, [EXPLICIT_LE, IMPLICIT_LE], { scuRole: true, scpRole: true });
+      const scu = new ApplicationEntity({ aeTitle: 'SCU', dimseTimeoutMs: RESPONSE_WAIT_MS, asyncOps: { maxInvoked: 1, maxPerformed: window } })
+        .addRequestedContext(STUDY_GET)
+        .addRequestedContext(CT, [IMPLICIT_LE], { scuRole: false, scpRole: true });
+      const small = (n: number) => ctDataset({ sopInstanceUid: `1.2.13.${n}` });
+      const large = ctDataset({ sopInstanceUid: '1.2.13.3', rows: 64, columns: 64 });
+      expect(large.byteLength).toBeGreaterThan(limit);
+      // A web stream in 1000-byte chunks, pulled as read; and an async generator, as `netdicom qrscp` gives its files.
+      const state = { cancelled: 0, pulled: 0, closed: false };
+      const chunked = (bytes: Uint8Array) => {
+        let at = 0;
+        const pull = (c: ReadableStreamDefaultController<Uint8Array>) => {
+          if (at >= bytes.byteLength) return c.close();
+          c.enqueue(bytes.slice(at, at + 1000));
+          at += 1000;
+          state.pulled += 1000;
+        };
+        return new ReadableStream<Uint8Array>({ pull, cancel: () => void state.cancelled++ }, { highWaterMark: 0 });
+      };
+      async function* generated(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+        try {
+          for (let o = 0; o < bytes.byteLength; o += 300) yield bytes.slice(o, o + 300);
+        } finally {
+          state.closed = true;
+        }
+      }
+      const named = (n: number, data: DatasetBytes): StoreInput => ({ sopClassUid: CT, sopInstanceUid: `1.2.13.${n}`, transferSyntaxUid: EXPLICIT_LE, data });
+      const [a, b] = createMemoryPair();
+      void scp.handle(b, { cGet: () => [named(1, chunked(small(1))), named(2, generated(small(2))), named(3, chunked(large)), raw(4, EXPLICIT_LE)] });
+      const assoc = await scu.associate(a, { calledAeTitle: 'QR' });
+      const stored = new Map<string, Uint8Array>();
+      const progress: RetrieveProgress[] = [];
+      const onStore = async (rq: StoreRequest) => {
+        expect(rq.transferSyntax).toBe(IMPLICIT_LE);
+        stored.set(rq.sopInstanceUid, await rq.bytes());
+        return 0;
+      };
+      for await (const p of assoc.cGet(QUERY, { model: 'study', onStore })) progress.push(p);
+      const final = progress.at(-1)!;
+      expect(final, `window ${window}`).toMatchObject({ status: 0xb000, completed: 3, failed: 1 });
+      expect(final.identifier?.FailedSOPInstanceUIDList).toBe('1.2.13.3');
+      expect([...stored.keys()].sort()).toEqual(['1.2.10.4', '1.2.13.1', '1.2.13.2']);
+      for (const n of [1, 2]) expect(decodeDataset(stored.get(`1.2.13.${n}`)!, IMPLICIT_LE)).toEqual(decodeDataset(small(n), EXPLICIT_LE));
+      // The large one was read only past the limit, then cancelled; the generator was read to its end.
+      expect(state.cancelled, `window ${window}`).toBe(1);
+      expect(state.pulled).toBe(Math.ceil(small(1).byteLength / 1000) * 1000 + 5000);
+      expect(state.closed).toBe(true);
+      await assoc.release();
+    }
   });
 });
 
