@@ -23,6 +23,10 @@ export interface MessageSpec {
 const ERR = { OffendingElement: 'C', ErrorComment: 'C', ErrorID: 'C' } as const;
 const RQ = { CommandField: 'M', MessageID: 'M', CommandDataSetType: 'M' } as const;
 const RSP = { CommandField: 'M', MessageIDBeingRespondedTo: 'M', CommandDataSetType: 'M', Status: 'M', ...ERR } as const;
+// Attribute Identifier List (0000,1005) in a response: the tags of a 0x0105 (PS3.7 C.5.17),
+// 0x0107 (C.4.2), 0x0120 (C.5.13) or 0x0121 (C.5.14) status. §10.1 gives those statuses to
+// N-GET (0x0107), N-SET and N-CREATE only; N-EVENT-REPORT, N-ACTION and N-DELETE have none.
+const ATTRIBUTES = { AttributeIdentifierList: 'C' } as const;
 const SUBOPS = {
   NumberOfRemainingSuboperations: 'C',
   NumberOfCompletedSuboperations: 'C',
@@ -69,9 +73,9 @@ export const MESSAGES: Readonly<Record<CommandName, MessageSpec>> = {
     fields: { ...RQ, RequestedSOPClassUID: 'M', RequestedSOPInstanceUID: 'M', AttributeIdentifierList: 'U' },
     dataset: 'none',
   },
-  'N-GET-RSP': { fields: { ...RSP, AffectedSOPClassUID: 'U', AffectedSOPInstanceUID: 'U' }, dataset: 'optional' },
+  'N-GET-RSP': { fields: { ...RSP, AffectedSOPClassUID: 'U', AffectedSOPInstanceUID: 'U', ...ATTRIBUTES }, dataset: 'optional' },
   'N-SET-RQ': { fields: { ...RQ, RequestedSOPClassUID: 'M', RequestedSOPInstanceUID: 'M' }, dataset: 'required' },
-  'N-SET-RSP': { fields: { ...RSP, AffectedSOPClassUID: 'U', AffectedSOPInstanceUID: 'U' }, dataset: 'optional' },
+  'N-SET-RSP': { fields: { ...RSP, AffectedSOPClassUID: 'U', AffectedSOPInstanceUID: 'U', ...ATTRIBUTES }, dataset: 'optional' },
   'N-ACTION-RQ': {
     fields: { ...RQ, RequestedSOPClassUID: 'M', RequestedSOPInstanceUID: 'M', ActionTypeID: 'M' },
     dataset: 'optional',
@@ -81,7 +85,7 @@ export const MESSAGES: Readonly<Record<CommandName, MessageSpec>> = {
     dataset: 'optional',
   },
   'N-CREATE-RQ': { fields: { ...RQ, AffectedSOPClassUID: 'M', AffectedSOPInstanceUID: 'U' }, dataset: 'optional' },
-  'N-CREATE-RSP': { fields: { ...RSP, AffectedSOPClassUID: 'U', AffectedSOPInstanceUID: 'C' }, dataset: 'optional' },
+  'N-CREATE-RSP': { fields: { ...RSP, AffectedSOPClassUID: 'U', AffectedSOPInstanceUID: 'C', ...ATTRIBUTES }, dataset: 'optional' },
   'N-DELETE-RQ': { fields: { ...RQ, RequestedSOPClassUID: 'M', RequestedSOPInstanceUID: 'M' }, dataset: 'none' },
   'N-DELETE-RSP': { fields: { ...RSP, AffectedSOPClassUID: 'U', AffectedSOPInstanceUID: 'U' }, dataset: 'none' },
 };

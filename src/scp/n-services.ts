@@ -3,6 +3,7 @@
  * status and data set. Responses carry Affected SOP Class/Instance UIDs (PS3.7 §10.3).
  */
 import { decodeDataset, encodeDataset, loadCodec } from '../dataset/lazy';
+import { commandName, MESSAGES } from '../dimse/messages';
 import type { IncomingMessage } from '../dimse/reassemble';
 import { CommandField, type Command } from '../dimse/types';
 import { generateUid } from '../uids/generate';
@@ -17,6 +18,16 @@ const HANDLER: Record<number, keyof ScpHandlers> = {
   [CommandField['N-DELETE-RQ']]: 'nDelete',
   [CommandField['N-EVENT-REPORT-RQ']]: 'nEventReport',
 };
+
+/**
+ * The requests whose response may carry the Attribute Identifier List (0000,1005): N-GET, N-SET
+ * and N-CREATE, the services PS3.7 §10.1 gives its statuses to (C.4.2, C.5.13, C.5.14, C.5.17).
+ */
+const ATTRIBUTE_LIST_ANSWERS: ReadonlySet<number> = new Set(
+  Object.keys(HANDLER)
+    .map(Number)
+    .filter((rq) => 'AttributeIdentifierList' in MESSAGES[commandName(rq | 0x8000)!].fields),
+);
 
 /** Processing failure (PS3.7 C.4.x). */
 const PROCESSING_FAILURE = 0x0110;
@@ -56,11 +67,13 @@ export async function serveN(message: IncomingMessage, ctx: RequestContext, hand
   } catch (error) {
     result = { status: PROCESSING_FAILURE, errorComment: String((error as Error).message).slice(0, 64) };
   }
+  const attributeList = attributeIdentifierList(result, command.CommandField, ctx);
   const fields: Partial<Command> & { Status: number } = {
     Status: result.status,
     ...(result.errorComment !== undefined && { ErrorComment: result.errorComment.slice(0, 64) }),
     ...(result.errorId !== undefined && { ErrorID: result.errorId }),
     ...(result.offendingElement !== undefined && { OffendingElement: result.offendingElement }),
+    ...(attributeList !== undefined && { AttributeIdentifierList: attributeList }),
     ...((result.sopInstanceUid ?? assigned) !== undefined && { AffectedSOPInstanceUID: result.sopInstanceUid ?? assigned }),
     ...(command.ActionTypeID !== undefined && { ActionTypeID: command.ActionTypeID }),
     ...(command.EventTypeID !== undefined && { EventTypeID: command.EventTypeID }),
@@ -74,4 +87,15 @@ export async function serveN(message: IncomingMessage, ctx: RequestContext, hand
       .then(result.afterResponse)
       .catch((error: unknown) => logger.error(`N-service follow-up failed: ${(error as Error)?.message ?? error}`));
   }
+}
+
+/** The answer's Attribute Identifier List when its response may carry one and it is not empty (AT is 1-n). */
+function attributeIdentifierList(result: NAnswer, requestField: number, ctx: RequestContext): number[] | undefined {
+  const tags = result.attributeIdentifierList;
+  if (tags === undefined || tags.length === 0) return undefined;
+  if (ATTRIBUTE_LIST_ANSWERS.has(requestField)) return tags;
+  ctx.association.options.logger.warn(
+    `${commandName(requestField | 0x8000)} carries no Attribute Identifier List (PS3.7 §10.3): the answer's is not sent`,
+  );
+  return undefined;
 }

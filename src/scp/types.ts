@@ -165,8 +165,21 @@ export interface NAnswer {
   readonly errorComment?: string;
   /** Error ID (0000,0902), e.g. 0xA710 for an MPPS that may no longer be updated (PS3.4 F.7.2.2.4). */
   readonly errorId?: number;
-  /** Offending Element (0000,0901): the tags a 0x0105/0x0106/0x0107/0x0116/0x0120/0x0121 status is about (PS3.7 Annex C). */
+  /**
+   * Offending Element (0000,0901): the elements a warning or failure is about, for the
+   * service-specific statuses (PS3.7 C.4.1, C.5.1-C.5.3; this library's SCPs use it for 0x0106
+   * too). For 0x0105, 0x0107, 0x0120 and 0x0121 PS3.7 names the tags in
+   * {@link NAnswer.attributeIdentifierList} instead.
+   */
   readonly offendingElement?: number[];
+  /**
+   * Attribute Identifier List (0000,1005), AT 1-n, tags as `group << 16 | element`: the attributes
+   * a 0x0105 No Such Attribute (PS3.7 C.5.17), 0x0107 Attribute List Warning (C.4.2), 0x0120
+   * Missing Attribute (C.5.13) or 0x0121 Missing Attribute Value (C.5.14) status is about. Sent
+   * in the N-GET, N-SET and N-CREATE responses only (PS3.7 §10.1 gives those statuses to no other
+   * DIMSE-N service) and only when not empty; the other handlers' answers leave it out.
+   */
+  readonly attributeIdentifierList?: number[];
   /**
    * Runs once the response has been sent, e.g. to send the N-EVENT-REPORT that follows an
    * N-ACTION (PS3.4 J.3.3). Not awaited by the serve loop; a rejection is logged.

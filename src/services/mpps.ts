@@ -47,15 +47,15 @@ export interface MppsScpOptions {
 /**
  * SCP handlers for MPPS (PS3.4 F.7.2.1 N-CREATE, F.7.2.2 N-SET) and MPPS Retrieve (F.8.2 N-GET):
  * - N-CREATE: a duplicate instance 0x0111; a Type 1 attribute of Table F.7.2-1 absent 0x0120,
- *   present but empty 0x0121 (Offending Element names them, Error Comment the first); the status
- *   must be IN PROGRESS (else 0x0106, Offending Element (0040,0252), F.7.2.1.3). The SCP assigns
- *   the UID when the SCU gave none.
+ *   present but empty 0x0121 (the Attribute Identifier List names them, Error Comment the
+ *   first); the status must be IN PROGRESS (else 0x0106, Offending Element (0040,0252),
+ *   F.7.2.1.3). The SCP assigns the UID when the SCU gave none.
  * - N-SET: unknown instance 0x0112; an instance already COMPLETED/DISCONTINUED 0x0110 with
  *   Error Comment and Error ID 0xA710 (Table F.7.2-2); an unknown status value 0x0106; a change
  *   to COMPLETED/DISCONTINUED while a Final State attribute lacks its value (after this N-SET)
- *   0x0121 naming it (Offending Element and Error Comment); a SOP Class/Instance UID other than
- *   the instance's, or an attribute the table marks "Not allowed" for N-SET (e.g. Patient's
- *   Name), 0x0106 naming it; a refused N-SET changes nothing.
+ *   0x0121 naming it (Attribute Identifier List and Error Comment); a SOP Class/Instance UID
+ *   other than the instance's, or an attribute the table marks "Not allowed" for N-SET (e.g.
+ *   Patient's Name), 0x0106 naming it; a refused N-SET changes nothing.
  * - N-GET: only through MPPS Retrieve (F.8); the MPPS class has no N-GET (F.7.1), 0x0211.
  */
 export function mppsScp(options: MppsScpOptions = {}): Pick<ScpHandlers, 'nCreate' | 'nSet' | 'nGet'> & { store: Map<string, Dataset> } {
@@ -67,11 +67,12 @@ export function mppsScp(options: MppsScpOptions = {}): Pick<ScpHandlers, 'nCreat
       const uid = request.sopInstanceUid;
       if (store.has(uid)) return { status: 0x0111 };
       const attributes = request.dataset ?? {};
-      // Type 1 at N-CREATE (F.7.2.1.1): PS3.7 C.5.13 / C.5.14 statuses. The Attribute Identifier
-      // List those name cannot be sent in an N-CREATE-RSP here: Offending Element carries the tags.
+      // Type 1 at N-CREATE (F.7.2.1.1): PS3.7 C.5.13 / C.5.14 statuses. The attributes are named in
+      // the Attribute Identifier List (0000,1005) as dcm4che does, and in Offending Element as
+      // this SCP did before: an SCU reading either finds them.
       const missing = missingAttributes(attributes, options.create ?? MPPS_CREATE_REQUIRED);
       if (missing) {
-        return { status: missing.status, offendingElement: offendingTags(missing.unmet), errorComment: `N-CREATE needs ${pathText(missing.unmet[0]!.path)}` };
+        return { status: missing.status, ...namingTags(offendingTags(missing.unmet)), errorComment: `N-CREATE needs ${pathText(missing.unmet[0]!.path)}` };
       }
       if (stringValue(attributes, 'PerformedProcedureStepStatus') !== 'IN PROGRESS') {
         return { status: 0x0106, offendingElement: [STATUS_TAG], errorComment: 'an MPPS is created IN PROGRESS' };
@@ -97,7 +98,8 @@ export function mppsScp(options: MppsScpOptions = {}): Pick<ScpHandlers, 'nCreat
       if (final && FINAL.has(final)) {
         const unmet = unmetRequirements(merged, options.finalState ?? MPPS_FINAL_STATE);
         if (unmet.length > 0) {
-          return { status: 0x0121, offendingElement: offendingTags(unmet), errorComment: `${final} needs ${pathText(unmet[0]!.path)}` };
+          // PS3.7 C.5.14: the Attribute Identifier List names them, as at N-CREATE.
+          return { status: 0x0121, ...namingTags(offendingTags(unmet)), errorComment: `${final} needs ${pathText(unmet[0]!.path)}` };
         }
       }
       const refused = await options.onSet?.(merged, modifications, request.sopInstanceUid, ctx);
@@ -129,6 +131,11 @@ function notAllowedInSet(modifications: Dataset): NAnswer | undefined {
   if (keywords.length === 0) return undefined;
   const offendingElement = keywords.map((k) => tagForKeyword(k)).filter((t): t is number => t !== undefined);
   return { status: 0x0106, offendingElement, errorComment: 'not allowed in an MPPS N-SET (PS3.4 Table F.7.2-1)' };
+}
+
+/** Tags of a 0x0120 / 0x0121 answer, in both fields an SCU may read them from (see nCreate). */
+function namingTags(tags: number[]): Pick<NAnswer, 'attributeIdentifierList' | 'offendingElement'> {
+  return { attributeIdentifierList: tags, offendingElement: tags };
 }
 
 /** The F.7.2.2 state rule for one N-SET, or undefined when allowed. */

@@ -161,14 +161,15 @@ const outcomeAttributes = (o: VerificationOutcome): Dataset => ({
 
 /**
  * SCP handlers for both Machine Verification classes (PS3.4 DD.3.2). N-CREATE needs one
- * Referenced RT Plan Sequence item and Patient ID (0x0120), refuses a known UID (0x0111);
- * N-SET may not carry an attribute the table marks "Not allowed" for it
- * (RT_MACHINE_VERIFICATION_SET_NOT_ALLOWED: the plan, the patient, the outcome) nor another SOP
- * Class/Instance UID (0x0106 naming them; nothing changes), and clears a previous outcome;
- * N-GET answers Treatment Verification Status and the failed/overridden attributes; N-ACTION
- * Request Beam Verification (else 0x0123) answers at once, then runs `verify` and sends the Done
- * N-EVENT-REPORT on the same association. An unknown instance is 0xC112 for N-GET and N-ACTION,
- * the only operations DD.3.2 gives that code to, and PS3.7's 0x0112 for N-SET and N-DELETE.
+ * Referenced RT Plan Sequence item and Patient ID (0x0120, the Attribute Identifier List naming
+ * it), refuses a known UID (0x0111); N-SET may not carry an attribute the table marks "Not
+ * allowed" for it (RT_MACHINE_VERIFICATION_SET_NOT_ALLOWED: the plan, the patient, the outcome)
+ * nor another SOP Class/Instance UID (0x0106 naming them; nothing changes), and clears a
+ * previous outcome; N-GET answers Treatment Verification Status and the failed/overridden
+ * attributes; N-ACTION Request Beam Verification (else 0x0123) answers at once, then runs
+ * `verify` and sends the Done N-EVENT-REPORT on the same association. An unknown instance is
+ * 0xC112 for N-GET and N-ACTION, the only operations DD.3.2 gives that code to, and PS3.7's
+ * 0x0112 for N-SET and N-DELETE.
  */
 export function rtMachineVerificationScp(
   options: RtMachineVerificationScpOptions,
@@ -189,9 +190,10 @@ export function rtMachineVerificationScp(
       const plan = plans[0];
       const planClass = stringValue(plan, 'ReferencedSOPClassUID');
       const planInstance = stringValue(plan, 'ReferencedSOPInstanceUID');
-      if (plans.length !== 1 || !planClass || !planInstance) return { status: 0x0120, offendingElement: [0x300c0002] };
+      // PS3.7 C.5.13: a Missing Attribute answer names the tag in the Attribute Identifier List (and in Offending Element, as before).
+      if (plans.length !== 1 || !planClass || !planInstance) return { status: 0x0120, attributeIdentifierList: [0x300c0002], offendingElement: [0x300c0002] };
       const patientId = stringValue(attributes, 'PatientID');
-      if (!patientId) return { status: 0x0120, offendingElement: [0x00100020] };
+      if (!patientId) return { status: 0x0120, attributeIdentifierList: [0x00100020], offendingElement: [0x00100020] };
       const group = attributes.ReferencedFractionGroupNumber;
       const fractionGroupNumber = group === undefined || group === null || group === '' ? undefined : Number(group);
       const refused = await options.checkPlan?.({ sopClassUid: planClass, sopInstanceUid: planInstance, fractionGroupNumber, patientId }, ctx);

@@ -26,6 +26,8 @@ export interface UpsOutcome {
   readonly status: number;
   readonly errorComment?: string;
   readonly offendingElement?: number[];
+  /** Attribute Identifier List (0000,1005): the tags of a 0x0120 / 0x0121 answer (PS3.7 C.5.13, C.5.14). */
+  readonly attributeIdentifierList?: number[];
   readonly events: UpsPendingEvent[];
 }
 
@@ -60,6 +62,17 @@ const fail = (status: number, errorComment?: string, offendingElement?: number[]
   ...(errorComment !== undefined && { errorComment }),
   ...(offendingElement !== undefined && { offendingElement }),
 });
+/**
+ * 0x0120 Missing Attribute / 0x0121 Missing Attribute Value: PS3.7 C.5.13 / C.5.14 name the tags
+ * in the Attribute Identifier List; Offending Element carries them too, as it did before.
+ */
+const missing = (status: 0x0120 | 0x0121, attributeIdentifierList: number[], errorComment?: string): UpsOutcome => ({
+  status,
+  events: [],
+  ...(errorComment !== undefined && { errorComment }),
+  attributeIdentifierList,
+  offendingElement: attributeIdentifierList,
+});
 
 /** The state of every UPS, and what each UPS operation does to it. */
 export class UpsWorklist {
@@ -78,11 +91,15 @@ export class UpsWorklist {
   create(uid: string, attributes: Dataset, scpAeTitle: string): UpsOutcome {
     if (this.store.has(uid)) return fail(0x0111);
     // Procedure Step State is Type 1 (Table CC.2.5-3): missing 0x0120, empty 0x0121; C309 is for another value.
-    if (!('ProcedureStepState' in attributes)) return fail(0x0120, undefined, [0x00741000]);
-    if (!hasValue(attributes.ProcedureStepState)) return fail(0x0121, undefined, [0x00741000]);
+    if (!('ProcedureStepState' in attributes)) return missing(0x0120, [0x00741000]);
+    if (!hasValue(attributes.ProcedureStepState)) return missing(0x0121, [0x00741000]);
     if (stringValue(attributes, 'ProcedureStepState') !== 'SCHEDULED') return fail(UpsStatus.notScheduled, undefined, [0x00741000]);
     const problem = createProblems(attributes);
-    if (problem) return fail(problem.status, `${problem.keywords.join(', ')}`.slice(0, 64), tags(problem.keywords));
+    if (problem) {
+      const comment = problem.keywords.join(', ').slice(0, 64);
+      if (problem.status === 0x0120 || problem.status === 0x0121) return missing(problem.status, tags(problem.keywords), comment);
+      return fail(problem.status, comment, tags(problem.keywords));
+    }
     const instance: Dataset = { ...attributes, SOPClassUID: UpsClass.push, SOPInstanceUID: uid };
     // Transaction UID is 2/2 and empty at creation: the lock is set by the IN PROGRESS change only.
     delete instance.TransactionUID;

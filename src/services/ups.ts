@@ -62,6 +62,7 @@ export function upsScp(options: UpsScpOptions = {}) {
     status: o.status,
     ...(o.errorComment !== undefined && { errorComment: o.errorComment }),
     ...(o.offendingElement !== undefined && { offendingElement: o.offendingElement }),
+    ...(o.attributeIdentifierList !== undefined && { attributeIdentifierList: o.attributeIdentifierList }),
     ...(o.events.length > 0 && { afterResponse: () => deliver(o.events) }),
   });
   const performed = async (o: UpsOutcome): Promise<UpsResult> => {

@@ -72,17 +72,17 @@ describe(`MPPS (${via()})`, () => {
     expect(describeStatus(0x0110, 'N-SET')).toBe('Processing failure');
   });
 
-  it('COMPLETED / DISCONTINUED need the Final State attributes (0x0121 naming the first missing, nothing changed); earlier N-SETs count', async () => {
+  it('COMPLETED / DISCONTINUED need the Final State attributes (0x0121, the Attribute Identifier List naming them, nothing changed); earlier N-SETs count', async () => {
     const handlers = mppsScp();
     const p = await pair(scp(), handlers, scu());
     expect((await p.scu.nCreate(MPPS, '1.4.1', inProgress)).status).toBe(0);
     const bare = await p.scu.nSet(MPPS, '1.4.1', { PerformedProcedureStepStatus: 'COMPLETED' });
     expect([bare.status, bare.command.ErrorComment]).toEqual([0x0121, 'COMPLETED needs (0040,0250)']);
-    expect(bare.command.OffendingElement).toEqual([0x00400250, 0x00400251, 0x00400340]);
+    expect([bare.command.AttributeIdentifierList, bare.command.OffendingElement]).toEqual([[0x00400250, 0x00400251, 0x00400340], [0x00400250, 0x00400251, 0x00400340]]);
     // A series item without Protocol Name: offending (0018,1030), inside the sequence.
     const noProtocol = { ...finished, PerformedSeriesSequence: [{ SeriesInstanceUID: '1.2.3.4' }] };
     const nested = await p.scu.nSet(MPPS, '1.4.1', { PerformedProcedureStepStatus: 'DISCONTINUED', ...noProtocol });
-    expect([nested.status, nested.command.ErrorComment, nested.command.OffendingElement]).toEqual([0x0121, 'DISCONTINUED needs (0040,0340)>(0018,1030)', [0x00181030]]);
+    expect([nested.status, nested.command.ErrorComment, nested.command.AttributeIdentifierList]).toEqual([0x0121, 'DISCONTINUED needs (0040,0340)>(0018,1030)', [0x00181030]]);
     // Refused N-SETs changed nothing: still IN PROGRESS, no end date.
     expect(handlers.store.get('1.4.1')).toMatchObject({ PerformedProcedureStepStatus: 'IN PROGRESS' });
     expect(handlers.store.get('1.4.1')!.PerformedProcedureStepEndDate).toBeUndefined();
@@ -95,21 +95,23 @@ describe(`MPPS (${via()})`, () => {
     expect(problemsIn([...p.sentByScu, ...p.sentByScp])).toEqual([]);
   });
 
-  it('N-CREATE needs the Type 1 attributes of Table F.7.2-1: absent 0x0120, empty 0x0121, each named in Offending Element; nothing is created', async () => {
+  it('N-CREATE needs the Type 1 attributes of Table F.7.2-1: absent 0x0120, empty 0x0121, each named in the Attribute Identifier List, not Offending Element; nothing is created', async () => {
     const handlers = mppsScp();
     const p = await pair(scp(), handlers, scu());
     const { Modality: _m, PerformedStationAETitle: _ae, ...twoMissing } = inProgress;
     const absent = await p.scu.nCreate(MPPS, '1.8.1', twoMissing);
-    expect([absent.status, absent.command.OffendingElement, absent.command.ErrorComment]).toEqual([0x0120, [0x00400241, 0x00080060], 'N-CREATE needs (0040,0241)']);
+    expect([absent.status, absent.command.AttributeIdentifierList, absent.command.ErrorComment]).toEqual([0x0120, [0x00400241, 0x00080060], 'N-CREATE needs (0040,0241)']);
+    // Offending Element names them too (as before the list was sent).
+    expect(absent.command.OffendingElement).toEqual([0x00400241, 0x00080060]);
     const { PerformedProcedureStepStatus: _s, ...noStatus } = inProgress;
-    expect((await p.scu.nCreate(MPPS, '1.8.1', noStatus)).command.OffendingElement).toEqual([0x00400252]);
+    expect((await p.scu.nCreate(MPPS, '1.8.1', noStatus)).command.AttributeIdentifierList).toEqual([0x00400252]);
     const empty = await p.scu.nCreate(MPPS, '1.8.1', { ...inProgress, PerformedProcedureStepStartTime: '', ScheduledStepAttributesSequence: [] });
-    expect([empty.status, empty.command.OffendingElement]).toEqual([0x0121, [0x00400270, 0x00400245]]);
+    expect([empty.status, empty.command.AttributeIdentifierList]).toEqual([0x0121, [0x00400270, 0x00400245]]);
     // Inside each item: Study Instance UID of a Scheduled Step Attributes item, Series Instance UID of a series.
     const noStudy = await p.scu.nCreate(MPPS, '1.8.1', { ...inProgress, ScheduledStepAttributesSequence: [{ AccessionNumber: 'A1' }] });
-    expect([noStudy.status, noStudy.command.OffendingElement, noStudy.command.ErrorComment]).toEqual([0x0120, [0x0020000d], 'N-CREATE needs (0040,0270)>(0020,000D)']);
+    expect([noStudy.status, noStudy.command.AttributeIdentifierList, noStudy.command.ErrorComment]).toEqual([0x0120, [0x0020000d], 'N-CREATE needs (0040,0270)>(0020,000D)']);
     const emptySeries = await p.scu.nCreate(MPPS, '1.8.1', { ...inProgress, PerformedSeriesSequence: [{ ProtocolName: 'HEAD', SeriesInstanceUID: '' }] });
-    expect([emptySeries.status, emptySeries.command.OffendingElement]).toEqual([0x0121, [0x0020000e]]);
+    expect([emptySeries.status, emptySeries.command.AttributeIdentifierList]).toEqual([0x0121, [0x0020000e]]);
     expect(handlers.store.size).toBe(0);
     expect((await p.scu.nCreate(MPPS, '1.8.1', inProgress)).status).toBe(0);
     await p.scu.release();
@@ -128,14 +130,14 @@ describe(`MPPS (${via()})`, () => {
     // Scheduled Protocol Code Sequence (Table F.7.2-1a): Code Meaning is Type 1.
     const { CodeMeaning: _m, ...meaningless } = code;
     const noMeaning = await p.scu.nCreate(MPPS, '1.8.4', withStep({ ScheduledProtocolCodeSequence: [meaningless] }));
-    expect([noMeaning.status, noMeaning.command.OffendingElement, noMeaning.command.ErrorComment]).toEqual([0x0120, [0x00080104], 'N-CREATE needs (0040,0270)>(0040,0008)>(0008,0104)']);
+    expect([noMeaning.status, noMeaning.command.AttributeIdentifierList, noMeaning.command.ErrorComment]).toEqual([0x0120, [0x00080104], 'N-CREATE needs (0040,0270)>(0040,0008)>(0008,0104)']);
     const emptyMeaning = await p.scu.nCreate(MPPS, '1.8.4', withStep({ RequestedProcedureCodeSequence: [{ ...code, CodeMeaning: '' }] }));
-    expect([emptyMeaning.status, emptyMeaning.command.OffendingElement]).toEqual([0x0121, [0x00080104]]);
+    expect([emptyMeaning.status, emptyMeaning.command.AttributeIdentifierList]).toEqual([0x0121, [0x00080104]]);
     // No code value of any kind; a Long Code Value without its Coding Scheme Designator.
     const noValue = await p.scu.nCreate(MPPS, '1.8.4', { ...inProgress, ReasonForPerformedProcedureCodeSequence: [{ CodeMeaning: 'why' }] });
-    expect([noValue.status, noValue.command.OffendingElement]).toEqual([0x0120, [0x00080100]]);
+    expect([noValue.status, noValue.command.AttributeIdentifierList]).toEqual([0x0120, [0x00080100]]);
     const noScheme = await p.scu.nCreate(MPPS, '1.8.4', { ...inProgress, PerformedProtocolCodeSequence: [{ LongCodeValue: 'A-CODE-LONGER-THAN-16' }] });
-    expect([noScheme.status, noScheme.command.OffendingElement]).toEqual([0x0120, [0x00080102]]);
+    expect([noScheme.status, noScheme.command.AttributeIdentifierList]).toEqual([0x0120, [0x00080102]]);
     // The items of an Equivalent Code Sequence too.
     const equivalent = [{ CodeValue: '2', CodingSchemeDesignator: 'SCT' }];
     const deep = await p.scu.nCreate(MPPS, '1.8.4', { ...inProgress, PerformedProcedureStepDiscontinuationReasonCodeSequence: [{ ...code, EquivalentCodeSequence: equivalent }] });

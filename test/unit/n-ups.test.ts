@@ -149,16 +149,17 @@ describe(`UPS push / pull / watch over ${via()}`, () => {
     expect(problemsIn([...performer.sentByScu, ...performer.sentByScp, ...watcher.sentByScu, ...watcher.sentByScp])).toEqual([]);
   });
 
-  it('N-CREATE and N-SET rules: C309, 0x0111, 0x0120 / 0x0121 / 0x0106 with Offending Element, C310, C303, C307; C-FIND on UPS Query', async () => {
+  it('N-CREATE and N-SET rules: C309, 0x0111, 0x0120 / 0x0121 with the Attribute Identifier List, 0x0106 with Offending Element, C310, C303, C307; C-FIND on UPS Query', async () => {
     const ups = upsScp();
     const { scu } = await scuOf(ups, 'PUSHER');
     expect((await scu.nCreate(UpsClass.push, '1.3.1', { ...scheduled, ProcedureStepState: 'IN PROGRESS' })).status).toBe(UpsStatus.notScheduled);
     const { InputReadinessState: _, ...noReadiness } = scheduled;
     const missing = await createUps(scu, '1.3.1', noReadiness);
-    expect([missing.status, missing.command.OffendingElement]).toEqual([0x0120, [0x00404041]]);
+    expect([missing.status, missing.command.AttributeIdentifierList, missing.command.OffendingElement]).toEqual([0x0120, [0x00404041], [0x00404041]]);
     const empty = await createUps(scu, '1.3.1', { ...scheduled, ProcedureStepLabel: '' });
-    expect([empty.status, empty.command.OffendingElement]).toEqual([0x0121, [0x00741204]]);
-    expect((await createUps(scu, '1.3.1', { ...scheduled, ScheduledProcedureStepPriority: 'URGENT' })).status).toBe(0x0106);
+    expect([empty.status, empty.command.AttributeIdentifierList, empty.command.OffendingElement]).toEqual([0x0121, [0x00741204], [0x00741204]]);
+    const urgent = await createUps(scu, '1.3.1', { ...scheduled, ScheduledProcedureStepPriority: 'URGENT' });
+    expect([urgent.status, urgent.command.OffendingElement, urgent.command.AttributeIdentifierList]).toEqual([0x0106, [0x00741200], undefined]);
     expect((await createUps(scu, '1.3.1', { ...scheduled, TransactionUID: '' })).status).toBe(0);
     expect((await createUps(scu, '1.3.1', scheduled)).status).toBe(0x0111);
     // Without a UID the SCP assigns one.
@@ -370,13 +371,13 @@ describe(`UPS push / pull / watch over ${via()}`, () => {
     await scu.release();
   });
 
-  it('N-CREATE: Procedure Step State missing 0x0120, empty 0x0121 (Type 1), another value C309; each naming (0074,1000)', async () => {
+  it('N-CREATE: Procedure Step State missing 0x0120, empty 0x0121 (Type 1), another value C309; each naming (0074,1000) (Attribute Identifier List for 0x0120 / 0x0121, PS3.7 C.5.13 / C.5.14)', async () => {
     const ups = upsScp();
     const { scu } = await scuOf(ups, 'PUSHER');
     const missing = await scu.nCreate(UpsClass.push, '1.8.3', scheduled);
-    expect([missing.status, missing.command.OffendingElement]).toEqual([0x0120, [0x00741000]]);
+    expect([missing.status, missing.command.AttributeIdentifierList, missing.command.OffendingElement]).toEqual([0x0120, [0x00741000], [0x00741000]]);
     const empty = await createUps(scu, '1.8.3', { ...scheduled, ProcedureStepState: '' });
-    expect([empty.status, empty.command.OffendingElement]).toEqual([0x0121, [0x00741000]]);
+    expect([empty.status, empty.command.AttributeIdentifierList, empty.command.OffendingElement]).toEqual([0x0121, [0x00741000], [0x00741000]]);
     const other = await createUps(scu, '1.8.3', { ...scheduled, ProcedureStepState: 'COMPLETED' });
     expect([other.status, other.command.OffendingElement]).toEqual([UpsStatus.notScheduled, [0x00741000]]);
     expect(ups.store.has('1.8.3')).toBe(false);

@@ -104,9 +104,10 @@ describe(`RT Machine Verification (${via()})`, () => {
     expect([unknownPlan.status, unknownPlan.category]).toEqual([0xc227, 'Failure']);
     expect((await createMachineVerification(p.scu, CONV, { ...plan, fractionGroupNumber: 9 })).status).toBe(0xc221);
     const noPlan = await p.scu.nCreate(CONV, '1.2.3.5', { PatientID: 'RT-1' });
-    expect([noPlan.status, noPlan.command.OffendingElement]).toEqual([0x0120, [0x300c0002]]);
+    // PS3.7 C.5.13: the Attribute Identifier List names the missing attribute.
+    expect([noPlan.status, noPlan.command.AttributeIdentifierList, noPlan.command.OffendingElement]).toEqual([0x0120, [0x300c0002], [0x300c0002]]);
     const noPatient = await p.scu.nCreate(CONV, '1.2.3.6', { ReferencedRTPlanSequence: [{ ReferencedSOPClassUID: RT_PLAN, ReferencedSOPInstanceUID: '1.2.3.100' }] });
-    expect([noPatient.status, noPatient.command.OffendingElement]).toEqual([0x0120, [0x00100020]]);
+    expect([noPatient.status, noPatient.command.AttributeIdentifierList]).toEqual([0x0120, [0x00100020]]);
 
     const uid = (await createMachineVerification(p.scu, CONV, plan, { sopInstanceUid: '1.2.3.7' })).sopInstanceUid!;
     expect(uid).toBe('1.2.3.7');
