@@ -73,10 +73,10 @@ function collector() {
 }
 
 /** The Part 10 files of a folder, decoded (rsp files of findscu -X, retrieved instances). */
-function readDir(dir: string): Array<{ file: string; dataset: Record<string, unknown>; raw: Uint8Array }> {
+function readDir(dir: string): Array<{ file: string; dataset: Record<string, unknown>; raw: Uint8Array; transferSyntaxUid: string }> {
   return readdirSync(dir).filter((f) => !f.startsWith('.')).sort().map((file) => {
     const p = readPart10(readFileSync(path.join(dir, file)));
-    return { file, dataset: decodeDataset(p.dataset, p.transferSyntaxUid), raw: p.dataset };
+    return { file, dataset: decodeDataset(p.dataset, p.transferSyntaxUid), raw: p.dataset, transferSyntaxUid: p.transferSyntaxUid };
   });
 }
 
@@ -105,6 +105,7 @@ let root: string;
 let stopQr: () => Promise<number>;
 let qrPort: number;
 let storescpPort: number;
+let implicitScpPort: number;
 let moveBackPort: number;
 
 beforeAll(async () => {
@@ -120,12 +121,18 @@ beforeAll(async () => {
     writeFileSync(path.join(root, 'wl', file), Buffer.concat(writePart10({ transferSyntaxUid: EXPLICIT, sopClassUid: '1.2.840.10008.5.1.4.31', sopInstanceUid: `1.2.78.${file.length}`, dataset: encodeDataset(ds, EXPLICIT) })));
   }
   storescpPort = await freePort();
+  implicitScpPort = await freePort();
   moveBackPort = await freePort();
   mkdirSync(path.join(root, 'storescp'));
+  mkdirSync(path.join(root, 'storescp-implicit'));
   daemon('storescp', ['-aet', 'STORESCP', '-od', path.join(root, 'storescp'), String(storescpPort)]);
+  // A destination that accepts Implicit VR Little Endian only (+xi): the archive's Explicit VR LE files are converted.
+  daemon('storescp', ['+xi', '-aet', 'IMPLICITSCP', '-od', path.join(root, 'storescp-implicit'), String(implicitScpPort)]);
   ({ port: qrPort, stop: stopQr } = await startQrscp(['--dir', path.join(root, 'archive'), '-aet', 'NETQR', '--worklist', path.join(root, 'wl'),
-    '--move-destination', `STORESCP=127.0.0.1:${storescpPort}`, '--move-destination', `MOVEBACK=127.0.0.1:${moveBackPort}`]));
+    '--move-destination', `STORESCP=127.0.0.1:${storescpPort}`, '--move-destination', `MOVEBACK=127.0.0.1:${moveBackPort}`,
+    '--move-destination', `IMPLICITSCP=127.0.0.1:${implicitScpPort}`]));
   await waitForPort(storescpPort);
+  await waitForPort(implicitScpPort);
 });
 
 afterAll(async () => {
@@ -170,6 +177,17 @@ describe('DCMTK SCUs → netdicom qrscp', () => {
     expect(got.map((x) => x.dataset.SOPInstanceUID).sort()).toEqual(['1.2.9.3.1.1', '1.2.9.3.1.2', '1.2.9.3.1.3']);
     const bad = await run('movescu', ['-v', '-S', '-aec', 'NETQR', '-aem', 'NOWHERE', '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.9.3', '127.0.0.1', String(qrPort)]);
     expect(bad.output).toMatch(/MoveDestinationUnknown|0xa801/i);
+  });
+
+  it('movescu to DCMTK storescp +xi (Implicit VR LE only): the Explicit VR LE files arrive converted, data sets equal', async () => {
+    const r = await run('movescu', ['-S', '-aec', 'NETQR', '-aem', 'IMPLICITSCP', '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.9.1', '127.0.0.1', String(qrPort)]);
+    expect(r.code, r.output).toBe(0);
+    const rows = readDir(path.join(root, 'storescp-implicit'));
+    expect(rows.map((x) => x.dataset.SOPInstanceUID).sort()).toEqual(['1.2.9.1.1.1', '1.2.9.1.1.2', '1.2.9.1.2.3']);
+    for (const row of rows) {
+      expect(row.transferSyntaxUid).toBe('1.2.840.10008.1.2');
+      expect(row.dataset).toEqual(decodeDataset(originals.get(String(row.dataset.SOPInstanceUID))!, EXPLICIT));
+    }
   });
 
   it('findscu -W (Modality Worklist) with sequence matching', async () => {
