@@ -278,10 +278,13 @@ export class Channel {
   private async withTimeout<T>(promise: Promise<T>, ms: number, what: string, signal?: AbortSignal): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let onAbort: (() => void) | undefined;
+    // Our own giving up (timeout, the caller's signal) aborts the association; a rejection or an
+    // abort that came from the peer has ended it already. A signal's reason may be any error.
+    let ours = false;
     const limits = new Promise<never>((_, reject) => {
-      if (Number.isFinite(ms)) timer = setTimeout(() => reject(new TimeoutError('acse', `${what} within ${ms} ms`)), ms);
+      if (Number.isFinite(ms)) timer = setTimeout(() => ((ours = true), reject(new TimeoutError('acse', `${what} within ${ms} ms`))), ms);
       if (signal) {
-        onAbort = () => reject(signal.reason);
+        onAbort = () => ((ours = true), reject(signal.reason));
         if (signal.aborted) onAbort();
         else signal.addEventListener('abort', onAbort, { once: true });
       }
@@ -289,7 +292,7 @@ export class Channel {
     try {
       return await Promise.race([promise, limits]);
     } catch (error) {
-      if (!(error instanceof AssociationRejectedError) && !(error instanceof AssociationAbortedError)) await this.abort();
+      if (ours || (!(error instanceof AssociationRejectedError) && !(error instanceof AssociationAbortedError))) await this.abort();
       throw error;
     } finally {
       clearTimeout(timer);

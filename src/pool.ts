@@ -48,6 +48,8 @@ interface Entry {
   timer?: ReturnType<typeof setTimeout>;
   /** Settles when establishment has succeeded or failed. */
   ready?: Promise<void>;
+  /** Cancels the establishment while it runs (`close({ force: true })`). */
+  opening?: AbortController;
 }
 
 interface Waiter {
@@ -176,6 +178,7 @@ export class AssociationPool {
       for (const w of this.waiters.splice(0)) w.reject(new AssociationAbortedError('association pool is closed'));
       this.closing = Promise.all(
         [...this.entries].map(async (e) => {
+          if (options.force) e.opening?.abort(new AssociationAbortedError('association pool is closed'));
           await e.ready;
           if (options.force) await e.association?.abort();
           else if (!e.leased) this.drop(e, 'release');
@@ -223,18 +226,24 @@ export class AssociationPool {
   }
 
   private open(w: Waiter): void {
-    const entry: Entry = { key: w.key, peer: w.pk.peer, association: null, leased: true };
+    const opening = new AbortController();
+    const entry: Entry = { key: w.key, peer: w.pk.peer, association: null, leased: true, opening };
     this.entries.add(entry);
     entry.ready = (async () => {
       try {
         // The caller's signal cancels the connection attempt; once connected, an abort no longer
-        // stops the establishment: the association goes to the pool instead (below).
-        const transport = await this.options.connect(w.pk.peer, w.signal);
+        // stops the establishment: the association goes to the pool instead (below). A forced
+        // close cancels either step (a peer that never answers the A-ASSOCIATE-RQ would otherwise
+        // hold it for the ACSE timeout).
+        const either = eitherSignal(w.signal, opening.signal);
+        const transport = await this.options.connect(w.pk.peer, either.signal).finally(either.dispose);
         const association = await this.options.ae.associate(transport, {
           ...this.options.associate,
           calledAeTitle: w.pk.calledAeTitle,
           ...(w.pk.contexts && { contexts: w.pk.contexts }),
+          signal: opening.signal,
         });
+        entry.opening = undefined;
         entry.association = association;
         this.byAssociation.set(association, entry);
         this.created++;
@@ -251,6 +260,7 @@ export class AssociationPool {
           this.release(association);
         }
       } catch (error) {
+        entry.opening = undefined;
         this.entries.delete(entry);
         w.reject(error);
         this.pump();
@@ -269,6 +279,24 @@ export class AssociationPool {
     }
     this.pump();
   }
+}
+
+/**
+ * A signal that aborts when either does (`AbortSignal.any` is missing from older browsers), and
+ * `dispose` to unhook it: a caller's long-lived signal must not collect a listener per connection.
+ */
+function eitherSignal(a: AbortSignal | undefined, b: AbortSignal): { signal: AbortSignal; dispose(): void } {
+  if (!a || a.aborted) return { signal: a ?? b, dispose: () => undefined };
+  const both = new AbortController();
+  const fromA = () => both.abort(a.reason);
+  const fromB = () => both.abort(b.reason);
+  a.addEventListener('abort', fromA, { once: true });
+  b.addEventListener('abort', fromB, { once: true });
+  const dispose = () => {
+    a.removeEventListener('abort', fromA);
+    b.removeEventListener('abort', fromB);
+  };
+  return { signal: both.signal, dispose };
 }
 
 /** The reuse key: same peer, called AE title and context proposal (order included: it fixes the IDs). */

@@ -4,7 +4,7 @@
  * being set up.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMemoryListener } from '../../adapters/memory';
+import { createMemoryListener, createMemoryPair } from '../../adapters/memory';
 import { ApplicationEntity } from '../../src/ae';
 import type { Association } from '../../src/association';
 import { AssociationAbortedError } from '../../src/errors';
@@ -223,4 +223,30 @@ describe('AssociationPool', () => {
     expect(p.stats).toMatchObject({ open: 0, created: 0 });
     await p.close();
   });
+
+  it('close({ force }) cancels an A-ASSOCIATE negotiation the peer never answers', async () => {
+    // A peer that reads the A-ASSOCIATE-RQ and never answers: without the cancel, close() waited
+    // for the ACSE timeout (here 20 s, past the test's own timeout).
+    const silent: Array<Promise<void>> = [];
+    const p = new AssociationPool({
+      ae: new ApplicationEntity({ aeTitle: 'GATEWAY', acseTimeoutMs: 20_000 }).addRequestedContext(VERIFICATION),
+      connect: async () => {
+        const [ours, theirs] = createMemoryPair();
+        silent.push(theirs.readable.pipeTo(new WritableStream()).catch(() => undefined));
+        return ours;
+      },
+    });
+    const leased = p.acquire({ peer: 'a' });
+    const outcome = leased.then(() => 'leased', (e: unknown) => e);
+    await sleep(20);
+    expect(p.stats).toMatchObject({ open: 1, created: 0 });
+    const started = Date.now();
+    await p.close({ force: true });
+    // At most the A-ABORT linger (abortLingerMs, 1 s) for the silent peer to close, not the 20 s ACSE timeout.
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(await outcome).toBeInstanceOf(Error);
+    expect(p.stats).toMatchObject({ open: 0, created: 0 });
+    // The transport was closed: the silent peer's read ended.
+    await Promise.all(silent);
+  }, 5000);
 });
