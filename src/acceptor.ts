@@ -5,6 +5,7 @@
 import { DICOM_APPLICATION_CONTEXT, type SupportedContext } from './acse/contexts';
 import { answerAsyncOps, answerContexts } from './acse/negotiate';
 import { Association } from './association';
+import { aeTitleProblem } from './bytes/text';
 import { Channel, type CloseInfo } from './channel';
 import { CommandField } from './dimse/types';
 import type { Logger } from './logger';
@@ -77,7 +78,7 @@ export async function serveTransport(
   const ids = rq.presentationContexts.map((pc) => pc.id);
   if (new Set(ids).size !== ids.length) {
     // Two items for one presentation-context-ID cannot be answered (reliability.md N-11): A-ABORT (0,0), AA-1.
-    options.logger.warn(`aborting: A-ASSOCIATE-RQ from '${rq.callingAeTitle}' repeats a presentation-context-ID`);
+    options.logger.warn(`aborting: A-ASSOCIATE-RQ from '${printable(rq.callingAeTitle)}' repeats a presentation-context-ID`);
     await channel.abort(0, 0);
     return channel.ended;
   }
@@ -98,7 +99,7 @@ export async function serveTransport(
     return { reject: Reject.noReason };
   });
   const refuse = async (reject: Rejection): Promise<CloseInfo> => {
-    options.logger.info(`rejecting association from '${rq.callingAeTitle}': ${JSON.stringify(reject)}`);
+    options.logger.info(`rejecting association from '${printable(rq.callingAeTitle)}': ${JSON.stringify(reject)}`);
     notify(options.logger, 'rejected', () => handlers.rejected?.(rq, reject));
     if (observe) emit(observe, { ...identity(), type: 'association-rejected', ...reject, durationMs: Date.now() - started });
     await channel.ul.rejectAssociation({ type: 'A-ASSOCIATE-RJ', ...reject }).catch(() => undefined);
@@ -148,7 +149,7 @@ export async function serveTransport(
     // ARTIM off and the peer's A-ABORT unread.
     const endedFirst = channel.endedWith;
     if (!endedFirst && channel.ul.state === 'Sta3') {
-      options.logger.error(`cannot encode the A-ASSOCIATE-AC for '${rq.callingAeTitle}': ${messageOf(error)}`);
+      options.logger.error(`cannot encode the A-ASSOCIATE-AC for '${printable(rq.callingAeTitle)}': ${messageOf(error)}`);
       return refuse(Reject.noReason);
     }
     // association-requested was emitted: a closing event ends its telemetry (and OpenTelemetry span).
@@ -192,6 +193,14 @@ function notify(logger: Logger, name: string, call: () => unknown): void {
   }
 }
 
+/**
+ * A peer's AE title for a log line: every character outside printable ASCII, and the backslash, as
+ * \xNN, so control bytes cannot forge or garble log lines (reliability.md N-14, A-06).
+ */
+function printable(text: string): string {
+  return text.replace(/[^\x20-\x5b\x5d-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 function messageOf(error: unknown): string {
   return (error as Error)?.message ?? String(error);
 }
@@ -221,6 +230,15 @@ async function checkRequest(
   const max = rq.userInformation.maxLength;
   if (max !== undefined && max > 0 && max < 8) return { reject: Reject.noReason };
   if (rq.applicationContextName !== DICOM_APPLICATION_CONTEXT) return { reject: Reject.applicationContextNotSupported };
+  // A title that is all spaces ("shall not be used", PS3.8 Table 9-11) or has a backslash, a control
+  // character or a byte ≥ 80H (outside the PS3.5 AE VR) names no AE: not recognized, whatever the
+  // policy (reliability.md A-05, A-06, N-14). DCMTK accepts such titles; pynetdicom aborts.
+  const titles = [['called', rq.calledAeTitle, Reject.calledAeNotRecognized], ['calling', rq.callingAeTitle, Reject.callingAeNotRecognized]] as const;
+  for (const [which, title, reject] of titles) {
+    if (aeTitleProblem(title) === undefined) continue;
+    options.logger.warn(`A-ASSOCIATE-RQ with ${which} AE title '${printable(title)}': ${title === '' ? 'all spaces' : 'a character outside the AE VR (printable ASCII but backslash)'}`);
+    return { reject };
+  }
   if (acceptor.requireCalledAeTitle && rq.calledAeTitle.trim() !== options.aeTitle.trim()) return { reject: Reject.calledAeNotRecognized };
   const allowed = acceptor.allowedCallingAeTitles;
   if (allowed && !allowed.some((t) => t.trim() === rq.callingAeTitle.trim())) return { reject: Reject.callingAeNotRecognized };
@@ -228,7 +246,7 @@ async function checkRequest(
   const identity = rq.userInformation.userIdentityRq;
   // Without this, a request that leaves the User Identity item out is never verified.
   if (!identity && acceptor.requireUserIdentity) {
-    options.logger.warn(`A-ASSOCIATE-RQ from '${rq.callingAeTitle}' has no user identity, which is required`);
+    options.logger.warn(`A-ASSOCIATE-RQ from '${printable(rq.callingAeTitle)}' has no user identity, which is required`);
     return { reject: Reject.noReason };
   }
   if (identity && acceptor.verifyUserIdentity) {

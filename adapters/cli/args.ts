@@ -8,6 +8,7 @@
  */
 import type { FileIoOptions } from '../node/sync-read';
 import { readFileSync } from 'node:fs';
+import { aeTitleProblem } from '../../src/bytes/text';
 import type { AeOptions } from '../../src/options';
 import { consoleLogger, silentLogger } from '../../src/logger';
 import type { QueryModel } from '../../src/scu/query-models';
@@ -147,10 +148,16 @@ export function intOption(p: ParsedArgv, name: string, fallback: number, min = 0
   return n;
 }
 
-/** An AE title option (1-16 characters, not only spaces: PS3.5 AE VR), or `fallback` when not given. */
+/**
+ * An AE title option (PS3.5 AE VR: 1-16 characters, not only spaces, printable ASCII but
+ * backslash), or `fallback` when not given.
+ */
 export function aeTitleOption(p: ParsedArgv, name: string, fallback: string, what = 'AE title'): string {
   const value = optionValue(p, name) ?? fallback;
   if (value.trim().length === 0 || value.length > 16) throw new UsageError(`${what} must be 1-16 characters, got '${value}'`);
+  // Checked here too: the ApplicationEntity would refuse it later, as a failure (exit 1), not a usage error.
+  const problem = aeTitleProblem(value, what);
+  if (problem) throw new UsageError(problem);
   return value;
 }
 

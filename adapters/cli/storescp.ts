@@ -15,9 +15,9 @@ import { RECEIVER_RECLAIM_BYTES, setSocketReclaim } from '../node/reclaim';
 import { formatMB } from './progress';
 import type { FileIoOptions } from '../node/sync-read';
 import {
-  aeTitleOption, intOption, IO_OPTION, ioMode, listener, optionValue, parseArgv, parsePort, secondsOption, STORE_OPTIONS, storeTlsSettings, type OptionSpec,
+  aeTitleOption, intOption, IO_OPTION, ioMode, listener, optionValue, parseArgv, parsePort, positionals, secondsOption, STORE_OPTIONS, storeTlsSettings, UsageError, type OptionSpec,
 } from './args';
-import { consoleIo, fail, stopSignals } from './io';
+import { consoleIo, ExitCode, fail, stopSignals, type AppIo } from './io';
 
 const VERIFICATION = '1.2.840.10008.1.1';
 
@@ -58,7 +58,7 @@ export interface StoreScpConfig {
 export async function runStoreScp(config: StoreScpConfig): Promise<number> {
   if (!config.ignore && !config.outputDir) {
     config.err('storescp: -od DIR is required (or --ignore)');
-    return 2;
+    return ExitCode.usage;
   }
   const log = (line: string) => {
     if (!config.quiet) config.out(line);
@@ -162,31 +162,32 @@ const OPTIONS: readonly OptionSpec[] = [
   IO_OPTION,
 ];
 
-/** `netdicom storescp ...`: parses `argv` (after the app name), serves until SIGINT/SIGTERM; resolves with the exit code. */
-export async function storescpMain(argv: readonly string[]): Promise<number> {
-  let p;
-  let io: FileIoOptions['io'];
+/**
+ * `netdicom storescp ...`: parses `argv` (after the app name), serves until SIGINT/SIGTERM; resolves
+ * with the exit code. A usage error is one line on `io.err` (`storescp: <reason>`) and exit 2, as in
+ * the other apps; every option is checked before a file is read or anything listens.
+ */
+export async function storescpMain(argv: readonly string[], io: AppIo = consoleIo): Promise<number> {
+  let stop: ReturnType<typeof stopSignals> | undefined;
   try {
-    p = parseArgv(argv, OPTIONS);
+    const p = parseArgv(argv, OPTIONS);
     if (p.switches.has('--help')) {
-      console.log(USAGE);
-      return 0;
+      io.out(USAGE);
+      return ExitCode.ok;
     }
-    if (p.positionals.length !== 1) throw new Error('PORT is required');
-    io = ioMode(optionValue(p, '--io'));
-  } catch (error) {
-    console.error(`storescp: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  // This process only receives: it may collect its read buffers more often (reclaim.ts).
-  setSocketReclaim(RECEIVER_RECLAIM_BYTES);
-  const stop = stopSignals();
-  try {
-    const port = parsePort(p.positionals[0], true);
+    const [portText] = positionals(p, ['PORT']);
+    const fileIo = ioMode(optionValue(p, '--io'));
+    // This process only receives: it may collect its read buffers more often (reclaim.ts).
+    setSocketReclaim(RECEIVER_RECLAIM_BYTES);
+    stop = stopSignals();
+    const port = parsePort(portText, true);
+    const outputDir = optionValue(p, '--output-directory');
+    // Here, not in runStoreScp: a usage error must come before the TLS files are read.
+    if (!p.switches.has('--ignore') && !outputDir) throw new UsageError('-od DIR is required (or --ignore)');
     const debug = p.switches.has('--debug');
     return await runStoreScp({
-      outputDir: optionValue(p, '--output-directory'),
-      io,
+      outputDir,
+      io: fileIo,
       ignore: p.switches.has('--ignore'),
       aeTitle: aeTitleOption(p, '--aetitle', 'STORESCP'),
       maxPdu: intOption(p, '--max-pdu', 16384),
@@ -200,13 +201,13 @@ export async function storescpMain(argv: readonly string[]): Promise<number> {
       // DCMTK's storescp listens on every interface; so do we unless told otherwise.
       listen: listener({ tls: storeTlsSettings(p) }, optionValue(p, '--bind') ?? '0.0.0.0', port),
       stopSignal: stop,
-      out: (l) => console.log(l),
-      err: (l) => console.error(l),
+      out: (l) => io.out(l),
+      err: (l) => io.err(l),
       logger: debug ? consoleLogger({ verbose: true, prefix: 'storescp' }) : silentLogger,
     });
   } catch (error) {
-    return fail('storescp', consoleIo, error);
+    return fail('storescp', io, error);
   } finally {
-    stop.dispose();
+    stop?.dispose();
   }
 }

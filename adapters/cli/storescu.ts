@@ -16,9 +16,9 @@ import { ProgressBar, type ProgressSink } from './progress';
 import { planBatches, sendFiles } from './store-sender';
 import type { FileIoOptions } from '../node/sync-read';
 import {
-  aeTitleOption, commonOptions, dialer, formatHelp, intOption, IO_OPTION, ioMode, optionValue, parseArgv, parsePort, secondsOption, STORE_OPTIONS, storeTlsSettings, type OptionSpec,
+  aeTitleOption, commonOptions, dialer, formatHelp, intOption, IO_OPTION, ioMode, optionValue, parseArgv, parsePort, secondsOption, STORE_OPTIONS, storeTlsSettings, UsageError, type OptionSpec,
 } from './args';
-import { consoleIo, describeFailure, ExitCode, fail } from './io';
+import { consoleIo, describeFailure, ExitCode, fail, type AppIo } from './io';
 
 /** What storescu runs with, after argument parsing. */
 export interface StoreScuConfig {
@@ -53,7 +53,7 @@ export interface StoreScuConfig {
 export async function runStoreScu(config: StoreScuConfig): Promise<number> {
   if (config.paths.length === 0) {
     config.err('storescu: no files given');
-    return 2;
+    return ExitCode.usage;
   }
   let skipped = 0;
   const warn = (m: string) => {
@@ -136,24 +136,22 @@ const OPTIONS: readonly OptionSpec[] = [
   IO_OPTION,
 ];
 
-/** `netdicom storescu ...`: parses `argv` (after the app name) and runs; resolves with the exit code. */
-export async function storescuMain(argv: readonly string[]): Promise<number> {
-  let p;
-  let io: FileIoOptions['io'];
+/**
+ * `netdicom storescu ...`: parses `argv` (after the app name) and runs; resolves with the exit code.
+ * A usage error is one line on `io.err` (`storescu: <reason>`) and exit 2, as in the other apps;
+ * every option is checked before a file is read or a connection made.
+ */
+export async function storescuMain(argv: readonly string[], io: AppIo = consoleIo): Promise<number> {
   try {
-    p = parseArgv(argv, OPTIONS);
+    const p = parseArgv(argv, OPTIONS);
     if (p.switches.has('--help')) {
-      console.log(formatHelp(USAGE.slice('usage: '.length), DESCRIPTION, OPTIONS));
-      return 0;
+      io.out(formatHelp(USAGE.slice('usage: '.length), DESCRIPTION, OPTIONS));
+      return ExitCode.ok;
     }
-    if (p.positionals.length < 3) throw new Error('ADDR, PORT and at least one PATH are required');
-    io = ioMode(optionValue(p, '--io'));
-  } catch (error) {
-    console.error(`storescu: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const [host, portText, ...paths] = p.positionals as [string, string, ...string[]];
-  try {
+    // ADDR PORT PATH…: at least one PATH, named like positionals() names what is missing.
+    const required = ['ADDR', 'PORT', 'PATH'];
+    if (p.positionals.length < required.length) throw new UsageError(`missing ${required.slice(p.positionals.length).join(' ')}`);
+    const [host, portText, ...paths] = p.positionals as [string, string, ...string[]];
     const port = parsePort(portText);
     const debug = p.switches.has('--debug');
     const networkTimeoutMs = secondsOption(p, '--network-timeout');
@@ -167,7 +165,7 @@ export async function storescuMain(argv: readonly string[]): Promise<number> {
       noHalt: p.switches.has('--no-halt'),
       // 1..65535 C-STOREs in flight (PS3.7 D.3.3.3 Maximum Number Operations Invoked).
       asyncOps: intOption(p, '--async-ops', 1, 1, 0xffff),
-      io,
+      io: ioMode(optionValue(p, '--io')),
       debug,
       quiet: p.switches.has('--quiet'),
       acseTimeoutMs: secondsOption(p, '--acse-timeout'),
@@ -176,11 +174,11 @@ export async function storescuMain(argv: readonly string[]): Promise<number> {
       // -tn also bounds the connect and TLS handshake, as in the other apps.
       connect: dialer({ tls: storeTlsSettings(p), networkTimeoutMs }, host, port),
       progress: process.stderr,
-      out: (l) => console.log(l),
-      err: (l) => console.error(l),
+      out: (l) => io.out(l),
+      err: (l) => io.err(l),
       logger: debug ? consoleLogger({ verbose: true, prefix: 'storescu' }) : silentLogger,
     });
   } catch (error) {
-    return fail('storescu', consoleIo, error);
+    return fail('storescu', io, error);
   }
 }

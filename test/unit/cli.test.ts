@@ -45,7 +45,8 @@ describe('netdicom CLI', () => {
   });
 
   it('unknown app, unknown flag and missing PORT: one line on stderr, exit 2', async () => {
-    for (const args of [['nosuchapp'], ['echoscu', '--bogus', 'x', '1'], ['echoscu', '127.0.0.1'], ['echoscp', '-aet']]) {
+    const store = [['storescu', '--bogus', 'x', '1', 'f.dcm'], ['storescu', '127.0.0.1', '104'], ['storescp', '--ignore'], ['storescp', '0', '-od']];
+    for (const args of [['nosuchapp'], ['echoscu', '--bogus', 'x', '1'], ['echoscu', '127.0.0.1'], ['echoscp', '-aet'], ...store]) {
       const r = await cli(...args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.output.trim().split('\n'), r.output).toHaveLength(1);
