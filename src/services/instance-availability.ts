@@ -8,6 +8,7 @@ import type { RequestContext, ScpHandlers } from '../scp/types';
 import type { NCallOptions, NResult } from '../scu/n-services';
 import type { Dataset } from '../scu/types';
 import { generateUid } from '../uids/generate';
+import { namingTags } from './n-attributes';
 
 /** Instance Availability Notification SOP Class (PS3.4 R.3). */
 export const INSTANCE_AVAILABILITY_SOP_CLASS = '1.2.840.10008.5.1.4.33';
@@ -26,7 +27,8 @@ export interface InstanceAvailabilityScpOptions {
 
 /**
  * SCP: N-CREATE handler for Instance Availability Notification (PS3.4 R.4.2): 0x0120 naming a
- * missing required sequence (Offending Element), 0x0118 for another SOP class.
+ * missing required sequence (Attribute Identifier List and Offending Element), 0x0118 for another
+ * SOP class.
  */
 export function instanceAvailabilityScp(options: InstanceAvailabilityScpOptions): Pick<ScpHandlers, 'nCreate'> {
   return {
@@ -34,7 +36,8 @@ export function instanceAvailabilityScp(options: InstanceAvailabilityScpOptions)
       if (request.sopClassUid !== INSTANCE_AVAILABILITY_SOP_CLASS) return { status: 0x0118 };
       const dataset = request.dataset ?? {};
       const missing = REQUIRED.filter(([keyword]) => !(keyword in dataset)).map(([, tag]) => tag);
-      if (missing.length > 0) return { status: 0x0120, offendingElement: missing };
+      // PS3.7 C.5.13: Missing Attribute names the tags in the Attribute Identifier List (and in Offending Element, as before).
+      if (missing.length > 0) return { status: 0x0120, ...namingTags(missing) };
       const notification = { ...dataset, SOPClassUID: INSTANCE_AVAILABILITY_SOP_CLASS, SOPInstanceUID: request.sopInstanceUid };
       const refused = await options.onNotification(notification, ctx);
       return { status: refused || 0x0000 };

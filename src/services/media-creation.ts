@@ -4,7 +4,7 @@
  */
 import type { RequestContext, ScpHandlers } from '../scp/types';
 import type { Dataset } from '../scu/types';
-import { applyModifications, nGetAnswer } from './n-attributes';
+import { applyModifications, namingTags, nGetAnswer } from './n-attributes';
 
 /** Media Creation Management SOP Class (PS3.4 S.3). */
 export const MEDIA_CREATION_SOP_CLASS = '1.2.840.10008.5.1.1.33';
@@ -26,9 +26,10 @@ export interface MediaCreationScpOptions {
 }
 
 /**
- * SCP handlers (PS3.4 S.3.2): N-CREATE needs a Referenced SOP Sequence (else 0x0120); initiate
- * twice is 0xA510; cancel of a DONE request 0xC201, of one being written 0xC202; N-GET reads the
- * status. Each operation names the Media Creation Management class, else 0x0118.
+ * SCP handlers (PS3.4 S.3.2): N-CREATE needs a Referenced SOP Sequence (else 0x0120, naming it in
+ * the Attribute Identifier List and Offending Element); initiate twice is 0xA510; cancel of a DONE
+ * request 0xC201, of one being written 0xC202; N-GET reads the status. Each operation names the
+ * Media Creation Management class, else 0x0118.
  */
 export function mediaCreationScp(options: MediaCreationScpOptions): Pick<ScpHandlers, 'nCreate' | 'nAction' | 'nGet'> & { store: Map<string, Dataset> } {
   const store = options.store ?? new Map<string, Dataset>();
@@ -39,7 +40,8 @@ export function mediaCreationScp(options: MediaCreationScpOptions): Pick<ScpHand
       if (store.has(request.sopInstanceUid)) return { status: 0x0111 };
       const attributes = request.dataset ?? {};
       if (!Array.isArray(attributes.ReferencedSOPSequence) || attributes.ReferencedSOPSequence.length === 0) {
-        return { status: 0x0120, offendingElement: [0x00081199] };
+        // PS3.7 C.5.13: the Attribute Identifier List names it (Offending Element too, as before).
+        return { status: 0x0120, ...namingTags([0x00081199]) };
       }
       const instance = { ...attributes, SOPClassUID: MEDIA_CREATION_SOP_CLASS, SOPInstanceUID: request.sopInstanceUid, ExecutionStatus: 'IDLE' };
       store.set(request.sopInstanceUid, instance);

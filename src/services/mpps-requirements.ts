@@ -3,27 +3,18 @@
  * what an N-SET may not touch ("Not allowed"), and what an MPPS must hold when its Performed
  * Procedure Step Status is set to COMPLETED or DISCONTINUED (the Final State column, F.7.2.2.2).
  */
-import type { AttributeRequirement } from './procedure-step-requirements';
+import { type AttributeRequirement, type CodeMacro, codeItems } from './procedure-step-requirements';
 
 const SERIES = 'PerformedSeriesSequence';
 const SCHEDULED = 'ScheduledStepAttributesSequence';
 const value = (...path: string[]): AttributeRequirement => ({ path, need: 'value' });
 
 /**
- * The N-CREATE rows of the Code Value Macros of Table F.7.2-1 (Tables F.7.2-1a to -1f) for the items
- * of the code sequence at `sequence`, and for the items of each item's Equivalent Code Sequence
- * (the Enhanced macros include the Simple one there too): Code Value, Long Code Value or URN Code
- * Value (1C, one of them), Coding Scheme Designator when Code Value or Long Code Value is there
- * (1C), and Code Meaning (1) where the macro makes it mandatory. Coding Scheme Version (1C: when the
- * designator alone is ambiguous) is left to the application: the SCP cannot tell.
+ * The Code Value Macros of Table F.7.2-1 (Tables F.7.2-1a to -1f) include the Enhanced macros of
+ * PS3.4 chapter 8, whose Equivalent Code Sequence items carry the Simple one: checked too.
  */
-function codeItems(meaning: 'mandatory meaning' | 'optional meaning', ...sequence: string[]): AttributeRequirement[] {
-  return [sequence, [...sequence, 'EquivalentCodeSequence']].flatMap((path) => [
-    { path: [...path, 'CodeValue'], need: 'value' as const, or: ['LongCodeValue', 'URNCodeValue'] },
-    { path: [...path, 'CodingSchemeDesignator'], need: 'value' as const, when: ['CodeValue', 'LongCodeValue'] },
-    ...(meaning === 'mandatory meaning' ? [value(...path, 'CodeMeaning')] : []),
-  ]);
-}
+const MANDATORY_MEANING: CodeMacro = { meaning: 'mandatory', equivalent: true };
+const OPTIONAL_MEANING: CodeMacro = { meaning: 'optional', equivalent: true };
 
 /**
  * Type 1 (1/1) in the N-CREATE column: the top-level attributes, at least one Scheduled Step
@@ -52,12 +43,12 @@ export const MPPS_CREATE_REQUIRED: readonly AttributeRequirement[] = [
   value(SERIES, 'ReferencedNonImageCompositeSOPInstanceSequence', 'ReferencedSOPClassUID'),
   value(SERIES, 'ReferencedNonImageCompositeSOPInstanceSequence', 'ReferencedSOPInstanceUID'),
   // The code sequences of the table with the macro each includes (-1a no N-SET, -1c / -1e with N-SET).
-  ...codeItems('mandatory meaning', SCHEDULED, 'RequestedProcedureCodeSequence'),
-  ...codeItems('mandatory meaning', SCHEDULED, 'ScheduledProtocolCodeSequence'),
-  ...codeItems('optional meaning', 'ProcedureCodeSequence'),
-  ...codeItems('mandatory meaning', 'ReasonForPerformedProcedureCodeSequence'),
-  ...codeItems('mandatory meaning', 'PerformedProcedureStepDiscontinuationReasonCodeSequence'),
-  ...codeItems('optional meaning', 'PerformedProtocolCodeSequence'),
+  ...codeItems([SCHEDULED, 'RequestedProcedureCodeSequence'], MANDATORY_MEANING),
+  ...codeItems([SCHEDULED, 'ScheduledProtocolCodeSequence'], MANDATORY_MEANING),
+  ...codeItems(['ProcedureCodeSequence'], OPTIONAL_MEANING),
+  ...codeItems(['ReasonForPerformedProcedureCodeSequence'], MANDATORY_MEANING),
+  ...codeItems(['PerformedProcedureStepDiscontinuationReasonCodeSequence'], MANDATORY_MEANING),
+  ...codeItems(['PerformedProtocolCodeSequence'], OPTIONAL_MEANING),
 ];
 
 /**

@@ -8,7 +8,7 @@
 import type { NAnswer, NRequest, RequestContext, ScpHandlers } from '../scp/types';
 import type { Dataset } from '../scu/types';
 import { MPPS_CREATE_REQUIRED, MPPS_FINAL_STATE, MPPS_SET_NOT_ALLOWED } from './mpps-requirements';
-import { applyModifications, identityRefusal, nGetAnswer, stringValue, tagForKeyword } from './n-attributes';
+import { applyModifications, identityRefusal, namingTags, nGetAnswer, stringValue, tagForKeyword } from './n-attributes';
 import { type AttributeRequirement, missingAttributes, offendingTags, pathText, unmetRequirements } from './procedure-step-requirements';
 
 export { MPPS_CREATE_REQUIRED, MPPS_FINAL_STATE, MPPS_FINAL_STATE_TYPE2, MPPS_SET_NOT_ALLOWED } from './mpps-requirements';
@@ -131,11 +131,6 @@ function notAllowedInSet(modifications: Dataset): NAnswer | undefined {
   if (keywords.length === 0) return undefined;
   const offendingElement = keywords.map((k) => tagForKeyword(k)).filter((t): t is number => t !== undefined);
   return { status: 0x0106, offendingElement, errorComment: 'not allowed in an MPPS N-SET (PS3.4 Table F.7.2-1)' };
-}
-
-/** Tags of a 0x0120 / 0x0121 answer, in both fields an SCU may read them from (see nCreate). */
-function namingTags(tags: number[]): Pick<NAnswer, 'attributeIdentifierList' | 'offendingElement'> {
-  return { attributeIdentifierList: tags, offendingElement: tags };
 }
 
 /** The F.7.2.2 state rule for one N-SET, or undefined when allowed. */

@@ -58,6 +58,18 @@ export function nGetAnswer(source: Dataset, tags: readonly number[], uids: { sop
   };
 }
 
+/**
+ * The fields naming `tags` in a 0x0120 Missing Attribute or 0x0121 Missing Attribute Value answer
+ * to an N-CREATE or N-SET (PS3.7 C.5.13, C.5.14): the Attribute Identifier List (0000,1005), which
+ * PS3.7 gives those statuses, and Offending Element (0000,0901), which this library's SCPs filled
+ * before the list could be sent, so that an SCU reading either finds them. Only N-CREATE, N-SET and
+ * N-GET responses carry the list (the serve loop drops it elsewhere with a warning): an N-ACTION or
+ * N-EVENT-REPORT answer names the tags in Offending Element alone.
+ */
+export function namingTags(tags: readonly number[]): Pick<NAnswer, 'attributeIdentifierList' | 'offendingElement'> {
+  return { attributeIdentifierList: [...tags], offendingElement: [...tags] };
+}
+
 /** SOP Class UID and SOP Instance UID: the instance's identity, named by the command, never by a Modification List. */
 const IDENTITY: ReadonlyArray<readonly [keyword: string, tag: number]> = [['SOPClassUID', 0x00080016], ['SOPInstanceUID', 0x00080018]];
 

@@ -4,13 +4,17 @@
  * than its image box (Requested Decimate/Crop Behavior, PS3.3 C.13.5.1).
  */
 import type { Dataset } from '../scu/types';
-import { stringValue } from './n-attributes';
+import { namingTags, stringValue } from './n-attributes';
 import { PrintClass, PrintStatus } from './print-uids';
 
-/** A status with the tags it is about (Offending Element (0000,0901)). */
+/**
+ * A status with the tags it is about: Offending Element (0000,0901), and for 0x0120 Missing
+ * Attribute also the Attribute Identifier List (0000,1005) (PS3.7 C.5.13).
+ */
 export interface PrintCheck {
   readonly status: number;
   readonly offendingElement?: number[];
+  readonly attributeIdentifierList?: number[];
   readonly errorComment?: string;
 }
 
@@ -37,11 +41,15 @@ const POLARITY = 0x20200020;
 const GRAYSCALE_SEQUENCE = 0x20200110;
 const COLOR_SEQUENCE = 0x20200111;
 
-const fail = (status: number, tags: string[] | number[], errorComment?: string): PrintCheck => ({
-  status,
-  offendingElement: tags.map((t) => (typeof t === 'number' ? t : TAG[t]!)),
-  ...(errorComment && { errorComment }),
-});
+/** A refusal naming `tags`; 0x0120 names them in the Attribute Identifier List too (PS3.7 C.5.13). */
+const fail = (status: number, tags: string[] | number[], errorComment?: string): PrintCheck => {
+  const named = tags.map((t) => (typeof t === 'number' ? t : TAG[t]!));
+  return {
+    status,
+    ...(status === 0x0120 ? namingTags(named) : { offendingElement: named }),
+    ...(errorComment && { errorComment }),
+  };
+};
 const num = (ds: Dataset, key: string): number | undefined => {
   const v = stringValue(ds, key);
   return v === undefined || v === '' ? undefined : Number(v);

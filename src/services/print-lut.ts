@@ -4,7 +4,7 @@
  * image boxes make to them through Referenced Presentation LUT Sequence (2050,0500).
  */
 import type { Dataset } from '../scu/types';
-import { stringValue } from './n-attributes';
+import { namingTags, stringValue } from './n-attributes';
 import type { PrintCheck } from './print-image';
 
 const SEQUENCE = 0x20500010;
@@ -22,13 +22,14 @@ export function checkPresentationLut(ds: Dataset): PrintCheck | undefined {
   const shape = stringValue(ds, 'PresentationLUTShape');
   const sequence = ds.PresentationLUTSequence;
   const hasSequence = Array.isArray(sequence) ? sequence.length > 0 : sequence !== undefined && sequence !== null;
-  if (shape === undefined && !hasSequence) return { status: 0x0120, offendingElement: [SEQUENCE, SHAPE] };
+  // PS3.7 C.5.13: a Missing Attribute answer names the tags in the Attribute Identifier List (Offending Element too).
+  if (shape === undefined && !hasSequence) return { status: 0x0120, ...namingTags([SEQUENCE, SHAPE]) };
   if (shape !== undefined && hasSequence) return { status: 0x0106, offendingElement: [SEQUENCE, SHAPE], errorComment: 'both a shape and a LUT' };
   if (shape !== undefined) return shape === 'IDENTITY' || shape === 'LIN OD' ? undefined : { status: 0x0106, offendingElement: [SHAPE] };
   const item = (Array.isArray(sequence) ? sequence[0] : sequence) as Dataset;
   const descriptor = item.LUTDescriptor;
   const values = (Array.isArray(descriptor) ? descriptor : [descriptor]).map(Number);
-  if (values.length !== 3) return { status: 0x0120, offendingElement: [DESCRIPTOR] };
+  if (values.length !== 3) return { status: 0x0120, ...namingTags([DESCRIPTOR]) };
   const [entries, first, bits] = values as [number, number, number];
   if ((entries !== 256 && entries !== 4096) || first !== 0 || !(bits >= 10 && bits <= 16)) return { status: 0x0106, offendingElement: [DESCRIPTOR] };
   if (lutEntries(item.LUTData) !== entries) return { status: 0x0106, offendingElement: [DATA], errorComment: `LUT Data is not ${entries} entries` };

@@ -8,7 +8,7 @@
 import type { Association } from '../association';
 import type { NAnswer, NRequest, RequestContext, ScpHandlers } from '../scp/types';
 import type { Dataset } from '../scu/types';
-import { applyModifications, nGetAnswer, stringValue, tagForKeyword } from './n-attributes';
+import { applyModifications, namingTags, nGetAnswer, stringValue, tagForKeyword } from './n-attributes';
 import { addFilmBox, clampDensity, deleteFilmBox, imageBoxCount, isEmpty, newState, snapshot, type AssociationPrintState, type FilmBox, type Session } from './print-film';
 import { checkImageBoxSet, type ImageBoxSize } from './print-image';
 import { checkPresentationLut } from './print-lut';
@@ -114,8 +114,8 @@ const worst = (...statuses: (number | undefined)[]) => statuses.reduce<number>((
  * SCP handlers for Basic Grayscale and Color Print Management (PS3.4 H.4) with the optional
  * Print Job, Presentation LUT, Basic Annotation Box and Printer Configuration Retrieval classes.
  * Statuses as PS3.4 H.4 gives them: 0xB600-0xB60A warnings, 0xC600-0xC616 failures (see
- * {@link PrintStatus}), 0x0106/0x0120 with Offending Element for bad or missing attributes,
- * 0x0112 unknown instances.
+ * {@link PrintStatus}), 0x0106/0x0120 with Offending Element for bad or missing attributes (0x0120
+ * also with the Attribute Identifier List), 0x0112 unknown instances.
  */
 export function printScp(options: PrintScpOptions = {}): PrintScp {
   const states = new WeakMap<Association, AssociationPrintState>();
@@ -151,11 +151,12 @@ export function printScp(options: PrintScpOptions = {}): PrintScp {
     if (!session) return { status: 0x0110, errorComment: 'no film session' };
     const attributes = { ...request.dataset };
     const ref = (attributes.ReferencedFilmSessionSequence as Dataset[] | undefined)?.[0];
-    if (!ref) return { status: 0x0120, offendingElement: [REF_FILM_SESSION] };
+    // PS3.7 C.5.13: Missing Attribute names the tag in the Attribute Identifier List (and Offending Element).
+    if (!ref) return { status: 0x0120, ...namingTags([REF_FILM_SESSION]) };
     if (stringValue(ref, 'ReferencedSOPInstanceUID') !== session.uid) return { status: 0x0106, offendingElement: [REF_FILM_SESSION] };
     // ST: one value, backslash included ("STANDARD\\C,R"); a caller's array of its parts is joined back.
     const format = attributes.ImageDisplayFormat;
-    if (format === undefined || format === null) return { status: 0x0120, offendingElement: [IMAGE_DISPLAY_FORMAT] };
+    if (format === undefined || format === null) return { status: 0x0120, ...namingTags([IMAGE_DISPLAY_FORMAT]) };
     const count = imageBoxCount(Array.isArray(format) ? format.join('\\') : String(format));
     if (count === undefined) return { status: 0x0106, offendingElement: [IMAGE_DISPLAY_FORMAT] };
     if (options.filmSessionPrint === 'unsupported' && [...session.filmBoxes.values()].some((b) => !b.printed)) return { status: PrintStatus.UnprintedFilmBox };
@@ -189,7 +190,7 @@ export function printScp(options: PrintScpOptions = {}): PrintScp {
     if (refused) return refused;
     if (request.sopClassUid === PrintClass.annotationBox) {
       const position = Number(stringValue(modifications, 'AnnotationPosition'));
-      if (modifications.AnnotationPosition === undefined) return { status: 0x0120, offendingElement: [ANNOTATION_POSITION] };
+      if (modifications.AnnotationPosition === undefined) return { status: 0x0120, ...namingTags([ANNOTATION_POSITION]) };
       if (!(position >= 1 && position <= entry.film.annotationBoxes.length)) return { status: 0x0106, offendingElement: [ANNOTATION_POSITION] };
       applyModifications(entry.attributes, modifications);
       return { status: 0x0000 };

@@ -28,6 +28,33 @@ export interface AttributeRequirement {
   readonly when?: readonly string[];
 }
 
+/** Which rows of a code sequence macro {@link codeItems} checks in each item. */
+export interface CodeMacro {
+  /** Code Meaning (0008,0104) Type 1 (`mandatory`), or not checked (`optional`). */
+  readonly meaning: 'mandatory' | 'optional';
+  /** Whether the macro includes Equivalent Code Sequence (0008,0121), whose items are checked alike. */
+  readonly equivalent: boolean;
+}
+
+/**
+ * The N-CREATE rows of a code sequence macro for the items of the code sequence at `sequence`
+ * (keywords from the top level down), and, when the macro includes it, for the items of each
+ * item's Equivalent Code Sequence: Code Value, Long Code Value or URN Code Value (1C, one of them),
+ * Coding Scheme Designator when Code Value or Long Code Value is there (1C), and Code Meaning (1)
+ * where the macro makes it mandatory (the Code Value Macros of PS3.4 Table F.7.2-1, and the UPS
+ * Code Sequence Macro, Table CC.2.5-2a). Coding Scheme Version (1C: when the
+ * designator alone is ambiguous) is left to the application: the SCP cannot tell. A sequence sent
+ * empty or left out has no item to check.
+ */
+export function codeItems(sequence: readonly string[], macro: CodeMacro): AttributeRequirement[] {
+  const paths = macro.equivalent ? [[...sequence], [...sequence, 'EquivalentCodeSequence']] : [[...sequence]];
+  return paths.flatMap((path) => [
+    { path: [...path, 'CodeValue'], need: 'value' as const, or: ['LongCodeValue', 'URNCodeValue'] },
+    { path: [...path, 'CodingSchemeDesignator'], need: 'value' as const, when: ['CodeValue', 'LongCodeValue'] },
+    ...(macro.meaning === 'mandatory' ? [{ path: [...path, 'CodeMeaning'], need: 'value' as const }] : []),
+  ]);
+}
+
 /** Whether a naturalized value is non-empty (dcmjs gives `''` or `[]` for empty elements). */
 export function hasValue(value: unknown): boolean {
   if (value === undefined || value === null) return false;

@@ -11,7 +11,7 @@ import type { NRequest, RequestContext, ScpHandlers } from '../scp/types';
 import type { NCallOptions, NResult } from '../scu/n-services';
 import type { Dataset } from '../scu/types';
 import { generateUid } from '../uids/generate';
-import { applyModifications, identityRefusal, nGetAnswer, stringValue, tagForKeyword } from './n-attributes';
+import { applyModifications, identityRefusal, namingTags, nGetAnswer, stringValue, tagForKeyword } from './n-attributes';
 import type { StatusMeanings } from './service-statuses';
 
 /** RT Conventional Machine Verification SOP Class (PS3.4 DD.3). */
@@ -134,6 +134,23 @@ export const RT_MACHINE_VERIFICATION_SET_NOT_ALLOWED: readonly string[] = [
 ];
 
 /**
+ * Attributes an N-CREATE may not carry (PS3.4 Tables DD.3.2.1-1 and DD.3.2.1-2: "Not allowed" in
+ * the N-CREATE column): the verification outcome, Treatment Verification Status and the Failed /
+ * Overridden Parameters Sequences, which only the SCP sets once it has verified (DD.3.2.2.4).
+ */
+export const RT_MACHINE_VERIFICATION_CREATE_NOT_ALLOWED: readonly string[] = [
+  'TreatmentVerificationStatus',
+  // Failed / Overridden Parameters Sequence (0074,1048) / (0074,104A), under their dictionary keywords.
+  'FailedAttributesSequence',
+  'OverriddenAttributesSequence',
+];
+
+/** The tags of the keywords of `list` that `attributes` carries, in the list's order. */
+function presentTags(list: readonly string[], attributes: Dataset): number[] {
+  return list.filter((k) => k in attributes).map((k) => tagForKeyword(k)).filter((t): t is number => t !== undefined);
+}
+
+/**
  * The Failed Parameters item of a verification that could not run: NOT_VERIFIED needs at least one
  * (PS3.4 DD.3.2.2.4). Its Selector Attribute Macro (PS3.3 10.17) names the General Machine
  * Verification Sequence (0074,1042), which both classes carry (Table DD.3.2.1-1), and Selector
@@ -162,9 +179,11 @@ const outcomeAttributes = (o: VerificationOutcome): Dataset => ({
 /**
  * SCP handlers for both Machine Verification classes (PS3.4 DD.3.2). N-CREATE needs one
  * Referenced RT Plan Sequence item and Patient ID (0x0120, the Attribute Identifier List naming
- * it), refuses a known UID (0x0111); N-SET may not carry an attribute the table marks "Not
- * allowed" for it (RT_MACHINE_VERIFICATION_SET_NOT_ALLOWED: the plan, the patient, the outcome)
- * nor another SOP Class/Instance UID (0x0106 naming them; nothing changes), and clears a
+ * it), refuses a known UID (0x0111) and the outcome attributes the table marks "Not allowed" for
+ * it (RT_MACHINE_VERIFICATION_CREATE_NOT_ALLOWED: 0x0106 naming them, nothing is created); N-SET
+ * may not carry an attribute the table marks "Not allowed" for it
+ * (RT_MACHINE_VERIFICATION_SET_NOT_ALLOWED: the plan, the patient, the outcome) nor another SOP
+ * Class/Instance UID (0x0106 naming them; nothing changes), and clears a
  * previous outcome; N-GET answers Treatment Verification Status and the failed/overridden
  * attributes; N-ACTION Request Beam Verification (else 0x0123) answers at once, then runs
  * `verify` and sends the Done N-EVENT-REPORT on the same association. An unknown instance is
@@ -191,16 +210,18 @@ export function rtMachineVerificationScp(
       const planClass = stringValue(plan, 'ReferencedSOPClassUID');
       const planInstance = stringValue(plan, 'ReferencedSOPInstanceUID');
       // PS3.7 C.5.13: a Missing Attribute answer names the tag in the Attribute Identifier List (and in Offending Element, as before).
-      if (plans.length !== 1 || !planClass || !planInstance) return { status: 0x0120, attributeIdentifierList: [0x300c0002], offendingElement: [0x300c0002] };
+      if (plans.length !== 1 || !planClass || !planInstance) return { status: 0x0120, ...namingTags([0x300c0002]) };
       const patientId = stringValue(attributes, 'PatientID');
-      if (!patientId) return { status: 0x0120, attributeIdentifierList: [0x00100020], offendingElement: [0x00100020] };
+      if (!patientId) return { status: 0x0120, ...namingTags([0x00100020]) };
+      // The outcome is "Not allowed" in N-CREATE (Table DD.3.2.1-1): refused naming it, as in N-SET, rather
+      // than dropped and answered Success. DD.3.2.1.2 names no status for this: 0x0106 (PS3.7 C.5.11).
+      const outcome = presentTags(RT_MACHINE_VERIFICATION_CREATE_NOT_ALLOWED, attributes);
+      if (outcome.length > 0) return { status: 0x0106, offendingElement: outcome, errorComment: 'not allowed in N-CREATE (PS3.4 Table DD.3.2.1-1)' };
       const group = attributes.ReferencedFractionGroupNumber;
       const fractionGroupNumber = group === undefined || group === null || group === '' ? undefined : Number(group);
       const refused = await options.checkPlan?.({ sopClassUid: planClass, sopInstanceUid: planInstance, fractionGroupNumber, patientId }, ctx);
       if (refused) return { status: refused };
-      // Verification outcome attributes are not allowed in N-CREATE; the SCP owns them.
-      const { TreatmentVerificationStatus: _s, FailedAttributesSequence: _f, OverriddenAttributesSequence: _o, ...rest } = attributes;
-      store.set(request.sopInstanceUid, { ...rest, SOPClassUID: request.sopClassUid, SOPInstanceUID: request.sopInstanceUid });
+      store.set(request.sopInstanceUid, { ...attributes, SOPClassUID: request.sopClassUid, SOPInstanceUID: request.sopInstanceUid });
       return { status: 0x0000 };
     },
     async nSet(request, ctx) {
@@ -209,11 +230,8 @@ export function rtMachineVerificationScp(
       if (!instance) return { status: 0x0112 };
       const modifications = request.dataset ?? {};
       // DD.3.2.1.2 names no status for these: 0x0106 naming them, as for the SOP Class/Instance UID.
-      const forbidden = RT_MACHINE_VERIFICATION_SET_NOT_ALLOWED.filter((k) => k in modifications);
-      if (forbidden.length > 0) {
-        const offendingElement = forbidden.map((k) => tagForKeyword(k)).filter((t): t is number => t !== undefined);
-        return { status: 0x0106, offendingElement, errorComment: 'not allowed in N-SET (PS3.4 Table DD.3.2.1-1)' };
-      }
+      const forbidden = presentTags(RT_MACHINE_VERIFICATION_SET_NOT_ALLOWED, modifications);
+      if (forbidden.length > 0) return { status: 0x0106, offendingElement: forbidden, errorComment: 'not allowed in N-SET (PS3.4 Table DD.3.2.1-1)' };
       const renamed = identityRefusal(modifications, { sopClassUid: request.sopClassUid, sopInstanceUid: request.sopInstanceUid });
       if (renamed) return renamed;
       const refused = await options.checkParameters?.(modifications, instance, ctx);

@@ -5,19 +5,50 @@
  * COMPLETED, X only CANCELED.
  */
 import type { Dataset } from '../scu/types';
-import { type AttributeRequirement, hasValue, unmetRequirements } from './procedure-step-requirements';
+import { type AttributeRequirement, type CodeMacro, codeItems, hasValue, missingAttributes, unmetRequirements } from './procedure-step-requirements';
 
 /** A Final State requirement of Table CC.2.5-3 (RC conditions are not evaluated). */
 export interface UpsFinalStateRequirement extends AttributeRequirement {
   readonly code: 'R' | 'P' | 'X';
 }
 
-/** Attributes the N-CREATE SCU must send with a value (Type 1/1 in Table CC.2.5-3). */
-export const UPS_CREATE_REQUIRED: readonly string[] = [
-  'ScheduledProcedureStepPriority',
-  'ProcedureStepLabel',
-  'ScheduledProcedureStepStartDateTime',
-  'InputReadinessState',
+const value = (...path: string[]): AttributeRequirement => ({ path, need: 'value' });
+/** The UPS Code Sequence Macro (Table CC.2.5-2a): Code Meaning 1/1, no Equivalent Code Sequence. */
+const UPS_CODE: CodeMacro = { meaning: 'mandatory', equivalent: false };
+const QUALIFIERS = 'IssuerOfPatientIDQualifiersSequence';
+const PARAMETERS = 'ScheduledProcessingParametersSequence';
+
+/**
+ * What the N-CREATE SCU must send with a value (Type 1 in the N-CREATE column of Table CC.2.5-3):
+ * the top-level attributes, and the rows of the UPS Code Sequence Macro (Table CC.2.5-2a) in the
+ * items of each code sequence an N-CREATE may send that includes it, directly or through the Issuer
+ * of Patient ID Macro (CC.2.5-2e) or the Content Item Macro (CC.2.5-2b). A code sequence sent empty
+ * or left out has no item to check. Procedure Step State (1/1) is checked apart (C309 for a value
+ * other than SCHEDULED). Other Type 1 rows inside sequence items are not checked.
+ */
+export const UPS_CREATE_REQUIRED: readonly AttributeRequirement[] = [
+  value('ScheduledProcedureStepPriority'),
+  value('ProcedureStepLabel'),
+  value('ScheduledProcedureStepStartDateTime'),
+  value('InputReadinessState'),
+  // Unified Procedure Step Scheduled Procedure Information Module.
+  ...codeItems([PARAMETERS, 'ConceptNameCodeSequence'], UPS_CODE),
+  ...codeItems([PARAMETERS, 'ConceptCodeSequence'], UPS_CODE),
+  ...codeItems([PARAMETERS, 'MeasurementUnitsCodeSequence'], UPS_CODE),
+  ...codeItems(['ScheduledStationNameCodeSequence'], UPS_CODE),
+  ...codeItems(['ScheduledStationClassCodeSequence'], UPS_CODE),
+  ...codeItems(['ScheduledStationGeographicLocationCodeSequence'], UPS_CODE),
+  ...codeItems(['ScheduledHumanPerformersSequence', 'HumanPerformerCodeSequence'], UPS_CODE),
+  ...codeItems(['ScheduledWorkitemCodeSequence'], UPS_CODE),
+  // Unified Procedure Step Relationship Module (the Issuer of Patient ID Macro at the top level and in Other Patient IDs items).
+  ...codeItems([QUALIFIERS, 'AssigningJurisdictionCodeSequence'], UPS_CODE),
+  ...codeItems([QUALIFIERS, 'AssigningAgencyOrDepartmentCodeSequence'], UPS_CODE),
+  ...codeItems(['OtherPatientIDsSequence', QUALIFIERS, 'AssigningJurisdictionCodeSequence'], UPS_CODE),
+  ...codeItems(['OtherPatientIDsSequence', QUALIFIERS, 'AssigningAgencyOrDepartmentCodeSequence'], UPS_CODE),
+  ...codeItems(['AdmittingDiagnosesCodeSequence'], UPS_CODE),
+  ...codeItems(['ReferencedRequestSequence', 'RequestedProcedureCodeSequence'], UPS_CODE),
+  ...codeItems(['ReferencedRequestSequence', 'ReasonForRequestedProcedureCodeSequence'], UPS_CODE),
+  ...codeItems(['ReferencedRequestSequence', 'RequestingServiceCodeSequence'], UPS_CODE),
 ];
 
 /**
@@ -99,12 +130,15 @@ export function unmetFinalState(
   return unmetRequirements(instance, applies) as UpsFinalStateRequirement[];
 }
 
-/** N-CREATE attribute problems: Type 1 attributes missing (0x0120) or empty (0x0121), bad enumerated values (0x0106). */
+/**
+ * N-CREATE attribute problems: Type 1 attributes of {@link UPS_CREATE_REQUIRED} absent (0x0120),
+ * else present without a value (0x0121), else bad enumerated values (0x0106). `keywords` names
+ * them: a keyword, or the keywords from the top level down joined by `>` for an attribute inside
+ * sequence items (`ScheduledWorkitemCodeSequence>CodeMeaning`).
+ */
 export function createProblems(attributes: Dataset): { status: number; keywords: string[] } | undefined {
-  const missing = UPS_CREATE_REQUIRED.filter((k) => !(k in attributes));
-  if (missing.length > 0) return { status: 0x0120, keywords: missing };
-  const empty = UPS_CREATE_REQUIRED.filter((k) => !hasValue(attributes[k]));
-  if (empty.length > 0) return { status: 0x0121, keywords: empty };
+  const missing = missingAttributes(attributes, UPS_CREATE_REQUIRED);
+  if (missing) return { status: missing.status, keywords: missing.unmet.map((r) => r.path.join('>')) };
   const invalid = invalidEnumerated(attributes);
   return invalid.length > 0 ? { status: 0x0106, keywords: invalid } : undefined;
 }

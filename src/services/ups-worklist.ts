@@ -4,7 +4,7 @@
  * status and the events it causes; the caller sends them once the response is out.
  */
 import type { Dataset } from '../scu/types';
-import { identityRefusal, stringValue, tagForKeyword } from './n-attributes';
+import { identityRefusal, namingTags, stringValue, tagForKeyword } from './n-attributes';
 import { hasValue, offendingTags, pathText } from './procedure-step-requirements';
 import { assignedInfos, cancelRequestedInfo, progressItem, progressReportInfo, stateReportInfo } from './ups-event-info';
 import { createProblems, invalidEnumerated, notAllowedInSet, unmetFinalState, UPS_FINAL_STATE, type UpsFinalStateRequirement } from './ups-requirements';
@@ -66,12 +66,11 @@ const fail = (status: number, errorComment?: string, offendingElement?: number[]
  * 0x0120 Missing Attribute / 0x0121 Missing Attribute Value: PS3.7 C.5.13 / C.5.14 name the tags
  * in the Attribute Identifier List; Offending Element carries them too, as it did before.
  */
-const missing = (status: 0x0120 | 0x0121, attributeIdentifierList: number[], errorComment?: string): UpsOutcome => ({
+const missing = (status: 0x0120 | 0x0121, named: number[], errorComment?: string): UpsOutcome => ({
   status,
   events: [],
   ...(errorComment !== undefined && { errorComment }),
-  attributeIdentifierList,
-  offendingElement: attributeIdentifierList,
+  ...namingTags(named),
 });
 
 /** The state of every UPS, and what each UPS operation does to it. */
@@ -115,14 +114,19 @@ export class UpsWorklist {
    * (C310), without the recorded one on an IN PROGRESS one (C301); a SOP Class/Instance UID
    * other than the UPS's is 0x0106 naming it; the state is not set this way (C303 / 0x0106); an
    * attribute Table CC.2.5-3 marks "Not allowed" for N-SET (UPS_SET_NOT_ALLOWED, e.g. Patient's
-   * Name) is 0x0106 naming it. A refused N-SET changes nothing. `bySCP` skips the Transaction UID
-   * and "Not allowed" checks: the SCP itself updates and may correct any attribute (CC.2.6.3).
+   * Name) is 0x0106 naming it. A refused N-SET changes nothing. `bySCP` skips the C300, Transaction
+   * UID and "Not allowed" checks: the SCP itself updates and may correct any attribute, also after
+   * completion (CC.2.6.3); a COMPLETED / CANCELED UPS must still meet its Final State
+   * requirements afterwards (else C304 naming the first one unmet, nothing changes).
    */
   update(uid: string, modifications: Dataset, bySCP = false): UpsOutcome {
     const instance = this.store.get(uid);
     if (!instance) return fail(UpsStatus.noSuchUps);
     const state = stringValue(instance, 'ProcedureStepState');
-    if (FINAL.has(state ?? '')) return fail(UpsStatus.mayNoLongerBeUpdated);
+    const final = FINAL.has(state ?? '');
+    // CC.2.6.3: "The SCP shall refuse set requests on a COMPLETED or CANCELED UPS", yet "may itself
+    // modify any Attributes ... to correct Attribute Values after completion of the procedure".
+    if (final && !bySCP) return fail(UpsStatus.mayNoLongerBeUpdated);
     const tuid = nonEmpty(stringValue(modifications, 'TransactionUID'));
     if (!bySCP && state === 'SCHEDULED' && tuid !== undefined) return fail(UpsStatus.notInProgress, 'a SCHEDULED UPS is set without Transaction UID');
     if (!bySCP && state === 'IN PROGRESS' && tuid !== this.transactions.get(uid)) return fail(UpsStatus.wrongTransactionUid);
@@ -145,6 +149,11 @@ export class UpsWorklist {
     for (const k of Object.keys(modifications)) {
       // The lock and the identity are not attributes an N-SET changes.
       if (!k.startsWith('_') && k !== 'TransactionUID' && k !== 'SOPClassUID' && k !== 'SOPInstanceUID') changes[k] = modifications[k];
+    }
+    if (final) {
+      // A correction after completion keeps what the final state needed (CC.2.5.1.1, Table CC.2.5-3).
+      const unmet = unmetFinalState({ ...instance, ...changes }, state as 'COMPLETED' | 'CANCELED', this.finalState);
+      if (unmet.length > 0) return fail(UpsStatus.finalStateNotMet, `final state: ${pathText(unmet[0]!.path)} missing`, offendingTags(unmet));
     }
     const before = watched(instance);
     Object.assign(instance, changes);
@@ -310,4 +319,5 @@ export function dicomDateTime(date = new Date()): string {
 
 const nonEmpty = (s: string | undefined) => (s === undefined || s.trim() === '' ? undefined : s.trim());
 const asItems = (v: unknown): Dataset[] => (Array.isArray(v) ? (v as Dataset[]) : []);
-const tags = (keywords: readonly string[]) => keywords.map((k) => tagForKeyword(k)).filter((t): t is number => t !== undefined);
+/** Tags of keywords, or of the innermost keyword of `A>B` paths (createProblems). */
+const tags = (keywords: readonly string[]) => keywords.map((k) => tagForKeyword(k.slice(k.lastIndexOf('>') + 1))).filter((t): t is number => t !== undefined);

@@ -130,7 +130,12 @@ export function upsScp(options: UpsScpOptions = {}) {
     create(uid: string, attributes: Dataset): Promise<UpsResult> {
       return performed(worklist.create(uid, { ProcedureStepState: 'SCHEDULED', ...attributes }, options.worklistLabel ?? 'UPS'));
     },
-    /** The SCP updates a UPS itself (CC.2.6.3), without Transaction UID; subscribers get the events an N-SET causes. */
+    /**
+     * The SCP updates a UPS itself (CC.2.6.3), without Transaction UID and with the attributes an
+     * N-SET may not touch; subscribers get the events an N-SET causes. A COMPLETED or CANCELED UPS
+     * may be corrected too (C300 is for the SCU's N-SET), as long as it still meets its Final State
+     * requirements (else C304, nothing changes).
+     */
     update(uid: string, modifications: Dataset): Promise<UpsResult> {
       return performed(worklist.update(uid, modifications, true));
     },

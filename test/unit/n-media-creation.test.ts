@@ -27,7 +27,8 @@ describe(`media creation (${via()})`, () => {
     expect((await p.scu.nGet(MCM, uid, [])).dataset).toMatchObject({ ExecutionStatus: 'DONE', LabelText: 'CD 1' });
     expect((await p.scu.nAction(MCM, uid, 2, null)).status).toBe(0xc201);
     const bad = await p.scu.nCreate(MCM, undefined, { LabelText: 'x' });
-    expect(bad.status).toBe(0x0120);
+    // PS3.7 C.5.13: Referenced SOP Sequence named in the Attribute Identifier List and in Offending Element.
+    expect([bad.status, bad.command.AttributeIdentifierList, bad.command.OffendingElement]).toEqual([0x0120, [0x00081199], [0x00081199]]);
     // A request not yet initiated may be cancelled.
     const other = await p.scu.nCreate(MCM, '1.2.77', request);
     expect((await p.scu.nAction(MCM, other.sopInstanceUid!, 2, null)).status).toBe(0);

@@ -242,7 +242,8 @@ describe(`Instance Availability Notification (${via()})`, () => {
     expect(seq[0]!.StudyInstanceUID).toBe('1.2.1');
     const bad = await notifyInstanceAvailability(p.scu, { ReferencedPerformedProcedureStepSequence: [] });
     expect(bad.status).toBe(0x0120);
-    expect(bad.command.OffendingElement).toEqual([0x0040a375]);
+    // PS3.7 C.5.13: named in the Attribute Identifier List, and in Offending Element as before.
+    expect([bad.command.AttributeIdentifierList, bad.command.OffendingElement]).toEqual([[0x0040a375], [0x0040a375]]);
     await p.scu.release();
     expect(problemsIn([...p.sentByScu, ...p.sentByScp])).toEqual([]);
   });

@@ -354,6 +354,31 @@ describe(`UPS push / pull / watch over ${via()}`, () => {
     await w.scu.release();
   });
 
+  it('the SCP may correct a COMPLETED or CANCELED UPS itself (PS3.4 CC.2.6.3) as long as it still meets its Final State requirements; an SCU N-SET still gets C300', async () => {
+    const ups = upsScp();
+    const { scu } = await scuOf(ups, 'PERFORMER');
+    expect((await createUps(scu, '1.7.2', { ...scheduled, PatientID: 'P1' })).status).toBe(0);
+    expect((await changeUpsState(scu, '1.7.2', 'IN PROGRESS', '4.4')).status).toBe(0);
+    expect((await updateUps(scu, '1.7.2', performed, '4.4')).status).toBe(0);
+    expect((await changeUpsState(scu, '1.7.2', 'COMPLETED', '4.4')).status).toBe(0);
+    expect((await updateUps(scu, '1.7.2', { ProcedureStepLabel: 'late' }, '4.4')).status).toBe(UpsStatus.mayNoLongerBeUpdated);
+    // Reconciliation after completion, "Not allowed" N-SET attributes included.
+    expect(await ups.update('1.7.2', { PatientName: 'ROE^R', PatientID: 'P7' })).toEqual({ status: 0 });
+    expect(ups.store.get('1.7.2')).toMatchObject({ ProcedureStepState: 'COMPLETED', PatientName: 'ROE^R', PatientID: 'P7' });
+    // Not by undoing what COMPLETED needed: C304 naming it, and nothing changes.
+    const undone = await ups.update('1.7.2', { UnifiedProcedureStepPerformedProcedureSequence: [], PatientName: 'X' });
+    expect(undone).toEqual({ status: UpsStatus.finalStateNotMet, errorComment: 'final state: (0074,1216) missing' });
+    expect(ups.store.get('1.7.2')).toMatchObject({ PatientName: 'ROE^R', UnifiedProcedureStepPerformedProcedureSequence: [{ PerformedProcedureStepEndDateTime: '20250101081000' }] });
+    // CANCELED alike (a Request Cancel cancels a SCHEDULED UPS at once); the state itself is not set this way.
+    expect((await createUps(scu, '1.7.3', scheduled)).status).toBe(0);
+    expect((await requestUpsCancel(scu, '1.7.3', { ReasonForCancellation: 'duplicate' })).status).toBe(0);
+    expect(await ups.update('1.7.3', { ProcedureStepLabel: 'duplicate order' })).toEqual({ status: 0 });
+    expect(ups.store.get('1.7.3')).toMatchObject({ ProcedureStepState: 'CANCELED', ProcedureStepLabel: 'duplicate order' });
+    expect((await updateUps(scu, '1.7.3', { ProcedureStepLabel: 'x' })).status).toBe(UpsStatus.mayNoLongerBeUpdated);
+    expect((await ups.update('1.7.3', { ProcedureStepState: 'SCHEDULED' })).status).toBe(UpsStatus.scheduledOnlyByCreate);
+    await scu.release();
+  });
+
   it('the SCP\'s own state changes are judged by state (it has no Transaction UID to get wrong): C310 on SCHEDULED, C302, B304 after a Request Cancel', async () => {
     const ups = upsScp();
     const { scu } = await scuOf(ups, 'REQUESTER');
@@ -381,6 +406,30 @@ describe(`UPS push / pull / watch over ${via()}`, () => {
     const other = await createUps(scu, '1.8.3', { ...scheduled, ProcedureStepState: 'COMPLETED' });
     expect([other.status, other.command.OffendingElement]).toEqual([UpsStatus.notScheduled, [0x00741000]]);
     expect(ups.store.has('1.8.3')).toBe(false);
+    await scu.release();
+  });
+
+  it('N-CREATE checks the UPS Code Sequence Macro rows (Table CC.2.5-2a) in the code sequence items: 0x0120 / 0x0121 naming the attribute', async () => {
+    const ups = upsScp();
+    const { scu } = await scuOf(ups, 'PUSHER');
+    const create = (uid: string, extra: Dataset) => createUps(scu, uid, { ...scheduled, ...extra });
+    const named = (r: { status: number; command: { AttributeIdentifierList?: number[]; OffendingElement?: number[] } }) =>
+      [r.status, r.command.AttributeIdentifierList, r.command.OffendingElement];
+    // Code Meaning is 1/1: absent 0x0120, empty 0x0121.
+    const noMeaning = await create('1.8.6', { ScheduledWorkitemCodeSequence: [{ CodeValue: '110005', CodingSchemeDesignator: 'DCM' }] });
+    expect(named(noMeaning)).toEqual([0x0120, [0x00080104], [0x00080104]]);
+    expect(noMeaning.command.ErrorComment).toBe('ScheduledWorkitemCodeSequence>CodeMeaning');
+    const emptyMeaning = await create('1.8.6', { ScheduledStationNameCodeSequence: [{ CodeValue: 'WS1', CodingSchemeDesignator: '99LOCAL', CodeMeaning: '' }] });
+    expect(named(emptyMeaning)).toEqual([0x0121, [0x00080104], [0x00080104]]);
+    // Code Value, Long Code Value or URN Code Value (1C, one of them); the designator beside the first two.
+    const noValue = await create('1.8.6', { ScheduledHumanPerformersSequence: [{ HumanPerformerCodeSequence: [{ CodingSchemeDesignator: 'X', CodeMeaning: 'Dr A' }] }] });
+    expect(named(noValue)).toEqual([0x0120, [0x00080100], [0x00080100]]);
+    const noScheme = await create('1.8.6', { ReferencedRequestSequence: [{ StudyInstanceUID: '1.2', RequestedProcedureCodeSequence: [{ LongCodeValue: 'L'.repeat(20), CodeMeaning: 'long' }] }] });
+    expect(named(noScheme)).toEqual([0x0120, [0x00080102], [0x00080102]]);
+    expect(ups.store.has('1.8.6')).toBe(false);
+    // A URN code needs no designator; an empty or absent code sequence has no item to check.
+    const urn = { AdmittingDiagnosesCodeSequence: [{ URNCodeValue: 'urn:example:1', CodeMeaning: 'dx' }], ScheduledStationClassCodeSequence: [] };
+    expect((await create('1.8.6', urn)).status).toBe(0);
     await scu.release();
   });
 

@@ -42,7 +42,7 @@ describe(`annotation boxes (${via()})`, () => {
     expect(refs).toHaveLength(1);
     const uid = String(refs[0]!.ReferencedSOPInstanceUID);
     const missing = await p.scu.nSet(PrintClass.annotationBox, uid, { TextString: 'X' }, a);
-    expect([missing.status, missing.command.OffendingElement]).toEqual([0x0120, [0x20300010]]);
+    expect([missing.status, missing.command.AttributeIdentifierList, missing.command.OffendingElement]).toEqual([0x0120, [0x20300010], [0x20300010]]);
     const outside = await p.scu.nSet(PrintClass.annotationBox, uid, { AnnotationPosition: 2, TextString: 'X' }, a);
     expect([outside.status, outside.command.OffendingElement]).toEqual([0x0106, [0x20300010]]);
     expect((await p.scu.nSet(PrintClass.annotationBox, uid, { AnnotationPosition: 1, TextString: 'X' }, a)).status).toBe(0);

@@ -50,6 +50,12 @@ describe(`presentation LUT (${via()})`, () => {
     expect(await refused({ PresentationLUTShape: 'INVERSE' })).toEqual([0x0106, [0x20500020]]);
     expect(await refused({ ...lutSequence(256, 12), PresentationLUTShape: 'IDENTITY' })).toEqual([0x0106, [0x20500010, 0x20500020]]);
     expect(await refused({})).toEqual([0x0120, [0x20500010, 0x20500020]]);
+    // PS3.7 C.5.13: the Attribute Identifier List names them too.
+    expect((await createPresentationLut(p.scu, {})).command.AttributeIdentifierList).toEqual([0x20500010, 0x20500020]);
+    const noDescriptor = lutSequence(256, 12);
+    delete (noDescriptor.PresentationLUTSequence as Dataset[])[0]!.LUTDescriptor;
+    const short = await createPresentationLut(p.scu, noDescriptor);
+    expect([short.status, short.command.AttributeIdentifierList, short.command.OffendingElement]).toEqual([0x0120, [0x00283002], [0x00283002]]);
     await p.scu.release();
   });
 

@@ -2,7 +2,8 @@
  * The PS3.4 Annex H statuses the print SCP gives (H.4.1-H.4.3): image box pixel checks and image
  * size (0xC603, 0xB609, 0xB60A), densities (0xB605), memory allocation (0xB600), collation and
  * film session printing (0xB601, 0x0211, 0xC616), empty pages, and missing or bad mandatory
- * attributes (0x0120/0x0106 with Offending Element). Memory pipes here; print-tcp reruns this file.
+ * attributes (0x0120/0x0106 with Offending Element, 0x0120 also with the Attribute Identifier
+ * List). Memory pipes here; print-tcp reruns this file.
  */
 import { describe, expect, it } from 'vitest';
 import { PRINT_STATUS_MEANINGS, PrintClass, PrintStatus, printScp, type PrintedFilm, type PrintScpOptions } from '../../src/services/print';
@@ -26,6 +27,9 @@ async function filmBox(options: PrintScpOptions = {}, format = 'STANDARD\\1,1', 
 const setImage = (scu: Association, uid: string, image: Dataset | null, extra: Dataset = {}) =>
   scu.nSet(PrintClass.grayscaleImageBox, uid, { ImageBoxPosition: 1, BasicGrayscaleImageSequence: image ? [image] : [], ...extra }, g);
 const outcome = (r: { status: number; command: { OffendingElement?: number[] } }) => [r.status, r.command.OffendingElement];
+/** A 0x0120 answer names its tags in the Attribute Identifier List (PS3.7 C.5.13) and in Offending Element. */
+const named = (r: { status: number; command: { AttributeIdentifierList?: number[]; OffendingElement?: number[] } }) =>
+  [r.status, r.command.AttributeIdentifierList, r.command.OffendingElement];
 
 describe(`print statuses (${via()})`, () => {
   it('image box N-SET: each wrong pixel description is refused naming its attribute; a valid 12-bit image is taken', async () => {
@@ -42,16 +46,16 @@ describe(`print statuses (${via()})`, () => {
     expect(await bad({ PixelData: [new Uint8Array(6).buffer] })).toEqual([0x0106, [0x7fe00010]]);
     const noRows = { ...grayImage() };
     delete noRows.Rows;
-    expect(outcome(await setImage(scu, uid, noRows))).toEqual([0x0120, [0x00280010]]);
+    expect(named(await setImage(scu, uid, noRows))).toEqual([0x0120, [0x00280010], [0x00280010]]);
     // 12 bits stored in 16 (PS3.3 C.13.5.1).
     const twelve = { ...grayImage(2, 2), BitsAllocated: 16, BitsStored: 12, HighBit: 11, PixelData: [new Uint8Array(8).buffer] };
     expect((await setImage(scu, uid, twelve)).status).toBe(0);
     // Position and polarity; a color image on a grayscale box.
     expect(outcome(await setImage(scu, uid, grayImage(), { ImageBoxPosition: 2 }))).toEqual([0x0106, [0x20200010]]);
-    expect(outcome(await scu.nSet(PrintClass.grayscaleImageBox, uid, { BasicGrayscaleImageSequence: [grayImage()] }, g))).toEqual([0x0120, [0x20200010]]);
+    expect(named(await scu.nSet(PrintClass.grayscaleImageBox, uid, { BasicGrayscaleImageSequence: [grayImage()] }, g))).toEqual([0x0120, [0x20200010], [0x20200010]]);
     expect(outcome(await setImage(scu, uid, grayImage(), { Polarity: 'SIDEWAYS' }))).toEqual([0x0106, [0x20200020]]);
     expect(outcome(await scu.nSet(PrintClass.grayscaleImageBox, uid, { ImageBoxPosition: 1, BasicColorImageSequence: [colorImage()] }, g))).toEqual([0x0105, [0x20200111]]);
-    expect(outcome(await scu.nSet(PrintClass.grayscaleImageBox, uid, { ImageBoxPosition: 1 }, g))).toEqual([0x0120, [0x20200110]]);
+    expect(named(await scu.nSet(PrintClass.grayscaleImageBox, uid, { ImageBoxPosition: 1 }, g))).toEqual([0x0120, [0x20200110], [0x20200110]]);
     await p.scu.release();
   });
 
@@ -65,7 +69,7 @@ describe(`print statuses (${via()})`, () => {
     const set = (image: Dataset) => p.scu.nSet(PrintClass.colorImageBox, String(ref.ReferencedSOPInstanceUID), { ImageBoxPosition: 1, BasicColorImageSequence: [image] }, c);
     const noPlanar = { ...colorImage() };
     delete noPlanar.PlanarConfiguration;
-    expect(outcome(await set(noPlanar))).toEqual([0x0120, [0x00280006]]);
+    expect(named(await set(noPlanar))).toEqual([0x0120, [0x00280006], [0x00280006]]);
     expect(outcome(await set({ ...colorImage(), PlanarConfiguration: 2 }))).toEqual([0x0106, [0x00280006]]);
     expect(outcome(await set({ ...grayImage(), PlanarConfiguration: 0 }))).toEqual([0x0106, [0x00280002]]);
     expect((await set(colorImage())).status).toBe(0);
@@ -151,9 +155,10 @@ describe(`print statuses (${via()})`, () => {
     expect((await p.scu.nCreate(PrintClass.filmBox, undefined, { ImageDisplayFormat: 'STANDARD\\1,1' }, g)).status).toBe(0x0110);
     const uid = (await p.scu.nCreate(PrintClass.filmSession, undefined, {}, g)).sopInstanceUid!;
     expect((await p.scu.nCreate(PrintClass.filmSession, undefined, {}, g)).status).toBe(0x0111);
-    expect(outcome(await p.scu.nCreate(PrintClass.filmBox, undefined, { ImageDisplayFormat: 'STANDARD\\1,1' }, g))).toEqual([0x0120, [0x20100500]]);
-    expect(outcome(await p.scu.nCreate(PrintClass.filmBox, undefined, { ...filmSessionRef('1.2.404'), ImageDisplayFormat: 'STANDARD\\1,1' }, g))).toEqual([0x0106, [0x20100500]]);
-    expect(outcome(await p.scu.nCreate(PrintClass.filmBox, undefined, filmSessionRef(uid), g))).toEqual([0x0120, [0x20100010]]);
+    expect(named(await p.scu.nCreate(PrintClass.filmBox, undefined, { ImageDisplayFormat: 'STANDARD\\1,1' }, g))).toEqual([0x0120, [0x20100500], [0x20100500]]);
+    // Not for 0x0106: the list belongs to the attribute-list statuses only.
+    expect(named(await p.scu.nCreate(PrintClass.filmBox, undefined, { ...filmSessionRef('1.2.404'), ImageDisplayFormat: 'STANDARD\\1,1' }, g))).toEqual([0x0106, undefined, [0x20100500]]);
+    expect(named(await p.scu.nCreate(PrintClass.filmBox, undefined, filmSessionRef(uid), g))).toEqual([0x0120, [0x20100010], [0x20100010]]);
     // Operations the classes do not have.
     expect((await p.scu.nCreate(PrintClass.printJob, undefined, {}, g)).status).toBe(0x0211);
     expect((await p.scu.nCreate('1.2.3.4', undefined, {}, g)).status).toBe(0x0118);

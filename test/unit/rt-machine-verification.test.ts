@@ -13,6 +13,7 @@ import {
   RT_ION_MACHINE_VERIFICATION_SOP_CLASS as ION,
   MACHINE_VERIFICATION_DONE,
   MACHINE_VERIFICATION_PENDING,
+  RT_MACHINE_VERIFICATION_CREATE_NOT_ALLOWED,
   RT_MACHINE_VERIFICATION_SET_NOT_ALLOWED,
   RT_MACHINE_VERIFICATION_STATUS_MEANINGS,
   RtMachineVerificationStatus,
@@ -176,6 +177,27 @@ describe(`RT Machine Verification (${via()})`, () => {
     await p.scu.release();
     expect(problemsIn([...p.sentByScu, ...p.sentByScp])).toEqual([]);
     expect(RT_MACHINE_VERIFICATION_SET_NOT_ALLOWED.every((k) => tagForKeyword(k) !== undefined)).toBe(true);
+  });
+
+  it('an N-CREATE carrying what Table DD.3.2.1-1 marks "Not allowed" for it (Treatment Verification Status, Failed / Overridden Parameters Sequences) is 0x0106 naming them; nothing is created', async () => {
+    const plans: string[] = [];
+    const mpv = rtMachineVerificationScp({ checkPlan: (p) => void plans.push(p.sopInstanceUid), verify: () => ({ status: 'VERIFIED' }) });
+    const p = await pair(scpAe(), mpv, scuAe(), { handlers: machineVerificationResults().handlers });
+    // Only the MPV sets the outcome (DD.3.2.2.4): a TDS cannot create an instance already VERIFIED.
+    const verified = await createMachineVerification(p.scu, CONV, plan, { sopInstanceUid: '1.2.3.80', attributes: { TreatmentVerificationStatus: 'VERIFIED' } });
+    expect([verified.status, verified.command.OffendingElement, verified.command.AttributeIdentifierList]).toEqual([0x0106, [0x3008002c], undefined]);
+    expect(verified.command.ErrorComment).toMatch(/not allowed in N-CREATE/);
+    const items = { FailedAttributesSequence: [], OverriddenAttributesSequence: [failedGantry] };
+    const overridden = await createMachineVerification(p.scu, ION, { ...plan, sopClassUid: RT_ION_PLAN }, { sopInstanceUid: '1.2.3.80', attributes: items });
+    expect([overridden.status, overridden.command.OffendingElement]).toEqual([0x0106, [0x00741048, 0x0074104a]]);
+    expect(mpv.store.has('1.2.3.80')).toBe(false);
+    expect(plans).toEqual([]);
+    // Without them the same UID is created (nothing was before) and has no outcome until verified.
+    expect((await createMachineVerification(p.scu, CONV, plan, { sopInstanceUid: '1.2.3.80' })).status).toBe(0);
+    expect(mpv.store.get('1.2.3.80')).not.toHaveProperty('TreatmentVerificationStatus');
+    await p.scu.release();
+    expect(problemsIn([...p.sentByScu, ...p.sentByScp])).toEqual([]);
+    expect(RT_MACHINE_VERIFICATION_CREATE_NOT_ALLOWED.map((k) => tagForKeyword(k))).toEqual([0x3008002c, 0x00741048, 0x0074104a]);
   });
 
   it('Done follows DD.3.2.2.4 whatever verify() returns: NOT_VERIFIED with no items gets the general Failed Parameters item; items of the other status are dropped', async () => {

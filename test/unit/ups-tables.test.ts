@@ -9,7 +9,8 @@ import { MPPS_CREATE_REQUIRED, MPPS_FINAL_STATE, MPPS_FINAL_STATE_TYPE2 } from '
 import {
   type AttributeRequirement, hasValue, missingAttributes, offendingTags, pathText, unmetRequirements,
 } from '../../src/services/procedure-step-requirements';
-import { createProblems, unmetFinalState } from '../../src/services/ups-requirements';
+import { tagForKeyword } from '../../src/services/n-attributes';
+import { createProblems, UPS_CREATE_REQUIRED, unmetFinalState } from '../../src/services/ups-requirements';
 import { UpsSubscriptions } from '../../src/services/ups-subscriptions';
 import { decideChange, type UpsState } from '../../src/services/ups-transitions';
 
@@ -119,6 +120,43 @@ describe('requirements', () => {
     expect(createProblems(noLabel)).toEqual({ status: 0x0120, keywords: ['ProcedureStepLabel'] });
     expect(createProblems({ ...ok, InputReadinessState: '' })).toEqual({ status: 0x0121, keywords: ['InputReadinessState'] });
     expect(createProblems({ ...ok, ScheduledProcedureStepPriority: 'URGENT' })).toEqual({ status: 0x0106, keywords: ['ScheduledProcedureStepPriority'] });
+  });
+
+  it('UPS N-CREATE: the UPS Code Sequence Macro rows (Table CC.2.5-2a) in the items of every code sequence an N-CREATE may send', () => {
+    const ok = { ScheduledProcedureStepPriority: 'HIGH', ProcedureStepLabel: 'x', ScheduledProcedureStepStartDateTime: '2025', InputReadinessState: 'READY' };
+    const workitem = { CodeValue: '110005', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Interpretation' };
+    expect(createProblems({ ...ok, ScheduledWorkitemCodeSequence: [workitem] })).toBeUndefined();
+    const { CodeMeaning: _m, ...noMeaning } = workitem;
+    expect(createProblems({ ...ok, ScheduledWorkitemCodeSequence: [workitem, noMeaning] })).toEqual({ status: 0x0120, keywords: ['ScheduledWorkitemCodeSequence>CodeMeaning'] });
+    const qualifiers = { IssuerOfPatientIDQualifiersSequence: [{ AssigningJurisdictionCodeSequence: [{ CodeValue: 'US', CodeMeaning: 'United States' }] }] };
+    expect(createProblems({ ...ok, OtherPatientIDsSequence: [{ PatientID: 'P2', ...qualifiers }] })).toEqual({
+      status: 0x0120, keywords: ['OtherPatientIDsSequence>IssuerOfPatientIDQualifiersSequence>AssigningJurisdictionCodeSequence>CodingSchemeDesignator'],
+    });
+    // Absent before empty, as for the top-level rows.
+    const parameters = [{ ConceptNameCodeSequence: [{ CodeValue: '', CodingSchemeDesignator: 'DCM', CodeMeaning: 'm' }] }];
+    expect(createProblems({ ...ok, ScheduledProcessingParametersSequence: parameters })).toEqual({ status: 0x0121, keywords: ['ScheduledProcessingParametersSequence>ConceptNameCodeSequence>CodeValue'] });
+    // The UPS macro has no Equivalent Code Sequence: its items are not the table's to check.
+    expect(createProblems({ ...ok, ScheduledWorkitemCodeSequence: [{ ...workitem, EquivalentCodeSequence: [{ CodeValue: '1' }] }] })).toBeUndefined();
+    const meaningRows = UPS_CREATE_REQUIRED.filter((r) => r.path.at(-1) === 'CodeMeaning').map((r) => r.path.slice(0, -1).join('>'));
+    expect(meaningRows).toEqual([
+      'ScheduledProcessingParametersSequence>ConceptNameCodeSequence',
+      'ScheduledProcessingParametersSequence>ConceptCodeSequence',
+      'ScheduledProcessingParametersSequence>MeasurementUnitsCodeSequence',
+      'ScheduledStationNameCodeSequence',
+      'ScheduledStationClassCodeSequence',
+      'ScheduledStationGeographicLocationCodeSequence',
+      'ScheduledHumanPerformersSequence>HumanPerformerCodeSequence',
+      'ScheduledWorkitemCodeSequence',
+      'IssuerOfPatientIDQualifiersSequence>AssigningJurisdictionCodeSequence',
+      'IssuerOfPatientIDQualifiersSequence>AssigningAgencyOrDepartmentCodeSequence',
+      'OtherPatientIDsSequence>IssuerOfPatientIDQualifiersSequence>AssigningJurisdictionCodeSequence',
+      'OtherPatientIDsSequence>IssuerOfPatientIDQualifiersSequence>AssigningAgencyOrDepartmentCodeSequence',
+      'AdmittingDiagnosesCodeSequence',
+      'ReferencedRequestSequence>RequestedProcedureCodeSequence',
+      'ReferencedRequestSequence>ReasonForRequestedProcedureCodeSequence',
+      'ReferencedRequestSequence>RequestingServiceCodeSequence',
+    ]);
+    expect(UPS_CREATE_REQUIRED.flatMap((r) => [...r.path, ...(r.or ?? []), ...(r.when ?? [])]).every((k) => tagForKeyword(k) !== undefined)).toBe(true);
   });
 
   it('MPPS final state: Type 1 by default, Type 2 presence on request, every series item checked', () => {
