@@ -603,7 +603,7 @@ const ROWS = [
       'The browser path: the SCU speaks DIMSE over a WebSocket (Node, with the ws package in place of the browser’s WebSocket) to `netdicom proxy` ' +
       '(its own process), which relays to the SCP over TCP. Chromium: a fresh headless Chromium (Debian’s, a plain process: no DevTools client) loads a page ' +
       'the proxy serves and stores the instance with the IIFE bundle and the browser’s own WebSocket, timed in the page from connect to release ' +
-      '(the page fetches the instance first, untimed); Chromium WebSocket → TCP sink: the same number of bytes as bare 64 KiB messages from the same ' +
+      '(the page fetches the instance first, untimed); Chromium WebSocket → TCP sink: the same number of bytes as bare 512 KiB messages from the same ' +
       'page through the same proxy to a socket (in the bench’s own process) that drops them, timed until the browser has handed everything on: ' +
       'a reference, no longer a bound (since 41a92cc the page’s DICOM upload runs faster than this loop; why was not measured)' +
       `${haveChromium() ? '' : `; not run here: no Chromium at ${CHROMIUM_PATH_SHOWN}`}. ` +

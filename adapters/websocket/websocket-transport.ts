@@ -41,15 +41,6 @@ function isWsPackage(ws: WebSocketLike): boolean {
   return typeof (ws as { on?: unknown }).on === 'function';
 }
 
-/**
- * A `ws` client, which masks what it sends into a buffer of its own; anything else counts as a
- * server. Not with a `generateMask` of the application's: an all-zero mask is sent by reference.
- */
-function isWsClient(ws: WebSocketLike): boolean {
-  const own = ws as { _isServer?: unknown; _sender?: { _generateMask?: unknown } };
-  return own._isServer === false && own._sender !== undefined && own._sender._generateMask === undefined;
-}
-
 /** Close code sent by `abort()`: application range (browsers may send only 1000 and 3000–4999). */
 export const ABORT_CLOSE_CODE = 4000;
 
@@ -135,13 +126,13 @@ export function websocketTransport(ws: WebSocketLike, url: string, options: WebS
   // Browsers and Node's global WebSocket copy them in send() (WHATWG). The `ws` package may not:
   // with permessage-deflate zlib reads the view later on the thread pool (and sends queue behind
   // a compression), and its server side writes the bytes unmasked, by reference until the kernel
-  // takes them; its client side masks each message into memory of its own within send() (a
-  // second copy of ours was a sixth of a Node SCU's time through the proxy). `ws` is told apart by
-  // its EventEmitter API (`on`), its side by `_isServer`; an extension of any other implementation
-  // is assumed to compress as well. Decided at the first send: the extensions are negotiated by
-  // the opening handshake.
+  // takes them. Its client side masks each message into memory of its own, except when the mask
+  // drawn is all zeros (once in 2^32 messages, or always with an application's generateMask):
+  // then it too sends by reference, so a `ws` client gets the copy as well. `ws` is told apart by
+  // its EventEmitter API (`on`); an extension of any other implementation is assumed to compress
+  // as well. Decided at the first send: the extensions are negotiated by the opening handshake.
   let sendKeepsBytes: boolean | undefined;
-  const keepsBytes = (): boolean => (sendKeepsBytes ??= Boolean(ws.extensions) || (isWsPackage(ws) && !isWsClient(ws)));
+  const keepsBytes = (): boolean => (sendKeepsBytes ??= Boolean(ws.extensions) || isWsPackage(ws));
 
   function sendAll(chunk: Uint8Array): void {
     checkOpen();

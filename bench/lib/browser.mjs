@@ -27,7 +27,7 @@ export const haveChromium = () => existsSync(CHROMIUM);
  * `store`: a C-STORE with netdicom; mode `get`: C-GET of the study `study` (Study Root) `repeat`
  * times in one association, up to `window` sub-operations in flight, each instance read into
  * memory (`bytes({ shared: true })`: joined inside the message it came in) and dropped, as a
- * viewer would take it; mode `raw`: `bytes` of zeros as bare 512 KiB binary messages (the transport's default size) (no DICOM),
+ * viewer would take it; mode `raw`: `bytes` of zeros as bare 512 KiB binary messages (the transport's default size; no DICOM),
  * written as netdicom's transport writes (wait while more than 4 MiB is queued,
  * polling every 1 ms), timed until the browser has handed everything on (bufferedAmount 0).
  */
