@@ -5,7 +5,7 @@
 import { DICOM_APPLICATION_CONTEXT, type SupportedContext } from './acse/contexts';
 import { answerAsyncOps, answerContexts } from './acse/negotiate';
 import { Association } from './association';
-import { aeTitleProblem } from './bytes/text';
+import { aeTitleProblem, printable } from './bytes/text';
 import { Channel, type CloseInfo } from './channel';
 import { CommandField } from './dimse/types';
 import type { Logger } from './logger';
@@ -191,14 +191,6 @@ function notify(logger: Logger, name: string, call: () => unknown): void {
   } catch (error) {
     logger.error(`the '${name}' handler failed: ${messageOf(error)}`);
   }
-}
-
-/**
- * A peer's AE title for a log line: every character outside printable ASCII, and the backslash, as
- * \xNN, so control bytes cannot forge or garble log lines (reliability.md N-14, A-06).
- */
-function printable(text: string): string {
-  return text.replace(/[^\x20-\x5b\x5d-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 function messageOf(error: unknown): string {

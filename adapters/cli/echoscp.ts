@@ -3,6 +3,7 @@
  * SIGINT/SIGTERM. Prints `listening on ADDR` first, so scripts and tests can use PORT 0.
  */
 import { ApplicationEntity } from '../../src/ae';
+import { printable } from '../../src/bytes/text';
 import { describeReject } from '../../src/pdu/constants';
 import { SopClass } from '../../src/uids/sop-classes';
 import { COMMON_OPTIONS, commonSettings, formatHelp, intOption, listenFor, optionValue, parseArgv, parsePort, positionals, type OptionSpec } from './args';
@@ -43,7 +44,7 @@ export async function echoscp(argv: readonly string[], io: AppIo, stop?: Promise
       listener,
       {
         accepted: (a) => say(`association from ${a.request.callingAeTitle.trim()} (${a.remoteAddress ?? '?'}) accepted`),
-        rejected: (rq, rj) => say(`association from ${rq.callingAeTitle.trim()} rejected: ${describeReject(rj.result, rj.source, rj.reason)}`),
+        rejected: (rq, rj) => say(`association from ${printable(rq.callingAeTitle.trim())} rejected: ${describeReject(rj.result, rj.source, rj.reason)}`),
         released: (a) => say(`association from ${a.request.callingAeTitle.trim()} released`),
         aborted: (a, e) => say(`association from ${a.request.callingAeTitle.trim()} aborted${e ? `: ${e.message}` : ''}`),
       },

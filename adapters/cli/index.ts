@@ -16,8 +16,8 @@ interface App {
 export const APPS: Readonly<Record<string, App>> = {
   echoscu: { summary: 'Verification SCU: C-ECHO a peer', run: async (a, io) => (await import('./echoscu')).echoscu(a, io) },
   echoscp: { summary: 'Verification SCP: answer C-ECHO until interrupted', run: async (a, io) => (await import('./echoscp')).echoscp(a, io) },
-  storescu: { summary: 'Storage SCU: send DICOM files (C-STORE)', run: async (a) => (await import('./storescu')).storescuMain(a) },
-  storescp: { summary: 'Storage SCP: receive DICOM files into a directory', run: async (a) => (await import('./storescp')).storescpMain(a) },
+  storescu: { summary: 'Storage SCU: send DICOM files (C-STORE)', run: async (a, io) => (await import('./storescu')).storescuMain(a, io) },
+  storescp: { summary: 'Storage SCP: receive DICOM files into a directory', run: async (a, io) => (await import('./storescp')).storescpMain(a, io) },
   findscu: { summary: 'Query SCU: C-FIND (patient/study/worklist models)', run: async (a, io) => (await import('./findscu')).findscu(a, withProgress(io)) },
   getscu: { summary: 'Retrieve SCU: C-GET, storing what arrives', run: async (a, io) => (await import('./getscu')).getscu(a, withProgress(io)) },
   movescu: { summary: 'Retrieve SCU: C-MOVE to a destination AE', run: async (a, io) => (await import('./movescu')).movescu(a, withProgress(io)) },
@@ -45,7 +45,7 @@ export function mainHelp(): string {
 
 /** Runs `netdicom` with `argv` (without node and the script); resolves with the exit code. */
 export async function main(argv: readonly string[], io: AppIo = processIo): Promise<number> {
-  // The apps also print through console and process.stderr (storescu, storescp, progress bars).
+  // Progress bars go to process.stderr (findscu, getscu, movescu, qrscp, storescu).
   if (io === processIo) guardStdio();
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {

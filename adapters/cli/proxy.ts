@@ -62,11 +62,11 @@ export function proxyOptions(argv: readonly string[], log?: (line: string) => vo
 }
 
 function optionsFrom(p: ParsedArgv, log?: (line: string) => void): DicomProxyOptions {
-  if (p.positionals.length > 0) throw new Error(`unexpected argument ${JSON.stringify(p.positionals[0])}\n${USAGE}`);
+  if (p.positionals.length > 0) throw new Error(`unexpected argument ${JSON.stringify(p.positionals[0])}`);
   const port = int(optionValue(p, '--listen'), '--listen');
-  if (port === undefined || port > 65535) throw new Error(`--listen PORT is required (0..65535)\n${USAGE}`);
+  if (port === undefined || port > 65535) throw new Error(`--listen PORT is required (0..65535)`);
   const targets = p.values.get('--target') ?? [];
-  if (targets.length === 0) throw new Error(`at least one --target NAME=HOST:PORT is required\n${USAGE}`);
+  if (targets.length === 0) throw new Error(`at least one --target NAME=HOST:PORT is required`);
   const origins = p.values.get('--allow-origin');
   return {
     targets: Object.fromEntries(targets.map(parseTarget)),

@@ -162,3 +162,11 @@ const MAX_KEPT_UID = 64;
 const UID_SLOTS = 512;
 const keptUids: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(UID_SLOTS).fill(undefined);
 const keptTexts: Array<string | undefined> = new Array<string | undefined>(UID_SLOTS).fill(undefined);
+
+/**
+ * A peer's text (an AE title) for a log line: every character outside printable ASCII, and the
+ * backslash, as \xNN, so control bytes cannot forge or garble log lines (reliability.md N-14, A-06).
+ */
+export function printable(text: string): string {
+  return text.replace(/[^\x20-\x5b\x5d-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}

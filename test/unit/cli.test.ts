@@ -4,6 +4,8 @@
  * echoscp over TCP 127.0.0.1 and ::1 and TLS.
  */
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { encodePdu } from '../../src/pdu/encode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateTestPki, type TestPki } from '../interop/helpers/certs';
 import { NETDICOM_BIN, freePort, killAll, run, start, waitForOutput } from '../interop/helpers/dcmtk';
@@ -85,6 +87,26 @@ describe('netdicom CLI', () => {
       await proc.kill();
     });
   }
+
+  it('echoscp prints a rejected calling AE title with its control bytes escaped, not raw to the terminal', async () => {
+    const { proc, port } = await echoscp('0');
+    const rq = encodePdu({
+      type: 'A-ASSOCIATE-RQ', protocolVersion: 1, calledAeTitle: 'ANY-SCP', callingAeTitle: 'SCU',
+      applicationContextName: '1.2.840.10008.3.1.1.1',
+      presentationContexts: [{ id: 1, abstractSyntax: '1.2.840.10008.1.1', transferSyntaxes: ['1.2.840.10008.1.2'] }],
+      userInformation: { maxLength: 16384, implementationClassUid: '1.2.3' },
+    });
+    // Calling AE Title (bytes 26-41): 'E' ESC '[2J' then spaces, a terminal's clear-screen sequence.
+    rq.set([0x45, 0x1b, 0x5b, 0x32, 0x4a, ...Array<number>(11).fill(0x20)], 26);
+    const socket = connect({ host: '127.0.0.1', port: Number(port) });
+    socket.on('error', () => undefined);
+    socket.write(rq);
+    await waitForOutput(proc, /association from .* rejected/);
+    socket.destroy();
+    expect(proc.output()).toContain('association from E\\x1b[2J rejected');
+    expect(proc.output()).not.toContain('\x1b');
+    await proc.kill();
+  });
 
   it('echoscu → echoscp over mutual TLS with a large PDU', async () => {
     const { proc, port } = await echoscp('--tls-cert', pki.serverCert, '--tls-key', pki.serverKey, '--tls-ca', pki.caCert, '--max-pdu', '131072', '0');

@@ -39,6 +39,12 @@ describe('netdicom proxy', () => {
     const err: string[] = [];
     expect(await proxyMain(['--listen', 'x'], { out: () => {}, err: (l) => err.push(l) })).toBe(2);
     expect(err.join('\n')).toMatch(/--listen must be a whole number/);
+    // One line each, as every app reports a usage error (no usage block).
+    for (const argv of [['--listen', '8080'], ['--target', 'pacs=127.0.0.1:104'], ['--listen', '0', '--target', 'pacs=127.0.0.1:104', 'extra']]) {
+      const lines: string[] = [];
+      expect(await proxyMain(argv, { out: () => {}, err: (l) => lines.push(l) })).toBe(2);
+      expect(lines.join('\n').split('\n'), argv.join(' ')).toHaveLength(1);
+    }
   });
 
   it('runs: the named target is reachable, other paths are not', async () => {

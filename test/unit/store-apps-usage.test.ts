@@ -35,8 +35,8 @@ async function run(main: Main, argv: string[]) {
 /** `argv` is a usage error: exit 2, nothing on stdout, and stderr is exactly `line` (one line). */
 async function expectUsageError(main: Main, argv: string[], line: string) {
   const r = await run(main, argv);
+  // toEqual([line]) with a one-line `line`: one stderr call, and no newline inside it.
   expect(r.err, argv.join(' ')).toEqual([line]);
-  expect(line).not.toContain('\n');
   expect(r.out, argv.join(' ')).toEqual([]);
   expect(r.code, argv.join(' ')).toBe(ExitCode.usage);
 }
@@ -45,6 +45,14 @@ describe('the convention, as the other apps follow it', () => {
   it('echoscu: an unknown option is one line, "echoscu: <reason>", exit 2', async () => {
     await expectUsageError(echoscu, ['--bogus', '127.0.0.1', '104'], 'echoscu: unknown option --bogus');
     expect(ExitCode.usage).toBe(2);
+  });
+});
+
+describe('through the netdicom dispatcher (main), as `npx netdicom` runs them', () => {
+  it("storescu and storescp report to the dispatcher's io, not to the console", async () => {
+    const { main } = await import('../../adapters/cli/index');
+    await expectUsageError((argv, io) => main(['storescu', ...argv], io), ['--bogus', '127.0.0.1', '104', 'x.dcm'], 'storescu: unknown option --bogus');
+    await expectUsageError((argv, io) => main(['storescp', ...argv], io), ['--bogus', '104'], 'storescp: unknown option --bogus');
   });
 });
 
