@@ -185,6 +185,13 @@ export class AssociationPool {
           await e.association?.closed;
         }),
       ).then(() => undefined);
+    } else if (options.force) {
+      // A graceful close already waits (for leased associations, for negotiations): a forced one
+      // after it, the usual shutdown's second step, ends everything still open now.
+      for (const e of this.entries) {
+        e.opening?.abort(new AssociationAbortedError('association pool is closed'));
+        void e.association?.abort();
+      }
     }
     return this.closing;
   }
@@ -236,7 +243,12 @@ export class AssociationPool {
         // close cancels either step (a peer that never answers the A-ASSOCIATE-RQ would otherwise
         // hold it for the ACSE timeout).
         const either = eitherSignal(w.signal, opening.signal);
-        const transport = await this.options.connect(w.pk.peer, either.signal).finally(either.dispose);
+        let transport: Transport;
+        try {
+          transport = await this.options.connect(w.pk.peer, either.signal);
+        } finally {
+          either.dispose(); // also when connect throws at once
+        }
         const association = await this.options.ae.associate(transport, {
           ...this.options.associate,
           calledAeTitle: w.pk.calledAeTitle,

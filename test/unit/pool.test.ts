@@ -224,6 +224,33 @@ describe('AssociationPool', () => {
     await p.close();
   });
 
+  it('close({ force }) after a graceful close() still ends a leased association and a negotiation at once', async () => {
+    const { counts, connect } = peers();
+    const silent: Array<Promise<void>> = [];
+    const p = new AssociationPool({
+      ae: new ApplicationEntity({ aeTitle: 'GATEWAY', acseTimeoutMs: 20_000 }).addRequestedContext(VERIFICATION),
+      connect: async (peer) => {
+        if (peer === 'a') return connect(peer);
+        const [ours, theirs] = createMemoryPair(); // 'silent': never answers the A-ASSOCIATE-RQ
+        silent.push(theirs.readable.pipeTo(new WritableStream()).catch(() => undefined));
+        return ours;
+      },
+    });
+    const leased = await p.acquire({ peer: 'a', calledAeTitle: 'A' }); // never given back
+    const negotiating = p.acquire({ peer: 'silent' }).catch((e: unknown) => e);
+    await sleep(20);
+    const graceful = p.close();
+    const started = Date.now();
+    await p.close({ force: true });
+    await graceful;
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(leased.isEstablished).toBe(false);
+    expect(await negotiating).toBeInstanceOf(Error);
+    await Promise.all(silent);
+    await sleep(10);
+    expect(counts.a!.aborted).toBe(1);
+  }, 5000);
+
   it('close({ force }) cancels an A-ASSOCIATE negotiation the peer never answers', async () => {
     // A peer that reads the A-ASSOCIATE-RQ and never answers: without the cancel, close() waited
     // for the ACSE timeout (here 20 s, past the test's own timeout).
