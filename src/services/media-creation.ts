@@ -26,8 +26,8 @@ export interface MediaCreationScpOptions {
 }
 
 /**
- * SCP handlers (PS3.4 S.3.2): N-CREATE needs a Referenced SOP Sequence (else 0x0120, naming it in
- * the Attribute Identifier List and Offending Element); initiate twice is 0xA510; cancel of a DONE
+ * SCP handlers (PS3.4 S.3.2): N-CREATE needs a Referenced SOP Sequence with items (absent 0x0120,
+ * empty 0x0121, naming it in the Attribute Identifier List and Offending Element); initiate twice is 0xA510; cancel of a DONE
  * request 0xC201, of one being written 0xC202; N-GET reads the status. Each operation names the
  * Media Creation Management class, else 0x0118.
  */
@@ -40,8 +40,9 @@ export function mediaCreationScp(options: MediaCreationScpOptions): Pick<ScpHand
       if (store.has(request.sopInstanceUid)) return { status: 0x0111 };
       const attributes = request.dataset ?? {};
       if (!Array.isArray(attributes.ReferencedSOPSequence) || attributes.ReferencedSOPSequence.length === 0) {
-        // PS3.7 C.5.13: the Attribute Identifier List names it (Offending Element too, as before).
-        return { status: 0x0120, ...namingTags([0x00081199]) };
+        // Type 1 (S.3.2.1): absent 0x0120 (PS3.7 C.5.13), present without items 0x0121 (C.5.14); the
+        // Attribute Identifier List names it (Offending Element too, as before).
+        return { status: 'ReferencedSOPSequence' in attributes ? 0x0121 : 0x0120, ...namingTags([0x00081199]) };
       }
       const instance = { ...attributes, SOPClassUID: MEDIA_CREATION_SOP_CLASS, SOPInstanceUID: request.sopInstanceUid, ExecutionStatus: 'IDLE' };
       store.set(request.sopInstanceUid, instance);

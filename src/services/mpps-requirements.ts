@@ -3,11 +3,10 @@
  * what an N-SET may not touch ("Not allowed"), and what an MPPS must hold when its Performed
  * Procedure Step Status is set to COMPLETED or DISCONTINUED (the Final State column, F.7.2.2.2).
  */
-import { type AttributeRequirement, type CodeMacro, codeItems } from './procedure-step-requirements';
+import { type AttributeRequirement, type CodeMacro, codeItems, value } from './procedure-step-requirements';
 
 const SERIES = 'PerformedSeriesSequence';
 const SCHEDULED = 'ScheduledStepAttributesSequence';
-const value = (...path: string[]): AttributeRequirement => ({ path, need: 'value' });
 
 /**
  * The Code Value Macros of Table F.7.2-1 (Tables F.7.2-1a to -1f) include the Enhanced macros of

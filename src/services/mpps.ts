@@ -8,7 +8,7 @@
 import type { NAnswer, NRequest, RequestContext, ScpHandlers } from '../scp/types';
 import type { Dataset } from '../scu/types';
 import { MPPS_CREATE_REQUIRED, MPPS_FINAL_STATE, MPPS_SET_NOT_ALLOWED } from './mpps-requirements';
-import { applyModifications, identityRefusal, namingTags, nGetAnswer, stringValue, tagForKeyword } from './n-attributes';
+import { applyModifications, identityRefusal, namingTags, nGetAnswer, notAllowedAnswer, stringValue } from './n-attributes';
 import { type AttributeRequirement, missingAttributes, offendingTags, pathText, unmetRequirements } from './procedure-step-requirements';
 
 export { MPPS_CREATE_REQUIRED, MPPS_FINAL_STATE, MPPS_FINAL_STATE_TYPE2, MPPS_SET_NOT_ALLOWED } from './mpps-requirements';
@@ -88,10 +88,13 @@ export function mppsScp(options: MppsScpOptions = {}): Pick<ScpHandlers, 'nCreat
       const current = store.get(request.sopInstanceUid);
       if (!current) return { status: 0x0112 };
       const modifications = request.dataset ?? {};
+      // "Not allowed" in the N-SET column of Table F.7.2-1: F.7.2.2.4 defines no status for it, so 0x0106
+      // (PS3.7 C.5.11) naming them, as RT Machine Verification answers. (dcm4che's mppsscp answers 0x0105,
+      // its IOD marking them type 0; pynetdicom leaves N-SET checks to the handler; DCMTK has no MPPS SCP.)
       const check =
         transition(current, modifications) ??
         identityRefusal(modifications, { sopClassUid: MPPS_SOP_CLASS, sopInstanceUid: request.sopInstanceUid }) ??
-        notAllowedInSet(modifications);
+        notAllowedAnswer(modifications, MPPS_SET_NOT_ALLOWED, 'not allowed in an MPPS N-SET (PS3.4 Table F.7.2-1)');
       if (check) return check;
       const merged = applyModifications({ ...current }, modifications);
       const final = stringValue(modifications, 'PerformedProcedureStepStatus');
@@ -117,20 +120,6 @@ export function mppsScp(options: MppsScpOptions = {}): Pick<ScpHandlers, 'nCreat
       return nGetAnswer(instance, request.attributes, { sopClassUid: MPPS_SOP_CLASS, sopInstanceUid: request.sopInstanceUid });
     },
   };
-}
-
-/**
- * A refusal of the attributes Table F.7.2-1 marks "Not allowed" for N-SET, or undefined. F.7.2.2.4
- * defines no status for it: 0x0106 Invalid Attribute Value (PS3.7 C.5.11) names them in Offending
- * Element, as RT Machine Verification does for its N-CREATE-only attributes. (dcm4che's mppsscp
- * answers 0x0105 No Such Attribute instead, its IOD marking them type 0; pynetdicom leaves N-SET
- * checks to the handler; DCMTK's tools include no MPPS SCP.)
- */
-function notAllowedInSet(modifications: Dataset): NAnswer | undefined {
-  const keywords = MPPS_SET_NOT_ALLOWED.filter((k) => k in modifications);
-  if (keywords.length === 0) return undefined;
-  const offendingElement = keywords.map((k) => tagForKeyword(k)).filter((t): t is number => t !== undefined);
-  return { status: 0x0106, offendingElement, errorComment: 'not allowed in an MPPS N-SET (PS3.4 Table F.7.2-1)' };
 }
 
 /** The F.7.2.2 state rule for one N-SET, or undefined when allowed. */

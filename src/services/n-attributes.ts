@@ -1,7 +1,7 @@
 /**
  * Attribute handling shared by the N-service SCPs: answering an N-GET from a stored data set with
- * the Attribute Identifier List (PS3.7 §10.1.2.1.3), and applying an N-SET Modification List
- * (PS3.7 §10.1.3.1.3).
+ * the Attribute Identifier List (PS3.7 §10.1.2.1.3), applying an N-SET Modification List
+ * (PS3.7 §10.1.3.1.3), and refusing the attributes an N-CREATE or N-SET may not carry.
  */
 import type { NAnswer } from '../scp/types';
 import type { Dataset } from '../scu/types';
@@ -45,7 +45,8 @@ export function selectAttributes(source: Dataset, tags: readonly number[]): { da
 /**
  * An N-GET answer from a stored instance: the requested attributes plus SOP Class UID and SOP
  * Instance UID (as PS3.4 EE.4.1 and F.8.2.1 require). Requested attributes the instance does not
- * hold give 0x0107 (warning, attribute list error) naming them, the rest is still returned.
+ * hold give 0x0107 (warning, attribute list error) naming them in the Attribute Identifier List
+ * (PS3.7 C.4.2) and, as before, in Offending Element; the rest is still returned.
  */
 export function nGetAnswer(source: Dataset, tags: readonly number[], uids: { sopClassUid: string; sopInstanceUid: string }): NAnswer {
   const { dataset, missing } = selectAttributes(source, tags);
@@ -54,7 +55,7 @@ export function nGetAnswer(source: Dataset, tags: readonly number[], uids: { sop
   return {
     status: unknown.length > 0 ? 0x0107 : 0x0000,
     dataset: { ...dataset, SOPClassUID: uids.sopClassUid, SOPInstanceUID: uids.sopInstanceUid },
-    ...(unknown.length > 0 && { offendingElement: unknown }),
+    ...(unknown.length > 0 && namingTags(unknown)),
   };
 }
 
@@ -68,6 +69,24 @@ export function nGetAnswer(source: Dataset, tags: readonly number[], uids: { sop
  */
 export function namingTags(tags: readonly number[]): Pick<NAnswer, 'attributeIdentifierList' | 'offendingElement'> {
   return { attributeIdentifierList: [...tags], offendingElement: [...tags] };
+}
+
+/**
+ * The tags of those of `keywords` that `dataset` holds (present, even if empty), in the order of
+ * `keywords`; a keyword outside the dictionary is skipped.
+ */
+export function presentTags(dataset: Dataset, keywords: readonly string[]): number[] {
+  return keywords.filter((k) => k in dataset).map((k) => tagForKeyword(k)).filter((t): t is number => t !== undefined);
+}
+
+/**
+ * A refusal (0x0106 Invalid Attribute Value, PS3.7 C.5.11) naming in Offending Element those of
+ * `keywords` that `dataset` holds, with `errorComment`; undefined when it holds none. For the
+ * attributes a service's table marks "Not allowed" in an N-CREATE or N-SET.
+ */
+export function notAllowedAnswer(dataset: Dataset, keywords: readonly string[], errorComment: string): NAnswer | undefined {
+  const offendingElement = presentTags(dataset, keywords);
+  return offendingElement.length > 0 ? { status: 0x0106, offendingElement, errorComment } : undefined;
 }
 
 /** SOP Class UID and SOP Instance UID: the instance's identity, named by the command, never by a Modification List. */

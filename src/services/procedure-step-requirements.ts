@@ -28,6 +28,11 @@ export interface AttributeRequirement {
   readonly when?: readonly string[];
 }
 
+/** A Type 1 requirement (`need: 'value'`) on the attribute at `path`, keywords from the top level down. */
+export function value(...path: string[]): AttributeRequirement {
+  return { path, need: 'value' };
+}
+
 /** Which rows of a code sequence macro {@link codeItems} checks in each item. */
 export interface CodeMacro {
   /** Code Meaning (0008,0104) Type 1 (`mandatory`), or not checked (`optional`). */
@@ -95,9 +100,9 @@ function meets(ds: Dataset, r: AttributeRequirement, need: 'value' | 'present', 
     if (r.when && !r.when.some((k) => hasValue(ds[k]))) return true;
     return [head, ...(r.or ?? [])].some((k) => (need === 'present' ? ds[k] !== undefined : hasValue(ds[k])));
   }
-  const value = ds[head];
+  const sequence = ds[head];
   // A missing or empty sequence is its own requirement; its items' requirements then hold vacuously.
-  const items = Array.isArray(value) ? (value.filter((v) => v !== null && typeof v === 'object') as Dataset[]) : [];
+  const items = Array.isArray(sequence) ? (sequence.filter((v) => v !== null && typeof v === 'object') as Dataset[]) : [];
   return items.every((item) => meets(item, r, need, depth + 1));
 }
 
@@ -113,7 +118,12 @@ export function pathText(path: readonly string[]): string {
     .join('>');
 }
 
-/** The innermost tag of each requirement, for Offending Element (0000,0901). */
+/**
+ * The innermost tag of each requirement, for the Attribute Identifier List (0000,1005) and Offending
+ * Element (0000,0901): each tag once, in first-seen order (Code Value missing in two code sequences
+ * is one tag).
+ */
 export function offendingTags(requirements: readonly AttributeRequirement[]): number[] {
-  return requirements.map((r) => tagForKeyword(r.path[r.path.length - 1]!)).filter((t): t is number => t !== undefined);
+  const tags = requirements.map((r) => tagForKeyword(r.path[r.path.length - 1]!)).filter((t): t is number => t !== undefined);
+  return [...new Set(tags)];
 }

@@ -11,7 +11,7 @@ import type { NRequest, RequestContext, ScpHandlers } from '../scp/types';
 import type { NCallOptions, NResult } from '../scu/n-services';
 import type { Dataset } from '../scu/types';
 import { generateUid } from '../uids/generate';
-import { applyModifications, identityRefusal, namingTags, nGetAnswer, stringValue, tagForKeyword } from './n-attributes';
+import { applyModifications, identityRefusal, namingTags, nGetAnswer, notAllowedAnswer, stringValue } from './n-attributes';
 import type { StatusMeanings } from './service-statuses';
 
 /** RT Conventional Machine Verification SOP Class (PS3.4 DD.3). */
@@ -145,11 +145,6 @@ export const RT_MACHINE_VERIFICATION_CREATE_NOT_ALLOWED: readonly string[] = [
   'OverriddenAttributesSequence',
 ];
 
-/** The tags of the keywords of `list` that `attributes` carries, in the list's order. */
-function presentTags(list: readonly string[], attributes: Dataset): number[] {
-  return list.filter((k) => k in attributes).map((k) => tagForKeyword(k)).filter((t): t is number => t !== undefined);
-}
-
 /**
  * The Failed Parameters item of a verification that could not run: NOT_VERIFIED needs at least one
  * (PS3.4 DD.3.2.2.4). Its Selector Attribute Macro (PS3.3 10.17) names the General Machine
@@ -215,8 +210,8 @@ export function rtMachineVerificationScp(
       if (!patientId) return { status: 0x0120, ...namingTags([0x00100020]) };
       // The outcome is "Not allowed" in N-CREATE (Table DD.3.2.1-1): refused naming it, as in N-SET, rather
       // than dropped and answered Success. DD.3.2.1.2 names no status for this: 0x0106 (PS3.7 C.5.11).
-      const outcome = presentTags(RT_MACHINE_VERIFICATION_CREATE_NOT_ALLOWED, attributes);
-      if (outcome.length > 0) return { status: 0x0106, offendingElement: outcome, errorComment: 'not allowed in N-CREATE (PS3.4 Table DD.3.2.1-1)' };
+      const outcome = notAllowedAnswer(attributes, RT_MACHINE_VERIFICATION_CREATE_NOT_ALLOWED, 'not allowed in N-CREATE (PS3.4 Table DD.3.2.1-1)');
+      if (outcome) return outcome;
       const group = attributes.ReferencedFractionGroupNumber;
       const fractionGroupNumber = group === undefined || group === null || group === '' ? undefined : Number(group);
       const refused = await options.checkPlan?.({ sopClassUid: planClass, sopInstanceUid: planInstance, fractionGroupNumber, patientId }, ctx);
@@ -230,8 +225,8 @@ export function rtMachineVerificationScp(
       if (!instance) return { status: 0x0112 };
       const modifications = request.dataset ?? {};
       // DD.3.2.1.2 names no status for these: 0x0106 naming them, as for the SOP Class/Instance UID.
-      const forbidden = presentTags(RT_MACHINE_VERIFICATION_SET_NOT_ALLOWED, modifications);
-      if (forbidden.length > 0) return { status: 0x0106, offendingElement: forbidden, errorComment: 'not allowed in N-SET (PS3.4 Table DD.3.2.1-1)' };
+      const forbidden = notAllowedAnswer(modifications, RT_MACHINE_VERIFICATION_SET_NOT_ALLOWED, 'not allowed in N-SET (PS3.4 Table DD.3.2.1-1)');
+      if (forbidden) return forbidden;
       const renamed = identityRefusal(modifications, { sopClassUid: request.sopClassUid, sopInstanceUid: request.sopInstanceUid });
       if (renamed) return renamed;
       const refused = await options.checkParameters?.(modifications, instance, ctx);

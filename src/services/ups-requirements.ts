@@ -5,14 +5,13 @@
  * COMPLETED, X only CANCELED.
  */
 import type { Dataset } from '../scu/types';
-import { type AttributeRequirement, type CodeMacro, codeItems, hasValue, missingAttributes, unmetRequirements } from './procedure-step-requirements';
+import { type AttributeRequirement, type CodeMacro, codeItems, hasValue, missingAttributes, unmetRequirements, value } from './procedure-step-requirements';
 
 /** A Final State requirement of Table CC.2.5-3 (RC conditions are not evaluated). */
 export interface UpsFinalStateRequirement extends AttributeRequirement {
   readonly code: 'R' | 'P' | 'X';
 }
 
-const value = (...path: string[]): AttributeRequirement => ({ path, need: 'value' });
 /** The UPS Code Sequence Macro (Table CC.2.5-2a): Code Meaning 1/1, no Equivalent Code Sequence. */
 const UPS_CODE: CodeMacro = { meaning: 'mandatory', equivalent: false };
 const QUALIFIERS = 'IssuerOfPatientIDQualifiersSequence';
@@ -141,11 +140,6 @@ export function createProblems(attributes: Dataset): { status: number; keywords:
   if (missing) return { status: missing.status, keywords: missing.unmet.map((r) => r.path.join('>')) };
   const invalid = invalidEnumerated(attributes);
   return invalid.length > 0 ? { status: 0x0106, keywords: invalid } : undefined;
-}
-
-/** Keywords of an N-SET Modification List that {@link UPS_SET_NOT_ALLOWED} names, in its order. */
-export function notAllowedInSet(modifications: Dataset): string[] {
-  return UPS_SET_NOT_ALLOWED.filter((k) => k in modifications);
 }
 
 /** Keywords of `attributes` whose value is not one of its enumerated values. */

@@ -4,10 +4,10 @@
  * status and the events it causes; the caller sends them once the response is out.
  */
 import type { Dataset } from '../scu/types';
-import { identityRefusal, namingTags, stringValue, tagForKeyword } from './n-attributes';
+import { identityRefusal, namingTags, notAllowedAnswer, stringValue, tagForKeyword } from './n-attributes';
 import { hasValue, offendingTags, pathText } from './procedure-step-requirements';
 import { assignedInfos, cancelRequestedInfo, progressItem, progressReportInfo, stateReportInfo } from './ups-event-info';
-import { createProblems, invalidEnumerated, notAllowedInSet, unmetFinalState, UPS_FINAL_STATE, type UpsFinalStateRequirement } from './ups-requirements';
+import { createProblems, invalidEnumerated, unmetFinalState, UPS_FINAL_STATE, UPS_SET_NOT_ALLOWED, type UpsFinalStateRequirement } from './ups-requirements';
 import { UPS_FILTERED_GLOBAL_SUBSCRIPTION, UPS_GLOBAL_SUBSCRIPTION, UpsAction, UpsClass, UpsEvent } from './ups-scu';
 import { UpsStatus } from './ups-status';
 import { UpsSubscriptions } from './ups-subscriptions';
@@ -141,8 +141,8 @@ export class UpsWorklist {
     // in Offending Element, as the MPPS and RT Machine Verification SCPs do. (dcm4chee-arc answers
     // 0x0105 No Such Attribute with an Attribute Identifier List, though C.5.17 means a tag it does
     // not know; pynetdicom leaves N-SET checks to the handler.)
-    const notAllowed = bySCP ? [] : notAllowedInSet(modifications);
-    if (notAllowed.length > 0) return fail(0x0106, 'not allowed in a UPS N-SET (PS3.4 Table CC.2.5-3)', tags(notAllowed));
+    const notAllowed = bySCP ? undefined : notAllowedAnswer(modifications, UPS_SET_NOT_ALLOWED, 'not allowed in a UPS N-SET (PS3.4 Table CC.2.5-3)');
+    if (notAllowed) return fail(notAllowed.status, notAllowed.errorComment, notAllowed.offendingElement);
     const invalid = invalidEnumerated(modifications);
     if (invalid.length > 0) return fail(0x0106, invalid.join(', '), tags(invalid));
     const changes: Dataset = {};
@@ -319,5 +319,7 @@ export function dicomDateTime(date = new Date()): string {
 
 const nonEmpty = (s: string | undefined) => (s === undefined || s.trim() === '' ? undefined : s.trim());
 const asItems = (v: unknown): Dataset[] => (Array.isArray(v) ? (v as Dataset[]) : []);
-/** Tags of keywords, or of the innermost keyword of `A>B` paths (createProblems). */
-const tags = (keywords: readonly string[]) => keywords.map((k) => tagForKeyword(k.slice(k.lastIndexOf('>') + 1))).filter((t): t is number => t !== undefined);
+/** Tags of keywords, or of the innermost keyword of `A>B` paths (createProblems), each once, in first-seen order. */
+const tags = (keywords: readonly string[]) => [
+  ...new Set(keywords.map((k) => tagForKeyword(k.slice(k.lastIndexOf('>') + 1))).filter((t): t is number => t !== undefined)),
+];

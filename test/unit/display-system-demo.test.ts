@@ -59,6 +59,8 @@ describe('displaySystemScp over a memory pair', () => {
     expect(partial.status).toBe(0x0107);
     expect(partial.category).toBe('Warning');
     expect(partial.command.OffendingElement).toEqual([0x00181020]);
+    // PS3.7 C.4.2: the Attribute List warning names them in the Attribute Identifier List.
+    expect(partial.command.AttributeIdentifierList).toEqual([0x00181020]);
     expect(partial.dataset).toMatchObject({ Manufacturer: 'ACME' });
     const other = await p.scu.nGet(DISPLAY_SYSTEM_SOP_CLASS, '1.2.3', [0x00080070]);
     expect(other.status).toBe(0x0112);

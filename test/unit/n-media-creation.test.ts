@@ -9,7 +9,7 @@ import { ae, pair, problemsIn, via } from './n-helpers';
 const request = { ReferencedSOPSequence: [{ ReferencedSOPClassUID: '1.2.840.10008.5.1.4.1.1.2', ReferencedSOPInstanceUID: '1.2.3' }], LabelText: 'CD 1' };
 
 describe(`media creation (${via()})`, () => {
-  it('create, initiate, status DONE; initiate twice 0xA510; cancel DONE 0xC201; missing references 0x0120', async () => {
+  it('create, initiate, status DONE; initiate twice 0xA510; cancel DONE 0xC201; missing references 0x0120, an empty sequence 0x0121', async () => {
     let finish!: () => void;
     const written = new Promise<void>((r) => (finish = r));
     const mcm = mediaCreationScp({ create: () => written });
@@ -29,6 +29,9 @@ describe(`media creation (${via()})`, () => {
     const bad = await p.scu.nCreate(MCM, undefined, { LabelText: 'x' });
     // PS3.7 C.5.13: Referenced SOP Sequence named in the Attribute Identifier List and in Offending Element.
     expect([bad.status, bad.command.AttributeIdentifierList, bad.command.OffendingElement]).toEqual([0x0120, [0x00081199], [0x00081199]]);
+    // Present without an item: Missing Attribute Value (C.5.14).
+    const empty = await p.scu.nCreate(MCM, undefined, { LabelText: 'x', ReferencedSOPSequence: [] });
+    expect([empty.status, empty.command.AttributeIdentifierList]).toEqual([0x0121, [0x00081199]]);
     // A request not yet initiated may be cancelled.
     const other = await p.scu.nCreate(MCM, '1.2.77', request);
     expect((await p.scu.nAction(MCM, other.sopInstanceUid!, 2, null)).status).toBe(0);

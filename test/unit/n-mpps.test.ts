@@ -95,7 +95,7 @@ describe(`MPPS (${via()})`, () => {
     expect(problemsIn([...p.sentByScu, ...p.sentByScp])).toEqual([]);
   });
 
-  it('N-CREATE needs the Type 1 attributes of Table F.7.2-1: absent 0x0120, empty 0x0121, each named in the Attribute Identifier List, not Offending Element; nothing is created', async () => {
+  it('N-CREATE needs the Type 1 attributes of Table F.7.2-1: absent 0x0120, empty 0x0121, each named in the Attribute Identifier List and in Offending Element; nothing is created', async () => {
     const handlers = mppsScp();
     const p = await pair(scp(), handlers, scu());
     const { Modality: _m, PerformedStationAETitle: _ae, ...twoMissing } = inProgress;
@@ -153,6 +153,22 @@ describe(`MPPS (${via()})`, () => {
       PerformedProcedureStepDiscontinuationReasonCodeSequence: [],
     });
     expect(fine.status).toBe(0);
+    await p.scu.release();
+    expect(problemsIn([...p.sentByScu, ...p.sentByScp])).toEqual([]);
+  });
+
+  it('N-CREATE missing Code Value in two code sequences names (0008,0100) once in the Attribute Identifier List and Offending Element', async () => {
+    const handlers = mppsScp();
+    const p = await pair(scp(), handlers, scu());
+    const noValue = [{ CodingSchemeDesignator: '99LOCAL', CodeMeaning: 'Head routine' }];
+    const twice = await p.scu.nCreate(MPPS, '1.8.5', { ...inProgress, ProcedureCodeSequence: noValue, PerformedProtocolCodeSequence: noValue });
+    expect([twice.status, twice.command.ErrorComment]).toEqual([0x0120, 'N-CREATE needs (0008,1032)>(0008,0100)']);
+    expect([twice.command.AttributeIdentifierList, twice.command.OffendingElement]).toEqual([[0x00080100], [0x00080100]]);
+    // First-seen order: Code Value, then Modality, each once.
+    const { Modality: _m, ...noModality } = inProgress;
+    const mixed = await p.scu.nCreate(MPPS, '1.8.5', { ...noModality, ProcedureCodeSequence: noValue, PerformedProtocolCodeSequence: noValue });
+    expect(mixed.command.AttributeIdentifierList).toEqual([0x00080060, 0x00080100]);
+    expect(handlers.store.size).toBe(0);
     await p.scu.release();
     expect(problemsIn([...p.sentByScu, ...p.sentByScp])).toEqual([]);
   });

@@ -426,6 +426,12 @@ describe(`UPS push / pull / watch over ${via()}`, () => {
     expect(named(noValue)).toEqual([0x0120, [0x00080100], [0x00080100]]);
     const noScheme = await create('1.8.6', { ReferencedRequestSequence: [{ StudyInstanceUID: '1.2', RequestedProcedureCodeSequence: [{ LongCodeValue: 'L'.repeat(20), CodeMeaning: 'long' }] }] });
     expect(named(noScheme)).toEqual([0x0120, [0x00080102], [0x00080102]]);
+    // Code Meaning missing in two code sequences: (0008,0104) named once.
+    const twice = await create('1.8.6', {
+      ScheduledWorkitemCodeSequence: [{ CodeValue: '110005', CodingSchemeDesignator: 'DCM' }],
+      ScheduledStationNameCodeSequence: [{ CodeValue: 'WS1', CodingSchemeDesignator: '99LOCAL' }],
+    });
+    expect(named(twice)).toEqual([0x0120, [0x00080104], [0x00080104]]);
     expect(ups.store.has('1.8.6')).toBe(false);
     // A URN code needs no designator; an empty or absent code sequence has no item to check.
     const urn = { AdmittingDiagnosesCodeSequence: [{ URNCodeValue: 'urn:example:1', CodeMeaning: 'dx' }], ScheduledStationClassCodeSequence: [] };
