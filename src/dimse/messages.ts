@@ -23,9 +23,11 @@ export interface MessageSpec {
 const ERR = { OffendingElement: 'C', ErrorComment: 'C', ErrorID: 'C' } as const;
 const RQ = { CommandField: 'M', MessageID: 'M', CommandDataSetType: 'M' } as const;
 const RSP = { CommandField: 'M', MessageIDBeingRespondedTo: 'M', CommandDataSetType: 'M', Status: 'M', ...ERR } as const;
-// Attribute Identifier List (0000,1005) in a response: the tags of a 0x0105 (PS3.7 C.5.17),
-// 0x0107 (C.4.2), 0x0120 (C.5.13) or 0x0121 (C.5.14) status. §10.1 gives those statuses to
-// N-GET (0x0107), N-SET and N-CREATE only; N-EVENT-REPORT, N-ACTION and N-DELETE have none.
+// Attribute Identifier List (0000,1005) in a response: PS3.7's field for the tags of a 0x0105
+// (C.5.17), 0x0107 (C.4.2) or 0x0120 (C.5.13) status; for 0x0121 (C.5.14) PS3.7 relates the
+// attribute list data set instead, and netdicom's SCPs name its tags here too (and in Offending
+// Element). §10.1 gives those statuses to N-GET (0x0107), N-SET and N-CREATE only;
+// N-EVENT-REPORT, N-ACTION and N-DELETE have none.
 const ATTRIBUTES = { AttributeIdentifierList: 'C' } as const;
 const SUBOPS = {
   NumberOfRemainingSuboperations: 'C',

@@ -8,12 +8,14 @@ import { readAhead } from './prefetch';
 import { DEFAULT_TRANSFER_SYNTAXES, type RequestedContext } from '../acse/contexts';
 import { MAX_CONTEXTS } from '../acse/negotiate';
 import type { Association } from '../association';
-import { decodeDataset, encodeDataset, loadCodec, readPart10 } from '../dataset/lazy';
+import { decodeDataset, encodeDataset, loadCodec } from '../dataset/lazy';
+import { readPart10Identity } from '../dataset/meta';
+import { iterate } from '../dimse/dataset-source';
 import type { IncomingMessage } from '../dimse/reassemble';
 import type { Command } from '../dimse/types';
 import { NegotiationError } from '../errors';
 import { requestAssociation } from '../requestor';
-import type { StoreInput, StoreOptions } from '../scu/store';
+import { isConvertibleSyntax, type StoreInput, type StoreOptions } from '../scu/store';
 import type { DimseResponse } from '../scu/types';
 import { failureFor, respond, statusFields } from './respond';
 import type { MoveAnswer, QueryRequest, RequestContext, RetrieveAnswer, ScpHandlers, StatusResult } from './types';
@@ -36,9 +38,6 @@ const UNABLE_TO_PROCESS = 0xc000;
  * longer list is refused before any sub-operation (see {@link refuseTooMany}).
  */
 const MAX_SUBOPERATIONS = 0xffff;
-
-/** The uncompressed syntaxes, between which `cStore`'s `allowConversion` re-encodes losslessly. */
-const PLAIN = new Set(DEFAULT_TRANSFER_SYNTAXES);
 
 interface Counts {
   /** Every sub-operation of the C-GET / C-MOVE (over all its sub-associations). */
@@ -112,13 +111,18 @@ export async function serveMove(message: IncomingMessage, ctx: RequestContext, h
         calledAeTitle: decision.destination.aeTitle,
       });
     } catch (error) {
-      releaseGroups(groups, g);
-      if (!ctx.association.isEstablished) return;
+      // The operation ends here: nothing more is sent, so every instance left is released.
+      if (!ctx.association.isEstablished) return releaseGroups(groups, g);
       // A C-CANCEL while connecting (connect(ctx.signal) rejects on it): the instances not sent
       // are remaining, none of them failed (PS3.4 C.4.2.1.5, C.4.2.1.6).
-      if (ctx.signal.aborted) return cancelled(ctx, counts);
+      if (ctx.signal.aborted) {
+        releaseGroups(groups, g);
+        return cancelled(ctx, counts);
+      }
       // P-12: no sub-operation of this sub-association could be performed: its instances failed
-      // (listed); the next sub-association, if any, is still tried.
+      // (listed); the next sub-association, if any, is still tried, so only these are released
+      // (the later ones' streams are still to be sent).
+      group.instances.forEach(release);
       for (const instance of group.instances) failed(counts, instance);
       counts.remaining = notCompleted(counts);
       unopened ??= error;
@@ -188,7 +192,8 @@ async function oneByOne(ctx: RequestContext, instances: StoreInput[], counts: Co
           rsp = await target.cStore(instance, options);
         } catch (error) {
           // Not sent: the peer accepted another uncompressed syntax only. Once more, converted.
-          rsp = await (converted(error, instance, target, options) ?? Promise.reject(error));
+          // One at a time here already: no turns to take.
+          rsp = await (convertible(error, instance) ? storeConverted(instance, target, options, ctx.signal) : Promise.reject(error));
         }
         count(counts, instance, rsp);
       } catch (error) {
@@ -233,12 +238,14 @@ async function pipelined(
   const inFlight = new Set<Promise<void>>();
   // Pending responses leave one after another, each with the counts of its moment.
   let answers: Promise<void> = Promise.resolve();
+  // Made at the first conversion retry: the common path makes none.
+  let turns: ConversionTurns | undefined;
   const finish = (instance: StoreInput, outcome: Promise<Pick<DimseResponse, 'category'>>, again: boolean): Promise<void> =>
     outcome.then(
       (rsp) => count(counts, instance, rsp),
       (error: unknown) => {
-        // Not sent: the peer accepted another uncompressed syntax only. Once more, converted.
-        const retry = again ? null : converted(error, instance, target, options);
+        // Not sent: the peer accepted another uncompressed syntax only. Once more, converted, in turn.
+        const retry = again || !convertible(error, instance) ? null : (turns ??= new ConversionTurns(target, options, ctx.signal)).store(instance);
         if (retry) return finish(instance, retry, true);
         failed(counts, instance);
         // A sub-operation that failed before reading its data (no context for it) leaves a stream open.
@@ -288,22 +295,93 @@ async function pipelined(
 }
 
 /**
- * When a C-STORE sub-operation was not sent because no context the peer accepted for the class is
- * in the instance's own transfer syntax (the one error `cStore` throws before sending anything is
- * a NegotiationError), the same sub-operation with `allowConversion`: an instance in Implicit VR
- * LE, Explicit VR LE or Explicit VR BE, as a Part 10 file or as `data` (a buffer, or a stream such
- * as `netdicom qrscp` gives, which `cStore` then reads whole, up to maxDatasetLength), is
- * re-encoded, losslessly, in the uncompressed syntax the peer accepted (the C-MOVE destination,
- * or the C-GET requestor's contexts), as DCMTK's dcmqrscp does (it writes the file in the
- * context's syntax when it can) and pynetdicom's send_c_store (it takes any uncompressed context
- * for an uncompressed data set, an exact one first). Null otherwise: a compressed syntax (Deflated
- * Explicit VR LE included) is never converted, so such an instance keeps failing its
- * sub-operation. Only after a failure: the common case pays nothing, a stream is not buffered.
+ * Whether a C-STORE sub-operation that failed with `error` is tried once more with
+ * `allowConversion` ({@link storeConverted}): it was not sent because no context the peer accepted
+ * for the class is in the instance's own transfer syntax (the one error `cStore` throws before
+ * sending anything is a NegotiationError), and the instance, a Part 10 file or `data` (a buffer,
+ * or a stream such as `netdicom qrscp` gives, which `cStore` then reads whole, up to
+ * maxDatasetLength), is in a syntax `cStore` converts ({@link isConvertibleSyntax}: Implicit VR
+ * LE, Explicit VR LE or Explicit VR BE). It is then re-encoded, losslessly, in the uncompressed
+ * syntax the peer accepted (the C-MOVE destination, or the C-GET requestor's contexts), as DCMTK's
+ * dcmqrscp does (it writes the file in the context's syntax when it can) and pynetdicom's
+ * send_c_store (it takes any uncompressed context for an uncompressed data set, an exact one
+ * first). A compressed syntax (Deflated Explicit VR LE included) is never converted, so such an
+ * instance fails its sub-operation at once, without a second attempt. Only after a failure: the
+ * common case pays nothing, a stream is not buffered.
  */
-function converted(error: unknown, instance: StoreInput, target: Association, options: StoreOptions): Promise<DimseResponse> | null {
-  if (!(error instanceof NegotiationError)) return null;
-  const plain = 'part10' in instance || ('data' in instance && PLAIN.has(instance.transferSyntaxUid));
-  return plain ? target.cStore(instance, { ...options, allowConversion: true }) : null;
+function convertible(error: unknown, instance: StoreInput): boolean {
+  if (!(error instanceof NegotiationError)) return false;
+  if ('part10' in instance) return isConvertibleSyntax(readPart10Identity(instance.part10).transferSyntaxUid);
+  return 'data' in instance && isConvertibleSyntax(instance.transferSyntaxUid);
+}
+
+/**
+ * The sub-operation of a {@link convertible} instance once more, with `allowConversion`. A data
+ * stream is read through {@link readWhileGoing}: a C-CANCEL, or the requestor going away, stops
+ * the reading; `read` is told when the reading ends.
+ */
+function storeConverted(instance: StoreInput, target: Association, options: StoreOptions, signal: AbortSignal, read?: () => void): Promise<DimseResponse> {
+  const input = 'data' in instance && !(instance.data instanceof Uint8Array) ? { ...instance, data: readWhileGoing(instance.data, signal, read) } : instance;
+  return target.cStore(input, { ...options, allowConversion: true });
+}
+
+/**
+ * A data stream as `cStore` reads it whole for a conversion, given up once `signal` (the
+ * operation's: a C-CANCEL, or the requestor gone) aborts, checked at each chunk as `cStore` checks
+ * its own. Not `cStore`'s `signal` option: an abort after the request went out would end the
+ * association the C-STORE is on (for a C-GET the requestor's own) and every sub-operation in flight,
+ * where a C-CANCEL lets them finish. `read` is called when the reading ends, at the end of the
+ * stream or not. Given up, a generator is closed and a web stream unlocked: the caller's release
+ * of the failed sub-operation cancels it.
+ */
+async function* readWhileGoing(
+  data: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+  signal: AbortSignal,
+  read: (() => void) | undefined,
+): AsyncGenerator<Uint8Array> {
+  try {
+    signal.throwIfAborted();
+    for await (const chunk of iterate(data)) {
+      signal.throwIfAborted();
+      yield chunk;
+    }
+  } finally {
+    read?.();
+  }
+}
+
+/**
+ * The conversion retries of one {@link pipelined} run, taken in turn: each reads its data stream
+ * whole (up to maxDatasetLength), and the sub-operations of a window failing together would
+ * otherwise read as many at once (16 × maxDatasetLength, and their decoded copies). A turn ends
+ * once its stream is read, or given up, or its retry failed without reading it: the next stream
+ * is read while the C-STORE before it is on its way. A failed retry ends its turn like any other.
+ * An instance in memory already (a buffer, a Part 10 file) takes no turn.
+ */
+class ConversionTurns {
+  /** Settles (never rejects) when the last retry in line has ended its turn. */
+  private last: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly target: Association,
+    private readonly options: StoreOptions,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  /** {@link storeConverted}, once the streams of the retries before it are read. */
+  store(instance: StoreInput): Promise<DimseResponse> {
+    if (!('data' in instance) || instance.data instanceof Uint8Array) return storeConverted(instance, this.target, this.options, this.signal);
+    let ended!: () => void;
+    const turn = new Promise<void>((resolve) => {
+      ended = resolve;
+    });
+    const previous = this.last;
+    this.last = turn;
+    const retry = previous.then(() => storeConverted(instance, this.target, this.options, this.signal, ended));
+    // At the latest when the retry settles: it may fail before reading its stream.
+    retry.then(ended, ended);
+    return retry;
+  }
 }
 
 /** Answers Cancel (0xFE00) with the counts so far and the instances that failed (PS3.4 C.4.2.1.5, C.4.3.1.4). */
@@ -457,10 +535,10 @@ function hasIdentity(dataset: unknown): boolean {
   return typeof d === 'object' && d !== null && typeof d.SOPClassUID === 'string' && typeof d.SOPInstanceUID === 'string';
 }
 
-/** Whether a Part 10 file's meta information (its SOP class and instance) can be read. */
+/** Whether a Part 10 file's SOP class, instance and transfer syntax can be read from its meta group (read by hand: no decoding, it runs per instance). */
 function readable(part10: Uint8Array): boolean {
   try {
-    readPart10(part10);
+    readPart10Identity(part10);
     return true;
   } catch {
     return false;
@@ -512,11 +590,12 @@ function handlerFinal(ctx: RequestContext, instances: StoreInput[], result: Stat
   return answer(ctx, { ...fields, ...final }, failedList(ctx, counts));
 }
 
+/** An instance's SOP class, instance and transfer syntax (none for a dataset: it is encoded for the context). */
 function identityOf(instance: StoreInput): { sopClassUid: string; sopInstanceUid: string; transferSyntaxUid: string } {
   if ('dataset' in instance) {
     return { sopClassUid: String(instance.dataset.SOPClassUID), sopInstanceUid: String(instance.dataset.SOPInstanceUID), transferSyntaxUid: '' };
   }
-  if ('part10' in instance) return readPart10(instance.part10);
+  if ('part10' in instance) return readPart10Identity(instance.part10);
   return instance;
 }
 
@@ -557,7 +636,7 @@ function subAssociations(instances: StoreInput[]): SubAssociation[] {
     classes.push(sopClassUid);
     let syntaxes = compressed.get(sopClassUid);
     if (!syntaxes) compressed.set(sopClassUid, (syntaxes = new Set()));
-    if (transferSyntaxUid && !PLAIN.has(transferSyntaxUid)) syntaxes.add(transferSyntaxUid);
+    if (transferSyntaxUid && !isConvertibleSyntax(transferSyntaxUid)) syntaxes.add(transferSyntaxUid);
   }
   const groups: SubAssociation[] = [];
   const groupOf = new Map<string, SubAssociation>();

@@ -138,10 +138,12 @@ export interface MoveDestination {
  * unable to perform sub-operations) before any sub-operation, with zero counts.
  *
  * An instance goes on a context in its own transfer syntax. When the peer (the C-MOVE destination,
- * or the C-GET requestor) accepted the SOP class in another uncompressed syntax only, an
- * uncompressed instance given as bytes (`part10`, or `data` as a Uint8Array) is converted to it
- * losslessly; a compressed one is never converted, nor `data` given as a stream: their
- * sub-operation fails.
+ * or the C-GET requestor) accepted the SOP class in another uncompressed syntax only, an instance
+ * in Implicit VR LE, Explicit VR LE or Explicit VR BE is converted to it losslessly: `part10`,
+ * `data` as a Uint8Array, and `data` as a stream, which is then read whole first, at most the
+ * association's `maxDatasetLength` (a larger one is cancelled and its sub-operation fails), one
+ * such stream at a time; a C-CANCEL stops the reading. A compressed instance (Deflated Explicit
+ * VR LE included) is never converted: its sub-operation fails.
  */
 export type RetrieveAnswer = StoreInput | StatusResult;
 
@@ -168,16 +170,19 @@ export interface NAnswer {
   /**
    * Offending Element (0000,0901): the elements a warning or failure is about, for the
    * service-specific statuses (PS3.7 C.4.1, C.5.1-C.5.3; this library's SCPs use it for 0x0106
-   * too). For 0x0105, 0x0107, 0x0120 and 0x0121 PS3.7 names the tags in
-   * {@link NAnswer.attributeIdentifierList} instead.
+   * too). For 0x0105, 0x0107 and 0x0120 PS3.7 names the tags in
+   * {@link NAnswer.attributeIdentifierList} instead; this library's SCPs name those of a 0x0120
+   * or 0x0121 answer both there and here.
    */
   readonly offendingElement?: number[];
   /**
-   * Attribute Identifier List (0000,1005), AT 1-n, tags as `group << 16 | element`: the attributes
-   * a 0x0105 No Such Attribute (PS3.7 C.5.17), 0x0107 Attribute List Warning (C.4.2), 0x0120
-   * Missing Attribute (C.5.13) or 0x0121 Missing Attribute Value (C.5.14) status is about. Sent
-   * in the N-GET, N-SET and N-CREATE responses only (PS3.7 §10.1 gives those statuses to no other
-   * DIMSE-N service) and only when not empty; the other handlers' answers leave it out.
+   * Attribute Identifier List (0000,1005), AT 1-n, tags as `group << 16 | element`: PS3.7's field
+   * for the attributes a 0x0105 No Such Attribute (C.5.17), 0x0107 Attribute List Warning (C.4.2)
+   * or 0x0120 Missing Attribute (C.5.13) status is about. For 0x0121 Missing Attribute Value
+   * PS3.7 relates the attribute list data set instead (C.5.14); this library's SCPs also name the
+   * tags of a 0x0121 answer here, and in {@link NAnswer.offendingElement}. Sent in the N-GET,
+   * N-SET and N-CREATE responses only (PS3.7 §10.1 gives those statuses to no other DIMSE-N
+   * service) and only when not empty; the other handlers' answers leave it out.
    */
   readonly attributeIdentifierList?: number[];
   /**

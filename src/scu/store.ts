@@ -15,6 +15,15 @@ import type { CallOptions, Dataset, DimseResponse } from './types';
 const UNCOMPRESSED = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2']);
 
 /**
+ * Whether {@link StoreOptions.allowConversion} converts a data set in `uid`, and may convert one to
+ * it: Implicit VR LE, Explicit VR LE and Explicit VR BE. Deflated Explicit VR LE and the
+ * compressed syntaxes are not.
+ */
+export function isConvertibleSyntax(uid: string): boolean {
+  return UNCOMPRESSED.has(uid);
+}
+
+/**
  * What to store: a dcmjs dataset (encoded in the negotiated transfer syntax), the bytes of a
  * DICOM Part 10 file, or an already-encoded data set (buffer or stream) with its identity.
  * A dataset's Pixel Data is taken as native (uncompressed): it goes on an uncompressed context

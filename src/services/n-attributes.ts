@@ -61,9 +61,10 @@ export function nGetAnswer(source: Dataset, tags: readonly number[], uids: { sop
 
 /**
  * The fields naming `tags` in a 0x0120 Missing Attribute or 0x0121 Missing Attribute Value answer
- * to an N-CREATE or N-SET (PS3.7 C.5.13, C.5.14): the Attribute Identifier List (0000,1005), which
- * PS3.7 gives those statuses, and Offending Element (0000,0901), which this library's SCPs filled
- * before the list could be sent, so that an SCU reading either finds them. Only N-CREATE, N-SET and
+ * to an N-CREATE or N-SET (and a 0x0107 N-GET warning): the Attribute Identifier List (0000,1005),
+ * PS3.7's field for 0x0120 and 0x0107 (C.5.13, C.4.2; for 0x0121, C.5.14 relates the attribute list
+ * itself, so the list is an addition there), and Offending Element (0000,0901), which this
+ * library's SCPs filled before the list could be sent, so that an SCU reading either finds them. Only N-CREATE, N-SET and
  * N-GET responses carry the list (the serve loop drops it elsewhere with a warning): an N-ACTION or
  * N-EVENT-REPORT answer names the tags in Offending Element alone.
  */

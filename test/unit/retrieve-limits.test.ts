@@ -7,15 +7,15 @@
  * 65,535 instances (US counts, PS3.7 Table E.1-1) are refused before any sub-operation. Over
  * memory pairs.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createMemoryPair } from '../../adapters/memory';
 import { ApplicationEntity } from '../../src/ae';
-import type { Association } from '../../src/association';
+import { Association as AssociationClass, type Association } from '../../src/association';
 import { decodeDataset } from '../../src/dataset/codec';
 import type { DatasetBytes } from '../../src/dimse/dataset-source';
 import type { MoveDestination, RetrieveAnswer, ScpHandlers, StoreRequest } from '../../src/scp/types';
 import type { RetrieveProgress } from '../../src/scu/retrieve';
-import type { StoreInput } from '../../src/scu/store';
+import type { StoreInput, StoreOptions } from '../../src/scu/store';
 import type { NetEvent } from '../../src/telemetry';
 import { CT_IMAGE_STORAGE as CT, ctDataset, ctPart10, encapsulatedPart10, EXPLICIT_LE, IMPLICIT_LE, JPEG_BASELINE } from '../helpers/ct-instance';
 
@@ -149,6 +149,38 @@ describe('a C-MOVE whose instances need more than 128 presentation contexts', ()
       if (refused === 1) expect(countsOf(progress[0]!)).toEqual([2, 0, 128, 0]);
       await assoc.release();
     }
+  });
+
+  it('the first sub-association refused: only its instances are released, the streamed instances of the next arrive whole and count Completed', async () => {
+    const dest = new ApplicationEntity({ aeTitle: 'DEST' });
+    const uids = classes(130, dest);
+    const { destination, proposed, received } = destinationAe(dest, { decide: (n) => n !== 1 });
+    const bytes = (i: number) => ctDataset({ sopInstanceUid: `1.2.14.${i}` });
+    // The second sub-association's instances as `netdicom qrscp` gives them (an async generator), and as a web stream.
+    async function* generated(data: Uint8Array): AsyncGenerator<Uint8Array> {
+      for (let o = 0; o < data.byteLength; o += 300) yield data.slice(o, o + 300);
+    }
+    const streamed = (data: Uint8Array) =>
+      new ReadableStream<Uint8Array>({
+        start: (c) => {
+          c.enqueue(data);
+          c.close();
+        },
+      });
+    const instances: StoreInput[] = uids.map((sopClassUid, i) => ({
+      sopClassUid,
+      sopInstanceUid: `1.2.14.${i}`,
+      transferSyntaxUid: EXPLICIT_LE,
+      data: i < 128 ? TINY : i === 128 ? streamed(bytes(i)) : generated(bytes(i)),
+    }));
+    const { assoc, move } = await moveScp(destination, () => instances);
+    const final = (await move()).at(-1)!;
+    expect(proposed).toEqual([128, 2]);
+    expect(final).toMatchObject({ status: 0xb000, completed: 2, failed: 128, warning: 0 });
+    expect(received.map((r) => r.uid)).toEqual(['1.2.14.128', '1.2.14.129']);
+    expect(received[0]!.bytes).toEqual(bytes(128));
+    expect(received[1]!.bytes).toEqual(bytes(129));
+    await assoc.release();
   });
 
   it('a C-CANCEL during the first sub-association: Cancel before the next one is opened, its instances remaining and released', async () => {
@@ -310,6 +342,133 @@ describe('an uncompressed instance given as bytes or as a stream, the peer accep
       expect(state.pulled).toBe(Math.ceil(small(1).byteLength / 1000) * 1000 + 5000);
       expect(state.closed).toBe(true);
       await assoc.release();
+    }
+  });
+});
+
+describe('conversion retries of streamed instances', () => {
+  /** A QR SCP whose C-GET handler names `instances()`, with `window` sub-operations in flight, and a requestor that accepted CT in Implicit VR LE only. */
+  async function getFromImplicitOnly(window: number, instances: () => RetrieveAnswer[]) {
+    const scp = new ApplicationEntity({ aeTitle: 'QR', asyncOps: { maxInvoked: window, maxPerformed: 1 } })
+      .addSupportedContext(STUDY_GET)
+      .addSupportedContext(CT, [EXPLICIT_LE, IMPLICIT_LE], { scuRole: true, scpRole: true });
+    const scu = new ApplicationEntity({ aeTitle: 'SCU', dimseTimeoutMs: RESPONSE_WAIT_MS, asyncOps: { maxInvoked: 1, maxPerformed: window } })
+      .addRequestedContext(STUDY_GET)
+      .addRequestedContext(CT, [IMPLICIT_LE], { scuRole: false, scpRole: true });
+    const [a, b] = createMemoryPair();
+    void scp.handle(b, { cGet: instances });
+    const assoc = await scu.associate(a, { calledAeTitle: 'QR' });
+    const stored = new Map<string, Uint8Array>();
+    const get = async (signal?: AbortSignal) => {
+      const progress: RetrieveProgress[] = [];
+      const onStore = async (rq: StoreRequest) => {
+        expect(rq.transferSyntax).toBe(IMPLICIT_LE);
+        stored.set(rq.sopInstanceUid, await rq.bytes());
+        return 0;
+      };
+      for await (const p of assoc.cGet(QUERY, { model: 'study', onStore, signal })) progress.push(p);
+      return progress;
+    };
+    return { assoc, get, stored };
+  }
+
+  it('with sub-operations in flight, the streams are read whole one at a time; each arrives converted', async () => {
+    const bytes = (n: number) => ctDataset({ sopInstanceUid: `1.2.15.${n}` });
+    const state = { reading: 0, most: 0, read: 0 };
+    // As `netdicom qrscp` gives its files: an async generator, each chunk after a timer (a file read).
+    async function* slow(data: Uint8Array): AsyncGenerator<Uint8Array> {
+      state.most = Math.max(state.most, ++state.reading);
+      try {
+        for (let o = 0; o < data.byteLength; o += 200) {
+          await new Promise((r) => setTimeout(r, 1));
+          yield data.slice(o, o + 200);
+        }
+        state.read++;
+      } finally {
+        state.reading--;
+      }
+    }
+    const n = [1, 2, 3, 4, 5, 6];
+    const { assoc, get, stored } = await getFromImplicitOnly(4, () => n.map((i) => ({ sopClassUid: CT, sopInstanceUid: `1.2.15.${i}`, transferSyntaxUid: EXPLICIT_LE, data: slow(bytes(i)) })));
+    const final = (await get()).at(-1)!;
+    expect(final).toMatchObject({ status: 0, completed: 6, failed: 0 });
+    expect([state.read, state.most]).toEqual([6, 1]);
+    for (const i of n) expect(decodeDataset(stored.get(`1.2.15.${i}`)!, IMPLICIT_LE)).toEqual(decodeDataset(bytes(i), EXPLICIT_LE));
+    await assoc.release();
+  });
+
+  it('a C-CANCEL stops a stream being read whole, which is released; the association goes on', async () => {
+    for (const window of [1, 4]) {
+      const controller = new AbortController();
+      const data = ctDataset({ sopInstanceUid: '1.2.16.1', rows: 64, columns: 64 });
+      const chunks = Math.ceil(data.byteLength / 100);
+      const state = { pulled: 0, closed: false, cancelled: 0 };
+      // Cancelled at the third chunk; a chunk every 5 ms: read through, it would take chunks × 5 ms.
+      async function* slow(): AsyncGenerator<Uint8Array> {
+        try {
+          for (let o = 0; o < data.byteLength; o += 100) {
+            if (++state.pulled === 3) controller.abort();
+            await new Promise((r) => setTimeout(r, 5));
+            yield data.slice(o, o + 100);
+          }
+        } finally {
+          state.closed = true;
+        }
+      }
+      const web = () => {
+        let o = 0;
+        const pull = async (c: ReadableStreamDefaultController<Uint8Array>) => {
+          if (o >= data.byteLength) return c.close();
+          if (++state.pulled === 3) controller.abort();
+          await new Promise((r) => setTimeout(r, 5));
+          c.enqueue(data.slice(o, (o += 100)));
+        };
+        return new ReadableStream<Uint8Array>({ pull, cancel: () => void state.cancelled++ }, { highWaterMark: 0 });
+      };
+      const { assoc, get, stored } = await getFromImplicitOnly(window, () => [
+        { sopClassUid: CT, sopInstanceUid: '1.2.16.1', transferSyntaxUid: EXPLICIT_LE, data: window === 1 ? slow() : web() },
+        { sopClassUid: CT, sopInstanceUid: '1.2.16.2', transferSyntaxUid: IMPLICIT_LE, data: ctDataset({ sopInstanceUid: '1.2.16.2', transferSyntaxUid: IMPLICIT_LE }) },
+      ]);
+      const final = (await get(controller.signal)).at(-1)!;
+      expect(stored.has('1.2.16.1'), `window ${window}`).toBe(false);
+      expect(state.pulled, `window ${window}`).toBeLessThan(chunks / 2);
+      if (window === 1) {
+        // Stopped before its C-STORE: failed and listed; the next one never started.
+        expect(final).toMatchObject({ status: 0xfe00, category: 'Cancel' });
+        expect(countsOf(final)).toEqual([1, 0, 1, 0]);
+        expect(final.identifier?.FailedSOPInstanceUIDList).toBe('1.2.16.1');
+        expect(state.closed).toBe(true);
+      } else {
+        // Both under way when the C-CANCEL came: the other one completes.
+        expect(final).toMatchObject({ completed: 1, failed: 1 });
+        expect(state.cancelled).toBe(1);
+      }
+      expect(assoc.isEstablished).toBe(true);
+      await assoc.release();
+    }
+  });
+
+  it('a compressed Part 10 file the peer did not accept in its syntax is not tried a second time', async () => {
+    const dest = new ApplicationEntity({ aeTitle: 'DEST' }).addSupportedContext(CT, [IMPLICIT_LE]);
+    const { destination, received } = destinationAe(dest);
+    const jpeg = encapsulatedPart10({ sopInstanceUid: '1.2.17.1' });
+    const plain = ctPart10({ sopInstanceUid: '1.2.17.2', transferSyntaxUid: EXPLICIT_LE });
+    const attempts: string[] = [];
+    const original = AssociationClass.prototype.cStore;
+    const cStore = vi.spyOn(AssociationClass.prototype, 'cStore').mockImplementation(function (this: Association, input: StoreInput, options?: StoreOptions) {
+      attempts.push(`${'part10' in input && input.part10 === jpeg.file ? 'jpeg' : 'plain'}${options?.allowConversion ? ' converted' : ''}`);
+      return original.call(this, input, options);
+    });
+    try {
+      const { assoc, move } = await moveScp(destination, () => [{ part10: jpeg.file }, { part10: plain.file }]);
+      const final = (await move()).at(-1)!;
+      expect(final).toMatchObject({ status: 0xb000, completed: 1, failed: 1 });
+      expect(final.identifier?.FailedSOPInstanceUIDList).toBe('1.2.17.1');
+      expect(received.map((r) => [r.uid, r.ts])).toEqual([['1.2.17.2', IMPLICIT_LE]]);
+      expect(attempts).toEqual(['jpeg', 'plain', 'plain converted']);
+      await assoc.release();
+    } finally {
+      cStore.mockRestore();
     }
   });
 });

@@ -12,7 +12,7 @@ import { decodeDataset } from '../../src/dataset/codec';
 import type { DatasetBytes } from '../../src/dimse/dataset-source';
 import { DimseError, NegotiationError } from '../../src/errors';
 import type { StoreRequest } from '../../src/scp/types';
-import type { StoreInput } from '../../src/scu/store';
+import { isConvertibleSyntax, type StoreInput } from '../../src/scu/store';
 import { CT_IMAGE_STORAGE as CT, ctDataset, EXPLICIT_LE, IMPLICIT_LE } from '../helpers/ct-instance';
 
 const EXPLICIT_BE = '1.2.840.10008.1.2.2';
@@ -140,6 +140,11 @@ describe('allowConversion of a data set given as a stream', () => {
     await expect(assoc.cStore(input('1.2.23.1', DEFLATED, stream), { allowConversion: true })).rejects.toBeInstanceOf(NegotiationError);
     expect([stream.locked, state.pulled]).toEqual([false, 0]);
     await assoc.release();
+  });
+
+  it('isConvertibleSyntax names the syntaxes allowConversion converts between: the three uncompressed ones, not deflated nor compressed', () => {
+    expect([IMPLICIT_LE, EXPLICIT_LE, EXPLICIT_BE].map(isConvertibleSyntax)).toEqual([true, true, true]);
+    expect([DEFLATED, '1.2.840.10008.1.2.4.50', '1.2.840.10008.1.2.1.98', ''].map(isConvertibleSyntax)).toEqual([false, false, false, false]);
   });
 
   it('in its own accepted syntax a stream goes as it is read: not held, so not limited by maxDatasetLength', async () => {
