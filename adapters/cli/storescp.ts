@@ -15,7 +15,7 @@ import { RECEIVER_RECLAIM_BYTES, setSocketReclaim } from '../node/reclaim';
 import { formatMB } from './progress';
 import type { FileIoOptions } from '../node/sync-read';
 import {
-  aeTitleOption, intOption, IO_OPTION, ioMode, listener, optionValue, parseArgv, parsePort, positionals, secondsOption, STORE_OPTIONS, storeTlsSettings, UsageError, type OptionSpec,
+  aeTitleOption, formatHelp, intOption, IO_OPTION, ioMode, listener, optionValue, parseArgv, parsePort, positionals, secondsOption, STORE_OPTIONS, storeTlsSettings, UsageError, type OptionSpec,
 } from './args';
 import { consoleIo, ExitCode, fail, stopSignals, type AppIo } from './io';
 
@@ -150,6 +150,12 @@ const USAGE = `usage: netdicom storescp PORT (-od DIR | --ignore) [-aet TITLE] [
        [--bind HOST] [--max-associations N] [-ta|--acse-timeout S] [--stats S]
        [--tls-cert F --tls-key F [--tls-ca F] [--tls-require-client]] [-d] [-q]`;
 
+const DESCRIPTION = [
+  'Storage SCP: receives DICOM instances with C-STORE until interrupted, each streamed to a temporary',
+  'file in DIR and renamed into place before success is answered (or discarded with --ignore).',
+  'exit codes: 0 stopped by a signal, 1 failed, 2 usage, 3 cannot listen',
+].join('\n');
+
 const OPTIONS: readonly OptionSpec[] = [
   ...STORE_OPTIONS,
   { name: '--output-directory', aliases: ['-od'], value: 'DIR', help: 'write received instances to DIR' },
@@ -172,7 +178,7 @@ export async function storescpMain(argv: readonly string[], io: AppIo = consoleI
   try {
     const p = parseArgv(argv, OPTIONS);
     if (p.switches.has('--help')) {
-      io.out(USAGE);
+      io.out(formatHelp(USAGE.slice('usage: '.length), DESCRIPTION, OPTIONS));
       return ExitCode.ok;
     }
     const [portText] = positionals(p, ['PORT']);

@@ -56,6 +56,22 @@ describe('through the netdicom dispatcher (main), as `npx netdicom` runs them', 
   });
 });
 
+describe('--help', () => {
+  it('storescp --help describes every option, as storescu --help does', async () => {
+    for (const [main, flags] of [
+      [storescpMain, ['-od', '--ignore', '--accept-any', '--bind', '--max-associations', '-ta', '--stats', '--tls-cert', '--tls-require-client', '--max-pdu', '-aet']],
+      [storescuMain, ['-aet', '-aec', '--max-pdu', '--allow-conversion', '-nh', '--io']],
+    ] as const) {
+      const r = await run(main, ['--help']);
+      expect(r.code).toBe(0);
+      const text = r.out.join('\n');
+      expect(text).toMatch(/^usage: netdicom store/);
+      expect(text).toContain('options:');
+      for (const flag of flags) expect(text, flag).toContain(flag);
+    }
+  });
+});
+
 describe('storescu usage errors: one line, exit 2', () => {
   const file = () => path.join(dir, 'a.dcm');
 
