@@ -197,6 +197,14 @@ async function oneByOne(ctx: RequestContext, instances: StoreInput[], counts: Co
         }
         count(counts, instance, rsp);
       } catch (error) {
+        // A C-CANCEL stopped a conversion's reading before anything was sent: the instance
+        // remains, it did not fail (PS3.4 C.4.2.1.5: Cancel with the remaining count).
+        if (stoppedByCancel(ctx, error)) {
+          release(instance);
+          counts.remaining = notCompleted(counts);
+          await cancelled(ctx, counts);
+          return false;
+        }
         failed(counts, instance);
         // A sub-operation that failed before reading its data (no context for it) leaves a stream open.
         release(instance);
@@ -247,6 +255,8 @@ async function pipelined(
         // Not sent: the peer accepted another uncompressed syntax only. Once more, converted, in turn.
         const retry = again || !convertible(error, instance) ? null : (turns ??= new ConversionTurns(target, options, ctx.signal)).store(instance);
         if (retry) return finish(instance, retry, true);
+        // A retry that a C-CANCEL stopped while reading sent nothing: the instance remains (Cancel below).
+        if (stoppedByCancel(ctx, error)) return release(instance);
         failed(counts, instance);
         // A sub-operation that failed before reading its data (no context for it) leaves a stream open.
         release(instance);
@@ -286,12 +296,18 @@ async function pipelined(
     counts.remaining = notCompleted(counts);
     return true;
   }
-  if (ctx.signal.aborted && next < instances.length) {
+  // Not started, or stopped before anything was sent: the instances remain, and the answer is Cancel.
+  if (ctx.signal.aborted && notCompleted(counts) > 0) {
     counts.remaining = notCompleted(counts);
     await cancelled(ctx, counts);
     return false;
   }
   return true;
+}
+
+/** Whether `error` is the operation's own C-CANCEL, as a conversion retry's reading gives it up ({@link readWhileGoing}). */
+function stoppedByCancel(ctx: RequestContext, error: unknown): boolean {
+  return ctx.signal.aborted && error === ctx.signal.reason;
 }
 
 /**
@@ -321,6 +337,11 @@ function convertible(error: unknown, instance: StoreInput): boolean {
  * the reading; `read` is told when the reading ends.
  */
 function storeConverted(instance: StoreInput, target: Association, options: StoreOptions, signal: AbortSignal, read?: () => void): Promise<DimseResponse> {
+  // A C-MOVE destination gone: nothing can be sent, so no stream is read whole for it.
+  if (!target.isEstablished) {
+    read?.();
+    return Promise.reject(new Error('the destination association has ended'));
+  }
   const input = 'data' in instance && !(instance.data instanceof Uint8Array) ? { ...instance, data: readWhileGoing(instance.data, signal, read) } : instance;
   return target.cStore(input, { ...options, allowConversion: true });
 }
@@ -339,13 +360,33 @@ async function* readWhileGoing(
   signal: AbortSignal,
   read: (() => void) | undefined,
 ): AsyncGenerator<Uint8Array> {
+  // A source that stalls must not hold the turn past a C-CANCEL: each read races the abort, and
+  // a web stream is cancelled at once (which also settles its pending read).
+  const reader = typeof (data as ReadableStream<Uint8Array>).getReader === 'function' ? (data as ReadableStream<Uint8Array>).getReader() : undefined;
+  const chunks = reader ? undefined : iterate(data);
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
   try {
-    signal.throwIfAborted();
-    for await (const chunk of iterate(data)) {
+    for (;;) {
       signal.throwIfAborted();
-      yield chunk;
+      const pending = reader ? reader.read() : chunks!.next();
+      pending.catch(() => undefined); // settles later if the abort won the race
+      const step = await Promise.race([pending, aborted]);
+      if (step.done) return;
+      if (step.value.byteLength > 0) yield step.value;
     }
   } finally {
+    signal.removeEventListener('abort', onAbort!);
+    if (reader) {
+      if (signal.aborted) void reader.cancel(signal.reason).catch(() => undefined);
+      else reader.releaseLock(); // the caller's release cancels it if it was not read to the end
+    } else {
+      void chunks!.return(undefined).catch(() => undefined);
+    }
     read?.();
   }
 }

@@ -384,6 +384,33 @@ describe('conversion retries of streamed instances', () => {
     await assoc.release();
   });
 
+  it('a C-CANCEL while a stream stalls mid-read: no hang, and the retries waiting their turn remain, none failed', async () => {
+    const controller = new AbortController();
+    const data = ctDataset({ sopInstanceUid: '1.2.17.1' });
+    // Two chunks, then a read that never settles (a source that hangs); the C-CANCEL comes at the second.
+    async function* stalls(): AsyncGenerator<Uint8Array> {
+      yield data.slice(0, 100);
+      controller.abort();
+      yield data.slice(100, 200);
+      await new Promise(() => undefined);
+    }
+    const streamed = (n: number) => {
+      const bytes = ctDataset({ sopInstanceUid: `1.2.17.${n}` });
+      return new ReadableStream<Uint8Array>({ pull: (c) => (c.enqueue(bytes), c.close()) });
+    };
+    const { assoc, get, stored } = await getFromImplicitOnly(4, () => [
+      { sopClassUid: CT, sopInstanceUid: '1.2.17.1', transferSyntaxUid: EXPLICIT_LE, data: stalls() },
+      ...[2, 3, 4].map((n) => ({ sopClassUid: CT, sopInstanceUid: `1.2.17.${n}`, transferSyntaxUid: EXPLICIT_LE, data: streamed(n) })),
+    ]);
+    const final = (await get(controller.signal)).at(-1)!;
+    expect(final).toMatchObject({ status: 0xfe00, category: 'Cancel' });
+    expect(countsOf(final)).toEqual([4, 0, 0, 0]);
+    expect(final.identifier ?? null).toBeNull();
+    expect(stored.size).toBe(0);
+    expect(assoc.isEstablished).toBe(true);
+    await assoc.release();
+  });
+
   it('a C-CANCEL stops a stream being read whole, which is released; the association goes on', async () => {
     for (const window of [1, 4]) {
       const controller = new AbortController();
@@ -419,15 +446,19 @@ describe('conversion retries of streamed instances', () => {
       const final = (await get(controller.signal)).at(-1)!;
       expect(stored.has('1.2.16.1'), `window ${window}`).toBe(false);
       expect(state.pulled, `window ${window}`).toBeLessThan(chunks / 2);
+      // Stopped before its C-STORE went out: it remains, it did not fail (PS3.4 C.4.2.1.5: Cancel,
+      // with the remaining count); nothing failed, so no Failed SOP Instance UID List.
+      expect(final, `window ${window}`).toMatchObject({ status: 0xfe00, category: 'Cancel' });
+      expect(final.identifier ?? null, `window ${window}`).toBeNull();
       if (window === 1) {
-        // Stopped before its C-STORE: failed and listed; the next one never started.
-        expect(final).toMatchObject({ status: 0xfe00, category: 'Cancel' });
-        expect(countsOf(final)).toEqual([1, 0, 1, 0]);
-        expect(final.identifier?.FailedSOPInstanceUIDList).toBe('1.2.16.1');
+        // The next one never started.
+        expect(countsOf(final)).toEqual([2, 0, 0, 0]);
+        // Closed once its pending chunk settles (the reading gave up without waiting for it).
+        for (let i = 0; i < 40 && !state.closed; i++) await new Promise((r) => setTimeout(r, 5));
         expect(state.closed).toBe(true);
       } else {
         // Both under way when the C-CANCEL came: the other one completes.
-        expect(final).toMatchObject({ completed: 1, failed: 1 });
+        expect(countsOf(final)).toEqual([1, 1, 0, 0]);
         expect(state.cancelled).toBe(1);
       }
       expect(assoc.isEstablished).toBe(true);
