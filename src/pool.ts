@@ -82,6 +82,8 @@ export class AssociationPool {
   private readonly entries = new Set<Entry>();
   private readonly byAssociation = new Map<Association, Entry>();
   private readonly waiters: Waiter[] = [];
+  /** Associations dropped from the pool whose A-RELEASE is still under way: a forced close aborts them. */
+  private readonly releasing = new Set<Association>();
   private closing: Promise<void> | null = null;
   private pumping = false;
   private created = 0;
@@ -174,6 +176,7 @@ export class AssociationPool {
    * back and releases them too. `force` aborts everything at once instead.
    */
   close(options: { force?: boolean } = {}): Promise<void> {
+    if (options.force) for (const a of this.releasing) void a.abort();
     if (!this.closing) {
       for (const w of this.waiters.splice(0)) w.reject(new AssociationAbortedError('association pool is closed'));
       this.closing = Promise.all(
@@ -287,7 +290,12 @@ export class AssociationPool {
     const a = entry.association;
     if (a) {
       this.byAssociation.delete(a);
-      if (end === 'release' && a.isEstablished) void a.release().catch(() => undefined);
+      if (end === 'release' && a.isEstablished) {
+        // Until the peer answers (or the ACSE timeout): a forced close must still be able to end it.
+        this.releasing.add(a);
+        void a.release().catch(() => undefined);
+        void a.closed.finally(() => this.releasing.delete(a)).catch(() => undefined);
+      }
     }
     this.pump();
   }

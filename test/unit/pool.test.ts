@@ -10,6 +10,7 @@ import type { Association } from '../../src/association';
 import { AssociationAbortedError } from '../../src/errors';
 import { AssociationPool } from '../../src/pool';
 import type { Server } from '../../src/server';
+import type { Transport } from '../../src/transport';
 
 const VERIFICATION = '1.2.840.10008.1.1';
 const CT = '1.2.840.10008.5.1.4.1.1.2';
@@ -249,6 +250,33 @@ describe('AssociationPool', () => {
     await Promise.all(silent);
     await sleep(10);
     expect(counts.a!.aborted).toBe(1);
+  }, 5000);
+
+  it('close({ force }) after close() also ends an association whose A-RELEASE the peer never answers', async () => {
+    const ml = createMemoryListener({ address: 'mute' });
+    const scp = new ApplicationEntity({ aeTitle: 'A' }).addSupportedContext(VERIFICATION);
+    servers.push(scp.serve(ml.listener, {}));
+    // Our A-RELEASE-RQ (PDU type 05H) is dropped on its way: the peer never answers it.
+    const connect = async (): Promise<Transport> => {
+      const t = await ml.connect();
+      const w = t.writable.getWriter();
+      const writable = new WritableStream<Uint8Array>({
+        write: (c) => (c[0] === 0x05 ? undefined : w.write(c)),
+        close: () => w.close(),
+        abort: (r) => w.abort(r),
+      });
+      return { readable: t.readable, writable, closed: t.closed, info: t.info, close: () => t.close(), abort: (r) => t.abort(r) };
+    };
+    const p = new AssociationPool({ ae: new ApplicationEntity({ aeTitle: 'GW', acseTimeoutMs: 20_000 }).addRequestedContext(VERIFICATION), connect });
+    const a = await p.acquire({ peer: 'mute', calledAeTitle: 'A' });
+    p.release(a); // idle: the graceful close releases it at once (and waits for the answer)
+    const graceful = p.close();
+    await sleep(20);
+    const started = Date.now();
+    await p.close({ force: true });
+    await graceful;
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(a.isEstablished).toBe(false);
   }, 5000);
 
   it('close({ force }) cancels an A-ASSOCIATE negotiation the peer never answers', async () => {
