@@ -22,7 +22,7 @@ export const APPS: Readonly<Record<string, App>> = {
   getscu: { summary: 'Retrieve SCU: C-GET, storing what arrives', run: async (a, io) => (await import('./getscu')).getscu(a, withProgress(io)) },
   movescu: { summary: 'Retrieve SCU: C-MOVE to a destination AE', run: async (a, io) => (await import('./movescu')).movescu(a, withProgress(io)) },
   qrscp: { summary: 'Query/Retrieve SCP over a directory of DICOM files', run: async (a, io) => (await import('./qrscp')).qrscp(a, withProgress(io)) },
-  proxy: { summary: 'WebSocket-to-TCP proxy for browsers (allow-listed targets only)', run: async (a) => (await import('./proxy')).proxyMain(a) },
+  proxy: { summary: 'WebSocket-to-TCP proxy for browsers (allow-listed targets only)', run: async (a, io) => (await import('./proxy')).proxyMain(a, io) },
 };
 
 function withProgress(io: AppIo) {

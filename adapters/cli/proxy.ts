@@ -7,13 +7,11 @@
  */
 import { createDicomProxy, type DicomProxyOptions, type ProxyTarget } from '../websocket-proxy/index';
 import { formatHelp, optionValue, parseArgv, type OptionSpec, type ParsedArgv } from './args';
-import { signalled } from './io';
+import { consoleIo, signalled, type AppIo } from './io';
 
 /** Where the app writes. */
-export interface ProxyIo {
-  out(line: string): void;
-  err(line: string): void;
-}
+/** Where the proxy app writes (the apps' {@link AppIo}). */
+export type ProxyIo = AppIo;
 
 /** Hooks for tests and embedding. */
 export interface ProxyRunOptions {
@@ -83,7 +81,7 @@ function optionsFrom(p: ParsedArgv, log?: (line: string) => void): DicomProxyOpt
 }
 
 /** Runs the proxy until stopped; returns the exit code (0 ok, 1 failure, 2 usage). */
-export async function proxyMain(argv: readonly string[], io: ProxyIo = defaultIo, run: ProxyRunOptions = {}): Promise<number> {
+export async function proxyMain(argv: readonly string[], io: ProxyIo = consoleIo, run: ProxyRunOptions = {}): Promise<number> {
   let options: DicomProxyOptions;
   try {
     const parsed = parseArgv(argv, OPTIONS);
@@ -111,4 +109,3 @@ export async function proxyMain(argv: readonly string[], io: ProxyIo = defaultIo
   return 0;
 }
 
-const defaultIo: ProxyIo = { out: (l) => console.log(l), err: (l) => console.error(l) };

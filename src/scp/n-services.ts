@@ -21,7 +21,8 @@ const HANDLER: Record<number, keyof ScpHandlers> = {
 
 /**
  * The requests whose response may carry the Attribute Identifier List (0000,1005): N-GET, N-SET
- * and N-CREATE, the services PS3.7 §10.1 gives its statuses to (C.4.2, C.5.13, C.5.14, C.5.17).
+ * and N-CREATE, the services PS3.7 §10.1 gives its statuses to (C.4.2, C.5.13, C.5.17; netdicom's
+ * SCPs also send it with 0x0121, C.5.14).
  */
 const ATTRIBUTE_LIST_ANSWERS: ReadonlySet<number> = new Set(
   Object.keys(HANDLER)

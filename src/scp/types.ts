@@ -171,8 +171,8 @@ export interface NAnswer {
    * Offending Element (0000,0901): the elements a warning or failure is about, for the
    * service-specific statuses (PS3.7 C.4.1, C.5.1-C.5.3; this library's SCPs use it for 0x0106
    * too). For 0x0105, 0x0107 and 0x0120 PS3.7 names the tags in
-   * {@link NAnswer.attributeIdentifierList} instead; this library's SCPs name those of a 0x0120
-   * or 0x0121 answer both there and here.
+   * {@link NAnswer.attributeIdentifierList} instead; this library's SCPs name those of a 0x0107,
+   * 0x0120 or 0x0121 answer both there and here.
    */
   readonly offendingElement?: number[];
   /**

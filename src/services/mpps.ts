@@ -101,7 +101,7 @@ export function mppsScp(options: MppsScpOptions = {}): Pick<ScpHandlers, 'nCreat
       if (final && FINAL.has(final)) {
         const unmet = unmetRequirements(merged, options.finalState ?? MPPS_FINAL_STATE);
         if (unmet.length > 0) {
-          // PS3.7 C.5.14: the Attribute Identifier List names them, as at N-CREATE.
+          // Named in the Attribute Identifier List and Offending Element, as at N-CREATE (namingTags).
           return { status: 0x0121, ...namingTags(offendingTags(unmet)), errorComment: `${final} needs ${pathText(unmet[0]!.path)}` };
         }
       }

@@ -26,7 +26,7 @@ export interface UpsOutcome {
   readonly status: number;
   readonly errorComment?: string;
   readonly offendingElement?: number[];
-  /** Attribute Identifier List (0000,1005): the tags of a 0x0120 / 0x0121 answer (PS3.7 C.5.13, C.5.14). */
+  /** Attribute Identifier List (0000,1005): the tags of a 0x0120 / 0x0121 answer (see namingTags). */
   readonly attributeIdentifierList?: number[];
   readonly events: UpsPendingEvent[];
 }
@@ -63,8 +63,8 @@ const fail = (status: number, errorComment?: string, offendingElement?: number[]
   ...(offendingElement !== undefined && { offendingElement }),
 });
 /**
- * 0x0120 Missing Attribute / 0x0121 Missing Attribute Value: PS3.7 C.5.13 / C.5.14 name the tags
- * in the Attribute Identifier List; Offending Element carries them too, as it did before.
+ * 0x0120 Missing Attribute / 0x0121 Missing Attribute Value: the tags in the Attribute Identifier
+ * List (PS3.7's field for 0x0120, C.5.13) and in Offending Element, as before (namingTags).
  */
 const missing = (status: 0x0120 | 0x0121, named: number[], errorComment?: string): UpsOutcome => ({
   status,

@@ -49,10 +49,11 @@ describe('the convention, as the other apps follow it', () => {
 });
 
 describe('through the netdicom dispatcher (main), as `npx netdicom` runs them', () => {
-  it("storescu and storescp report to the dispatcher's io, not to the console", async () => {
+  it("storescu, storescp and proxy report to the dispatcher's io, not to the console", async () => {
     const { main } = await import('../../adapters/cli/index');
     await expectUsageError((argv, io) => main(['storescu', ...argv], io), ['--bogus', '127.0.0.1', '104', 'x.dcm'], 'storescu: unknown option --bogus');
     await expectUsageError((argv, io) => main(['storescp', ...argv], io), ['--bogus', '104'], 'storescp: unknown option --bogus');
+    await expectUsageError((argv, io) => main(['proxy', ...argv], io), ['--listen', '8080'], 'proxy: at least one --target NAME=HOST:PORT is required');
   });
 });
 
