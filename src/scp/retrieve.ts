@@ -347,13 +347,14 @@ function storeConverted(instance: StoreInput, target: Association, options: Stor
 }
 
 /**
- * A data stream as `cStore` reads it whole for a conversion, given up once `signal` (the
- * operation's: a C-CANCEL, or the requestor gone) aborts, checked at each chunk as `cStore` checks
- * its own. Not `cStore`'s `signal` option: an abort after the request went out would end the
- * association the C-STORE is on (for a C-GET the requestor's own) and every sub-operation in flight,
- * where a C-CANCEL lets them finish. `read` is called when the reading ends, at the end of the
- * stream or not. Given up, a generator is closed and a web stream unlocked: the caller's release
- * of the failed sub-operation cancels it.
+ * A data stream as `cStore` reads it whole for a conversion, given up as soon as `signal` (the
+ * operation's: a C-CANCEL, or the requestor gone) aborts, even while a read is pending. Not
+ * `cStore`'s `signal` option: an abort after the request went out would end the association the
+ * C-STORE is on (for a C-GET the requestor's own) and every sub-operation in flight, where a
+ * C-CANCEL lets them finish. `read` is called when the reading ends, at the end of the stream or
+ * not. Given up, a web stream is cancelled and a generator asked to return (it closes once its
+ * pending step settles); ended otherwise early (a size limit), a web stream is unlocked for the
+ * caller's release to cancel.
  */
 async function* readWhileGoing(
   data: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
