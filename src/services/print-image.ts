@@ -46,7 +46,8 @@ const fail = (status: number, tags: string[] | number[], errorComment?: string):
   const named = tags.map((t) => (typeof t === 'number' ? t : TAG[t]!));
   return {
     status,
-    ...(status === 0x0120 ? namingTags(named) : { offendingElement: named }),
+    // 0x0120 and 0x0105: PS3.7 names the tags in the Attribute Identifier List (C.5.13, C.5.17).
+    ...(status === 0x0120 || status === 0x0105 ? namingTags(named) : { offendingElement: named }),
     ...(errorComment && { errorComment }),
   };
 };

@@ -97,13 +97,17 @@ const SETTABLE: Readonly<Record<string, ReadonlySet<string>>> = {
   [PrintClass.colorImageBox]: new Set(['ImageBoxPosition', 'BasicColorImageSequence', 'Polarity', 'MagnificationType', 'SmoothingType', 'RequestedImageSize', 'RequestedDecimateCropBehavior']),
   [PrintClass.annotationBox]: new Set(['AnnotationPosition', 'TextString']),
 };
-/** 0x0105 naming the attributes an N-SET of `sopClassUid` may not change (Specific Character Set only describes the encoding). */
+/**
+ * 0x0105 naming the attributes an N-SET of `sopClassUid` may not change (Specific Character Set
+ * only describes the encoding), in the Attribute Identifier List (PS3.7 C.5.17) and, as before, in
+ * Offending Element.
+ */
 const notSettable = (sopClassUid: string, modifications: Dataset): NAnswer | undefined => {
   const allowed = SETTABLE[sopClassUid]!;
   const others = Object.keys(modifications).filter((k) => !k.startsWith('_') && k !== 'SpecificCharacterSet' && !allowed.has(k));
   if (others.length === 0) return undefined;
   const tags = others.map((k) => tagForKeyword(k) ?? (/^[0-9A-Fa-f]{8}$/.test(k) ? parseInt(k, 16) : undefined)).filter((t) => t !== undefined);
-  return { status: 0x0105, offendingElement: tags, errorComment: `not settable: ${others.join(', ')}` };
+  return { status: 0x0105, ...namingTags(tags), errorComment: `not settable: ${others.join(', ')}` };
 };
 
 const negotiated = (association: Association, cls: string) => association.acceptedContexts.some((c) => c.abstractSyntax === cls);

@@ -54,7 +54,9 @@ describe(`print statuses (${via()})`, () => {
     expect(outcome(await setImage(scu, uid, grayImage(), { ImageBoxPosition: 2 }))).toEqual([0x0106, [0x20200010]]);
     expect(named(await scu.nSet(PrintClass.grayscaleImageBox, uid, { BasicGrayscaleImageSequence: [grayImage()] }, g))).toEqual([0x0120, [0x20200010], [0x20200010]]);
     expect(outcome(await setImage(scu, uid, grayImage(), { Polarity: 'SIDEWAYS' }))).toEqual([0x0106, [0x20200020]]);
-    expect(outcome(await scu.nSet(PrintClass.grayscaleImageBox, uid, { ImageBoxPosition: 1, BasicColorImageSequence: [colorImage()] }, g))).toEqual([0x0105, [0x20200111]]);
+    const colorOnGray = await scu.nSet(PrintClass.grayscaleImageBox, uid, { ImageBoxPosition: 1, BasicColorImageSequence: [colorImage()] }, g);
+    expect(outcome(colorOnGray)).toEqual([0x0105, [0x20200111]]);
+    expect(colorOnGray.command.AttributeIdentifierList).toEqual([0x20200111]);
     expect(named(await scu.nSet(PrintClass.grayscaleImageBox, uid, { ImageBoxPosition: 1 }, g))).toEqual([0x0120, [0x20200110], [0x20200110]]);
     await p.scu.release();
   });
@@ -135,7 +137,10 @@ describe(`print statuses (${via()})`, () => {
     expect(outcome(layout)).toEqual([0x0105, [0x20100010, 0x20100500, 0x00080018]]);
     expect((await scu.nSet(PrintClass.filmBox, film, { MagnificationType: 'CUBIC', Trim: 'YES', BorderDensity: 'WHITE', SpecificCharacterSet: 'ISO_IR 100' }, g)).status).toBe(0);
     // Film session: its N-CREATE attributes (H.4.1.2.2.1), not e.g. a Film Box reference or another UID.
-    expect(outcome(await scu.nSet(PrintClass.filmSession, session, { NumberOfCopies: 3, SOPInstanceUID: '7.8' }, g))).toEqual([0x0105, [0x00080018]]);
+    const identity = await scu.nSet(PrintClass.filmSession, session, { NumberOfCopies: 3, SOPInstanceUID: '7.8' }, g);
+    expect(outcome(identity)).toEqual([0x0105, [0x00080018]]);
+    // PS3.7 C.5.17: No Such Attribute names the tags in the Attribute Identifier List (and, as before, Offending Element).
+    expect(identity.command.AttributeIdentifierList).toEqual([0x00080018]);
     expect((await scu.nSet(PrintClass.filmSession, session, { NumberOfCopies: 2, FilmSessionLabel: 'L' }, g)).status).toBe(0);
     // Image box: not the film box's attributes, nor its own identity.
     expect(outcome(await setImage(scu, boxes[0]!, grayImage(), { ImageDisplayFormat: 'STANDARD\\1,2', SOPClassUID: PrintClass.colorImageBox }))).toEqual([0x0105, [0x20100010, 0x00080016]]);
