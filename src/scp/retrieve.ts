@@ -342,7 +342,7 @@ function storeConverted(instance: StoreInput, target: Association, options: Stor
     read?.();
     return Promise.reject(new Error('the destination association has ended'));
   }
-  const input = 'data' in instance && !(instance.data instanceof Uint8Array) ? { ...instance, data: readWhileGoing(instance.data, signal, read) } : instance;
+  const input = isStreamed(instance) ? { ...instance, data: readWhileGoing(instance.data, signal, read) } : instance;
   return target.cStore(input, { ...options, allowConversion: true });
 }
 
@@ -412,7 +412,7 @@ class ConversionTurns {
 
   /** {@link storeConverted}, once the streams of the retries before it are read. */
   store(instance: StoreInput): Promise<DimseResponse> {
-    if (!('data' in instance) || instance.data instanceof Uint8Array) return storeConverted(instance, this.target, this.options, this.signal);
+    if (!isStreamed(instance)) return storeConverted(instance, this.target, this.options, this.signal);
     let ended!: () => void;
     const turn = new Promise<void>((resolve) => {
       ended = resolve;
@@ -448,9 +448,14 @@ function failed(counts: Counts, instance: StoreInput): void {
   counts.failedUids.push(uidOf(instance));
 }
 
+/** An instance whose data set comes as a stream (a web stream or an async iterable), not in memory. */
+function isStreamed(instance: StoreInput): instance is StoreInput & { data: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> } {
+  return 'data' in instance && !(instance.data instanceof Uint8Array);
+}
+
 /** Cancels an instance's data stream (or ends its iterator) unless it was read to the end; never throws. */
 function release(instance: StoreInput): void {
-  if (!('data' in instance) || instance.data instanceof Uint8Array) return;
+  if (!isStreamed(instance)) return;
   const data = instance.data;
   try {
     if (typeof (data as ReadableStream).cancel === 'function') {

@@ -76,7 +76,7 @@ export function namingTags(tags: readonly number[]): Pick<NAnswer, 'attributeIde
  * The tags of those of `keywords` that `dataset` holds (present, even if empty), in the order of
  * `keywords`; a keyword outside the dictionary is skipped.
  */
-export function presentTags(dataset: Dataset, keywords: readonly string[]): number[] {
+function presentTags(dataset: Dataset, keywords: readonly string[]): number[] {
   return keywords.filter((k) => k in dataset).map((k) => tagForKeyword(k)).filter((t): t is number => t !== undefined);
 }
 

@@ -9,11 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryPair } from '../../adapters/memory';
 import { ApplicationEntity } from '../../src/ae';
 import type { Logger } from '../../src/logger';
-import { encodePdu } from '../../src/pdu/encode';
+import { ASSOCIATE_RQ } from '../fixtures/pdus';
 import { ScriptedPeer, hex, toHex } from './helpers/scripted-peer';
 
 const VERIFICATION = '1.2.840.10008.1.1';
-const IMPLICIT = '1.2.840.10008.1.2';
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const RJ_CALLED = '03 00 00 00 00 04 00 01 01 07';
@@ -22,17 +21,9 @@ const RJ_CALLING = '03 00 00 00 00 04 00 01 01 03';
 const CALLED_AT = 10;
 const CALLING_AT = 26;
 
-/** A valid RQ (called SCP, calling SCU, Verification) with 16 raw bytes put into an AE title field. */
+/** The fixture RQ (test/fixtures/pdus.ts: Verification and CT proposed) with 16 raw bytes put into an AE title field. */
 function rqWithTitle(at: number, field: string): Uint8Array {
-  const wire = encodePdu({
-    type: 'A-ASSOCIATE-RQ',
-    protocolVersion: 1,
-    calledAeTitle: 'SCP',
-    callingAeTitle: 'SCU',
-    applicationContextName: '1.2.840.10008.3.1.1.1',
-    presentationContexts: [{ id: 1, abstractSyntax: VERIFICATION, transferSyntaxes: [IMPLICIT] }],
-    userInformation: { maxLength: 16384, implementationClassUid: '1.2.3' },
-  });
+  const wire = Uint8Array.from(ASSOCIATE_RQ);
   const bytes = hex(field);
   expect(bytes.length).toBe(16);
   wire.set(bytes, at);

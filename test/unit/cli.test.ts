@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
-import { encodePdu } from '../../src/pdu/encode';
+import { ASSOCIATE_RQ } from '../fixtures/pdus';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateTestPki, type TestPki } from '../interop/helpers/certs';
 import { NETDICOM_BIN, freePort, killAll, run, start, waitForOutput } from '../interop/helpers/dcmtk';
@@ -90,12 +90,7 @@ describe('netdicom CLI', () => {
 
   it('echoscp prints a rejected calling AE title with its control bytes escaped, not raw to the terminal', async () => {
     const { proc, port } = await echoscp('0');
-    const rq = encodePdu({
-      type: 'A-ASSOCIATE-RQ', protocolVersion: 1, calledAeTitle: 'ANY-SCP', callingAeTitle: 'SCU',
-      applicationContextName: '1.2.840.10008.3.1.1.1',
-      presentationContexts: [{ id: 1, abstractSyntax: '1.2.840.10008.1.1', transferSyntaxes: ['1.2.840.10008.1.2'] }],
-      userInformation: { maxLength: 16384, implementationClassUid: '1.2.3' },
-    });
+    const rq = Uint8Array.from(ASSOCIATE_RQ);
     // Calling AE Title (bytes 26-41): 'E' ESC '[2J' then spaces, a terminal's clear-screen sequence.
     rq.set([0x45, 0x1b, 0x5b, 0x32, 0x4a, ...Array<number>(11).fill(0x20)], 26);
     const socket = connect({ host: '127.0.0.1', port: Number(port) });
