@@ -12,12 +12,15 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { encodeMetaGroup } from '../../src/dataset/meta';
 import { PART10_HEAD } from '../../src/dataset/part10';
+import { StructureWalker } from '../../src/dataset/structure-stream';
+import { DimseError } from '../../src/errors';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../../src/options';
 import type { RequestContext, StatusResult, StoreRequest } from '../../src/scp/types';
+import { transferSyntax } from '../../src/uids/transfer-syntax';
 
 /** Failure: out of resources (PS3.4 B.2.3) — disk full, read-only, permission denied. */
 export const OUT_OF_RESOURCES = 0xa700;
-/** Failure: cannot understand (PS3.4 B.2.3) — used when the association ends mid-data set. */
+/** Failure: cannot understand (PS3.4 B.2.3) — the association ended mid-data set, or the data set is cut short or malformed. */
 export const CANNOT_UNDERSTAND = 0xc000;
 
 /** Suffix of temporary files; {@link FsStore.sweep} removes leftovers of a crashed run. */
@@ -54,6 +57,14 @@ export interface FsStoreOptions {
   /** (0002,0012) and (0002,0013) written in the File Meta Information. */
   implementationClassUid?: string;
   implementationVersionName?: string;
+  /**
+   * Walk each data set's element, item and delimiter headers as it streams in, and refuse
+   * (0xC000, nothing stored) one that ends mid-element or inside a sequence (default true;
+   * reliability.md D-10). Values are skipped by their lengths, so the cost does not grow with pixel
+   * data; deflated transfer syntaxes are not walked. `false` stores whatever bytes arrive, as
+   * DCMTK's `storescp +B` does.
+   */
+  checkStructure?: boolean;
   /** Called after each instance is stored (or discarded, with `path` undefined). */
   onStored?(info: StoredInfo): void;
   /** Called when an instance could not be stored. */
@@ -200,14 +211,16 @@ export function createFsStore(options: FsStoreOptions): FsStore {
         ImplementationVersionName: implementationVersionName,
         SourceApplicationEntityTitle: ctx.peerAeTitle.trim() || undefined,
       });
-      const bytes = await copyDataset(request, file, [PART10_HEAD, meta], progress);
+      const structure = options.checkStructure === false ? undefined : structureWalker(request.transferSyntax);
+      const bytes = await copyDataset(request, file, [PART10_HEAD, meta], progress, structure);
       await file.commit(target, fsync);
       options.onStored?.({ ...storedInfo(request, ctx), bytes, path: target });
       return 0x0000;
     } catch (error) {
       await file?.abandon(); // no write may land after the temp file is removed
       await rm(temp, { force: true }).catch(() => {});
-      const status = progress.phase === 'network' ? CANNOT_UNDERSTAND : OUT_OF_RESOURCES;
+      // The peer's side (its association ended, its data set is malformed) or ours (the disk).
+      const status = progress.phase === 'network' || error instanceof DimseError ? CANNOT_UNDERSTAND : OUT_OF_RESOURCES;
       options.onFailed?.({ sopInstanceUid: request.sopInstanceUid, error, status });
       const message = error instanceof Error ? error.message : String(error);
       return { status, errorComment: message.slice(0, 64) };
@@ -263,10 +276,11 @@ interface CopyProgress {
 }
 
 /**
- * Writes `head` and then the request's data set into `file` in batches of about WRITE_BATCH bytes;
- * returns the data set's length. `progress.phase` says which side a failure came from.
+ * Writes `head` and then the request's data set into `file` in batches of about WRITE_BATCH bytes,
+ * walking its structure if given one; returns the data set's length. `progress.phase` says which
+ * side a failure came from.
  */
-async function copyDataset(request: StoreRequest, file: TempFile, head: Uint8Array[], progress: CopyProgress): Promise<number> {
+async function copyDataset(request: StoreRequest, file: TempFile, head: Uint8Array[], progress: CopyProgress, structure?: StructureWalker): Promise<number> {
   let batch = head;
   let batched = 0;
   for (let i = 0; i < head.length; i++) batched += head[i]!.byteLength;
@@ -280,6 +294,7 @@ async function copyDataset(request: StoreRequest, file: TempFile, head: Uint8Arr
     progress.phase = 'disk';
     // What else has arrived joins the batch without an await per fragment (a read holds many).
     for (let chunk = done ? undefined : value; chunk; chunk = source.takeArrived?.()) {
+      structure?.push(chunk);
       batch.push(chunk);
       batched += chunk.byteLength;
       bytes += chunk.byteLength;
@@ -291,10 +306,21 @@ async function copyDataset(request: StoreRequest, file: TempFile, head: Uint8Arr
       }
     }
     if (done) {
+      structure?.finish(); // before the last write: a cut-short data set is never committed
       if (batched > 0) await file.write(batch);
       return bytes;
     }
   }
+}
+
+/**
+ * A structural check of the data set as it streams through (reliability.md D-10), for the
+ * transfer syntaxes whose bytes can be walked: not a deflated one (the walk would need inflating
+ * it) nor an unknown one.
+ */
+function structureWalker(uid: string): StructureWalker | undefined {
+  const syntax = transferSyntax(uid);
+  return syntax && !syntax.deflated ? new StructureWalker(syntax.explicitVr, syntax.littleEndian) : undefined;
 }
 
 /**

@@ -112,7 +112,8 @@ class DictReader {
 
   constructor(
     private readonly bytes: Uint8Array,
-    private readonly implicit: boolean,
+    /** Implicit VR; also set while reading a UN value of undefined length (see unknownSequence). */
+    private implicit: boolean,
     private readonly le: boolean,
   ) {
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -176,7 +177,6 @@ class DictReader {
         if (off + 2 > end) decline();
         type = String.fromCharCode(this.bytes[off]!, this.bytes[off + 1]!);
         off += 2;
-        if (type === 'UN' && lookup(tag)) decline(); // dcmjs reads it again in the dictionary's VR
         if (LENGTH32.has(type)) {
           length = this.u32(off + 2, end);
           off += 6;
@@ -184,6 +184,15 @@ class DictReader {
           length = this.u16(off, end);
           off += 2;
         }
+        if (type === 'UN' && length === UNDEFINED) {
+          // A sequence encoded in Implicit VR Little Endian (PS3.5 §6.2.2), as DCMTK and pydicom
+          // read it; dcmjs cannot read it at all.
+          const [items, next] = this.unknownSequence(off, end, depth, decoder);
+          dict[keyOf(tag)] = { vr: 'SQ', Value: items };
+          off = next;
+          continue;
+        }
+        if (type === 'UN' && lookup(tag)) decline(); // dcmjs reads it again in the dictionary's VR
       }
       let values: unknown[];
       if (type === 'AT') {
@@ -271,6 +280,17 @@ class DictReader {
       return PADDED_TEXT.has(type) ? values.map((v) => (typeof v === 'string' ? v.trim() : v)) : values;
     }
     return value as unknown[];
+  }
+
+  /** The items of a UN value of undefined length, read in Implicit VR Little Endian. */
+  private unknownSequence(off: number, end: number, depth: number, decoder: TextDecoding): [DcmjsDict[], number] {
+    if (!this.le) decline(); // its items would be little endian inside a big-endian data set
+    this.implicit = true;
+    try {
+      return this.sequence(off, UNDEFINED, end, depth, decoder);
+    } finally {
+      this.implicit = false;
+    }
   }
 
   /**

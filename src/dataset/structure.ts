@@ -25,7 +25,8 @@ export function checkStructure(bytes: Uint8Array, explicitVr: boolean, littleEnd
   };
 
   // Elements from `off` to `end`; with `untilItemEnd`, stop after an Item Delimitation Item.
-  const elements = (off: number, end: number, untilItemEnd: boolean, depth: number): number => {
+  // `explicit` is false inside a UN value of undefined length (Implicit VR LE, PS3.5 §6.2.2).
+  const elements = (off: number, end: number, untilItemEnd: boolean, depth: number, explicit: boolean): number => {
     if (depth > MAX_DEPTH) fail(`data set nests sequences deeper than ${MAX_DEPTH}`);
     while (off < end) {
       need(off, 8, 'element header');
@@ -38,7 +39,7 @@ export function checkStructure(bytes: Uint8Array, explicitVr: boolean, littleEnd
       let length: number;
       let header = 8;
       let vr = '';
-      if (explicitVr) {
+      if (explicit) {
         vr = String.fromCharCode(bytes[off + 4]!, bytes[off + 5]!);
         if (LONG_VRS.has(vr)) {
           need(off, 12, 'element header');
@@ -52,10 +53,10 @@ export function checkStructure(bytes: Uint8Array, explicitVr: boolean, littleEnd
       }
       const start = off + header;
       if (length === UNDEFINED) {
-        off = items(start, end, depth + 1, true);
+        off = items(start, end, depth + 1, true, explicit && vr !== 'UN');
       } else {
         if (length > end - start) fail(`element at offset ${off}: length ${length} overruns the data set`);
-        if (vr === 'SQ') items(start, start + length, depth + 1, false);
+        if (vr === 'SQ') items(start, start + length, depth + 1, false, explicit);
         off = start + length;
       }
     }
@@ -64,7 +65,7 @@ export function checkStructure(bytes: Uint8Array, explicitVr: boolean, littleEnd
   };
 
   // Items (of a sequence or of encapsulated pixel data) until a Sequence Delimitation Item or `end`.
-  const items = (off: number, end: number, depth: number, undefinedLength: boolean): number => {
+  const items = (off: number, end: number, depth: number, undefinedLength: boolean, explicit: boolean): number => {
     while (off < end) {
       need(off, 8, 'item header');
       const tag = (u16(off) << 16) | u16(off + 2);
@@ -72,7 +73,7 @@ export function checkStructure(bytes: Uint8Array, explicitVr: boolean, littleEnd
       if (tag === (0xfffee0dd | 0)) return off + 8;
       if (tag !== (0xfffee000 | 0)) fail(`expected an item at offset ${off}`);
       if (length === UNDEFINED) {
-        off = elements(off + 8, end, true, depth);
+        off = elements(off + 8, end, true, depth, explicit);
       } else {
         if (length > end - off - 8) fail(`item at offset ${off}: length ${length} overruns the data set`);
         off += 8 + length;
@@ -82,5 +83,5 @@ export function checkStructure(bytes: Uint8Array, explicitVr: boolean, littleEnd
     return off;
   };
 
-  elements(0, bytes.length, false, 0);
+  elements(0, bytes.length, false, 0, explicitVr);
 }

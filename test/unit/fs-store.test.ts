@@ -132,6 +132,24 @@ describe.each(IO_MODES)('createFsStore (io %s)', (io) => {
     await assoc.release();
     expect(readdirSync(store.directory)).toEqual(['1.2.3.8.dcm']);
   });
+
+  it('answers 0xC000 and keeps nothing when the data set ends mid-element (D-10); the association goes on', async () => {
+    const failed: number[] = [];
+    const store = storeIn(tempDir(), { io, onFailed: (f) => failed.push(f.status) });
+    const { assoc } = await setup(store);
+    const { dataset } = ctPart10({ sopInstanceUid: '1.2.3.9', rows: 64, columns: 64 });
+    const ids = { sopClassUid: CT, sopInstanceUid: '1.2.3.9', transferSyntaxUid: EXPLICIT_LE };
+    for (const cut of [dataset.length - 1, dataset.length - 4096, 5]) {
+      const rsp = await assoc.cStore({ ...ids, data: dataset.slice(0, cut) });
+      expect(rsp.status, `cut at ${cut}`).toBe(0xc000);
+      expect(rsp.command.ErrorComment).toMatch(/truncated/);
+      expect(readdirSync(store.directory)).toEqual([]);
+    }
+    expect(failed).toEqual([0xc000, 0xc000, 0xc000]);
+    expect((await assoc.cStore({ ...ids, data: dataset })).status).toBe(0);
+    await assoc.release();
+    expect(readdirSync(store.directory)).toEqual(['1.2.3.9.dcm']);
+  });
 });
 
 describe('createFsStore', () => {
