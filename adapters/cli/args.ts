@@ -1,8 +1,8 @@
 /**
  * The argv parser of every `netdicom` app, with DCMTK/pynetdicom spellings: positional
- * `ADDR PORT` (SCPs: `PORT`), `-aet`, `-aec`, `--max-pdu`, `-ta/-td/-tn` in seconds, `-d`, `-q`,
- * `--tls-cert/--tls-key/--tls-ca`, `-h`. Each app adds its own options; the help text is
- * generated from the same table, so every option is described. Also here: typed option values,
+ * `ADDR PORT` (SCPs: `PORT`), `-aet`, `-aec`, `--max-pdu`, `-ta/-td/-tn/-to` in seconds, `-q`,
+ * `-v`, `-d`, `-ll`, `--tls-cert/--tls-key/--tls-ca`, `-h`. Each app adds its own options; the
+ * help text is generated from the same table, so every option is described. Also here: typed option values,
  * TLS dialing/listening from the options, the parse-with-help wrapper and the Query/Retrieve
  * options (information model switches, `-k` keys).
  */
@@ -10,7 +10,7 @@ import type { FileIoOptions } from '../node/sync-read';
 import { readFileSync } from 'node:fs';
 import { aeTitleProblem } from '../../src/bytes/text';
 import type { AeOptions } from '../../src/options';
-import { consoleLogger, silentLogger } from '../../src/logger';
+import { consoleLogger, silentLogger, type Logger } from '../../src/logger';
 import type { QueryModel } from '../../src/scu/query-models';
 import type { Listener, Transport } from '../../src/transport';
 // The transports only: the node/index barrel would also load the Q/R SCP (and the data set codec).
@@ -40,16 +40,28 @@ export interface ParsedArgv {
   readonly switches: Set<string>;
 }
 
+/** `-td`: as in DCMTK, no DIMSE timeout unless given (the library's own default is 30 s). */
+const DIMSE_TIMEOUT_OPTION: OptionSpec = {
+  name: '--dimse-timeout', aliases: ['-td'], value: 'S', help: 'DIMSE timeout in seconds (waiting for a response; default and 0: unlimited, as DCMTK)',
+};
+/** `-to`: DCMTK's timeout for connection requests. */
+const CONNECT_TIMEOUT_OPTION: OptionSpec = {
+  name: '--timeout', aliases: ['-to'], value: 'S', help: 'connect timeout in seconds (TCP connect and TLS handshake; default: -tn, else unlimited)',
+};
+
 /** Options every networked app accepts. */
 export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: '--help', aliases: ['-h'], help: 'print this help text and exit' },
-  { name: '--debug', aliases: ['-d'], help: 'debug mode: print PDU and DIMSE dumps' },
+  { name: '--verbose', aliases: ['-v'], help: 'verbose mode: also print what the library logs (association accepted, rejected, ...)' },
+  { name: '--debug', aliases: ['-d'], help: 'debug mode: print PDU and DIMSE dumps (implies -v)' },
   { name: '--quiet', aliases: ['-q'], help: 'quiet mode: print no progress, only errors' },
+  { name: '--log-level', aliases: ['-ll'], value: 'LEVEL', help: 'fatal or error (as -q), warn (default), info (as -v), debug or trace (as -d)' },
   { name: '--aetitle', aliases: ['-aet'], value: 'AET', help: 'our (calling / own) AE title' },
-  { name: '--max-pdu', aliases: ['-pdu'], value: 'N', help: 'largest P-DATA PDU we receive, in bytes (4096..16777216, default 16384)' },
+  { name: '--max-pdu', aliases: ['-pdu'], value: 'N', help: 'largest P-DATA PDU we receive, in bytes (4096..16777216, 0 = no limit; default 16384)' },
   { name: '--acse-timeout', aliases: ['-ta'], value: 'S', help: 'ACSE timeout in seconds (association and release; default 30)' },
-  { name: '--dimse-timeout', aliases: ['-td'], value: 'S', help: 'DIMSE timeout in seconds (waiting for a response; default 30)' },
-  { name: '--network-timeout', aliases: ['-tn'], value: 'S', help: 'network timeout in seconds (connect, idle association; default 60)' },
+  DIMSE_TIMEOUT_OPTION,
+  { name: '--network-timeout', aliases: ['-tn'], value: 'S', help: 'network timeout in seconds (idle association; also the connect unless -to; default 60)' },
+  CONNECT_TIMEOUT_OPTION,
   { name: '--tls-cert', value: 'FILE', help: 'TLS: our certificate (PEM); SCPs need it with --tls-key to listen with TLS' },
   { name: '--tls-key', value: 'FILE', help: 'TLS: our private key (PEM)' },
   { name: '--tls-ca', value: 'FILE', help: 'TLS: CA certificate(s) to trust (PEM); SCPs then require client certificates' },
@@ -70,7 +82,7 @@ export function ioMode(value: string | undefined): FileIoOptions['io'] {
 
 /** Options of SCU apps only. */
 export const SCU_OPTIONS: readonly OptionSpec[] = [
-  { name: '--called-aetitle', aliases: ['-aec'], value: 'AET', help: "the peer's (called) AE title (default ANY-SCP)" },
+  { name: '--called-aetitle', aliases: ['-aec', '--call'], value: 'AET', help: "the peer's (called) AE title (default ANY-SCP)" },
 ];
 
 /** The entries of {@link COMMON_OPTIONS} with these names, in this order. */
@@ -88,9 +100,7 @@ export function commonOptions(...names: readonly string[]): OptionSpec[] {
  * check) and `--tls-require-client` (SCP: client certificates required; `--tls-ca` alone does not).
  */
 export const STORE_OPTIONS: readonly OptionSpec[] = [
-  ...commonOptions('--aetitle'),
-  { name: '--max-pdu', aliases: ['-pdu'], value: 'N', help: 'largest P-DATA PDU we receive, in bytes (default 16384, 0 = no limit)' },
-  ...commonOptions('--debug', '--quiet'),
+  ...commonOptions('--aetitle', '--max-pdu', '--verbose', '--debug', '--quiet', '--log-level'),
   { name: '--tls', help: 'use TLS (trusting the system CAs unless --tls-ca)' },
   ...commonOptions('--tls-ca', '--tls-cert', '--tls-key'),
   { name: '--tls-insecure', help: 'TLS: do not verify the server certificate (SCU)' },
@@ -109,10 +119,9 @@ export function parseArgv(argv: readonly string[], specs: readonly OptionSpec[])
       parsed.positionals.push(...argv.slice(i + 1));
       break;
     }
-    // '-' alone and negative numbers are positionals, not flags; '+' words only when an option
-    // is spelled so (DCMTK's +xs, +r), else they are positionals too.
-    const plusFlag = arg.startsWith('+') && byFlag.has(arg);
-    if ((!arg.startsWith('-') && !plusFlag) || arg === '-' || /^-\d/.test(arg)) {
+    // '-' and '+' alone and negative numbers are positionals; any other '+word' is a flag as in
+    // DCMTK (+r, +xs): an unknown one is refused like an unknown '-word', not taken as a path.
+    if (!/^[-+]./.test(arg) || /^-\d/.test(arg)) {
       parsed.positionals.push(arg);
       continue;
     }
@@ -161,6 +170,46 @@ export function aeTitleOption(p: ParsedArgv, name: string, fallback: string, wha
   return value;
 }
 
+/** `--max-pdu`: 0 (no limit, PS3.8 D.1) or 4096..16 MiB, in every app; undefined when not given. */
+export function maxPduOption(p: ParsedArgv): number | undefined {
+  const raw = optionValue(p, '--max-pdu');
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || (n !== 0 && (n < 4096 || n > 16 * 1024 * 1024))) {
+    throw new UsageError(`--max-pdu must be 0 (no limit) or an integer in 4096..16777216, got '${raw}'`);
+  }
+  return n;
+}
+
+/** `-td` in ms: Infinity when not given or 0 (DCMTK's default "unlimited"; DCMTK itself refuses 0). */
+export function dimseTimeoutOption(p: ParsedArgv): number {
+  const raw = optionValue(p, '--dimse-timeout');
+  if (raw !== undefined && raw.trim() !== '' && Number(raw) === 0) return Infinity;
+  return secondsOption(p, '--dimse-timeout') ?? Infinity;
+}
+
+/** How much the app prints: `-q`, `-v`, `-d` and DCMTK's `-ll LEVEL` mapped onto them. */
+export interface LogSettings {
+  readonly quiet: boolean;
+  readonly verbose: boolean;
+  readonly debug: boolean;
+  /** The library's logger: silent, info and up (-v), or everything with PDU/DIMSE dumps (-d). */
+  readonly logger: Logger;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+
+/** The log settings of the options; `prefix` names the app in logged lines. */
+export function logSettings(p: ParsedArgv, prefix: string): LogSettings {
+  const level = optionValue(p, '--log-level');
+  if (level !== undefined && !LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got '${level}'`);
+  const debug = p.switches.has('--debug') || level === 'debug' || level === 'trace';
+  const verbose = debug || p.switches.has('--verbose') || level === 'info';
+  const quiet = p.switches.has('--quiet') || level === 'fatal' || level === 'error';
+  const logger = verbose ? consoleLogger({ verbose: debug, prefix }) : silentLogger;
+  return { quiet, verbose, debug, logger };
+}
+
 /** A positive number of seconds as ms, or undefined when not given. */
 export function secondsOption(p: ParsedArgv, name: string): number | undefined {
   const raw = optionValue(p, name);
@@ -186,6 +235,11 @@ export function positionals(p: ParsedArgv, names: readonly string[]): string[] {
   return p.positionals;
 }
 
+/** `ADDR PORT [QUERYFILE...]` of findscu, getscu, movescu (DCMTK's `peer port [dcmfile-in...]`). */
+export function queryPositionals(p: ParsedArgv): string[] {
+  return p.positionals.length < 2 ? positionals(p, ['ADDR', 'PORT']) : p.positionals;
+}
+
 /** TLS files (PEM paths) and checks, from the --tls-* options. */
 export interface TlsSettings {
   readonly cert?: string;
@@ -197,9 +251,11 @@ export interface TlsSettings {
   readonly requireClient?: boolean;
 }
 
-/** How to dial and listen: TCP when `tls` is null; `networkTimeoutMs` bounds the connect. */
+/** How to dial and listen: TCP when `tls` is null; `connectTimeoutMs` (else `networkTimeoutMs`) bounds the connect. */
 export interface NetSettings {
   readonly networkTimeoutMs?: number;
+  /** `-to`: the connect and TLS handshake only. */
+  readonly connectTimeoutMs?: number;
   readonly tls: TlsSettings | null;
 }
 
@@ -208,6 +264,7 @@ export interface CommonSettings extends NetSettings {
   readonly ae: Partial<AeOptions>;
   readonly calledAeTitle: string;
   readonly debug: boolean;
+  readonly verbose: boolean;
   readonly quiet: boolean;
 }
 
@@ -225,27 +282,27 @@ export function storeTlsSettings(p: ParsedArgv): TlsSettings | null {
 export function commonSettings(p: ParsedArgv, defaultAeTitle: string): CommonSettings {
   const aeTitle = aeTitleOption(p, '--aetitle', defaultAeTitle);
   const calledAeTitle = aeTitleOption(p, '--called-aetitle', 'ANY-SCP', 'called AE title');
-  const debug = p.switches.has('--debug');
-  const quiet = p.switches.has('--quiet');
-  const maxPdu = optionValue(p, '--max-pdu') === undefined ? undefined : intOption(p, '--max-pdu', 16384, 4096, 16 * 1024 * 1024);
-  const [acse, dimse, network] = [secondsOption(p, '--acse-timeout'), secondsOption(p, '--dimse-timeout'), secondsOption(p, '--network-timeout')];
+  const { debug, verbose, quiet, logger } = logSettings(p, defaultAeTitle.toLowerCase());
+  const maxPdu = maxPduOption(p);
+  const [acse, network, connect] = [secondsOption(p, '--acse-timeout'), secondsOption(p, '--network-timeout'), secondsOption(p, '--timeout')];
   const [cert, key, ca] = ['--tls-cert', '--tls-key', '--tls-ca'].map((n) => optionValue(p, n));
   if (Boolean(cert) !== Boolean(key)) throw new UsageError('--tls-cert and --tls-key go together');
-  const logger = debug ? consoleLogger({ verbose: true, prefix: defaultAeTitle.toLowerCase() }) : silentLogger;
   return {
     ae: {
       aeTitle,
       ...(maxPdu !== undefined && { maxPduLength: maxPdu }),
       ...(acse !== undefined && { acseTimeoutMs: acse }),
-      ...(dimse !== undefined && { dimseTimeoutMs: dimse }),
+      dimseTimeoutMs: dimseTimeoutOption(p),
       ...(network !== undefined && { networkTimeoutMs: network }),
       logger,
       debug,
     },
     calledAeTitle,
     debug,
+    verbose,
     quiet,
     networkTimeoutMs: network,
+    connectTimeoutMs: connect,
     tls: cert || key || ca ? { cert, key, ca } : null,
   };
 }
@@ -254,7 +311,7 @@ const pem = (file: string | undefined) => (file ? readFileSync(file) : undefined
 
 /** A connect function as the settings say (TCP, or TLS); the PEM files are read now, so a missing one fails here. */
 export function dialer(s: NetSettings, host: string, port: number): () => Promise<Transport> {
-  const timeoutMs = s.networkTimeoutMs;
+  const timeoutMs = s.connectTimeoutMs ?? s.networkTimeoutMs;
   if (!s.tls) return () => connectTcp({ host, port, timeoutMs });
   const [ca, cert, key] = [pem(s.tls.ca), pem(s.tls.cert), pem(s.tls.key)];
   const rejectUnauthorized = !s.tls.insecure;

@@ -1,14 +1,16 @@
 /**
- * Part 10 files on disk for storescu: learn a file's SOP class and transfer syntax from its
- * File Meta Information alone, and stream its data set from disk as it is sent.
+ * DICOM files on disk for storescu: learn a file's SOP class and transfer syntax from its File
+ * Meta Information alone (or, for a data set without one, from its first elements), and stream
+ * its data set from disk as it is sent.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { readPart10Identity } from '../../src/dataset/meta';
+import { PART10_PREFIX, readPart10Identity } from '../../src/dataset/meta';
 import { withFile, type FileIoOptions } from '../node/sync-read';
 import { walkFiles, type WalkOptions } from '../node/walk';
+import { bareDatasetIdentity } from './bare-dataset';
 
-/** What storescu needs to know about a file before sending it. */
+/** What storescu needs to know about a file before sending it (a bare data set has no meta group: offset 0). */
 export interface Part10Header {
   readonly path: string;
   /** File size in bytes. */
@@ -26,8 +28,10 @@ const MAX_META = 1024 * 1024;
 
 /**
  * Reads only the start of `file` (preamble, "DICM", meta group) and returns its identity, or
- * throws with a reason when it is not a Part 10 file. Reads synchronously unless `options.io`
- * is `'async'` ({@link FileIoOptions.io}); the result is a promise either way.
+ * throws with a reason when it is not a DICOM file. Without "DICM" at offset 128 the file is
+ * read as a data set without File Meta Information, as DCMTK's storescu does by default (+f; see
+ * bare-dataset.ts). Reads synchronously unless `options.io` is `'async'`
+ * ({@link FileIoOptions.io}); the result is a promise either way.
  */
 export async function readPart10Header(file: string, options: FileIoOptions = {}): Promise<Part10Header> {
   return withFile(file, options.io, async (f) => {
@@ -37,7 +41,7 @@ export async function readPart10Header(file: string, options: FileIoOptions = {}
       const bytes = new Uint8Array(length);
       const head = bytes.subarray(0, await f.read(bytes, 0));
       try {
-        return { path: file, size, ...readPart10Identity(head) };
+        return { path: file, size, ...(hasPart10Prefix(head) ? readPart10Identity(head) : bareIdentity(head)) };
       } catch (error) {
         // An overrun means the meta group is longer than what we read: read more once.
         if (length === size || !/overruns/.test(String((error as Error).message))) throw error;
@@ -45,6 +49,20 @@ export async function readPart10Header(file: string, options: FileIoOptions = {}
     }
     throw new Error('File Meta Information larger than 1 MiB');
   });
+}
+
+function hasPart10Prefix(head: Uint8Array): boolean {
+  return head.length >= 132 && PART10_PREFIX.every((b, i) => head[128 + i] === b);
+}
+
+function bareIdentity(head: Uint8Array) {
+  try {
+    return bareDatasetIdentity(head);
+  } catch (error) {
+    const reason = (error as Error).message;
+    // An overrun keeps its word: the caller reads more.
+    throw new Error(/overruns/.test(reason) ? reason : `no "DICM" prefix at offset 128, and not a data set either: ${reason}`);
+  }
 }
 
 export { fileChunks, readAhead, type FileChunks } from '../node/file-stream';

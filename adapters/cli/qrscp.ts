@@ -51,9 +51,9 @@ export async function qrscp(argv: readonly string[], io: CliIo, run: QrScpRunOpt
       ae: settings.ae,
       fsync: !args.has('--no-fsync'),
       io: ioMode(args.last('--io')),
-      // The C-MOVE's signal (C-CANCEL, requestor gone) and -tn bound the connect and the TLS handshake.
+      // The C-MOVE's signal (C-CANCEL, requestor gone) and -to (else -tn) bound the connect and the TLS handshake.
       connect: (entry, signal) => {
-        const dial = { host: entry.host, port: entry.port, signal, timeoutMs: settings.networkTimeoutMs };
+        const dial = { host: entry.host, port: entry.port, signal, timeoutMs: settings.connectTimeoutMs ?? settings.networkTimeoutMs };
         if (!entry.tls) return connectTcp(dial);
         return connectTls({ ...dial, ca: pem(settings.tls?.ca), cert: pem(settings.tls?.cert), key: pem(settings.tls?.key) });
       },

@@ -1,11 +1,16 @@
 /**
  * Query identifiers from command-line keys (DCMTK/pynetdicom style `-k`): `Keyword=value`,
  * `(gggg,eeee)=value`, `Keyword` alone (a return key, empty value), sequence items as
- * `Sequence[0].Keyword=value`; and readable printing of the identifiers that come back.
+ * `Sequence[0].Keyword=value`, over the data sets of query files when given (DCMTK's
+ * `[dcmfile-in...]`); and readable printing of the identifiers that come back.
  */
+import { readFileSync } from 'node:fs';
 import type { Dataset } from '../../src/dataset/codec';
+import { loadCodec, type Codec } from '../../src/dataset/lazy';
+import { PART10_PREFIX } from '../../src/dataset/meta';
 import { keywordOf, tagOf, vrOf } from '../../src/services/dictionary';
 import { UsageError } from './args';
+import { bareDatasetSyntax } from './bare-dataset';
 
 /** Turns one `-k` key into a keyword, throwing with a reason when unknown. */
 function keywordFor(name: string): string {
@@ -47,6 +52,30 @@ export function buildQuery(keys: readonly string[], defaults: Dataset = {}): Dat
     });
   }
   return query;
+}
+
+/**
+ * The queries to send: one per query file (Part 10, or a data set without File Meta Information as
+ * DCMTK reads them), each over `defaults` and under the `-k` keys, which override or add to the
+ * file's attributes as in DCMTK; without files, one query from the keys alone.
+ */
+export async function buildQueries(files: readonly string[], keys: readonly string[], defaults: Dataset = {}): Promise<Dataset[]> {
+  if (files.length === 0) return [buildQuery(keys, defaults)];
+  const codec = await loadCodec();
+  return files.map((file) => buildQuery(keys, { ...defaults, ...readQueryFile(codec, file) }));
+}
+
+function readQueryFile(codec: Codec, file: string): Dataset {
+  try {
+    const bytes = new Uint8Array(readFileSync(file));
+    if (bytes.length >= 132 && PART10_PREFIX.every((b, i) => bytes[128 + i] === b)) {
+      const part10 = codec.readPart10(bytes);
+      return codec.decodeDataset(part10.dataset, part10.transferSyntaxUid);
+    }
+    return codec.decodeDataset(bytes, bareDatasetSyntax(bytes));
+  } catch (error) {
+    throw new Error(`cannot read query file ${file}: ${(error as Error).message}`);
+  }
 }
 
 /** A value as text: PN by its components, several values joined by `\`, binary as its size. */

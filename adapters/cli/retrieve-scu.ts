@@ -14,11 +14,11 @@ import { createFsStore, type FsStore } from '../node/fs-store';
 import type { FileIoOptions } from '../node/sync-read';
 import type { RequestedContext } from '../../src/acse/contexts';
 import {
-  COMMON_OPTIONS, dialFor, IO_OPTION, ioMode, KEY_OPTION, MODEL_OPTIONS, modelOf, parseAppArgs, parsePort, positionals, SCU_OPTIONS, UsageError, type AppArgs, type OptionSpec,
+  COMMON_OPTIONS, dialFor, IO_OPTION, ioMode, KEY_OPTION, MODEL_OPTIONS, modelOf, parseAppArgs, parsePort, queryPositionals, SCU_OPTIONS, UsageError, type AppArgs, type OptionSpec,
 } from './args';
 import { ExitCode, type CliIo } from './io';
 import { defaultLevel } from './findscu';
-import { buildQuery, statusText } from './query-keys';
+import { buildQueries, statusText } from './query-keys';
 
 /** Storage classes proposed first for C-GET (the usual images and documents); the rest fill up to the 128-context limit. */
 const COMMON_STORAGE = [
@@ -115,7 +115,8 @@ export interface RetrieveSetup {
   readonly host: string;
   readonly port: number;
   readonly model: QueryModel;
-  readonly query: Dataset;
+  /** One identifier per query file (`-k` keys over each), or the `-k` keys alone. */
+  readonly queries: Dataset[];
   /** `--io`: file writes synchronous (default) or through the thread pool. */
   readonly io: FileIoOptions['io'];
 }
@@ -130,13 +131,25 @@ export const RETRIEVE_OPTIONS: readonly OptionSpec[] = [
   IO_OPTION,
 ];
 
-/** Parses a retrieve app's arguments; null after --help. Throws UsageError with the reason. */
-export function parseRetrieveArgs(app: string, argv: readonly string[], options: readonly OptionSpec[], description: string, io: CliIo): RetrieveSetup | null {
-  const args = parseAppArgs(argv, options, app, `netdicom ${app} [options] ADDR PORT`, description, io);
+/** Parses a retrieve app's arguments (`ADDR PORT [QUERYFILE...]`); null after --help. Throws UsageError with the reason. */
+export async function parseRetrieveArgs(app: string, argv: readonly string[], options: readonly OptionSpec[], description: string, io: CliIo): Promise<RetrieveSetup | null> {
+  const args = parseAppArgs(argv, options, app, `netdicom ${app} [options] ADDR PORT [QUERYFILE...]`, description, io);
   if (!args) return null;
-  const [host, portText] = positionals(args.argv, ['ADDR', 'PORT']);
+  const [host, portText, ...files] = queryPositionals(args.argv);
   const model = modelOf(args, ['patient', 'study', 'psonly']);
-  return { args, host: host!, port: parsePort(portText), model, query: buildQuery(args.all('--key'), defaultLevel(model)), io: ioMode(args.last('--io')) };
+  const port = parsePort(portText);
+  const fileIo = ioMode(args.last('--io'));
+  return { args, host: host!, port, model, queries: await buildQueries(files, args.all('--key'), defaultLevel(model)), io: fileIo };
+}
+
+/** Runs `retrieve` for each query in turn; the exit code of the first that fails, else 0. */
+export async function forEachQuery(setup: RetrieveSetup, retrieve: (query: Dataset) => Promise<number>): Promise<number> {
+  let code: number = ExitCode.ok;
+  for (const query of setup.queries) {
+    const result = await retrieve(query);
+    if (code === ExitCode.ok) code = result;
+  }
+  return code;
 }
 
 /** An fs-store for `-od DIR` (default: the current directory) that reports each instance. */

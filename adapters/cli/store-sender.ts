@@ -1,7 +1,7 @@
 /**
  * storescu's engine: plans presentation contexts from the files' meta headers, then sends each
  * file on as few associations as the 128-context limit allows, streaming data sets from disk.
- * A failed file is recorded and the rest go on.
+ * A failed file is recorded and the rest go on, unless told to halt at the first failure.
  */
 import { readFile } from 'node:fs/promises';
 import type { ApplicationEntity } from '../../src/ae';
@@ -83,6 +83,8 @@ export interface SendOptions {
   connect(): Promise<Transport>;
   associate: AssociateOptions;
   allowConversion?: boolean;
+  /** Send no file after the first failed one (DCMTK's storescu without -nh); those in flight finish. */
+  haltOnFailure?: boolean;
   /**
    * C-STOREs in flight per association (PS3.7 D.3.3.3): the AE must propose this window; the
    * negotiated one is used (0 = unlimited, taken as this value). Default 1.
@@ -100,15 +102,19 @@ export interface SendOptions {
 /**
  * Sends every file; resolves with one result per file (never rejects). When an association cannot
  * be made, the files not sent yet fail with that error without another attempt each (as DCMTK's
- * storescu stops): a peer that is down would otherwise cost one timeout per file.
+ * storescu stops): a peer that is down would otherwise cost one timeout per file. With
+ * `haltOnFailure`, the files after a failed one get no result.
  */
 export async function sendFiles(batches: readonly Batch[], options: SendOptions): Promise<FileResult[]> {
   const results: FileResult[] = [];
+  let halted = false;
   const record = (r: FileResult) => {
     results.push(r);
+    if (!r.ok && options.haltOnFailure) halted = true;
     options.onResult?.(r);
   };
   for (const [batchIndex, batch] of batches.entries()) {
+    if (halted) break;
     const ae = options.makeAe(batch.contexts);
     let assoc: Association | null = null;
     const inFlight = new Set<Promise<void>>();
@@ -118,6 +124,10 @@ export async function sendFiles(batches: readonly Batch[], options: SendOptions)
       while (assoc && inFlight.size >= windowOf(assoc, options.asyncOps ?? 1)) await Promise.race(inFlight);
       const readEarlier = ahead?.file === file ? ahead.data : undefined;
       ahead = null;
+      if (halted) {
+        await readEarlier?.return();
+        break;
+      }
       // (Re)associate when needed: a peer that aborted mid-batch only costs the files in flight.
       if (!assoc || !assoc.isEstablished) {
         await Promise.all(inFlight);
@@ -156,9 +166,11 @@ async function sendOne(assoc: Association, file: Part10Header, options: SendOpti
     if (!exact && options.allowConversion && CONVERTIBLE.has(file.transferSyntaxUid) && file.size <= MAX_CONVERT_BYTES) {
       // Conversion needs the whole data set in memory; only done when asked for.
       await readEarlier?.return();
-      const part10 = new Uint8Array(await readFile(file.path));
-      options.onBytes?.(file.size - file.datasetOffset);
-      rsp = await assoc.cStore({ part10 }, { allowConversion: true });
+      // From datasetOffset: a file without File Meta Information is a data set from its first byte.
+      const data = new Uint8Array(await readFile(file.path)).subarray(file.datasetOffset);
+      options.onBytes?.(data.length);
+      const { sopClassUid, sopInstanceUid, transferSyntaxUid } = file;
+      rsp = await assoc.cStore({ sopClassUid, sopInstanceUid, transferSyntaxUid, data }, { allowConversion: true });
     } else {
       // Read as it is sent, into a few buffers the socket hands back (fileChunks, ChunkRecycler).
       const data = readEarlier ?? fileChunks(file.path, file.datasetOffset, { io: options.io, onBytes: options.onBytes });

@@ -1,12 +1,13 @@
 /**
- * `netdicom storescp PORT -od DIR`: a Storage SCP writing each instance as a Part 10 file
- * (adapters/node/fs-store: temp name, fsync, rename once complete), or discarding with --ignore.
+ * `netdicom storescp PORT [-od DIR]`: a Storage SCP writing each instance as a Part 10 file
+ * (adapters/node/fs-store: temp name, fsync, rename once complete) into DIR (default: the current
+ * directory, as DCMTK's storescp), or discarding with --ignore.
  * Serves until SIGINT/SIGTERM: the first closes gracefully, a second aborts what is running.
  * `--stats S` prints a `stats {json}` line every S seconds and at exit (for the soak tests).
  */
 import { readdirSync } from 'node:fs';
 import { ApplicationEntity } from '../../src/ae';
-import { consoleLogger, silentLogger, type Logger } from '../../src/logger';
+import type { Logger } from '../../src/logger';
 import type { Listener } from '../../src/transport';
 import { storageSopClasses } from '../../src/uids/sop-classes';
 import { TransferSyntax, transferSyntaxes } from '../../src/uids/transfer-syntax';
@@ -15,7 +16,8 @@ import { RECEIVER_RECLAIM_BYTES, setSocketReclaim } from '../node/reclaim';
 import { formatMB } from './progress';
 import type { FileIoOptions } from '../node/sync-read';
 import {
-  aeTitleOption, formatHelp, intOption, IO_OPTION, ioMode, listener, optionValue, parseArgv, parsePort, positionals, secondsOption, STORE_OPTIONS, storeTlsSettings, UsageError, type OptionSpec,
+  aeTitleOption, dimseTimeoutOption, formatHelp, intOption, IO_OPTION, ioMode, listener, logSettings, maxPduOption, optionValue, parseArgv, parsePort, positionals, secondsOption,
+  STORE_OPTIONS, storeTlsSettings, UsageError, type OptionSpec,
 } from './args';
 import { consoleIo, ExitCode, fail, stopSignals, type AppIo } from './io';
 
@@ -37,6 +39,10 @@ export interface StoreScpConfig {
   aeTitle: string;
   maxPdu: number;
   acceptAny: boolean;
+  /** `-fe`: file names end in this instead of `.dcm`. */
+  extension?: string;
+  /** Waiting for a response (C-ECHO/C-STORE SCPs never do; kept for DCMTK's -td), ms; default the library's. */
+  dimseTimeoutMs?: number;
   debug: boolean;
   quiet: boolean;
   /** Concurrent associations allowed (default 100); connections waiting for their RQ: twice that. */
@@ -68,6 +74,7 @@ export async function runStoreScp(config: StoreScpConfig): Promise<number> {
     directory: config.outputDir ?? '.',
     ignore: config.ignore,
     io: config.io,
+    ...(config.extension !== undefined && { fileExtension: config.extension }),
     onStored: (i) => {
       counts.stored++;
       log(`${i.path ? 'stored' : 'received'} ${i.sopInstanceUid} from ${i.callingAeTitle.trim()} (${formatMB(i.bytes)})${i.path ? ` -> ${i.path}` : ''}`);
@@ -88,6 +95,7 @@ export async function runStoreScp(config: StoreScpConfig): Promise<number> {
     logger: config.logger,
     debug: config.debug,
     ...(config.artimTimeoutMs !== undefined && { artimTimeoutMs: config.artimTimeoutMs }),
+    ...(config.dimseTimeoutMs !== undefined && { dimseTimeoutMs: config.dimseTimeoutMs }),
   });
   ae.addSupportedContext(VERIFICATION);
   if (config.acceptAny) ae.acceptAnyStorage(syntaxes);
@@ -146,24 +154,28 @@ function statsPrinter(intervalMs: number, out: (line: string) => void, extra: ()
   };
 }
 
-const USAGE = `usage: netdicom storescp PORT (-od DIR | --ignore) [-aet TITLE] [--max-pdu N] [--accept-any]
-       [--bind HOST] [--max-associations N] [-ta|--acse-timeout S] [--stats S]
-       [--tls-cert F --tls-key F [--tls-ca F] [--tls-require-client]] [-d] [-q]`;
+const USAGE = `usage: netdicom storescp PORT [-od DIR | --ignore] [-aet TITLE] [--max-pdu N] [--accept-any|-pm]
+       [-fe EXT] [--bind HOST] [--max-associations N] [-ta S] [-td S] [--stats S]
+       [--tls-cert F --tls-key F [--tls-ca F] [--tls-require-client]] [-q|-v|-d|-ll LEVEL]`;
 
 const DESCRIPTION = [
   'Storage SCP: receives DICOM instances with C-STORE until interrupted, each streamed to a temporary',
-  'file in DIR and renamed into place before success is answered (or discarded with --ignore).',
+  'file in DIR (default: the current directory) and renamed into place before success is answered',
+  '(or discarded with --ignore). Files are written as they arrive, always bit-preserving (+B).',
   'exit codes: 0 stopped by a signal, 1 failed, 2 usage, 3 cannot listen',
 ].join('\n');
 
 const OPTIONS: readonly OptionSpec[] = [
   ...STORE_OPTIONS,
-  { name: '--output-directory', aliases: ['-od'], value: 'DIR', help: 'write received instances to DIR' },
+  { name: '--output-directory', aliases: ['-od'], value: 'DIR', help: 'write received instances to DIR (default .)' },
   { name: '--ignore', help: 'receive and discard (no files)' },
-  { name: '--accept-any', help: 'accept every storage SOP class, also ones not in the registry' },
+  { name: '--accept-any', aliases: ['-pm', '--promiscuous'], help: 'accept every storage SOP class, also ones not in the registry' },
+  { name: '--bit-preserving', aliases: ['+B'], help: "write data sets exactly as received (DCMTK's +B; always so here)" },
+  { name: '--filename-extension', aliases: ['-fe'], value: 'EXT', help: 'file names <SOP Instance UID>EXT instead of <SOP Instance UID>.dcm' },
   { name: '--bind', value: 'HOST', help: 'address to listen on (default 0.0.0.0)' },
   { name: '--max-associations', value: 'N', help: 'concurrent associations, at least 1 (default 100)' },
   { name: '--acse-timeout', aliases: ['-ta'], value: 'S', help: 'ARTIM: connect to complete A-ASSOCIATE-RQ, in seconds (default 30)' },
+  { name: '--dimse-timeout', aliases: ['-td'], value: 'S', help: 'DIMSE timeout in seconds (default and 0: unlimited, as DCMTK)' },
   { name: '--stats', value: 'S', help: 'print a stats {json} line every S seconds and at exit' },
   IO_OPTION,
 ];
@@ -187,29 +199,35 @@ export async function storescpMain(argv: readonly string[], io: AppIo = consoleI
     setSocketReclaim(RECEIVER_RECLAIM_BYTES);
     stop = stopSignals();
     const port = parsePort(portText, true);
-    const outputDir = optionValue(p, '--output-directory');
+    // DCMTK's default: the current directory.
+    const outputDir = optionValue(p, '--output-directory') ?? '.';
     // Here, not in runStoreScp: a usage error must come before the TLS files are read.
-    if (!p.switches.has('--ignore') && !outputDir) throw new UsageError('-od DIR is required (or --ignore)');
-    const debug = p.switches.has('--debug');
+    if (!outputDir) throw new UsageError('-od needs a directory');
+    const extension = optionValue(p, '--filename-extension');
+    // Names from the network never leave DIR; neither may one we build from EXT.
+    if (extension !== undefined && !/^[0-9A-Za-z._-]{0,16}$/.test(extension)) throw new UsageError(`-fe EXT must be up to 16 letters, digits, '.', '_' or '-', got '${extension}'`);
+    const { debug, quiet, logger } = logSettings(p, 'storescp');
     return await runStoreScp({
       outputDir,
       io: fileIo,
       ignore: p.switches.has('--ignore'),
       aeTitle: aeTitleOption(p, '--aetitle', 'STORESCP'),
-      maxPdu: intOption(p, '--max-pdu', 16384),
+      maxPdu: maxPduOption(p) ?? 16384,
       acceptAny: p.switches.has('--accept-any'),
+      extension,
+      dimseTimeoutMs: dimseTimeoutOption(p),
       // 0 would refuse every association: at least 1.
       maxAssociations: intOption(p, '--max-associations', 100, 1),
       artimTimeoutMs: secondsOption(p, '--acse-timeout'),
       statsIntervalMs: secondsOption(p, '--stats'),
       debug,
-      quiet: p.switches.has('--quiet'),
+      quiet,
       // DCMTK's storescp listens on every interface; so do we unless told otherwise.
       listen: listener({ tls: storeTlsSettings(p) }, optionValue(p, '--bind') ?? '0.0.0.0', port),
       stopSignal: stop,
       out: (l) => io.out(l),
       err: (l) => io.err(l),
-      logger: debug ? consoleLogger({ verbose: true, prefix: 'storescp' }) : silentLogger,
+      logger,
     });
   } catch (error) {
     return fail('storescp', io, error);

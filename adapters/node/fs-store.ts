@@ -65,6 +65,11 @@ export interface FsStoreOptions {
    * DCMTK's `storescp +B` does.
    */
   checkStructure?: boolean;
+  /**
+   * What file names end in after the SOP Instance UID (default `.dcm`; DCMTK's `storescp -fe`):
+   * letters, digits, `.`, `_` and `-` only, at most 16, so a name can never leave the directory.
+   */
+  fileExtension?: string;
   /** Called after each instance is stored (or discarded, with `path` undefined). */
   onStored?(info: StoredInfo): void;
   /** Called when an instance could not be stored. */
@@ -184,10 +189,13 @@ export function createFsStore(options: FsStoreOptions): FsStore {
    * per file: those are among the largest functions V8 optimises in a store run). safeFileName
    * can only return a name of digits, dots and hex with `.dcm`, so the check is a second fence.
    */
+  const extension = options.fileExtension ?? '.dcm';
+  if (!FILE_EXTENSION.test(extension)) throw new RangeError(`fileExtension must be up to 16 letters, digits, '.', '_' or '-', not ${JSON.stringify(extension)}`);
+  const fileName = (uid: string): string => safeFileName(uid).slice(0, -'.dcm'.length) + extension;
   const finalPath = (uid: string): string => {
     const name = safeFileName(uid);
     if (!SAFE_NAME.test(name)) throw new Error(`refusing file name outside ${directory}: ${JSON.stringify(uid)}`);
-    return `${directory}${path.sep}${name}`;
+    return `${directory}${path.sep}${extension === '.dcm' ? name : fileName(uid)}`;
   };
 
   async function receive(request: StoreRequest, ctx: RequestContext): Promise<StatusResult> {
@@ -241,7 +249,7 @@ export function createFsStore(options: FsStoreOptions): FsStore {
   return {
     directory,
     cStore: receive,
-    fileName: safeFileName,
+    fileName,
     sweep() {
       let removed = 0;
       for (const name of readdirSync(directory)) {
@@ -259,6 +267,8 @@ export function createFsStore(options: FsStoreOptions): FsStore {
 
 /** What safeFileName returns: digits, dots and lower-case hex, then `.dcm`; never a separator, "." or "..". */
 const SAFE_NAME = /^[0-9a-z][0-9a-z.]*\.dcm$/;
+/** A {@link FsStoreOptions.fileExtension}: appended to a safe name, it cannot make a separator, "." or "..". */
+const FILE_EXTENSION = /^[0-9A-Za-z._-]{0,16}$/;
 
 /** The part of an instance's {@link StoredInfo} known from its request. */
 function storedInfo(request: StoreRequest, ctx: RequestContext) {

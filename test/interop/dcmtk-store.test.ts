@@ -144,7 +144,7 @@ describe('storage interop with DCMTK', () => {
     const port = await freePort();
     const scp = start('storescp', ['-aet', 'DCMSCP', '-od', out, '+B', '+xa', String(port)]);
     await waitForPort(port, scp);
-    const scu = netdicom(['storescu', '127.0.0.1', String(port), src, '-r', '-aec', 'DCMSCP', '-aet', 'NDSCU']);
+    const scu = netdicom(['storescu', '127.0.0.1', String(port), src, '+r', '-aec', 'DCMSCP', '-aet', 'NDSCU']);
     const { code } = await scu.exited;
     expect(code, scu.output()).toBe(0);
     expect(scu.output()).toMatch(/sent 59\/59 files/);

@@ -41,7 +41,7 @@ describe('netdicom CLI', () => {
   it('echoscu --help describes every option', async () => {
     const r = await cli('echoscu', '--help');
     expect(r.code).toBe(0);
-    for (const flag of ['-aet', '-aec', '--max-pdu', '-ta', '-td', '-tn', '-d', '-q', '--tls-cert', '--tls-key', '--tls-ca', '--repeat', '-h']) {
+    for (const flag of ['-aet', '-aec', '--call', '--max-pdu', '-ta', '-td', '-tn', '-to', '-v', '-d', '-q', '-ll', '--tls-cert', '--tls-key', '--tls-ca', '--repeat', '-h']) {
       expect(r.output).toContain(flag);
     }
   });

@@ -153,6 +153,17 @@ describe.each(IO_MODES)('createFsStore (io %s)', (io) => {
 });
 
 describe('createFsStore', () => {
+  it("fileExtension names the files (DCMTK's -fe); one that could leave the directory is refused", async () => {
+    const store = storeIn(tempDir(), { fileExtension: '.DCM' });
+    const { assoc } = await setup(store);
+    expect((await assoc.cStore({ part10: ctPart10({ sopInstanceUid: '1.2.3.10' }).file })).status).toBe(0);
+    await assoc.release();
+    expect(readdirSync(store.directory)).toEqual(['1.2.3.10.DCM']);
+    expect(store.fileName('1.2.3.10')).toBe('1.2.3.10.DCM');
+    expect(storeIn(tempDir(), { fileExtension: '' }).fileName('1.2.3')).toBe('1.2.3');
+    for (const bad of ['/x', '.\\x', '../..', 'a'.repeat(17)]) expect(() => storeIn(tempDir(), { fileExtension: bad }), bad).toThrow(RangeError);
+  });
+
   it('ignore mode receives, answers success and writes nothing', async () => {
     const seen: number[] = [];
     const store = storeIn(tempDir(), { ignore: true, onStored: (i) => seen.push(i.bytes) });

@@ -45,7 +45,7 @@ afterAll(async () => {
 
 const get = async (od: string, ...flags: string[]) => {
   const out = io();
-  const code = await getscu(['127.0.0.1', String(port), '-aec', 'QRSCP', '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${STUDY}`, '-od', path.join(root, od), ...flags], out.sink);
+  const code = await getscu(['127.0.0.1', String(port), '-aec', 'QRSCP', '-S', '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${STUDY}`, '-od', path.join(root, od), ...flags], out.sink);
   return { code, output: out.lines.join('\n') };
 };
 
@@ -117,8 +117,9 @@ describe('storageContexts', () => {
   });
 });
 
-it("the parser takes a '+' word as an option only when one is spelled so", () => {
-  const parsed = parseArgv(['+xy', '+notaflag', 'x'], STORAGE_SYNTAX_OPTIONS);
+it("the parser takes a known '+' word as an option and refuses an unknown one, as an unknown '-' word (DCMTK's +r, +xs)", () => {
+  const parsed = parseArgv(['+xy', '+', 'x'], STORAGE_SYNTAX_OPTIONS);
   expect([...parsed.switches]).toEqual(['--prefer-jpeg8']);
-  expect(parsed.positionals).toEqual(['+notaflag', 'x']);
+  expect(parsed.positionals).toEqual(['+', 'x']);
+  expect(() => parseArgv(['+notaflag', 'x'], STORAGE_SYNTAX_OPTIONS)).toThrow('unknown option +notaflag');
 });

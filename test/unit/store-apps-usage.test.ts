@@ -113,10 +113,9 @@ describe('storescp usage errors: one line, exit 2, before anything listens', () 
     await expectUsageError(storescpMain, ['0', '--ignore', '--nope'], 'storescp: unknown option --nope');
   });
 
-  it('a missing argument: PORT, an option value, -od DIR; and one argument too many', async () => {
+  it('a missing argument: PORT, an option value; and one argument too many', async () => {
     await expectUsageError(storescpMain, ['--ignore'], 'storescp: missing PORT');
     await expectUsageError(storescpMain, ['0', '-od'], 'storescp: option -od needs a value (DIR)');
-    await expectUsageError(storescpMain, ['0'], 'storescp: -od DIR is required (or --ignore)');
     await expectUsageError(storescpMain, ['0', '1', '--ignore'], "storescp: unexpected argument '1'");
   });
 
@@ -129,9 +128,9 @@ describe('storescp usage errors: one line, exit 2, before anything listens', () 
     await expectUsageError(storescpMain, ['70000', '--ignore'], "storescp: PORT must be 0-65535, got '70000'");
   });
 
-  it('-od DIR missing is found before the TLS files are read (usage 2, not ENOENT 1)', async () => {
+  it('a usage error is found before the TLS files are read (usage 2, not ENOENT 1)', async () => {
     const missing = path.join(dir, 'missing.pem');
-    await expectUsageError(storescpMain, ['0', '--tls-cert', missing, '--tls-key', missing], 'storescp: -od DIR is required (or --ignore)');
+    await expectUsageError(storescpMain, ['0', '-pdu', '5', '--tls-cert', missing, '--tls-key', missing], "storescp: --max-pdu must be 0 (no limit) or an integer in 4096..16777216, got '5'");
   });
 
   it('an AE title with a control character is a usage error, not a failure of the AE (exit 1)', async () => {

@@ -63,7 +63,8 @@ describe('storescu arguments', () => {
       const r = await scu(flag);
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/^usage: netdicom storescu ADDR PORT PATH/);
-      expect(r.out).toMatch(/-nh, --no-halt +skipped inputs .* are warnings/);
+      // DCMTK's -nh: without it the first failure halts (see cli-dcmtk-flags.test.ts).
+      expect(r.out).toMatch(/-nh, --no-halt +do not halt at the first failure; skipped inputs .* are warnings/);
     }
   });
 
@@ -72,6 +73,8 @@ describe('storescu arguments', () => {
       [['127.0.0.1', '104'], /missing PATH$/],
       [['--bogus', '127.0.0.1', '104', dir], /unknown option --bogus/],
       [['127.0.0.1', '104', dir, '-aet'], /option -aet needs a value/],
+      // An unknown '+word' is an unknown option, as an unknown '-word' (it was taken as a PATH).
+      [['127.0.0.1', '104', '+bogus', dir], /unknown option \+bogus$/],
     ]);
   });
 
@@ -84,6 +87,9 @@ describe('storescu arguments', () => {
       [['127.0.0.1', '104', dir, '-aec', '   '], /^storescu: called AE title must be 1-16 characters/],
       [['127.0.0.1', '104', dir, '--async-ops', '0'], /^storescu: --async-ops must be .*1\.\.65535.*0/],
       [['127.0.0.1', '104', dir, '--max-pdu', 'big'], /^storescu: --max-pdu must be .*big/],
+      // DCMTK's storescu broke on an advertised max PDU of 5: 0 (no limit) or 4096..16 MiB.
+      [['127.0.0.1', '104', dir, '-pdu', '5'], /^storescu: --max-pdu must be 0 \(no limit\) or an integer in 4096\.\.16777216, got '5'$/],
+      [['127.0.0.1', '104', dir, '-pdu', '16777217'], /^storescu: --max-pdu must be .*16777217/],
       [['127.0.0.1', '104', dir, '-ta', '0'], /^storescu: --acse-timeout .*positive number of seconds.*0/],
     ]);
   });
@@ -93,28 +99,31 @@ describe('storescu arguments', () => {
   });
 
   it('every option spelling is accepted (the run gets as far as finding no DICOM files)', async () => {
-    const r = await scu('127.0.0.1', '104', dir, '-r', '--recurse', '-aet', 'ME', '--aetitle=ME', '-aec', 'YOU', '--call', 'YOU', '--max-pdu', '0',
-      '-pdu', '32768', '--max-pdu=65536', '-ta', '5', '-td', '5', '-tn', '5', '--acse-timeout=1.5', '--dimse-timeout', '2', '--network-timeout', '3',
-      '--allow-conversion', '--async-ops', '4', '-d', '--debug', '-q', '--quiet', '--tls-insecure');
+    // -nh: the nested non-DICOM file is skipped rather than halting the run.
+    const r = await scu('127.0.0.1', '104', dir, '-r', '--recurse', '+r', '--no-recurse', '+sd', '--scan-directories', '-aet', 'ME', '--aetitle=ME', '-aec', 'YOU',
+      '--call', 'YOU', '--max-pdu', '0', '-pdu', '32768', '--max-pdu=65536', '-ta', '5', '-td', '5', '-tn', '5', '-to', '5', '--acse-timeout=1.5', '--dimse-timeout', '2',
+      '-td', '0', '--network-timeout', '3', '--timeout', '4', '--allow-conversion', '--async-ops', '4', '-d', '--debug', '-v', '--verbose', '-ll', 'trace',
+      '--log-level=warn', '-q', '--quiet', '--tls-insecure', '-nh', '--no-halt');
     expect(r.code, r.err).toBe(1);
     expect(r.err).toMatch(/storescu: nothing to send$/);
   });
 });
 
 describe('storescu arguments (one parser for every app)', () => {
-  it("+r recurses like -r (DCMTK's spelling); without it the nested file is not read", async () => {
-    for (const flag of ['+r', '-r']) {
+  it("+r / --recurse recurses; -r is DCMTK's --no-recurse (the default): the nested file is not read", async () => {
+    for (const flag of ['+r', '--recurse']) {
       const r = await scu('127.0.0.1', '104', dir, flag);
       expect(r.err, flag).toMatch(/skipping .*readme\.txt/);
     }
-    expect((await scu('127.0.0.1', '104', dir)).err).not.toMatch(/readme\.txt/);
+    for (const flags of [['-r'], ['--no-recurse'], []]) expect((await scu('127.0.0.1', '104', dir, ...flags)).err, flags.join()).not.toMatch(/readme\.txt/);
   });
 
   it("'--' ends the options: what follows is a path even when it looks like one", async () => {
-    const r = await scu('127.0.0.1', '104', '--', '-r');
+    const r = await scu('127.0.0.1', '104', '--', '-r', '+r');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/-r/);
-    expect(r.err).toMatch(/nothing to send$/);
+    // The first one missing halts the run (DCMTK's default): nothing is sent.
+    expect(r.err).toMatch(/no such file or directory: -r$/m);
+    expect(r.err).toMatch(/halted: nothing sent/);
   });
 
   it('a switch given a value is a usage error', async () => {
@@ -137,6 +146,9 @@ describe('storescp arguments', () => {
       [['104', '105'], /unexpected argument '105'$/],
       [['104', '--nope'], /unknown option --nope/],
       [['104', '-od'], /option -od needs a value/],
+      // `storescp -od x +B 21112` said "unexpected argument": now +B is an option and +word unknown ones are refused.
+      [['104', '--ignore', '+Bogus'], /unknown option \+Bogus$/],
+      [['104', '-fe', 'a/b'], /-fe EXT must not contain a path separator/],
     ]);
   });
 
@@ -148,6 +160,9 @@ describe('storescp arguments', () => {
       [['0', '--ignore', '--max-associations', 'many'], /^storescp: --max-associations must be .*many/],
       [['0', '--ignore', '--max-associations', '0'], /^storescp: --max-associations must be an integer ≥ 1, got '0'$/],
       [['0', '--ignore', '--stats', '-1'], /^storescp: --stats .*positive number of seconds/],
+      [['0', '--ignore', '-pdu', '5'], /^storescp: --max-pdu must be 0 \(no limit\) or an integer in 4096\.\.16777216, got '5'$/],
+      [['0', '--ignore', '-td', 'x'], /^storescp: --dimse-timeout .*positive number of seconds/],
+      [['0', '--ignore', '-ll', 'loud'], /^storescp: --log-level must be one of fatal, error, warn, info, debug, trace, got 'loud'$/],
       [['0', '--ignore', '--tls'], /^storescp: .*--tls-cert and --tls-key/],
       [['0', '--ignore', '--tls-ca', path.join(dir, 'ca.pem')], /^storescp: .*--tls-cert and --tls-key/],
     ]);

@@ -72,7 +72,7 @@ describe('send-side file reads', () => {
       const od = mkdtempSync(path.join(dir, 'got-'));
       const lines: string[] = [];
       const sink = { out: (l: string) => void lines.push(l), err: (l: string) => void lines.push(l) };
-      const code = await getscu(['127.0.0.1', String(qr.port), '-aec', 'QRIO', '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.9.1', '-od', od, ...ioArgs], sink);
+      const code = await getscu(['127.0.0.1', String(qr.port), '-aec', 'QRIO', '-S', '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.9.1', '-od', od, ...ioArgs], sink);
       expect(await qr.stop()).toBe(0);
       expect(code, lines.join('\n')).toBe(0);
       expect(readdirSync(od)).toHaveLength(3);
