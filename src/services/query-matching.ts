@@ -37,6 +37,13 @@ export interface MatchOptions {
    * (C-FIND byte 2, PS3.4 C.5.1.1) and the SCP agreed; default false, each key on its own.
    */
   readonly combinedDateTime?: boolean;
+  /**
+   * Required Keys of the level queried (PS3.4 C.2.2.1.2): a candidate whose value of one of them
+   * is zero length (or absent) has an unknown value, and all matching against it succeeds.
+   * Default: none, an empty value matches no key value (as Modality Worklist wants, K.2.2.1.1.1).
+   * Keys of the candidate itself only, not those inside a sequence item.
+   */
+  readonly requiredKeys?: ReadonlySet<string>;
 }
 
 /**
@@ -62,10 +69,11 @@ export interface CompiledQuery {
  * ```
  */
 export function compileQuery(query: Dataset, options: MatchOptions = {}): CompiledQuery {
-  const tests = compileTests(query, options);
-  const projectors = compileProjectors(query, options);
+  const c = compiling(query, options);
+  const tests = compileTests(query, c);
+  const projectors = compileProjectors(query, c);
   return {
-    matches: (candidate) => every(tests, candidate),
+    matches: (candidate) => matchAll(tests, c, candidate),
     project: (candidate) => project(projectors, candidate),
   };
 }
@@ -82,31 +90,56 @@ export function compileQuery(query: Dataset, options: MatchOptions = {}): Compil
  * (`request.identifier`) is a dcmjs Proxy, each key listing and read a trap call.
  */
 export function matchesQuery(candidate: Dataset, query: Dataset, options: MatchOptions = {}): boolean {
-  return every(compileTests(query, options), candidate);
+  const c = compiling(query, options);
+  return matchAll(compileTests(query, c), c, candidate);
 }
 
 /**
  * The C-FIND response identifier for a matching candidate (PS3.4 C.4.1.1.3.2, C.2.2.1.2): exactly the
- * query's keys with the candidate's values (empty where it has none), plus Query/Retrieve Level
- * and Specific Character Set when present. In a sequence key only the candidate's items that
- * match the query item are returned, each reduced to that item's keys.
+ * query's keys with the candidate's values (empty where it has none; Timezone Offset From UTC left
+ * out instead, as it is never sent empty), plus Query/Retrieve Level and Specific Character Set
+ * when present. In a sequence key only the candidate's items that match the query item are
+ * returned, each reduced to that item's keys.
  */
 export function projectResponse(candidate: Dataset, query: Dataset, options: MatchOptions = {}): Dataset {
-  return project(compileProjectors(query, options), candidate);
+  return project(compileProjectors(query, compiling(query, options)), candidate);
 }
 
 /** One key's test of a candidate. */
 type KeyTest = (candidate: Dataset) => boolean;
+
+/**
+ * What compiling needs beyond the caller's options: the query's Timezone Offset From UTC (0008,0201)
+ * and, set per candidate before its tests run, the candidate's (PS3.5 6.2: the zone of DT values
+ * without an offset of their own, items included: it is the data set's).
+ */
+interface Compiling extends MatchOptions {
+  readonly queryOffset?: string;
+  readonly candidateZone: { offset?: string };
+}
+
+/** `options` with the query's zone and a holder for each candidate's. */
+function compiling(query: Dataset, options: MatchOptions): Compiling {
+  return { ...options, queryOffset: singleText(query.TimezoneOffsetFromUTC), candidateZone: {} };
+}
+
+/** Runs `tests` on a candidate, its Timezone Offset From UTC first noted for the DT tests among them. */
+function matchAll(tests: readonly KeyTest[], c: Compiling, candidate: Dataset): boolean {
+  c.candidateZone.offset = singleText(candidate.TimezoneOffsetFromUTC);
+  return every(tests, candidate);
+}
 /** One query value's test of one candidate value. */
 type ValueTest = (value: Value) => boolean;
 /** One response key: its name and how its value comes from the candidate. */
 interface Projector {
   readonly key: string;
   value(candidate: Dataset): unknown;
+  /** Left out of the response when the candidate has no value (of this VR), rather than sent empty. */
+  readonly omitEmpty?: string;
 }
 
 /** The tests of the keys that select: none for keys that are not matched or match universally. */
-function compileTests(query: Dataset, options: MatchOptions): KeyTest[] {
+function compileTests(query: Dataset, options: Compiling): KeyTest[] {
   // Indexed loops here and in the tests: an SCP runs them per candidate, and for-of or array
   // callbacks cost several times more until the JIT has optimised them.
   const tests: KeyTest[] = [];
@@ -125,7 +158,7 @@ function compileTests(query: Dataset, options: MatchOptions): KeyTest[] {
  * The combined date-time tests ({@link MatchOptions.combinedDateTime}) of `query`, added to
  * `tests`: one per Date key whose Time key is there too, both ranges. Returns the keys they cover.
  */
-function compileDateTimePairs(query: Dataset, keys: readonly string[], options: MatchOptions, tests: KeyTest[]): Set<string> {
+function compileDateTimePairs(query: Dataset, keys: readonly string[], options: Compiling, tests: KeyTest[]): Set<string> {
   const covered = new Set<string>();
   for (const dateKey of keys) {
     if (!dateKey.endsWith('Date') || vr(dateKey, options) !== 'DA') continue;
@@ -133,11 +166,13 @@ function compileDateTimePairs(query: Dataset, keys: readonly string[], options: 
     if (vr(timeKey, options) !== 'TM' || !(timeKey in query)) continue;
     const dateQuery = singleText(query[dateKey]);
     const timeQuery = singleText(query[timeKey]);
-    const matches = dateQuery !== undefined && timeQuery !== undefined ? combinedDateTimeMatcher(dateQuery, timeQuery) : null;
+    const matches = dateQuery !== undefined && timeQuery !== undefined ? combinedDateTimeMatcher(dateQuery, timeQuery, { queryOffset: options.queryOffset }) : null;
     if (!matches) continue;
+    const required = options.requiredKeys?.has(dateKey) === true;
     tests.push((candidate) => {
       const date = singleText(candidate[dateKey]);
-      return date !== undefined && date.trim() !== '' && matches(date, singleText(candidate[timeKey]) ?? '');
+      if (date === undefined || date.trim() === '') return required && isUnknown(candidate[dateKey], 'DA');
+      return matches(date, singleText(candidate[timeKey]) ?? '', options.candidateZone.offset);
     });
     covered.add(dateKey).add(timeKey);
   }
@@ -151,12 +186,12 @@ function singleText(value: unknown): string | undefined {
 }
 
 /** The test for one key (PS3.4 C.2.2.2), or null when it matches every candidate. */
-function compileKey(key: string, queryValue: unknown, options: MatchOptions): KeyTest | null {
+function compileKey(key: string, queryValue: unknown, options: Compiling): KeyTest | null {
   const vrName = vr(key, options);
   if (vrName === 'SQ' || (Array.isArray(queryValue) && queryValue.some(isItem))) {
     const queryItem = sequenceQueryItem(queryValue);
     if (!queryItem) return null;
-    const item = compileTests(queryItem, options);
+    const item = compileTests(queryItem, inItems(options));
     // An item whose keys all match an empty record asks for nothing: universal.
     if (every(item, {})) return null;
     return (candidate) => {
@@ -172,7 +207,19 @@ function compileKey(key: string, queryValue: unknown, options: MatchOptions): Ke
   for (let i = 0; i < wanted.length && universal; i++) universal = onlyStars(vrName, wanted[i]!);
   if (universal) return null; // no values, or only `*`
   const test = anyOf(wanted.map((q) => compileValue(vrName, q, options)));
+  // A Required Key the candidate has no value for is unknown: it matches (PS3.4 C.2.2.1.2).
+  if (options.requiredKeys?.has(key)) return (candidate) => isUnknown(candidate[key], vrName) || someValue(candidate[key], vrName, test);
   return (candidate) => someValue(candidate[key], vrName, test);
+}
+
+/** Options for the keys of a sequence item: Required Keys name the candidate's own attributes. */
+function inItems(options: Compiling): Compiling {
+  return options.requiredKeys ? { ...options, requiredKeys: undefined } : options;
+}
+
+/** Whether an element has no value (absent, zero length, only padding). */
+function isUnknown(raw: unknown, vrName: string | undefined): boolean {
+  return !someValue(raw, vrName, anyValue);
 }
 
 /**
@@ -206,7 +253,7 @@ const anyValue: ValueTest = () => true;
  * How one (non-empty, trimmed) query value matches a candidate value of the VR: a test, or the
  * text the candidate's value must equal (single value matching on text, C.2.2.2.1).
  */
-function compileValue(vrName: string | undefined, q: Value, options: MatchOptions): ValueTest | string {
+function compileValue(vrName: string | undefined, q: Value, options: Compiling): ValueTest | string {
   if (vrName === 'PN') return compileName(q, options);
   if (vrName && NUMERIC_VRS.has(vrName)) {
     const n = Number(q);
@@ -216,8 +263,9 @@ function compileValue(vrName: string | undefined, q: Value, options: MatchOption
   if (vrName && TEMPORAL_VRS.has(vrName)) {
     const t = vrName as TemporalVr;
     if (isRange(t, qs) || /^\d/.test(qs)) {
-      const matches = temporalMatcher(t, qs);
-      return (c) => matches(String(c));
+      const matches = temporalMatcher(t, qs, { queryOffset: options.queryOffset });
+      const zone = options.candidateZone;
+      return (c) => matches(String(c), zone.offset);
     }
   } else if (vrName && WILDCARD_VRS.has(vrName) && /[*?]/.test(qs)) {
     const re = wildcardRegExp(qs, false);
@@ -252,7 +300,7 @@ function compileName(q: Value, options: MatchOptions): ValueTest {
 }
 
 /** The response keys in query order, each with where its value comes from. */
-function compileProjectors(query: Dataset, options: MatchOptions): Projector[] {
+function compileProjectors(query: Dataset, options: Compiling): Projector[] {
   const keys = queryKeys(query);
   const projectors: Projector[] = [];
   for (let i = 0; i < keys.length; i++) {
@@ -260,17 +308,19 @@ function compileProjectors(query: Dataset, options: MatchOptions): Projector[] {
     const queryValue = query[key];
     if (key === 'QueryRetrieveLevel') projectors.push({ key, value: () => queryValue });
     else if (key === 'SpecificCharacterSet') projectors.push({ key, value: (c) => c[key] ?? queryValue });
+    // Sent with the candidate's offset or not at all: never zero length (PS3.4 C.4.1.1.3.2).
+    else if (key === 'TimezoneOffsetFromUTC') projectors.push({ key, value: (c) => c[key], omitEmpty: 'SH' });
     else projectors.push(compileProjector(key, queryValue, options));
   }
   return projectors;
 }
 
-function compileProjector(key: string, queryValue: unknown, options: MatchOptions): Projector {
+function compileProjector(key: string, queryValue: unknown, options: Compiling): Projector {
   const vrName = vr(key, options);
   if (vrName === 'SQ' || Array.isArray(queryValue) && queryValue.some(isItem)) {
     const queryItem = sequenceQueryItem(queryValue);
     if (!queryItem) return { key, value: (c) => itemsOf(c[key]) };
-    const item = compileQuery(queryItem, options);
+    const item = compileQuery(queryItem, inItems(options));
     return { key, value: (c) => itemsOf(c[key]).filter((i) => item.matches(i)).map((i) => item.project(i)) };
   }
   return { key, value: (c) => c[key] ?? emptyOf(vrName) }; // a new [] each time: responses share no value
@@ -280,7 +330,8 @@ function project(projectors: readonly Projector[], candidate: Dataset): Dataset 
   const out: Dataset = {};
   for (let i = 0; i < projectors.length; i++) {
     const p = projectors[i]!;
-    out[p.key] = p.value(candidate);
+    const value = p.value(candidate);
+    if (p.omitEmpty === undefined || !isUnknown(value, p.omitEmpty)) out[p.key] = value;
   }
   if (candidate.SpecificCharacterSet !== undefined && out.SpecificCharacterSet === undefined) out.SpecificCharacterSet = candidate.SpecificCharacterSet;
   return out;

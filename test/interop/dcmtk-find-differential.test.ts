@@ -11,6 +11,11 @@
  * case and of trailing component delimiters (C.2.2.2.1 allows it; dcmqrscp compares the bytes),
  * a time of reduced precision ("12") is the range it stands for, `""` matches empty values
  * (C.2.2.2.1.1, later than 3.6.7), and a list in a non-UID key matches any of its values.
+ * Where netdicom follows the standard and dcmqrscp 3.6.7 does not: a Required Key that is zero
+ * length in a stored entity is unknown and matches any key value (C.2.2.1.2; dcmqrscp matches it
+ * against nothing; the generated studies give every Required Key a value, so it does not come up
+ * here), and a unique key above the level with no value is refused like a missing one (C.4.1.2.1,
+ * unless relational queries were agreed; dcmqrscp only checks that the key is there).
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -75,7 +75,7 @@ describe('netdicom qrscp / findscu / getscu / movescu (spawned)', () => {
 
   it('getscu -od writes the retrieved files', async () => {
     const od = path.join(root, 'got');
-    const p = netdicom(['getscu', '127.0.0.1', String(port), '-q', '-od', od, '-k', 'QueryRetrieveLevel=SERIES', '-k', 'StudyInstanceUID=1.2.9.1', '-k', 'SeriesInstanceUID=1.2.9.1.1']);
+    const p = netdicom(['getscu', '127.0.0.1', String(port), '-S', '-q', '-od', od, '-k', 'QueryRetrieveLevel=SERIES', '-k', 'StudyInstanceUID=1.2.9.1', '-k', 'SeriesInstanceUID=1.2.9.1.1']);
     expect(await p.exited, p.output()).toBe(0);
     expect(readdirSync(od).sort()).toEqual(['1.2.9.1.1.1.dcm', '1.2.9.1.1.2.dcm']);
   });
@@ -96,7 +96,7 @@ describe('netdicom qrscp / findscu / getscu / movescu (spawned)', () => {
   });
 
   it('findscu whose reader goes away (EPIPE, as `findscu … | head -1`): no crash, the query completes, exit 0', async () => {
-    const child = spawn(process.execPath, [BIN, 'findscu', '127.0.0.1', String(port), '-S', '-k', 'QueryRetrieveLevel=IMAGE', '-k', 'SOPInstanceUID'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'findscu', '127.0.0.1', String(port), '-S', '-k', 'QueryRetrieveLevel=IMAGE', '-k', 'StudyInstanceUID=1.2.9.3', '-k', 'SeriesInstanceUID=1.2.9.3.1', '-k', 'SOPInstanceUID'], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     child.stdout!.destroy(); // every write to stdout now fails with EPIPE
     let stderr = '';

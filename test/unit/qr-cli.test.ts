@@ -72,7 +72,7 @@ describe('findscu', () => {
 
   it('--cancel N sends C-CANCEL after N matches and still exits 0', async () => {
     const { out, err, sink } = io();
-    expect(await findscu(['127.0.0.1', String(port), '--cancel', '1', '-k', 'QueryRetrieveLevel=IMAGE', '-k', 'SOPInstanceUID'], sink)).toBe(0);
+    expect(await findscu(['127.0.0.1', String(port), '-S', '--cancel', '1', '-k', 'QueryRetrieveLevel=IMAGE', '-k', 'StudyInstanceUID=1.2.9.3', '-k', 'SeriesInstanceUID=1.2.9.3.1', '-k', 'SOPInstanceUID'], sink)).toBe(0);
     expect(out.filter((l) => l.startsWith('# Match')).length).toBe(1);
     // The SCP may finish before the C-CANCEL arrives (PS3.4 C.4.1.2.3): Cancel or Success, both fine.
     expect(err.join('\n')).toMatch(/1 match, final status 0x(FE00 \(Cancel\)|0000 \(Success\))/);
@@ -99,7 +99,7 @@ describe('getscu', () => {
   it('stores every instance of the study in -od, as on disk', async () => {
     const od = path.join(root, 'got');
     const { err, sink } = io();
-    expect(await getscu(['127.0.0.1', String(port), '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.9.1', '-od', od], sink)).toBe(0);
+    expect(await getscu(['127.0.0.1', String(port), '-S', '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.9.1', '-od', od], sink)).toBe(0);
     expect(err.join()).toMatch(/3 completed, 0 failed/);
     expect(readdirSync(od).sort()).toEqual(['1.2.9.1.1.1.dcm', '1.2.9.1.1.2.dcm', '1.2.9.1.2.3.dcm']);
     const back = readPart10(readFileSync(path.join(od, '1.2.9.1.1.1.dcm')));
@@ -115,7 +115,7 @@ describe('--io async (thread-pool file I/O)', () => {
     try {
       const od = path.join(root, 'got-async');
       const { err, sink } = io();
-      expect(await getscu(['127.0.0.1', String(qr.port), '-aec', 'QRASYNC', '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.9.1', '-od', od, '--io', 'async'], sink)).toBe(0);
+      expect(await getscu(['127.0.0.1', String(qr.port), '-S', '-aec', 'QRASYNC', '-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.9.1', '-od', od, '--io', 'async'], sink)).toBe(0);
       expect(err.join()).toMatch(/3 completed, 0 failed/);
       expect(readdirSync(od).sort()).toEqual(['1.2.9.1.1.1.dcm', '1.2.9.1.1.2.dcm', '1.2.9.1.2.3.dcm']);
       const back = readPart10(readFileSync(path.join(od, '1.2.9.1.1.1.dcm')));
@@ -133,7 +133,7 @@ describe('movescu', () => {
   it('--store receives the moved instances on its own port', async () => {
     const od = path.join(root, 'moved');
     const { err, sink } = io();
-    const code = await movescu(['127.0.0.1', String(port), '-aet', 'MOVESCU', '--store', '--store-port', String(movePort), '-od', od,
+    const code = await movescu(['127.0.0.1', String(port), '-S', '-aet', 'MOVESCU', '--store', '--store-port', String(movePort), '-od', od,
       '-k', 'QueryRetrieveLevel=SERIES', '-k', 'StudyInstanceUID=1.2.9.3', '-k', 'SeriesInstanceUID=1.2.9.3.1'], sink);
     expect(err.join()).toMatch(/3 completed/);
     expect(code).toBe(0);

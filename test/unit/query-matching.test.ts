@@ -179,9 +179,20 @@ describe('C.2.2.2.5 range matching', () => {
   it('DT ranges; an offset is not mistaken for the range dash', () => {
     expect(isRange('DT', '20200615143015-0100')).toBe(true);
     expect(match({ AcquisitionDateTime: '20200615-20200616' })).toBe(true);
-    expect(match({ AcquisitionDateTime: '202006151431-' })).toBe(false);
+    expect(match({ AcquisitionDateTime: '202006151431+0100-' })).toBe(false); // the candidate is 14:30:15+0100
     expect(match({ AcquisitionDateTime: '-2020' })).toBe(true);
     expect(match({ AcquisitionDateTime: '2021-' })).toBe(false);
+  });
+  it("DT without an offset: in the zone of its data set's Timezone Offset From UTC, the query's and the candidate's (PS3.5 6.2)", () => {
+    expect(match({ AcquisitionDateTime: '202006151431-', TimezoneOffsetFromUTC: '+0100' })).toBe(false); // 13:31 UTC, after 13:30:15
+    expect(match({ AcquisitionDateTime: '202006151431-', TimezoneOffsetFromUTC: '+0200' })).toBe(true); // 12:31 UTC
+    const local = { ...study, AcquisitionDateTime: '20200615143015', TimezoneOffsetFromUTC: '-0500' }; // 19:30:15 UTC
+    expect(match({ AcquisitionDateTime: '202006151930+0000-202006151931+0000' }, local)).toBe(true);
+    expect(match({ AcquisitionDateTime: '202006151430+0000-202006151431+0000' }, local)).toBe(false);
+    expect(match({ AcquisitionDateTime: '202006151930-202006151931', TimezoneOffsetFromUTC: '+0000' }, local)).toBe(true);
+    // Sequence items are in their data set's zone too.
+    const inItem = { ...study, TimezoneOffsetFromUTC: '-0500', ContentSequence: [{ ObservationDateTime: '20200615143015' }] };
+    expect(match({ ContentSequence: [{ ObservationDateTime: '202006151930+0000-202006151931+0000' }] }, inItem)).toBe(true);
   });
   it('an unparsable candidate never matches a range', () => {
     expect(matchTemporal('DA', '2020-', 'garbage')).toBe(false);
@@ -284,6 +295,33 @@ describe('C.2.2.2.6 sequence matching', () => {
   });
 });
 
+describe('C.2.2.1.2 Required Keys of zero length', () => {
+  const required = new Set(['StudyDate', 'StudyTime', 'AccessionNumber', 'PatientName', 'PatientID', 'StudyID']);
+  const unknown = { StudyInstanceUID: '1.2.3', StudyDate: '', StudyTime: '', AccessionNumber: '', PatientName: [], StudyDescription: '' };
+  const matchRequired = (q: Record<string, unknown>, options = {}) => matchesQuery(unknown, wire(q), { requiredKeys: required, ...options });
+
+  it('an empty or absent value of a Required Key is unknown: every match against it succeeds', () => {
+    expect(matchRequired({ StudyDate: '20200101-20201231', StudyTime: '1200', AccessionNumber: 'A*', PatientName: 'DOE^JOHN', PatientID: 'P1', StudyID: '7' })).toBe(true);
+    expect(matchRequired({ PatientName: '""' })).toBe(true);
+    // Without requiredKeys (Modality Worklist, K.2.2.1.1.1) an unknown value matches nothing.
+    expect(matchesQuery(unknown, wire({ AccessionNumber: 'A*' }))).toBe(false);
+  });
+
+  it('only Required Keys: an empty optional key still fails a value; a known value is still matched', () => {
+    expect(matchRequired({ StudyDescription: 'CT*' })).toBe(false);
+    expect(matchesQuery(study, wire({ AccessionNumber: 'B*' }), { requiredKeys: required })).toBe(false);
+    expect(matchesQuery(study, wire({ AccessionNumber: 'ACC*' }), { requiredKeys: required })).toBe(true);
+  });
+
+  it('with combined date-time matching too, and not inside sequence items', () => {
+    expect(matchRequired({ StudyDate: '20200101-20201231', StudyTime: '1000-1200' }, { combinedDateTime: true })).toBe(true);
+    const item = { ProcedureCodeSequence: [{ CodeValue: '' }] };
+    const withRequired = { requiredKeys: new Set(['CodeValue']) };
+    expect(matchesQuery(item, { ProcedureCodeSequence: [{ CodeValue: 'X1' }] }, withRequired)).toBe(false);
+    expect(matchesQuery({ CodeValue: '' }, { CodeValue: 'X1' }, withRequired)).toBe(true);
+  });
+});
+
 describe('C.4.1.1.3.2 response projection', () => {
   it('exactly the query keys, with the candidate values (empty where it has none)', () => {
     const q = { QueryRetrieveLevel: 'STUDY', PatientName: 'DOE*', StudyInstanceUID: '', InstitutionName: '', NumberOfStudyRelatedInstances: '', PatientBirthDate: '' };
@@ -302,6 +340,13 @@ describe('C.4.1.1.3.2 response projection', () => {
     const back = decodeDataset(encodeDataset(projectResponse({ StudyInstanceUID: '1.2' }, q), '1.2.840.10008.1.2.1'), '1.2.840.10008.1.2.1');
     expect(back).toMatchObject({ QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '1.2', InstitutionName: '' });
   });
+  it('Timezone Offset From UTC: the candidate\'s offset, or left out, never zero length', () => {
+    const query = { StudyInstanceUID: '', StudyTime: '', TimezoneOffsetFromUTC: '' };
+    expect(projectResponse({ ...study, TimezoneOffsetFromUTC: '+0100' }, query)).toMatchObject({ TimezoneOffsetFromUTC: '+0100' });
+    expect(projectResponse(study, query)).not.toHaveProperty('TimezoneOffsetFromUTC');
+    expect(projectResponse({ ...study, TimezoneOffsetFromUTC: '' }, wire(query))).not.toHaveProperty('TimezoneOffsetFromUTC');
+  });
+
   it('never leaks dcmjs bookkeeping keys', () => {
     const r = projectResponse({ ...study, _vrMap: {} }, { _vrMap: {}, PatientID: '' });
     expect(Object.keys(r).sort()).toEqual(['PatientID', 'SpecificCharacterSet']);

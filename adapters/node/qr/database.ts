@@ -2,7 +2,8 @@
  * The Query/Retrieve index: SQLite (sql.js, compiled to WebAssembly, so nothing native to build)
  * in memory, saved to one file atomically (temp + rename) shortly after each change and on close,
  * and loaded again at start. One row per instance, plus one per series, study and patient holding
- * the attributes common to all their instances (the level's own attributes, PS3.4 C.6.1.1).
+ * the attributes of that level and the levels above it (levels.ts, PS3.4 C.6.1.1) that all its
+ * current instances share.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
 import type { Dataset } from '../../../src/dataset/codec';
+import { atOrAbove } from './levels';
 import type { Part10Info } from './part10-reader';
 
 /** Query/Retrieve levels (PS3.4 C.6.1.1, C.6.2.1). */
@@ -46,6 +48,33 @@ CREATE TABLE IF NOT EXISTS studies (study_uid TEXT PRIMARY KEY, patient_id TEXT 
 CREATE TABLE IF NOT EXISTS patients (patient_id TEXT PRIMARY KEY, attrs TEXT NOT NULL);
 `;
 
+/**
+ * PRAGMA user_version of an index whose series, study and patient rows are built as now. Older
+ * files had rows holding lower-level attributes, never rebuilt when an instance was replaced or
+ * removed: they are rebuilt from the instances once, on open.
+ */
+const INDEX_VERSION = 1;
+
+/** The entity tables above the instances: keyed by the instances' column of the same name. */
+interface Parent {
+  readonly table: string;
+  readonly key: 'series_uid' | 'study_uid' | 'patient_id';
+  readonly level: QrLevel;
+  /** The column naming the entity's parent (an instance's value of it). */
+  readonly up?: 'study_uid' | 'patient_id';
+}
+type ParentIds = Record<Parent['key'], string>;
+/** What an instance was indexed as. */
+interface Indexed {
+  readonly ids: ParentIds;
+  readonly attrs: Dataset;
+}
+const PARENTS: readonly Parent[] = [
+  { table: 'series', key: 'series_uid', level: 'SERIES', up: 'study_uid' },
+  { table: 'studies', key: 'study_uid', level: 'STUDY', up: 'patient_id' },
+  { table: 'patients', key: 'patient_id', level: 'PATIENT' },
+];
+
 let sqlJs: Promise<SqlJsStatic> | undefined;
 function loadSqlJs(): Promise<SqlJsStatic> {
   // sql.js is CommonJS and finds its .wasm next to itself; load it through require.
@@ -73,6 +102,11 @@ export interface QrDatabaseOptions {
 export class QrDatabase {
   private timer: NodeJS.Timeout | undefined;
   private depth = 0;
+  /**
+   * Parents to rebuild from their instances before the next query or save: a study corrected
+   * instance by instance is rebuilt once, not once per instance (each a pass over all of them).
+   */
+  private readonly stale = new Map<Parent, Set<string>>(PARENTS.map((p) => [p, new Set()]));
   private saving: Promise<void> = Promise.resolve();
   private dirty = false;
 
@@ -98,7 +132,9 @@ export class QrDatabase {
     // disk is written whole, atomically, by save()).
     db.exec('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;');
     db.exec(SCHEMA);
-    return new QrDatabase(db, options);
+    const index = new QrDatabase(db, options);
+    index.upgrade();
+    return index;
   }
 
   /** Instances indexed. */
@@ -148,24 +184,64 @@ export class QrDatabase {
   private insert(info: Part10Info, attributes: Dataset): void {
     const attrs = indexable(attributes);
     const str = (k: string) => (typeof attrs[k] === 'string' ? (attrs[k] as string) : '');
-    const patientId = str('PatientID');
-    const studyUid = str('StudyInstanceUID');
-    const seriesUid = str('SeriesInstanceUID');
+    const ids = { patient_id: str('PatientID'), study_uid: str('StudyInstanceUID'), series_uid: str('SeriesInstanceUID') };
+    const replaced = this.indexed(info.sopInstanceUid);
     this.db.run(
       'INSERT OR REPLACE INTO instances VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
-      [info.sopInstanceUid, info.sopClassUid, info.transferSyntaxUid, patientId, studyUid, seriesUid, str('Modality') || null,
+      [info.sopInstanceUid, info.sopClassUid, info.transferSyntaxUid, ids.patient_id, ids.study_uid, ids.series_uid, str('Modality') || null,
         info.path, info.size, info.mtimeMs, info.datasetOffset, JSON.stringify(attrs)],
     );
-    this.merge('series', 'series_uid', seriesUid, attrs, ['study_uid', studyUid]);
-    this.merge('studies', 'study_uid', studyUid, attrs, ['patient_id', patientId]);
-    this.merge('patients', 'patient_id', patientId, attrs);
+    for (const parent of PARENTS) {
+      const stale = this.stale.get(parent)!;
+      // A new instance narrows its parents to what it shares with them. A replaced one may widen
+      // them again (a corrected name) or leave them: unless it is the same at that level (a study
+      // sent twice), its old and new parents are rebuilt from their instances.
+      if (replaced) {
+        if (!sameAt(parent, replaced, ids, attrs)) stale.add(replaced.ids[parent.key]).add(ids[parent.key]);
+      } else if (!stale.has(ids[parent.key])) {
+        this.merge(parent, ids[parent.key], attrs, parent.up && ids[parent.up]);
+      }
+    }
     this.changed();
   }
 
-  /** Removes an instance (its file is gone). */
+  /** Removes an instance (its file is gone); its series, study and patient are rebuilt (or dropped) before the next query. */
   remove(sopInstanceUid: string): void {
-    this.db.run('DELETE FROM instances WHERE sop_instance_uid = ?', [sopInstanceUid]);
+    this.transaction(() => {
+      const removed = this.indexed(sopInstanceUid);
+      this.db.run('DELETE FROM instances WHERE sop_instance_uid = ?', [sopInstanceUid]);
+      if (removed) for (const parent of PARENTS) this.stale.get(parent)!.add(removed.ids[parent.key]);
+    });
     this.changed();
+  }
+
+  /** Rebuilds every series, study and patient row from the instances if the file predates INDEX_VERSION. */
+  private upgrade(): void {
+    if (Number(this.db.exec('PRAGMA user_version')[0]?.values[0]?.[0] ?? 0) >= INDEX_VERSION) return;
+    this.transaction(() => {
+      for (const parent of PARENTS) {
+        this.db.run(`DELETE FROM ${parent.table}`);
+        for (const [id] of this.rows(`SELECT DISTINCT ${parent.key} FROM instances`)) this.rebuild(parent, String(id));
+      }
+      this.db.exec(`PRAGMA user_version = ${INDEX_VERSION}`);
+    });
+    this.changed();
+  }
+
+  /** Rebuilds the stale parents ({@link stale}). */
+  private refresh(): void {
+    if (PARENTS.every((p) => this.stale.get(p)!.size === 0)) return;
+    this.transaction(() => {
+      for (const [parent, ids] of this.stale) for (const id of ids) this.rebuild(parent, id);
+    });
+    // Only once committed: a failed rebuild is tried again next time.
+    for (const ids of this.stale.values()) ids.clear();
+  }
+
+  /** An indexed instance's series, study and patient, and its attributes; undefined if it is not indexed. */
+  private indexed(sopInstanceUid: string): Indexed | undefined {
+    const [row] = this.rows('SELECT series_uid, study_uid, patient_id, attrs FROM instances WHERE sop_instance_uid = ?', [sopInstanceUid]);
+    return row && { ids: { series_uid: String(row[0]), study_uid: String(row[1]), patient_id: String(row[2]) }, attrs: JSON.parse(String(row[3])) as Dataset };
   }
 
   /**
@@ -173,6 +249,7 @@ export class QrDatabase {
    * of related entities, Modalities and SOP Classes in Study). Only entities with instances.
    */
   records(level: QrLevel, filter: KeyFilter): Dataset[] {
+    this.refresh();
     const { where, params } = whereOf(filter);
     const parse = (text: SqlValue) => JSON.parse(String(text)) as Dataset;
     const list = (v: SqlValue) => (v === null ? [] : String(v).split(',').filter(Boolean).sort());
@@ -251,6 +328,7 @@ export class QrDatabase {
   /** Atomic save: a reader (or a crash) sees the old file or the new one, never half of one. */
   private async save(): Promise<void> {
     if (!this.dirty || !this.options.file) return;
+    this.refresh();
     this.dirty = false;
     const file = this.options.file;
     const temp = `${file}.${process.pid}.tmp`;
@@ -264,11 +342,31 @@ export class QrDatabase {
     }
   }
 
-  private merge(table: string, key: string, id: string, attrs: Dataset, extra?: [string, string]): void {
-    const [old] = this.rows(`SELECT attrs FROM ${table} WHERE ${key} = ?`, [id]);
-    const merged = old ? common(JSON.parse(String(old[0])) as Dataset, attrs) : attrs;
-    const columns = extra ? `(${key}, ${extra[0]}, attrs) VALUES (?, ?, ?)` : `(${key}, attrs) VALUES (?, ?)`;
-    this.db.run(`INSERT OR REPLACE INTO ${table} ${columns}`, extra ? [id, extra[1], JSON.stringify(merged)] : [id, JSON.stringify(merged)]);
+  /** Folds a new instance's attributes into its parent's row: what both have (all, for a new parent). */
+  private merge(parent: Parent, id: string, attrs: Dataset, up?: string): void {
+    const [old] = this.rows(`SELECT attrs FROM ${parent.table} WHERE ${parent.key} = ?`, [id]);
+    const own = ofLevel(attrs, parent.level);
+    this.write(parent, id, old ? common(JSON.parse(String(old[0])) as Dataset, own) : own, up);
+  }
+
+  /** Builds a parent's row again from its current instances, or deletes it when none is left. */
+  private rebuild(parent: Parent, id: string): void {
+    const instances = this.rows(`SELECT attrs${parent.up ? `, ${parent.up}` : ''} FROM instances WHERE ${parent.key} = ?`, [id]);
+    if (instances.length === 0) {
+      this.db.run(`DELETE FROM ${parent.table} WHERE ${parent.key} = ?`, [id]);
+      return;
+    }
+    let shared: Dataset | undefined;
+    for (const [attrs] of instances) {
+      const own = ofLevel(JSON.parse(String(attrs)) as Dataset, parent.level);
+      shared = shared ? common(shared, own) : own;
+    }
+    this.write(parent, id, shared!, parent.up && String(instances.at(-1)![1]));
+  }
+
+  private write(parent: Parent, id: string, attrs: Dataset, up?: string): void {
+    const columns = parent.up ? `(${parent.key}, ${parent.up}, attrs) VALUES (?, ?, ?)` : `(${parent.key}, attrs) VALUES (?, ?)`;
+    this.db.run(`INSERT OR REPLACE INTO ${parent.table} ${columns}`, parent.up ? [id, up ?? '', JSON.stringify(attrs)] : [id, JSON.stringify(attrs)]);
   }
 
   private rows(sql: string, params: SqlValue[] = []): SqlValue[][] {
@@ -307,6 +405,19 @@ function indexable(ds: Dataset): Dataset {
     out[k] = Array.isArray(v) ? v.map((x) => (x && typeof x === 'object' && !('Alphabetic' in x) ? indexable(x as Dataset) : x)) : v;
   }
   return out;
+}
+
+/** The attributes of `level` and the levels above it: a series row holds no instance's attributes. */
+function ofLevel(attrs: Dataset, level: QrLevel): Dataset {
+  const out: Dataset = {};
+  for (const [k, v] of Object.entries(attrs)) if (atOrAbove(k, level)) out[k] = v;
+  return out;
+}
+
+/** Whether a replaced instance is under the same parent with the same attributes of the parent's level. */
+function sameAt(parent: Parent, old: Indexed, ids: ParentIds, attrs: Dataset): boolean {
+  return old.ids[parent.key] === ids[parent.key] && (!parent.up || old.ids[parent.up] === ids[parent.up])
+    && JSON.stringify(ofLevel(old.attrs, parent.level)) === JSON.stringify(ofLevel(attrs, parent.level));
 }
 
 /** The attributes two records share with equal values. */

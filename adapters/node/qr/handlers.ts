@@ -8,8 +8,9 @@ import type { AssociateRqPdu, SopClassExtendedNegotiation } from '../../../src/p
 import type { FindAnswer, MoveAnswer, QueryRequest, RequestContext, ScpHandlers } from '../../../src/scp/types';
 import type { StoreInput } from '../../../src/scu/store';
 import type { Transport } from '../../../src/transport';
-import { compileQuery, type CompiledQuery } from '../../../src/services/query-matching';
+import { compileQuery, type CompiledQuery, type MatchOptions } from '../../../src/services/query-matching';
 import type { KeyFilter, QrDatabase, QrLevel } from './database';
+import { atOrAbove, requiredKeys } from './levels';
 import { fileChunks, readAheadOnRequest } from '../file-stream';
 import type { FileIoOptions } from '../sync-read';
 import { worklistItems } from './worklist';
@@ -57,13 +58,15 @@ const UNIQUE: Record<QrLevel, { key: string; column: keyof KeyFilter }> = {
   SERIES: { key: 'SeriesInstanceUID', column: 'seriesUid' },
   IMAGE: { key: 'SOPInstanceUID', column: 'sopInstanceUid' },
 };
-const ORDER: QrLevel[] = ['PATIENT', 'STUDY', 'SERIES', 'IMAGE'];
+/** Failed: Unable to process (PS3.4 C.4.1.1.4, C.4.2.1.5, C.4.3.1.4): dcmqrscp's answer to a C-FIND lacking a key above its level. */
+const UNABLE_TO_PROCESS = 0xc000;
 
 /**
  * The C-FIND, C-GET and C-MOVE handlers of a Query/Retrieve SCP over a {@link QrDatabase} (Patient
  * Root, Study Root and Patient/Study Only, PS3.4 C.6), plus Modality Worklist C-FIND from
- * `worklistDir` (PS3.4 K.4), and the `associate` hook that answers C-FIND extended negotiation
- * ({@link queryExtendedNegotiation}: combined date-time matching). {@link createQrScp} uses them;
+ * `worklistDir` (PS3.4 K.4), and the `associate` hook that answers extended negotiation
+ * ({@link queryExtendedNegotiation}: relational queries and retrieves, combined date-time
+ * matching). {@link createQrScp} uses them;
  * spread them into other ScpHandlers to serve the index alongside other services.
  */
 export function qrHandlers(options: QrHandlerOptions): Pick<ScpHandlers, 'associate' | 'cFind' | 'cGet' | 'cMove'> {
@@ -80,12 +83,19 @@ export function qrHandlers(options: QrHandlerOptions): Pick<ScpHandlers, 'associ
         yield { status: REFUSED_SOP_CLASS, errorComment: wrong };
         return;
       }
+      const relational = notHierarchical(request, ctx);
+      if (relational) {
+        yield { status: UNABLE_TO_PROCESS, errorComment: relational };
+        return;
+      }
       yield* instancesFor(options, request, ctx);
     },
     cMove(request, ctx): MoveAnswer {
       // Before the destination: a C-MOVE on a C-FIND (or C-GET) model is not served at all.
       const wrong = notModel(request, 'move');
       if (wrong) return { status: REFUSED_SOP_CLASS, errorComment: wrong };
+      const relational = notHierarchical(request, ctx);
+      if (relational) return { status: UNABLE_TO_PROCESS, errorComment: relational };
       const entry = options.destinations.get(request.destination.trim());
       if (!entry) return { status: 0xa801, errorComment: `unknown move destination ${request.destination.trim()}`.slice(0, 64) };
       return {
@@ -103,8 +113,13 @@ async function* find(options: QrHandlerOptions, request: QueryRequest, ctx: Requ
     yield { status: REFUSED_SOP_CLASS, errorComment: wrong };
     return;
   }
+  const relational = notHierarchical(request, ctx);
+  if (relational) {
+    yield { status: UNABLE_TO_PROCESS, errorComment: relational };
+    return;
+  }
   // Byte 2 of the agreed C-FIND extended negotiation: combined date-time matching (PS3.4 C.5.1.1).
-  const query = compileQuery(request.identifier, { combinedDateTime: ctx.association.extendedNegotiation(request.sopClassUid)?.[1] === 1 });
+  const query = compileFor(request, { combinedDateTime: ctx.association.extendedNegotiation(request.sopClassUid)?.[1] === 1 });
   let n = 0;
   for (const record of matching(options, request, query)) {
     // Let the read loop run every few matches: a socket with room completes sends without ever
@@ -112,17 +127,39 @@ async function* find(options: QrHandlerOptions, request: QueryRequest, ctx: Requ
     // every match: the responses between two turns leave in one write, not one write each.
     if (n++ % MATCHES_PER_TURN === 0) await yieldToIo();
     if (ctx.signal.aborted) return;
-    yield query.project(record);
+    const response = query.project(record);
+    // Asked for or not: without a File-Set ID it is how the SCU knows where to retrieve (PS3.4 C.4.1.1.3.2).
+    response.RetrieveAETitle ??= options.aeTitle;
+    yield response;
   }
 }
 
 /**
- * The index records that match, at the request's level. The identifier (a dcmjs Proxy when
- * decoded: a trap call per key read) is read once, by compileQuery, not per candidate.
+ * The request's identifier compiled for its level: matched on the keys of that level and those
+ * above it only (a key of a lower level is no key of this one: a study has no one Modality; it is
+ * not matched, as by dcmqrscp), with the Required Keys of those levels (PS3.4 C.2.2.1.2); every key
+ * asked for is answered. The identifier is read here, not per candidate.
  */
-function* matching(options: QrHandlerOptions, request: QueryRequest, query: CompiledQuery = compileQuery(request.identifier)): Generator<Dataset> {
+function compileFor(request: QueryRequest, options: MatchOptions = {}): CompiledQuery {
   const level = levelOf(request);
-  for (const candidate of options.db.records(level, filterFor(level, request.identifier))) {
+  const withRequired = { ...options, requiredKeys: requiredKeys(MODELS[request.sopClassUid]!.levels[0]!, level) };
+  const selecting: Dataset = {};
+  let all = true;
+  for (const key of Object.keys(request.identifier)) {
+    if (atOrAbove(key, level)) selecting[key] = request.identifier[key];
+    else if (!key.startsWith('_')) all = false;
+  }
+  const answer = compileQuery(request.identifier, withRequired);
+  return all ? answer : { matches: compileQuery(selecting, withRequired).matches, project: answer.project };
+}
+
+/**
+ * The index records that match, at the request's level. The identifier (a dcmjs Proxy when
+ * decoded: a trap call per key read) is read by compileFor, not per candidate.
+ */
+function* matching(options: QrHandlerOptions, request: QueryRequest, query: CompiledQuery = compileFor(request)): Generator<Dataset> {
+  const level = levelOf(request);
+  for (const candidate of options.db.records(level, filterFor(request, level))) {
     // Each record is a new object: the level's attributes go on it in place.
     candidate.QueryRetrieveLevel = level;
     candidate.RetrieveAETitle = options.aeTitle;
@@ -144,16 +181,20 @@ async function* instancesFor(options: QrHandlerOptions, request: QueryRequest, c
 }
 
 /**
- * The answers to the requestor's C-FIND SOP Class Extended Negotiation items (PS3.4 C.5.1.1, PS3.7
- * D.3.3.5): combined date-time matching (byte 2) when asked for; relational queries, fuzzy
- * semantic matching of person names, timezone adjustment and the rest are not supported (0).
+ * The answers to the requestor's SOP Class Extended Negotiation items of the Query/Retrieve models
+ * (PS3.4 C.5.1-C.5.3, PS3.7 D.3.3.5): relational queries (C-FIND byte 1) and relational retrieval
+ * (C-MOVE, C-GET byte 1) and combined date-time matching (C-FIND byte 2) when asked for; fuzzy
+ * semantic matching of person names, timezone adjustment, enhanced multi-frame image conversion
+ * and the rest are not supported (0).
  */
 export function queryExtendedNegotiation(rq: AssociateRqPdu): SopClassExtendedNegotiation[] {
   const answers: SopClassExtendedNegotiation[] = [];
   for (const item of rq.userInformation.extendedNegotiations ?? []) {
-    if (MODELS[item.sopClassUid]?.kind !== 'find' || item.info.length === 0) continue;
+    const kind = MODELS[item.sopClassUid]?.kind;
+    if (!kind || item.info.length === 0) continue;
     const info = new Uint8Array(item.info.length);
-    if (item.info[1] === 1) info[1] = 1;
+    if (item.info[0] === 1) info[0] = 1;
+    if (kind === 'find' && item.info[1] === 1) info[1] = 1;
     answers.push({ sopClassUid: item.sopClassUid, info });
   }
   return answers;
@@ -173,6 +214,29 @@ function notModel(request: QueryRequest, kind: 'find' | 'get' | 'move'): string 
   return `SOP class ${request.sopClassUid} is not a C-${kind.toUpperCase()} model`.slice(0, 64);
 }
 
+/**
+ * Why the identifier is not a hierarchical one (PS3.4 C.4.1.2.1, C.4.2.2.1: a value of the unique
+ * key of each level above the Query/Retrieve Level), unless relational queries or retrieval were
+ * agreed for its SOP class (byte 1 of the extended negotiation, C.5): null when it may be served.
+ * An unknown level is left to {@link levelOf}, which fails it.
+ */
+function notHierarchical(request: QueryRequest, ctx: RequestContext): string | null {
+  if (ctx.association.extendedNegotiation(request.sopClassUid)?.[0] === 1) return null;
+  const levels = MODELS[request.sopClassUid]?.levels ?? [];
+  const level = levels.indexOf(String(request.identifier.QueryRetrieveLevel ?? '').trim().toUpperCase() as QrLevel);
+  const what = MODELS[request.sopClassUid]?.kind === 'find' ? 'queries' : 'retrieval';
+  for (const above of levels.slice(0, Math.max(level, 0))) {
+    const { key } = UNIQUE[above];
+    if (!hasValue(request.identifier[key])) return `no ${key} value: relational ${what} not negotiated`.slice(0, 64);
+  }
+  return null;
+}
+
+/** Whether a key has a value: a zero-length one asks for every entity (universal matching). */
+function hasValue(raw: unknown): boolean {
+  return (Array.isArray(raw) ? raw : [raw]).some((v) => typeof v === 'string' && v.trim() !== '');
+}
+
 function levelOf(request: QueryRequest): QrLevel {
   const model = MODELS[request.sopClassUid];
   const level = String(request.identifier.QueryRetrieveLevel ?? '').trim().toUpperCase() as QrLevel;
@@ -181,12 +245,17 @@ function levelOf(request: QueryRequest): QrLevel {
   return level;
 }
 
-/** Exact keys of this level and above (a single value or a UID list, no wild cards) narrow the index look-up. */
-function filterFor(level: QrLevel, query: Dataset): KeyFilter {
+/**
+ * Exact unique keys of this level and above in the model (a single value or a UID list, no wild
+ * cards) narrow the index look-up. Not Patient ID in Study Root: a Required Key there, which a
+ * study without one matches (PS3.4 C.2.2.1.2).
+ */
+function filterFor(request: QueryRequest, level: QrLevel): KeyFilter {
   const filter: Record<string, string[]> = {};
-  for (const l of ORDER.slice(0, ORDER.indexOf(level) + 1)) {
+  const levels = MODELS[request.sopClassUid]!.levels;
+  for (const l of levels.slice(0, levels.indexOf(level) + 1)) {
     const { key, column } = UNIQUE[l];
-    const raw = query[key];
+    const raw = request.identifier[key];
     const values = (Array.isArray(raw) ? raw : [raw]).filter((v): v is string => typeof v === 'string').map((v) => v.trim());
     if (values.length === 0 || values.some((v) => v === '' || /[*?\\]/.test(v))) continue;
     if (key === 'PatientID' && values.length > 1) continue; // only UIDs are list-matched
