@@ -148,7 +148,7 @@ describe('storescp arguments', () => {
       [['104', '-od'], /option -od needs a value/],
       // `storescp -od x +B 21112` said "unexpected argument": now +B is an option and +word unknown ones are refused.
       [['104', '--ignore', '+Bogus'], /unknown option \+Bogus$/],
-      [['104', '-fe', 'a/b'], /-fe EXT must not contain a path separator/],
+      [['104', '-fe', 'a/b'], /-fe EXT must be up to 16 letters, digits/],
     ]);
   });
 
