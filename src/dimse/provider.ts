@@ -87,7 +87,7 @@ class Waiter {
     readonly deadline: number,
     private readonly onMessage: (message: IncomingMessage | null) => void,
     protected readonly onError: (error: unknown) => void,
-    private readonly signal: AbortSignal | undefined,
+    protected readonly signal: AbortSignal | undefined,
   ) {
     list.push(this);
     signal?.addEventListener('abort', this, { once: true });
@@ -131,6 +131,13 @@ class Waiter {
  * Message ID (no closure per request), and the request is given up when the wait fails.
  */
 class ResponseWaiter extends Waiter {
+  /**
+   * The caller's signal aborted: its promise has rejected, but the peer goes on performing the
+   * request, so the wait goes on silently: the request keeps its window slot (PS3.7 D.3.3.3)
+   * until its response, then dropped, or the DIMSE timeout or the association's end.
+   */
+  private givenUp = false;
+
   constructor(
     private readonly provider: DimseProvider,
     private readonly messageId: number,
@@ -149,17 +156,26 @@ class ResponseWaiter extends Waiter {
   }
 
   override resolve(message: IncomingMessage | null): void {
-    if (message) return super.resolve(message);
+    if (message && !this.givenUp) return super.resolve(message);
     // Out of the list first: the timeout's report may end the association, which fails every waiter.
     this.leave();
+    if (message) return this.provider.discard(message);
     const error = this.provider.dimseTimedOut(this.timeoutMs);
     this.provider.abandonRequest(this.messageId);
-    this.onError(error);
+    if (!this.givenUp) this.onError(error);
   }
 
   override reject(error: unknown): void {
     this.provider.abandonRequest(this.messageId);
-    super.reject(error);
+    if (this.givenUp) this.leave();
+    else super.reject(error);
+  }
+
+  override handleEvent(): void {
+    this.givenUp = true;
+    this.signal!.removeEventListener('abort', this);
+    this.provider.requests.giveUp(this.messageId);
+    this.onError(this.signal!.reason);
   }
 }
 
@@ -214,12 +230,33 @@ export class DimseProvider {
   dimseTimeoutMs: number;
   /** Our outstanding requests and the invoked window (used by the SCU calls). */
   readonly requests: RequestWindow;
+  /**
+   * When a PDU (or a run of them) was last handed to the transport (Date.now() ms). Each is handed
+   * on only once the transport has taken the one before, so while a message is being written, a
+   * time that stays put means a peer that stopped reading (the SCU calls' send timeout watches it).
+   */
+  lastWriteAt = 0;
+  /**
+   * The message whose last PDU was handed to the transport last: it is whole, even while its
+   * sendMsg promise still waits for the transport to drain (web streams make every write wait).
+   */
+  lastWhole: Command | null = null;
+  private ended: AbortController | undefined;
 
   constructor(private readonly options: DimseProviderOptions) {
     this.assembler = new MessageAssembler(options);
     this.peerMaxPdu = options.peerMaxPduLength || (options.fallbackMaxPduLength ?? 65536);
     this.dimseTimeoutMs = options.dimseTimeoutMs ?? 30000;
     this.requests = new RequestWindow(options.maxInvoked ?? 1);
+  }
+
+  /** Aborts with the association's error when it ends (made on first use). */
+  get endSignal(): AbortSignal {
+    if (!this.ended) {
+      this.ended = new AbortController();
+      if (this.failure) this.ended.abort(this.failure);
+    }
+    return this.ended.signal;
   }
 
   /** The largest PDU we send (the peer's maximum, or our fallback when it has none). */
@@ -386,8 +423,10 @@ export class DimseProvider {
 
   /**
    * The next response to our request `messageId` (a final one, or each Pending one in turn).
-   * Rejects with a TimeoutError when the DIMSE timeout passes, with the signal's reason, or with
-   * the association's error when it ends; the request is then given up ({@link abandonRequest}).
+   * Rejects with a TimeoutError when the DIMSE timeout passes, or with the association's error
+   * when it ends; the request is then given up ({@link abandonRequest}). Rejects with the signal's
+   * reason at once when it aborts, but the request keeps its window slot until its response
+   * (dropped), or the DIMSE timeout (which aborts the association, as for any call) or the end.
    * One promise and nothing else per wait: every SCU operation waits so.
    */
   responseTo(messageId: number, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<IncomingMessage> {
@@ -399,21 +438,19 @@ export class DimseProvider {
       this.abandonRequest(messageId);
       return Promise.reject(this.failure);
     }
-    if (options.signal?.aborted) {
-      this.abandonRequest(messageId);
-      return Promise.reject(options.signal.reason);
-    }
     const timeoutMs = options.timeoutMs ?? this.dimseTimeoutMs;
     const deadline = this.deadlineOf(timeoutMs);
     return new Promise((resolve, reject) => {
-      new ResponseWaiter(this, messageId, timeoutMs, this.waiters, deadline, resolve as (message: IncomingMessage | null) => void, reject, options.signal);
+      const waiter = new ResponseWaiter(this, messageId, timeoutMs, this.waiters, deadline, resolve as (message: IncomingMessage | null) => void, reject, options.signal);
       this.waiterAdded(deadline);
+      // Aborted already: given up like a later abort (the request went out: its slot stays taken).
+      if (options.signal?.aborted) waiter.handleEvent();
     });
   }
 
   /** The DIMSE timeout's error, reported (DimseProviderOptions.onDimseTimeout). */
-  dimseTimedOut(timeoutMs: number): TimeoutError {
-    const error = new TimeoutError('dimse', `no DIMSE response within ${timeoutMs} ms`);
+  dimseTimedOut(timeoutMs: number, message = `no DIMSE response within ${timeoutMs} ms`): TimeoutError {
+    const error = new TimeoutError('dimse', message);
     this.options.onDimseTimeout?.(error);
     return error;
   }
@@ -463,6 +500,7 @@ export class DimseProvider {
     for (const waiter of [...this.waiters]) waiter.reject(error);
     // Running SCP operations learn it through their signal (RequestContext.signal, reliability.md P-09…P-11).
     for (const watcher of this.cancelWatchers.values()) watcher.abort(error);
+    this.ended?.abort(error);
     this.signalWanted();
   }
 
@@ -546,7 +584,8 @@ export class DimseProvider {
     wanted.resolve();
   }
 
-  private discard(message: IncomingMessage): void {
+  /** Drops a response nobody wants any more (its data set stream, if any, is cancelled). */
+  discard(message: IncomingMessage): void {
     this.options.onDiscard?.(message);
     void message.datasetChunks?.cancel();
   }
@@ -569,7 +608,10 @@ export class DimseProvider {
     const encoded = encodeCommandForSending(command);
     // Every response, C-ECHO and most requests: one PDV in one PDU, without packer or generators.
     if (dataset === null && encoded.byteLength <= fragment) {
-      return this.options.sendPdu({ type: 'P-DATA-TF', pdvs: [{ contextId, isCommand: true, isLast: true, data: encoded }] });
+      this.lastWriteAt = Date.now();
+      const wait = this.options.sendPdu({ type: 'P-DATA-TF', pdvs: [{ contextId, isCommand: true, isLast: true, data: encoded }] });
+      this.lastWhole = command;
+      return wait;
     }
     const packer = new PduPacker(this.peerMaxPdu);
     const flushed = this.options.flushed;
@@ -580,8 +622,12 @@ export class DimseProvider {
     let begun = false; // a PDU of this message has gone out
     const sendPdu = (pdu: PDataTfPdu): void | Promise<void> => {
       begun = true;
+      this.lastWriteAt = Date.now();
       recycler?.noteSent(pdu);
-      return this.options.sendPdu(pdu);
+      const wait = this.options.sendPdu(pdu);
+      const last = pdu.pdvs[pdu.pdvs.length - 1]!;
+      if (last.isLast && (dataset === null || !last.isCommand)) this.lastWhole = command;
+      return wait;
     };
     const send = (pdv: Pdv): void | Promise<void> => {
       const pdu = packer.add(pdv);
@@ -597,7 +643,12 @@ export class DimseProvider {
       if (!wait) return recycleWhole();
       return wait.then(recycleWhole);
     };
-    const sendRun = this.options.sendRun;
+    const sendRun = this.options.sendRun && ((id: number, data: Uint8Array, fragment: number, endsMessage: boolean): void | Promise<void> => {
+      this.lastWriteAt = Date.now();
+      const wait = this.options.sendRun!(id, data, fragment, endsMessage);
+      if (endsMessage) this.lastWhole = command;
+      return wait;
+    });
     const afterCommand = (): void | Promise<void> => {
       if (dataset === null) return flush();
       if (dataset instanceof Uint8Array) {

@@ -3,8 +3,10 @@
  * (PS3.7 D.3.3.3) and the Message IDs still waiting for a final response (PS3.7 §9.3, §10.3).
  *
  * A request holds a slot from just before it is sent until its final (non-Pending) response
- * arrives or its caller gives up. IDs given up on are remembered (bounded) so a late response to
- * them can be dropped instead of staying queued for ever.
+ * arrives or it is given up (DIMSE timeout, send failure, the association's end). A caller whose
+ * signal aborts keeps the slot till the response (see {@link RequestWindow.giveUp}). IDs given up
+ * on are remembered (bounded) so a late response to them can be dropped instead of staying queued
+ * for ever.
  */
 
 /** Given-up Message IDs remembered at most; the oldest are forgotten first. */
@@ -70,19 +72,29 @@ export class RequestWindow {
   }
 
   /**
+   * Its caller no longer wants the response to `id`, but the peer goes on performing it (there is
+   * no C-CANCEL but for C-FIND/GET/MOVE): it stays outstanding, holding its slot, until its final
+   * response or {@link close}; sending another request meanwhile could exceed the window.
+   */
+  giveUp(id: number): void {
+    if (this.outstanding.has(id)) this.remember(id);
+  }
+
+  /**
    * Ends a request: `answered` when its final response came, otherwise it was given up on
    * (timeout, abort, send failure). Frees its slot. Unknown IDs are ignored.
    */
   close(id: number, answered: boolean): void {
-    if (!this.outstanding.delete(id)) {
-      if (answered) this.abandoned.delete(id);
-      return;
-    }
-    if (!answered) {
-      if (this.abandoned.size >= MAX_ABANDONED) this.abandoned.delete(this.abandoned.values().next().value!);
-      this.abandoned.add(id);
-    }
-    this.release();
+    const held = this.outstanding.delete(id);
+    if (answered) this.abandoned.delete(id); // a response to it now would be a second one
+    else if (held) this.remember(id);
+    if (held) this.release();
+  }
+
+  private remember(id: number): void {
+    this.abandoned.delete(id); // re-added as the newest
+    if (this.abandoned.size >= MAX_ABANDONED) this.abandoned.delete(this.abandoned.values().next().value!);
+    this.abandoned.add(id);
   }
 
   /** The association ended: queued openers fail with `error`. */

@@ -143,6 +143,7 @@ async function* retrieveOnce(
     },
     encodeDataset(query, context.transferSyntax),
     options.signal,
+    options.timeoutMs,
   );
   const operation = new PendingOperation(association, context.id, messageId, options);
   const isOurs = (m: IncomingMessage) => isResponseTo(m, messageId);
@@ -193,7 +194,17 @@ async function serveSubOperation(association: Association, message: IncomingMess
     await message.datasetChunks?.cancel();
     return respond(association, context.id, message.command, { Status: REFUSED_SOP_CLASS });
   }
-  // Never aborted: a sub-operation has no C-CANCEL of its own.
-  const ctx = new OperationContext(association, context, message.command, false);
+  const ctx = new SubOperationContext(association, context, message.command, false);
   await serveStore(message, ctx, { cStore: options.onStore });
+}
+
+/**
+ * The context of a C-GET's C-STORE sub-operation: its signal aborts when the association ends, as
+ * RequestContext.signal does, but follows no C-CANCEL: a C-STORE has none (PS3.7 §9.3.1), and
+ * cancelling the C-GET stops only the sub-operations not yet begun (PS3.4 C.4.3.3).
+ */
+class SubOperationContext extends OperationContext {
+  override get signal(): AbortSignal {
+    return this.association.dimse.endSignal;
+  }
 }

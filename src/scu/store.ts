@@ -64,6 +64,9 @@ export interface StoreOptions extends CallOptions {
  * Sends one C-STORE-RQ on a context accepted for the instance's SOP class (see
  * {@link StoreOptions.allowConversion} for when it may be in another syntax) and resolves with the
  * response. Rejects with a NegotiationError, before sending anything, when no context fits.
+ * C-STORE has no cancel (PS3.7 §9.3.1): an abort of `signal` while the data set is still being
+ * sent aborts the association (a data set cannot be taken back part-way); once it is sent, the
+ * call rejects and the association goes on, as for the other calls ({@link CallOptions.signal}).
  */
 export async function cStore(association: Association, input: StoreInput, options: StoreOptions = {}): Promise<DimseResponse> {
   if (!('data' in input) || options.allowConversion) await loadCodec(); // already-encoded data needs no codec
@@ -85,14 +88,9 @@ export async function cStore(association: Association, input: StoreInput, option
     },
     data,
     options.signal,
+    options.timeoutMs,
   );
-  try {
-    return toResponse(await awaitResponse(association, messageId, options));
-  } catch (error) {
-    // C-STORE has no cancel: a caller who gives up must abort the association (PS3.7 §9.3.1).
-    if (options.signal?.aborted) await association.abort();
-    throw error;
-  }
+  return toResponse(await awaitResponse(association, messageId, options));
 }
 
 /** What {@link cStore} sends: the context, the identity and the data set bytes. */

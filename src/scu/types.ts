@@ -20,9 +20,21 @@ export interface DimseResponse {
 
 /** Options every SCU call takes. */
 export interface CallOptions {
-  /** Aborting: C-CANCEL where the service has one (C-FIND/GET/MOVE), otherwise A-ABORT. */
+  /**
+   * Gives up on the call. C-FIND/GET/MOVE send C-CANCEL and read on to the final response. The
+   * other services have no cancel: the call rejects at once with the signal's reason and the
+   * association goes on; the request keeps its slot in the asynchronous operations window until
+   * its late response comes (then dropped) or the DIMSE timeout (which aborts the association, as
+   * for any call). Only a request still being sent (a large C-STORE to a slow peer) is given up
+   * with an A-ABORT: it cannot be taken back part-way.
+   */
   signal?: AbortSignal;
-  /** Overrides the DIMSE timeout for this call (ms). */
+  /**
+   * Overrides the DIMSE timeout for this call (ms): how long the response may take, and how long
+   * the request's send may go without progress, i.e. without the transport draining what it holds
+   * (up to about 1 MiB; a peer that stopped reading). Past it the call rejects with a
+   * TimeoutError and the association is aborted.
+   */
   timeoutMs?: number;
   /** Priority (0000,0700). Default medium. */
   priority?: 'low' | 'medium' | 'high';

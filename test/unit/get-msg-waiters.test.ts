@@ -117,6 +117,9 @@ describe('responseTo: the wait for the response to one of our requests', () => {
     controller.abort(new Error('gave up'));
     await expect(waiting).rejects.toThrow('gave up');
     expect(p.requests.isAbandoned(first)).toBe(true);
+    // Its slot stays taken till its response, which is dropped (test/unit/provider-give-up.test.ts).
+    void p.receivePrimitive(echoRsp(first));
+    expect(p.peekMsg()).toBeNull();
     const second = await sent(p);
     await expect(p.responseTo(second, { signal: AbortSignal.abort(new Error('before')) })).rejects.toThrow('before');
     expect(p.requests.isAbandoned(second)).toBe(true);

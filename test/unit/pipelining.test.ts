@@ -186,9 +186,11 @@ describe('outstanding Message IDs', () => {
     const { assoc } = await pair({ logger }, {}, handlers);
     // A DIMSE timeout aborts the association (reliability.md T-06); a caller's signal only gives up the call.
     await expect(assoc.cEcho({ signal: AbortSignal.timeout(10) })).rejects.toMatchObject({ name: 'TimeoutError' });
-    expect(assoc.dimse.requests.size).toBe(0);
+    // The peer still performs it: it keeps its window slot (PS3.7 D.3.3.3) till its response.
+    expect(assoc.dimse.requests.size).toBe(1);
     expect(assoc.dimse.requests.isAbandoned(1)).toBe(true);
     await sleep(100);
+    expect(assoc.dimse.requests.size).toBe(0);
     expect(assoc.dimse.peekMsg()).toBeNull();
     expect(debug.some((l) => l.includes('dropping response to message 1'))).toBe(true);
     expect(assoc.dimse.requests.isAbandoned(1)).toBe(false);

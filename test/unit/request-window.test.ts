@@ -68,3 +68,28 @@ describe('RequestWindow.open', () => {
     for (let i = 1; i <= 100; i++) expect(window.open(pick)).toBe(i);
   });
 });
+
+describe('RequestWindow.giveUp', () => {
+  it('keeps the slot of a request whose caller gave up until its final response', async () => {
+    const window = new RequestWindow(1);
+    const pick = ids();
+    expect(window.open(pick)).toBe(1);
+    window.giveUp(1);
+    expect([window.isOutstanding(1), window.isAbandoned(1), window.size]).toEqual([true, true, 1]);
+    const second = window.open(pick);
+    expect(second).toBeInstanceOf(Promise); // the peer still performs the first
+    window.close(1, true);
+    await expect(second).resolves.toBe(2);
+    expect(window.isAbandoned(1)).toBe(false); // answered: a second response would be unexpected
+  });
+
+  it('or until it is given up for good (DIMSE timeout, association end), still abandoned', () => {
+    const window = new RequestWindow(1);
+    window.open(ids());
+    window.giveUp(1);
+    window.close(1, false);
+    expect([window.isOutstanding(1), window.isAbandoned(1), window.size]).toEqual([false, true, 0]);
+    window.giveUp(7); // unknown: ignored
+    expect(window.isAbandoned(7)).toBe(false);
+  });
+});
