@@ -10,6 +10,7 @@ import type { CloseInfo } from './channel';
 import { silentLogger } from './logger';
 import { checkAeTitle, checkUid } from './bytes/text';
 import { DEFAULT_AE_OPTIONS, type AeOptions } from './options';
+import { MAX_PDU_LENGTH, MIN_PDU_LENGTH } from './pdu/constants';
 import { requestAssociation, type AssociateOptions } from './requestor';
 import type { ScpHandlers } from './scp/types';
 import { Server, type ServeOptions } from './server';
@@ -33,6 +34,13 @@ function checkImplementationVersionName(name: string): void {
   }
 }
 
+/** reliability.md §5: 4096..16 MiB, or 0 for no limit (which the 16 MiB cap still bounds). */
+function checkMaxPduLength(length: number): void {
+  if (length !== 0 && !(Number.isInteger(length) && length >= MIN_PDU_LENGTH && length <= MAX_PDU_LENGTH)) {
+    throw new RangeError(`maxPduLength must be 0 (no limit) or an integer from ${MIN_PDU_LENGTH} to ${MAX_PDU_LENGTH}, got ${length}`);
+  }
+}
+
 /**
  * A DICOM application entity: our AE title and {@link AeOptions}, the presentation contexts we
  * propose as requestor (`addRequestedContext`) and accept as acceptor (`addSupportedContext`,
@@ -40,7 +48,8 @@ function checkImplementationVersionName(name: string): void {
  * `serve()` answers every connection of a listener with SCP handlers and returns a
  * {@link Server}, `handle()` serves a single transport. One instance serves any number of
  * associations. The constructor throws a RangeError for an invalid AE title (1-16 printable ASCII
- * characters, no backslash, not all spaces), implementation class UID or version name.
+ * characters, no backslash, not all spaces), implementation class UID or version name, or a
+ * maxPduLength outside 4096..16 MiB (0 = no limit).
  *
  * @example
  * ```ts
@@ -65,6 +74,7 @@ export class ApplicationEntity {
     checkAeTitle(this.options.aeTitle);
     checkUid(this.options.implementationClassUid, 'implementation class UID');
     checkImplementationVersionName(this.options.implementationVersionName);
+    checkMaxPduLength(this.options.maxPduLength);
   }
 
   /** Adds a context to propose. Transfer syntaxes default to the uncompressed ones. */

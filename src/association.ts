@@ -9,7 +9,7 @@ import type { Channel, CloseInfo } from './channel';
 import { AssociationAbortedError, NegotiationError } from './errors';
 import { withoutStack } from './without-stack';
 import type { AeOptions } from './options';
-import type { AssociateAcPdu, AssociateRqPdu, PDataTfPdu } from './pdu/types';
+import type { AssociateAcPdu, AssociateRqPdu, PDataTfPdu, Pdv } from './pdu/types';
 import { DimseProvider, type DimseProviderOptions } from './dimse/provider';
 import { DimseTelemetry, emit, type AssociationIdentity, type NetEventBase } from './telemetry';
 import { describeCommand } from './dimse/messages';
@@ -91,6 +91,12 @@ export class Association {
     this.options = init.options;
     this.remoteAddress = init.remoteAddress;
     const accepted = new Set(init.contexts.filter((c) => c.result === 0).map((c) => c.id));
+    // DIMSE asks this of every command that announces a data set: the input watch counts them.
+    const input = new PeerInput();
+    const streamDataset = (contextId: number, command: Command): boolean => {
+      input.announced++;
+      return init.streamDataset?.(contextId, command) ?? false;
+    };
     const peerInfo = init.role === 'requestor' ? init.accept.userInformation : init.request.userInformation;
     const logger = init.options.logger;
     this.dimse = new DimseProvider({
@@ -120,14 +126,20 @@ export class Association {
       maxCommandLength: init.options.maxCommandLength,
       maxDatasetLength: init.options.maxDatasetLength,
       isAcceptedContext: (id) => accepted.has(id),
-      streamDataset: init.streamDataset,
+      streamDataset,
       onMessage: messageHook(init.options, () => this.eventBase()),
     });
     // The handlers go through locals, never as `channel.onX = () => …`: V8 allocates a function
     // literal assigned straight to a property in old space (it expects a method), and such a
     // closure keeps its young context, the whole association, through every young-generation GC
     // until a full one (~30 KiB promoted per association; test/unit/gc-retention.test.ts).
-    const onPData = (pdu: PDataTfPdu) => this.dimse.receivePrimitive(pdu);
+    const onPData = (pdu: PDataTfPdu) => {
+      input.next(pdu.pdvs);
+      const held = this.dimse.receivePrimitive(pdu);
+      if (!held) return;
+      input.held = true;
+      return held.finally(() => (input.held = false));
+    };
     channel.onPData = onPData;
     const established = Date.now();
     const onEnd = (info: CloseInfo) => {
@@ -148,8 +160,10 @@ export class Association {
     // A peer's A-RELEASE-RQ is answered once the operations we perform for it have answered.
     const onPeerRelease = () => this.operationsDone?.();
     channel.onPeerRelease = onPeerRelease;
-    // Not idle while we perform the peer's requests or await responses to ours (network timeout).
-    const isBusy = () => this.dimse.requests.size > 0 || this.performing?.() === true;
+    // Not idle while we perform the peer's requests or await responses to ours (network timeout),
+    // unless the peer stopped inside a message we are reading: a C-STORE whose data set does not
+    // come is the peer stalling, whatever its handler waits for (reliability.md T-03/T-04).
+    const isBusy = () => !(input.insideMessage && !input.held) && (this.dimse.requests.size > 0 || this.performing?.() === true);
     channel.isBusy = isBusy;
     this.closed = channel.ended;
     // The transport may have ended between the A-ASSOCIATE-AC and here (an A-ABORT in the chunk of
@@ -311,6 +325,39 @@ export class Association {
   /** A-ABORT: ends the association at once (service-user source). */
   abort(): Promise<void> {
     return this.channel.abort(0, 0);
+  }
+}
+
+/**
+ * Where the peer's input stands after the P-DATA read so far, for the network timeout: inside a
+ * message (a fragment or its data set still to come) or between messages, and whether DIMSE holds
+ * it (our consumer catching up). The PDV flags tell, except after a whole command: it ends its
+ * message unless it announces a data set, which DIMSE tells `streamDataset` once decoded.
+ */
+class PeerInput {
+  /** True while DIMSE holds input (read back-pressure). */
+  held = false;
+  /** Commands of the current PDU, so far, that announce a data set. */
+  announced = 0;
+  /** Inside a message when `announced` exceeds this (-1: always; Infinity: never). */
+  private threshold = Infinity;
+
+  /** Called before DIMSE reads a P-DATA-TF's PDVs. */
+  next(pdvs: readonly Pdv[]): void {
+    const last = pdvs[pdvs.length - 1]!;
+    this.announced = 0;
+    if (!last.isLast) this.threshold = -1;
+    else if (!last.isCommand) this.threshold = Infinity;
+    else {
+      // Ends with a whole command: a message whose data set follows it in this PDU announced one too.
+      let earlier = 0;
+      for (let i = 0; i < pdvs.length - 1; i++) if (pdvs[i]!.isCommand && pdvs[i]!.isLast && !pdvs[i + 1]!.isCommand) earlier++;
+      this.threshold = earlier;
+    }
+  }
+
+  get insideMessage(): boolean {
+    return this.announced > this.threshold;
   }
 }
 

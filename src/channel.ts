@@ -7,8 +7,8 @@ import { emit, newAssociationId, pduLength } from './telemetry';
 import { AssociationAbortedError, AssociationRejectedError, NetdicomError, ProtocolError, TimeoutError } from './errors';
 import { withoutStack } from './without-stack';
 import type { AeOptions } from './options';
-import { describeReject } from './pdu/constants';
-import type { AssociateAcPdu, AssociateRjPdu, AssociateRqPdu, PDataTfPdu, Pdu } from './pdu/types';
+import { describeReject, MAX_PDU_LENGTH } from './pdu/constants';
+import type { AssociateAcPdu, AssociateRjPdu, AssociateRqPdu, PDataTfPdu, Pdu, PduLimits } from './pdu/types';
 import type { Transport } from './transport';
 import { UpperLayer } from './ul/upper-layer';
 import { describePdu } from './debug/describe-pdu';
@@ -21,6 +21,14 @@ export interface CloseInfo {
 }
 
 type Deferred<T> = { resolve(value: T): void; reject(error: unknown): void };
+
+/**
+ * What our PDU reader accepts: the AE's maxPduLength, and for 0 ("no limit") the AE's range cap
+ * (reliability.md §5: 16 MiB, dcm4che's). The acceptor advertises exactly this in its 51H.
+ */
+export function receiveLimits(options: Pick<AeOptions, 'maxPduLength' | 'associatePduMax'>): PduLimits {
+  return { maxPduLength: options.maxPduLength, associatePduMax: options.associatePduMax, hardMaxPduLength: MAX_PDU_LENGTH };
+}
 
 export class Channel {
   readonly ul: UpperLayer;
@@ -38,7 +46,8 @@ export class Channel {
   /**
    * Asked when the network timeout finds no PDU received for that long: true while operations are
    * under way on either side (a C-MOVE being performed, our request awaiting its response), whose
-   * silence is not idleness; the DIMSE timeout covers those.
+   * silence is not idleness; the DIMSE timeout covers those. False while the peer owes the rest of
+   * a message we are reading (a C-STORE data set): that silence is the peer's (reliability.md T-03/T-04).
    */
   isBusy: (() => boolean) | null = null;
   /** Identifies the association in telemetry events. */
@@ -48,6 +57,7 @@ export class Channel {
   private associateResponse: Deferred<AssociateAcPdu> | null = null;
   private associateRequest: Deferred<AssociateRqPdu> | null = null;
   private releaseWaiter: Deferred<void> | null = null;
+  private releasing: Promise<void> | null = null;
   private endInfo: CloseInfo | null = null;
   private resolveEnded!: (info: CloseInfo) => void;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -82,9 +92,10 @@ export class Channel {
       },
       {
         role,
-        limits: { maxPduLength: options.maxPduLength, associatePduMax: options.associatePduMax },
+        limits: receiveLimits(options),
         artimTimeoutMs: options.artimTimeoutMs,
         abortLingerMs: options.abortLingerMs,
+        pduReadTimeoutMs: options.pduReadTimeoutMs,
         onPdu: (direction, pdu) => this.observe(direction, pdu),
         // Sent PDUs matter only to the debug log and the telemetry observer (received ones also to the idle timer).
         onPduSent: Boolean(options.debug || options.observe),
@@ -96,6 +107,12 @@ export class Channel {
 
   /** Requestor: sends the RQ and waits (ACSE timeout) for AC; rejects on RJ, abort or timeout. */
   async requestAssociation(rq: AssociateRqPdu, signal?: AbortSignal): Promise<AssociateAcPdu> {
+    if (signal?.aborted) {
+      // Given up before it began: nothing is sent, the transport is closed.
+      this.ul.destroy();
+      await this.ul.closed;
+      throw signal.reason;
+    }
     const response = new Promise<AssociateAcPdu>((resolve, reject) => (this.associateResponse = { resolve, reject }));
     this.ul.start();
     await this.ul.requestAssociation(rq);
@@ -129,8 +146,16 @@ export class Channel {
     this.resolveDecision();
   }
 
-  /** Requests release and waits for the peer's A-RELEASE-RP (ACSE timeout, then abort). */
-  async release(signal?: AbortSignal): Promise<void> {
+  /**
+   * Requests release and waits for the peer's A-RELEASE-RP (ACSE timeout, then abort). A call
+   * while one is under way gets its promise (and its signal): there is one A-RELEASE-RQ.
+   */
+  release(signal?: AbortSignal): Promise<void> {
+    this.releasing ??= this.requestRelease(signal);
+    return this.releasing;
+  }
+
+  private async requestRelease(signal?: AbortSignal): Promise<void> {
     if (this.endInfo) return;
     const confirmed = new Promise<void>((resolve, reject) => (this.releaseWaiter = { resolve, reject }));
     await this.ul.requestRelease();
@@ -161,7 +186,8 @@ export class Channel {
     } catch (error) {
       return this.failedInput(error);
     }
-    if (pending) return pending.then(undefined, (error: unknown) => this.failedInput(error));
+    // Held input (a consumer catching up) is our doing: the peer's silence counts from when we read on.
+    if (pending) return pending.then(() => this.touch(), (error: unknown) => this.failedInput(error));
   }
 
   private async failedInput(error: unknown): Promise<void> {
@@ -220,6 +246,11 @@ export class Channel {
   }
 
   private aborted(info: { source: number; reason: number } | { provider: true; error: Error }): void {
+    if ('provider' in info && info.error instanceof TimeoutError) {
+      // The per-PDU read deadline (UpperLayer): told as the network timeout is.
+      this.options.logger.warn(`${info.error.message}, aborting`);
+      return this.finish({ reason: 'aborted', error: info.error });
+    }
     const error =
       'provider' in info
         ? info.error instanceof AssociationAbortedError
@@ -267,7 +298,8 @@ export class Channel {
       if (this.endInfo) return;
       const quiet = Date.now() - this.lastTraffic;
       if (quiet < this.options.networkTimeoutMs) return this.armIdleTimer(this.options.networkTimeoutMs - quiet);
-      // A C-MOVE's requestor sends nothing while the SCP performs it, for as long as that takes.
+      // A C-MOVE's requestor sends nothing while the SCP performs it, for as long as that takes;
+      // but a peer stalled inside a message is not waiting for us (isBusy is false then).
       if (this.isBusy?.()) return this.armIdleTimer(this.options.networkTimeoutMs);
       this.options.logger.warn(`network timeout: no PDU for ${this.options.networkTimeoutMs} ms, aborting`);
       this.finish({ reason: 'aborted', error: new TimeoutError('network', `no traffic for ${this.options.networkTimeoutMs} ms`) as unknown as NetdicomError });

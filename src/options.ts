@@ -13,7 +13,7 @@ import type { NetObserver } from './telemetry';
 export interface AeOptions {
   /** Our AE title (1-16 characters). Default 'NETDICOM'. */
   aeTitle: string;
-  /** Largest P-DATA-TF we accept, advertised in 51H. Default 16384; 0 = unlimited (a 64 MiB hard cap still applies). */
+  /** Largest P-DATA-TF we accept, advertised in 51H: 4096..16 MiB, or 0 = unlimited (up to that 16 MiB). Default 16384. */
   maxPduLength: number;
   /** Largest A-ASSOCIATE-RQ/AC accepted. Default 1 MiB. */
   associatePduMax: number;
@@ -23,6 +23,8 @@ export interface AeOptions {
   dimseTimeoutMs: number;
   /** Network timeout: an established association with no traffic this long is aborted (ms). Default 60000; Infinity disables. */
   networkTimeoutMs: number;
+  /** Per-PDU read deadline: a PDU not received whole this long after its first byte is aborted, A-ABORT (0,0) (ms). Default 30000; 0 or Infinity disables. */
+  pduReadTimeoutMs: number;
   /** ARTIM timeout (PS3.8 §9.1.5): waiting for the A-ASSOCIATE-RQ, and for the peer to close (ms). Default 30000. */
   artimTimeoutMs: number;
   /** After we send A-ABORT/RJ/RP, wait at most this long for the peer to close (ms). Default 1000. */
@@ -61,6 +63,7 @@ export const DEFAULT_AE_OPTIONS: Readonly<Omit<AeOptions, 'logger'>> = Object.fr
   acseTimeoutMs: 30000,
   dimseTimeoutMs: 30000,
   networkTimeoutMs: 60000,
+  pduReadTimeoutMs: 30000,
   artimTimeoutMs: 30000,
   abortLingerMs: 1000,
   maxCommandLength: 64 * 1024,

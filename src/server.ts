@@ -96,7 +96,7 @@ export class Server {
 
   /**
    * Stops accepting. Running associations finish on their own (graceful) or are aborted
-   * (`force`); connections that have sent no A-ASSOCIATE-RQ yet are closed, and a request still
+   * (`force`: the peer gets the A-ABORT, each closes within `abortLingerMs`); connections that have sent no A-ASSOCIATE-RQ yet are closed, and a request still
    * being decided is rejected transient, temporary-congestion (2,3,1). Resolves when everything is closed.
    */
   async close(options: { force?: boolean } = {}): Promise<void> {
@@ -105,7 +105,9 @@ export class Server {
     for (const transport of [...this.pending]) transport.abort(new Error('server closing'));
     await this.listener.close();
     if (options.force) {
-      for (const association of [...this.established]) void association.abort();
+      // Each abort flushes its A-ABORT and closes (within abortLingerMs); destroying first would
+      // leave the peer a bare connection loss. Then whatever has no association yet.
+      await Promise.all([...this.established].map((association) => association.abort()));
       for (const transport of [...this.connections]) transport.abort(new Error('server closed'));
     }
     await this.closed;

@@ -110,6 +110,9 @@ export const ASSOCIATE_FIXED_LENGTH = 68;
 export const FIXED_PDU_LENGTH = 4;
 /** Absolute ceiling on a P-DATA-TF PDU-length even when maxPduLength is 0 (no limit): 64 MiB. */
 export const HARD_MAX_PDU_LENGTH = 64 * 1024 * 1024;
+/** An application entity's maxPduLength range (reliability.md §5; dcm4che's cap), which is also its cap for 0 (no limit). */
+export const MIN_PDU_LENGTH = 4096;
+export const MAX_PDU_LENGTH = 16 * 1024 * 1024;
 
 /** Decoder limits (reliability.md §5): P-DATA-TF 16384 (our 51H), A-ASSOCIATE 1 MiB (DCMTK's cap). */
 export const DEFAULT_PDU_LIMITS: Readonly<Required<PduLimits>> = Object.freeze({

@@ -7,8 +7,8 @@
 import { readUint32 } from '../bytes/big-endian';
 import { Slab } from '../bytes/slab';
 import { pduError } from '../bytes/byte-reader';
-import { ProtocolError } from '../errors';
-import { DEFAULT_PDU_LIMITS, PDU_HEADER_LENGTH } from './constants';
+import { ProtocolError, type AbortInfo } from '../errors';
+import { DEFAULT_PDU_LIMITS, FIXED_PDU_LENGTH, PDU_HEADER_LENGTH } from './constants';
 import { checkPduHeader, checkPduType, decodePdu, effectiveMaxPduLength, readPduHeader } from './decode';
 import { decodePDataInPlace } from './pdata-in-place';
 import type { PDataTfPdu, Pdu, PduLimits, Pdv } from './types';
@@ -20,6 +20,7 @@ export type ReleaseBytes = (view: Uint8Array, count?: number) => void;
 const SLAB = 256 * 1024;
 /** P-DATA-TF PDU type, and the size from which one spanning chunks is decoded in place. */
 const P_DATA_TF = 0x04;
+const A_ABORT = 0x07;
 const IN_PLACE_MIN = 32 * 1024;
 /**
  * With lent input (a `release` function) a smaller P-DATA-TF across at most this many chunks is
@@ -36,10 +37,14 @@ const IN_PLACE_LENT_PIECES = 4;
  * - `push(chunk)` returns every PDU completed by this chunk, in order (possibly none).
  * - Limits (defaults: DEFAULT_PDU_LIMITS) are applied to each header as soon as its 6 bytes are
  *   in; `setLimits` takes effect for the next header checked (e.g. after 51H negotiation).
- * - Errors: the first malformed PDU throws a ProtocolError (code, pduType, offset, and the
- *   A-ABORT to send). Framing is then lost, so the reader is dead: its buffers are released
- *   and every later `push` throws that same error. PDUs completed earlier in the same `push`
- *   call are not returned (the association is aborted anyway; PS3.8 §9.3.8 allows it at any time).
+ * - Errors: the first malformed PDU kills the reader with a ProtocolError (code, pduType, offset,
+ *   and the A-ABORT to send): framing is lost, its buffers are released, and `failure` is set.
+ *   The PDUs before it come first, whatever the chunking (reliability.md Z-02, M-07): a `push`
+ *   that completed some returns them and leaves the error to `failure` (check it once they are
+ *   handled); a `push` that completed none throws it, and so does every `push` after the error.
+ * - An A-ABORT with a wrong length is still the peer leaving (reliability.md M-15): one longer than
+ *   4 fails once its source and reason are in (never waiting for the rest), which `malformedAbort`
+ *   then tells.
  * - Chunks are kept by reference until consumed and decoded PDUs may view into them: don't
  *   reuse a pushed buffer. With a `release` function (a transport that lends its chunks, see
  *   DirectTransport.release) the reader hands back the bytes it is done with: a P-DATA-TF's
@@ -53,6 +58,7 @@ export class PduReader {
   /** The largest P-DATA-TF PDU-length the limits allow (checkPduHeader's bound, kept for the common path). */
   private maxPDataLength: number;
   private error: ProtocolError | undefined;
+  private abortValues: AbortInfo | undefined;
 
   constructor(
     limits: Partial<PduLimits> = {},
@@ -72,6 +78,11 @@ export class PduReader {
     return this.error;
   }
 
+  /** The raw source and reason of an A-ABORT whose wrong length killed the reader, when it had them (reliability.md M-15). */
+  get malformedAbort(): AbortInfo | undefined {
+    return this.abortValues;
+  }
+
   /** Changes the caps for headers not yet checked (PS3.8 Annex D.1: our advertised 51H). */
   setLimits(limits: Partial<PduLimits>): void {
     this.limits = { ...this.limits, ...limits };
@@ -79,8 +90,9 @@ export class PduReader {
   }
 
   /**
-   * Appends `chunk` and returns the PDUs it completes.
-   * @throws ProtocolError — on the first malformed PDU, and on every call after that.
+   * Appends `chunk` and returns the PDUs it completes, those before a malformed one included
+   * (then `failure` is set).
+   * @throws ProtocolError — on a malformed PDU when no PDU precedes it in this call, and on every call after the error.
    */
   push(chunk: Uint8Array): Pdu[] {
     if (this.error) throw this.error;
@@ -93,6 +105,7 @@ export class PduReader {
       for (let pdu = this.next(); pdu; pdu = this.next()) out.push(pdu);
     } catch (error) {
       this.die(error);
+      if (out.length === 0) throw this.error;
     }
     return out;
   }
@@ -109,6 +122,11 @@ export class PduReader {
     checkPduType(first[0]!);
     if (this.buffered < PDU_HEADER_LENGTH) return undefined;
     const header = readPduHeader(this.peekHeader());
+    if (header.type === A_ABORT && header.length > FIXED_PDU_LENGTH) {
+      // Its source and reason (4 bytes, never the rest) are read before it fails, whatever the chunking.
+      if (this.buffered < PDU_HEADER_LENGTH + FIXED_PDU_LENGTH) return undefined;
+      this.abortValues = { source: this.byteAt(8), reason: this.byteAt(9) };
+    }
     // Checked before waiting for the body: a huge or bogus length is rejected on 6 bytes.
     checkPduHeader(header, this.limits);
     const total = PDU_HEADER_LENGTH + header.length;
@@ -148,6 +166,15 @@ export class PduReader {
     const bytes = this.consume(total);
     if (this.release) this.release(bytes, bytes.byteLength - dataBytes(pdvs));
     return { type: 'P-DATA-TF', pdvs };
+  }
+
+  /** The buffered byte at `index` (which the caller knows is buffered). */
+  private byteAt(index: number): number {
+    for (const chunk of this.chunks) {
+      if (index < chunk.length) return chunk[index]!;
+      index -= chunk.length;
+    }
+    return 0;
   }
 
   /** Removes `n` bytes from the front as views of the chunks they lie in. */
@@ -208,7 +235,7 @@ export class PduReader {
   /** Room for PDUs that span chunks: small and medium ones share blocks (one ArrayBuffer per SLAB bytes, not one per PDU). */
   private readonly slab = new Slab(SLAB);
 
-  private die(error: unknown): never {
+  private die(error: unknown): void {
     // Nothing will read what is still held: a lending transport may have it back.
     if (this.release) for (const chunk of this.chunks) this.release(chunk);
     this.chunks = [];
@@ -216,7 +243,6 @@ export class PduReader {
     this.error = error instanceof ProtocolError
       ? error
       : pduError('READER_FAILED', `PDU reader failed: ${String(error)}`, {});
-    throw this.error;
   }
 }
 

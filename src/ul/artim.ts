@@ -3,16 +3,19 @@
  * so tests can drive it with fake timers and the core never touches a platform timer API directly.
  */
 
-/** The two timer functions ARTIM needs; defaults to the global `setTimeout`/`clearTimeout`. */
+/** The timer functions ARTIM needs; defaults to the global `setTimeout`/`clearTimeout`. */
 export interface Clock {
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /** Milliseconds on the timers' time line (the per-PDU read deadline). Default `Date.now`. */
+  now?(): number;
 }
 
 /** The global timers (present in every JavaScript runtime netdicom supports). */
 export const systemClock: Clock = {
   setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
+  now: () => Date.now(),
 };
 
 /**

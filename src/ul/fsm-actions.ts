@@ -212,9 +212,10 @@ export function aa2(ctx: FsmContext): void {
 
 /** AA-3 (Evt16 in Sta3, Sta5..Sta12): A-ABORT (source 0) or A-P-ABORT (source 2) indication, close. → Sta1 */
 export function aa3(ctx: FsmContext, input: EventInput): void {
-  const pdu = input.pdu as AbortPdu;
+  const pdu = input.pdu as AbortPdu | undefined;
   ctx.state = 'Sta1';
-  ctx.indicate.abort({ source: pdu.source, reason: pdu.reason });
+  // No PDU: an A-ABORT too short to hold a source and reason (reliability.md M-15), told by its error.
+  ctx.indicate.abort(pdu ? { source: pdu.source, reason: pdu.reason } : { provider: true, error: input.error! });
   ctx.closeTransport(true);
 }
 

@@ -30,6 +30,12 @@ export interface UpperLayerOptions {
   readonly artimTimeoutMs?: number;
   /** ARTIM in Sta13: wait for the peer to close after our RJ/RP/A-ABORT; also bounds each closing step. Default 1000 ms. */
   readonly abortLingerMs?: number;
+  /**
+   * Per-PDU read deadline (reliability.md T-04): a PDU not received whole this long after its first
+   * byte (while we read) is answered A-ABORT (0, 0), as the network timeout does; Sta2 and Sta13
+   * are left to ARTIM. Default 30000 ms; 0 or Infinity disables.
+   */
+  readonly pduReadTimeoutMs?: number;
   /** Timer functions (fake timers in tests). Default: the global setTimeout/clearTimeout. */
   readonly clock?: Clock;
   /** Debug hook: every PDU sent or received (decoded). Exceptions are ignored. */

@@ -3,7 +3,7 @@
  * maps them and local primitives to events, runs the Table 9-10 action, and closes the transport
  * on every path that ends the association. Platform-free: web streams and an injectable clock only.
  */
-import { InvalidStateError, ProtocolError, TransportError } from '../errors';
+import { AssociationAbortedError, InvalidStateError, ProtocolError, TimeoutError, TransportError } from '../errors';
 import { withoutStack } from '../without-stack';
 import { encodePDataParts, encodePDataRun, encodePdu } from '../pdu/encode';
 import { PduReader } from '../pdu/reader';
@@ -43,6 +43,11 @@ export class UpperLayer {
 
   private readonly fsm: FsmContext;
   private readonly artim: ArtimTimer;
+  /** The per-PDU read deadline (not ARTIM, but the same kind of one-shot timer), and since when the PDU partly read has been waited for. */
+  private readonly pduTimer: ArtimTimer;
+  private readonly pduReadMs: number;
+  private pduSince: number | undefined;
+  private readonly now: () => number;
   private readonly pduReader: PduReader;
   private readonly wire: Wire;
   private readonly clock: Clock;
@@ -61,6 +66,9 @@ export class UpperLayer {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.clock = options.clock ?? systemClock;
     this.artim = new ArtimTimer(() => this.networkEvent('Evt18', {}), this.clock);
+    this.pduTimer = new ArtimTimer(() => this.pduReadExpired(), this.clock);
+    this.pduReadMs = options.pduReadTimeoutMs ?? 30000;
+    this.now = this.clock.now ? () => this.clock.now!() : Date.now;
     this.wire = wireFor(transport);
     this.pduReader = new PduReader(options.limits, this.wire.release);
     transport.closed.catch(() => undefined);
@@ -263,15 +271,7 @@ export class UpperLayer {
     try {
       pdus = this.pduReader.push(chunk);
     } catch (error) {
-      this.discardInput = true;
-      // An A-ABORT with a bad length is still the peer leaving (reliability.md M-15): Evt16, not an answer.
-      if (error instanceof ProtocolError && error.pduType === 0x07 && error.code === 'FIXED_PDU_LENGTH_INVALID') {
-        this.networkEvent('Evt16', { pdu: abortPdu(2, 0) });
-        return;
-      }
-      const abort = error instanceof ProtocolError ? error.abort : { source: 2, reason: 0 };
-      this.networkEvent('Evt19', { error: error as Error, abort });
-      return;
+      return this.framingError(error);
     }
     return this.receivePdus(pdus, 0);
   }
@@ -292,8 +292,56 @@ export class UpperLayer {
         pending = this.networkEvent(PDU_EVENTS[pdu.type], { pdu });
       }
       // Read back-pressure: wait for the user's P-DATA handling (or A-ASSOCIATE decision), but not past the end of the association.
-      if (pending) return this.untilSettledOrClosing(pending).then(() => this.receivePdus(pdus, i + 1));
+      if (pending) {
+        // Not reading is our doing, not the peer's: the read deadline waits too.
+        this.pduSince = undefined;
+        return this.untilSettledOrClosing(pending).then(() => this.receivePdus(pdus, i + 1));
+      }
     }
+    if (this.discardInput || this.closing) return;
+    // The PDUs before a malformed one come first, however the input was split (reliability.md Z-02, M-07).
+    const failure = this.pduReader.failure;
+    if (failure) return this.framingError(failure);
+    this.watchPduRead(pdus.length > 0);
+  }
+
+  /** A malformed PDU: framing is lost, so nothing more is parsed or answered (reliability.md 2.4). */
+  private framingError(error: unknown): void {
+    this.discardInput = true;
+    // An A-ABORT with a bad length is still the peer leaving (reliability.md M-15): Evt16, not an answer,
+    // with the source and reason it sent, or told as the malformed PDU it is when it has none.
+    if (error instanceof ProtocolError && error.pduType === 0x07 && error.code === 'FIXED_PDU_LENGTH_INVALID') {
+      const raw = this.pduReader.malformedAbort;
+      if (raw) this.networkEvent('Evt16', { pdu: abortPdu(raw.source, raw.reason) });
+      else this.networkEvent('Evt16', { error: new AssociationAbortedError(`association aborted by the peer with a malformed A-ABORT: ${error.message}`, undefined, { cause: error }) });
+      return;
+    }
+    const abort = error instanceof ProtocolError ? error.abort : { source: 2, reason: 0 };
+    this.networkEvent('Evt19', { error: error as Error, abort });
+  }
+
+  /**
+   * The per-PDU read deadline (reliability.md T-04): runs while a PDU is partly received and we
+   * are reading, from its first chunk; a completed PDU restarts it, trickled bytes do not. A time
+   * noted per chunk, not a timer reset: the one timer re-arms itself when it fires early.
+   */
+  private watchPduRead(completed: boolean): void {
+    if (this.pduReader.bufferedBytes === 0) this.pduSince = undefined;
+    else if (completed || this.pduSince === undefined) {
+      this.pduSince = this.now();
+      if (!this.pduTimer.running && this.pduReadMs > 0 && this.pduReadMs < Infinity) this.pduTimer.start(this.pduReadMs);
+    }
+  }
+
+  /** The read deadline's timer fired: A-ABORT (0, 0) as for the network timeout, if a PDU is still partly read; not in Sta2 and Sta13, which ARTIM watches. */
+  private pduReadExpired(): void {
+    if (this.pduSince === undefined || this.closing) return;
+    const left = this.pduSince + this.pduReadMs - this.now();
+    if (left > 0) return this.pduTimer.start(left);
+    if (!transition('Evt15', this.fsm.state)) return;
+    this.dispatch('Evt15', { userAbort: { source: 0, reason: 0 } });
+    const error = new TimeoutError('network', `a PDU was not received whole within ${this.pduReadMs} ms`);
+    this.notify(() => this.user.abort?.({ provider: true, error }));
   }
 
   /**
@@ -348,6 +396,7 @@ export class UpperLayer {
     for (const wake of this.closeWaiters) wake();
     this.closeWaiters.clear();
     this.artim.stop();
+    this.pduTimer.stop();
     void this.wire.close(graceful, { stepTimeoutMs: this.options.abortLingerMs ?? 1000, clock: this.clock }).then(() => {
       this.wire.stopReading();
       this.resolveClosed();

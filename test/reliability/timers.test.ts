@@ -122,6 +122,38 @@ describe('network timeout (Sta6)', () => {
   });
 });
 
+describe('T-04: per-PDU read deadline (Sta6)', () => {
+  const READ = 400;
+
+  it('a 16 KiB P-DATA header then 1 byte / 20 ms → A-ABORT (0,0) at pduReadTimeoutMs, long before the network timeout', async () => {
+    const slow = await startScp({ artimTimeoutMs: ARTIM, abortLingerMs: LINGER, networkTimeoutMs: 10 * READ, pduReadTimeoutMs: READ });
+    const peer = await TcpPeer.connect(slow.port);
+    await associate(peer);
+    const from = peer.now();
+    peer.send(Uint8Array.of(0x04, 0, 0, 0, 0x3f, 0xfa));
+    void peer.trickle(new Uint8Array(16378), 20);
+    const abort = await peer.expectPdu(0x07, ABORT_0_0, READ * 3);
+    await peer.expectClosed(LINGER * 5);
+    onTime('T-04 per-PDU read deadline', abort.at - from, READ);
+  });
+
+  it('whole PDUs sent slowly (each within the deadline) are not cut', async () => {
+    const slow = await startScp({ artimTimeoutMs: ARTIM, abortLingerMs: LINGER, networkTimeoutMs: 10 * READ, pduReadTimeoutMs: READ });
+    const peer = await TcpPeer.connect(slow.port);
+    await associate(peer);
+    for (let i = 0; i < 3; i++) {
+      // Half a PDU, a pause of 3/4 of the deadline, the rest: each PDU on time, together 2.25 deadlines.
+      const echo = patched(ECHO_OK, 68, (i + 2).toString(16).padStart(2, '0'));
+      peer.send(echo.subarray(0, 40));
+      await new Promise((r) => setTimeout(r, (READ * 3) / 4));
+      peer.send(echo.subarray(40));
+      await peer.expectPdu(0x04, undefined, 500);
+    }
+    peer.send(REL_RQ);
+    await peer.expectPdu(0x06, RELEASE_RP, 500);
+  });
+});
+
 describe('T-05: Sta13 linger after our last PDU', () => {
   it('after A-ASSOCIATE-RJ the peer never closes → RJ delivered, then closed at abortLinger', async () => {
     const peer = await TcpPeer.connect(scp.port);

@@ -7,26 +7,35 @@ import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../src/errors';
 import { decodePdu, encodePdu, PduReader } from '../../src/pdu';
 import type { PDataTfPdu, Pdu } from '../../src/pdu/types';
-import { ECHO_OK, FIXTURES, RQ_OK } from '../fixtures/pdus';
+import { ECHO_OK, FIXTURES, hex, RQ_OK } from '../fixtures/pdus';
 
 const SEEDS = [...FIXTURES.map((f) => f.bytes), RQ_OK, ECHO_OK];
 
 interface Outcome {
   pdus: Pdu[];
   error?: string;
+  /** The raw source and reason of an A-ABORT with a wrong length (M-15). */
+  abort?: { source: number; reason: number };
 }
 
-/** Feeds chunks; returns the PDUs produced and the error code, rethrowing anything untyped. */
+/**
+ * Feeds chunks; returns the PDUs produced and the error code, rethrowing anything untyped. A push
+ * returns the PDUs before a malformed one and leaves the error to `failure`, as the UpperLayer reads it.
+ */
 function run(chunks: readonly Uint8Array[], reader = new PduReader({ maxPduLength: 0 })): Outcome {
   const pdus: Pdu[] = [];
   try {
-    for (const chunk of chunks) pdus.push(...reader.push(chunk));
+    for (const chunk of chunks) {
+      pdus.push(...reader.push(chunk));
+      if (reader.failure) break;
+    }
   } catch (e) {
     if (!(e instanceof ProtocolError)) throw e;
-    expect(reader.bufferedBytes).toBe(0);
-    return { pdus, error: e.code };
+    expect(reader.failure).toBe(e);
   }
-  return { pdus };
+  if (!reader.failure) return { pdus };
+  expect(reader.bufferedBytes).toBe(0);
+  return { pdus, error: reader.failure.code, ...(reader.malformedAbort && { abort: reader.malformedAbort }) };
 }
 
 function decodeOrCode(bytes: Uint8Array): Pdu | string {
@@ -184,15 +193,12 @@ describe('Z-02: chunking invariance', () => {
         parts.reduce((at, p) => (bytes.set(p, at), at + p.length), 0);
         const reference = run(oneByteChunks(bytes));
         const split = run(splitAt(bytes, cuts));
-        expect(split.error).toBe(reference.error);
-        // On error, PDUs completed in the failing push are dropped (documented), so compare a prefix.
-        if (reference.error === undefined) expect(split.pdus).toEqual(reference.pdus);
-        else expect(split.pdus).toEqual(reference.pdus.slice(0, split.pdus.length));
-        const oneShot = run([bytes]);
-        expect(oneShot.error).toBe(reference.error);
-        if (reference.error === undefined) expect(oneShot.pdus).toEqual(reference.pdus);
+        // The PDUs before an error come first however the input is split (M-07): all of them, exactly.
+        expect(split).toEqual(reference);
+        expect(run([bytes])).toEqual(reference);
       }),
-      { numRuns: 200 },
+      // Always tried: a whole PDU then a malformed one in one push (M-07), and an A-ABORT with a wrong length (M-15).
+      { numRuns: 200, examples: [[[ECHO_OK, hex('FF 00 00 00 00 04 00 00 00 00')], []], [[ECHO_OK, hex('07 00 00 00 00 06 00 00 01 09 00 00')], [3]]] },
     );
   });
 });

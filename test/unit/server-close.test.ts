@@ -42,4 +42,13 @@ describe('Server.close', () => {
     expect(info.reason).toBe('aborted');
     await expect(assoc.cEcho()).rejects.toBeInstanceOf(AssociationAbortedError);
   });
+
+  it('force: the peer gets the A-ABORT PDU (source 0, service-user), not a bare connection loss', async () => {
+    const { server, connect } = await start();
+    const assoc = await connect();
+    await server.close({ force: true });
+    const { error } = await assoc.closed;
+    expect(error).toBeInstanceOf(AssociationAbortedError);
+    expect((error as AssociationAbortedError).abort).toEqual({ source: 0, reason: 0 });
+  });
 });

@@ -7,6 +7,7 @@ import { createMemoryPair } from '../../adapters/memory';
 import { ApplicationEntity } from '../../src/ae';
 import type { Association } from '../../src/association';
 import { AssociationRejectedError } from '../../src/errors';
+import type { AssociateRqPdu } from '../../src/pdu/types';
 import type { NetEvent } from '../../src/telemetry';
 import { ScriptedPeer } from './helpers/scripted-peer';
 
@@ -142,9 +143,18 @@ describe('requestor telemetry when negotiation fails', () => {
   it("a peer's unusable maximum PDU length (NegotiationError) also ends with association-aborted", async () => {
     const events: NetEvent[] = [];
     const [a, b] = createMemoryPair();
-    void new ApplicationEntity({ aeTitle: 'SCP', maxPduLength: 4 }).addSupportedContext(VERIFICATION).handle(b);
+    // A scripted acceptor: an ApplicationEntity refuses to advertise less than 4096 itself.
+    const peer = new ScriptedPeer(b);
     const scu = new ApplicationEntity({ aeTitle: 'SCU', observe: (e) => events.push(e) }).addRequestedContext(VERIFICATION);
-    await expect(scu.associate(a, { calledAeTitle: 'SCP' })).rejects.toThrow(/maximum PDU length 4/);
+    const pending = scu.associate(a, { calledAeTitle: 'SCP' });
+    while (peer.pdus.length === 0) await sleep(2);
+    const rq = peer.takeDecoded() as AssociateRqPdu;
+    peer.sendPdu({
+      type: 'A-ASSOCIATE-AC', protocolVersion: 1, calledAeTitle: 'SCP', callingAeTitle: 'SCU', applicationContextName: rq.applicationContextName,
+      presentationContexts: [{ id: rq.presentationContexts[0]!.id, result: 0, transferSyntax: '1.2.840.10008.1.2' }],
+      userInformation: { maxLength: 4, implementationClassUid: '1.2.3' },
+    });
+    await expect(pending).rejects.toThrow(/maximum PDU length 4/);
     expect(events.filter((e) => e.type !== 'pdu').map((e) => e.type)).toEqual(['association-requested', 'association-aborted']);
   });
 });
