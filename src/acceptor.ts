@@ -6,11 +6,12 @@ import { DICOM_APPLICATION_CONTEXT, type SupportedContext } from './acse/context
 import { answerAsyncOps, answerContexts } from './acse/negotiate';
 import { Association } from './association';
 import { aeTitleProblem, printable } from './bytes/text';
-import { Channel, type CloseInfo } from './channel';
+import { Channel, receiveLimits, type CloseInfo } from './channel';
 import { CommandField } from './dimse/types';
 import type { Logger } from './logger';
 import type { AeOptions } from './options';
 import type { AssociateAcPdu, AssociateRqPdu, SopClassExtendedNegotiation, UserIdentityRq } from './pdu/types';
+import { effectiveMaxPduLength } from './pdu/decode';
 import { serveRequests } from './scp/dispatch';
 import type { ScpHandlers } from './scp/types';
 import { emit } from './telemetry';
@@ -54,6 +55,30 @@ export interface AcceptorOptions {
   readonly requireUserIdentity?: boolean;
 }
 
+/**
+ * Our 51H value: exactly the P-DATA-TF length our PDU reader enforces ({@link receiveLimits}), so a
+ * peer that keeps to it is never aborted for a PDU length. With maxPduLength 0 that is the cap,
+ * not "no maximum" (PS3.8 Annex D.1: 0 means no maximum).
+ */
+function advertisedMaxLength(options: AeOptions): number {
+  return effectiveMaxPduLength(receiveLimits(options));
+}
+
+/** User-Identity-Type values PS3.7 Table D.3-14 defines: username, +passcode, Kerberos, SAML, JWT. */
+const USER_IDENTITY_TYPES: ReadonlySet<number> = new Set([1, 2, 3, 4, 5]);
+/** The User-Identity-Type that carries a passcode in the secondary field (PS3.7 Table D.3-14). */
+const USERNAME_AND_PASSCODE = 2;
+
+/** What is wrong with a 58H sub-item's fields, or undefined (none, or well formed). */
+function malformedIdentity(identity: UserIdentityRq | undefined): string | undefined {
+  // A reserved type's fields mean nothing we know: checkRequest refuses it (U-04).
+  if (!identity || !USER_IDENTITY_TYPES.has(identity.identityType)) return undefined;
+  const hasSecondary = identity.secondaryField.length > 0;
+  if (identity.identityType === USERNAME_AND_PASSCODE && !hasSecondary) return 'type 2 (username and passcode) without a passcode';
+  if (identity.identityType !== USERNAME_AND_PASSCODE && hasSecondary) return `type ${identity.identityType} with a secondary field`;
+  return undefined;
+}
+
 /** The longest user identity server response: the 59H item's value is a 2-byte length and the response. */
 const MAX_SERVER_RESPONSE = 0xffff - 2;
 
@@ -79,6 +104,16 @@ export async function serveTransport(
   if (new Set(ids).size !== ids.length) {
     // Two items for one presentation-context-ID cannot be answered (reliability.md N-11): A-ABORT (0,0), AA-1.
     options.logger.warn(`aborting: A-ASSOCIATE-RQ from '${printable(rq.callingAeTitle)}' repeats a presentation-context-ID`);
+    await channel.abort(0, 0);
+    return channel.ended;
+  }
+  const identityProblem = malformedIdentity(rq.userInformation.userIdentityRq);
+  if (identityProblem) {
+    // PS3.7 Table D.3-14: the secondary field (the passcode) is present exactly when the type is 2.
+    // A sub-item that breaks this is malformed, not a policy question (reliability.md U-03): A-ABORT
+    // (0,0), as for the sub-item length errors the decoder finds in Sta2. Checked here, not in the
+    // codec, because the codec round-trips every type/field combination (test/unit/pdu-fuzz.test.ts).
+    options.logger.warn(`aborting: A-ASSOCIATE-RQ from '${printable(rq.callingAeTitle)}' has a malformed user identity: ${identityProblem}`);
     await channel.abort(0, 0);
     return channel.ended;
   }
@@ -131,7 +166,7 @@ export async function serveTransport(
     applicationContextName: DICOM_APPLICATION_CONTEXT,
     presentationContexts: answers,
     userInformation: {
-      maxLength: options.maxPduLength,
+      maxLength: advertisedMaxLength(options),
       implementationClassUid: options.implementationClassUid,
       implementationVersionName: options.implementationVersionName,
       ...(asyncOps && { asyncOps }),
@@ -236,6 +271,13 @@ async function checkRequest(
   if (allowed && !allowed.some((t) => t.trim() === rq.callingAeTitle.trim())) return { reject: Reject.callingAeNotRecognized };
   let serverResponse: Uint8Array | undefined;
   const identity = rq.userInformation.userIdentityRq;
+  if (identity && !USER_IDENTITY_TYPES.has(identity.identityType)) {
+    // U-04: a reserved type names no identity we could verify, verifier or not: refused like a
+    // failed verification (1,1,1), as dcm4chee-arc's identity negotiators refuse (DCMTK parses
+    // such a type as "unknown" and leaves the decision to the application).
+    options.logger.warn(`A-ASSOCIATE-RQ from '${printable(rq.callingAeTitle)}' has reserved user identity type ${identity.identityType}`);
+    return { reject: Reject.noReason };
+  }
   // Without this, a request that leaves the User Identity item out is never verified.
   if (!identity && acceptor.requireUserIdentity) {
     options.logger.warn(`A-ASSOCIATE-RQ from '${printable(rq.callingAeTitle)}' has no user identity, which is required`);

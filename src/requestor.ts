@@ -107,6 +107,15 @@ export async function requestAssociation(
     failed(error);
     throw error;
   }
+  const ids = ac.presentationContexts.map((pc) => pc.id);
+  if (new Set(ids).size !== ids.length) {
+    // Two answers for one presentation-context-ID (reliability.md H-02): which one holds cannot be
+    // known, so neither is trusted. A-ABORT (0,0), as the acceptor answers an RQ repeating an ID (N-11).
+    await channel.abort(0, 0);
+    const error = new NegotiationError('the A-ASSOCIATE-AC answers a presentation-context-ID twice');
+    failed(error);
+    throw error;
+  }
   const negotiated = contextsFromAc(rq, ac);
   if (observe) {
     const acceptedContexts = negotiated.filter((c) => c.result === 0).length;

@@ -10,13 +10,37 @@
 import { ProtocolError } from '../errors';
 import type { ReleaseBytes } from '../pdu/reader';
 import type { Pdv } from '../pdu/types';
-import { decodeCommand } from './command-set';
+import { commandElement, decodeCommand } from './command-set';
 import { DatasetChunks } from './dataset-chunks';
 import { concatChunks, concatOwned } from './dataset-source';
-import { CommandField, NO_DATASET, type Command } from './types';
+import { MESSAGES, type MessageSpec } from './messages';
+import { CommandField, NO_DATASET, type Command, type CommandName } from './types';
 
 /** Command Field values PS3.7 defines; any other cannot be answered (there is no response field for it). */
 const KNOWN_COMMAND_FIELDS = new Set<number>(Object.values(CommandField));
+
+/** Per request Command Field, the elements PS3.7 Tables 9.3-x and 10.3-x make mandatory ('M'). */
+const MANDATORY: ReadonlyMap<number, ReadonlyArray<readonly [key: keyof Command, tag: number]>> = new Map(
+  (Object.entries(MESSAGES) as Array<[CommandName, MessageSpec]>)
+    .filter(([name]) => name.endsWith('-RQ'))
+    .map(([name, spec]) => [
+      CommandField[name],
+      (Object.entries(spec.fields) as Array<[keyof Command, string]>).filter(([, usage]) => usage === 'M').map(([key]) => [key, commandElement(key)!.element] as const),
+    ]),
+);
+
+const NONE_MISSING: readonly number[] = Object.freeze([]);
+
+/**
+ * The tags (0000,eeee) of the mandatory elements a request lacks, empty when it has them all
+ * (reliability.md D-03). The decoder ensures only Command Field and Command Data Set Type, and
+ * the reassembler the Message ID: the rest is for the service to refuse with a failure status.
+ */
+export function missingElements(command: Command): readonly number[] {
+  let missing: number[] | undefined; // made only for a request that lacks something: this runs for every one
+  for (const [key, tag] of MANDATORY.get(command.CommandField) ?? []) if (command[key] === undefined) (missing ??= []).push(tag);
+  return missing ?? NONE_MISSING;
+}
 
 /** A message as it comes off the wire. */
 export interface IncomingMessage {
@@ -131,6 +155,11 @@ export class MessageAssembler {
     if (!KNOWN_COMMAND_FIELDS.has(command.CommandField)) {
       // Decision table (reliability.md §2.4, D-01): an unknown Command Field is an undecodable command, (0,0).
       throw new ProtocolError('COMMAND_UNDECODABLE', `unknown Command Field 0x${command.CommandField.toString(16).padStart(4, '0')}`, { source: 0, reason: 0 });
+    }
+    if (command.MessageID === undefined && (command.CommandField & 0x8000) === 0 && command.CommandField !== CommandField['C-CANCEL-RQ']) {
+      // D-03: a request without a Message ID cannot be answered (the response must name it in
+      // (0000,0120)): an undecodable command, A-ABORT (0,0) like D-01. C-CANCEL names its request instead.
+      throw new ProtocolError('COMMAND_UNDECODABLE', `0x${command.CommandField.toString(16).padStart(4, '0')} request without a Message ID (0000,0110)`, { source: 0, reason: 0 });
     }
     // The decoded command holds numbers and strings, no views: the fragments are done with.
     if (whole) this.options.release?.(pdv.data);

@@ -12,7 +12,7 @@ import { decodeDataset, encodeDataset, loadCodec } from '../dataset/lazy';
 import { readPart10Identity } from '../dataset/meta';
 import { iterate } from '../dimse/dataset-source';
 import type { IncomingMessage } from '../dimse/reassemble';
-import type { Command } from '../dimse/types';
+import { Priority, type Command } from '../dimse/types';
 import { NegotiationError } from '../errors';
 import { requestAssociation } from '../requestor';
 import { isConvertibleSyntax, type StoreInput, type StoreOptions } from '../scu/store';
@@ -147,6 +147,11 @@ export async function serveMove(message: IncomingMessage, ctx: RequestContext, h
   return finalAnswer(ctx, counts, unopened);
 }
 
+/** (0000,0700) values to the StoreOptions names (PS3.7 Table E.1-1: 0 medium, 1 high, 2 low). */
+const PRIORITY_NAMES: Readonly<Record<number, StoreOptions['priority']>> = Object.fromEntries(
+  Object.entries(Priority).map(([name, value]) => [value, name as StoreOptions['priority']]),
+);
+
 /**
  * Sub-operations in flight at most when the requestor (C-GET) or the destination (C-MOVE) agreed
  * to an unlimited window (0): each holds an instance read ahead.
@@ -167,8 +172,10 @@ function runSubOperations(
 ): Promise<boolean> {
   const negotiated = target.asyncOps.maxInvoked;
   const window = negotiated === 0 ? MAX_SUBOPERATIONS_IN_FLIGHT : Math.min(negotiated, MAX_SUBOPERATIONS_IN_FLIGHT);
-  // One options object for every sub-operation of the run.
-  const options: StoreOptions = { moveOriginator };
+  // One options object for every sub-operation of the run. "The same priority shall be used for all
+  // C-STORE sub-operations" as the C-GET/C-MOVE asked for (PS3.4 C.4.2.1.2, C.4.3.1.2).
+  // (A value outside 0..2 gets the default, medium.)
+  const options: StoreOptions = { moveOriginator, priority: PRIORITY_NAMES[ctx.command.Priority!] };
   return window > 1 ? pipelined(ctx, instances, counts, target, window, options) : oneByOne(ctx, instances, counts, target, options);
 }
 

@@ -5,7 +5,7 @@
 import { loadCodec } from '../dataset/lazy';
 import { DatasetChunks } from '../dimse/dataset-chunks';
 import { concatOwned, concatReceived } from '../dimse/dataset-source';
-import type { IncomingMessage } from '../dimse/reassemble';
+import { missingElements, type IncomingMessage } from '../dimse/reassemble';
 import type { Command } from '../dimse/types';
 import type { Dataset } from '../scu/types';
 import { failureFor, respond, statusFields } from './respond';
@@ -13,11 +13,21 @@ import type { RequestContext, ScpHandlers, StatusResult, StoreChunks, StoreReque
 
 /** Refused: SOP class not supported (PS3.4 B.2.3) — used when no store handler exists. */
 const NO_HANDLER = 0x0122;
+/** Error: cannot understand (PS3.4 B.2.3): a mandatory command element is missing. */
+const CANNOT_UNDERSTAND = 0xc000;
 /** Out of resources (0xA700) — the data set was larger than the buffered limit. */
 const OUT_OF_RESOURCES = 0xa700;
 
 export async function serveStore(message: IncomingMessage, ctx: RequestContext, handlers: ScpHandlers): Promise<void> {
   const { command } = message;
+  const missing = missingElements(command);
+  if (missing.length > 0) {
+    // D-03, here too for the C-GET SCU's sub-operations, which do not pass the dispatcher's check:
+    // the handler never sees a request without, say, an instance UID (PS3.7 Table 9.3-1).
+    ctx.association.options.logger.warn(`refusing C-STORE-RQ ${command.MessageID}: mandatory element(s) missing (0xC000)`);
+    await message.datasetChunks?.cancel();
+    return respond(ctx.association, ctx.contextId, command, { Status: CANNOT_UNDERSTAND, OffendingElement: [...missing] });
+  }
   // The handler reads the reassembler's queue itself (no second hop per fragment); a web stream
   // over it is made only if the handler asks for `data`.
   const chunks = message.datasetChunks ?? DatasetChunks.of(message.dataset);
@@ -59,9 +69,10 @@ class IncomingStore implements StoreRequest {
   readonly #ctx: RequestContext;
 
   constructor(command: Command, ctx: RequestContext, chunks: DatasetChunks) {
-    this.sopClassUid = command.AffectedSOPClassUID ?? '';
-    this.sopInstanceUid = command.AffectedSOPInstanceUID ?? '';
-    this.priority = command.Priority ?? 0;
+    // serveStore made sure these are there (D-03).
+    this.sopClassUid = command.AffectedSOPClassUID!;
+    this.sopInstanceUid = command.AffectedSOPInstanceUID!;
+    this.priority = command.Priority!;
     this.transferSyntax = ctx.transferSyntax;
     this.moveOriginator =
       command.MoveOriginatorApplicationEntityTitle !== undefined

@@ -7,15 +7,16 @@ import { deflateRaw } from 'pako';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHostile } from './helpers/case';
 import { note, peakExternalGrowth, printFigures, record } from './helpers/figures';
-import { ABORT_0_0, abortBytes, concat, ECHO_OK, patched, pdata, startScp, type TestScp } from './helpers/scp';
+import { ABORT_0_0, abortBytes, concat, CT, ECHO_OK, patched, pdata, startScp, STUDY_FIND, type TestScp, VERIFICATION } from './helpers/scp';
 import { associate, command, echoRq, findRq, PC, rqFull } from './helpers/session';
 import { hex, TcpPeer } from './helpers/tcp-peer';
-import { CommandField } from '../../src/dimse/types';
+import { CommandField, type Command } from '../../src/dimse/types';
 import { decodeCommand } from '../../src/dimse/command-set';
 
 const MAX_DATASET = 1024 * 1024;
 let scp: TestScp;
 let findCalls = 0;
+let storeCalls = 0;
 beforeAll(async () => {
   scp = await startScp(
     { maxDatasetLength: MAX_DATASET },
@@ -23,6 +24,11 @@ beforeAll(async () => {
       async *cFind() {
         findCalls++;
         yield { PatientName: 'DOE^J' };
+      },
+      async cStore(rq) {
+        storeCalls++;
+        await rq.bytes();
+        return 0;
       },
     },
   );
@@ -195,6 +201,61 @@ describe('D: command sets', () => {
     expect((await response(peer)).Status).toBe(0);
     peer.destroy();
     record(D, 'D-06', true);
+  });
+});
+
+describe('D-03: mandatory command elements missing (PS3.7 Tables 9.3-x)', () => {
+  const MODALITY_CT = hex('08 00 60 00 02 00 00 00 43 54'); // (0008,0060) "CT"
+  const store = (fields: Partial<Command>) =>
+    command({ CommandField: CommandField['C-STORE-RQ'], MessageID: 1, AffectedSOPClassUID: CT, AffectedSOPInstanceUID: '1.2.3.4.5', Priority: 0, CommandDataSetType: 0x0001, ...fields });
+
+  it.each([
+    ['Affected SOP Instance UID (0000,1000)', { AffectedSOPInstanceUID: undefined }, 0x1000],
+    ['Priority (0000,0700)', { Priority: undefined }, 0x0700],
+  ])('C-STORE-RQ without %s → 0xC000 naming it in Offending Element, the handler never called; association goes on', async (name, fields, tag) => {
+    const peer = await connect();
+    const before = storeCalls;
+    peer.send(pdata([PC.ct, 0x03, store({ MessageID: 4, ...fields })], [PC.ct, 0x02, MODALITY_CT]));
+    const rsp = await response(peer);
+    expect(rsp).toMatchObject({ CommandField: CommandField['C-STORE-RSP'], MessageIDBeingRespondedTo: 4, Status: 0xc000, OffendingElement: [tag] });
+    // The same request with the element there is stored: the refusal is about the element alone.
+    peer.send(pdata([PC.ct, 0x03, store({ MessageID: 5 })], [PC.ct, 0x02, MODALITY_CT]));
+    expect((await response(peer)).Status).toBe(0);
+    expect(storeCalls).toBe(before + 1);
+    await echoStillWorks(peer);
+    peer.destroy();
+    record(D, `D-03 C-STORE without ${name}`, true);
+  });
+
+  it('C-FIND-RQ without Priority (0000,0700) → 0xC000, the handler never called; association goes on', async () => {
+    const peer = await connect();
+    const before = findCalls;
+    peer.send(pdata([PC.find, 0x03, command({ CommandField: CommandField['C-FIND-RQ'], MessageID: 6, AffectedSOPClassUID: STUDY_FIND, CommandDataSetType: 0x0001 })], [PC.find, 0x02, identifier()]));
+    expect(await response(peer)).toMatchObject({ MessageIDBeingRespondedTo: 6, Status: 0xc000, OffendingElement: [0x0700] });
+    expect(findCalls).toBe(before);
+    await echoStillWorks(peer);
+    peer.destroy();
+    record(D, 'D-03 C-FIND without Priority', true);
+  });
+
+  it('C-ECHO-RQ without Message ID (0000,0110) → A-ABORT (0,0): no response could name the request', async () => {
+    const rq = command({ CommandField: CommandField['C-ECHO-RQ'], AffectedSOPClassUID: VERIFICATION, CommandDataSetType: 0x0101 });
+    await runHostile(scp, { id: 'D-03 C-ECHO without Message ID', group: D, ...estab, send: pdata([PC.echo, 0x03, rq]), answer: ABORT_0_0 });
+  });
+
+  it('C-STORE-RQ without Message ID (0000,0110) → A-ABORT (0,0), the handler never called', async () => {
+    const before = storeCalls;
+    await runHostile(scp, {
+      id: 'D-03 C-STORE without Message ID',
+      group: D,
+      send: async (peer) => {
+        await associate(peer, rqFull());
+        peer.send(pdata([PC.ct, 0x03, store({ MessageID: undefined })], [PC.ct, 0x02, MODALITY_CT]));
+      },
+      answer: ABORT_0_0,
+      withinMs: 1000,
+    });
+    expect(storeCalls).toBe(before);
   });
 });
 

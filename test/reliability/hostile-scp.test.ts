@@ -10,7 +10,7 @@ import { CommandField } from '../../src/dimse/types';
 import { encodePdu } from '../../src/pdu/encode';
 import type { AssociateAcPdu } from '../../src/pdu/types';
 import { printFigures, record } from './helpers/figures';
-import { ABORT_0_0, HDR_HUGE_PDATA, IMPLICIT, pdata, scuAe, VERIFICATION, EXPLICIT } from './helpers/scp';
+import { ABORT_0_0, DEFLATED, EXPLICIT, HDR_HUGE_PDATA, IMPLICIT, pdata, scuAe, VERIFICATION } from './helpers/scp';
 import { command } from './helpers/session';
 import { TcpPeer } from './helpers/tcp-peer';
 
@@ -139,15 +139,45 @@ describe('H: hostile answers', () => {
       await peer.expectPdu(0x07, ABORT_0_0, 200);
     }));
 
-  it('H-02: AC accepting a context we never proposed (PCID 7) and a TS we did not propose → neither is usable', () =>
-    hcase('H-02', async () => {
-      const scp = await hostile(ac({ contexts: [{ id: 1, result: 0, transferSyntax: EXPLICIT }, { id: 7, result: 0, transferSyntax: IMPLICIT }] }));
+  it('H-02: AC accepting a presentation context ID we never proposed (7) → not usable, the proposed one still is', () =>
+    hcase('H-02 PCID not proposed', async () => {
+      const scp = await hostile(ac({ contexts: [{ id: 1, result: 0, transferSyntax: IMPLICIT }, { id: 7, result: 0, transferSyntax: IMPLICIT }] }));
       const assoc = await associateTo(scp.port);
-      expect(assoc.acceptedContexts.map((c) => c.id)).not.toContain(7);
-      const echo = assoc.acceptedContexts.find((c) => c.id === 1);
-      // Pinned: a TS we did not propose is either refused or kept verbatim; it never crashes.
-      if (echo) expect([IMPLICIT, EXPLICIT]).toContain(echo.transferSyntax);
+      expect(assoc.acceptedContexts.map((c) => c.id)).toEqual([1]);
       await assoc.abort();
+    }));
+
+  it('H-02: AC accepting with a transfer syntax we did not propose for that context → treated as not accepted, nothing is sent on it', () =>
+    hcase('H-02 TS not proposed', async () => {
+      // scuAe() proposes Verification (1) with Explicit LE, Implicit LE and Explicit BE, Study FIND (3) and CT (5) with Implicit LE only.
+      const scp = await hostile(
+        ac({
+          contexts: [
+            { id: 1, result: 0, transferSyntax: DEFLATED }, // proposed for no context
+            { id: 3, result: 0, transferSyntax: EXPLICIT }, // proposed, but not for this context
+            { id: 5, result: 0, transferSyntax: IMPLICIT }, // as proposed
+          ],
+        }),
+      );
+      const assoc = await associateTo(scp.port);
+      expect(assoc.acceptedContexts.map((c) => [c.id, c.transferSyntax])).toEqual([[5, IMPLICIT]]);
+      await expect(assoc.cEcho()).rejects.toMatchObject({ name: 'NegotiationError' });
+      await assoc.abort();
+      // Only the A-ABORT went out: no P-DATA on a context the peer answered with a syntax we never offered.
+      const peer = scp.peers[0]!;
+      await peer.expectPdu(0x07, ABORT_0_0, 500);
+      expect(peer.history.map((p) => p.type)).toEqual([0x01, 0x07]);
+    }));
+
+  it('H-02: AC with two results for one presentation context ID → associate fails with a NegotiationError and A-ABORT (0,0) is sent (pinned)', () =>
+    hcase('H-02 two results for one PCID', async () => {
+      for (const results of [[0, 3], [3, 0]]) {
+        const scp = await hostile(ac({ contexts: results.map((result) => ({ id: 1, result, transferSyntax: result === 0 ? IMPLICIT : '' })) }));
+        await expect(associateTo(scp.port)).rejects.toMatchObject({ name: 'NegotiationError', message: expect.stringMatching(/twice/) });
+        const peer = scp.peers[0]!;
+        await peer.expectPdu(0x07, ABORT_0_0, 200);
+        await peer.expectClosed(500);
+      }
     }));
 
   it.each([

@@ -86,10 +86,11 @@ describe('N: refused', () => {
     ['no presentation context item', () => rq(APP, ui(UI_BODY)), 0],
     ['no user information item', () => rq(APP, PC1), 1],
     ['no 51H (no maximum: we send with our own cap)', () => rq(APP, PC1, ui(UI_BODY.subarray(8))), 1],
-  ])('N-08: %s → pinned: AC (lenient), no crash', async (name, wire, contexts) => {
+  ])('N-08: %s → pinned: AC (lenient) answering exactly the proposed contexts, no crash', async (name, wire, contexts) => {
     const peer = await TcpPeer.connect(scp.port);
     const ac = await associate(peer, wire());
-    expect(ac.filter((b, i) => i >= 74 && b === 0x21 && ac[i + 1] === 0).length).toBeGreaterThanOrEqual(contexts);
+    // Every presentation context item (21H) of the AC as [PCID, result]: none for no proposal, else PCID 1 accepted.
+    expect(contextAnswers(ac)).toEqual(contexts ? [[1, 0]] : []);
     if (contexts) {
       peer.send(ECHO_OK);
       await peer.expectPdu(0x04, undefined, 1000);
@@ -102,15 +103,32 @@ describe('N: refused', () => {
     await runHostile(scp, { id: 'N-11 duplicate', group: N, send: rq(APP, ...pcs, PC1, ui(UI_BODY)), answer: ABORT_0_0 });
   });
   it.each([
-    ['bytes ≥ 80H', 'C3 A9 FF 80 41 20 20 20 20 20 20 20 20 20 20 20'],
-    ['NUL, CR LF, ESC', '41 00 0D 0A 1B 42 20 20 20 20 20 20 20 20 20 20'],
-  ])('N-14: calling AE title with %s → no exception from a text decoder; AC or RJ, never a crash', async (name, ae) => {
+    ['calling', 26, 'bytes ≥ 80H', 'C3 A9 FF 80 41 20 20 20 20 20 20 20 20 20 20 20', '03'],
+    ['calling', 26, 'NUL, CR LF, ESC', '41 00 0D 0A 1B 42 20 20 20 20 20 20 20 20 20 20', '03'],
+    ['called', 10, 'bytes ≥ 80H', 'C3 A9 FF 80 41 20 20 20 20 20 20 20 20 20 20 20', '07'],
+    ['called', 10, 'NUL, CR LF, ESC', '41 00 0D 0A 1B 42 20 20 20 20 20 20 20 20 20 20', '07'],
+  ])('N-14: %s AE title with %s → RJ (1,1,3) calling / (1,1,7) called AE title not recognized', async (which, at, name, ae, reason) => {
+    await runHostile(scp, { id: `N-14 ${which} ${name}`, group: N, send: patched(RQ_OK, at, ae), answer: `03 00 00 00 00 04 00 01 01 ${reason}` });
+  });
+  it.each([
+    ['abstract syntax', 111, 'C3 A9', 3],
+    ['abstract syntax', 112, '00 0D 0A 1B', 3],
+    ['transfer syntax', 132, 'FF 80', 4],
+  ])('N-14: %s UID with %s → pinned: AC refusing that context (result %i), as for any UID we do not support; no decoder exception', async (which, at, bytes, result) => {
     const peer = await TcpPeer.connect(scp.port);
-    peer.send(patched(RQ_OK, 26, ae));
-    const pdu = await peer.nextPdu(500);
-    expect(pdu && [0x02, 0x03, 0x07]).toContain(pdu!.type);
+    const ac = await associate(peer, patched(RQ_OK, at, bytes));
+    expect(contextAnswers(ac)).toEqual([[1, result]]);
     peer.destroy();
     await canary(scp.port);
-    record(N, `N-14 ${name} → ${toHex(pdu!.bytes.subarray(0, 1))}H`, true);
+    record(N, `N-14 ${which} ${bytes}`, true);
   });
 });
+
+/** The presentation context items (21H) of an A-ASSOCIATE-AC as [PCID, result/reason], walking its items from offset 74. */
+function contextAnswers(ac: Uint8Array): [number, number][] {
+  const answers: [number, number][] = [];
+  for (let off = 74; off < ac.length; off += 4 + ((ac[off + 2]! << 8) | ac[off + 3]!)) {
+    if (ac[off] === 0x21) answers.push([ac[off + 4]!, ac[off + 6]!]);
+  }
+  return answers;
+}

@@ -48,7 +48,7 @@ describe('association.explain()', () => {
       calledAeTitle: 'SCP',
       acceptedCount: 3,
       rejectedCount: 2,
-      maxPdu: { requestorReceives: 32768, acceptorReceives: 0 },
+      maxPdu: { requestorReceives: 32768, acceptorReceives: 16 * 1024 * 1024 },
       asyncOps: {
         proposed: { maxInvoked: 4, maxPerformed: 1 },
         answered: { maxInvoked: 2, maxPerformed: 1 },
