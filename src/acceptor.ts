@@ -73,9 +73,8 @@ const USERNAME_AND_PASSCODE = 2;
 function malformedIdentity(identity: UserIdentityRq | undefined): string | undefined {
   // A reserved type's fields mean nothing we know: checkRequest refuses it (U-04).
   if (!identity || !USER_IDENTITY_TYPES.has(identity.identityType)) return undefined;
-  const hasSecondary = identity.secondaryField.length > 0;
-  if (identity.identityType === USERNAME_AND_PASSCODE && !hasSecondary) return 'type 2 (username and passcode) without a passcode';
-  if (identity.identityType !== USERNAME_AND_PASSCODE && hasSecondary) return `type ${identity.identityType} with a secondary field`;
+  // "Non-zero only if" the type is 2: an empty passcode is for the verifier to judge, not malformed.
+  if (identity.identityType !== USERNAME_AND_PASSCODE && identity.secondaryField.length > 0) return `type ${identity.identityType} with a secondary field`;
   return undefined;
 }
 
@@ -109,7 +108,7 @@ export async function serveTransport(
   }
   const identityProblem = malformedIdentity(rq.userInformation.userIdentityRq);
   if (identityProblem) {
-    // PS3.7 Table D.3-14: the secondary field (the passcode) is present exactly when the type is 2.
+    // PS3.7 Table D.3-14: only type 2 has a secondary field (the passcode).
     // A sub-item that breaks this is malformed, not a policy question (reliability.md U-03): A-ABORT
     // (0,0), as for the sub-item length errors the decoder finds in Sta2. Checked here, not in the
     // codec, because the codec round-trips every type/field combination (test/unit/pdu-fuzz.test.ts).

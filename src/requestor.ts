@@ -5,10 +5,11 @@
 import { DICOM_APPLICATION_CONTEXT, type RequestedContext } from './acse/contexts';
 import { contextsFromAc, proposeContexts } from './acse/negotiate';
 import { Association } from './association';
-import { Channel } from './channel';
+import { Channel, receiveLimits } from './channel';
 import { CommandField } from './dimse/types';
 import type { AeOptions } from './options';
 import { checkAeTitle } from './bytes/text';
+import { effectiveMaxPduLength } from './pdu/decode';
 import { encodePdu } from './pdu/encode';
 import { AssociationRejectedError, NegotiationError } from './errors';
 import { emit } from './telemetry';
@@ -157,7 +158,8 @@ function buildRequest(contexts: readonly RequestedContext[], options: AeOptions,
     applicationContextName: DICOM_APPLICATION_CONTEXT,
     presentationContexts: proposed,
     userInformation: {
-      maxLength: options.maxPduLength,
+      // What our reader enforces (for maxPduLength 0, the cap), as the acceptor advertises it.
+      maxLength: effectiveMaxPduLength(receiveLimits(options)),
       implementationClassUid: options.implementationClassUid,
       implementationVersionName: options.implementationVersionName,
       // The window item is sent only when it differs from the default 1/1 (PS3.7 D.3.3.3).

@@ -5,11 +5,10 @@
  * Little Endian; the SOP Class and Instance UIDs are found by walking the elements by hand up to
  * (0008,0018), so a sender needs no data set codec.
  */
+import { LONG_VRS } from '../../src/dataset/structure';
 import { TransferSyntax } from '../../src/uids/transfer-syntax';
 
 const VRS = new Set('AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV'.split(' '));
-/** Explicit VRs with two reserved bytes and a 32-bit length (PS3.5 Table 7.1-1). */
-const LONG_VRS = new Set('OB OD OF OL OV OW SQ SV UC UN UR UT UV'.split(' '));
 const SOP_CLASS_UID = 0x00080016;
 const SOP_INSTANCE_UID = 0x00080018;
 

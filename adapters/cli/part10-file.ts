@@ -51,7 +51,8 @@ export async function readPart10Header(file: string, options: FileIoOptions = {}
   });
 }
 
-function hasPart10Prefix(head: Uint8Array): boolean {
+/** Whether `head` has the 128-byte preamble and "DICM" of a Part 10 file. */
+export function hasPart10Prefix(head: Uint8Array): boolean {
   return head.length >= 132 && PART10_PREFIX.every((b, i) => head[128 + i] === b);
 }
 

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { Dataset } from '../../src/dataset/codec';
 import { loadCodec, type Codec } from '../../src/dataset/lazy';
-import { PART10_PREFIX } from '../../src/dataset/meta';
+import { hasPart10Prefix } from './part10-file';
 import { keywordOf, tagOf, vrOf } from '../../src/services/dictionary';
 import { UsageError } from './args';
 import { bareDatasetSyntax } from './bare-dataset';
@@ -68,7 +68,7 @@ export async function buildQueries(files: readonly string[], keys: readonly stri
 function readQueryFile(codec: Codec, file: string): Dataset {
   try {
     const bytes = new Uint8Array(readFileSync(file));
-    if (bytes.length >= 132 && PART10_PREFIX.every((b, i) => bytes[128 + i] === b)) {
+    if (hasPart10Prefix(bytes)) {
       const part10 = codec.readPart10(bytes);
       return codec.decodeDataset(part10.dataset, part10.transferSyntaxUid);
     }

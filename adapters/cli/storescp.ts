@@ -11,7 +11,7 @@ import type { Logger } from '../../src/logger';
 import type { Listener } from '../../src/transport';
 import { storageSopClasses } from '../../src/uids/sop-classes';
 import { TransferSyntax, transferSyntaxes } from '../../src/uids/transfer-syntax';
-import { createFsStore } from '../node/fs-store';
+import { createFsStore, FILE_EXTENSION } from '../node/fs-store';
 import { RECEIVER_RECLAIM_BYTES, setSocketReclaim } from '../node/reclaim';
 import { formatMB } from './progress';
 import type { FileIoOptions } from '../node/sync-read';
@@ -205,7 +205,7 @@ export async function storescpMain(argv: readonly string[], io: AppIo = consoleI
     if (!outputDir) throw new UsageError('-od needs a directory');
     const extension = optionValue(p, '--filename-extension');
     // Names from the network never leave DIR; neither may one we build from EXT.
-    if (extension !== undefined && !/^[0-9A-Za-z._-]{0,16}$/.test(extension)) throw new UsageError(`-fe EXT must be up to 16 letters, digits, '.', '_' or '-', got '${extension}'`);
+    if (extension !== undefined && !FILE_EXTENSION.test(extension)) throw new UsageError(`-fe EXT must be up to 16 letters, digits, '.', '_' or '-', got '${extension}'`);
     const { debug, quiet, logger } = logSettings(p, 'storescp');
     return await runStoreScp({
       outputDir,

@@ -268,7 +268,7 @@ export function createFsStore(options: FsStoreOptions): FsStore {
 /** What safeFileName returns: digits, dots and lower-case hex, then `.dcm`; never a separator, "." or "..". */
 const SAFE_NAME = /^[0-9a-z][0-9a-z.]*\.dcm$/;
 /** A {@link FsStoreOptions.fileExtension}: appended to a safe name, it cannot make a separator, "." or "..". */
-const FILE_EXTENSION = /^[0-9A-Za-z._-]{0,16}$/;
+export const FILE_EXTENSION = /^[0-9A-Za-z._-]{0,16}$/;
 
 /** The part of an instance's {@link StoredInfo} known from its request. */
 function storedInfo(request: StoreRequest, ctx: RequestContext) {

@@ -9,9 +9,8 @@
  * by walking its items and elements up to their delimiters.
  */
 import { DimseError } from '../errors';
+import { LONG_VRS } from './structure';
 
-// VRs with a 2-byte reserved field and a 32-bit length in Explicit VR (PS3.5 §7.1.2).
-const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
 const UNDEFINED = 0xffffffff;
 const MAX_DEPTH = 64;
 const ITEM = 0xfffee000;

@@ -7,7 +7,7 @@
 import { DimseError } from '../errors';
 
 // VRs with a 2-byte reserved field and a 32-bit length in Explicit VR (PS3.5 §7.1.2).
-const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
+export const LONG_VRS: ReadonlySet<string> = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
 const UNDEFINED = 0xffffffff;
 const MAX_DEPTH = 64;
 

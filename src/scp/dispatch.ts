@@ -8,7 +8,7 @@ import type { Association } from '../association';
 import { isWritten } from '../dimse/provider';
 import { missingElements, type IncomingMessage } from '../dimse/reassemble';
 import { CommandField } from '../dimse/types';
-import { failureFor, respond, statusFields } from './respond';
+import { failureFor, refuseIncomplete, respond, statusFields } from './respond';
 import { serveFind } from './find';
 import { serveGet, serveMove } from './retrieve';
 import { serveN } from './n-services';
@@ -24,10 +24,6 @@ const NO_SUCH_SOP_CLASS = 0x0118;
 const UNRECOGNIZED_OPERATION = 0x0211;
 /** Duplicate invocation (PS3.7 C.5.x): the Message ID of a request still being performed (reliability.md D-04). */
 const DUPLICATE_INVOCATION = 0x0210;
-/** Cannot understand / unable to process (PS3.4 B.2.3, C.4.x): a DIMSE-C request lacking a mandatory element. */
-const CANNOT_UNDERSTAND = 0xc000;
-/** Mistyped argument (PS3.7 C.5): a C-ECHO or DIMSE-N request lacking a mandatory element. */
-const MISTYPED_ARGUMENT = 0x0212;
 /**
  * How long input waits for the running operation (window 1) before reading on anyway, so that a
  * peer's A-ABORT during a slow handler is seen within this time.
@@ -159,24 +155,6 @@ async function refuseDuplicate(association: Association, message: IncomingMessag
   await respond(association, message.contextId, command, { Status: DUPLICATE_INVOCATION }).catch(() => undefined);
 }
 
-/**
- * D-03: a request without a mandatory element gets a failure status, never reaches its handler,
- * and the association goes on. C-STORE/FIND/GET/MOVE: 0xC000, "cannot understand" / "unable to
- * process", the failure PS3.4 defines for each (B.2.3, C.4.1.1.4, C.4.2.1.5, C.4.3.1.4). C-ECHO
- * and DIMSE-N: 0x0212 mistyped argument, in the status lists of each (PS3.7 §9.1.5, §10.1; 0x0120
- * missing attribute is for the N-SET/N-CREATE data set, not a command element). Offending
- * Element names what is missing (PS3.7 C.5).
- */
-async function refuseIncomplete(association: Association, message: IncomingMessage, contextId: number, missing: readonly number[]): Promise<void> {
-  const { command } = message;
-  const field = command.CommandField;
-  const Status = field === CommandField['C-ECHO-RQ'] || field >= 0x0100 ? MISTYPED_ARGUMENT : CANNOT_UNDERSTAND;
-  const names = missing.map((tag) => `(0000,${tag.toString(16).padStart(4, '0').toUpperCase()})`).join(' ');
-  association.options.logger.warn(`refusing request 0x${field.toString(16)} (Message ID ${command.MessageID}): no ${names}`);
-  await message.datasetChunks?.cancel();
-  await respond(association, contextId, command, { Status, OffendingElement: [...missing], ErrorComment: `missing ${names}`.slice(0, 64) });
-}
-
 function deferred(): { promise: Promise<void>; resolve(): void } {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));
@@ -208,8 +186,11 @@ async function dispatch(association: Association, message: IncomingMessage, hand
       // DIMSE-N services answer an unknown class with No such SOP Class (PS3.7 C.5.x: 0x0118).
       return await respond(association, ctx.contextId, command, { Status: mismatch && field >= 0x0100 ? NO_SUCH_SOP_CLASS : REFUSED_SOP_CLASS });
     }
-    const missing = missingElements(command);
-    if (missing.length > 0) return await refuseIncomplete(association, message, ctx.contextId, missing);
+    // (serveStore checks a C-STORE itself: a C-GET's sub-operations reach it without this dispatcher.)
+    if (field !== CommandField['C-STORE-RQ']) {
+      const missing = missingElements(command);
+      if (missing.length > 0) return await refuseIncomplete(association, message, ctx.contextId, missing);
+    }
     switch (field) {
       case CommandField['C-ECHO-RQ']: {
         // No handler: Success without an await of its own; a response written at once is not awaited either.

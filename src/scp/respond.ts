@@ -3,6 +3,7 @@
  * SOP class/instance and Message ID and carries the status fields the handler gave.
  */
 import type { Association } from '../association';
+import type { IncomingMessage } from '../dimse/reassemble';
 import { responseFieldFor } from '../dimse/messages';
 import { CommandField, type Command } from '../dimse/types';
 import type { StatusResult } from './types';
@@ -45,4 +46,27 @@ export function respond(
 /** A failure status for a handler that threw: processing failure / unable to process. */
 export function failureFor(error: unknown, status = 0x0110): StatusResult {
   return { status, errorComment: String((error as Error)?.message ?? error).slice(0, 64) };
+}
+
+/** Cannot understand / unable to process (PS3.4 B.2.3, C.4.x): a DIMSE-C request lacking a mandatory element. */
+const CANNOT_UNDERSTAND = 0xc000;
+/** Mistyped argument (PS3.7 C.5): a C-ECHO or DIMSE-N request lacking a mandatory element. */
+const MISTYPED_ARGUMENT = 0x0212;
+
+/**
+ * D-03: a request without a mandatory element gets a failure status, never reaches its handler,
+ * and the association goes on. C-STORE/FIND/GET/MOVE: 0xC000, "cannot understand" / "unable to
+ * process", the failure PS3.4 defines for each (B.2.3, C.4.1.1.4, C.4.2.1.5, C.4.3.1.4). C-ECHO
+ * and DIMSE-N: 0x0212 mistyped argument, in the status lists of each (PS3.7 §9.1.5, §10.1; 0x0120
+ * missing attribute is for the N-SET/N-CREATE data set, not a command element). Offending
+ * Element names what is missing (PS3.7 C.5).
+ */
+export async function refuseIncomplete(association: Association, message: IncomingMessage, contextId: number, missing: readonly number[]): Promise<void> {
+  const { command } = message;
+  const field = command.CommandField;
+  const Status = field === CommandField['C-ECHO-RQ'] || field >= 0x0100 ? MISTYPED_ARGUMENT : CANNOT_UNDERSTAND;
+  const names = missing.map((tag) => `(0000,${tag.toString(16).padStart(4, '0').toUpperCase()})`).join(' ');
+  association.options.logger.warn(`refusing request 0x${field.toString(16)} (Message ID ${command.MessageID}): no ${names}`);
+  await message.datasetChunks?.cancel();
+  await respond(association, contextId, command, { Status, OffendingElement: [...missing], ErrorComment: `missing ${names}`.slice(0, 64) });
 }

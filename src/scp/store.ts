@@ -8,26 +8,20 @@ import { concatOwned, concatReceived } from '../dimse/dataset-source';
 import { missingElements, type IncomingMessage } from '../dimse/reassemble';
 import type { Command } from '../dimse/types';
 import type { Dataset } from '../scu/types';
-import { failureFor, respond, statusFields } from './respond';
+import { failureFor, refuseIncomplete, respond, statusFields } from './respond';
 import type { RequestContext, ScpHandlers, StatusResult, StoreChunks, StoreRequest } from './types';
 
 /** Refused: SOP class not supported (PS3.4 B.2.3) — used when no store handler exists. */
 const NO_HANDLER = 0x0122;
-/** Error: cannot understand (PS3.4 B.2.3): a mandatory command element is missing. */
-const CANNOT_UNDERSTAND = 0xc000;
 /** Out of resources (0xA700) — the data set was larger than the buffered limit. */
 const OUT_OF_RESOURCES = 0xa700;
 
 export async function serveStore(message: IncomingMessage, ctx: RequestContext, handlers: ScpHandlers): Promise<void> {
   const { command } = message;
+  // D-03, here rather than in the dispatcher: a C-GET SCU's sub-operations come here directly. The
+  // handler never sees a request without, say, an instance UID (PS3.7 Table 9.3-1).
   const missing = missingElements(command);
-  if (missing.length > 0) {
-    // D-03, here too for the C-GET SCU's sub-operations, which do not pass the dispatcher's check:
-    // the handler never sees a request without, say, an instance UID (PS3.7 Table 9.3-1).
-    ctx.association.options.logger.warn(`refusing C-STORE-RQ ${command.MessageID}: mandatory element(s) missing (0xC000)`);
-    await message.datasetChunks?.cancel();
-    return respond(ctx.association, ctx.contextId, command, { Status: CANNOT_UNDERSTAND, OffendingElement: [...missing] });
-  }
+  if (missing.length > 0) return refuseIncomplete(ctx.association, message, ctx.contextId, missing);
   // The handler reads the reassembler's queue itself (no second hop per fragment); a web stream
   // over it is made only if the handler asks for `data`.
   const chunks = message.datasetChunks ?? DatasetChunks.of(message.dataset);

@@ -204,7 +204,13 @@ async function serveSubOperation(association: Association, message: IncomingMess
  * cancelling the C-GET stops only the sub-operations not yet begun (PS3.4 C.4.3.3).
  */
 class SubOperationContext extends OperationContext {
+  #own: AbortSignal | undefined;
+
   override get signal(): AbortSignal {
-    return this.association.dimse.endSignal;
+    // One per sub-operation, so that what a handler adds to it goes with it (a listener added to the
+    // association's own signal per instance would pile up); engines without AbortSignal.any share that one.
+    const end = this.association.dimse.endSignal;
+    this.#own ??= typeof AbortSignal.any === 'function' ? AbortSignal.any([end]) : end;
+    return this.#own;
   }
 }

@@ -74,7 +74,7 @@ export function compileQuery(query: Dataset, options: MatchOptions = {}): Compil
   const projectors = compileProjectors(query, c);
   return {
     matches: (candidate) => matchAll(tests, c, candidate),
-    project: (candidate) => project(projectors, candidate),
+    project: (candidate) => project(projectors, inZone(c, candidate)),
   };
 }
 
@@ -102,7 +102,8 @@ export function matchesQuery(candidate: Dataset, query: Dataset, options: MatchO
  * returned, each reduced to that item's keys.
  */
 export function projectResponse(candidate: Dataset, query: Dataset, options: MatchOptions = {}): Dataset {
-  return project(compileProjectors(query, compiling(query, options)), candidate);
+  const c = compiling(query, options);
+  return project(compileProjectors(query, c), inZone(c, candidate));
 }
 
 /** One key's test of a candidate. */
@@ -123,10 +124,15 @@ function compiling(query: Dataset, options: MatchOptions): Compiling {
   return { ...options, queryOffset: singleText(query.TimezoneOffsetFromUTC), candidateZone: {} };
 }
 
-/** Runs `tests` on a candidate, its Timezone Offset From UTC first noted for the DT tests among them. */
-function matchAll(tests: readonly KeyTest[], c: Compiling, candidate: Dataset): boolean {
+/** `candidate`, its Timezone Offset From UTC noted for the DT tests of `c` (those of its items too). */
+function inZone(c: Compiling, candidate: Dataset): Dataset {
   c.candidateZone.offset = singleText(candidate.TimezoneOffsetFromUTC);
-  return every(tests, candidate);
+  return candidate;
+}
+
+/** Runs `tests` on a top-level candidate (not an item: items are in their data set's zone). */
+function matchAll(tests: readonly KeyTest[], c: Compiling, candidate: Dataset): boolean {
+  return every(tests, inZone(c, candidate));
 }
 /** One query value's test of one candidate value. */
 type ValueTest = (value: Value) => boolean;
@@ -320,8 +326,11 @@ function compileProjector(key: string, queryValue: unknown, options: Compiling):
   if (vrName === 'SQ' || Array.isArray(queryValue) && queryValue.some(isItem)) {
     const queryItem = sequenceQueryItem(queryValue);
     if (!queryItem) return { key, value: (c) => itemsOf(c[key]) };
-    const item = compileQuery(queryItem, inItems(options));
-    return { key, value: (c) => itemsOf(c[key]).filter((i) => item.matches(i)).map((i) => item.project(i)) };
+    // The items are in the zone of their data set: compiled with the parent's zone, not their own.
+    const itemOptions = inItems(options);
+    const tests = compileTests(queryItem, itemOptions);
+    const projectors = compileProjectors(queryItem, itemOptions);
+    return { key, value: (c) => itemsOf(c[key]).filter((i) => every(tests, i)).map((i) => project(projectors, i)) };
   }
   return { key, value: (c) => c[key] ?? emptyOf(vrName) }; // a new [] each time: responses share no value
 }

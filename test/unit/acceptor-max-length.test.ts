@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryPair } from '../../adapters/memory';
 import { serveTransport } from '../../src/acceptor';
 import { DEFAULT_AE_OPTIONS, type AeOptions } from '../../src/options';
-import type { AssociateAcPdu } from '../../src/pdu/types';
+import { ApplicationEntity } from '../../src/ae';
+import type { AssociateAcPdu, AssociateRqPdu } from '../../src/pdu/types';
 import { ASSOCIATE_RQ } from '../fixtures/pdus';
 import { ScriptedPeer, toHex } from './helpers/scripted-peer';
 
@@ -65,5 +66,21 @@ describe('51H in the A-ASSOCIATE-AC = the P-DATA-TF limit the reader enforces', 
     expect(await answerTo(second.peer, pDataHeader(limit + 1))).toBe('07 00 00 00 00 04 00 00 02 06');
     second.peer.end();
     await second.served;
+  });
+
+  it.each([
+    ['16384', 16384],
+    ['0 (no limit configured: the cap)', 0],
+  ])("the requestor's 51H is its reader's limit too: maxPduLength %s", async (_name, maxPduLength) => {
+    const [client, server] = createMemoryPair();
+    const peer = new ScriptedPeer(server);
+    const scu = new ApplicationEntity({ aeTitle: 'SCU', maxPduLength, acseTimeoutMs: 200, abortLingerMs: 50 }).addRequestedContext(VERIFICATION);
+    const pending = scu.associate(client, { calledAeTitle: 'SCP' });
+    pending.catch(() => undefined);
+    for (let i = 0; i < 200 && peer.pdus.length === 0; i++) await sleep(5);
+    const rq = peer.takeDecoded() as AssociateRqPdu;
+    expect(rq.userInformation.maxLength).toBe(maxPduLength || 16 * 1024 * 1024);
+    peer.rst();
+    await expect(pending).rejects.toThrow();
   });
 });

@@ -211,15 +211,16 @@ describe('C-FIND response identifier (PS3.4 C.4.1.1.3.2)', () => {
 describe('hierarchical unless relational queries or retrieval are negotiated (PS3.4 C.4.1.2.1, C.4.2.2.1, C.5)', () => {
   const series = { QueryRetrieveLevel: 'SERIES', SeriesInstanceUID: '1.2.9.3.1' };
 
-  it('without it, a unique key above the level missing (or empty) fails with 0xC000 and an Error Comment', async () => {
+  it('without it, a unique key above the level missing, empty, a wild card or a list fails with 0xC000 and an Error Comment', async () => {
     const assoc = await connect(await start());
     expect(assoc.extendedNegotiation(STUDY_FIND)).toBeUndefined();
-    for (const query of [series, { ...series, StudyInstanceUID: '' }]) {
-      const { matches, final } = await find(assoc, query);
-      expect([matches, final]).toEqual([[], { status: 0xc000, comment: 'no StudyInstanceUID value: relational queries not negotiated' }]);
+    for (const StudyInstanceUID of [undefined, '', ['1.2.9.3', '1.2.9.2']]) {
+      const { matches, final } = await find(assoc, StudyInstanceUID === undefined ? series : { ...series, StudyInstanceUID });
+      expect([matches, final], String(StudyInstanceUID)).toEqual([[], { status: 0xc000, comment: 'no single StudyInstanceUID: relational queries not negotiated' }]);
     }
-    // Patient Root: the Patient ID above the study.
+    // Patient Root: the Patient ID above the study, a single value (not a wild card).
     expect((await find(assoc, { QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '1.2.9.3' }, 'patient')).final.status).toBe(0xc000);
+    expect((await find(assoc, { QueryRetrieveLevel: 'STUDY', PatientID: 'P*', StudyInstanceUID: '1.2.9.3' }, 'patient')).final).toEqual({ status: 0xc000, comment: 'no single PatientID: relational queries not negotiated' });
     const moves = [];
     for await (const p of assoc.cMove(series, 'DEST', { model: 'study' })) moves.push(p.status);
     const gets = [];

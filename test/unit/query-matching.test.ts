@@ -190,9 +190,12 @@ describe('C.2.2.2.5 range matching', () => {
     expect(match({ AcquisitionDateTime: '202006151930+0000-202006151931+0000' }, local)).toBe(true);
     expect(match({ AcquisitionDateTime: '202006151430+0000-202006151431+0000' }, local)).toBe(false);
     expect(match({ AcquisitionDateTime: '202006151930-202006151931', TimezoneOffsetFromUTC: '+0000' }, local)).toBe(true);
-    // Sequence items are in their data set's zone too.
+    // Sequence items are in their data set's zone too, when matched and when projected.
     const inItem = { ...study, TimezoneOffsetFromUTC: '-0500', ContentSequence: [{ ObservationDateTime: '20200615143015' }] };
-    expect(match({ ContentSequence: [{ ObservationDateTime: '202006151930+0000-202006151931+0000' }] }, inItem)).toBe(true);
+    const itemQuery = { ContentSequence: [{ ObservationDateTime: '202006151930-202006151931' }], TimezoneOffsetFromUTC: '+0000' };
+    expect(match(itemQuery, inItem)).toBe(true);
+    expect(projectResponse(inItem, itemQuery).ContentSequence).toEqual([{ ObservationDateTime: '20200615143015' }]);
+    expect(compileQuery(itemQuery).project(inItem).ContentSequence).toEqual([{ ObservationDateTime: '20200615143015' }]);
   });
   it('an unparsable candidate never matches a range', () => {
     expect(matchTemporal('DA', '2020-', 'garbage')).toBe(false);

@@ -51,6 +51,23 @@ describe('C-GET onStore ctx.signal', () => {
     expect(await seen).toMatchObject({ name: 'AssociationAbortedError' });
   });
 
+  it('each sub-operation has a signal of its own (listeners do not pile up on one), all aborted by the end', async () => {
+    const { assoc, peer } = await getPair();
+    const signals: AbortSignal[] = [];
+    const onStore = async (request: StoreRequest, ctx: RequestContext) => {
+      await request.bytes();
+      ctx.signal.addEventListener('abort', () => undefined);
+      signals.push(ctx.signal);
+      return 0;
+    };
+    for await (const _ of assoc.cGet({ QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '1' }, { model: 'study', onStore }));
+    expect(signals).toHaveLength(2);
+    expect(signals[0]).not.toBe(signals[1]);
+    void (await peer).abort();
+    await Promise.all(signals.map((s) => abortOf(s, 2000)));
+    expect(signals.every((s) => s.aborted)).toBe(true);
+  });
+
   it('does not abort when we cancel the C-GET (C-CANCEL): the sub-operation under way completes', async () => {
     const { assoc } = await getPair();
     const controller = new AbortController();

@@ -227,14 +227,18 @@ function notHierarchical(request: QueryRequest, ctx: RequestContext): string | n
   const what = MODELS[request.sopClassUid]?.kind === 'find' ? 'queries' : 'retrieval';
   for (const above of levels.slice(0, Math.max(level, 0))) {
     const { key } = UNIQUE[above];
-    if (!hasValue(request.identifier[key])) return `no ${key} value: relational ${what} not negotiated`.slice(0, 64);
+    if (!isSingleValue(request.identifier[key])) return `no single ${key}: relational ${what} not negotiated`.slice(0, 64);
   }
   return null;
 }
 
-/** Whether a key has a value: a zero-length one asks for every entity (universal matching). */
-function hasValue(raw: unknown): boolean {
-  return (Array.isArray(raw) ? raw : [raw]).some((v) => typeof v === 'string' && v.trim() !== '');
+/**
+ * Whether a key holds the single value a hierarchical identifier needs above its level (PS3.4
+ * C.4.1.2.1, C.4.2.2.1): not zero length (universal matching), not a wild card nor a list.
+ */
+function isSingleValue(raw: unknown): boolean {
+  const values = Array.isArray(raw) ? raw : [raw];
+  return values.length === 1 && typeof values[0] === 'string' && /^[^*?\\]+$/.test(values[0].trim());
 }
 
 function levelOf(request: QueryRequest): QrLevel {
