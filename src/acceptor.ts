@@ -53,6 +53,12 @@ export interface AcceptorOptions {
   readonly verifyUserIdentity?: (identity: UserIdentityRq) => boolean | Uint8Array | Promise<boolean | Uint8Array>;
   /** Reject (1,1,1) a request without a User Identity item (58H). Default false: such a request is accepted. */
   readonly requireUserIdentity?: boolean;
+  /**
+   * Reject (1,1,1) a username-and-passcode identity (type 2) that came over a transport without
+   * TLS (`transport.info.secure` false): the passcode crossed the network in clear (PS3.15 B,
+   * reliability.md U-05). Default false.
+   */
+  readonly requireTlsForPasscode?: boolean;
 }
 
 /**
@@ -280,6 +286,10 @@ async function checkRequest(
   // Without this, a request that leaves the User Identity item out is never verified.
   if (!identity && acceptor.requireUserIdentity) {
     options.logger.warn(`A-ASSOCIATE-RQ from '${printable(rq.callingAeTitle)}' has no user identity, which is required`);
+    return { reject: Reject.noReason };
+  }
+  if (identity?.identityType === USERNAME_AND_PASSCODE && acceptor.requireTlsForPasscode && !transport.info.secure) {
+    options.logger.warn(`A-ASSOCIATE-RQ from '${printable(rq.callingAeTitle)}' sent a passcode without TLS`);
     return { reject: Reject.noReason };
   }
   if (identity && acceptor.verifyUserIdentity) {

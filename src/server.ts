@@ -36,6 +36,8 @@ export interface ServeOptions {
   verifyUserIdentity?: AcceptorOptions['verifyUserIdentity'];
   /** Reject (1,1,1) requests without a User Identity item. Default false. */
   requireUserIdentity?: boolean;
+  /** Reject (1,1,1) a username-and-passcode identity sent without TLS (the passcode went in clear). Default false. */
+  requireTlsForPasscode?: boolean;
 }
 
 type Handle = (transport: Transport, policy: Partial<AcceptorOptions>, onAssociation: (a: Association) => void) => Promise<CloseInfo>;
@@ -156,6 +158,7 @@ export class Server {
           allowedCallingAeTitles: this.options.allowedCallingAeTitles,
           verifyUserIdentity: this.options.verifyUserIdentity,
           requireUserIdentity: this.options.requireUserIdentity,
+          requireTlsForPasscode: this.options.requireTlsForPasscode,
         },
         (association) => {
           this.established.push(association);

@@ -233,6 +233,20 @@ describe('requireUserIdentity', () => {
     await server.close();
   });
 
+  it('requireTlsForPasscode: a passcode over a transport without TLS is refused (1,1,1) before the verifier (U-05)', async () => {
+    const { listener, connect } = createMemoryListener();
+    let calls = 0;
+    const server = scpAe().serve(listener, {}, { requireTlsForPasscode: true, verifyUserIdentity: () => (calls++, true) });
+    const passcode: UserIdentityRq = { ...user('alice'), identityType: 2, secondaryField: new TextEncoder().encode('secret') };
+    await expect(scu().associate(connect(), { userIdentity: passcode })).rejects.toMatchObject({ result: 1, source: 1, reason: 1 });
+    expect(calls).toBe(0);
+    // Over TLS (or a wss: proxy), and a username alone without it, go on to the verifier.
+    await (await scu().associate(connect({ secure: true }), { userIdentity: passcode })).release();
+    await (await scu().associate(connect(), { userIdentity: user('alice') })).release();
+    expect(calls).toBe(2);
+    await server.close();
+  });
+
   it('default: a request without user identity is accepted, the verifier not called (as pynetdicom and DCMTK)', async () => {
     const { listener, connect } = createMemoryListener();
     let calls = 0;
