@@ -11,7 +11,7 @@ export async function cEcho(association: Association, options: CallOptions = {})
   const sent = sendRequest(association, context.id, {
     CommandField: CommandField['C-ECHO-RQ'],
     AffectedSOPClassUID: VERIFICATION,
-  }, null, options.signal);
+  }, null, options.signal, options.timeoutMs);
   const messageId = typeof sent === 'number' ? sent : await sent;
   return toResponse(await awaitResponse(association, messageId, options));
 }

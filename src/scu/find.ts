@@ -36,6 +36,7 @@ export async function* cFind(association: Association, query: Dataset, options: 
     { CommandField: CommandField['C-FIND-RQ'], AffectedSOPClassUID: sopClassUid, Priority: priorityValue(options.priority) },
     encodeDataset(query, context.transferSyntax),
     options.signal,
+    options.timeoutMs,
   );
   const operation = new PendingOperation(association, context.id, messageId, options);
   try {

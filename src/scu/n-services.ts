@@ -37,7 +37,7 @@ async function exchange(
   const context = association.findContext(options.context ?? sopClassUid, { as });
   await loadCodec();
   const data = dataset ? encodeDataset(dataset, context.transferSyntax) : null;
-  const messageId = await sendRequest(association, context.id, command, data, options.signal);
+  const messageId = await sendRequest(association, context.id, command, data, options.signal, options.timeoutMs);
   const message = await awaitResponse(association, messageId, options);
   return {
     ...toResponse(message),
