@@ -201,6 +201,7 @@ export function aa1(ctx: FsmContext, input: EventInput): void {
   const { source, reason } = input.userAbort ?? { source: 0, reason: 0 };
   ctx.send(abortPdu(source, reason), input.bytes);
   enterSta13(ctx);
+  ctx.abortSentInSta13 = true; // AA-7 adds no second one (an invalid PDU read after it)
 }
 
 /** AA-2 (Sta2/Sta13 Evt16 and Evt18, Sta4 Evt15): stop ARTIM, close the transport. → Sta1 */
@@ -238,7 +239,8 @@ export function aa6(): void {}
 
 /**
  * AA-7 (Sta13, Evt6/Evt19): send A-ABORT — (2, 2) for an A-ASSOCIATE-RQ, the decoder's reason for
- * an invalid PDU — at most once per Sta13 stay, so a flood of RQs cannot make us write. → Sta13
+ * an invalid PDU — at most once per Sta13 stay, so a flood of RQs cannot make us write, and not
+ * when the stay began with our A-ABORT (AA-1, AA-8): the peer has one already. → Sta13
  */
 export function aa7(ctx: FsmContext, input: EventInput): void {
   if (ctx.abortSentInSta13) return;
@@ -255,6 +257,7 @@ export function aa8(ctx: FsmContext, input: EventInput): void {
   const error = input.error ?? unexpectedPdu(ctx.state, input.pdu);
   ctx.send(abortPdu(2, reason));
   enterSta13(ctx);
+  ctx.abortSentInSta13 = true;
   ctx.indicate.abort({ provider: true, error });
 }
 
