@@ -39,7 +39,9 @@ export interface Batch {
 /**
  * One context per (SOP class, transfer syntax) the files are in, plus, for a class with
  * uncompressed files, a fallback proposing Explicit and Implicit VR LE (used with conversion).
- * Classes are kept whole within a batch; a batch never exceeds 128 contexts.
+ * Classes are kept whole within a batch; a batch never exceeds 128 contexts. Within a batch the
+ * files keep the order they were given in, so storescu halts where DCMTK's does (the first failure
+ * on the command line, nothing after it sent) whenever one association carries them all.
  */
 export function planBatches(files: readonly Part10Header[]): Batch[] {
   const byClass = new Map<string, Part10Header[]>();
@@ -62,6 +64,8 @@ export function planBatches(files: readonly Part10Header[]): Batch[] {
     current.files.push(...list);
   }
   if (current.files.length > 0) batches.push(current);
+  const order = new Map(files.map((f, i) => [f, i]));
+  for (const batch of batches) batch.files.sort((a, b) => order.get(a)! - order.get(b)!);
   return batches;
 }
 

@@ -70,7 +70,10 @@ export function temporalKey(vr: TemporalVr, value: string, upper = false): strin
 /** Whether `query` is a range (`a-b`, `a-`, `-b`) rather than a single value, for the VR. */
 export function isRange(vr: TemporalVr, query: string): boolean {
   const q = query.trim();
-  return RANGE[vr].test(q) && q !== '-';
+  if (!RANGE[vr].test(q) || q === '-') return false;
+  // `20200615143015-0500` is one DT west of UTC, not a range to the year 0500; `2020-2021` stays a
+  // range (-20:21 is no offset, PS3.5 6.2).
+  return !(vr === 'DT' && ONE.DT.test(q) && moment(q, undefined) !== null);
 }
 
 /**

@@ -15,6 +15,7 @@ import { ApplicationEntity } from '../../src/ae';
 import type { Association } from '../../src/association';
 import { encodeDataset, writePart10 } from '../../src/dataset/codec';
 import type { SopClassExtendedNegotiation } from '../../src/pdu/types';
+import { compileQuery } from '../../src/services/query-matching';
 import type { Transport } from '../../src/transport';
 import { ARCHIVE, CT, EXPLICIT, dataset, part10, writeArchive, type Spec } from './helpers/qr-fixtures';
 
@@ -101,12 +102,27 @@ describe('index rows follow their current instances (PS3.4 C.6.1.1)', () => {
     const attrs = (sop: string, description: string) => ({ PatientID: 'P', StudyInstanceUID: '1.2.3', SeriesInstanceUID: '1.2.3.4', SOPInstanceUID: sop, SeriesDescription: description });
     db.add(fileInfo('1.9.1'), attrs('1.9.1', 'AXIAL'));
     db.add(fileInfo('1.9.2'), attrs('1.9.2', 'CORONAL'));
-    expect(db.records('SERIES', {})[0]).not.toHaveProperty('SeriesDescription'); // not shared
+    expect(db.records('SERIES', {})[0]).toMatchObject({ SeriesDescription: 'CORONAL' }); // the newest instance's
     db.remove('1.9.2');
     expect(db.records('SERIES', {})[0]).toMatchObject({ SeriesDescription: 'AXIAL' });
     db.remove('1.9.1');
     db.add(fileInfo('1.9.3'), attrs('1.9.3', 'SAGITTAL')); // the series again: nothing left of the old row
     expect(db.records('SERIES', {})[0]).toMatchObject({ SeriesDescription: 'SAGITTAL', NumberOfSeriesRelatedInstances: 1 });
+    await db.close();
+  });
+
+  it('instances that disagree leave the parent a value (the newest), not an unknown one a Required Key would match to anything', async () => {
+    const db = await QrDatabase.open({ file: null });
+    const attrs = (sop: string, name: string, extra: object = {}) => ({ PatientID: 'ANON', PatientName: name, StudyInstanceUID: '1.2.3', SeriesInstanceUID: '1.2.3.4', SOPInstanceUID: sop, ...extra });
+    db.add(fileInfo('1.9.1'), attrs('1.9.1', 'SMITH^A', { StudyDescription: 'HEAD' }));
+    db.add(fileInfo('1.9.2'), attrs('1.9.2', 'DOE^B'));
+    const patient = db.records('PATIENT', {})[0]!;
+    expect(patient.PatientName).toBe('DOE^B');
+    const required = { requiredKeys: new Set(['PatientName', 'PatientID']) };
+    expect(compileQuery({ PatientName: 'JONES*' }, required).matches(patient)).toBe(false);
+    expect(compileQuery({ PatientName: 'DOE*' }, required).matches(patient)).toBe(true);
+    // An attribute one instance has and another lacks is kept, not dropped.
+    expect(db.records('STUDY', {})[0]).toMatchObject({ StudyDescription: 'HEAD' });
     await db.close();
   });
 
@@ -211,16 +227,15 @@ describe('C-FIND response identifier (PS3.4 C.4.1.1.3.2)', () => {
 describe('hierarchical unless relational queries or retrieval are negotiated (PS3.4 C.4.1.2.1, C.4.2.2.1, C.5)', () => {
   const series = { QueryRetrieveLevel: 'SERIES', SeriesInstanceUID: '1.2.9.3.1' };
 
-  it('without it, a unique key above the level missing, empty, a wild card or a list fails with 0xC000 and an Error Comment', async () => {
+  it('without it, a unique key above the level left out fails with 0xC000 and an Error Comment; empty or a wild card is matched (as dcmqrscp)', async () => {
     const assoc = await connect(await start());
     expect(assoc.extendedNegotiation(STUDY_FIND)).toBeUndefined();
-    for (const StudyInstanceUID of [undefined, '', ['1.2.9.3', '1.2.9.2']]) {
-      const { matches, final } = await find(assoc, StudyInstanceUID === undefined ? series : { ...series, StudyInstanceUID });
-      expect([matches, final], String(StudyInstanceUID)).toEqual([[], { status: 0xc000, comment: 'no single StudyInstanceUID: relational queries not negotiated' }]);
-    }
-    // Patient Root: the Patient ID above the study, a single value (not a wild card).
-    expect((await find(assoc, { QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '1.2.9.3' }, 'patient')).final.status).toBe(0xc000);
-    expect((await find(assoc, { QueryRetrieveLevel: 'STUDY', PatientID: 'P*', StudyInstanceUID: '1.2.9.3' }, 'patient')).final).toEqual({ status: 0xc000, comment: 'no single PatientID: relational queries not negotiated' });
+    const { matches, final } = await find(assoc, series);
+    expect([matches, final]).toEqual([[], { status: 0xc000, comment: 'no StudyInstanceUID: relational queries not negotiated' }]);
+    expect((await find(assoc, { ...series, StudyInstanceUID: '' })).matches).toHaveLength(1);
+    // Patient Root: the Patient ID above the study.
+    expect((await find(assoc, { QueryRetrieveLevel: 'STUDY', StudyInstanceUID: '1.2.9.3' }, 'patient')).final).toEqual({ status: 0xc000, comment: 'no PatientID: relational queries not negotiated' });
+    expect((await find(assoc, { QueryRetrieveLevel: 'STUDY', PatientID: '*', StudyInstanceUID: '1.2.9.3' }, 'patient')).matches).toHaveLength(1);
     const moves = [];
     for await (const p of assoc.cMove(series, 'DEST', { model: 'study' })) moves.push(p.status);
     const gets = [];

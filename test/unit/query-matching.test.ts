@@ -177,7 +177,11 @@ describe('C.2.2.2.5 range matching', () => {
     expect(match({ StudyTime: '14:30-' })).toBe(true);
   });
   it('DT ranges; an offset is not mistaken for the range dash', () => {
-    expect(isRange('DT', '20200615143015-0100')).toBe(true);
+    expect(isRange('DT', '20200615143015-0100')).toBe(false); // one value west of UTC
+    expect(isRange('DT', '20200615143015-0100-')).toBe(true);
+    expect(isRange('DT', '2020-2021')).toBe(true); // -20:21 is no offset
+    expect(match({ AcquisitionDateTime: '20200615083015-0500' })).toBe(true); // single value: the candidate's 14:30:15+0100
+    expect(match({ AcquisitionDateTime: '20200615143015-0500' })).toBe(false);
     expect(match({ AcquisitionDateTime: '20200615-20200616' })).toBe(true);
     expect(match({ AcquisitionDateTime: '202006151431+0100-' })).toBe(false); // the candidate is 14:30:15+0100
     expect(match({ AcquisitionDateTime: '-2020' })).toBe(true);

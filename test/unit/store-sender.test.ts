@@ -49,6 +49,12 @@ describe('planBatches', () => {
     ]);
   });
 
+  it('keeps the files of a batch in the order given (storescu halts at the first failure on the command line, as DCMTK)', () => {
+    const files = [header(1, CT, EXPLICIT_LE), header(2, MR, EXPLICIT_LE), header(3, CT, EXPLICIT_LE), header(4, MR, EXPLICIT_LE)];
+    const [batch] = planBatches(files);
+    expect(batch!.files.map((f) => f.path)).toEqual(['f1', 'f2', 'f3', 'f4']);
+  });
+
   it('splits into several associations beyond 128 contexts', () => {
     const files = Array.from({ length: 100 }, (_, i) => header(i, `1.2.3.${i}`, EXPLICIT_LE));
     const batches = planBatches(files);

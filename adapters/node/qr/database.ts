@@ -342,11 +342,11 @@ export class QrDatabase {
     }
   }
 
-  /** Folds a new instance's attributes into its parent's row: what both have (all, for a new parent). */
+  /** Folds a new instance's attributes into its parent's row ({@link folded}; all of them, for a new parent). */
   private merge(parent: Parent, id: string, attrs: Dataset, up?: string): void {
     const [old] = this.rows(`SELECT attrs FROM ${parent.table} WHERE ${parent.key} = ?`, [id]);
     const own = ofLevel(attrs, parent.level);
-    this.write(parent, id, old ? common(JSON.parse(String(old[0])) as Dataset, own) : own, up);
+    this.write(parent, id, old ? folded(JSON.parse(String(old[0])) as Dataset, own) : own, up);
   }
 
   /** Builds a parent's row again from its current instances, or deletes it when none is left. */
@@ -359,7 +359,7 @@ export class QrDatabase {
     let shared: Dataset | undefined;
     for (const [attrs] of instances) {
       const own = ofLevel(JSON.parse(String(attrs)) as Dataset, parent.level);
-      shared = shared ? common(shared, own) : own;
+      shared = shared ? folded(shared, own) : own;
     }
     this.write(parent, id, shared!, parent.up && String(instances.at(-1)![1]));
   }
@@ -420,9 +420,18 @@ function sameAt(parent: Parent, old: Indexed, ids: ParentIds, attrs: Dataset): b
     && JSON.stringify(ofLevel(old.attrs, parent.level)) === JSON.stringify(ofLevel(attrs, parent.level));
 }
 
-/** The attributes two records share with equal values. */
-function common(a: Dataset, b: Dataset): Dataset {
-  const out: Dataset = {};
-  for (const [k, v] of Object.entries(a)) if (k in b && JSON.stringify(b[k]) === JSON.stringify(v)) out[k] = v;
+/**
+ * A parent's attributes with a newer instance's folded in: every attribute any of its instances
+ * has, the newest non-empty value winning where they differ (as dcmqrscp keeps one value per study).
+ * Not their intersection: an attribute dropped for differing (or missing from one instance) would
+ * read as zero length, which a Required Key matches whatever the query asks (PS3.4 C.2.2.1.2).
+ */
+function folded(older: Dataset, newer: Dataset): Dataset {
+  const out: Dataset = { ...older };
+  for (const [k, v] of Object.entries(newer)) if (!(k in out) || !isEmpty(v)) out[k] = v;
   return out;
+}
+
+function isEmpty(value: unknown): boolean {
+  return value === undefined || value === null || value === '' || (Array.isArray(value) && value.every(isEmpty));
 }

@@ -215,9 +215,11 @@ function notModel(request: QueryRequest, kind: 'find' | 'get' | 'move'): string 
 }
 
 /**
- * Why the identifier is not a hierarchical one (PS3.4 C.4.1.2.1, C.4.2.2.1: a value of the unique
- * key of each level above the Query/Retrieve Level), unless relational queries or retrieval were
- * agreed for its SOP class (byte 1 of the extended negotiation, C.5): null when it may be served.
+ * Why the identifier is not a hierarchical one (PS3.4 C.4.1.2.1, C.4.2.2.1: the unique key of
+ * each level above the Query/Retrieve Level), unless relational queries or retrieval were agreed
+ * for its SOP class (byte 1 of the extended negotiation, C.5): null when it may be served. As
+ * dcmqrscp, only an absent key is refused: an empty one matches universally, a wild card as such
+ * (the standard asks a single value; SCUs such as findscu -P with an empty PatientID rely on this).
  * An unknown level is left to {@link levelOf}, which fails it.
  */
 function notHierarchical(request: QueryRequest, ctx: RequestContext): string | null {
@@ -227,19 +229,11 @@ function notHierarchical(request: QueryRequest, ctx: RequestContext): string | n
   const what = MODELS[request.sopClassUid]?.kind === 'find' ? 'queries' : 'retrieval';
   for (const above of levels.slice(0, Math.max(level, 0))) {
     const { key } = UNIQUE[above];
-    if (!isSingleValue(request.identifier[key])) return `no single ${key}: relational ${what} not negotiated`.slice(0, 64);
+    if (!(key in request.identifier)) return `no ${key}: relational ${what} not negotiated`.slice(0, 64);
   }
   return null;
 }
 
-/**
- * Whether a key holds the single value a hierarchical identifier needs above its level (PS3.4
- * C.4.1.2.1, C.4.2.2.1): not zero length (universal matching), not a wild card nor a list.
- */
-function isSingleValue(raw: unknown): boolean {
-  const values = Array.isArray(raw) ? raw : [raw];
-  return values.length === 1 && typeof values[0] === 'string' && /^[^*?\\]+$/.test(values[0].trim());
-}
 
 function levelOf(request: QueryRequest): QrLevel {
   const model = MODELS[request.sopClassUid];
