@@ -78,24 +78,17 @@ export function qrHandlers(options: QrHandlerOptions): Pick<ScpHandlers, 'associ
     },
     async *cGet(request, ctx) {
       // As for C-MOVE: a C-GET on a C-FIND (or C-MOVE) model is refused, nothing sent.
-      const wrong = notModel(request, 'get');
-      if (wrong) {
-        yield { status: REFUSED_SOP_CLASS, errorComment: wrong };
-        return;
-      }
-      const relational = notHierarchical(request, ctx);
-      if (relational) {
-        yield { status: UNABLE_TO_PROCESS, errorComment: relational };
+      const refused = refusal(request, ctx, 'get');
+      if (refused) {
+        yield refused;
         return;
       }
       yield* instancesFor(options, request, ctx);
     },
     cMove(request, ctx): MoveAnswer {
       // Before the destination: a C-MOVE on a C-FIND (or C-GET) model is not served at all.
-      const wrong = notModel(request, 'move');
-      if (wrong) return { status: REFUSED_SOP_CLASS, errorComment: wrong };
-      const relational = notHierarchical(request, ctx);
-      if (relational) return { status: UNABLE_TO_PROCESS, errorComment: relational };
+      const refused = refusal(request, ctx, 'move');
+      if (refused) return refused;
       const entry = options.destinations.get(request.destination.trim());
       if (!entry) return { status: 0xa801, errorComment: `unknown move destination ${request.destination.trim()}`.slice(0, 64) };
       return {
@@ -108,14 +101,9 @@ export function qrHandlers(options: QrHandlerOptions): Pick<ScpHandlers, 'associ
 
 /** Matches at the request's level, each as it is found (C-CANCEL is seen within a few matches). */
 async function* find(options: QrHandlerOptions, request: QueryRequest, ctx: RequestContext): AsyncGenerator<FindAnswer> {
-  const wrong = notModel(request, 'find');
-  if (wrong) {
-    yield { status: REFUSED_SOP_CLASS, errorComment: wrong };
-    return;
-  }
-  const relational = notHierarchical(request, ctx);
-  if (relational) {
-    yield { status: UNABLE_TO_PROCESS, errorComment: relational };
+  const refused = refusal(request, ctx, 'find');
+  if (refused) {
+    yield refused;
     return;
   }
   // Byte 2 of the agreed C-FIND extended negotiation: combined date-time matching (PS3.4 C.5.1.1).
@@ -212,6 +200,14 @@ const REFUSED_SOP_CLASS = 0x0122;
 function notModel(request: QueryRequest, kind: 'find' | 'get' | 'move'): string | null {
   if (MODELS[request.sopClassUid]?.kind === kind) return null;
   return `SOP class ${request.sopClassUid} is not a C-${kind.toUpperCase()} model`.slice(0, 64);
+}
+
+/** The failure a request gets before any matching: a SOP class of another kind, or an identifier not hierarchical. */
+function refusal(request: QueryRequest, ctx: RequestContext, kind: 'find' | 'get' | 'move'): { status: number; errorComment: string } | undefined {
+  const wrong = notModel(request, kind);
+  if (wrong) return { status: REFUSED_SOP_CLASS, errorComment: wrong };
+  const relational = notHierarchical(request, ctx);
+  return relational ? { status: UNABLE_TO_PROCESS, errorComment: relational } : undefined;
 }
 
 /**
