@@ -172,9 +172,16 @@ class ResponseWaiter extends Waiter {
   }
 
   override handleEvent(): void {
-    this.givenUp = true;
     this.signal!.removeEventListener('abort', this);
-    this.provider.requests.giveUp(this.messageId);
+    if (this.deadline === Infinity) {
+      // No DIMSE timeout would ever free the slot of a response that never comes: freed now, as a
+      // request given up (a late response is still dropped), or the next call would wait for ever.
+      this.leave();
+      this.provider.abandonRequest(this.messageId);
+    } else {
+      this.givenUp = true;
+      this.provider.requests.giveUp(this.messageId);
+    }
     this.onError(this.signal!.reason);
   }
 }

@@ -25,7 +25,8 @@ export interface CallOptions {
    * other services have no cancel: the call rejects at once with the signal's reason and the
    * association goes on; the request keeps its slot in the asynchronous operations window until
    * its late response comes (then dropped) or the DIMSE timeout (which aborts the association, as
-   * for any call). Only a request still being sent (a large C-STORE to a slow peer) is given up
+   * for any call); with no DIMSE timeout (Infinity) the slot is freed at once, as nothing else
+   * would free it. Only a request still being sent (a large C-STORE to a slow peer) is given up
    * with an A-ABORT: it cannot be taken back part-way.
    */
   signal?: AbortSignal;

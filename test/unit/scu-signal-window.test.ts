@@ -96,4 +96,15 @@ describe('a call without C-CANCEL given up by its signal once sent', () => {
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(assoc.isEstablished).toBe(false);
   });
+
+  it('with no DIMSE timeout (Infinity) the slot is freed at once: no timeout would ever free it, and the next call would wait for ever', async () => {
+    const { assoc } = await slowPair(60_000, { dimseTimeoutMs: Infinity });
+    await expect(assoc.cEcho({ signal: AbortSignal.timeout(20) })).rejects.toMatchObject({ name: 'TimeoutError' });
+    const next = assoc.cEcho({ signal: AbortSignal.timeout(300) });
+    await sleep(50);
+    expect(assoc.dimse.requests.queued).toBe(0); // sent, not waiting for a slot that nothing would free
+    await expect(next).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(assoc.isEstablished).toBe(true);
+    assoc.abort();
+  });
 });
