@@ -4,7 +4,6 @@
  * its data set from disk as it is sent.
  */
 import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import { PART10_PREFIX, readPart10Identity } from '../../src/dataset/meta';
 import { withFile, type FileIoOptions } from '../node/sync-read';
 import { walkFiles, type WalkOptions } from '../node/walk';

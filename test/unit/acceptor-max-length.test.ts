@@ -53,7 +53,7 @@ describe('51H in the A-ASSOCIATE-AC = the P-DATA-TF limit the reader enforces', 
     ['4096', 4096],
     ['0 (no limit configured: the reader keeps its hard cap)', 0],
     ['100 MiB (above the hard cap)', 100 * 1024 * 1024],
-  ])('maxPduLength %s: a PDU of the advertised length is read, one byte more is A-ABORT (2,6)', async (name, maxPduLength) => {
+  ])('maxPduLength %s: a PDU of the advertised length is read, one byte more is A-ABORT (2,6)', async (_name, maxPduLength) => {
     const first = await associated(maxPduLength);
     if (maxPduLength > 0 && maxPduLength <= 16 * 1024 * 1024) expect(first.advertised).toBe(maxPduLength);
     // 0 in 51H would mean "no maximum" (PS3.8 D.1): then any 32-bit length must be read.

@@ -12,8 +12,6 @@ import { createMemoryPair } from '../../adapters/memory';
 import { ApplicationEntity } from '../../src/ae';
 import { decodeCommand, encodeCommand } from '../../src/dimse/command-set';
 import { CommandField, type Command } from '../../src/dimse/types';
-import { decodePdu } from '../../src/pdu/decode';
-import { encodePdu } from '../../src/pdu/encode';
 import type { AssociateAcPdu, AssociateRqPdu, Pdu } from '../../src/pdu/types';
 import type { ScpHandlers } from '../../src/scp/types';
 import { ScriptedPeer, toHex } from './helpers/scripted-peer';
